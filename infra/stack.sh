@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Native provisioning of the pipeline's services, for machines without a Docker engine.
+#
+#   infra/stack.sh up [kafka|registry|redis]...   install (first time) and start, wait until ready
+#   infra/stack.sh down [kafka|registry|redis]... stop what this script started
+#   infra/stack.sh status                         what runs where
+#
+# Idempotent: `up` on a running service only checks it. Downloads, data, logs and pids live under
+# .local/ (or $SEGMENTATION_HOME). The effective addresses are written to .local/stack.env, which
+# ./dev and the test harness read.
+#
+# Kafka: Apache Kafka 4.x in KRaft combined mode on 127.0.0.1, from Maven Central jars.
+# Schema Registry: Apicurio Registry 3.0.x (Confluent-compatible API at /apis/ccompat/v7), storing
+#   its schemas in a Kafka topic (KafkaSQL), so they survive restarts as long as Kafka's data does.
+# Redis: reuses the server at $REDIS_URL when one answers; otherwise starts Debian's redis-server.
+# ClickHouse needs no service: the embedded engine (npm chdb) runs inside the pipeline's process.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+KAFKA_VERSION=4.1.1
+APICURIO_VERSION=3.0.9
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+REGISTRY_PORT="${REGISTRY_PORT:-8081}"
+OWN_REDIS_PORT="${OWN_REDIS_PORT:-16379}"   # used only when no Redis answers at $REDIS_URL
+KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
+REGISTRY_HEAP="${REGISTRY_HEAP:--Xms128m -Xmx512m}"
+
+RUN="$LOCAL/run"
+mkdir -p "$RUN"
+
+pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+# start_daemon NAME LOGFILE CMD...: runs CMD detached, its pid in $RUN/NAME.pid.
+start_daemon() {
+  local name=$1 log=$2; shift 2
+  (cd "$LOCAL" && exec setsid "$@" >>"$log" 2>&1 </dev/null) &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_daemon() {
+  local name=$1
+  pid_alive "$name" || { rm -f "$RUN/$name.pid"; return 0; }
+  local pid; pid=$(cat "$RUN/$name.pid")
+  kill "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  rm -f "$RUN/$name.pid"
+  say "$name stopped"
+}
+
+# wait_until NAME LOG SECONDS CHECK...: polls CHECK until it succeeds, the process dies, or time runs out.
+wait_until() {
+  local name=$1 log=$2 secs=$3; shift 3
+  for _ in $(seq 1 $((secs * 2))); do
+    "$@" >/dev/null 2>&1 && return 0
+    pid_alive "$name" || { tail -n 20 "$log" >&2; die "$name exited during start-up; read $log"; }
+    sleep 0.5
+  done
+  tail -n 20 "$log" >&2
+  die "$name not ready after ${secs}s; read $log"
+}
+
+require_java() {
+  local v
+  v=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+  if [ -z "$v" ] || [ "$v" -lt 17 ]; then
+    say "Java 17+ not found: installing openjdk-17-jre-headless"
+    (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless) >"$LOGS/apt-java.log" 2>&1 \
+      || die "cannot install Java 17 (read $LOGS/apt-java.log): install a JDK 17+ and re-run"
+  fi
+}
+
+require_maven() {
+  command -v mvn >/dev/null && return 0
+  say "Maven not found: installing it with apt-get"
+  (apt-get update -qq && apt-get install -y -qq maven) >"$LOGS/apt-maven.log" 2>&1 \
+    || die "cannot install Maven (read $LOGS/apt-maven.log): install Maven and re-run"
+}
+
+# ---- Kafka -----------------------------------------------------------------------------------
+KAFKA_HOME_DIR="$LOCAL/kafka"
+
+install_kafka() {
+  local libs="$KAFKA_HOME_DIR/libs-$KAFKA_VERSION"
+  [ -f "$libs/.complete" ] && return 0
+  require_maven
+  say "kafka: collecting Apache Kafka $KAFKA_VERSION jars from Maven Central (log: $LOGS/kafka-install.log)"
+  rm -rf "$libs"
+  mvn -B -q -f "$ROOT/infra/maven/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" \
+    >"$LOGS/kafka-install.log" 2>&1 || die "kafka: jar download failed; read $LOGS/kafka-install.log"
+  touch "$libs/.complete"
+}
+
+kafka_ready() { node --no-warnings "$ROOT/packages/kafka/src/cli/kafka-ready.ts" "127.0.0.1:$KAFKA_PORT"; }
+
+up_kafka() {
+  if pid_alive kafka; then wait_until kafka "$LOGS/kafka.log" 60 kafka_ready; say "kafka: running on 127.0.0.1:$KAFKA_PORT"; return; fi
+  require_java
+  install_kafka
+  local cp="$KAFKA_HOME_DIR/libs-$KAFKA_VERSION/*" props="$KAFKA_HOME_DIR/server.properties"
+  mkdir -p "$KAFKA_HOME_DIR/data"
+  cat >"$props" <<EOF
+# Written by infra/stack.sh: a single node in KRaft combined mode, on loopback only.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$KAFKA_HOME_DIR/data
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=12
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+# Test consumer groups join at once instead of waiting 3 s for more members.
+group.initial.rebalance.delay.ms=0
+# The pipeline creates its topics itself, with the partition counts it needs.
+auto.create.topics.enable=false
+EOF
+  if [ ! -f "$KAFKA_HOME_DIR/data/meta.properties" ]; then
+    local cluster_id
+    cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka.log" | tail -n1)
+    java -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >>"$LOGS/kafka.log" 2>&1 \
+      || die "kafka: formatting storage failed; read $LOGS/kafka.log"
+  fi
+  say "kafka: starting on 127.0.0.1:$KAFKA_PORT (log: $LOGS/kafka.log)"
+  # shellcheck disable=SC2086
+  start_daemon kafka "$LOGS/kafka.log" java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
+    -cp "$cp" kafka.Kafka "$props"
+  wait_until kafka "$LOGS/kafka.log" 90 kafka_ready
+  say "kafka: ready"
+}
+
+# ---- Schema Registry (Apicurio) ----------------------------------------------------------------
+REGISTRY_DIR="$LOCAL/registry"
+REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+
+install_registry() {
+  local app="$REGISTRY_DIR/app-$APICURIO_VERSION"
+  [ -f "$app/.complete" ] && return 0
+  require_maven
+  say "registry: fetching Apicurio Registry $APICURIO_VERSION from Maven Central (log: $LOGS/registry-install.log)"
+  rm -rf "$app" && mkdir -p "$app"
+  mvn -B -q dependency:copy -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
+    -DoutputDirectory="$REGISTRY_DIR" >"$LOGS/registry-install.log" 2>&1 \
+    || die "registry: download failed; read $LOGS/registry-install.log"
+  tar -xzf "$REGISTRY_DIR/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$app"
+  rm -f "$REGISTRY_DIR/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
+  touch "$app/.complete"
+}
+
+registry_ready() { curl -sf "$REGISTRY_URL/subjects" >/dev/null && curl -sf "http://127.0.0.1:$REGISTRY_PORT/health/ready" >/dev/null; }
+
+up_registry() {
+  if pid_alive registry; then wait_until registry "$LOGS/registry.log" 90 registry_ready; say "registry: running at $REGISTRY_URL"; return; fi
+  require_java
+  install_registry
+  kafka_ready || die "registry: it keeps its schemas in Kafka, which is not ready: run infra/stack.sh up kafka"
+  say "registry: starting at $REGISTRY_URL (log: $LOGS/registry.log)"
+  # shellcheck disable=SC2086
+  start_daemon registry "$LOGS/registry.log" java $REGISTRY_HEAP -Djava.awt.headless=true \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dapicurio.storage.kind=kafkasql -Dapicurio.kafkasql.bootstrap.servers="127.0.0.1:$KAFKA_PORT" \
+    -jar "$REGISTRY_DIR/app-$APICURIO_VERSION/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
+  wait_until registry "$LOGS/registry.log" 120 registry_ready
+  say "registry: ready"
+}
+
+# ---- Redis ---------------------------------------------------------------------------------------
+EFFECTIVE_REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+
+redis_answers() { redis-cli -u "$1" ping 2>/dev/null | grep -q PONG; }
+
+up_redis() {
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    say "redis: redis-server not found: installing it with apt-get"
+    (apt-get update -qq && apt-get install -y -qq redis-server) >"$LOGS/apt-redis.log" 2>&1 \
+      || die "redis: cannot install redis-server (read $LOGS/apt-redis.log); install Redis 7 or set REDIS_URL"
+  fi
+  if redis_answers "$EFFECTIVE_REDIS_URL"; then
+    say "redis: using the server at $EFFECTIVE_REDIS_URL"
+    return
+  fi
+  if [ -n "${REDIS_URL:-}" ] && [ "$REDIS_URL" != "redis://127.0.0.1:$OWN_REDIS_PORT" ]; then
+    die "redis: nothing answers at REDIS_URL=$REDIS_URL; start that server, or unset REDIS_URL to let this script start one"
+  fi
+  EFFECTIVE_REDIS_URL="redis://127.0.0.1:$OWN_REDIS_PORT"
+  if ! redis_answers "$EFFECTIVE_REDIS_URL"; then
+    mkdir -p "$LOCAL/redis"
+    say "redis: starting redis-server on 127.0.0.1:$OWN_REDIS_PORT (log: $LOGS/redis.log)"
+    # noeviction: the state must never vanish silently. AOF: state survives a restart of this server.
+    start_daemon redis "$LOGS/redis.log" redis-server --bind 127.0.0.1 --port "$OWN_REDIS_PORT" \
+      --dir "$LOCAL/redis" --appendonly yes --save "" --maxmemory-policy noeviction --daemonize no
+    wait_until redis "$LOGS/redis.log" 30 redis_answers "$EFFECTIVE_REDIS_URL"
+  fi
+  say "redis: ready at $EFFECTIVE_REDIS_URL"
+}
+
+write_env() {
+  if ! redis_answers "$EFFECTIVE_REDIS_URL" && redis_answers "redis://127.0.0.1:$OWN_REDIS_PORT"; then
+    EFFECTIVE_REDIS_URL="redis://127.0.0.1:$OWN_REDIS_PORT"
+  fi
+  cat >"$LOCAL/stack.env" <<EOF
+# Written by infra/stack.sh up: where the natively provisioned services listen.
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export SCHEMA_REGISTRY_URL=$REGISTRY_URL
+export REDIS_URL=$EFFECTIVE_REDIS_URL
+EOF
+}
+
+status() {
+  local s
+  for s in kafka registry redis; do
+    if pid_alive "$s"; then printf '%-9s running (pid %s)\n' "$s" "$(cat "$RUN/$s.pid")"; else printf '%-9s not started by this script\n' "$s"; fi
+  done
+  if kafka_ready 2>/dev/null; then echo "kafka     answers at 127.0.0.1:$KAFKA_PORT"; else echo "kafka     not answering at 127.0.0.1:$KAFKA_PORT"; fi
+  if registry_ready; then echo "registry  answers at $REGISTRY_URL"; else echo "registry  not answering at $REGISTRY_URL"; fi
+  if redis_answers "$EFFECTIVE_REDIS_URL"; then echo "redis     answers at $EFFECTIVE_REDIS_URL";
+  elif redis_answers "redis://127.0.0.1:$OWN_REDIS_PORT"; then echo "redis     answers at redis://127.0.0.1:$OWN_REDIS_PORT";
+  else echo "redis     not answering"; fi
+  echo "clickhouse embedded engine (npm chdb), inside the pipeline's process; CLICKHOUSE_URL selects a server"
+}
+
+cmd="${1:-status}"; shift || true
+services=("$@")
+[ ${#services[@]} -gt 0 ] || services=(kafka registry redis)
+
+case "$cmd" in
+  up)
+    for s in "${services[@]}"; do
+      case "$s" in kafka) up_kafka ;; registry) up_registry ;; redis) up_redis ;; *) die "unknown service '$s' (kafka, registry, redis)" ;; esac
+    done
+    write_env ;;
+  down)
+    # Reverse order: the registry keeps its schemas in Kafka.
+    for s in redis registry kafka; do
+      [[ " ${services[*]} " == *" $s "* ]] && stop_daemon "$s"
+    done ;;
+  status) status ;;
+  *) die "usage: infra/stack.sh up|down|status [kafka|registry|redis]..." ;;
+esac

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { ServiceUnavailableError } from '@segmentation/runtime';
+
+export type ClickHouseTarget =
+  /** A ClickHouse server over HTTP. */
+  | { kind: 'server'; url: string; database: string; username?: string; password?: string }
+  /** The embedded engine (chdb) with its data in a folder that one process at a time may open. */
+  | { kind: 'embedded'; path: string };
+
+export type { ClickHouseClient } from '@clickhouse/client';
+
+/** One client API and one SQL dialect for both targets. */
+export async function connectClickHouse(target: ClickHouseTarget): Promise<ClickHouseClient> {
+  if (target.kind === 'server') {
+    await ensureDatabase(target);
+    const client = createClient({ url: target.url, database: target.database, username: target.username, password: target.password });
+    try {
+      await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
+    } catch (err) {
+      await client.close();
+      throw new ServiceUnavailableError('ClickHouse', target.url, err);
+    }
+    return client;
+  }
+  mkdirSync(target.path, { recursive: true });
+  try {
+    const connection = createChdbConnection({ path: target.path });
+    const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+    await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
+    return client;
+  } catch (err) {
+    throw new Error(
+      `cannot open the embedded ClickHouse data folder ${target.path}: ${(err as Error).message}. ` +
+      'The embedded engine locks its folder: only one process at a time may open it. Stop the process ' +
+      'that holds it (the all-in-one pipeline), send the work through that process, or set CLICKHOUSE_PATH to another folder.',
+      { cause: err },
+    );
+  }
+}
+
+async function ensureDatabase(target: Extract<ClickHouseTarget, { kind: 'server' }>): Promise<void> {
+  const admin = createClient({ url: target.url, username: target.username, password: target.password });
+  try {
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target.database)}` });
+  } catch (err) {
+    throw new ServiceUnavailableError('ClickHouse', target.url, err);
+  } finally {
+    await admin.close();
+  }
+}
+
+export function quoteIdentifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid ClickHouse identifier: ${name}`);
+  return `\`${name}\``;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { SegmentChange } from '@segmentation/contracts';
+
+/** A row of `segment_changes` (schemas/clickhouse/001_segment_changes.sql). */
+export const segmentChangeRowSchema = z.object({
+  change_id: z.string().min(1),
+  customer_id: z.string().min(1),
+  dimension: z.string().min(1),
+  from_segment: z.string().nullable(),
+  to_segment: z.string().min(1),
+  sequence: z.number().int().positive(),
+  cause: z.string(),
+  cause_event_id: z.string().nullable(),
+  rule_version: z.string(),
+  rule: z.string(),
+  features: z.record(z.string(), z.number()),
+  event_time: z.string(),
+  detected_at: z.string(),
+});
+export type SegmentChangeRow = z.infer<typeof segmentChangeRowSchema>;
+
+/** Epoch ms as the text a DateTime64(3, 'UTC') column reads unambiguously. */
+export const toDateTime64 = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+export function segmentChangeRow(c: SegmentChange): SegmentChangeRow {
+  return segmentChangeRowSchema.parse({
+    change_id: c.changeId,
+    customer_id: c.customerId,
+    dimension: c.dimension,
+    from_segment: c.fromSegment,
+    to_segment: c.toSegment,
+    sequence: c.sequence,
+    cause: c.cause,
+    cause_event_id: c.causeEventId,
+    rule_version: c.ruleVersion,
+    rule: c.rule,
+    features: c.features,
+    event_time: toDateTime64(c.eventTime),
+    detected_at: toDateTime64(c.detectedAt),
+  });
+}
+
+/**
+ * Inserts rows; a redelivered row has the same change_id and is collapsed by the table's
+ * ReplacingMergeTree key (read with FINAL or count distinct change_id).
+ */
+export async function insertSegmentChanges(client: ClickHouseClient, rows: SegmentChangeRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.insert({
+    table: 'segment_changes',
+    values: rows,
+    format: 'JSONEachRow',
+  });
+}

@@ -1,0 +1,18 @@
+// Why a message was dead-lettered: a fixed list, so alerting and re-drive can filter on it.
+export const deadLetterReasons = {
+  undecodable: 'the value is not Avro in the Confluent wire format, or its schema id is unknown',
+  missing_key: 'the message has no key (the customer id)',
+  invalid_value: 'a field breaks the contract (see the message for which)',
+  unknown_currency: 'the amount is in a currency the rate table does not know',
+  future_event_time: 'the event time is further in the future than the allowed skew',
+} as const;
+
+export type DeadLetterReason = keyof typeof deadLetterReasons;
+
+/** The result of one processing step: a value to go on with, or a reason to dead-letter. */
+export type StepResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: DeadLetterReason; message: string };
+
+export const ok = <T>(value: T): StepResult<T> => ({ ok: true, value });
+export const deadLetter = (reason: DeadLetterReason, message: string): StepResult<never> => ({ ok: false, reason, message });

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** The base currency and how many units of it one unit of each other currency buys. */
+export interface CurrencyTable {
+  baseCurrency: string;
+  rates: Record<string, number>;
+}
+
+export const currencyTableSchema = z.object({
+  baseCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
+  rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()),
+});
+
+/** Parses `USD=7.1,EUR=7.7` into a rate table for `baseCurrency` (which always converts at 1). */
+export function parseRates(baseCurrency: string, spec: string): CurrencyTable {
+  const rates: Record<string, number> = { [baseCurrency]: 1 };
+  for (const pair of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [code, rate] = pair.split('=');
+    rates[(code ?? '').trim()] = Number(rate);
+  }
+  return currencyTableSchema.parse({ baseCurrency, rates });
+}
+
+/** The amount in the base currency, rounded to cents; undefined for an unknown currency. */
+export function toBaseCurrency(table: CurrencyTable, amount: number, currency: string): number | undefined {
+  const rate = table.rates[currency];
+  return rate === undefined ? undefined : Math.round(amount * rate * 100) / 100;
+}

@@ -1,0 +1,28 @@
+// Every topic name is defined here once, with its dead-letter twin beside it.
+// A prefix isolates deployments that share a cluster (and each integration test).
+
+export interface TopicNames {
+  orders: string;
+  ordersDeadLetter: string;
+  customerEvents: string;
+  customerEventsDeadLetter: string;
+  segmentChanges: string;
+  segmentChangesDeadLetter: string;
+}
+
+export function topicNames(prefix = ''): TopicNames {
+  return {
+    orders: `${prefix}orders`,
+    ordersDeadLetter: `${prefix}orders.dlq`,
+    customerEvents: `${prefix}customer-events`,
+    customerEventsDeadLetter: `${prefix}customer-events.dlq`,
+    segmentChanges: `${prefix}segment-changes`,
+    segmentChangesDeadLetter: `${prefix}segment-changes.dlq`,
+  };
+}
+
+/** Confluent's TopicNameStrategy: the value schema of topic T is registered under `T-value`. */
+export const valueSubject = (topic: string) => `${topic}-value`;
+
+/** `customer-events` partition count: divisible by 1, 2, 3, 4 and 6 instances. */
+export const CUSTOMER_EVENTS_PARTITIONS = 12;

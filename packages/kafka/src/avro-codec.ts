@@ -1,0 +1,116 @@
+import avro from 'avsc';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { ServiceUnavailableError } from '@segmentation/runtime';
+
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+type Resolver = ReturnType<avro.Type['createResolver']>; // magic byte + 4-byte schema id (Confluent wire format)
+
+/** The bytes cannot be read as one of our records; never worth retrying. */
+export class UndecodableError extends Error {
+  override name = 'UndecodableError';
+}
+
+export type Compatibility = keyof typeof COMPATIBILITY;
+
+/**
+ * Avro in the Confluent wire format against a Confluent-compatible Schema Registry.
+ * Decoding resolves the writer's schema (by the id in the message) into the reader's contract,
+ * so old records stay readable after a compatible schema change. Parsed types and resolvers
+ * are cached per schema id: decoding a record costs no registry call after the first.
+ */
+export class AvroCodec {
+  private readonly registry: SchemaRegistry;
+  private readonly readers = new Map<string, avro.Type>();
+  private readonly resolvers = new Map<string, Resolver | 'same'>();
+
+  readonly registryUrl: string;
+
+  constructor(registryUrl: string) {
+    this.registryUrl = registryUrl;
+    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
+  }
+
+  /** Sets the subject's compatibility mode and registers the schema (a no-op when already there). */
+  async register(subject: string, schema: string, compatibility: Compatibility = 'BACKWARD'): Promise<number> {
+    await this.setCompatibility(subject, compatibility);
+    const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY[compatibility] });
+    return id;
+  }
+
+  async setCompatibility(subject: string, compatibility: Compatibility): Promise<void> {
+    const res = await fetch(`${this.registryUrl}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility }),
+    });
+    if (!res.ok) throw new Error(`registry refused compatibility ${compatibility} for ${subject}: ${res.status} ${await res.text()}`);
+  }
+
+  /** Encodes with the given registered schema id; throws if the value does not fit the schema. */
+  encode(schemaId: number, schema: string, value: unknown): Buffer {
+    const body = this.reader(schema).toBuffer(value);
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt8(MAGIC_BYTE, 0);
+    header.writeUInt32BE(schemaId, 1);
+    return Buffer.concat([header, body]);
+  }
+
+  /**
+   * Decodes into the shape of `readerSchema`. Throws UndecodableError for bad bytes, an unknown
+   * schema id or an incompatible writer schema; other errors (registry unreachable) are retriable.
+   */
+  async decode<T>(buffer: Buffer | null, readerSchema: string): Promise<T> {
+    if (buffer === null || buffer.length < HEADER_BYTES) throw new UndecodableError('value is empty or shorter than the 5-byte wire-format header');
+    if (buffer.readUInt8(0) !== MAGIC_BYTE) throw new UndecodableError(`magic byte is ${buffer.readUInt8(0)}, expected 0 (Confluent wire format)`);
+    const id = buffer.readUInt32BE(1);
+    const reader = this.reader(readerSchema);
+    const resolver = await this.resolver(id, readerSchema, reader);
+    try {
+      return (resolver === 'same' ? reader.fromBuffer(buffer.subarray(HEADER_BYTES)) : reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver)) as T;
+    } catch (err) {
+      throw new UndecodableError(`Avro body does not match writer schema ${id}: ${(err as Error).message}`);
+    }
+  }
+
+  private reader(schema: string): avro.Type {
+    let type = this.readers.get(schema);
+    if (!type) {
+      type = avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
+      this.readers.set(schema, type);
+    }
+    return type;
+  }
+
+  private async resolver(id: number, readerSchema: string, reader: avro.Type): Promise<Resolver | 'same'> {
+    const key = `${id}\u0000${readerSchema}`;
+    const cached = this.resolvers.get(key);
+    if (cached) return cached;
+    let writer: avro.Type;
+    try {
+      writer = (await this.registry.getSchema(id)) as unknown as avro.Type;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 404) throw new UndecodableError(`schema id ${id} is unknown to the registry`);
+      throw new ServiceUnavailableError('Schema Registry', this.registryUrl, err);
+    }
+    let resolver: Resolver | 'same';
+    try {
+      resolver = reader.equals(writer) ? 'same' : reader.createResolver(writer);
+    } catch (err) {
+      throw new UndecodableError(`writer schema ${id} cannot be read as ${reader.name ?? 'the contract'}: ${(err as Error).message}`);
+    }
+    this.resolvers.set(key, resolver);
+    return resolver;
+  }
+}
+
+/** Fails with a message naming the registry and how to start it unless it answers. */
+export async function probeSchemaRegistry(url: string): Promise<void> {
+  try {
+    const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  } catch (err) {
+    throw new ServiceUnavailableError('Schema Registry', url, err);
+  }
+}

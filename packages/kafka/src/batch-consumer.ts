@@ -1,0 +1,136 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { HealthCheck, Logger } from '@segmentation/runtime';
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit; kept as a decimal string as kafkajs gives them. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | Array<Buffer | string> | undefined>;
+  /** Record timestamp (produce time, ms); event time lives in the payload. */
+  timestamp: number;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+}
+
+export interface BatchContext {
+  /** Call inside long loops so the group does not consider this member dead. */
+  heartbeat(): Promise<void>;
+  /** True once the batch may no longer be committed (rebalance, shutdown): stop early. */
+  isStale(): boolean;
+}
+
+/**
+ * Handles one batch of one partition and resolves only when every effect of it is durable
+ * (state written, outputs acknowledged, or dead-lettered). Throwing means "not done": nothing
+ * is committed and the batch comes again.
+ */
+export type BatchHandler = (batch: ConsumedBatch, ctx: BatchContext) => Promise<void>;
+
+export interface BatchConsumerSettings {
+  groupId: string;
+  topics: string[];
+  /** How long (ms) the group waits for a silent member before reassigning its partitions. */
+  sessionTimeoutMs: number;
+  /** A loop with no fetch or batch activity for this long (ms) reports unhealthy. */
+  stallTimeoutMs: number;
+  /** Partitions processed in parallel by this process; each partition stays strictly ordered. */
+  partitionsConcurrently: number;
+  maxBytesPerPartition?: number;
+}
+
+/**
+ * The project's Kafka consumer: batch consumption with manual offsets. An offset is committed
+ * only after the handler has finished with every message before it. Application code uses this
+ * class, never kafkajs directly.
+ */
+export class BatchConsumer implements HealthCheck {
+  readonly name: string;
+  private readonly consumer: Consumer;
+  private lastActivity = Date.now();
+  private joined = false;
+  private crashed = false;
+  private readonly settings: BatchConsumerSettings;
+  private readonly logger: Logger;
+
+  constructor(kafka: Kafka, settings: BatchConsumerSettings, logger: Logger) {
+    this.settings = settings;
+    this.logger = logger;
+    this.name = `consumer:${settings.groupId}`;
+    this.consumer = kafka.consumer({
+      groupId: settings.groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),
+      rebalanceTimeout: Math.max(settings.sessionTimeoutMs * 2, 10_000),
+      maxBytesPerPartition: settings.maxBytesPerPartition ?? 1_048_576,
+      retry: { retries: 10, initialRetryTime: 300 },
+    });
+    const touch = () => { this.lastActivity = Date.now(); };
+    const { events } = this.consumer;
+    this.consumer.on(events.FETCH_START, touch);
+    this.consumer.on(events.HEARTBEAT, touch);
+    this.consumer.on(events.GROUP_JOIN, (e) => {
+      touch();
+      this.joined = true;
+      this.crashed = false;
+      this.logger.info('consumer_joined', { groupId: settings.groupId, assignment: e.payload.memberAssignment });
+    });
+    this.consumer.on(events.CRASH, (e) => {
+      this.crashed = true;
+      this.joined = false;
+      this.logger.error('consumer_crashed', { groupId: settings.groupId, err: e.payload.error, restart: e.payload.restart });
+    });
+    this.consumer.on(events.STOP, () => { this.joined = false; });
+  }
+
+  async connect(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.settings.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.settings.partitionsConcurrently,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        this.lastActivity = Date.now();
+        const stale = () => !payload.isRunning() || payload.isStale();
+        if (batch.messages.length === 0 || stale()) return;
+        const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: m.headers ?? {},
+          timestamp: Number(m.timestamp),
+        }));
+        await handler({ topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale });
+        // A stale batch must not be committed: its partition may already belong to another member.
+        if (stale()) return;
+        // resolveOffset moves this consumer's fetch position; commitOffsets makes it durable.
+        payload.resolveOffset(batch.lastOffset());
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        this.lastActivity = Date.now();
+      },
+    });
+  }
+
+  isHealthy(): boolean {
+    return !this.crashed && Date.now() - this.lastActivity < this.settings.stallTimeoutMs;
+  }
+
+  isReady(): boolean {
+    return this.joined && !this.crashed;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,46 @@
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+export interface OutgoingMessage {
+  key: string | Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, string | Buffer | Array<string | Buffer>>;
+  partition?: number;
+}
+
+/**
+ * An idempotent producer that waits for all in-sync replicas. Keys are placed by the
+ * Java-compatible murmur2 partitioner, so producers in any language agree on a customer's partition.
+ */
+export class ReliableProducer {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => { this.connected = false; });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Resolves once every message is acknowledged by Kafka. */
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({ topic, acks: -1, messages });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+    this.connected = false;
+  }
+}

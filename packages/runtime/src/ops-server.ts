@@ -1,0 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/** Something that can say whether it is alive (`healthy`) and able to do its work (`ready`). */
+export interface HealthCheck {
+  name: string;
+  isHealthy(): boolean;
+  isReady(): boolean;
+}
+
+export interface OpsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `/healthz` (alive: a stalled consumer loop is not), `/readyz` (all dependencies usable) and
+ * `/metrics` (Prometheus). Operators choose where it listens; it exposes no personal data.
+ */
+export async function startOpsServer(opts: { host: string; port: number; registry: Registry; checks: () => HealthCheck[] }): Promise<OpsServer> {
+  const report = (pick: (c: HealthCheck) => boolean) => {
+    const checks = opts.checks().map((c) => ({ name: c.name, ok: pick(c) }));
+    return { ok: checks.every((c) => c.ok), checks };
+  };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (path === '/healthz' || path === '/readyz') {
+      const r = report(path === '/healthz' ? (c) => c.isHealthy() : (c) => c.isReady());
+      json(r.ok ? 200 : 503, r);
+    } else if (path === '/metrics') {
+      opts.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
+        (err: unknown) => json(500, { error: String(err) }),
+      );
+    } else {
+      json(404, { error: `no such endpoint: ${path}; try /healthz, /readyz or /metrics` });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

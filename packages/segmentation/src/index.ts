@@ -1,0 +1,2 @@
+export * from './customer-state.ts';
+export * from './value-tier.ts';

@@ -1,0 +1,2 @@
+export * from './redis.ts';
+export * from './customer-state-store.ts';

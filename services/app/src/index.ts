@@ -1,0 +1,4 @@
+export * from './config.ts';
+export * from './pipeline.ts';
+export * from './provision.ts';
+export * from './sample-orders.ts';

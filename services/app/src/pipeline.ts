@@ -1,0 +1,94 @@
+import type { Registry } from 'prom-client';
+import { connectClickHouse, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
+import { topicNames } from '@segmentation/contracts';
+import { createIngest } from '@segmentation/ingest';
+import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, ReliableProducer } from '@segmentation/kafka';
+import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { createSegmenter } from '@segmentation/segmenter';
+import { createSink } from '@segmentation/sink';
+import { connectRedis, type Redis } from '@segmentation/state';
+import { currencyTable, rulesFrom, type Config } from './config.ts';
+import { provisionPipeline } from './provision.ts';
+
+interface RoleHandle {
+  consumer: HealthCheck;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Pipeline {
+  checks: HealthCheck[];
+  /** Stops in order: consumers (stop fetching, finish the batch), producer, stores. */
+  stop(): Promise<void>;
+}
+
+export function clickHouseTarget(c: Config): ClickHouseTarget {
+  return c.CLICKHOUSE_URL
+    ? { kind: 'server', url: c.CLICKHOUSE_URL, database: c.CLICKHOUSE_DATABASE, username: c.CLICKHOUSE_USER, password: c.CLICKHOUSE_PASSWORD }
+    : { kind: 'embedded', path: c.CLICKHOUSE_PATH };
+}
+
+/** Checks the services, provisions topics and schemas, and starts the configured roles. */
+export async function startPipeline(config: Config, logger: Logger, metrics: Registry): Promise<Pipeline> {
+  const roles = new Set(config.ROLES);
+  await probeKafka(config.KAFKA_BROKERS);
+  await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+  const redis: Redis | undefined = roles.has('segmenter') ? await connectRedis(config.REDIS_URL) : undefined;
+  let clickhouse: ClickHouseClient | undefined;
+  if (roles.has('sink')) {
+    clickhouse = await connectClickHouse(clickHouseTarget(config));
+    const applied = await migrate(clickhouse);
+    if (applied.length > 0) logger.info('clickhouse_migrated', { applied: applied.map((m) => m.name) });
+  }
+
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.GROUP_PREFIX}-${config.ROLES.join('+')}` }, logger);
+  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  await provisionPipeline(kafka, codec, topics);
+  const producer = new ReliableProducer(kafka);
+  await producer.connect();
+
+  const common = { kafka, producer, codec, logger, metrics };
+  const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
+  const roleHandles: RoleHandle[] = [];
+  if (roles.has('ingest')) {
+    roleHandles.push(createIngest({
+      groupId: `${config.GROUP_PREFIX}-ingest`,
+      topics,
+      currencies: currencyTable(config),
+      maxFutureSkewMs: config.MAX_FUTURE_SKEW_SECONDS * 1000,
+      sessionTimeoutMs,
+    }, common));
+  }
+  if (redis) {
+    roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules: rulesFrom(config), sessionTimeoutMs }, { ...common, redis }));
+  }
+  if (clickhouse) {
+    roleHandles.push(createSink({ groupId: `${config.GROUP_PREFIX}-sink`, topics, sessionTimeoutMs }, { ...common, clickhouse }));
+  }
+  const started: RoleHandle[] = [];
+  try {
+    for (const role of roleHandles) {
+      await role.start();
+      started.push(role);
+    }
+  } catch (err) {
+    for (const role of started) await role.stop().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    redis?.disconnect();
+    await clickhouse?.close();
+    throw err;
+  }
+
+  const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
+  logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
+  return {
+    checks: [...started.map((r) => r.consumer), producerCheck],
+    async stop() {
+      for (const role of started) await role.stop();
+      await producer.disconnect();
+      redis?.disconnect();
+      await clickhouse?.close();
+    },
+  };
+}
