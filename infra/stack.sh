@@ -82,7 +82,7 @@ require_maven() {
 KAFKA_HOME_DIR="$LOCAL/kafka"
 
 install_kafka() {
-  local libs="$KAFKA_HOME_DIR/libs-$KAFKA_VERSION"
+  local libs="$CACHE/kafka-$KAFKA_VERSION"
   [ -f "$libs/.complete" ] && return 0
   require_maven
   say "kafka: collecting Apache Kafka $KAFKA_VERSION jars from Maven Central (log: $LOGS/kafka-install.log)"
@@ -99,7 +99,7 @@ up_kafka() {
   if pid_alive kafka; then wait_until kafka "$LOGS/kafka.log" 60 kafka_ready; say "kafka: running on 127.0.0.1:$KAFKA_PORT"; return; fi
   require_java
   install_kafka
-  local cp="$KAFKA_HOME_DIR/libs-$KAFKA_VERSION/*" props="$KAFKA_HOME_DIR/server.properties"
+  local cp="$CACHE/kafka-$KAFKA_VERSION/*" props="$KAFKA_HOME_DIR/server.properties"
   mkdir -p "$KAFKA_HOME_DIR/data"
   cat >"$props" <<EOF
 # Written by infra/stack.sh: a single node in KRaft combined mode, on loopback only.
@@ -137,20 +137,19 @@ EOF
 }
 
 # ---- Schema Registry (Apicurio) ----------------------------------------------------------------
-REGISTRY_DIR="$LOCAL/registry"
 REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
 
 install_registry() {
-  local app="$REGISTRY_DIR/app-$APICURIO_VERSION"
+  local app="$CACHE/apicurio-$APICURIO_VERSION"
   [ -f "$app/.complete" ] && return 0
   require_maven
   say "registry: fetching Apicurio Registry $APICURIO_VERSION from Maven Central (log: $LOGS/registry-install.log)"
   rm -rf "$app" && mkdir -p "$app"
   mvn -B -q dependency:copy -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
-    -DoutputDirectory="$REGISTRY_DIR" >"$LOGS/registry-install.log" 2>&1 \
+    -DoutputDirectory="$app" >"$LOGS/registry-install.log" 2>&1 \
     || die "registry: download failed; read $LOGS/registry-install.log"
-  tar -xzf "$REGISTRY_DIR/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$app"
-  rm -f "$REGISTRY_DIR/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
+  tar -xzf "$app/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$app"
+  rm -f "$app/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
   touch "$app/.complete"
 }
 
@@ -166,7 +165,7 @@ up_registry() {
   start_daemon registry "$LOGS/registry.log" java $REGISTRY_HEAP -Djava.awt.headless=true \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dapicurio.storage.kind=kafkasql -Dapicurio.kafkasql.bootstrap.servers="127.0.0.1:$KAFKA_PORT" \
-    -jar "$REGISTRY_DIR/app-$APICURIO_VERSION/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
+    -jar "$CACHE/apicurio-$APICURIO_VERSION/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
   wait_until registry "$LOGS/registry.log" 120 registry_ready
   say "registry: ready"
 }
@@ -239,7 +238,7 @@ case "$cmd" in
   down)
     # Reverse order: the registry keeps its schemas in Kafka.
     for s in redis registry kafka; do
-      [[ " ${services[*]} " == *" $s "* ]] && stop_daemon "$s"
+      if [[ " ${services[*]} " == *" $s "* ]]; then stop_daemon "$s"; fi
     done ;;
   status) status ;;
   *) die "usage: infra/stack.sh up|down|status [kafka|registry|redis]..." ;;

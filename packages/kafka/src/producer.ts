@@ -19,6 +19,10 @@ export class ReliableProducer {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // Keep retrying while the broker is away instead of failing the batch: nothing is
+      // committed meanwhile, so the pipeline pauses rather than drops (and the idempotent
+      // producer keeps its sequence numbers, which a limited retry count would give up).
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.producer.on(this.producer.events.DISCONNECT, () => { this.connected = false; });

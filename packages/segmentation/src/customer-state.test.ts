@@ -1,0 +1,217 @@
+import { describe, it, expect } from 'vitest';
+import type { CustomerEvent, OrderRecorded, SegmentChange, SourcePosition } from '@segmentation/contracts';
+import { applyEvent, emptyState, type ApplyOutcome, type CustomerState, type Rules } from './customer-state.ts';
+
+const CUSTOMER = 'C-SH-001';
+const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
+const rules: Rules = { version: 'rules-test-1', valueTier: { highEnter: 1000, highExit: 800, mediumEnter: 200, mediumExit: 150 } };
+
+type Change = Omit<SegmentChange, 'detectedAt'>;
+
+/** A `customer-events` record carrying one order; `amountBase` is what the fold adds up. */
+function anOrderEvent(event: Partial<Omit<CustomerEvent, 'body'>> = {}, order: Partial<OrderRecorded> = {}): CustomerEvent {
+  const amountBase = order.amountBase ?? 100;
+  return {
+    eventId: 'E-1',
+    customerId: CUSTOMER,
+    eventTime: T0,
+    source: null,
+    ...event,
+    body: {
+      'segmentation.log.OrderRecorded': {
+        orderId: 'O-1',
+        kind: 'PLACED',
+        amount: amountBase,
+        currency: 'CNY',
+        amountBase,
+        baseCurrency: 'CNY',
+        serviceLevel: 'STANDARD',
+        valueAddedServices: [],
+        weightKg: null,
+        volumeM3: null,
+        originCountry: 'CN',
+        originRegion: null,
+        destinationCountry: 'DE',
+        destinationRegion: null,
+        channel: null,
+        ...order,
+      },
+    },
+  };
+}
+
+/** Where ingest read an order: `orders` partition 0 unless told. */
+const fromOrders = (offset: number, partition = 0, topic = 'orders'): SourcePosition => ({ topic, partition, offset });
+
+/** Orders placed one after another, each from its own source offset and a minute apart. */
+const placedOrders = (...amounts: number[]): CustomerEvent[] =>
+  amounts.map((amountBase, i) => anOrderEvent({ eventId: `E-${i + 1}`, eventTime: T0 + i * 60_000, source: fromOrders(i) }, { orderId: `O-${i + 1}`, amountBase }));
+
+function applied(outcome: ApplyOutcome): { state: CustomerState; changes: Change[] } {
+  if (outcome.kind !== 'applied') throw new Error(`expected the event to be applied, got ${outcome.kind}`);
+  return outcome;
+}
+
+/** Applies events in log order from `firstLogOffset`, as the segmenter does; every one must apply. */
+function fold(events: CustomerEvent[], state = emptyState(CUSTOMER), firstLogOffset = 0): { state: CustomerState; changes: Change[] } {
+  const changes: Change[] = [];
+  events.forEach((event, i) => {
+    const next = applied(applyEvent(state, event, firstLogOffset + i, rules));
+    state = next.state;
+    changes.push(...next.changes);
+  });
+  return { state, changes };
+}
+
+describe('applyEvent', () => {
+  describe('the first segment', () => {
+    it('is a change from no segment, sequence 1', () => {
+      const { changes } = applied(applyEvent(emptyState(CUSTOMER), anOrderEvent({}, { amountBase: 250 }), 0, rules));
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({
+        changeId: `${CUSTOMER}/value_tier/1`,
+        customerId: CUSTOMER,
+        dimension: 'value_tier',
+        fromSegment: null,
+        toSegment: 'medium',
+        sequence: 1,
+        cause: 'event',
+      });
+    });
+
+    it('records the membership and the order totals in the new state', () => {
+      const event = anOrderEvent({ eventTime: T0 + 5000, source: fromOrders(42) }, { amountBase: 250 });
+      const { state } = applied(applyEvent(emptyState(CUSTOMER), event, 7, rules));
+      expect(state).toEqual({
+        customerId: CUSTOMER,
+        orderCount: 1,
+        lifetimeValue: 250,
+        firstOrderAt: T0 + 5000,
+        lastOrderAt: T0 + 5000,
+        lastLogOffset: 7,
+        appliedSources: { 'orders:0': 42 },
+        memberships: { value_tier: { segment: 'medium', sequence: 1, rule: 'value_tier.medium.enter', since: T0 + 5000 } },
+      });
+    });
+  });
+
+  it('numbers changes 1, 2, 3 without gaps as the customer moves up, skipping events that change nothing', () => {
+    // low (100) -> medium (250) -> still medium (300) -> high (1100)
+    const { state, changes } = fold(placedOrders(100, 150, 50, 800));
+    expect(changes.map((c) => [c.fromSegment, c.toSegment, c.sequence, c.changeId])).toEqual([
+      [null, 'low', 1, `${CUSTOMER}/value_tier/1`],
+      ['low', 'medium', 2, `${CUSTOMER}/value_tier/2`],
+      ['medium', 'high', 3, `${CUSTOMER}/value_tier/3`],
+    ]);
+    expect(state.memberships.value_tier).toMatchObject({ segment: 'high', sequence: 3 });
+  });
+
+  it('continues the sequence from the stored membership, not from 1', () => {
+    const before = fold(placedOrders(100, 150)).state; // low (1), medium (2)
+    const event = anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 });
+    const { changes } = applied(applyEvent(before, event, 2, rules));
+    expect(changes).toEqual([expect.objectContaining({ fromSegment: 'medium', toSegment: 'high', sequence: 3, changeId: `${CUSTOMER}/value_tier/3` })]);
+  });
+
+  it('emits no change when the segment stays, but still applies the event', () => {
+    const before = fold(placedOrders(250)).state; // medium
+    const { state, changes } = applied(applyEvent(before, anOrderEvent({ eventId: 'E-2', source: fromOrders(1) }, { amountBase: 50 }), 1, rules));
+    expect(changes).toEqual([]);
+    expect(state.lifetimeValue).toBe(300);
+    expect(state.orderCount).toBe(2);
+    expect(state.lastLogOffset).toBe(1);
+    expect(state.memberships.value_tier).toEqual(before.memberships.value_tier);
+  });
+
+  it('puts the rule version, rule, features, cause event and event time on the change', () => {
+    const event = anOrderEvent({ eventId: 'E-cause', eventTime: T0 + 123, source: fromOrders(3) }, { amountBase: 1200 });
+    const { changes } = applied(applyEvent(emptyState(CUSTOMER), event, 0, rules));
+    expect(changes[0]).toMatchObject({
+      ruleVersion: 'rules-test-1',
+      rule: 'value_tier.high.enter',
+      features: { lifetimeValue: 1200 },
+      causeEventId: 'E-cause',
+      eventTime: T0 + 123,
+    });
+  });
+
+  describe('redelivery', () => {
+    it('treats a log offset at or below the last applied one as already applied', () => {
+      const { state } = fold(placedOrders(100, 100), emptyState(CUSTOMER), 5); // log offsets 5 and 6
+      const again = anOrderEvent({ eventId: 'E-new', source: fromOrders(99) }, { amountBase: 5000 });
+      expect(applyEvent(state, again, 6, rules)).toEqual({ kind: 'already_applied' });
+      expect(applyEvent(state, again, 5, rules)).toEqual({ kind: 'already_applied' });
+      expect(applyEvent(state, again, 7, rules).kind).toBe('applied');
+    });
+
+    it('treats a re-forwarded source position as already applied, even at a new log offset', () => {
+      const { state } = fold(placedOrders(100, 100, 100)); // orders:0 offsets 0..2 at log 0..2
+      const reforwarded = anOrderEvent({ eventId: 'E-2', source: fromOrders(2) }, { amountBase: 100 });
+      expect(applyEvent(state, reforwarded, 10, rules)).toEqual({ kind: 'already_applied' });
+      const older = anOrderEvent({ eventId: 'E-1', source: fromOrders(1) }, { amountBase: 100 });
+      expect(applyEvent(state, older, 11, rules)).toEqual({ kind: 'already_applied' });
+    });
+
+    it('keeps source positions per topic and partition', () => {
+      const { state } = fold(placedOrders(100, 100, 100)); // orders:0 up to offset 2
+      const otherPartition = anOrderEvent({ eventId: 'E-p1', source: fromOrders(0, 1) }, { amountBase: 100 });
+      const otherTopic = anOrderEvent({ eventId: 'E-t', source: fromOrders(0, 0, 'orders-import') }, { amountBase: 100 });
+      const p1 = applied(applyEvent(state, otherPartition, 3, rules)).state;
+      const both = applied(applyEvent(p1, otherTopic, 4, rules)).state;
+      expect(both.appliedSources).toEqual({ 'orders:0': 2, 'orders:1': 0, 'orders-import:0': 0 });
+      expect(both.lifetimeValue).toBe(500);
+    });
+
+    it('applies events without a source position, and records no source for them', () => {
+      const events = [anOrderEvent({ eventId: 'E-1' }, { amountBase: 100 }), anOrderEvent({ eventId: 'E-2' }, { amountBase: 100 })];
+      const { state } = fold(events);
+      expect(state.orderCount).toBe(2);
+      expect(state.lifetimeValue).toBe(200);
+      expect(state.appliedSources).toEqual({});
+      expect(state.lastLogOffset).toBe(1);
+    });
+  });
+
+  describe('lifetime value', () => {
+    it.each(['CANCELLED', 'RETURNED'] as const)('is not increased by a %s order, nor is the order count', (kind) => {
+      const before = fold(placedOrders(300)).state;
+      const event = anOrderEvent({ eventId: 'E-2', eventTime: T0 + 3_600_000, source: fromOrders(1) }, { kind, amountBase: 300 });
+      const { state, changes } = applied(applyEvent(before, event, 1, rules));
+      expect(state.lifetimeValue).toBe(300);
+      expect(state.orderCount).toBe(1);
+      expect(state.lastOrderAt).toBe(T0);
+      expect(state.lastLogOffset).toBe(1);
+      expect(changes).toEqual([]);
+    });
+
+    it('starts a customer whose first event is a cancellation in low, with no orders', () => {
+      const { state, changes } = applied(applyEvent(emptyState(CUSTOMER), anOrderEvent({}, { kind: 'CANCELLED', amountBase: 5000 }), 0, rules));
+      expect(state).toMatchObject({ orderCount: 0, lifetimeValue: 0, firstOrderAt: null, lastOrderAt: null });
+      expect(changes).toEqual([expect.objectContaining({ fromSegment: null, toSegment: 'low' })]);
+    });
+
+    it('is kept in whole cents, without floating-point drift', () => {
+      const { state } = fold(placedOrders(0.1, 0.2, 0.7));
+      expect(state.lifetimeValue).toBe(1);
+    });
+  });
+
+  it('tracks the first and last order times whatever order the events arrive in', () => {
+    const events = [T0 + 2000, T0, T0 + 5000, T0 + 1000].map((eventTime, i) => anOrderEvent({ eventId: `E-${i}`, eventTime, source: fromOrders(i) }));
+    const { state } = fold(events);
+    expect(state.firstOrderAt).toBe(T0);
+    expect(state.lastOrderAt).toBe(T0 + 5000);
+  });
+
+  it('is a deterministic fold: the same events give the same state and changes', () => {
+    const events = placedOrders(100, 150, 50, 800, 10);
+    expect(fold(events)).toEqual(fold(events));
+  });
+
+  it('does not modify the state it is given', () => {
+    const before = fold(placedOrders(100, 150)).state;
+    const snapshot = structuredClone(before);
+    applied(applyEvent(before, anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 }), 2, rules));
+    expect(before).toEqual(snapshot);
+  });
+});

@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from './services.ts';
+
+const run = promisify(execFile);
+
+/**
+ * A Kafka broker and a Schema Registry of a test's own, started by the project's own
+ * infra/stack.sh under a temporary home and on other ports, so the test can stop and restart
+ * them without disturbing other tests. Downloads come from the shared cache.
+ */
+export class PrivateStack {
+  readonly home = mkdtempSync(join(tmpdir(), 'segmentation-stack-'));
+  readonly kafkaPort: number;
+  readonly registryPort: number;
+
+  constructor(kafkaPort: number, registryPort: number) {
+    this.kafkaPort = kafkaPort;
+    this.registryPort = registryPort;
+  }
+
+  get brokers(): string[] {
+    return [`127.0.0.1:${this.kafkaPort}`];
+  }
+
+  get registryUrl(): string {
+    return `http://127.0.0.1:${this.registryPort}/apis/ccompat/v7`;
+  }
+
+  async up(...services: Array<'kafka' | 'registry'>): Promise<void> {
+    await this.stack('up', services);
+  }
+
+  async down(...services: Array<'kafka' | 'registry'>): Promise<void> {
+    await this.stack('down', services);
+  }
+
+  async destroy(): Promise<void> {
+    await this.down('kafka', 'registry');
+    rmSync(this.home, { recursive: true, force: true });
+  }
+
+  private async stack(command: string, services: string[]): Promise<void> {
+    await run('bash', [join(repoRoot, 'infra', 'stack.sh'), command, ...services], {
+      env: {
+        ...process.env,
+        SEGMENTATION_HOME: this.home,
+        SEGMENTATION_CACHE: join(repoRoot, '.local', 'cache'),
+        KAFKA_PORT: String(this.kafkaPort),
+        REGISTRY_PORT: String(this.registryPort),
+        KAFKA_HEAP: '-Xms128m -Xmx512m',
+      },
+      timeout: 180_000,
+    });
+  }
+}

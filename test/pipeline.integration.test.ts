@@ -1,0 +1,178 @@
+// One order through every hop of the pipeline, against real services: Avro order on `orders`
+// (schema in the registry) → ingest → `customer-events` → segmenter (state in Redis) →
+// `segment-changes` (Avro) → sink → ClickHouse. Plus the guarantees the spine already carries:
+// bad input is dead-lettered with its reason while the next good message goes through, and a
+// re-forwarded record changes nothing.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { anOrder, loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
+import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhouse';
+import { avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
+import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
+import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { testServices } from './harness/services.ts';
+import { TopicReader } from './harness/topic-reader.ts';
+import { uniqueName } from './harness/unique.ts';
+import { waitFor } from './harness/wait-for.ts';
+
+const services = testServices();
+const run = uniqueName('e2e');
+const logger = createLogger({ service: 'pipeline-test' }, 'warn');
+
+let config: Config;
+let pipeline: Pipeline;
+let metrics: Registry;
+let codec: AvroCodec;
+let producer: ReliableProducer;
+let redis: Redis;
+let clickhouse: ClickHouseClient;
+const topics = topicNames(`${run}.`);
+
+beforeAll(async () => {
+  config = loadConfig({
+    KAFKA_BROKERS: services.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+    REDIS_URL: services.redisUrl,
+    CLICKHOUSE_URL: services.clickhouseUrl,
+    CLICKHOUSE_DATABASE: run.replace(/-/g, '_'),
+    CLICKHOUSE_USER: process.env.CLICKHOUSE_USER,
+    CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD,
+    CLICKHOUSE_PATH: join(mkdtempSync(join(tmpdir(), 'segmentation-e2e-')), 'clickhouse'),
+    TOPIC_PREFIX: `${run}.`,
+    GROUP_PREFIX: run,
+    REDIS_KEY_PREFIX: `${run}:`,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    VALUE_TIER_MEDIUM_ENTER: '20000',
+    LOG_LEVEL: 'warn',
+  });
+  metrics = createMetricsRegistry(false);
+  pipeline = await startPipeline(config, logger, metrics);
+  codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  producer = new ReliableProducer(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'pipeline-test' }, logger));
+  await producer.connect();
+  redis = new Redis(config.REDIS_URL);
+  // The same process may open the embedded folder the sink writes to.
+  clickhouse = await connectClickHouse(config.CLICKHOUSE_URL
+    ? { kind: 'server', url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
+    : { kind: 'embedded', path: config.CLICKHOUSE_PATH });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await producer?.disconnect();
+  redis?.disconnect();
+  await clickhouse?.close();
+});
+
+async function sendOrder(order: Order): Promise<void> {
+  const id = await codec.register(valueSubject(topics.orders), avroSchemas.order);
+  await producer.send(topics.orders, [{ key: order.customerId, value: codec.encode(id, avroSchemas.order, order) }]);
+}
+
+const customerState = async (customerId: string) => {
+  const raw = await redis.hget(`${config.REDIS_KEY_PREFIX}{${customerId}}:state`, 'state');
+  return raw === null ? undefined : (JSON.parse(raw) as { orderCount: number; lifetimeValue: number; memberships: Record<string, { segment: string; sequence: number }> });
+};
+
+const metricValue = async (name: string, labels: Record<string, string> = {}) => {
+  const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
+  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+};
+
+describe('the pipeline, end to end', () => {
+  it('carries an order from the orders topic to a segment change in Redis, Kafka and ClickHouse', async () => {
+    const customerId = uniqueName('C');
+    const changes = await TopicReader.open(config.KAFKA_BROKERS, topics.segmentChanges);
+    try {
+      await sendOrder(anOrder({ customerId, amount: 3000, currency: 'USD' })); // 21,300 CNY at USD=7.1
+
+      const state = await waitFor('the customer state in Redis', async () => (await customerState(customerId))?.orderCount === 1 ? customerState(customerId) : undefined);
+      expect(state).toMatchObject({ orderCount: 1, lifetimeValue: 21_300, memberships: { value_tier: { segment: 'medium', sequence: 1 } } });
+
+      const [message] = await changes.waitForMessages(1, (m) => m.key?.toString() === customerId);
+      const change = await codec.decode<SegmentChange>(message!.value, avroSchemas.segmentChange);
+      expect(change).toMatchObject({
+        changeId: `${customerId}/value_tier/1`, customerId, dimension: 'value_tier',
+        fromSegment: null, toSegment: 'medium', sequence: 1, cause: 'event', rule: 'value_tier.medium.enter',
+        features: { lifetimeValue: 21_300 },
+      });
+
+      const rows = await waitFor('the change in ClickHouse', async () => {
+        const r = await (await clickhouse.query({
+          query: 'SELECT change_id, to_segment, rule_version FROM segment_changes FINAL WHERE customer_id = {c:String}',
+          query_params: { c: customerId }, format: 'JSONEachRow',
+        })).json<{ change_id: string; to_segment: string; rule_version: string }>();
+        return r.length > 0 ? r : undefined;
+      });
+      expect(rows).toEqual([{ change_id: change.changeId, to_segment: 'medium', rule_version: change.ruleVersion }]);
+    } finally {
+      await changes.close();
+    }
+  });
+
+  it('dead-letters a bad order with its reason and applies the good one right after it', async () => {
+    const customerId = uniqueName('C');
+    const dead = await TopicReader.open(config.KAFKA_BROKERS, topics.ordersDeadLetter);
+    try {
+      const bad = anOrder({ customerId, currency: 'XYZ' });
+      await sendOrder(bad);
+      await sendOrder(anOrder({ customerId, amount: 500 }));
+
+      const [letter] = await dead.waitForMessages(1, (m) => m.key?.toString() === customerId);
+      expect(letter!.headers['__connect.errors.exception.class.name']?.toString()).toBe('unknown_currency');
+      expect(letter!.headers['__connect.errors.topic']?.toString()).toBe(topics.orders);
+      expect(letter!.headers['__connect.errors.stage']?.toString()).toBe('ingest');
+      expect(await codec.decode<Order>(letter!.value, avroSchemas.order)).toMatchObject({ eventId: bad.eventId, currency: 'XYZ' });
+
+      await waitFor('the good order applied', async () => (await customerState(customerId))?.orderCount === 1);
+      expect((await customerState(customerId))?.lifetimeValue).toBe(500);
+      const consumed = await metricValue('ingest_messages_consumed_total');
+      const forwarded = await metricValue('ingest_messages_forwarded_total');
+      const deadLettered = await metricValue('ingest_messages_dead_lettered_total');
+      expect(consumed).toBe(forwarded + deadLettered);
+      expect(await metricValue('ingest_messages_dead_lettered_total', { reason: 'unknown_currency' })).toBe(1);
+    } finally {
+      await dead.close();
+    }
+  });
+
+  it('recognises a re-forwarded record by its source position and applies it once', async () => {
+    const customerId = uniqueName('C');
+    const changes = await TopicReader.open(config.KAFKA_BROKERS, topics.segmentChanges);
+    try {
+      await sendOrder(anOrder({ customerId, amount: 800 }));
+      await waitFor('the order applied', async () => (await customerState(customerId))?.orderCount === 1);
+      const [first] = await changes.waitForMessages(1, (m) => m.key?.toString() === customerId);
+      const original = await codec.decode<SegmentChange>(first!.value, avroSchemas.segmentChange);
+
+      // What ingest would write again after a crash between its forward and its commit.
+      const logged = await findLoggedEvent(customerId);
+      const skippedBefore = await metricValue('segmenter_records_total', { result: 'already_applied' });
+      const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
+      await producer.send(topics.customerEvents, [{ key: customerId, value: codec.encode(id, avroSchemas.customerEvent, logged) }]);
+      await waitFor('the re-forward recognised', async () => (await metricValue('segmenter_records_total', { result: 'already_applied' })) > skippedBefore);
+
+      expect(await customerState(customerId)).toMatchObject({ orderCount: 1, lifetimeValue: 800 });
+      expect(changes.messages.filter((m) => m.key?.toString() === customerId)).toHaveLength(1);
+      expect(original.changeId).toBe(`${customerId}/value_tier/1`);
+    } finally {
+      await changes.close();
+    }
+  });
+});
+
+async function findLoggedEvent(customerId: string): Promise<CustomerEvent> {
+  const log = await TopicReader.open(config.KAFKA_BROKERS, topics.customerEvents);
+  try {
+    const [m] = await log.waitForMessages(1, (x) => x.key?.toString() === customerId);
+    const event = await codec.decode<CustomerEvent>(m!.value, avroSchemas.customerEvent);
+    expect(event.source).toMatchObject({ topic: topics.orders });
+    return event;
+  } finally {
+    await log.close();
+  }
+}
