@@ -97,6 +97,7 @@ kafka_ready() { node --no-warnings "$ROOT/packages/kafka/src/cli/kafka-ready.ts"
 
 up_kafka() {
   if pid_alive kafka; then wait_until kafka "$LOGS/kafka.log" 60 kafka_ready; say "kafka: running on 127.0.0.1:$KAFKA_PORT"; return; fi
+  if kafka_ready; then say "kafka: a broker already answers on 127.0.0.1:$KAFKA_PORT (not started by this checkout); using it"; return; fi
   require_java
   install_kafka
   local cp="$CACHE/kafka-$KAFKA_VERSION/*" props="$KAFKA_HOME_DIR/server.properties"
@@ -157,6 +158,7 @@ registry_ready() { curl -sf "$REGISTRY_URL/subjects" >/dev/null && curl -sf "htt
 
 up_registry() {
   if pid_alive registry; then wait_until registry "$LOGS/registry.log" 90 registry_ready; say "registry: running at $REGISTRY_URL"; return; fi
+  if registry_ready; then say "registry: a registry already answers at $REGISTRY_URL (not started by this checkout); using it"; return; fi
   require_java
   install_registry
   kafka_ready || die "registry: it keeps its schemas in Kafka, which is not ready: run infra/stack.sh up kafka"

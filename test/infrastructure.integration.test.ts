@@ -81,7 +81,10 @@ describe('kafkajs against the Kafka 4 broker', () => {
     const received: string[] = [];
     const consume = async () => {
       const consumer = new BatchConsumer(kafka, { groupId, topics: [topic], sessionTimeoutMs: 6000, stallTimeoutMs: 60_000, partitionsConcurrently: 3 }, logger);
-      await consumer.connect(async (batch) => { received.push(...batch.messages.map((m) => m.value?.toString() ?? '')); });
+      await consumer.connect((batch) => {
+        received.push(...batch.messages.map((m) => m.value?.toString() ?? ''));
+        return Promise.resolve();
+      });
       return consumer;
     };
 

@@ -21,7 +21,10 @@ export class TopicReader {
 
   static async open(brokers: string[], topic: string): Promise<TopicReader> {
     const reader = new TopicReader(brokers, topic);
-    await reader.consumer.connect(async (batch) => { reader.messages.push(...batch.messages); });
+    await reader.consumer.connect((batch) => {
+      reader.messages.push(...batch.messages);
+      return Promise.resolve();
+    });
     return reader;
   }
 

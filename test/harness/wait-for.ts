@@ -16,5 +16,5 @@ export async function waitFor<T>(description: string, probe: () => Promise<T | u
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 250);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}` + (lastError ? ` (last error: ${String(lastError)})` : ''));
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}` + (lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ''));
 }

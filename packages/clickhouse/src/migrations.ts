@@ -12,9 +12,10 @@ export interface Migration {
 
 /** Numbered files `NNN_name.sql`; statements end with `;` at the end of a line. */
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
+  const migrations = readdirSync(dir)
     .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .sort()
+    // By version number, not file name text: "10_x.sql" sorts before "9_x.sql" as text.
+    .sort((a, b) => Number(a.split('_')[0]) - Number(b.split('_')[0]) || (a < b ? -1 : 1))
     .map((file) => {
       const sql = readFileSync(join(dir, file), 'utf8').replace(/^\s*--.*$/gm, '');
       return {
@@ -23,6 +24,13 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
         statements: sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean),
       };
     });
+  // Two files with one number: the second would never run once the first is recorded.
+  const seen = new Set<number>();
+  for (const m of migrations) {
+    if (seen.has(m.version)) throw new Error(`two ClickHouse migrations share version ${m.version} in ${dir}: renumber one`);
+    seen.add(m.version);
+  }
+  return migrations;
 }
 
 /**

@@ -1,6 +1,15 @@
 import { Kafka, logLevel as kafkaLogLevel, type LogEntry } from 'kafkajs';
 import { ServiceUnavailableError, type Logger } from '@segmentation/runtime';
 
+// kafkajs 2.2.4 arms a timer with a negative delay whenever a response arrives unthrottled;
+// Node 24 warns about it once per process (and uses 1 ms, which is what kafkajs means). Only that
+// warning is dropped, so operators do not chase a harmless message.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (rest[0] === 'TimeoutNegativeWarning') return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+});
+
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;

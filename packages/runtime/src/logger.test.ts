@@ -4,7 +4,11 @@ import { createLogger, type LogLevel } from './logger.ts';
 /** A logger writing into an array, and the lines it wrote parsed back. */
 function capture(base: Record<string, unknown> = { service: 'segmenter' }, level: LogLevel = 'info') {
   const lines: string[] = [];
-  const logger = createLogger(base, level, (line) => lines.push(line));
+  // The writer's type comes from process.stdout.write, so it answers a boolean.
+  const logger = createLogger(base, level, (line) => {
+    lines.push(line);
+    return true;
+  });
   const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   return { logger, lines, records };
 }

@@ -69,7 +69,15 @@ describe('loadConfig', () => {
     ['CURRENCY_RATES', { CURRENCY_RATES: 'USD=0' }],
     // Rates written for CNY (USD=7.1) do not fit a USD base currency.
     ['CURRENCY_RATES', { BASE_CURRENCY: 'USD' }],
-  ])('fails with a ConfigError naming %s alone for %j', (setting, env) => {
+  ])('fails with a ConfigError naming %s for %j', (setting, env) => {
+    expect(blamed(configErrorOf(env))[0]).toBe(setting);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['VALUE_TIER_HIGH_EXIT', { VALUE_TIER_HIGH_EXIT: '200000' }],
+    ['CURRENCY_RATES', { CURRENCY_RATES: 'garbage' }],
+    ['KAFKA_SESSION_TIMEOUT_MS', { KAFKA_SESSION_TIMEOUT_MS: 'abc' }],
+  ])('blames %s alone for %j, not the settings around it', (setting, env) => {
     expect(blamed(configErrorOf(env))).toEqual([setting]);
   });
 

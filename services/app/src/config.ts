@@ -55,7 +55,7 @@ export const configSchema = z.object({
   if (c.VALUE_TIER_MEDIUM_EXIT > c.VALUE_TIER_MEDIUM_ENTER) ctx.addIssue({ code: 'custom', path: ['VALUE_TIER_MEDIUM_EXIT'], message: 'must not exceed VALUE_TIER_MEDIUM_ENTER' });
   if (c.VALUE_TIER_MEDIUM_ENTER > c.VALUE_TIER_HIGH_EXIT) ctx.addIssue({ code: 'custom', path: ['VALUE_TIER_MEDIUM_ENTER'], message: 'must not exceed VALUE_TIER_HIGH_EXIT' });
   const rates = safeRates(c.BASE_CURRENCY, c.CURRENCY_RATES);
-  if (!rates.success) ctx.addIssue({ code: 'custom', path: ['CURRENCY_RATES'], message: 'must look like USD=7.1,EUR=7.7 (ISO codes, positive rates)' });
+  if (!rates.success) ctx.addIssue({ code: 'custom', path: ['CURRENCY_RATES'], message: `must look like USD=7.1,EUR=7.7 (ISO codes, positive rates in ${c.BASE_CURRENCY}; ${c.BASE_CURRENCY} itself, if listed, at 1)` });
 });
 
 export type Config = z.output<typeof configSchema>;
