@@ -31,8 +31,7 @@ let redis: Redis;
 let clickhouse: ClickHouseClient;
 const topics = topicNames(`${run}.`);
 
-beforeAll(async () => {
-  config = loadConfig({
+const baseEnv = () => ({
     KAFKA_BROKERS: services.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
     REDIS_URL: services.redisUrl,
@@ -47,7 +46,10 @@ beforeAll(async () => {
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     VALUE_TIER_MEDIUM_ENTER: '20000',
     LOG_LEVEL: 'warn',
-  });
+});
+
+beforeAll(async () => {
+  config = loadConfig(baseEnv());
   metrics = createMetricsRegistry(false);
   pipeline = await startPipeline(config, logger, metrics);
   codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
@@ -162,6 +164,15 @@ describe('the pipeline, end to end', () => {
     } finally {
       await changes.close();
     }
+  });
+});
+
+describe('state derived from another log', () => {
+  it('stops a segmenter from starting on Redis state recorded against another Kafka log', async () => {
+    const keyPrefix = `${uniqueName('other-log')}:`;
+    await redis.set(`${keyPrefix}log-identity`, 'another-cluster/customer-events');
+    const segmenterOnly = loadConfig({ ...baseEnv(), ROLES: 'segmenter', REDIS_KEY_PREFIX: keyPrefix, GROUP_PREFIX: uniqueName('g') });
+    await expect(startPipeline(segmenterOnly, logger, createMetricsRegistry(false))).rejects.toThrow(/derived from the log "another-cluster\/customer-events"/);
   });
 });
 

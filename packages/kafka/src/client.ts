@@ -45,3 +45,14 @@ export async function probeKafka(brokers: string[], timeoutMs = 5000): Promise<v
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/** The Kafka cluster's id: state derived from a log is only meaningful against that cluster. */
+export async function fetchClusterId(kafka: Kafka): Promise<string> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.describeCluster()).clusterId;
+  } finally {
+    await admin.disconnect();
+  }
+}

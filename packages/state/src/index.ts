@@ -1,2 +1,3 @@
 export * from './redis.ts';
 export * from './customer-state-store.ts';
+export * from './log-identity.ts';

@@ -1,9 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import { avroSchemas, valueSubject, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, type AvroCodec, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import { BatchConsumer, fetchClusterId, sendToDeadLetter, UndecodableError, type AvroCodec, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { applyEvent, emptyState, type CustomerState, type Rules } from '@segmentation/segmentation';
-import { CustomerStateStore, type CustomerCommit, type Redis } from '@segmentation/state';
+import { claimLogIdentity, CustomerStateStore, type CustomerCommit, type Redis } from '@segmentation/state';
 
 export interface SegmenterSettings {
   groupId: string;
@@ -123,6 +123,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   return {
     consumer,
     async start(): Promise<void> {
+      await claimLogIdentity(deps.redis, settings.redisKeyPrefix, `${await fetchClusterId(deps.kafka)}/${settings.topics.customerEvents}`);
       segmentChangeSchemaId = await deps.codec.register(valueSubject(settings.topics.segmentChanges), avroSchemas.segmentChange);
       await consumer.connect(handle);
     },
