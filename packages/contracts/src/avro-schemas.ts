@@ -8,6 +8,11 @@ const load = (file: string): string => JSON.stringify(JSON.parse(readFileSync(jo
 
 export const avroSchemas = {
   order: load('order.avsc'),
+  shipment: load('shipment.avsc'),
+  complaint: load('complaint.avsc'),
+  customerProfile: load('customer-profile.avsc'),
   customerEvent: load('customer-event.avsc'),
   segmentChange: load('segment-change.avsc'),
+  churnAlert: load('churn-alert.avsc'),
+  featureSnapshot: load('feature-snapshot.avsc'),
 } as const;

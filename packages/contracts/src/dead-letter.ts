@@ -1,10 +1,14 @@
 // Why a message was dead-lettered: a fixed list, so alerting and re-drive can filter on it.
 export const deadLetterReasons = {
-  undecodable: 'the value is not Avro in the Confluent wire format, or its schema id is unknown',
+  undecodable: 'the value is not Avro in the Confluent wire format (garbage, wrong magic byte, truncated body)',
+  unknown_schema: 'the schema id in the message is not in the Schema Registry',
+  schema_mismatch: "the message was written with a schema that cannot be read as this topic's contract",
+  oversized: 'the message is larger than the configured maximum',
   missing_key: 'the message has no key (the customer id)',
   invalid_value: 'a field breaks the contract (see the message for which)',
   unknown_currency: 'the amount is in a currency the rate table does not know',
   future_event_time: 'the event time is further in the future than the allowed skew',
+  duplicate_event: 'an event id already applied to this customer, seen again at another position',
 } as const;
 
 export type DeadLetterReason = keyof typeof deadLetterReasons;

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { anOrder } from '../../../services/app/src/sample-orders.ts';
+import { anOrder } from './builders.ts';
 import type { StepResult } from './dead-letter.ts';
 import { parseRates } from './money.ts';
-import { normaliseOrder, type ValidationContext } from './order-validation.ts';
+import { normaliseOrder } from './order-validation.ts';
+import type { ValidationContext } from './validation-common.ts';
 import type { CustomerEvent, Order, SourcePosition } from './records.ts';
 
 const NOW = Date.UTC(2025, 2, 3, 9, 30, 0);

@@ -23,6 +23,56 @@ export interface Order {
   channel: string | null;
 }
 
+export type ShipmentStatus = 'PICKED_UP' | 'IN_TRANSIT' | 'DELIVERED' | 'DELAYED' | 'DAMAGED' | 'LOST' | 'RETURNED';
+export type TransportMode = 'ROAD' | 'SEA' | 'AIR' | 'RAIL';
+
+export interface Shipment {
+  eventId: string;
+  customerId: string;
+  shipmentId: string;
+  orderId: string | null;
+  status: ShipmentStatus;
+  transportMode: TransportMode;
+  eventTime: number;
+  promisedDeliveryTime: number | null;
+  actualDeliveryTime: number | null;
+  port: string | null;
+  originCountry: string | null;
+  destinationCountry: string | null;
+}
+
+export type ComplaintAction = 'OPENED' | 'ESCALATED' | 'RESOLVED';
+export type ComplaintCategory = 'DELAY' | 'DAMAGE' | 'LOSS' | 'BILLING' | 'SERVICE_ATTITUDE' | 'OTHER';
+export type ComplaintSeverity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+
+export interface Complaint {
+  eventId: string;
+  customerId: string;
+  complaintId: string;
+  action: ComplaintAction;
+  category: ComplaintCategory;
+  severity: ComplaintSeverity;
+  eventTime: number;
+  shipmentId: string | null;
+  satisfactionScore: number | null;
+  npsScore: number | null;
+}
+
+export type Industry = 'MANUFACTURING' | 'RETAIL' | 'E_COMMERCE' | 'OTHER';
+export type CustomerType = 'SHIPPER' | 'CARGO_OWNER' | 'SHIPPING_LINE' | 'FORWARDER' | 'AGENT';
+
+export interface CustomerProfile {
+  eventId: string;
+  customerId: string;
+  eventTime: number;
+  industry: Industry;
+  customerType: CustomerType;
+  country: string;
+  region: string | null;
+  accountManager: string | null;
+  signedUpAt: number;
+}
+
 export interface SourcePosition {
   topic: string;
   partition: number;
@@ -47,9 +97,16 @@ export interface OrderRecorded {
   channel: string | null;
 }
 
+export type ShipmentRecorded = Omit<Shipment, 'eventId' | 'customerId' | 'eventTime'> & { onTime: boolean | null };
+export type ComplaintRecorded = Omit<Complaint, 'eventId' | 'customerId' | 'eventTime'>;
+export type ProfileRecorded = Omit<CustomerProfile, 'eventId' | 'customerId' | 'eventTime'>;
+
 export type CustomerEventBody =
   | { 'segmentation.log.OrderRecorded': OrderRecorded }
-  | { 'segmentation.log.Tick': { partition: number } };
+  | { 'segmentation.log.Tick': { partition: number } }
+  | { 'segmentation.log.ShipmentRecorded': ShipmentRecorded }
+  | { 'segmentation.log.ComplaintRecorded': ComplaintRecorded }
+  | { 'segmentation.log.ProfileRecorded': ProfileRecorded };
 
 export interface CustomerEvent {
   eventId: string;
@@ -75,6 +132,57 @@ export interface SegmentChange {
   detectedAt: number;
 }
 
+export interface ChurnReason {
+  code: string;
+  text: string;
+  value: number | null;
+}
+
+export interface ChurnAlert {
+  alertId: string;
+  customerId: string;
+  level: 'watch' | 'warning' | 'critical' | 'cleared';
+  previousLevel: string | null;
+  riskScore: number;
+  sequence: number;
+  reasons: ChurnReason[];
+  cause: 'event' | 'timer' | 'rules_changed';
+  causeEventId: string | null;
+  ruleVersion: string;
+  valueTier: string | null;
+  eventTime: number;
+  detectedAt: number;
+}
+
+export interface FeatureSnapshot {
+  snapshotId: string;
+  customerId: string;
+  features: Record<string, number>;
+  attributes: Record<string, string>;
+  segments: Record<string, string>;
+  ruleVersion: string;
+  eventTime: number;
+  detectedAt: number;
+}
+
+/** The body of a log record as a tagged value, for `switch (b.kind)`. */
+export type LoggedBody =
+  | { kind: 'order'; order: OrderRecorded }
+  | { kind: 'shipment'; shipment: ShipmentRecorded }
+  | { kind: 'complaint'; complaint: ComplaintRecorded }
+  | { kind: 'profile'; profile: ProfileRecorded }
+  | { kind: 'tick'; partition: number };
+
+export function bodyOf(event: CustomerEvent): LoggedBody {
+  const b = event.body;
+  if ('segmentation.log.OrderRecorded' in b) return { kind: 'order', order: b['segmentation.log.OrderRecorded'] };
+  if ('segmentation.log.ShipmentRecorded' in b) return { kind: 'shipment', shipment: b['segmentation.log.ShipmentRecorded'] };
+  if ('segmentation.log.ComplaintRecorded' in b) return { kind: 'complaint', complaint: b['segmentation.log.ComplaintRecorded'] };
+  if ('segmentation.log.ProfileRecorded' in b) return { kind: 'profile', profile: b['segmentation.log.ProfileRecorded'] };
+  return { kind: 'tick', partition: b['segmentation.log.Tick'].partition };
+}
+
 export function orderOf(event: CustomerEvent): OrderRecorded | undefined {
-  return 'segmentation.log.OrderRecorded' in event.body ? event.body['segmentation.log.OrderRecorded'] : undefined;
+  const body = bodyOf(event);
+  return body.kind === 'order' ? body.order : undefined;
 }

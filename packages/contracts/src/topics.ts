@@ -4,20 +4,40 @@
 export interface TopicNames {
   orders: string;
   ordersDeadLetter: string;
+  shipments: string;
+  shipmentsDeadLetter: string;
+  complaints: string;
+  complaintsDeadLetter: string;
+  customerProfiles: string;
+  customerProfilesDeadLetter: string;
   customerEvents: string;
   customerEventsDeadLetter: string;
   segmentChanges: string;
   segmentChangesDeadLetter: string;
+  churnAlerts: string;
+  churnAlertsDeadLetter: string;
+  featureSnapshots: string;
+  featureSnapshotsDeadLetter: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
   return {
     orders: `${prefix}orders`,
     ordersDeadLetter: `${prefix}orders.dlq`,
+    shipments: `${prefix}shipments`,
+    shipmentsDeadLetter: `${prefix}shipments.dlq`,
+    complaints: `${prefix}complaints`,
+    complaintsDeadLetter: `${prefix}complaints.dlq`,
+    customerProfiles: `${prefix}customer-profiles`,
+    customerProfilesDeadLetter: `${prefix}customer-profiles.dlq`,
     customerEvents: `${prefix}customer-events`,
     customerEventsDeadLetter: `${prefix}customer-events.dlq`,
     segmentChanges: `${prefix}segment-changes`,
     segmentChangesDeadLetter: `${prefix}segment-changes.dlq`,
+    churnAlerts: `${prefix}churn-alerts`,
+    churnAlertsDeadLetter: `${prefix}churn-alerts.dlq`,
+    featureSnapshots: `${prefix}feature-snapshots`,
+    featureSnapshotsDeadLetter: `${prefix}feature-snapshots.dlq`,
   };
 }
 

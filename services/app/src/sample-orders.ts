@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { Order } from '@segmentation/contracts';
+import { anOrder, type Order } from '@segmentation/contracts';
 
 // A small, fixed cast of logistics customers for the sample feed and the tests.
 const CUSTOMERS = [
@@ -11,29 +10,6 @@ const CUSTOMERS = [
 ] as const;
 
 const LEVELS = ['EXPRESS', 'STANDARD', 'ECONOMY'] as const;
-
-/** An order with sensible defaults; override any field. */
-export function anOrder(overrides: Partial<Order> = {}): Order {
-  return {
-    eventId: randomUUID(),
-    customerId: 'C-SH-001',
-    orderId: `O-${randomUUID().slice(0, 8)}`,
-    kind: 'PLACED',
-    eventTime: Date.now(),
-    amount: 1000,
-    currency: 'CNY',
-    serviceLevel: 'STANDARD',
-    valueAddedServices: [],
-    weightKg: 120,
-    volumeM3: 0.8,
-    originCountry: 'CN',
-    originRegion: 'Shanghai',
-    destinationCountry: 'DE',
-    destinationRegion: null,
-    channel: 'api',
-    ...overrides,
-  };
-}
 
 /** The n-th order of the sample feed: deterministic customers and amounts, live event time. */
 export function sampleOrder(n: number, eventTime: number): Order {
