@@ -1,4 +1,3 @@
 export * from './config.ts';
 export * from './pipeline.ts';
-export * from './provision.ts';
 export * from './sample-orders.ts';

@@ -2,13 +2,12 @@ import type { Registry } from 'prom-client';
 import { connectClickHouse, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
-import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createSegmenter } from '@segmentation/segmenter';
 import { createSink } from '@segmentation/sink';
 import { connectRedis, type Redis } from '@segmentation/state';
 import { currencyTable, rulesFrom, type Config } from './config.ts';
-import { provisionPipeline } from './provision.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;

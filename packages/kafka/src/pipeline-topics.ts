@@ -1,0 +1,48 @@
+import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, valueSubject, type TopicNames } from '@segmentation/contracts';
+import type { Kafka } from 'kafkajs';
+import type { AvroCodec } from './avro-codec.ts';
+import { ensureTopics, type TopicSpec } from './topics-admin.ts';
+
+const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000; // 30 days to inspect and re-drive
+
+/** The pipeline's topics: partition counts and the retention each needs. */
+export function topicSpecs(t: TopicNames): TopicSpec[] {
+  const keyed = CUSTOMER_EVENTS_PARTITIONS;
+  const deadLetter = (topic: string): TopicSpec => ({ topic, partitions: 3, config: { 'retention.ms': String(DEAD_LETTER_RETENTION_MS) } });
+  return [
+    { topic: t.orders, partitions: keyed },
+    { topic: t.shipments, partitions: keyed },
+    { topic: t.complaints, partitions: keyed },
+    // The CRM's current view of each customer: only the latest profile per key matters.
+    { topic: t.customerProfiles, partitions: keyed, config: { 'cleanup.policy': 'compact' } },
+    // The product's source of truth: kept without time limit (state rebuilds replay it).
+    { topic: t.customerEvents, partitions: keyed, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
+    { topic: t.segmentChanges, partitions: keyed },
+    { topic: t.churnAlerts, partitions: keyed },
+    { topic: t.featureSnapshots, partitions: keyed },
+    ...[
+      t.ordersDeadLetter, t.shipmentsDeadLetter, t.complaintsDeadLetter, t.customerProfilesDeadLetter,
+      t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter,
+    ].map(deadLetter),
+  ];
+}
+
+/** Every value schema, by the topic it is registered for (subject `<topic>-value`). */
+export function topicSchemas(t: TopicNames): Array<[topic: string, schema: string]> {
+  return [
+    [t.orders, avroSchemas.order],
+    [t.shipments, avroSchemas.shipment],
+    [t.complaints, avroSchemas.complaint],
+    [t.customerProfiles, avroSchemas.customerProfile],
+    [t.customerEvents, avroSchemas.customerEvent],
+    [t.segmentChanges, avroSchemas.segmentChange],
+    [t.churnAlerts, avroSchemas.churnAlert],
+    [t.featureSnapshots, avroSchemas.featureSnapshot],
+  ];
+}
+
+/** Creates missing topics and registers every value schema with BACKWARD compatibility. */
+export async function provisionPipeline(kafka: Kafka, codec: AvroCodec, t: TopicNames): Promise<void> {
+  await ensureTopics(kafka, topicSpecs(t));
+  for (const [topic, schema] of topicSchemas(t)) await codec.register(valueSubject(topic), schema);
+}
