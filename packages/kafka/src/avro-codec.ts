@@ -9,6 +9,13 @@ type Resolver = ReturnType<avro.Type['createResolver']>; // magic byte + 4-byte 
 /** The bytes cannot be read as one of our records; never worth retrying. */
 export class UndecodableError extends Error {
   override name = 'UndecodableError';
+  /** Which dead-letter reason it is. */
+  readonly reason: 'undecodable' | 'unknown_schema' | 'schema_mismatch';
+
+  constructor(reason: UndecodableError['reason'], message: string) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 export type Compatibility = keyof typeof COMPATIBILITY;
@@ -61,15 +68,15 @@ export class AvroCodec {
    * schema id or an incompatible writer schema; other errors (registry unreachable) are retriable.
    */
   async decode<T>(buffer: Buffer | null, readerSchema: string): Promise<T> {
-    if (buffer === null || buffer.length < HEADER_BYTES) throw new UndecodableError('value is empty or shorter than the 5-byte wire-format header');
-    if (buffer.readUInt8(0) !== MAGIC_BYTE) throw new UndecodableError(`magic byte is ${buffer.readUInt8(0)}, expected 0 (Confluent wire format)`);
+    if (buffer === null || buffer.length < HEADER_BYTES) throw new UndecodableError('undecodable', 'value is empty or shorter than the 5-byte wire-format header');
+    if (buffer.readUInt8(0) !== MAGIC_BYTE) throw new UndecodableError('undecodable', `magic byte is ${buffer.readUInt8(0)}, expected 0 (Confluent wire format)`);
     const id = buffer.readUInt32BE(1);
     const reader = this.reader(readerSchema);
     const resolver = await this.resolver(id, readerSchema, reader);
     try {
       return (resolver === 'same' ? reader.fromBuffer(buffer.subarray(HEADER_BYTES)) : reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver)) as T;
     } catch (err) {
-      throw new UndecodableError(`Avro body does not match writer schema ${id}: ${(err as Error).message}`);
+      throw new UndecodableError('undecodable', `Avro body does not match writer schema ${id}: ${(err as Error).message}`);
     }
   }
 
@@ -91,14 +98,14 @@ export class AvroCodec {
       writer = (await this.registry.getSchema(id)) as unknown as avro.Type;
     } catch (err) {
       const status = (err as { status?: number }).status;
-      if (status === 404) throw new UndecodableError(`schema id ${id} is unknown to the registry`);
+      if (status === 404) throw new UndecodableError('unknown_schema', `schema id ${id} is unknown to the registry`);
       throw new ServiceUnavailableError('Schema Registry', this.registryUrl, err);
     }
     let resolver: Resolver | 'same';
     try {
       resolver = reader.equals(writer) ? 'same' : reader.createResolver(writer);
     } catch (err) {
-      throw new UndecodableError(`writer schema ${id} cannot be read as ${reader.name ?? 'the contract'}: ${(err as Error).message}`);
+      throw new UndecodableError('schema_mismatch', `writer schema ${id} cannot be read as ${reader.name ?? 'the contract'}: ${(err as Error).message}`);
     }
     this.resolvers.set(key, resolver);
     return resolver;

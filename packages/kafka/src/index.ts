@@ -7,3 +7,5 @@ export * from './dead-letter-queue.ts';
 export type { Kafka } from 'kafkajs';
 export * from './pipeline-topics.ts';
 export * from './customer-event-log.ts';
+export * from './retry.ts';
+export * from './read-topic.ts';

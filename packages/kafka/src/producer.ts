@@ -39,8 +39,14 @@ export class ReliableProducer {
 
   /** Resolves once every message is acknowledged by Kafka. */
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({ topic, acks: -1, messages });
+    await this.sendWithPartitions(topic, messages);
+  }
+
+  /** Like `send`, and says which partitions the messages went to. */
+  async sendWithPartitions(topic: string, messages: OutgoingMessage[]): Promise<number[]> {
+    if (messages.length === 0) return [];
+    const written = await this.producer.send({ topic, acks: -1, messages });
+    return [...new Set(written.map((r) => r.partition))];
   }
 
   async disconnect(): Promise<void> {

@@ -39,6 +39,10 @@ export const configSchema = z.object({
   CURRENCY_RATES: z.string().default('USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'),
   /** Seconds an event time may be ahead of the wall clock before ingest dead-letters it (clock skew between systems). */
   MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
+  /** Bytes (key + value) above which ingest dead-letters a message as oversized; well under Kafka's 1 MiB default. */
+  MAX_MESSAGE_BYTES: intSetting(1024, 16 * 1024 * 1024).default(256 * 1024),
+  /** Seconds a customer-events partition may go without a record before ingest writes a tick into it; 0 = never (replays, tests). */
+  TICK_INTERVAL_SECONDS: intSetting(0).default(60),
   /** Value tier thresholds on lifetime value, in the base currency; exit below enter gives hysteresis. */
   VALUE_TIER_HIGH_ENTER: money.default(100_000),
   VALUE_TIER_HIGH_EXIT: money.default(80_000),

@@ -56,6 +56,8 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       topics,
       currencies: currencyTable(config),
       maxFutureSkewMs: config.MAX_FUTURE_SKEW_SECONDS * 1000,
+      maxMessageBytes: config.MAX_MESSAGE_BYTES,
+      tickIntervalMs: config.TICK_INTERVAL_SECONDS * 1000,
       sessionTimeoutMs,
     }, common));
   }

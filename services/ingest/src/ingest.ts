@@ -1,14 +1,19 @@
 import { Counter, type Registry } from 'prom-client';
-import { avroSchemas, normaliseOrder, valueSubject, type CurrencyTable, type CustomerEvent, type Order } from '@segmentation/contracts';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, type AvroCodec, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
+import { sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
+import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
+import { createTicker } from './ticker.ts';
 
 export interface IngestSettings {
   groupId: string;
-  topics: { orders: string; ordersDeadLetter: string; customerEvents: string };
+  topics: TopicNames;
   currencies: CurrencyTable;
   /** How far (ms) an event time may be ahead of the wall clock. */
   maxFutureSkewMs: number;
+  /** Larger messages are dead-lettered as `oversized` before anything tries to decode them. */
+  maxMessageBytes: number;
+  /** Write a tick into a `customer-events` partition idle for this long (ms); 0 writes none (replays, tests). */
+  tickIntervalMs: number;
   sessionTimeoutMs: number;
 }
 
@@ -21,71 +26,98 @@ export interface IngestDeps {
   now?: () => number;
 }
 
+type Outcome = { event: CustomerEvent } | { cause: DeadLetterCause };
+
 /**
- * The ingest role: reads the source topics, validates and normalises each record, and forwards
- * it into `customer-events` keyed by customer id, stamped with its source position. Bad records
- * go to the source topic's dead-letter twin with a reason. Source offsets are committed only
- * after the forwards and dead-letters are acknowledged (at-least-once; the segmenter recognises
- * a re-forward by its source position).
+ * The ingest role: reads the source topics (orders, shipments, complaints, customer profiles),
+ * runs each message through a short chain of named steps — size, decode, validate & normalise —
+ * and forwards it into `customer-events` keyed by customer id, stamped with its source position,
+ * or dead-letters it with the reason. Source offsets are committed only after the forwards and
+ * dead-letters are acknowledged (at least once; the segmenter recognises a re-forward exactly).
  */
 export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const logger = deps.logger.child({ role: 'ingest' });
   const now = deps.now ?? Date.now;
-  const consumed = new Counter({ name: 'ingest_messages_consumed_total', help: 'Source messages consumed by ingest', labelNames: ['topic'], registers: [deps.metrics] });
-  const forwarded = new Counter({ name: 'ingest_messages_forwarded_total', help: 'Source messages forwarded into customer-events', labelNames: ['topic'], registers: [deps.metrics] });
-  const deadLettered = new Counter({ name: 'ingest_messages_dead_lettered_total', help: 'Source messages sent to their dead-letter topic', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
+  const contracts = new Map(sourceContracts(settings.topics).map((c) => [c.topic, c]));
+  const labels = ['topic'] as const;
+  const consumed = new Counter({ name: 'ingest_messages_consumed_total', help: 'Source messages fetched by ingest (each offset once per process)', labelNames: labels, registers: [deps.metrics] });
+  const applied = new Counter({ name: 'ingest_messages_applied_total', help: 'Source messages forwarded into customer-events', labelNames: labels, registers: [deps.metrics] });
+  const deadLettered = new Counter({ name: 'ingest_messages_dead_lettered_total', help: 'Source messages sent to their dead-letter topic, by reason', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
-    topics: [settings.topics.orders],
+    topics: [...contracts.keys()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
-    partitionsConcurrently: 2,
+    partitionsConcurrently: 4,
   }, logger);
+  const ticker = createTicker({ topic: settings.topics.customerEvents, intervalMs: settings.tickIntervalMs }, { ...deps, logger, now });
+  // "Consumed" counts distinct offsets: a batch that comes again after a failure is not counted twice.
+  const countedUpTo = new Map<string, bigint>();
   let customerEventSchemaId = 0;
 
-  async function normalise(message: ConsumedMessage): Promise<{ event: CustomerEvent } | { cause: DeadLetterCause }> {
-    let order: Order;
+  async function process(contract: SourceContract, message: ConsumedMessage): Promise<Outcome> {
+    const refuse = (step: string, reason: DeadLetterCause['reason'], text: string): Outcome => ({ cause: { reason, message: text, step, stage: 'ingest' } });
+    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0);
+    if (size > settings.maxMessageBytes) return refuse('size', 'oversized', `${size} bytes, more than the ${settings.maxMessageBytes} allowed`);
+    let raw: unknown;
     try {
-      order = await deps.codec.decode<Order>(message.value, avroSchemas.order);
+      raw = await withRetry(() => deps.codec.decode(message.value, contract.schema));
     } catch (err) {
-      if (err instanceof UndecodableError) return { cause: { reason: 'undecodable', message: err.message, step: 'decode', stage: 'ingest' } };
-      throw err; // registry unreachable: retriable, the batch comes again
+      if (err instanceof UndecodableError) return refuse('decode', err.reason, err.message);
+      throw err; // the registry stayed away: the batch is not committed and comes again
     }
     const source = { topic: message.topic, partition: message.partition, offset: Number(message.offset) };
-    const result = normaliseOrder(order, message.key?.toString('utf8') ?? null, source, {
+    const result = contract.normalise(raw, message.key?.toString('utf8') ?? null, source, {
       currencies: settings.currencies,
       now: now(),
       maxFutureSkewMs: settings.maxFutureSkewMs,
     });
-    return result.ok ? { event: result.value } : { cause: { reason: result.reason, message: result.message, step: 'validate', stage: 'ingest' } };
+    return result.ok ? { event: result.value } : refuse('validate', result.reason, result.message);
+  }
+
+  function countConsumed(batch: ConsumedBatch): void {
+    const key = `${batch.topic}:${batch.partition}`;
+    const before = countedUpTo.get(key) ?? -1n;
+    const fresh = batch.messages.filter((m) => BigInt(m.offset) > before).length;
+    consumed.inc({ topic: batch.topic }, fresh);
+    countedUpTo.set(key, BigInt(batch.messages.at(-1)?.offset ?? before.toString()));
+  }
+
+  async function handle(batch: ConsumedBatch): Promise<void> {
+    const contract = contracts.get(batch.topic);
+    if (!contract) throw new Error(`ingest is subscribed to ${batch.topic} but has no contract for it`);
+    countConsumed(batch);
+    const forwards: OutgoingMessage[] = [];
+    const rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }> = [];
+    for (const message of batch.messages) {
+      const outcome = await process(contract, message);
+      if ('event' in outcome) {
+        forwards.push({ key: outcome.event.customerId, value: deps.codec.encode(customerEventSchemaId, avroSchemas.customerEvent, outcome.event) });
+      } else {
+        rejected.push({ message, cause: outcome.cause });
+      }
+    }
+    const written = await deps.producer.sendWithPartitions(settings.topics.customerEvents, forwards);
+    ticker.noteWritten(written);
+    await sendToDeadLetter(deps.producer, contract.deadLetterTopic, rejected);
+    applied.inc({ topic: batch.topic }, forwards.length);
+    for (const { message, cause } of rejected) {
+      deadLettered.inc({ topic: batch.topic, reason: cause.reason });
+      logger.warn('message_dead_lettered', { topic: message.topic, partition: message.partition, offset: message.offset, reason: cause.reason, step: cause.step, detail: cause.message });
+    }
+    if (forwards.length > 0) logger.info('events_forwarded', { topic: batch.topic, partition: batch.partition, count: forwards.length, lastOffset: batch.messages.at(-1)?.offset });
   }
 
   return {
     consumer,
     async start(): Promise<void> {
       customerEventSchemaId = await deps.codec.register(valueSubject(settings.topics.customerEvents), avroSchemas.customerEvent);
-      await consumer.connect(async (batch) => {
-        consumed.inc({ topic: batch.topic }, batch.messages.length);
-        const forwards: OutgoingMessage[] = [];
-        const rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }> = [];
-        for (const message of batch.messages) {
-          const outcome = await normalise(message);
-          if ('event' in outcome) {
-            forwards.push({ key: outcome.event.customerId, value: deps.codec.encode(customerEventSchemaId, avroSchemas.customerEvent, outcome.event) });
-          } else {
-            rejected.push({ message, cause: outcome.cause });
-          }
-        }
-        await deps.producer.send(settings.topics.customerEvents, forwards);
-        await sendToDeadLetter(deps.producer, settings.topics.ordersDeadLetter, rejected);
-        forwarded.inc({ topic: batch.topic }, forwards.length);
-        for (const { message, cause } of rejected) {
-          deadLettered.inc({ topic: batch.topic, reason: cause.reason });
-          logger.warn('message_dead_lettered', { topic: message.topic, partition: message.partition, offset: message.offset, reason: cause.reason, detail: cause.message });
-        }
-        if (forwards.length > 0) logger.info('orders_forwarded', { partition: batch.partition, count: forwards.length, lastOffset: batch.messages.at(-1)?.offset });
-      });
+      await consumer.connect(handle);
+      await ticker.start(customerEventSchemaId);
     },
-    stop: () => consumer.disconnect(),
+    async stop(): Promise<void> {
+      await ticker.stop();
+      await consumer.disconnect();
+    },
   };
 }

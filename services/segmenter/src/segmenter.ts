@@ -67,7 +67,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
         byCustomer.set(event.customerId, list);
       } catch (err) {
         if (!(err instanceof UndecodableError)) throw err;
-        rejected.push({ message, cause: { reason: 'undecodable', message: err.message, step: 'decode', stage: 'segmenter' } });
+        rejected.push({ message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'segmenter' } });
       }
     }
     return { byCustomer, rejected };

@@ -47,7 +47,7 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
             rows.push(segmentChangeRow(await deps.codec.decode<SegmentChange>(message.value, avroSchemas.segmentChange)));
           } catch (err) {
             if (!(err instanceof UndecodableError)) throw err;
-            rejected.push({ message, cause: { reason: 'undecodable', message: err.message, step: 'decode', stage: 'sink' } });
+            rejected.push({ message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'sink' } });
           }
         }
         await insertSegmentChanges(deps.clickhouse, rows);
