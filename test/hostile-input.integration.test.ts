@@ -89,7 +89,7 @@ describe('ingest under hostile input', () => {
       for (const m of messages) await producer.send(topics.orders, [m]);
 
       const letters = await dead.waitForMessages(cases.length);
-      const reasonByCase = Object.fromEntries(letters.map((l) => [l.headers['test-case']?.toString(), l.headers['__connect.errors.exception.class.name']?.toString()]));
+      const reasonByCase = Object.fromEntries(letters.map((l): [string, string | undefined] => [l.headers['test-case']?.toString() ?? '', l.headers['__connect.errors.exception.class.name']?.toString()]));
       expect(reasonByCase).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.reason])));
       for (const [i, c] of cases.entries()) {
         const letter = letters.find((l) => l.headers['test-case']?.toString() === c.name)!;
@@ -101,7 +101,7 @@ describe('ingest under hostile input', () => {
       }
 
       const forwarded = await log.waitForMessages(goodIds.length);
-      const events = await Promise.all(forwarded.map((m) => codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)));
+      const events: CustomerEvent[] = await Promise.all(forwarded.map((m) => codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)));
       expect(events.map((e) => e.eventId)).toEqual(goodIds);
       expect(events.map((e) => e.source?.offset)).toEqual(goodIds.map((_, i) => 2 * i + 1));
 

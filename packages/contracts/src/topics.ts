@@ -41,6 +41,9 @@ export function topicNames(prefix = ''): TopicNames {
   };
 }
 
+/** Which dead-lettered messages were already sent back (compacted; key `partition/offset`). */
+export const redriveLedgerTopic = (deadLetterTopic: string) => `${deadLetterTopic}.redriven`;
+
 /** Confluent's TopicNameStrategy: the value schema of topic T is registered under `T-value`. */
 export const valueSubject = (topic: string) => `${topic}-value`;
 

@@ -16,3 +16,17 @@ export class ServiceUnavailableError extends Error {
     this.service = service;
   }
 }
+
+/**
+ * Runs a command-line tool: a bad option or setting prints its message (no stack) and exits 2;
+ * a service that does not answer, or any other failure, prints its message and exits 1.
+ */
+export async function runCommand(name: string, main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`${name}: ${message}`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  }
+}
