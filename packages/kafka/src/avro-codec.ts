@@ -54,6 +54,25 @@ export class AvroCodec {
     if (!res.ok) throw new Error(`registry refused compatibility ${compatibility} for ${subject}: ${res.status} ${await res.text()}`);
   }
 
+  /**
+   * Whether the registry would accept `schema` as the subject's next version under its
+   * compatibility mode; 'new' when the subject has no version yet.
+   */
+  async checkCompatibility(subject: string, schema: string): Promise<'compatible' | 'incompatible' | 'new'> {
+    // Asked first: Apicurio calls anything compatible with a subject it does not have.
+    const versions = await fetch(`${this.registryUrl}/subjects/${encodeURIComponent(subject)}/versions`);
+    if (versions.status === 404) return 'new';
+    const res = await fetch(`${this.registryUrl}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema }),
+    });
+    if (res.status === 404) return 'new';
+    if (!res.ok) throw new Error(`registry could not check ${subject}: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { is_compatible?: boolean };
+    return body.is_compatible === true ? 'compatible' : 'incompatible';
+  }
+
   /** Encodes with the given registered schema id; throws if the value does not fit the schema. */
   encode(schemaId: number, schema: string, value: unknown): Buffer {
     const body = this.reader(schema).toBuffer(value);
