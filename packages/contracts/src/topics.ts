@@ -44,6 +44,9 @@ export function topicNames(prefix = ''): TopicNames {
 /** Which dead-lettered messages were already sent back (compacted; key `partition/offset`). */
 export const redriveLedgerTopic = (deadLetterTopic: string) => `${deadLetterTopic}.redriven`;
 
+/** What the import command already wrote into `customer-events` (compacted; key: event id). */
+export const importLedgerTopic = (customerEventsTopic: string) => `${customerEventsTopic}.import-ledger`;
+
 /** Confluent's TopicNameStrategy: the value schema of topic T is registered under `T-value`. */
 export const valueSubject = (topic: string) => `${topic}-value`;
 

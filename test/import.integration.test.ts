@@ -1,0 +1,153 @@
+// The import command against real Kafka and the Schema Registry, as an operator runs it
+// (`pnpm import-history`, a process of its own): a CSV and a JSON Lines export with some bad rows
+// → the good rows in `customer-events` in event-time order, the bad ones in the report with line
+// and reason; a second run adds nothing; a run after appending N rows adds exactly N.
+import { execFile } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { avroSchemas, bodyOf, topicNames, type CustomerEvent } from '@segmentation/contracts';
+import { AvroCodec, createKafka, readTopicToEnd, type ConsumedMessage } from '@segmentation/kafka';
+import { createLogger } from '@segmentation/runtime';
+import { repoRoot, testServices } from './harness/services.ts';
+import { TopicReader } from './harness/topic-reader.ts';
+import { uniqueName } from './harness/unique.ts';
+
+const services = testServices();
+const run = uniqueName('import');
+const topics = topicNames(`${run}.`);
+const ledgerTopic = `${topics.customerEvents}.import-ledger`;
+const kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'import-test' }, createLogger({ service: 'import-test' }, 'error'));
+const codec = new AvroCodec(services.schemaRegistryUrl);
+
+const work = mkdtempSync(join(tmpdir(), 'import-test-'));
+const orders = join(work, 'orders.csv');
+const shipments = join(work, 'shipments.jsonl');
+const report = join(work, 'rejects.jsonl');
+let log: TopicReader;
+
+interface Summary {
+  rowsRead: number;
+  imported: number;
+  alreadyImported: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+}
+
+/** Runs the command as `pnpm import-history` does, against this test's topics. */
+async function importHistory(): Promise<{ exitCode: number; summary: Summary }> {
+  const args = ['services/importer/src/cli.ts', '--orders', orders, '--shipments', shipments, '--report', report, '--json', '--quiet'];
+  const env = { ...process.env, KAFKA_BROKERS: services.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: services.schemaRegistryUrl, TOPIC_PREFIX: `${run}.`, LOG_LEVEL: 'warn' };
+  const { stdout, exitCode } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env })
+    .then((r) => ({ stdout: r.stdout, exitCode: 0 }))
+    .catch((err: { stdout: string; stderr: string; code: number }) => {
+      if (err.code !== 3) throw new Error(`import-history exited with ${err.code}: ${err.stderr}`);
+      return { stdout: err.stdout, exitCode: err.code };
+    });
+  return { exitCode, summary: JSON.parse(stdout) as Summary };
+}
+
+/** Records in the topic: the sum of its partitions' end offsets, exact once a produce is acknowledged. */
+async function recordCount(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const decode = (m: ConsumedMessage) => codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent);
+
+/** What a logged event is, in the words of the fixture files. */
+function label(e: CustomerEvent): string {
+  const body = bodyOf(e);
+  if (body.kind === 'order') return `${body.order.orderId}`;
+  if (body.kind === 'shipment') return `${body.shipment.shipmentId}:${body.shipment.status}`;
+  return body.kind;
+}
+
+const reportLines = () => readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; line: number; reason: string; message: string; row: unknown });
+
+beforeAll(() => {
+  copyFileSync(join(repoRoot, 'test/fixtures/import/orders.csv'), orders);
+  copyFileSync(join(repoRoot, 'test/fixtures/import/shipments.jsonl'), shipments);
+});
+
+afterAll(async () => {
+  await log?.close();
+});
+
+describe('importing history', () => {
+  it('writes the good rows of a CSV and a JSON Lines file into customer-events in event-time order, and reports the bad ones', async () => {
+    const { exitCode, summary } = await importHistory();
+    expect(exitCode).toBe(3); // finished, with rejected rows
+    expect(summary).toMatchObject({ rowsRead: 14, imported: 7, alreadyImported: 0, rejected: 7, rejectedByReason: { invalid_value: 5, unknown_currency: 1, future_event_time: 1 } });
+
+    log = await TopicReader.open(services.kafkaBrokers, topics.customerEvents);
+    const messages = await log.waitForMessages(7);
+    const events = await Promise.all(messages.map(decode));
+    expect(events.map(label).sort()).toEqual(['O-1001', 'O-1002', 'O-1003', 'O-1007', 'S-1:DELIVERED', 'S-1:IN_TRANSIT', 'S-3:PICKED_UP']);
+
+    // Each customer's events in the order they happened, although the files list them otherwise.
+    const byCustomer = (id: string) => messages.filter((m) => m.key?.toString() === id).sort((a, b) => Number(a.offset) - Number(b.offset));
+    const c1 = await Promise.all(byCustomer('C-IMP-1').map(decode));
+    expect(c1.map(label)).toEqual(['O-1003', 'S-1:IN_TRANSIT', 'S-1:DELIVERED', 'O-1001']);
+    for (const partition of new Set(messages.map((m) => m.partition))) {
+      const times = await Promise.all(messages.filter((m) => m.partition === partition).sort((a, b) => Number(a.offset) - Number(b.offset)).map(async (m) => (await decode(m)).eventTime));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    }
+
+    const o1002 = events.find((e) => label(e) === 'O-1002')!;
+    expect(o1002).toMatchObject({ customerId: 'C-IMP-2', eventTime: Date.UTC(2024, 0, 15, 2, 30), source: null });
+    expect(bodyOf(o1002)).toMatchObject({ order: { amount: 1250, currency: 'USD', amountBase: 8875, baseCurrency: 'CNY', destinationCountry: 'US' } });
+    // "2024-03-05 09:00:00" without an offset is Shanghai time.
+    expect(events.find((e) => label(e) === 'O-1001')).toMatchObject({ eventTime: Date.UTC(2024, 2, 5, 1) });
+    expect(events.find((e) => label(e) === 'S-1:IN_TRANSIT')).toMatchObject({ eventId: 'SHIP-EVT-0001' });
+
+    expect(reportLines().map((r) => [r.file.endsWith('.csv') ? 'orders.csv' : 'shipments.jsonl', r.line, r.reason])).toEqual([
+      ['orders.csv', 5, 'unknown_currency'],
+      ['orders.csv', 6, 'future_event_time'],
+      ['orders.csv', 7, 'invalid_value'],
+      ['orders.csv', 10, 'invalid_value'],
+      ['shipments.jsonl', 3, 'invalid_value'],
+      ['shipments.jsonl', 4, 'invalid_value'],
+      ['shipments.jsonl', 6, 'invalid_value'],
+    ]);
+    expect(reportLines()[0]).toMatchObject({ message: 'no rate for currency XYZ', row: { 'Order ID': 'O-1004', currency: 'XYZ' } });
+    expect(await recordCount(topics.customerEvents)).toBe(7);
+  });
+
+  it('adds nothing when run again on the same files', async () => {
+    const { exitCode, summary } = await importHistory();
+    expect(exitCode).toBe(3);
+    expect(summary).toMatchObject({ rowsRead: 14, imported: 0, alreadyImported: 7, rejected: 7 });
+    expect(await recordCount(topics.customerEvents)).toBe(7);
+  });
+
+  it('adds exactly the rows appended since', async () => {
+    appendFileSync(orders, [
+      'C-IMP-4,O-2001,placed,2023-06-01 08:00,2600,CNY,standard,,,CN,DE,an older order found later',
+      'C-IMP-1,O-2002,placed,2024-04-01 08:00,950,EUR,express,,,CN,FR,',
+      'C-IMP-4,O-2003,placed,2024-04-02 08:00,-5,CNY,standard,,,CN,DE,negative amount',
+    ].join('\r\n') + '\r\n');
+    appendFileSync(shipments, JSON.stringify({ customer_id: 'C-IMP-1', shipment_id: 'S-4', status: 'picked up', transport_mode: 'air', event_time: '2024-04-02 09:00' }) + '\n');
+
+    const { exitCode, summary } = await importHistory();
+    expect(exitCode).toBe(3);
+    expect(summary).toMatchObject({ rowsRead: 18, imported: 3, alreadyImported: 7, rejected: 8 });
+    expect(await recordCount(topics.customerEvents)).toBe(10);
+    const events = await Promise.all((await log.waitForMessages(10)).map(decode));
+    expect(events.map(label).sort()).toEqual(['O-1001', 'O-1002', 'O-1003', 'O-1007', 'O-2001', 'O-2002', 'S-1:DELIVERED', 'S-1:IN_TRANSIT', 'S-3:PICKED_UP', 'S-4:PICKED_UP']);
+    expect(reportLines().filter((r) => r.file === orders).map((r) => r.line)).toEqual([5, 6, 7, 10, 13]);
+    expect(reportLines().find((r) => r.line === 13)).toMatchObject({ file: orders, reason: 'invalid_value', message: 'amount: must not be negative' });
+
+    // The ledger holds exactly the events in the log, keyed by event id.
+    const ledger: string[] = [];
+    await readTopicToEnd(kafka, ledgerTopic, (m) => { ledger.push(m.key!.toString()); });
+    expect(ledger.sort()).toEqual(events.map((e) => e.eventId).sort());
+  });
+});
