@@ -30,12 +30,13 @@ COPY pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN pnpm fetch --prod
 
 COPY . .
-# Offline from the store filled above. The filter keeps the install to @segmentation/app and its
+# Offline from the store filled above. The filters keep the install to the pipeline (@segmentation/app),
+# the simulator and the import command, and their
 # workspace dependencies (the integration-test package would add testcontainers and friends);
 # the node_modules that `fetch` linked for every package is dropped first so none of that remains.
 # chdb's install script is a no-op (prebuilt binaries come as npm packages), so no build tools are needed.
 RUN rm -rf node_modules \
- && pnpm install --offline --prod --frozen-lockfile --filter '@segmentation/app...'
+ && pnpm install --offline --prod --frozen-lockfile --filter '@segmentation/app...' --filter '@segmentation/simulator...' --filter '@segmentation/importer...'
 
 # ---- runtime ------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Default rate table (units of CNY per unit), shared by the pipeline, the import and the simulator. */
+export const DEFAULT_BASE_CURRENCY = 'CNY';
+export const DEFAULT_CURRENCY_RATES = 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052';
+
 /** The base currency and how many units of it one unit of each other currency buys. */
 export interface CurrencyTable {
   baseCurrency: string;

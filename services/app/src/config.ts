@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { currencyTableSchema, parseRates, type CurrencyTable } from '@segmentation/contracts';
+import { currencyTableSchema, parseRates, type CurrencyTable, DEFAULT_CURRENCY_RATES } from '@segmentation/contracts';
 import { intSetting, listSetting, parseConfig } from '@segmentation/runtime';
 import type { Rules } from '@segmentation/segmentation';
 
@@ -36,7 +36,7 @@ export const configSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('seg:'),
   BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
   /** Units of the base currency per unit of each currency: `USD=7.1,EUR=7.7`. */
-  CURRENCY_RATES: z.string().default('USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'),
+  CURRENCY_RATES: z.string().default(DEFAULT_CURRENCY_RATES),
   /** Seconds an event time may be ahead of the wall clock before ingest dead-letters it (clock skew between systems). */
   MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
   /** Bytes (key + value) above which ingest dead-letters a message as oversized; well under Kafka's 1 MiB default. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parseRates } from '@segmentation/contracts';
+import { parseRates, DEFAULT_CURRENCY_RATES } from '@segmentation/contracts';
 import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
 import { IMPORT_KINDS, type ImportKind } from './columns.ts';
 import type { ImportFile } from './importer.ts';
@@ -22,7 +22,7 @@ export const envSchema = z.object({
   TOPIC_PREFIX: z.string().default(''),
   BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
   /** Units of the base currency per unit of each currency: `USD=7.1,EUR=7.7`; must match the pipeline's. */
-  CURRENCY_RATES: z.string().default('USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'),
+  CURRENCY_RATES: z.string().default(DEFAULT_CURRENCY_RATES),
   /** Seconds an event time may be ahead of the wall clock before a row is rejected (as at ingest). */
   MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
   /** The zone in which times without an offset were written, and the segmenter cuts days. */

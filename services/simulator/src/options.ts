@@ -1,0 +1,119 @@
+// The simulator's options: command-line flags for the simulation, and the pipeline's own
+// environment variables for where Kafka and the registry are, so both point at the same cluster.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { currencyTableSchema, parseRates, type CurrencyTable, DEFAULT_CURRENCY_RATES } from '@segmentation/contracts';
+import { ConfigError, intSetting, listSetting } from '@segmentation/runtime';
+import { businessDate, businessMidnight, DAY_MS } from './calendar.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-01-01')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date');
+
+/** Flags, by the name they have on the command line. */
+export const optionsSchema = z.object({
+  seed: intSetting(0, 0xffff_ffff).default(1),
+  /** About 9 KB of heap per customer: past ~400,000 raise Node's heap (NODE_OPTIONS=--max-old-space-size=8192). */
+  customers: intSetting(1, 1_000_000).default(1000),
+  /** Simulated span in days. */
+  days: intSetting(1, 3650).default(365),
+  /** First simulated day (midnight Asia/Shanghai); by default a fast run ends today, a live run starts today. */
+  start: date.optional(),
+  mode: z.enum(['fast', 'live']).default('fast'),
+  /** Live mode: events per second published to the source topics. */
+  rate: intSetting(1, 1_000_000).default(100),
+  /** Records per produce request: large batches amortise the round trip to the broker. */
+  'batch-size': intSetting(1, 10_000).default(5000),
+  /** Stop after this many events (the ground truth then covers the days lived so far). */
+  limit: intSetting(1).optional(),
+  /** Overrides TOPIC_PREFIX. */
+  'topic-prefix': z.string().optional(),
+  'ground-truth': z.string().optional(),
+  /** Print the summary as one JSON object (for scripts and tests). */
+  json: z.boolean().default(false),
+});
+
+/** The pipeline's settings the simulator shares (same names and defaults as services/app's config). */
+export const envSchema = z.object({
+  KAFKA_BROKERS: listSetting.default(['127.0.0.1:9092']),
+  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  TOPIC_PREFIX: z.string().default(''),
+  BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
+  CURRENCY_RATES: z.string().default(DEFAULT_CURRENCY_RATES),
+  /** Seconds an event time may lie ahead of the wall clock (the same check as ingest's). */
+  MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
+  LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('warn'),
+});
+
+export interface SimulatorOptions {
+  seed: number;
+  customers: number;
+  days: number;
+  start: string;
+  mode: 'fast' | 'live';
+  rate: number;
+  batchSize: number;
+  limit: number | undefined;
+  topicPrefix: string;
+  groundTruthPath: string;
+  json: boolean;
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  currencies: CurrencyTable;
+  maxFutureSkewMs: number;
+  logLevel: 'info' | 'warn' | 'error' | 'silent';
+}
+
+function fail(kind: 'option' | 'setting', issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): never {
+  const name = (path: PropertyKey[]) => (kind === 'option' ? `--${String(path[0] ?? '?')}` : String(path[0] ?? '(settings)'));
+  throw new ConfigError(`invalid ${kind}:\n  ${issues.map((i) => `${name(i.path)}: ${i.message}`).join('\n  ')}`);
+}
+
+/**
+ * Validates flags (strings as parsed from the command line; empty counts as unset) and environment.
+ * Throws ConfigError naming each bad option. `now` decides the default start and what is "future".
+ */
+export function parseOptions(flags: Record<string, string | boolean | undefined>, env: Record<string, string | undefined>, now = Date.now()): SimulatorOptions {
+  const clean = <T>(o: Record<string, T | undefined>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = optionsSchema.safeParse(clean(flags));
+  if (!parsed.success) fail('option', parsed.error.issues);
+  const settings = envSchema.safeParse(clean(env));
+  if (!settings.success) fail('setting', settings.error.issues);
+  const o = parsed.data;
+  const s = settings.data;
+
+  const today = businessMidnight(businessDate(now));
+  // By default a history run ends today and a live run starts today.
+  const start = o.start ?? businessDate(o.mode === 'fast' ? today - o.days * DAY_MS : today);
+  // Fast mode writes history: a span reaching past today would put events in the future, which
+  // the pipeline rightly refuses. Live mode stamps events with the wall clock instead.
+  if (o.mode === 'fast' && businessMidnight(start) + o.days * DAY_MS > today + DAY_MS) {
+    fail('option', [{ path: ['start'], message: `${start} plus ${o.days} days reaches past today (${businessDate(now)}); fast mode writes history only` }]);
+  }
+  let currencies: CurrencyTable;
+  try {
+    currencies = currencyTableSchema.parse(parseRates(s.BASE_CURRENCY, s.CURRENCY_RATES));
+  } catch {
+    fail('setting', [{ path: ['CURRENCY_RATES'], message: 'must look like USD=7.1,EUR=7.7 (ISO codes, positive rates)' }]);
+  }
+  const topicPrefix = o['topic-prefix'] ?? s.TOPIC_PREFIX;
+  return {
+    seed: o.seed,
+    customers: o.customers,
+    days: o.days,
+    start,
+    mode: o.mode,
+    rate: o.rate,
+    batchSize: o['batch-size'],
+    limit: o.limit,
+    topicPrefix,
+    groundTruthPath: o['ground-truth'] ?? join(repoRoot, '.local', 'simulator', `${topicPrefix}ground-truth-seed${o.seed}-${o.customers}x${o.days}-${start}.jsonl`),
+    json: o.json,
+    kafkaBrokers: s.KAFKA_BROKERS,
+    schemaRegistryUrl: s.SCHEMA_REGISTRY_URL,
+    currencies,
+    maxFutureSkewMs: s.MAX_FUTURE_SKEW_SECONDS * 1000,
+    logLevel: s.LOG_LEVEL,
+  };
+}
