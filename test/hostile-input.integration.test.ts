@@ -6,6 +6,7 @@ import { loadConfig, startPipeline, type Pipeline } from '@segmentation/app';
 import { aShipment, anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer, type Kafka, type OutgoingMessage } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { committedOffsets, metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -47,11 +48,7 @@ afterAll(async () => {
   await producer?.disconnect();
 });
 
-const metricTotal = async (name: string, labels: Record<string, string> = {}) => {
-  const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
-  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
-};
+const metricValue = (name: string, labels: Record<string, string> = {}) => metricTotal(metrics, name, labels);
 
 describe('ingest under hostile input', () => {
   it('dead-letters each bad message with its reason, forwards the good one after it, and reconciles the counts', async () => {
@@ -106,22 +103,15 @@ describe('ingest under hostile input', () => {
       expect(events.map((e) => e.source?.offset)).toEqual(goodIds.map((_, i) => 2 * i + 1));
 
       // consumed = applied + dead-lettered, and consumed = the offsets the group committed.
-      const consumed = await metricTotal('ingest_messages_consumed_total', { topic: topics.orders });
+      const consumed = await metricValue('ingest_messages_consumed_total', { topic: topics.orders });
       expect(consumed).toBe(messages.length);
-      expect(await metricTotal('ingest_messages_applied_total', { topic: topics.orders })).toBe(goodIds.length);
-      expect(await metricTotal('ingest_messages_dead_lettered_total', { topic: topics.orders })).toBe(cases.length);
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const committed = await waitFor('the ingest group to commit every offset', async () => {
-          const [offsets] = await admin.fetchOffsets({ groupId: `${run}-ingest`, topics: [topics.orders] });
-          const total = (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-          return total === messages.length ? total : undefined;
-        });
-        expect(committed).toBe(consumed);
-      } finally {
-        await admin.disconnect();
-      }
+      expect(await metricValue('ingest_messages_applied_total', { topic: topics.orders })).toBe(goodIds.length);
+      expect(await metricValue('ingest_messages_dead_lettered_total', { topic: topics.orders })).toBe(cases.length);
+      const committed = await waitFor('the ingest group to commit every offset', async () => {
+        const total = await committedOffsets(kafka, `${run}-ingest`, topics.orders);
+        return total === messages.length ? total : undefined;
+      });
+      expect(committed).toBe(consumed);
     } finally {
       await dead.close();
       await log.close();

@@ -13,6 +13,7 @@ import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhou
 import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -80,11 +81,7 @@ const customerState = async (customerId: string) => {
   return raw === null ? undefined : (JSON.parse(raw) as { orderCount: number; lifetimeValue: number; memberships: Record<string, { segment: string; sequence: number }> });
 };
 
-const metricValue = async (name: string, labels: Record<string, string> = {}) => {
-  const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
-  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
-};
+const metricValue = (name: string, labels: Record<string, string> = {}) => metricTotal(metrics, name, labels);
 
 describe('the pipeline, end to end', () => {
   it('carries an order from the orders topic to a segment change in Redis, Kafka and ClickHouse', async () => {

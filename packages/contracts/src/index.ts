@@ -10,3 +10,4 @@ export * from './complaint-validation.ts';
 export * from './profile-validation.ts';
 export * from './sources.ts';
 export * from './builders.ts';
+export * from './shared-settings.ts';

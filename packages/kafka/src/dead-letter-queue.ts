@@ -9,6 +9,8 @@ export interface DeadLetterCause {
   step: string;
   /** The stage (role) that consumed it, e.g. ingest, segmenter. */
   stage: string;
+  /** More detail as headers, e.g. the ClickHouse error code of a row the sink could not insert. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -27,6 +29,7 @@ export function deadLetterMessage(original: ConsumedMessage, cause: DeadLetterCa
     '__connect.errors.exception.class.name': cause.reason,
     '__connect.errors.exception.message': cause.message,
     '__connect.errors.timestamp': String(now.getTime()),
+    ...cause.headers,
   });
   return { key: original.key, value: original.value, headers };
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parseRates, DEFAULT_CURRENCY_RATES } from '@segmentation/contracts';
-import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
+import { checkCurrencySettings, sharedSettings } from '@segmentation/contracts';
+import { ConfigError, intSetting, parseConfig } from '@segmentation/runtime';
 import { IMPORT_KINDS, type ImportKind } from './columns.ts';
 import type { ImportFile } from './importer.ts';
 import { mappingFileSchema, type MappingFile } from './mapping.ts';
@@ -16,25 +16,14 @@ import { isTimeZone } from './time.ts';
 const timeZone = z.string().refine(isTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}; use an IANA name such as Asia/Shanghai` });
 
 export const envSchema = z.object({
-  KAFKA_BROKERS: listSetting.default(['127.0.0.1:9092']),
-  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
-  /** Prepended to every topic name, as in the pipeline: the import writes to `<prefix>customer-events`. */
-  TOPIC_PREFIX: z.string().default(''),
-  BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
-  /** Units of the base currency per unit of each currency: `USD=7.1,EUR=7.7`; must match the pipeline's. */
-  CURRENCY_RATES: z.string().default(DEFAULT_CURRENCY_RATES),
-  /** Seconds an event time may be ahead of the wall clock before a row is rejected (as at ingest). */
-  MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
+  // Kafka, registry, topic prefix, currencies and future skew: the pipeline's own settings.
+  ...sharedSettings,
   /** The zone in which times without an offset were written, and the segmenter cuts days. */
   BUSINESS_TIME_ZONE: timeZone.default('Asia/Shanghai'),
   /** Logs go to stderr; warn by default, so the progress bar stays readable. */
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('warn'),
 }).superRefine((c, ctx) => {
-  try {
-    parseRates(c.BASE_CURRENCY, c.CURRENCY_RATES);
-  } catch {
-    ctx.addIssue({ code: 'custom', path: ['CURRENCY_RATES'], message: `must look like USD=7.1,EUR=7.7 (ISO codes, positive rates in ${c.BASE_CURRENCY}; ${c.BASE_CURRENCY} itself, if listed, at 1)` });
-  }
+  checkCurrencySettings(c, ctx);
   // Checked even when another setting is bad too, so one run names every problem.
 }, { when: () => true });
 

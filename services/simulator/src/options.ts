@@ -2,8 +2,8 @@
 // environment variables for where Kafka and the registry are, so both point at the same cluster.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { currencyTableSchema, parseRates, type CurrencyTable, DEFAULT_CURRENCY_RATES } from '@segmentation/contracts';
-import { ConfigError, intSetting, listSetting } from '@segmentation/runtime';
+import { currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
+import { ConfigError, intSetting } from '@segmentation/runtime';
 import { businessDate, businessMidnight, DAY_MS } from './calendar.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -36,13 +36,7 @@ export const optionsSchema = z.object({
 
 /** The pipeline's settings the simulator shares (same names and defaults as services/app's config). */
 export const envSchema = z.object({
-  KAFKA_BROKERS: listSetting.default(['127.0.0.1:9092']),
-  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
-  TOPIC_PREFIX: z.string().default(''),
-  BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
-  CURRENCY_RATES: z.string().default(DEFAULT_CURRENCY_RATES),
-  /** Seconds an event time may lie ahead of the wall clock (the same check as ingest's). */
-  MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
+  ...sharedSettings,
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('warn'),
 });
 

@@ -1,0 +1,21 @@
+import type { Kafka } from '@segmentation/kafka';
+import type { Registry } from '@segmentation/runtime';
+
+/** The sum of a counter's values over the series whose labels include `labels`. */
+export async function metricTotal(metrics: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
+  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** How many offsets a consumer group has committed on a topic, over all its partitions. */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
