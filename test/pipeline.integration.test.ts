@@ -109,6 +109,16 @@ describe('the pipeline, end to end', () => {
         return r.length > 0 ? r : undefined;
       });
       expect(rows).toEqual([{ change_id: change.changeId, to_segment: 'medium', rule_version: change.ruleVersion }]);
+
+      // The business event itself reaches ClickHouse too, from customer-events, with its log position.
+      const orders = await waitFor('the order in ClickHouse', async () => {
+        const r = await (await clickhouse.query({
+          query: 'SELECT toFloat64(amount_base) AS amount_base, currency, source_topic FROM orders FINAL WHERE customer_id = {c:String}',
+          query_params: { c: customerId }, format: 'JSONEachRow',
+        })).json<{ amount_base: number; currency: string; source_topic: string | null }>();
+        return r.length > 0 ? r : undefined;
+      });
+      expect(orders).toEqual([{ amount_base: 21_300, currency: 'USD', source_topic: topics.orders }]);
     } finally {
       await changes.close();
     }

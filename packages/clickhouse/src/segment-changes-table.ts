@@ -24,7 +24,15 @@ export type SegmentChangeRow = z.infer<typeof segmentChangeRowSchema>;
 export const toDateTime64 = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 export function segmentChangeRow(c: SegmentChange): SegmentChangeRow {
-  return segmentChangeRowSchema.parse({
+  return segmentChangeRowSchema.parse(segmentChangeRowUnchecked(c));
+}
+
+/**
+ * The row before validation, for callers that validate a whole batch at insert time (insertRows)
+ * and want the error to name the table and field rather than throw from the mapper.
+ */
+export function segmentChangeRowUnchecked(c: SegmentChange): SegmentChangeRow {
+  return {
     change_id: c.changeId,
     customer_id: c.customerId,
     dimension: c.dimension,
@@ -36,9 +44,9 @@ export function segmentChangeRow(c: SegmentChange): SegmentChangeRow {
     rule_version: c.ruleVersion,
     rule: c.rule,
     features: c.features,
-    event_time: toDateTime64(c.eventTime),
-    detected_at: toDateTime64(c.detectedAt),
-  });
+    event_time: Number.isFinite(c.eventTime) ? toDateTime64(c.eventTime) : `invalid time ${c.eventTime}`,
+    detected_at: Number.isFinite(c.detectedAt) ? toDateTime64(c.detectedAt) : `invalid time ${c.detectedAt}`,
+  };
 }
 
 /**

@@ -1,16 +1,17 @@
 import type { Registry } from 'prom-client';
-import { connectClickHouse, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
+import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
 import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createSegmenter } from '@segmentation/segmenter';
-import { createSink } from '@segmentation/sink';
+import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import { connectRedis, type Redis } from '@segmentation/state';
 import { currencyTable, rulesFrom, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
+  checks?: HealthCheck[];
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -25,6 +26,15 @@ export function clickHouseTarget(c: Config): ClickHouseTarget {
   return c.CLICKHOUSE_URL
     ? { kind: 'server', url: c.CLICKHOUSE_URL, database: c.CLICKHOUSE_DATABASE, username: c.CLICKHOUSE_USER, password: c.CLICKHOUSE_PASSWORD }
     : { kind: 'embedded', path: c.CLICKHOUSE_PATH };
+}
+
+/** How the sink writes to ClickHouse and reads its failures. */
+export function sinkDeps(clickhouse: ClickHouseClient) {
+  return {
+    insert: (table: string, rows: Array<Record<string, unknown>>) => insertRows(clickhouse, table, rows),
+    classify: classifyInsertFailure,
+    errorCode: clickHouseErrorCode,
+  };
 }
 
 /** Checks the services, provisions topics and schemas, and starts the configured roles. */
@@ -65,7 +75,12 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules: rulesFrom(config), sessionTimeoutMs }, { ...common, redis }));
   }
   if (clickhouse) {
-    roleHandles.push(createSink({ groupId: `${config.GROUP_PREFIX}-sink`, topics, sessionTimeoutMs }, { ...common, clickhouse }));
+    roleHandles.push(createSink({
+      groupId: `${config.GROUP_PREFIX}-sink`,
+      routes: sinkRoutes(topics),
+      buffer: { maxRows: config.SINK_FLUSH_ROWS, maxDelayMs: config.SINK_FLUSH_INTERVAL_MS, retryInitialMs: 200, retryMaxMs: 10_000 },
+      sessionTimeoutMs,
+    }, { ...common, clickhouse, ...sinkDeps(clickhouse) }));
   }
   const started: RoleHandle[] = [];
   try {
@@ -84,7 +99,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {
-    checks: [...started.map((r) => r.consumer), producerCheck],
+    checks: [...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck],
     async stop() {
       for (const role of started) await role.stop();
       await producer.disconnect();

@@ -1,12 +1,14 @@
-import { Counter, type Registry } from 'prom-client';
-import { insertSegmentChanges, segmentChangeRow, type ClickHouseClient, type SegmentChangeRow } from '@segmentation/clickhouse';
-import { avroSchemas, type SegmentChange } from '@segmentation/contracts';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, type AvroCodec, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
-import type { Logger } from '@segmentation/runtime';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClickHouseClient } from '@segmentation/clickhouse';
+import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { RowBuffer, type BufferedRow, type RowBufferSettings } from './row-buffer.ts';
+import type { SinkRoute } from './routes.ts';
 
 export interface SinkSettings {
   groupId: string;
-  topics: { segmentChanges: string; segmentChangesDeadLetter: string };
+  routes: SinkRoute[];
+  buffer: RowBufferSettings;
   sessionTimeoutMs: number;
 }
 
@@ -15,48 +17,123 @@ export interface SinkDeps {
   producer: ReliableProducer;
   codec: AvroCodec;
   clickhouse: ClickHouseClient;
+  /** Writes rows into a table; tests wrap it to simulate an outage at the client boundary. */
+  insert: (table: string, rows: Array<Record<string, unknown>>) => Promise<void>;
+  classify: (err: unknown) => 'retry' | 'reject' | 'fail';
+  errorCode: (err: unknown) => number | undefined;
   logger: Logger;
   metrics: Registry;
 }
 
+type Rejected = { message: ConsumedMessage; cause: DeadLetterCause };
+
 /**
- * The sink role: writes segment changes into ClickHouse. A batch's offsets are committed only
- * after its insert returned; a redelivered row carries the same change_id and collapses in the
- * table's ReplacingMergeTree key.
+ * The sink role: writes the business events of `customer-events` and every output topic into
+ * ClickHouse. Rows from many batches are inserted together (on size or time); a batch's offsets
+ * are committed only once its rows are durable. Redelivered rows carry the same ids and collapse
+ * in the tables' ReplacingMergeTree keys. While ClickHouse is away the sink reports not-ready and
+ * holds its partitions (nothing is committed, nothing dropped) until inserts pass again.
  */
 export function createSink(settings: SinkSettings, deps: SinkDeps) {
   const logger = deps.logger.child({ role: 'sink' });
-  const rowsWritten = new Counter({ name: 'sink_rows_written_total', help: 'Rows inserted into ClickHouse', labelNames: ['table'], registers: [deps.metrics] });
-  const deadLettered = new Counter({ name: 'sink_messages_dead_lettered_total', help: 'Messages the sink could not turn into rows', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
+  const routes = new Map(settings.routes.map((r) => [r.topic, r]));
+  const rowsWritten = new Counter({ name: 'sink_rows_written_total', help: 'Rows made durable in ClickHouse', labelNames: ['table'], registers: [deps.metrics] });
+  const deadLettered = new Counter({ name: 'sink_messages_dead_lettered_total', help: 'Messages the sink could not turn into rows or ClickHouse refused', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
+  const degradedGauge = new Gauge({ name: 'sink_clickhouse_degraded', help: '1 while inserts into ClickHouse fail and are being retried', registers: [deps.metrics] });
+  let degraded = false;
+
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
-    topics: [settings.topics.segmentChanges],
+    topics: [...routes.keys()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
-    partitionsConcurrently: 1,
+    // Every partition's batch joins the same insert: the more that wait together, the fewer and
+    // larger the inserts ClickHouse sees.
+    partitionsConcurrently: 12,
+    maxBytesPerPartition: 4 * 1024 * 1024,
   }, logger);
 
+  async function deadLetter(rejected: Rejected[]): Promise<void> {
+    const byTopic = new Map<string, Rejected[]>();
+    for (const r of rejected) byTopic.set(r.message.topic, [...(byTopic.get(r.message.topic) ?? []), r]);
+    for (const [topic, items] of byTopic) {
+      const route = routes.get(topic);
+      if (!route) throw new Error(`no route for ${topic}`);
+      await sendToDeadLetter(deps.producer, route.deadLetterTopic, items);
+      for (const { cause } of items) deadLettered.inc({ topic, reason: cause.reason });
+      logger.warn('messages_dead_lettered', { topic, count: items.length, reasons: [...new Set(items.map((i) => i.cause.reason))] });
+    }
+  }
+
+  const buffer = new RowBuffer<ConsumedMessage>(settings.buffer, {
+    insert: async (table, rows) => {
+      await deps.insert(table, rows);
+      rowsWritten.inc({ table }, rows.length);
+      logger.info('rows_stored', { table, rows: rows.length });
+    },
+    classify: deps.classify,
+    errorCode: deps.errorCode,
+    reject: (refused) => deadLetter(refused.map((r) => ({
+      message: r.source,
+      cause: {
+        reason: 'clickhouse_rejected',
+        message: `ClickHouse error ${r.code ?? 'unknown'} inserting into ${r.table}: ${r.message}`,
+        step: 'insert',
+        stage: 'sink',
+        headers: { 'segmentation.errors.clickhouse.code': String(r.code ?? '') },
+      },
+    }))),
+    onDegraded: (isDegraded) => {
+      degraded = isDegraded;
+      degradedGauge.set(isDegraded ? 1 : 0);
+      if (isDegraded) logger.warn('clickhouse_unavailable', { detail: 'holding partitions until inserts pass again' });
+    },
+    logger,
+  });
+
+  async function handle(batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<void> {
+    const route = routes.get(batch.topic);
+    if (!route) throw new Error(`the sink is subscribed to ${batch.topic} but has no route for it`);
+    const rows: Array<BufferedRow<ConsumedMessage>> = [];
+    const rejected: Rejected[] = [];
+    for (const message of batch.messages) {
+      let record: unknown;
+      try {
+        record = await withRetry(() => deps.codec.decode(message.value, route.schema));
+      } catch (err) {
+        if (!(err instanceof UndecodableError)) throw err;
+        rejected.push({ message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'sink' } });
+        continue;
+      }
+      try {
+        for (const r of route.toRows(record, message)) rows.push({ table: r.table, row: r.row, source: message });
+      } catch (err) {
+        rejected.push({ message, cause: { reason: 'invalid_value', message: (err as Error).message, step: 'map', stage: 'sink' } });
+      }
+    }
+    if (rejected.length > 0) await deadLetter(rejected);
+    // Keep the group membership alive while waiting for ClickHouse (an outage can last minutes).
+    const beat = setInterval(() => { ctx.heartbeat().catch(() => undefined); }, 1000);
+    try {
+      await buffer.add(rows);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  const clickhouseCheck: HealthCheck = { name: 'clickhouse', isHealthy: () => true, isReady: () => !degraded };
   return {
     consumer,
+    checks: [clickhouseCheck],
     async start(): Promise<void> {
-      await consumer.connect(async (batch) => {
-        const rows: SegmentChangeRow[] = [];
-        const rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }> = [];
-        for (const message of batch.messages) {
-          try {
-            rows.push(segmentChangeRow(await deps.codec.decode<SegmentChange>(message.value, avroSchemas.segmentChange)));
-          } catch (err) {
-            if (!(err instanceof UndecodableError)) throw err;
-            rejected.push({ message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'sink' } });
-          }
-        }
-        await insertSegmentChanges(deps.clickhouse, rows);
-        await sendToDeadLetter(deps.producer, settings.topics.segmentChangesDeadLetter, rejected);
-        rowsWritten.inc({ table: 'segment_changes' }, rows.length);
-        for (const { cause } of rejected) deadLettered.inc({ topic: batch.topic, reason: cause.reason });
-        logger.info('segment_changes_stored', { partition: batch.partition, rows: rows.length, changeIds: rows.slice(0, 5).map((r) => r.change_id) });
-      });
+      await consumer.connect(handle);
     },
-    stop: () => consumer.disconnect(),
+    async stop(): Promise<void> {
+      // Flush what waits so the batches in flight can finish and commit, then leave the group.
+      const leaving = consumer.disconnect();
+      await buffer.drain();
+      await leaving;
+      await buffer.drain();
+    },
   };
 }

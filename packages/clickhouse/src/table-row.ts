@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { SegmentChange } from '@segmentation/contracts';
+import { complaintRowSchema, customerProfileRowSchema, orderRowSchema, shipmentRowSchema } from './business-event-tables.ts';
+import { churnAlertRowSchema } from './churn-alerts-table.ts';
+import { featureSnapshotRowSchema } from './feature-snapshots-table.ts';
+import { rulesVersionRowSchema } from './rules-versions-table.ts';
+import { segmentChangeRowSchema, segmentChangeRowUnchecked } from './segment-changes-table.ts';
+
+/** One row for one table: what a record becomes on its way to ClickHouse. */
+export interface TableRow { table: string; row: Record<string, unknown> }
+
+/**
+ * The row schema of every table the sink writes. Strict: a field the table does not have is an
+ * error here, where JSONEachRow would skip it silently.
+ */
+export const tableRowSchemas: Readonly<Record<string, z.ZodType>> = {
+  segment_changes: segmentChangeRowSchema.strict(),
+  orders: orderRowSchema,
+  shipments: shipmentRowSchema,
+  complaints: complaintRowSchema,
+  customer_profiles: customerProfileRowSchema,
+  churn_alerts: churnAlertRowSchema,
+  feature_snapshots: featureSnapshotRowSchema,
+  rules_versions: rulesVersionRowSchema,
+};
+
+export function rowsForSegmentChange(change: SegmentChange): TableRow[] {
+  return [{ table: 'segment_changes', row: segmentChangeRowUnchecked(change) }];
+}
+
+/** A row its table cannot take. Bad data: retrying cannot help, so it is never retriable. */
+export class InvalidRowError extends Error {
+  override name = 'InvalidRowError';
+  readonly table: string;
+  readonly field: string;
+  readonly rowIndex: number;
+  constructor(table: string, rowIndex: number, field: string, reason: string) {
+    super(`invalid row for ClickHouse table ${table} (row ${rowIndex}): field ${field}: ${reason}`);
+    this.table = table;
+    this.field = field;
+    this.rowIndex = rowIndex;
+  }
+}
+
+/**
+ * Validates every row against its table's schema, then inserts them in one JSONEachRow insert.
+ * Validation first, so a bad row fails the batch with a message naming the table and field
+ * (and nothing is written) instead of a parse error from deep inside the engine.
+ */
+export async function insertRows(client: ClickHouseClient, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+  const schema = tableRowSchemas[table];
+  if (schema === undefined) throw new Error(`no row schema for ClickHouse table ${table}: known tables are ${Object.keys(tableRowSchemas).join(', ')}`);
+  if (rows.length === 0) return;
+  for (let i = 0; i < rows.length; i++) {
+    const result = schema.safeParse(rows[i]);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const field = issue?.path.length ? issue.path.join('.') : issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(row)';
+      throw new InvalidRowError(table, i, field, issue?.message ?? 'invalid');
+    }
+  }
+  await client.insert({ table, values: rows, format: 'JSONEachRow' });
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger } from '@segmentation/runtime';
+import { RowBuffer, type RowBufferDeps } from './row-buffer.ts';
+
+type Source = string;
+const settings = { maxRows: 4, maxDelayMs: 50, retryInitialMs: 1, retryMaxMs: 4 };
+const rowsOf = (table: string, ...ids: string[]) => ids.map((id) => ({ table, row: { id }, source: `m-${id}` }));
+
+class FailingWith extends Error {
+  readonly kind: 'retry' | 'reject' | 'fail';
+  constructor(kind: 'retry' | 'reject' | 'fail') {
+    super(kind);
+    this.kind = kind;
+  }
+}
+
+function harness(insert: (table: string, rows: Array<Record<string, unknown>>) => Promise<void>) {
+  const inserted: Array<{ table: string; ids: unknown[] }> = [];
+  const refused: Array<{ source: Source; table: string; code: number | undefined }> = [];
+  const degraded: boolean[] = [];
+  const deps: RowBufferDeps<Source> = {
+    insert: async (table, rows) => {
+      await insert(table, rows);
+      inserted.push({ table, ids: rows.map((r) => r.id) });
+    },
+    classify: (err) => (err instanceof FailingWith ? err.kind : 'fail'),
+    errorCode: (err) => (err instanceof FailingWith && err.kind === 'reject' ? 53 : undefined),
+    reject: (r) => { refused.push(...r.map(({ source, table, code }) => ({ source, table, code }))); return Promise.resolve(); },
+    onDegraded: (d) => { degraded.push(d); },
+    logger: createLogger({}, 'silent'),
+  };
+  return { buffer: new RowBuffer<Source>(settings, deps), inserted, refused, degraded };
+}
+
+describe('RowBuffer', () => {
+  it('flushes as soon as the size limit is reached, one insert per table, before the time limit', async () => {
+    const { buffer, inserted } = harness(() => Promise.resolve());
+    const first = buffer.add(rowsOf('orders', 'a', 'b'));
+    const second = buffer.add([...rowsOf('shipments', 'c'), ...rowsOf('orders', 'd')]);
+    await Promise.all([first, second]);
+    expect(inserted).toEqual([{ table: 'orders', ids: ['a', 'b', 'd'] }, { table: 'shipments', ids: ['c'] }]);
+  });
+
+  it('flushes a small batch when the time limit passes', async () => {
+    vi.useFakeTimers();
+    try {
+      const { buffer, inserted } = harness(() => Promise.resolve());
+      let done = false;
+      const added = buffer.add(rowsOf('orders', 'a')).then(() => { done = true; });
+      await vi.advanceTimersByTimeAsync(settings.maxDelayMs - 1);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await added;
+      expect(inserted).toEqual([{ table: 'orders', ids: ['a'] }]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('retries while ClickHouse is away, reports degraded and back, and resolves only once the rows are in', async () => {
+    let failures = 3;
+    const { buffer, inserted, degraded } = harness(() => (failures-- > 0 ? Promise.reject(new FailingWith('retry')) : Promise.resolve()));
+    await buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'));
+    expect(inserted).toEqual([{ table: 'orders', ids: ['a', 'b', 'c', 'd'] }]);
+    expect(degraded).toEqual([true, false]);
+  });
+
+  it('dead-letters only the rows ClickHouse refuses for good, and inserts the rest', async () => {
+    const { buffer, inserted, refused } = harness((_table, rows) => (rows.some((r) => r.id === 'bad') ? Promise.reject(new FailingWith('reject')) : Promise.resolve()));
+    await buffer.add(rowsOf('orders', 'a', 'bad', 'c', 'd'));
+    expect(refused).toEqual([{ source: 'm-bad', table: 'orders', code: 53 }]);
+    expect(inserted.flatMap((i) => i.ids).sort()).toEqual(['a', 'c', 'd']);
+  });
+
+  it('fails the waiting batches on an error that is neither retriable nor bad data, so nothing is committed', async () => {
+    const { buffer, refused } = harness(() => Promise.reject(new FailingWith('fail')));
+    await expect(buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'))).rejects.toThrow('fail');
+    expect(refused).toEqual([]);
+  });
+
+  it('drains what waits on shutdown', async () => {
+    const { buffer, inserted } = harness(() => Promise.resolve());
+    const added = buffer.add(rowsOf('orders', 'a'));
+    await buffer.drain();
+    await added;
+    expect(inserted).toEqual([{ table: 'orders', ids: ['a'] }]);
+  });
+});

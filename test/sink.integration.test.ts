@@ -1,0 +1,130 @@
+// The sink against real Kafka and the embedded ClickHouse: rows arrive once however often they
+// are delivered, and while ClickHouse is unavailable (writes made to fail at the client boundary)
+// the sink reports not-ready, commits nothing, drops nothing, and resumes by itself.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickHouseTarget, loadConfig, sinkDeps } from '@segmentation/app';
+import { connectClickHouse, migrate, type ClickHouseClient } from '@segmentation/clickhouse';
+import { avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
+import { AvroCodec, createKafka, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
+import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
+import { createSink, sinkRoutes } from '@segmentation/sink';
+import { committedOffsets } from './harness/kafka-state.ts';
+import { testServices } from './harness/services.ts';
+import { uniqueName } from './harness/unique.ts';
+import { waitFor } from './harness/wait-for.ts';
+
+const services = testServices();
+const run = uniqueName('sink');
+const topics = topicNames(`${run}.`);
+const logger = createLogger({ service: 'sink-test' }, 'silent');
+const config = loadConfig({
+  KAFKA_BROKERS: services.kafkaBrokers.join(','),
+  SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+  CLICKHOUSE_URL: services.clickhouseUrl,
+  CLICKHOUSE_DATABASE: run.replace(/-/g, '_'),
+  CLICKHOUSE_USER: process.env.CLICKHOUSE_USER,
+  CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD,
+  CLICKHOUSE_PATH: join(mkdtempSync(join(tmpdir(), 'segmentation-sink-')), 'clickhouse'),
+});
+
+let kafka: Kafka;
+let producer: ReliableProducer;
+let codec: AvroCodec;
+let clickhouse: ClickHouseClient;
+let schemaId: number;
+
+beforeAll(async () => {
+  kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'sink-test' }, logger);
+  codec = new AvroCodec(services.schemaRegistryUrl);
+  await provisionPipeline(kafka, codec, topics);
+  schemaId = await codec.register(valueSubject(topics.segmentChanges), avroSchemas.segmentChange);
+  producer = new ReliableProducer(kafka);
+  await producer.connect();
+  clickhouse = await connectClickHouse(clickHouseTarget(config));
+  await migrate(clickhouse);
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await clickhouse?.close();
+});
+
+const aChange = (customerId: string, sequence: number): SegmentChange => ({
+  changeId: `${customerId}/value_tier/${sequence}`, customerId, dimension: 'value_tier',
+  fromSegment: sequence === 1 ? null : 'low', toSegment: sequence === 1 ? 'low' : 'medium', sequence,
+  cause: 'event', causeEventId: `e-${sequence}`, ruleVersion: 'r1', rule: 'value_tier.low',
+  features: { lifetimeValue: sequence * 1000 }, eventTime: Date.UTC(2026, 10, 20, 8, sequence), detectedAt: Date.UTC(2026, 10, 20, 8, sequence, 1),
+});
+
+async function sendChanges(changes: SegmentChange[]): Promise<void> {
+  await producer.send(topics.segmentChanges, changes.map((c) => ({ key: c.customerId, value: codec.encode(schemaId, avroSchemas.segmentChange, c) })));
+}
+
+const storedChanges = async (prefix: string) => {
+  const rows = await (await clickhouse.query({
+    query: 'SELECT count() AS n, uniqExact(change_id) AS ids FROM segment_changes FINAL WHERE startsWith(customer_id, {prefix:String})',
+    query_params: { prefix }, format: 'JSONEachRow',
+  })).json<{ n: string; ids: string }>();
+  return { rows: Number(rows[0]?.n ?? 0), ids: Number(rows[0]?.ids ?? 0) };
+};
+
+
+function startSink(groupId: string, outage: { on: boolean }) {
+  const deps = sinkDeps(clickhouse);
+  const sink = createSink({
+    groupId,
+    routes: sinkRoutes(topics),
+    buffer: { maxRows: 1000, maxDelayMs: 100, retryInitialMs: 50, retryMaxMs: 200 },
+    sessionTimeoutMs: 6000,
+  }, {
+    kafka, producer, codec, clickhouse, logger, metrics: createMetricsRegistry(false),
+    ...deps,
+    // The outage, at the client boundary: every insert fails as a refused connection would.
+    insert: (table, rows) => (outage.on ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' })) : deps.insert(table, rows)),
+  });
+  return sink;
+}
+
+describe('the ClickHouse sink', () => {
+  it('stores a redelivered batch once', async () => {
+    const prefix = uniqueName('C-redelivered');
+    const changes = Array.from({ length: 30 }, (_, i) => aChange(`${prefix}-${i % 10}`, Math.floor(i / 10) + 1));
+    await sendChanges(changes);
+    await sendChanges(changes); // the same changes again, as after a crash before the commit
+    const groupId = uniqueName('sink-redelivery');
+    const sink = startSink(groupId, { on: false });
+    await sink.start();
+    try {
+      await waitFor('both copies consumed and committed', async () => (await committedOffsets(kafka, groupId, topics.segmentChanges)) >= 60 || undefined);
+      expect(await storedChanges(prefix)).toEqual({ rows: 30, ids: 30 });
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('holds its partitions while ClickHouse is unavailable and resumes without loss', async () => {
+    const prefix = uniqueName('C-outage');
+    const outage = { on: true };
+    const groupId = uniqueName('sink-outage');
+    const sink = startSink(groupId, outage);
+    await sink.start();
+    try {
+      const before = await committedOffsets(kafka, groupId, topics.segmentChanges);
+      await sendChanges(Array.from({ length: 20 }, (_, i) => aChange(`${prefix}-${i}`, 1)));
+      await waitFor('the sink to report not ready', () => !sink.checks.every((c) => c.isReady()));
+      expect(await storedChanges(prefix)).toEqual({ rows: 0, ids: 0 });
+      expect(await committedOffsets(kafka, groupId, topics.segmentChanges)).toBe(before);
+
+      outage.on = false;
+      await waitFor('the rows after the outage', async () => (await storedChanges(prefix)).ids === 20 || undefined);
+      await waitFor('the sink to report ready again', () => sink.checks.every((c) => c.isReady()));
+      await waitFor('the offsets committed after the insert', async () => (await committedOffsets(kafka, groupId, topics.segmentChanges)) > before || undefined);
+      expect(await storedChanges(prefix)).toEqual({ rows: 20, ids: 20 });
+    } finally {
+      await sink.stop();
+    }
+  });
+});
