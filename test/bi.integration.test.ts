@@ -13,7 +13,7 @@ import {
 } from '@segmentation/clickhouse';
 import {
   aChurnAlert, aComplaintEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick, shanghai,
-} from '../packages/clickhouse/src/testing/builders.ts';
+} from '@segmentation/contracts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 

@@ -10,7 +10,7 @@ import {
   classifyClickHouseError, clickHouseErrorCode, connectClickHouse, insertRows, isRetriableClickHouseError, migrate, readMigrations, rowsForChurnAlert, rowsForSegmentChange,
   type ClickHouseClient, type ClickHouseTarget, type TableRow,
 } from '@segmentation/clickhouse';
-import { aChurnAlert, aSegmentChange, shanghai } from '../packages/clickhouse/src/testing/builders.ts';
+import { aChurnAlert, aSegmentChange, shanghai } from '@segmentation/contracts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 

@@ -6,7 +6,7 @@ import { rowsForFeatureSnapshot } from './feature-snapshots-table.ts';
 import { rowsForRulesVersion } from './rules-versions-table.ts';
 import { segmentChangeRow } from './segment-changes-table.ts';
 import { insertRows, InvalidRowError, rowsForSegmentChange, tableRowSchemas, type TableRow } from './table-row.ts';
-import { aChurnAlert, aComplaintEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick } from './testing/builders.ts';
+import { aChurnAlert, aComplaintEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick } from '@segmentation/contracts';
 
 const at = Date.UTC(2026, 2, 1, 2, 0, 0, 123);
 const position = { partition: 7, offset: 4242 };

@@ -11,3 +11,4 @@ export * from './profile-validation.ts';
 export * from './sources.ts';
 export * from './builders.ts';
 export * from './shared-settings.ts';
+export * from './log-builders.ts';

@@ -10,7 +10,7 @@ import { connectClickHouse, type ClickHouseClient } from '../client.ts';
 import { migrate } from '../migrations.ts';
 import { rowsForCustomerEvent } from '../business-event-tables.ts';
 import { insertRows, rowsForSegmentChange } from '../table-row.ts';
-import { anOrderEvent, aSegmentChange } from '../testing/builders.ts';
+import { anOrderEvent, aSegmentChange } from '@segmentation/contracts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, batch: { type: 'string', default: '20000' } } });
 const total = Number(values.rows);

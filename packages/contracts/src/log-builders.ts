@@ -1,6 +1,6 @@
-import type { ChurnAlert, CustomerEvent, FeatureSnapshot, OrderRecorded, ProfileRecorded, SegmentChange, ShipmentRecorded, ComplaintRecorded } from '@segmentation/contracts';
+import type { ChurnAlert, CustomerEvent, FeatureSnapshot, OrderRecorded, ProfileRecorded, SegmentChange, ShipmentRecorded, ComplaintRecorded } from './records.ts';
 
-// Builders of the records the sink stores, with defaults; tests and the benchmark override what
+// Builders of log records (customer-events) and outputs, with defaults; tests and benchmarks override what
 // matters to them. Times are epoch ms; `shanghai('2026-03-01 10:00')` reads a business-local time.
 
 /** Epoch ms of a wall-clock time in Asia/Shanghai (UTC+8, no daylight saving). */
