@@ -6,7 +6,7 @@ import { loadConfig, startPipeline, type Pipeline } from '@segmentation/app';
 import { aShipment, anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer, type Kafka, type OutgoingMessage } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
-import { committedOffsets, metricTotal } from './harness/kafka-state.ts';
+import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -46,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pipeline?.stop();
   await producer?.disconnect();
+  if (kafka) await deleteTopicsWithPrefix(kafka, run);
 });
 
 const metricValue = (name: string, labels: Record<string, string> = {}) => metricTotal(metrics, name, labels);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSchemas, bodyOf, topicNames, type CustomerEvent } from '@segmentation/contracts';
 import { AvroCodec, createKafka, readTopicToEnd, type ConsumedMessage } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
+import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { repoRoot, testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -79,6 +80,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await log?.close();
+  await deleteTopicsWithPrefix(kafka, run);
 });
 
 describe('importing history', () => {

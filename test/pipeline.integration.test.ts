@@ -13,7 +13,7 @@ import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhou
 import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
-import { metricTotal } from './harness/kafka-state.ts';
+import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -67,8 +67,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await pipeline?.stop();
   await producer?.disconnect();
-  redis?.disconnect();
+  // This run's keys only: every one starts with its unique prefix.
+  if (redis) {
+    for await (const keys of redis.scanStream({ match: `${run}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    redis.disconnect();
+  }
   await clickhouse?.close();
+  await deleteTopicsWithPrefix(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'pipeline-test-cleanup' }, logger), run);
 });
 
 async function sendOrder(order: Order): Promise<void> {
@@ -177,7 +182,7 @@ describe('the pipeline, end to end', () => {
 
 describe('state derived from another log', () => {
   it('stops a segmenter from starting on Redis state recorded against another Kafka log', async () => {
-    const keyPrefix = `${uniqueName('other-log')}:`;
+    const keyPrefix = `${run}:other-log:`;
     await redis.set(`${keyPrefix}log-identity`, 'another-cluster/customer-events');
     const segmenterOnly = loadConfig({ ...baseEnv(), ROLES: 'segmenter', REDIS_KEY_PREFIX: keyPrefix, GROUP_PREFIX: uniqueName('g') });
     await expect(startPipeline(segmenterOnly, logger, createMetricsRegistry(false))).rejects.toThrow(/derived from the log "another-cluster\/customer-events"/);

@@ -1,11 +1,12 @@
 // Re-drive after a fix: orders dead-lettered for an unknown currency go back to `orders` once the
 // rate table knows it, are forwarded this time, and a second re-drive sends nothing again.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, startPipeline, type Pipeline } from '@segmentation/app';
 import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent } from '@segmentation/contracts';
 import { redrive } from '@segmentation/ingest';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
+import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -28,6 +29,7 @@ const ingestWith = (currencyRates: string) => startPipeline(loadConfig({
 
 let pipeline: Pipeline | undefined;
 afterEach(async () => { await pipeline?.stop(); });
+afterAll(() => deleteTopicsWithPrefix(createKafka({ brokers: services.kafkaBrokers, clientId: 'redrive-test-cleanup' }, logger), run));
 
 describe('re-drive of dead-lettered messages', () => {
   it('sends matching messages back once, after the fix, and skips them on later runs', async () => {

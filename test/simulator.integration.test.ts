@@ -12,6 +12,7 @@ import { AvroCodec, createKafka, readTopicToEnd } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import { parseOptions, recordKinds, runSimulation, type RecordKind, type SimulatorRun } from '@segmentation/simulator';
 import { repoRoot, testServices } from './harness/services.ts';
+import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { uniqueName } from './harness/unique.ts';
 
 const services = testServices();
@@ -22,17 +23,8 @@ const codec = new AvroCodec(services.schemaRegistryUrl);
 const dir = mkdtempSync(join(tmpdir(), 'simulator-'));
 const env = { KAFKA_BROKERS: services.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: services.schemaRegistryUrl, LOG_LEVEL: 'silent' };
 
-afterAll(async () => {
-  // Only this file's topics: every one of them starts with its unique run name.
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${run}`));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  } finally {
-    await admin.disconnect();
-  }
-});
+// Only this file's topics: every one of them starts with its unique run name.
+afterAll(() => deleteTopicsWithPrefix(kafka, run));
 
 describe('the simulator', () => {
   it('fast mode writes as many events as it reports into customer-events, each customer’s in event-time order', async () => {

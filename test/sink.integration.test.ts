@@ -11,7 +11,7 @@ import { avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segm
 import { AvroCodec, createKafka, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { createSink, sinkRoutes } from '@segmentation/sink';
-import { committedOffsets } from './harness/kafka-state.ts';
+import { committedOffsets, deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 import { waitFor } from './harness/wait-for.ts';
@@ -50,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.disconnect();
   await clickhouse?.close();
+  if (kafka) await deleteTopicsWithPrefix(kafka, run);
 });
 
 const aChange = (customerId: string, sequence: number): SegmentChange => ({

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { featureValues } from './customer-features.ts';
+import { emptyRecord, type CustomerRecord } from './feature-record.ts';
+import { DAY, foldRecord, heavyHistory } from './feature-fixtures.ts';
+import { nextEvaluationTime } from './next-evaluation.ts';
+import { decodeRecord, encodeRecord } from './state-codec.ts';
+
+/** The budget for a heavy customer's whole record (features, offsets, event-id memory, memberships). */
+const HEAVY_CUSTOMER_BUDGET_BYTES = 2304;
+
+/** A customer's record after `days` of heavy history, with memberships and its timer, as the segmenter would store it. */
+function heavyRecord(days: number, seed = 7): CustomerRecord {
+  const record = foldRecord(heavyHistory(days, seed));
+  const asOf = record.features.asOf ?? 0;
+  return {
+    ...record,
+    memberships: {
+      value_tier: { segment: 'high', sequence: 12, rule: 'value_tier.high.enter', since: asOf - 40 * DAY },
+      lifecycle: { segment: 'active', sequence: 3, rule: 'lifecycle.active.enter', since: asOf - 300 * DAY },
+      rfm: { segment: 'important_value', sequence: 5, rule: 'rfm.r_high.f_high.m_high', since: asOf - 10 * DAY },
+    },
+    nextEvaluationAt: nextEvaluationTime(record.features, asOf),
+  };
+}
+
+describe('state codec', () => {
+  it('round-trips an empty record', () => {
+    expect(decodeRecord(encodeRecord(emptyRecord()))).toEqual(emptyRecord());
+  });
+
+  it.each([30, 365, 1000])('round-trips the record of %i days of heavy history exactly', (days) => {
+    const record = heavyRecord(days);
+    const decoded = decodeRecord(encodeRecord(record));
+    expect(decoded).toEqual(record);
+    const at = (record.features.asOf ?? 0) + 5 * DAY;
+    expect(featureValues(decoded.features, at)).toEqual(featureValues(record.features, at));
+  });
+
+  it('round-trips large offsets, unicode strings and times before the watermark', () => {
+    const base = heavyRecord(10);
+    const record: CustomerRecord = {
+      ...base,
+      lastLogOffset: 2 ** 45 + 3,
+      appliedSources: { 'orders:11': 2 ** 40, 'profiles:0': 0 },
+      memberships: { 行业: { segment: '重要价值客户', sequence: 1, rule: 'r', since: 0 } },
+      features: { ...base.features, profile: base.features.profile && { ...base.features.profile, accountManager: '李经理', region: null, signedUpAt: 86_400_000 } },
+    };
+    expect(decodeRecord(encodeRecord(record))).toEqual(record);
+  });
+
+  it(`keeps a heavy customer with a year of history under ${HEAVY_CUSTOMER_BUDGET_BYTES} bytes`, () => {
+    const record = heavyRecord(365);
+    expect(record.features.series.days).toHaveLength(90);
+    expect(record.recentEvents).toHaveLength(32);
+    expect(encodeRecord(record).length).toBeLessThanOrEqual(HEAVY_CUSTOMER_BUDGET_BYTES);
+    expect(encodeRecord(record).length).toBeLessThan(JSON.stringify(record).length / 8);
+  });
+
+  it('stays within the same budget after ten years of daily orders: memory is bounded by the windows, not the history', () => {
+    const tenYears = heavyRecord(3650, 11);
+    expect(tenYears.features.lifetime.orders).toBeGreaterThan(5000);
+    expect(tenYears.features.series.weeks.length).toBeLessThanOrEqual(41);
+    expect(tenYears.features.orderDays.length).toBeLessThanOrEqual(365);
+    expect(encodeRecord(tenYears).length).toBeLessThanOrEqual(HEAVY_CUSTOMER_BUDGET_BYTES);
+  });
+
+  it('refuses a truncated record, trailing bytes and an unknown format', () => {
+    const bytes = encodeRecord(heavyRecord(20));
+    expect(() => decodeRecord(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
+    expect(() => decodeRecord(Uint8Array.from([...bytes, 0]))).toThrow(RangeError);
+    expect(() => decodeRecord(Uint8Array.from([99, ...bytes.subarray(1)]))).toThrow(/unknown customer record format/);
+  });
+});

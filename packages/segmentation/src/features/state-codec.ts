@@ -1,0 +1,247 @@
+import type { Membership } from '../customer-state.ts';
+import type { DayBucket, WeekBucket } from './buckets.ts';
+import { DAY_FIELDS, WEEK_FIELDS, type ComplaintEntry, type CustomerFeatures, type DayField, type WeekField } from './customer-features.ts';
+import type { CustomerRecord } from './feature-record.ts';
+
+// A compact, hand-rolled binary encoding of a customer's whole record. Why not JSON or avsc: the
+// state is mostly small integers (counts, day deltas), which LEB128 varints store in one byte, and
+// buckets are sparse, which a presence mask per bucket exploits; JSON spends 10–20 bytes per field
+// name and avsc has no per-record presence mask. The layout is documented in FEATURES.md.
+// Times are stored as zigzag deltas from the record's watermark (`asOf`), so they take 4–5 bytes.
+
+const FORMAT_VERSION = 1;
+const HASH_BYTES = 7; // 53-bit hashes (event ids, complaint ids) in fixed width: their varints would take 8
+
+class Writer {
+  private readonly bytes: number[] = [];
+  uint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot encode ${n} as an unsigned varint`);
+    let v = n;
+    while (v >= 0x80) {
+      this.bytes.push((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    this.bytes.push(v);
+  }
+  int(n: number): void { this.uint(zigzag(n)); }
+  fixed(n: number, width: number): void {
+    let v = n;
+    for (let i = 0; i < width; i += 1) { this.bytes.push(v % 256); v = Math.floor(v / 256); }
+  }
+  string(s: string): void {
+    const utf8 = new TextEncoder().encode(s);
+    this.uint(utf8.length);
+    for (const b of utf8) this.bytes.push(b);
+  }
+  optString(s: string | null): void { if (s === null) this.uint(0); else { this.uint(1); this.string(s); } }
+  raw(b: number): void { this.bytes.push(b); }
+  done(): Uint8Array { return Uint8Array.from(this.bytes); }
+}
+
+class Reader {
+  private pos = 0;
+  private readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) { this.bytes = bytes; }
+  byte(): number {
+    const b = this.bytes[this.pos];
+    if (b === undefined) throw new RangeError('truncated customer record');
+    this.pos += 1;
+    return b;
+  }
+  uint(): number {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new RangeError('varint too long in customer record');
+    }
+  }
+  int(): number { return unzigzag(this.uint()); }
+  fixed(width: number): number {
+    let n = 0;
+    for (let i = 0, scale = 1; i < width; i += 1, scale *= 256) n += this.byte() * scale;
+    return n;
+  }
+  string(): string {
+    const length = this.uint();
+    if (this.pos + length > this.bytes.length) throw new RangeError('truncated customer record');
+    const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return s;
+  }
+  optString(): string | null { return this.uint() === 0 ? null : this.string(); }
+  end(): void { if (this.pos !== this.bytes.length) throw new RangeError('trailing bytes after customer record'); }
+}
+
+const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
+const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+const writeTime = (w: Writer, t: number, base: number): void => w.uint(zigzag(t - base));
+// Optional times: 0 is null, otherwise the zigzag delta from the base plus one.
+const writeOptTime = (w: Writer, t: number | null, base: number): void => w.uint(t === null ? 0 : zigzag(t - base) + 1);
+const readOptTime = (r: Reader, base: number): number | null => {
+  const z = r.uint();
+  return z === 0 ? null : base + unzigzag(z - 1);
+};
+
+function writeBuckets<K extends string>(w: Writer, list: ReadonlyArray<{ key: number; counts: Record<K, number> }>, fields: readonly K[]): void {
+  w.uint(list.length);
+  let previous = 0;
+  list.forEach((b, i) => {
+    if (i === 0) w.int(b.key); else w.uint(b.key - previous);
+    previous = b.key;
+    let mask = 0;
+    fields.forEach((f, bit) => { if (b.counts[f] !== 0) mask += 2 ** bit; });
+    w.uint(mask);
+    for (const f of fields) if (b.counts[f] !== 0) w.uint(b.counts[f]);
+  });
+}
+
+function readBuckets<K extends string>(r: Reader, fields: readonly K[]): Array<{ key: number; counts: Record<K, number> }> {
+  const n = r.uint();
+  const out: Array<{ key: number; counts: Record<K, number> }> = [];
+  let key = 0;
+  for (let i = 0; i < n; i += 1) {
+    key = i === 0 ? r.int() : key + r.uint();
+    const mask = r.uint();
+    const counts = {} as Record<K, number>;
+    fields.forEach((f, bit) => { counts[f] = Math.floor(mask / 2 ** bit) % 2 === 1 ? r.uint() : 0; });
+    out.push({ key, counts });
+  }
+  return out;
+}
+
+/** Ascending integers as a first value and deltas; or, when denser, a bitmap of their span. */
+function writeAscending(w: Writer, values: readonly number[]): void {
+  w.uint(values.length);
+  if (values.length === 0) return;
+  const first = values[0] as number;
+  const span = (values[values.length - 1] as number) - first + 1;
+  w.int(first);
+  if (Math.ceil(span / 8) < values.length - 1) {
+    w.raw(1);
+    w.uint(span);
+    const bitmap = new Array<number>(Math.ceil(span / 8)).fill(0);
+    for (const v of values) bitmap[Math.floor((v - first) / 8)] = (bitmap[Math.floor((v - first) / 8)] as number) | (1 << ((v - first) % 8));
+    for (const b of bitmap) w.raw(b);
+  } else {
+    w.raw(0);
+    for (let i = 1; i < values.length; i += 1) w.uint((values[i] as number) - (values[i - 1] as number));
+  }
+}
+
+function readAscending(r: Reader): number[] {
+  const n = r.uint();
+  if (n === 0) return [];
+  const first = r.int();
+  const out = [first];
+  if (r.byte() === 1) {
+    const span = r.uint();
+    for (let i = 0; i < Math.ceil(span / 8); i += 1) {
+      const b = r.byte();
+      for (let bit = 0; bit < 8; bit += 1) if (b & (1 << bit) && i * 8 + bit > 0) out.push(first + i * 8 + bit);
+    }
+  } else {
+    for (let i = 1; i < n; i += 1) out.push((out[i - 1] as number) + r.uint());
+  }
+  if (out.length !== n) throw new RangeError('corrupt ascending list in customer record');
+  return out;
+}
+
+export function encodeRecord(record: CustomerRecord): Uint8Array {
+  const w = new Writer();
+  const f = record.features;
+  w.raw(FORMAT_VERSION);
+  w.uint(f.asOf === null ? 0 : 1);
+  const base = f.asOf ?? 0;
+  const baseMinute = Math.floor(base / 60_000);
+  if (f.asOf !== null) w.int(f.asOf);
+  w.uint(record.lastLogOffset === null ? 0 : record.lastLogOffset + 1);
+  const sources = Object.entries(record.appliedSources).sort(([a], [b]) => (a < b ? -1 : 1));
+  w.uint(sources.length);
+  for (const [key, offset] of sources) { w.string(key); w.uint(offset); }
+  writeOptTime(w, record.nextEvaluationAt, base);
+  w.uint(record.recentEvents.length);
+  for (const e of record.recentEvents) { w.fixed(e.hash, HASH_BYTES); writeTime(w, e.atMinute, baseMinute); }
+
+  writeBuckets(w, f.series.days.map((b) => ({ key: b.day, counts: b.counts })), DAY_FIELDS);
+  writeBuckets(w, f.series.weeks.map((b) => ({ key: b.week, counts: b.counts })), WEEK_FIELDS);
+  writeAscending(w, f.orderDays);
+  w.uint(f.lifetime.orders);
+  w.uint(f.lifetime.valueCents);
+  writeOptTime(w, f.lifetime.firstOrderAt, base);
+  writeOptTime(w, f.lifetime.lastOrderAt, base);
+  writeAscending(w, f.routes);
+  writeAscending(w, f.destinations);
+  w.uint(f.complaints.length);
+  for (const c of f.complaints) { w.fixed(c.key, HASH_BYTES); writeOptTime(w, c.openedAt, baseMinute); writeOptTime(w, c.resolvedAt, baseMinute); }
+  w.uint(f.resolutions.count); w.uint(f.resolutions.totalMinutes);
+  w.uint(f.satisfaction.count); w.uint(f.satisfaction.total);
+  w.uint(f.nps === null ? 0 : f.nps.score + 1);
+  if (f.nps !== null) writeTime(w, f.nps.at, base);
+  const p = f.profile;
+  w.uint(p === null ? 0 : 1);
+  if (p !== null) {
+    writeTime(w, p.at, base);
+    w.string(p.industry); w.string(p.customerType); w.string(p.country);
+    w.optString(p.region); w.optString(p.accountManager);
+    writeTime(w, p.signedUpAt, base);
+  }
+  const memberships = Object.entries(record.memberships).sort(([a], [b]) => (a < b ? -1 : 1));
+  w.uint(memberships.length);
+  for (const [dimension, m] of memberships) { w.string(dimension); w.string(m.segment); w.uint(m.sequence); w.string(m.rule); writeTime(w, m.since, base); }
+  return w.done();
+}
+
+export function decodeRecord(bytes: Uint8Array): CustomerRecord {
+  const r = new Reader(bytes);
+  const version = r.byte();
+  if (version !== FORMAT_VERSION) throw new RangeError(`unknown customer record format ${version}`);
+  const asOf = r.uint() === 0 ? null : r.int();
+  const base = asOf ?? 0;
+  const baseMinute = Math.floor(base / 60_000);
+  const logOffset = r.uint();
+  const appliedSources: Record<string, number> = {};
+  for (let i = 0, n = r.uint(); i < n; i += 1) { const key = r.string(); appliedSources[key] = r.uint(); }
+  const nextEvaluationAt = readOptTime(r, base);
+  const recentEvents: Array<{ hash: number; atMinute: number }> = [];
+  for (let i = 0, n = r.uint(); i < n; i += 1) { const hash = r.fixed(HASH_BYTES); recentEvents.push({ hash, atMinute: baseMinute + r.int() }); }
+
+  const days: Array<DayBucket<DayField>> = readBuckets(r, DAY_FIELDS).map((b) => ({ day: b.key, counts: b.counts }));
+  const weeks: Array<WeekBucket<WeekField>> = readBuckets(r, WEEK_FIELDS).map((b) => ({ week: b.key, counts: b.counts }));
+  const orderDays = readAscending(r);
+  const orders = r.uint();
+  const valueCents = r.uint();
+  const firstOrderAt = readOptTime(r, base);
+  const lastOrderAt = readOptTime(r, base);
+  const routes = readAscending(r);
+  const destinations = readAscending(r);
+  const complaints: ComplaintEntry[] = [];
+  for (let i = 0, n = r.uint(); i < n; i += 1) complaints.push({ key: r.fixed(HASH_BYTES), openedAt: readOptTime(r, baseMinute), resolvedAt: readOptTime(r, baseMinute) });
+  const resolutions = { count: r.uint(), totalMinutes: r.uint() };
+  const satisfaction = { count: r.uint(), total: r.uint() };
+  const npsTag = r.uint();
+  const nps = npsTag === 0 ? null : { score: npsTag - 1, at: base + r.int() };
+  let profile: CustomerFeatures['profile'] = null;
+  if (r.uint() === 1) {
+    const at = base + r.int();
+    const industry = r.string(); const customerType = r.string(); const country = r.string();
+    const region = r.optString(); const accountManager = r.optString();
+    profile = { at, industry, customerType, country, region, accountManager, signedUpAt: base + r.int() };
+  }
+  const memberships: Record<string, Membership> = {};
+  for (let i = 0, n = r.uint(); i < n; i += 1) {
+    const dimension = r.string();
+    const segment = r.string(); const sequence = r.uint(); const rule = r.string();
+    memberships[dimension] = { segment, sequence, rule, since: base + r.int() };
+  }
+  r.end();
+  const features: CustomerFeatures = {
+    asOf, series: { days, weeks }, orderDays,
+    lifetime: { orders, valueCents, firstOrderAt, lastOrderAt },
+    routes, destinations, complaints, resolutions, satisfaction, nps, profile,
+  };
+  return { lastLogOffset: logOffset === 0 ? null : logOffset - 1, appliedSources, recentEvents, features, memberships, nextEvaluationAt };
+}
