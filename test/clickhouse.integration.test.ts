@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClickHouse, insertSegmentChanges, migrate, readMigrations, segmentChangeRow, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
+import { connectClickHouse, insertRows, migrate, readMigrations, segmentChangeRow, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
 import type { SegmentChange } from '@segmentation/contracts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -53,8 +53,8 @@ for (const [label, target] of targets) {
     it('keeps a redelivered change once (FINAL) and round-trips its values', async () => {
       const customer = uniqueName('C');
       const rows = [aChange(customer, 1), aChange(customer, 2)].map(segmentChangeRow);
-      await insertSegmentChanges(client, rows);
-      await insertSegmentChanges(client, rows); // the same batch again, as after a crash before the commit
+      await insertRows(client, 'segment_changes', rows);
+      await insertRows(client, 'segment_changes', rows); // the same batch again, as after a crash before the commit
       const result = await client.query({
         query: `SELECT change_id, from_segment, to_segment, sequence, features['lifetimeValue'] AS ltv,
                        toUnixTimestamp64Milli(event_time) AS event_ms

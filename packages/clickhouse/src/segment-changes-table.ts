@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { SegmentChange } from '@segmentation/contracts';
 
 /** A row of `segment_changes` (schemas/clickhouse/001_segment_changes.sql). */
@@ -47,17 +46,4 @@ export function segmentChangeRowUnchecked(c: SegmentChange): SegmentChangeRow {
     event_time: Number.isFinite(c.eventTime) ? toDateTime64(c.eventTime) : `invalid time ${c.eventTime}`,
     detected_at: Number.isFinite(c.detectedAt) ? toDateTime64(c.detectedAt) : `invalid time ${c.detectedAt}`,
   };
-}
-
-/**
- * Inserts rows; a redelivered row has the same change_id and is collapsed by the table's
- * ReplacingMergeTree key (read with FINAL or count distinct change_id).
- */
-export async function insertSegmentChanges(client: ClickHouseClient, rows: SegmentChangeRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await client.insert({
-    table: 'segment_changes',
-    values: rows,
-    format: 'JSONEachRow',
-  });
 }
