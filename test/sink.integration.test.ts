@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickHouseTarget, loadConfig, sinkDeps } from '@segmentation/app';
 import { connectClickHouse, migrate, type ClickHouseClient } from '@segmentation/clickhouse';
-import { avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
+import { anOrderEvent, avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { createSink, sinkRoutes } from '@segmentation/sink';
 import { committedOffsets, deleteTopicsWithPrefix } from './harness/kafka-state.ts';
+import { TopicReader } from './harness/topic-reader.ts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 import { waitFor } from './harness/wait-for.ts';
@@ -103,6 +104,38 @@ describe('the ClickHouse sink', () => {
       expect(await storedChanges(prefix)).toEqual({ rows: 30, ids: 30 });
     } finally {
       await sink.stop();
+    }
+  });
+
+  it('dead-letters a row ClickHouse cannot take and stores the rows around it', async () => {
+    const prefix = uniqueName('C-refused');
+    const logId = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
+    // An amount beyond Decimal(18, 4): valid Avro, but no orders row can hold it.
+    const events = [
+      anOrderEvent({ customerId: `${prefix}-1`, eventId: `${prefix}-good-1`, eventTime: Date.UTC(2026, 10, 1), amountBase: 500 }),
+      anOrderEvent({ customerId: `${prefix}-2`, eventId: `${prefix}-too-big`, eventTime: Date.UTC(2026, 10, 1), amount: 1e15, amountBase: 1e15 }),
+      anOrderEvent({ customerId: `${prefix}-3`, eventId: `${prefix}-good-2`, eventTime: Date.UTC(2026, 10, 1), amountBase: 700 }),
+    ];
+    await producer.send(topics.customerEvents, events.map((e) => ({ key: e.customerId, value: codec.encode(logId, avroSchemas.customerEvent, e) })));
+    const dead = await TopicReader.open(services.kafkaBrokers, topics.customerEventsDeadLetter);
+    const sink = startSink(uniqueName('sink-refused'), { on: false });
+    await sink.start();
+    try {
+      const [letter] = await dead.waitForMessages(1, (m) => m.key?.toString() === `${prefix}-2`);
+      expect(letter!.headers['__connect.errors.exception.class.name']?.toString()).toBe('clickhouse_rejected');
+      expect(letter!.headers['__connect.errors.class.name']?.toString()).toBe('insert');
+      expect(letter!.headers['__connect.errors.exception.message']?.toString()).toContain('amount');
+      const stored = await waitFor('the good orders', async () => {
+        const r = await (await clickhouse.query({
+          query: 'SELECT event_id FROM orders FINAL WHERE startsWith(customer_id, {prefix:String}) ORDER BY event_id',
+          query_params: { prefix }, format: 'JSONEachRow',
+        })).json<{ event_id: string }>();
+        return r.length >= 2 ? r : undefined;
+      });
+      expect(stored.map((r) => r.event_id)).toEqual([`${prefix}-good-1`, `${prefix}-good-2`]);
+    } finally {
+      await sink.stop();
+      await dead.close();
     }
   });
 
