@@ -1,4 +1,5 @@
 import type { ChurnAlert, CustomerEvent, FeatureSnapshot, OrderRecorded, ProfileRecorded, SegmentChange, ShipmentRecorded, ComplaintRecorded } from './records.ts';
+import { anOrder } from './builders.ts';
 
 // Builders of log records (customer-events) and outputs, with defaults; tests and benchmarks override what
 // matters to them. Times are epoch ms; `shanghai('2026-03-01 10:00')` reads a business-local time.
@@ -16,24 +17,9 @@ const event = (customerId: string, eventId: string, eventTime: number, body: Cus
 
 export function anOrderEvent(o: { customerId: string; eventId: string; eventTime: number } & Partial<OrderRecorded>): CustomerEvent {
   const { customerId, eventId, eventTime, ...overrides } = o;
-  const order: OrderRecorded = {
-    orderId: `O-${eventId}`,
-    kind: 'PLACED',
-    amount: 1000,
-    currency: 'CNY',
-    amountBase: 1000,
-    baseCurrency: 'CNY',
-    serviceLevel: 'STANDARD',
-    valueAddedServices: [],
-    weightKg: 120,
-    volumeM3: 0.8,
-    originCountry: 'CN',
-    originRegion: 'Shanghai',
-    destinationCountry: 'DE',
-    destinationRegion: null,
-    channel: 'api',
-    ...overrides,
-  };
+  // The source order's defaults (builders.ts), as ingest would normalise them in the base currency.
+  const { eventId: _id, customerId: _customer, eventTime: _time, ...source } = anOrder();
+  const order: OrderRecorded = { ...source, orderId: `O-${eventId}`, amountBase: source.amount, baseCurrency: source.currency, ...overrides };
   return event(customerId, eventId, eventTime, { 'segmentation.log.OrderRecorded': order });
 }
 

@@ -4,3 +4,4 @@ export * from './config.ts';
 export * from './metrics.ts';
 export * from './ops-server.ts';
 export * from './shutdown.ts';
+export * from './hash.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, hash32 } from './random.ts';
+import { hash32 } from '@segmentation/runtime';
+import { createRandom } from './random.ts';
 
 const draws = (seed: number, ...labels: Array<string | number>) => {
   const r = createRandom(seed, ...labels);

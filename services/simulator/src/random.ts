@@ -1,6 +1,8 @@
 // A seeded pseudo-random source written in-house (sfc32, seeded through splitmix32) so that a seed
 // gives the same population and the same events on every machine and Node version: Math.random
 // cannot be seeded, and a library's algorithm could change under us with an upgrade.
+import { hash32 } from '@segmentation/runtime';
+
 
 /** The random draws the simulator needs, all from one deterministic stream. */
 export interface Random {
@@ -25,19 +27,6 @@ export interface Random {
   poisson(mean: number): number;
 }
 
-/** A 32-bit hash of a string (FNV-1a with a final avalanche), to turn seeds and labels into numbers. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 function splitmix32(seed: number): () => number {
   let state = seed >>> 0;

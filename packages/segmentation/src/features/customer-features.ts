@@ -3,7 +3,8 @@ import {
   addToSeries, createBusinessCalendar, DAY_BUCKET_DAYS, DAY_MS, daySum, DEFAULT_TIME_ZONE, emptySeries, expireSeries,
   LONGEST_WINDOW_DAYS, windowStartDay, windowSum, type BucketSeries, type BusinessCalendar, type SeriesShape,
 } from './buckets.ts';
-import { addToSketch, hash32, hash53, sketchEstimate } from './distinct-sketch.ts';
+import { hash32 } from '@segmentation/runtime';
+import { addToSketch, hash53, sketchEstimate } from './distinct-sketch.ts';
 
 // The rolling feature state of one customer and its fold. Every feature is documented in FEATURES.md.
 // The fold is commutative over events (sums of integers, min/max, latest-by-event-time, order-free

@@ -1,23 +1,6 @@
 // Small deterministic hashes and a bounded distinct-count sketch. The state must be a function of the
 // customer's events alone (replays, other instances, shuffled input), so nothing here is seeded randomly.
 
-/** FNV-1a over the UTF-16 code units with a murmur3 finaliser, 32 bits: enough to tell a customer's routes apart. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // FNV alone mixes the last characters poorly into the high bits, and the sketch below needs hashes
-  // spread uniformly (routes differ mostly in their tails): murmur3's finaliser fixes that.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /**
  * cyrb53 (public domain): a 53-bit hash that fits a JS number exactly. Used where a collision has a
  * cost (an event taken for a duplicate is dead-lettered): with 32 remembered ids the chance that a
