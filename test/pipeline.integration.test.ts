@@ -13,6 +13,7 @@ import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhou
 import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { CustomerStateStore } from '@segmentation/state';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
@@ -174,6 +175,40 @@ describe('the pipeline, end to end', () => {
       expect(await customerState(customerId)).toMatchObject({ orderCount: 1, lifetimeValue: 800 });
       expect(changes.messages.filter((m) => m.key?.toString() === customerId)).toHaveLength(1);
       expect(original.changeId).toBe(`${customerId}/value_tier/1`);
+    } finally {
+      await changes.close();
+    }
+  });
+});
+
+describe('a crash between the state write and the produce', () => {
+  it('re-sends the decided change when the same input comes again, though the input itself is a no-op', async () => {
+    const customerId = uniqueName('C');
+    const changes = await TopicReader.open(config.KAFKA_BROKERS, topics.segmentChanges);
+    try {
+      await sendOrder(anOrder({ customerId, amount: 800 }));
+      await changes.waitForMessages(1, (m) => m.key?.toString() === customerId);
+      await waitFor('the outbox emptied after the acknowledgement', async () => (await redis.hlen(`${config.REDIS_KEY_PREFIX}{${customerId}}:outbox`)) === 0);
+
+      // What a segmenter that died after its atomic commit but before the produce leaves behind:
+      // the state with a decided change still in the customer's outbox.
+      const store = new CustomerStateStore<unknown>(redis, config.REDIS_KEY_PREFIX);
+      const stored = (await store.load([customerId])).get(customerId)!;
+      const decided: SegmentChange = {
+        changeId: `${customerId}/value_tier/2`, customerId, dimension: 'value_tier', fromSegment: 'low', toSegment: 'medium',
+        sequence: 2, cause: 'event', causeEventId: 'e-crash', ruleVersion: 'r', rule: 'value_tier.medium.enter',
+        features: { lifetimeValue: 800 }, eventTime: Date.now(), detectedAt: Date.now(),
+      };
+      expect(await store.commit([{ customerId, expectedVersion: stored.version, state: stored.state, outputs: [[decided.changeId, JSON.stringify(decided)]] }], `${stored.version}+crash`)).toEqual([]);
+
+      // The input comes again (its offset was never committed): already applied, yet its output goes out.
+      const logged = await findLoggedEvent(customerId);
+      const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
+      await producer.send(topics.customerEvents, [{ key: customerId, value: codec.encode(id, avroSchemas.customerEvent, logged) }]);
+      const [, resent] = await changes.waitForMessages(2, (m) => m.key?.toString() === customerId);
+      expect(await codec.decode<SegmentChange>(resent!.value, avroSchemas.segmentChange)).toMatchObject({ changeId: decided.changeId, toSegment: 'medium' });
+      await waitFor('the outbox emptied again', async () => (await redis.hlen(`${config.REDIS_KEY_PREFIX}{${customerId}}:outbox`)) === 0);
+      expect(await customerState(customerId)).toMatchObject({ orderCount: 1, lifetimeValue: 800 });
     } finally {
       await changes.close();
     }
