@@ -13,6 +13,8 @@ import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhou
 import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { lifetimeValueOf, type CustomerRecord } from '@segmentation/segmentation';
+import { customerRecordCodec } from '@segmentation/segmenter';
 import { CustomerStateStore } from '@segmentation/state';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
@@ -82,10 +84,15 @@ async function sendOrder(order: Order): Promise<void> {
   await producer.send(topics.orders, [{ key: order.customerId, value: codec.encode(id, avroSchemas.order, order) }]);
 }
 
-const customerState = async (customerId: string) => {
-  const raw = await redis.hget(`${config.REDIS_KEY_PREFIX}{${customerId}}:state`, 'state');
-  return raw === null ? undefined : (JSON.parse(raw) as { orderCount: number; lifetimeValue: number; memberships: Record<string, { segment: string; sequence: number }> });
-};
+const stateStore = () => new CustomerStateStore(redis, config.REDIS_KEY_PREFIX, customerRecordCodec);
+
+/** The customer's record as the segmenter stored it, with the order totals the value tier reads. */
+async function customerState(customerId: string): Promise<{ orderCount: number; lifetimeValue: number; memberships: CustomerRecord['memberships'] } | undefined> {
+  const record = (await stateStore().get(customerId))?.state;
+  return record && { orderCount: record.features.lifetime.orders, lifetimeValue: lifetimeValueOf(record), memberships: record.memberships };
+}
+
+const outboxSize = async (customerId: string) => (await stateStore().load([customerId])).get(customerId)!.pending.size;
 
 const metricValue = (name: string, labels: Record<string, string> = {}) => metricTotal(metrics, name, labels);
 
@@ -188,18 +195,18 @@ describe('a crash between the state write and the produce', () => {
     try {
       await sendOrder(anOrder({ customerId, amount: 800 }));
       await changes.waitForMessages(1, (m) => m.key?.toString() === customerId);
-      await waitFor('the outbox emptied after the acknowledgement', async () => (await redis.hlen(`${config.REDIS_KEY_PREFIX}{${customerId}}:outbox`)) === 0);
+      await waitFor('the outbox emptied after the acknowledgement', async () => (await outboxSize(customerId)) === 0);
 
       // What a segmenter that died after its atomic commit but before the produce leaves behind:
       // the state with a decided change still in the customer's outbox.
-      const store = new CustomerStateStore<unknown>(redis, config.REDIS_KEY_PREFIX);
+      const store = stateStore();
       const stored = (await store.load([customerId])).get(customerId)!;
       const decided: SegmentChange = {
         changeId: `${customerId}/value_tier/2`, customerId, dimension: 'value_tier', fromSegment: 'low', toSegment: 'medium',
         sequence: 2, cause: 'event', causeEventId: 'e-crash', ruleVersion: 'r', rule: 'value_tier.medium.enter',
         features: { lifetimeValue: 800 }, eventTime: Date.now(), detectedAt: Date.now(),
       };
-      expect(await store.commit([{ customerId, expectedVersion: stored.version, state: stored.state, outputs: [[decided.changeId, JSON.stringify(decided)]] }], `${stored.version}+crash`)).toEqual([]);
+      expect(await store.commit([{ customerId, expectedVersion: stored.version, state: stored.state!, outputs: [[decided.changeId, JSON.stringify(decided)]] }], `${stored.version}+crash`)).toEqual([]);
 
       // The input comes again (its offset was never committed): already applied, yet its output goes out.
       const logged = await findLoggedEvent(customerId);
@@ -207,7 +214,7 @@ describe('a crash between the state write and the produce', () => {
       await producer.send(topics.customerEvents, [{ key: customerId, value: codec.encode(id, avroSchemas.customerEvent, logged) }]);
       const [, resent] = await changes.waitForMessages(2, (m) => m.key?.toString() === customerId);
       expect(await codec.decode<SegmentChange>(resent!.value, avroSchemas.segmentChange)).toMatchObject({ changeId: decided.changeId, toSegment: 'medium' });
-      await waitFor('the outbox emptied again', async () => (await redis.hlen(`${config.REDIS_KEY_PREFIX}{${customerId}}:outbox`)) === 0);
+      await waitFor('the outbox emptied again', async () => (await outboxSize(customerId)) === 0);
       expect(await customerState(customerId)).toMatchObject({ orderCount: 1, lifetimeValue: 800 });
     } finally {
       await changes.close();

@@ -8,7 +8,7 @@ export const deadLetterReasons = {
   invalid_value: 'a field breaks the contract (see the message for which)',
   unknown_currency: 'the amount is in a currency the rate table does not know',
   future_event_time: 'the event time is further in the future than the allowed skew',
-  duplicate_event: 'an event id already applied to this customer, seen again at another position',
+  duplicate: 'an event id already applied to this customer, seen again at another position',
   clickhouse_rejected: 'ClickHouse refused the row for good (its error code is in segmentation.errors.clickhouse.code)',
 } as const;
 

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 
 export interface ConsumedMessage {
@@ -24,6 +24,17 @@ export interface BatchContext {
   heartbeat(): Promise<void>;
   /** True once the batch may no longer be committed (rebalance, shutdown): stop early. */
   isStale(): boolean;
+  /**
+   * The metadata committed with the partition's current offset (null if none): what the handler
+   * returned for the batch before this one, or, after an assignment, what the previous owner
+   * committed. State that must follow the offset exactly (an event-time watermark) travels here.
+   */
+  committedMetadata: string | null;
+}
+
+export interface BatchDone {
+  /** Committed with the batch's offset, and handed to the next batch of the partition. */
+  metadata?: string;
 }
 
 /**
@@ -31,7 +42,7 @@ export interface BatchContext {
  * (state written, outputs acknowledged, or dead-lettered). Throwing means "not done": nothing
  * is committed and the batch comes again.
  */
-export type BatchHandler = (batch: ConsumedBatch, ctx: BatchContext) => Promise<void>;
+export type BatchHandler = (batch: ConsumedBatch, ctx: BatchContext) => Promise<BatchDone | void>;
 
 export interface BatchConsumerSettings {
   groupId: string;
@@ -53,6 +64,10 @@ export interface BatchConsumerSettings {
 export class BatchConsumer implements HealthCheck {
   readonly name: string;
   private readonly consumer: Consumer;
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  /** Offset-commit metadata per `topic:partition`, as last committed; emptied on every assignment. */
+  private readonly metadata = new Map<string, string | null>();
   private lastActivity = Date.now();
   private joined = false;
   private crashed = false;
@@ -60,6 +75,7 @@ export class BatchConsumer implements HealthCheck {
   private readonly logger: Logger;
 
   constructor(kafka: Kafka, settings: BatchConsumerSettings, logger: Logger) {
+    this.kafka = kafka;
     this.settings = settings;
     this.logger = logger;
     this.name = `consumer:${settings.groupId}`;
@@ -77,6 +93,7 @@ export class BatchConsumer implements HealthCheck {
     this.consumer.on(events.HEARTBEAT, touch);
     this.consumer.on(events.GROUP_JOIN, (e) => {
       touch();
+      this.metadata.clear(); // partitions may have moved: read what their previous owners committed
       this.joined = true;
       this.crashed = false;
       this.logger.info('consumer_joined', { groupId: settings.groupId, assignment: e.payload.memberAssignment });
@@ -110,16 +127,30 @@ export class BatchConsumer implements HealthCheck {
           headers: m.headers ?? {},
           timestamp: Number(m.timestamp),
         }));
-        await handler({ topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale });
+        const committedMetadata = await this.committedMetadata(batch.topic, batch.partition);
+        const done = await handler({ topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata });
         // A stale batch must not be committed: its partition may already belong to another member.
         if (stale()) return;
         // resolveOffset moves this consumer's fetch position; commitOffsets makes it durable.
         payload.resolveOffset(batch.lastOffset());
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        const metadata = done?.metadata ?? null;
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next, metadata }]);
+        this.metadata.set(`${batch.topic}:${batch.partition}`, metadata);
         this.lastActivity = Date.now();
       },
     });
+  }
+
+  private async committedMetadata(topic: string, partition: number): Promise<string | null> {
+    const key = `${topic}:${partition}`;
+    if (!this.metadata.has(key)) {
+      this.admin ??= this.kafka.admin();
+      await this.admin.connect(); // a no-op once connected
+      const [committed] = await this.admin.fetchOffsets({ groupId: this.settings.groupId, topics: [topic] });
+      for (const p of committed?.partitions ?? []) this.metadata.set(`${topic}:${p.partition}`, p.metadata || null);
+    }
+    return this.metadata.get(key) ?? null;
   }
 
   isHealthy(): boolean {
@@ -132,5 +163,6 @@ export class BatchConsumer implements HealthCheck {
 
   async disconnect(): Promise<void> {
     await this.consumer.disconnect();
+    await this.admin?.disconnect();
   }
 }

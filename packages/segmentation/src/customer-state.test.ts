@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { CustomerEvent, OrderRecorded, SegmentChange, SourcePosition } from '@segmentation/contracts';
-import { applyEvent, emptyState, type ApplyOutcome, type CustomerState, type Rules } from './customer-state.ts';
+import { applyEvent, lifetimeValueOf, type ApplyOutcome, type Rules } from './customer-state.ts';
+import { emptyRecord, type CustomerRecord } from './features/feature-record.ts';
 
 const CUSTOMER = 'C-SH-001';
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -47,16 +48,27 @@ const fromOrders = (offset: number, partition = 0, topic = 'orders'): SourcePosi
 const placedOrders = (...amounts: number[]): CustomerEvent[] =>
   amounts.map((amountBase, i) => anOrderEvent({ eventId: `E-${i + 1}`, eventTime: T0 + i * 60_000, source: fromOrders(i) }, { orderId: `O-${i + 1}`, amountBase }));
 
-function applied(outcome: ApplyOutcome): { state: CustomerState; changes: Change[] } {
+/** The partition's event-time watermark as the segmenter passes it: here, the event's own time. */
+const apply = (record: CustomerRecord, event: CustomerEvent, logOffset: number): ApplyOutcome => applyEvent(record, event, logOffset, event.eventTime, rules);
+
+function applied(outcome: ApplyOutcome): { state: CustomerRecord; changes: Change[] } {
   if (outcome.kind !== 'applied') throw new Error(`expected the event to be applied, got ${outcome.kind}`);
-  return outcome;
+  return { state: outcome.record, changes: outcome.changes };
 }
 
+/** The order totals the value tier reads. */
+const totals = (record: CustomerRecord) => ({
+  orderCount: record.features.lifetime.orders,
+  lifetimeValue: lifetimeValueOf(record),
+  firstOrderAt: record.features.lifetime.firstOrderAt,
+  lastOrderAt: record.features.lifetime.lastOrderAt,
+});
+
 /** Applies events in log order from `firstLogOffset`, as the segmenter does; every one must apply. */
-function fold(events: CustomerEvent[], state = emptyState(CUSTOMER), firstLogOffset = 0): { state: CustomerState; changes: Change[] } {
+function fold(events: CustomerEvent[], state = emptyRecord(), firstLogOffset = 0): { state: CustomerRecord; changes: Change[] } {
   const changes: Change[] = [];
   events.forEach((event, i) => {
-    const next = applied(applyEvent(state, event, firstLogOffset + i, rules));
+    const next = applied(apply(state, event, firstLogOffset + i));
     state = next.state;
     changes.push(...next.changes);
   });
@@ -66,7 +78,7 @@ function fold(events: CustomerEvent[], state = emptyState(CUSTOMER), firstLogOff
 describe('applyEvent', () => {
   describe('the first segment', () => {
     it('is a change from no segment, sequence 1', () => {
-      const { changes } = applied(applyEvent(emptyState(CUSTOMER), anOrderEvent({}, { amountBase: 250 }), 0, rules));
+      const { changes } = applied(apply(emptyRecord(), anOrderEvent({}, { amountBase: 250 }), 0));
       expect(changes).toHaveLength(1);
       expect(changes[0]).toMatchObject({
         changeId: `${CUSTOMER}/value_tier/1`,
@@ -81,13 +93,9 @@ describe('applyEvent', () => {
 
     it('records the membership and the order totals in the new state', () => {
       const event = anOrderEvent({ eventTime: T0 + 5000, source: fromOrders(42) }, { amountBase: 250 });
-      const { state } = applied(applyEvent(emptyState(CUSTOMER), event, 7, rules));
-      expect(state).toEqual({
-        customerId: CUSTOMER,
-        orderCount: 1,
-        lifetimeValue: 250,
-        firstOrderAt: T0 + 5000,
-        lastOrderAt: T0 + 5000,
+      const { state } = applied(apply(emptyRecord(), event, 7));
+      expect(totals(state)).toEqual({ orderCount: 1, lifetimeValue: 250, firstOrderAt: T0 + 5000, lastOrderAt: T0 + 5000 });
+      expect(state).toMatchObject({
         lastLogOffset: 7,
         appliedSources: { 'orders:0': 42 },
         memberships: { value_tier: { segment: 'medium', sequence: 1, rule: 'value_tier.medium.enter', since: T0 + 5000 } },
@@ -109,23 +117,23 @@ describe('applyEvent', () => {
   it('continues the sequence from the stored membership, not from 1', () => {
     const before = fold(placedOrders(100, 150)).state; // low (1), medium (2)
     const event = anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 });
-    const { changes } = applied(applyEvent(before, event, 2, rules));
+    const { changes } = applied(apply(before, event, 2));
     expect(changes).toEqual([expect.objectContaining({ fromSegment: 'medium', toSegment: 'high', sequence: 3, changeId: `${CUSTOMER}/value_tier/3` })]);
   });
 
   it('emits no change when the segment stays, but still applies the event', () => {
     const before = fold(placedOrders(250)).state; // medium
-    const { state, changes } = applied(applyEvent(before, anOrderEvent({ eventId: 'E-2', source: fromOrders(1) }, { amountBase: 50 }), 1, rules));
+    const { state, changes } = applied(apply(before, anOrderEvent({ eventId: 'E-2', source: fromOrders(1) }, { amountBase: 50 }), 1));
     expect(changes).toEqual([]);
-    expect(state.lifetimeValue).toBe(300);
-    expect(state.orderCount).toBe(2);
+    expect(lifetimeValueOf(state)).toBe(300);
+    expect(totals(state).orderCount).toBe(2);
     expect(state.lastLogOffset).toBe(1);
     expect(state.memberships.value_tier).toEqual(before.memberships.value_tier);
   });
 
   it('puts the rule version, rule, features, cause event and event time on the change', () => {
     const event = anOrderEvent({ eventId: 'E-cause', eventTime: T0 + 123, source: fromOrders(3) }, { amountBase: 1200 });
-    const { changes } = applied(applyEvent(emptyState(CUSTOMER), event, 0, rules));
+    const { changes } = applied(apply(emptyRecord(), event, 0));
     expect(changes[0]).toMatchObject({
       ruleVersion: 'rules-test-1',
       rule: 'value_tier.high.enter',
@@ -137,36 +145,36 @@ describe('applyEvent', () => {
 
   describe('redelivery', () => {
     it('treats a log offset at or below the last applied one as already applied', () => {
-      const { state } = fold(placedOrders(100, 100), emptyState(CUSTOMER), 5); // log offsets 5 and 6
+      const { state } = fold(placedOrders(100, 100), emptyRecord(), 5); // log offsets 5 and 6
       const again = anOrderEvent({ eventId: 'E-new', source: fromOrders(99) }, { amountBase: 5000 });
-      expect(applyEvent(state, again, 6, rules)).toEqual({ kind: 'already_applied' });
-      expect(applyEvent(state, again, 5, rules)).toEqual({ kind: 'already_applied' });
-      expect(applyEvent(state, again, 7, rules).kind).toBe('applied');
+      expect(apply(state, again, 6)).toEqual({ kind: 'already_applied' });
+      expect(apply(state, again, 5)).toEqual({ kind: 'already_applied' });
+      expect(apply(state, again, 7).kind).toBe('applied');
     });
 
     it('treats a re-forwarded source position as already applied, even at a new log offset', () => {
       const { state } = fold(placedOrders(100, 100, 100)); // orders:0 offsets 0..2 at log 0..2
       const reforwarded = anOrderEvent({ eventId: 'E-2', source: fromOrders(2) }, { amountBase: 100 });
-      expect(applyEvent(state, reforwarded, 10, rules)).toEqual({ kind: 'already_applied' });
+      expect(apply(state, reforwarded, 10)).toEqual({ kind: 'already_applied' });
       const older = anOrderEvent({ eventId: 'E-1', source: fromOrders(1) }, { amountBase: 100 });
-      expect(applyEvent(state, older, 11, rules)).toEqual({ kind: 'already_applied' });
+      expect(apply(state, older, 11)).toEqual({ kind: 'already_applied' });
     });
 
     it('keeps source positions per topic and partition', () => {
       const { state } = fold(placedOrders(100, 100, 100)); // orders:0 up to offset 2
       const otherPartition = anOrderEvent({ eventId: 'E-p1', source: fromOrders(0, 1) }, { amountBase: 100 });
       const otherTopic = anOrderEvent({ eventId: 'E-t', source: fromOrders(0, 0, 'orders-import') }, { amountBase: 100 });
-      const p1 = applied(applyEvent(state, otherPartition, 3, rules)).state;
-      const both = applied(applyEvent(p1, otherTopic, 4, rules)).state;
+      const p1 = applied(apply(state, otherPartition, 3)).state;
+      const both = applied(apply(p1, otherTopic, 4)).state;
       expect(both.appliedSources).toEqual({ 'orders:0': 2, 'orders:1': 0, 'orders-import:0': 0 });
-      expect(both.lifetimeValue).toBe(500);
+      expect(lifetimeValueOf(both)).toBe(500);
     });
 
     it('applies events without a source position, and records no source for them', () => {
       const events = [anOrderEvent({ eventId: 'E-1' }, { amountBase: 100 }), anOrderEvent({ eventId: 'E-2' }, { amountBase: 100 })];
       const { state } = fold(events);
-      expect(state.orderCount).toBe(2);
-      expect(state.lifetimeValue).toBe(200);
+      expect(totals(state).orderCount).toBe(2);
+      expect(lifetimeValueOf(state)).toBe(200);
       expect(state.appliedSources).toEqual({});
       expect(state.lastLogOffset).toBe(1);
     });
@@ -176,31 +184,31 @@ describe('applyEvent', () => {
     it.each(['CANCELLED', 'RETURNED'] as const)('is not increased by a %s order, nor is the order count', (kind) => {
       const before = fold(placedOrders(300)).state;
       const event = anOrderEvent({ eventId: 'E-2', eventTime: T0 + 3_600_000, source: fromOrders(1) }, { kind, amountBase: 300 });
-      const { state, changes } = applied(applyEvent(before, event, 1, rules));
-      expect(state.lifetimeValue).toBe(300);
-      expect(state.orderCount).toBe(1);
-      expect(state.lastOrderAt).toBe(T0);
+      const { state, changes } = applied(apply(before, event, 1));
+      expect(lifetimeValueOf(state)).toBe(300);
+      expect(totals(state).orderCount).toBe(1);
+      expect(totals(state).lastOrderAt).toBe(T0);
       expect(state.lastLogOffset).toBe(1);
       expect(changes).toEqual([]);
     });
 
     it('starts a customer whose first event is a cancellation in low, with no orders', () => {
-      const { state, changes } = applied(applyEvent(emptyState(CUSTOMER), anOrderEvent({}, { kind: 'CANCELLED', amountBase: 5000 }), 0, rules));
-      expect(state).toMatchObject({ orderCount: 0, lifetimeValue: 0, firstOrderAt: null, lastOrderAt: null });
+      const { state, changes } = applied(apply(emptyRecord(), anOrderEvent({}, { kind: 'CANCELLED', amountBase: 5000 }), 0));
+      expect(totals(state)).toEqual({ orderCount: 0, lifetimeValue: 0, firstOrderAt: null, lastOrderAt: null });
       expect(changes).toEqual([expect.objectContaining({ fromSegment: null, toSegment: 'low' })]);
     });
 
     it('is kept in whole cents, without floating-point drift', () => {
       const { state } = fold(placedOrders(0.1, 0.2)); // 0.1 + 0.2 is 0.30000000000000004 in floating point
-      expect(state.lifetimeValue).toBe(0.3);
+      expect(lifetimeValueOf(state)).toBe(0.3);
     });
   });
 
   it('tracks the first and last order times whatever order the events arrive in', () => {
     const events = [T0 + 2000, T0, T0 + 5000, T0 + 1000].map((eventTime, i) => anOrderEvent({ eventId: `E-${i}`, eventTime, source: fromOrders(i) }));
     const { state } = fold(events);
-    expect(state.firstOrderAt).toBe(T0);
-    expect(state.lastOrderAt).toBe(T0 + 5000);
+    expect(totals(state).firstOrderAt).toBe(T0);
+    expect(totals(state).lastOrderAt).toBe(T0 + 5000);
   });
 
   it('is a deterministic fold: the same events give the same state and changes', () => {
@@ -211,7 +219,7 @@ describe('applyEvent', () => {
   it('does not modify the state it is given', () => {
     const before = fold(placedOrders(100, 150)).state;
     const snapshot = structuredClone(before);
-    applied(applyEvent(before, anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 }), 2, rules));
+    applied(apply(before, anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 }), 2));
     expect(before).toEqual(snapshot);
   });
 });

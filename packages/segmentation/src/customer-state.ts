@@ -1,89 +1,56 @@
 import type { CustomerEvent, SegmentChange } from '@segmentation/contracts';
-import { orderOf } from '@segmentation/contracts';
+import type { BusinessCalendar } from './features/buckets.ts';
+import { calendarFor } from './features/customer-features.ts';
+import type { EventMemoryOptions } from './features/event-memory.ts';
+import { applyToRecord, type CustomerRecord } from './features/feature-record.ts';
+import { nextEvaluationTime } from './features/next-evaluation.ts';
 import { evaluateValueTier, type ValueTierRules } from './value-tier.ts';
-
-/** A customer's current membership in one dimension, with what put them there. */
-export interface Membership {
-  segment: string;
-  sequence: number;
-  rule: string;
-  since: number;
-}
-
-/**
- * Everything the segmenter keeps about one customer. It is a pure fold of the customer's events
- * in log order, so replaying the log rebuilds it exactly.
- */
-export interface CustomerState {
-  customerId: string;
-  orderCount: number;
-  /** Sum of placed orders in the base currency, all history. */
-  lifetimeValue: number;
-  firstOrderAt: number | null;
-  lastOrderAt: number | null;
-  /** Offset of the last `customer-events` record applied (a customer lives in one partition). */
-  lastLogOffset: number | null;
-  /** Per source partition (`topic:partition`), the highest source offset applied: re-forwards are no-ops. */
-  appliedSources: Record<string, number>;
-  memberships: Record<string, Membership>;
-}
-
-export const emptyState = (customerId: string): CustomerState => ({
-  customerId,
-  orderCount: 0,
-  lifetimeValue: 0,
-  firstOrderAt: null,
-  lastOrderAt: null,
-  lastLogOffset: null,
-  appliedSources: {},
-  memberships: {},
-});
 
 export interface Rules {
   version: string;
   valueTier: ValueTierRules;
 }
 
+export interface ApplyOptions {
+  calendar?: BusinessCalendar;
+  eventMemory?: EventMemoryOptions;
+}
+
 export type ApplyOutcome =
-  | { kind: 'applied'; state: CustomerState; changes: Array<Omit<SegmentChange, 'detectedAt'>> }
-  | { kind: 'already_applied' };
+  | { kind: 'applied'; record: CustomerRecord; changes: Array<Omit<SegmentChange, 'detectedAt'>> }
+  /** Redelivered or re-forwarded: a no-op that counts as applied. */
+  | { kind: 'already_applied' }
+  /** The same event id at a new position: dead-lettered with reason `duplicate`, state unchanged. */
+  | { kind: 'duplicate' };
+
+/** Lifetime value in the base currency, from the whole cents the features keep. */
+export const lifetimeValueOf = (record: CustomerRecord): number => record.features.lifetime.valueCents / 100;
 
 /**
- * Applies one event (read at `logOffset` of `customer-events`) to the state and evaluates the
- * customer right after it (never once per batch), so every output is a function of the log alone.
- * A record at or below the applied log offset (redelivery), or re-forwarded from a source position
- * already applied, changes nothing. Returns the changes it decided.
+ * Applies one event (read at `logOffset` of `customer-events`, with the partition's event-time
+ * `watermark`) to a customer's record and evaluates the customer right after it (never once per
+ * batch), so every output is a function of the log alone. Returns the changes it decided and the
+ * record with its next evaluation time, for the partition's timer index.
  */
-export function applyEvent(state: CustomerState, event: CustomerEvent, logOffset: number, rules: Rules): ApplyOutcome {
-  if (state.lastLogOffset !== null && logOffset <= state.lastLogOffset) return { kind: 'already_applied' };
-  const sourceKey = event.source ? `${event.source.topic}:${event.source.partition}` : undefined;
-  if (event.source && sourceKey !== undefined) {
-    const applied = state.appliedSources[sourceKey];
-    if (applied !== undefined && event.source.offset <= applied) return { kind: 'already_applied' };
-  }
-  const next: CustomerState = {
-    ...state,
-    lastLogOffset: logOffset,
-    appliedSources: sourceKey !== undefined && event.source ? { ...state.appliedSources, [sourceKey]: event.source.offset } : state.appliedSources,
-    memberships: { ...state.memberships },
+export function applyEvent(record: CustomerRecord, event: CustomerEvent, logOffset: number, watermark: number, rules: Rules, options: ApplyOptions = {}): ApplyOutcome {
+  const calendar = options.calendar ?? calendarFor();
+  const outcome = applyToRecord(record, event, logOffset, watermark, { calendar, eventMemory: options.eventMemory });
+  if (outcome.kind !== 'applied') return outcome;
+  const next: CustomerRecord = {
+    ...outcome.record,
+    memberships: { ...outcome.record.memberships },
+    nextEvaluationAt: nextEvaluationTime(outcome.record.features, Math.max(watermark, event.eventTime), calendar),
   };
-  const order = orderOf(event);
-  if (order && order.kind === 'PLACED') {
-    next.orderCount += 1;
-    next.lifetimeValue = Math.round((next.lifetimeValue + order.amountBase) * 100) / 100;
-    next.firstOrderAt = next.firstOrderAt === null ? event.eventTime : Math.min(next.firstOrderAt, event.eventTime);
-    next.lastOrderAt = next.lastOrderAt === null ? event.eventTime : Math.max(next.lastOrderAt, event.eventTime);
-  }
 
   const changes: Array<Omit<SegmentChange, 'detectedAt'>> = [];
   const current = next.memberships.value_tier;
-  const verdict = evaluateValueTier({ lifetimeValue: next.lifetimeValue }, current?.segment, rules.valueTier);
+  const verdict = evaluateValueTier({ lifetimeValue: lifetimeValueOf(next) }, current?.segment, rules.valueTier);
   if (verdict.segment !== current?.segment) {
     const sequence = (current?.sequence ?? 0) + 1;
     next.memberships.value_tier = { segment: verdict.segment, sequence, rule: verdict.rule, since: event.eventTime };
     changes.push({
-      changeId: `${state.customerId}/value_tier/${sequence}`,
-      customerId: state.customerId,
+      changeId: `${event.customerId}/value_tier/${sequence}`,
+      customerId: event.customerId,
       dimension: 'value_tier',
       fromSegment: current?.segment ?? null,
       toSegment: verdict.segment,
@@ -96,5 +63,5 @@ export function applyEvent(state: CustomerState, event: CustomerEvent, logOffset
       eventTime: event.eventTime,
     });
   }
-  return { kind: 'applied', state: next, changes };
+  return { kind: 'applied', record: next, changes };
 }

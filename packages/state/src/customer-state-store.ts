@@ -1,20 +1,32 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { runByNode } from './node-batches.ts';
+import type { RedisClient } from './redis.ts';
 
-// All of one customer's keys share the hash tag {customerId}, so one script touches one slot and
-// the same code runs on Redis Cluster.
-const stateKey = (prefix: string, customerId: string) => `${prefix}{${customerId}}:state`;
-const outboxKey = (prefix: string, customerId: string) => `${prefix}{${customerId}}:outbox`;
+// One hash per customer holds everything about them: `v` (the version, for compare-and-set), `s`
+// (the encoded state: features, offsets applied, memberships) and `o:<id>` (outputs decided but not
+// yet acknowledged by Kafka: the outbox). One key means one slot, so the atomic commit runs
+// unchanged on Redis Cluster, and one HGETALL reads it all. The hash tag is the customer id.
+export const customerKey = (prefix: string, customerId: string): string => `${prefix}customer:{${customerId}}`;
+const VERSION = 'v';
+const STATE = 's';
+const OUTBOX = 'o:';
 
 // Writes the customer's new state and the outputs it decided in one atomic step, but only if
-// nobody committed since we read it (compare-and-set on `version`): a stale writer, such as an
+// nobody committed since we read it (compare-and-set on the version): a stale writer, such as an
 // instance that lost the partition in a rebalance, changes nothing.
 const COMMIT_SCRIPT = `
-local current = redis.call('HGET', KEYS[1], 'version') or ''
+local current = redis.call('HGET', KEYS[1], '${VERSION}') or ''
 if current ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], '${VERSION}', ARGV[2], '${STATE}', ARGV[3])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], '${OUTBOX}' .. ARGV[i], ARGV[i + 1]) end
 return 1
 `;
+
+/** How a customer's state is stored: the domain owns the format, the store only moves bytes. */
+export interface StateCodec<S> {
+  encode(state: S): Uint8Array;
+  decode(bytes: Uint8Array): S;
+}
 
 export interface StoredCustomer<S> {
   customerId: string;
@@ -33,70 +45,79 @@ export interface CustomerCommit<S> {
   outputs: Array<[id: string, payload: string]>;
 }
 
-type RedisWithCommit = Redis & {
-  commitCustomer(stateKey: string, outboxKey: string, ...args: string[]): Promise<number>;
-};
+type WithCommit = ChainableCommander & { commitCustomer(key: string, ...args: Array<string | Buffer>): ChainableCommander };
 
 /**
- * The per-customer state: one hash holding the serialised state and its version, and one
- * holding the outbox. Reads and writes of a batch are pipelined: two round trips per batch.
+ * The per-customer state in Redis. Each call is one pipelined round trip per node (one on a single
+ * Redis), whatever the number of customers.
  */
 export class CustomerStateStore<S> {
-  private readonly redis: RedisWithCommit;
+  private readonly redis: RedisClient;
   private readonly keyPrefix: string;
+  private readonly codec: StateCodec<S>;
 
-  constructor(redis: Redis, keyPrefix: string) {
+  constructor(redis: RedisClient, keyPrefix: string, codec: StateCodec<S>) {
+    this.redis = redis;
     this.keyPrefix = keyPrefix;
-    redis.defineCommand('commitCustomer', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
-    this.redis = redis as RedisWithCommit;
+    this.codec = codec;
+    redis.defineCommand('commitCustomer', { numberOfKeys: 1, lua: COMMIT_SCRIPT });
   }
 
   async load(customerIds: string[]): Promise<Map<string, StoredCustomer<S>>> {
-    const pipeline = this.redis.pipeline();
-    for (const id of customerIds) {
-      pipeline.hgetall(stateKey(this.keyPrefix, id));
-      pipeline.hgetall(outboxKey(this.keyPrefix, id));
-    }
-    const replies = await pipeline.exec();
+    const replies = await runByNode(this.redis, customerIds, (id) => customerKey(this.keyPrefix, id), (p, id) => { p.hgetallBuffer(customerKey(this.keyPrefix, id)); });
     const result = new Map<string, StoredCustomer<S>>();
-    customerIds.forEach((customerId, i) => {
-      const [stateErr, state] = replies?.[2 * i] ?? [new Error('no reply'), null];
-      const [outboxErr, outbox] = replies?.[2 * i + 1] ?? [new Error('no reply'), null];
-      if (stateErr) throw stateErr;
-      if (outboxErr) throw outboxErr;
-      const hash = state as Record<string, string>;
-      result.set(customerId, {
-        customerId,
-        version: hash.version ?? '',
-        state: hash.state === undefined ? undefined : (JSON.parse(hash.state) as S),
-        pending: new Map(Object.entries(outbox as Record<string, string>)),
-      });
-    });
+    customerIds.forEach((customerId, i) => result.set(customerId, this.parse(customerId, replies[i] as Record<string, Buffer>)));
     return result;
+  }
+
+  /** One customer, for the console and for evaluation; undefined when nothing is stored. */
+  async get(customerId: string): Promise<StoredCustomer<S> | undefined> {
+    const stored = (await this.load([customerId])).get(customerId);
+    return stored?.state === undefined ? undefined : stored;
   }
 
   /** Commits every customer's update; returns the ids whose version had moved (nothing written). */
   async commit(commits: Array<CustomerCommit<S>>, newVersion: string): Promise<string[]> {
-    const pipeline = this.redis.pipeline() as unknown as RedisWithCommit & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const c of commits) {
-      void pipeline.commitCustomer(stateKey(this.keyPrefix, c.customerId), outboxKey(this.keyPrefix, c.customerId),
-        c.expectedVersion, newVersion, JSON.stringify(c.state), ...c.outputs.flat());
-    }
-    const replies = await pipeline.exec();
-    const conflicts: string[] = [];
-    commits.forEach((c, i) => {
-      const [err, applied] = replies?.[i] ?? [new Error('no reply'), 0];
-      if (err) throw err;
-      if (applied !== 1) conflicts.push(c.customerId);
+    const replies = await runByNode(this.redis, commits, (c) => customerKey(this.keyPrefix, c.customerId), (p, c) => {
+      (p as WithCommit).commitCustomer(customerKey(this.keyPrefix, c.customerId),
+        c.expectedVersion, newVersion, Buffer.from(this.codec.encode(c.state)), ...c.outputs.flat());
     });
-    return conflicts;
+    return commits.filter((_, i) => replies[i] !== 1).map((c) => c.customerId);
   }
 
   /** Removes outputs from the outbox once Kafka has acknowledged them. */
   async clearPending(entries: Array<{ customerId: string; ids: string[] }>): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const e of entries) if (e.ids.length > 0) pipeline.hdel(outboxKey(this.keyPrefix, e.customerId), ...e.ids);
-    const replies = await pipeline.exec();
-    for (const [err] of replies ?? []) if (err) throw err;
+    const nonEmpty = entries.filter((e) => e.ids.length > 0);
+    await runByNode(this.redis, nonEmpty, (e) => customerKey(this.keyPrefix, e.customerId), (p, e) => {
+      p.hdel(customerKey(this.keyPrefix, e.customerId), ...e.ids.map((id) => OUTBOX + id));
+    });
+  }
+
+  /**
+   * Every stored customer id, a page at a time, for backfills and rebuilds. Uses SCAN on every
+   * master, so Redis keeps serving while it runs; a customer written during the scan may be missed
+   * or (rarely) returned twice, as SCAN guarantees.
+   */
+  async *customerIds(pageSize = 1000): AsyncGenerator<string[]> {
+    const head = customerKey(this.keyPrefix, '').slice(0, -1); // up to and including the tag's '{'
+    const pattern = `${escapeGlob(head)}*`;
+    const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', pageSize);
+        cursor = next;
+        if (keys.length > 0) yield keys.map((k) => k.slice(head.length, -1));
+      } while (cursor !== '0');
+    }
+  }
+
+  private parse(customerId: string, hash: Record<string, Buffer>): StoredCustomer<S> {
+    const pending = new Map<string, string>();
+    for (const [field, value] of Object.entries(hash)) if (field.startsWith(OUTBOX)) pending.set(field.slice(OUTBOX.length), value.toString());
+    const state = hash[STATE];
+    return { customerId, version: hash[VERSION]?.toString() ?? '', state: state === undefined ? undefined : this.codec.decode(state), pending };
   }
 }
+
+const escapeGlob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');

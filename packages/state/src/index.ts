@@ -1,3 +1,5 @@
 export * from './redis.ts';
 export * from './customer-state-store.ts';
+export * from './evaluation-timers.ts';
 export * from './log-identity.ts';
+export { groupByNode, runByNode } from './node-batches.ts';

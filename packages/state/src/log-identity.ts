@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 /**
  * Customer state records offsets of one particular `customer-events` log. Against another log
@@ -10,7 +10,7 @@ export class StateFromAnotherLogError extends Error {
   override name = 'StateFromAnotherLogError';
 }
 
-export async function claimLogIdentity(redis: Redis, keyPrefix: string, identity: string): Promise<void> {
+export async function claimLogIdentity(redis: RedisClient, keyPrefix: string, identity: string): Promise<void> {
   const key = `${keyPrefix}log-identity`;
   await redis.set(key, identity, 'NX');
   const recorded = await redis.get(key);

@@ -20,7 +20,10 @@ export const configSchema = z.object({
     for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) ctx.addIssue({ code: 'custom', message: `unknown role "${r}"; use all or a comma list of ${ROLES.join(', ')}` });
     return roles as Role[];
   }),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /** One server (redis://, rediss://) or a Redis Cluster by some of its nodes (redis+cluster://host:port,host:port). */
+  REDIS_URL: z.string().regex(/^(rediss?|redis\+cluster):\/\//, 'must start with redis://, rediss:// or redis+cluster://').default('redis://127.0.0.1:6379'),
+  /** IANA time zone in which business days (and so the 7/30/90/365-day windows) begin. */
+  BUSINESS_TIME_ZONE: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai or Europe/Berlin'),
   /** A ClickHouse server (http://host:8123); when unset, the embedded engine stores data in CLICKHOUSE_PATH. */
   CLICKHOUSE_URL: z.url().optional(),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('segmentation'),
@@ -58,6 +61,15 @@ export const configSchema = z.object({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   return parseConfig(configSchema, env);

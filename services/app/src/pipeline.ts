@@ -6,7 +6,7 @@ import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, provisionPipel
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createSegmenter } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
-import { connectRedis, type Redis } from '@segmentation/state';
+import { connectRedis, type RedisClient } from '@segmentation/state';
 import { currencyTable, rulesFrom, type Config } from './config.ts';
 
 interface RoleHandle {
@@ -42,7 +42,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const roles = new Set(config.ROLES);
   await probeKafka(config.KAFKA_BROKERS);
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
-  const redis: Redis | undefined = roles.has('segmenter') ? await connectRedis(config.REDIS_URL) : undefined;
+  const redis: RedisClient | undefined = roles.has('segmenter') ? await connectRedis(config.REDIS_URL) : undefined;
   let clickhouse: ClickHouseClient | undefined;
   if (roles.has('sink')) {
     clickhouse = await connectClickHouse(clickHouseTarget(config));
@@ -72,7 +72,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     }, common));
   }
   if (redis) {
-    roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules: rulesFrom(config), sessionTimeoutMs }, { ...common, redis }));
+    roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules: rulesFrom(config), timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs }, { ...common, redis }));
   }
   if (clickhouse) {
     roleHandles.push(createSink({

@@ -131,7 +131,7 @@ describe('runImport', () => {
     const log = fakeLog();
     const { report, done } = run([first, again], new MemoryImportLedger(), log);
     expect(await done).toMatchObject({ imported: 1, rejected: 1 });
-    expect(report.rejections[0]).toMatchObject({ file: again.path, line: 1, reason: 'duplicate_event', message: `event ${log.events()[0]!.eventId} is the same event as ${first.path}:2` });
+    expect(report.rejections[0]).toMatchObject({ file: again.path, line: 1, reason: 'duplicate', message: `event ${log.events()[0]!.eventId} is the same event as ${first.path}:2` });
   });
 
   it('validates and reports in a dry run, but writes nothing and records nothing', async () => {

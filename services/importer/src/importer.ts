@@ -107,7 +107,7 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
         const where = `${file.path}:${row.line}`;
         const first = seen.get(event.eventId);
         if (first !== undefined) {
-          await reject(row.line, 'duplicate_event', `event ${event.eventId} is the same event as ${first}`, raw);
+          await reject(row.line, 'duplicate', `event ${event.eventId} is the same event as ${first}`, raw);
           continue;
         }
         seen.set(event.eventId, where);

@@ -1,11 +1,18 @@
 import type { CustomerEvent } from '@segmentation/contracts';
-import type { Membership } from '../customer-state.ts';
 import type { BusinessCalendar } from './buckets.ts';
 import { applyToFeatures, calendarFor, emptyFeatures, type CustomerFeatures } from './customer-features.ts';
 import { DEFAULT_EVENT_MEMORY, emptyEventMemory, isRemembered, rememberEvent, type EventMemory, type EventMemoryOptions } from './event-memory.ts';
 
 // Everything stored for one customer, in one value, so that one atomic write (DESIGN.md invariant 2)
 // moves the features and the offsets that produced them together. This is the unit the codec encodes.
+
+/** A customer's current membership in one dimension, with what put them there. */
+export interface Membership {
+  segment: string;
+  sequence: number;
+  rule: string;
+  since: number;
+}
 
 export interface CustomerRecord {
   /** Offset of the last `customer-events` record applied (a customer lives in one partition). */

@@ -1,7 +1,6 @@
-import type { Membership } from '../customer-state.ts';
 import type { DayBucket, WeekBucket } from './buckets.ts';
 import { DAY_FIELDS, WEEK_FIELDS, type ComplaintEntry, type CustomerFeatures, type DayField, type WeekField } from './customer-features.ts';
-import type { CustomerRecord } from './feature-record.ts';
+import type { CustomerRecord, Membership } from './feature-record.ts';
 
 // A compact, hand-rolled binary encoding of a customer's whole record. Why not JSON or avsc: the
 // state is mostly small integers (counts, day deltas), which LEB128 varints store in one byte, and
