@@ -20,6 +20,18 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
   }
 }
 
+/** What a consumer group committed on each partition of a topic: the offset and its metadata. */
+export async function committedPositions(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, { offset: number; metadata: string | null }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, { offset: Number(p.offset), metadata: p.metadata }]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Deletes the topics a test created (all start with its unique prefix), so repeated runs do not pile up partitions. */
 export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<void> {
   const admin = kafka.admin();

@@ -1,1 +1,3 @@
 export * from './segmenter.ts';
+export * from './apply-batch.ts';
+export * from './partition-clock.ts';

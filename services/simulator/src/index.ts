@@ -8,3 +8,4 @@ export * from './live-mode.ts';
 export * from './options.ts';
 export * from './run.ts';
 export * from './summary.ts';
+export * from './history.ts';
