@@ -1,0 +1,134 @@
+// Apply throughput of the customer feature state, and Redis memory per customer, in one run:
+//   pnpm bench:apply [--customers 100000] [--days 365] [--batch 500] [--seed 1]
+// The simulator lives through `days` of `customers`; its events are spread over the 12 partitions of
+// `customer-events` as Kafka would, and applied in batches of `batch` per partition, four partitions
+// at a time as the segmenter does (read, fold and evaluate, atomic write, timers, outbox cleared).
+// Only the apply step is timed, not the simulator (events are queued 100k at a time, then applied). Memory is the growth of Redis `used_memory`
+// (summed over the masters of a cluster) divided by the customers stored: state, event-id memory,
+// outbox and timer index included. Redis: REDIS_URL, else redis://127.0.0.1:6379 (`./dev stack up`).
+// The benchmark's keys carry a prefix of their own and are deleted at the end.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createLogger, hash32, parseConfig, runCommand } from '@segmentation/runtime';
+import { calendarFor, type Rules } from '@segmentation/segmentation';
+import { simulateHistory } from '@segmentation/simulator';
+import { connectRedis, CustomerStateStore, EvaluationTimers, timersKey, type RedisClient } from '@segmentation/state';
+import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
+import { customerRecordCodec } from '../segmenter.ts';
+
+const PARTITIONS = 12;
+const PARTITIONS_CONCURRENTLY = 4; // as the segmenter's consumer runs them
+const DRAIN_EVERY = 100_000; // events
+const rules: Rules = { version: 'bench', valueTier: { highEnter: 100_000, highExit: 80_000, mediumEnter: 20_000, mediumExit: 15_000 } };
+
+await runCommand('bench:apply', async () => {
+  const { values } = parseArgs({ options: { customers: { type: 'string', default: '100000' }, days: { type: 'string', default: '365' }, batch: { type: 'string', default: '500' }, seed: { type: 'string', default: '1' } } });
+  const opts = parseConfig(z.object({
+    customers: z.coerce.number().int().min(100),
+    days: z.coerce.number().int().min(1).max(3650),
+    batch: z.coerce.number().int().min(1).max(100_000),
+    seed: z.coerce.number().int(),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  }), { ...values, REDIS_URL: process.env.REDIS_URL || undefined });
+  createLogger({ service: 'bench-apply' }, 'warn');
+  const redis = await connectRedis(opts.REDIS_URL);
+  const prefix = `bench-apply-${Date.now()}:`;
+  const applier: BatchApplier = {
+    store: new CustomerStateStore(redis, prefix, customerRecordCodec),
+    timers: new EvaluationTimers(redis, prefix),
+    rules, options: { calendar: calendarFor('Asia/Shanghai') }, now: Date.now,
+  };
+  try {
+    const memoryBefore = await usedMemory(redis);
+    const queues = Array.from({ length: PARTITIONS }, () => [] as LogEntry[]);
+    const nextOffset = new Array<number>(PARTITIONS).fill(0);
+    const watermarks = new Array<number | null>(PARTITIONS).fill(null);
+    let applySeconds = 0;
+    let events = 0;
+    let batches = 0;
+    let queued = 0;
+
+    /** Applies full batches (or, at the end, whatever is left), four partitions at a time. */
+    const drain = async (minimum: number) => {
+      for (;;) {
+        const ready = queues.map((q, p) => [q, p] as const).filter(([q]) => q.length >= minimum && q.length > 0).slice(0, PARTITIONS_CONCURRENTLY);
+        if (ready.length === 0) return;
+        const started = performance.now();
+        await Promise.all(ready.map(async ([queue, partition]) => {
+          const batch = queue.splice(0, opts.batch);
+          const result = await applyBatch(applier, partition, batch, watermarks[partition]!, `${partition}:${batch.at(-1)!.message.offset}`);
+          await applier.store.clearPending(outboxEntries(result.outgoing));
+          watermarks[partition] = result.watermark;
+        }));
+        applySeconds += (performance.now() - started) / 1000;
+        batches += ready.length;
+      }
+    };
+
+    const simulationStarted = performance.now();
+    await simulateHistory({ seed: opts.seed, customers: opts.customers, days: opts.days, start: '2025-01-01' }, async (chunk) => {
+      for (const event of chunk) {
+        const partition = hash32(event.customerId) % PARTITIONS;
+        const offset = nextOffset[partition]!++;
+        queues[partition]!.push({ kind: 'event', event, message: { topic: 'customer-events', partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 } });
+      }
+      events += chunk.length;
+      queued += chunk.length;
+      // Drain in large steps: the simulator generates its next chunk while this one is written, and
+      // that work would otherwise be timed as apply time.
+      if (queued >= DRAIN_EVERY) {
+        await drain(opts.batch);
+        queued = queues.reduce((n, q) => n + q.length, 0);
+      }
+    });
+    await drain(1);
+    const totalSeconds = (performance.now() - simulationStarted) / 1000;
+
+    let stored = 0;
+    for await (const ids of applier.store.customerIds(1000)) stored += ids.length;
+    const memoryAfter = await usedMemory(redis);
+    const timerBytes = (await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.memory('USAGE', timersKey(prefix, p))))).reduce<number>((s, b) => s + Number(b ?? 0), 0);
+
+    const result = {
+      customers: stored,
+      days: opts.days,
+      events,
+      batchSize: opts.batch,
+      batches,
+      applyEventsPerSecond: Math.round(events / applySeconds),
+      applySeconds: Number(applySeconds.toFixed(1)),
+      wallSeconds: Number(totalSeconds.toFixed(1)),
+      redisBytesPerCustomer: Math.round((memoryAfter - memoryBefore) / stored),
+      timerIndexBytesPerCustomer: Math.round(timerBytes / stored),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    console.log(`customers stored              ${result.customers} (${result.days} days of simulated history)`);
+    console.log(`events applied                ${result.events} in ${result.batches} batches of up to ${result.batchSize}`);
+    console.log(`apply throughput              ${result.applyEventsPerSecond} events/s (read, fold, evaluate, atomic write, timers; ${result.applySeconds} s)`);
+    console.log(`Redis memory per customer     ${result.redisBytesPerCustomer} bytes (growth of used_memory; timer index ${result.timerIndexBytesPerCustomer} of them)`);
+    console.log(`peak RSS of this process      ${result.peakRssMiB} MiB (simulator included)`);
+    console.log(JSON.stringify(result));
+  } finally {
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  }
+});
+
+async function usedMemory(redis: RedisClient): Promise<number> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  let total = 0;
+  for (const node of nodes) total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? 0);
+  return total;
+}
+
+async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await node.unlink(...keys);
+    } while (cursor !== '0');
+  }
+}
