@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 import { calendarFor, encodeRecord, featureValues, profileAttributes, type CustomerRecord, type Rules } from '@segmentation/segmentation';
-import { applyBatch, customerRecordCodec, outboxEntries, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
+import { applyBatch, createCustomerReader, customerRecordCodec, outboxEntries, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
 import { createRandom, simulateHistory } from '@segmentation/simulator';
 import { connectRedis, customerKey, CustomerStateStore, EvaluationTimers, groupByNode, timersKey, type RedisClient } from '@segmentation/state';
 import { startRedisCluster } from './harness/redis-cluster.ts';
@@ -189,6 +189,24 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     for (const [, r] of scheduled) expect(r.nextEvaluationAt!).toBeGreaterThan(r.features.asOf!);
     const earliest = Math.min(...due.values());
     expect(await applier.timers.due(PARTITION, earliest)).toEqual([...due].filter(([, at]) => at === earliest).map(([customerId, at]) => ({ customerId, at })));
+  });
+
+  it('reads one customer\'s features, and lists every customer without blocking Redis', async () => {
+    const applier = anApplier();
+    const fed = await feed(applier, asLog(history));
+    const reader = createCustomerReader(redis, prefixes.at(-1)!, 'Asia/Shanghai');
+    const ids: string[] = [];
+    for await (const page of reader.customerIds(50)) ids.push(...page);
+    const records = await storedRecords(applier.store);
+    expect(ids.sort()).toEqual([...records.keys()].sort());
+
+    const [id, record] = [...records].find(([, r]) => r.features.lifetime.orders > 3)!;
+    const view = (await reader.customer(id, fed.watermark!))!;
+    expect(view).toMatchObject({ customerId: id, asOf: fed.watermark, memberships: record.memberships, nextEvaluationAt: record.nextEvaluationAt });
+    expect(view.features).toEqual(featureValues(record.features, fed.watermark!, calendar));
+    expect(view.features.lifetime_orders).toBe(record.features.lifetime.orders);
+    expect(view.profile).toEqual(profileAttributes(record.features));
+    expect(await reader.customer('nobody')).toBeUndefined();
   });
 
   it('sends each batch to Redis in one pipeline per node that holds its customers', async () => {

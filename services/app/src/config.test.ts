@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       ROLES: ['ingest', 'segmenter', 'sink'],
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       REDIS_URL: 'redis://127.0.0.1:6379',
+      BUSINESS_TIME_ZONE: 'Asia/Shanghai',
       BASE_CURRENCY: 'CNY',
       MAX_FUTURE_SKEW_SECONDS: 300,
       VALUE_TIER_HIGH_ENTER: 100_000,
@@ -42,8 +43,10 @@ describe('loadConfig', () => {
   });
 
   it('reads a comma list of roles, and numbers and lists from text', () => {
-    expect(loadConfig({ ROLES: 'segmenter, sink', KAFKA_BROKERS: 'k1:9092,k2:9092', VALUE_TIER_HIGH_ENTER: '120000.50', OPS_PORT: '0' })).toMatchObject({
+    expect(loadConfig({ ROLES: 'segmenter, sink', KAFKA_BROKERS: 'k1:9092,k2:9092', VALUE_TIER_HIGH_ENTER: '120000.50', OPS_PORT: '0', REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000', BUSINESS_TIME_ZONE: 'Europe/Berlin' })).toMatchObject({
       ROLES: ['segmenter', 'sink'],
+      REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
+      BUSINESS_TIME_ZONE: 'Europe/Berlin',
       KAFKA_BROKERS: ['k1:9092', 'k2:9092'],
       VALUE_TIER_HIGH_ENTER: 120_000.5,
       OPS_PORT: 0,
@@ -58,6 +61,7 @@ describe('loadConfig', () => {
     ['MAX_FUTURE_SKEW_SECONDS', { MAX_FUTURE_SKEW_SECONDS: '-1' }],
     ['OPS_PORT', { OPS_PORT: '70000' }],
     ['REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }],
+    ['BUSINESS_TIME_ZONE', { BUSINESS_TIME_ZONE: 'Shanghai' }],
     ['SCHEMA_REGISTRY_URL', { SCHEMA_REGISTRY_URL: 'not a url' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'debug' }],
     ['BASE_CURRENCY', { BASE_CURRENCY: 'yuan' }],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aComplaintEvent, anOrderEvent, aProfileEvent, aShipmentEvent, shanghai, type CustomerEvent } from '@segmentation/contracts';
 import {
-  applyToFeatures, COMPLAINT_MEMORY, emptyFeatures, featureValues, profileAttributes, type CustomerFeatures,
+  applyToFeatures, COMPLAINT_MEMORY, emptyFeatures, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures,
 } from './customer-features.ts';
 import { CUSTOMER, DAY, heavyHistory, seededRandom, shuffled } from './feature-fixtures.ts';
 
@@ -186,5 +186,13 @@ describe('expiry by the watermark', () => {
   it('never lets a lower watermark move time backwards', () => {
     const s = fold([order(T)]);
     expect(featureValues(s, T - 30 * DAY)).toEqual(featureValues(s, T));
+  });
+});
+
+describe('FEATURE_NAMES', () => {
+  it('lists exactly the names a customer with a full history has', () => {
+    const events = heavyHistory(400);
+    const f = featureValues(fold(events), Math.max(...events.map((e) => e.eventTime)));
+    expect(Object.keys(f).sort()).toEqual([...FEATURE_NAMES].sort());
   });
 });

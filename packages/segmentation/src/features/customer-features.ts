@@ -243,6 +243,17 @@ function gapStats(days: readonly number[]): { mean: number; stddev: number } | u
  * The numeric features at a watermark (at least the state's own). Features that need an order
  * (recency, gaps, first and last order) are absent until there is one; rates are 0 on an empty window.
  */
+/** Every name `featureValues` can return (some only once there is data behind them). */
+export const FEATURE_NAMES: readonly string[] = [
+  ...[7, 30, 90, 365].flatMap((d) => [`orders_${d}d`, `order_value_${d}d`]),
+  'lifetime_orders', 'lifetime_value', 'avg_order_value', 'repeat_orders', 'value_trend_30d', 'tenure_days',
+  'first_order_at', 'last_order_at', 'days_since_last_order', 'order_gap_mean_days', 'order_gap_mean_days_365d', 'order_gap_stddev_days_365d',
+  'return_rate_90d', 'cancellation_rate_90d', 'share_express_90d', 'share_economy_90d', 'share_standard_90d', 'share_value_added_90d',
+  'distinct_routes', 'distinct_destination_countries',
+  ...[30, 90].flatMap((d) => [`shipments_delivered_${d}d`, `on_time_rate_${d}d`, `shipments_delayed_${d}d`, `shipments_damaged_${d}d`, `shipments_lost_${d}d`, `complaints_opened_${d}d`]),
+  'open_complaints', 'complaint_resolution_mean_hours', 'satisfaction_score_mean', 'nps_latest',
+];
+
 export function featureValues(state: CustomerFeatures, watermark: number, calendar: BusinessCalendar = calendarFor()): Record<string, number> {
   const s = expireFeatures(state, watermark, calendar);
   const w = s.asOf as number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureValues } from './customer-features.ts';
+import { DAY_FIELDS, featureValues, type DayField } from './customer-features.ts';
 import { emptyRecord, type CustomerRecord } from './feature-record.ts';
 import { DAY, foldRecord, heavyHistory } from './feature-fixtures.ts';
 import { nextEvaluationTime } from './next-evaluation.ts';
@@ -69,5 +69,15 @@ describe('state codec', () => {
     expect(() => decodeRecord(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
     expect(() => decodeRecord(Uint8Array.from([...bytes, 0]))).toThrow(RangeError);
     expect(() => decodeRecord(Uint8Array.from([99, ...bytes.subarray(1)]))).toThrow(/unknown customer record format/);
+  });
+});
+
+describe('day buckets', () => {
+  it('keep every field in its place, however long the strings around them', () => {
+    const record = emptyRecord();
+    const counts = Object.fromEntries(DAY_FIELDS.map((f, i) => [f, (i + 1) * 1000 + i])) as Record<DayField, number>;
+    record.features = { ...record.features, asOf: DAY * 20_000, series: { days: [{ day: 19_999, counts }, { day: 20_000, counts: { ...counts, lost: 0 } }], weeks: [] } };
+    record.memberships = { value_tier: { segment: 'high', sequence: 1, rule: `value_tier.high.${'x'.repeat(300)}`, since: DAY * 19_000 } };
+    expect(decodeRecord(encodeRecord(record))).toEqual(record);
   });
 });
