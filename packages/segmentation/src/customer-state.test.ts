@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import type { CustomerEvent, OrderRecorded, SegmentChange, SourcePosition } from '@segmentation/contracts';
 import { applyEvent, lifetimeValueOf, type ApplyOutcome, type Rules } from './customer-state.ts';
 import { emptyRecord, type CustomerRecord } from './features/feature-record.ts';
+import { nextEvaluationTime } from './features/next-evaluation.ts';
 
 const CUSTOMER = 'C-SH-001';
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -221,5 +222,17 @@ describe('applyEvent', () => {
     const snapshot = structuredClone(before);
     applied(apply(before, anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 }), 2));
     expect(before).toEqual(snapshot);
+  });
+
+  it("sets the customer's next evaluation time from its features, after the event", () => {
+    const { state } = fold(placedOrders(100));
+    expect(state.nextEvaluationAt).toBe(nextEvaluationTime(state.features, T0));
+    expect(state.nextEvaluationAt).toBeGreaterThan(T0);
+  });
+
+  it('recognises the same event id at a new source position as a duplicate, and changes nothing', () => {
+    const { state } = fold(placedOrders(100));
+    const retried = anOrderEvent({ eventId: 'E-1', source: fromOrders(7) }, { amountBase: 100 });
+    expect(apply(state, retried, 1)).toEqual({ kind: 'duplicate' });
   });
 });
