@@ -32,6 +32,9 @@ const aChange = (customerId: string, sequence: number, overrides: Partial<Segmen
   features: { lifetimeValue: 1200.5 },
   eventTime: Date.UTC(2026, 10, 1, 8, 30, 0, 123),
   detectedAt: Date.UTC(2026, 10, 1, 8, 30, 1, 0),
+  strategy: 'standardised service',
+  reasons: [{ condition: 'order_value_365d < $medium_value', feature: 'order_value_365d', value: 1200.5, threshold: 20_000 }],
+  flags: [],
   ...overrides,
 });
 

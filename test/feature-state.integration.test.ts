@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
-import { calendarFor, encodeRecord, featureValues, profileAttributes, type CustomerRecord, type Rules } from '@segmentation/segmentation';
-import { applyBatch, createCustomerReader, customerRecordCodec, outboxEntries, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
+import { loadConfig, loadRules } from '@segmentation/app';
+import { calendarFor, encodeRecord, featureValues, profileAttributes, type CustomerRecord } from '@segmentation/segmentation';
+import { applyBatch, createCustomerReader, customerRecordCodec, outboxEntries, outputId, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
 import { createRandom, simulateHistory } from '@segmentation/simulator';
 import { connectRedis, customerKey, CustomerStateStore, EvaluationTimers, groupByNode, timersKey, type RedisClient } from '@segmentation/state';
 import { startRedisCluster } from './harness/redis-cluster.ts';
@@ -16,7 +17,7 @@ import { uniqueName } from './harness/unique.ts';
 const PARTITION = 3;
 const BATCH = 250;
 const calendar = calendarFor('Asia/Shanghai');
-const rules: Rules = { version: 'feature-state-test', valueTier: { highEnter: 100_000, highExit: 80_000, mediumEnter: 20_000, mediumExit: 15_000 } };
+const rules = loadRules(loadConfig({}));
 
 /** 120 customers over 120 days: a few thousand events of every kind, in log (event-time) order. */
 let history: CustomerEvent[] = [];
@@ -45,8 +46,9 @@ async function feed(applier: BatchApplier, entries: readonly LogEntry[], waterma
     const batch = entries.slice(i, i + BATCH);
     const result = await applyBatch(applier, PARTITION, batch, fed.watermark, `${PARTITION}:${batch.at(-1)!.message.offset}`);
     await applier.store.clearPending(outboxEntries(result.outgoing));
+    await applier.timers.schedule(PARTITION, result.timers);
     fed.watermark = result.watermark;
-    fed.changeIds.push(...result.outgoing.map((c) => c.changeId));
+    fed.changeIds.push(...result.outgoing.map(outputId));
     for (const k of ['applied', 'already_applied', 'ignored'] as const) fed.counts[k] += result.counts[k];
     fed.rejected.push(...result.rejected.map((r) => ({ offset: r.message.offset, reason: r.cause.reason })));
   }

@@ -59,6 +59,7 @@ const aChange = (customerId: string, sequence: number): SegmentChange => ({
   fromSegment: sequence === 1 ? null : 'low', toSegment: sequence === 1 ? 'low' : 'medium', sequence,
   cause: 'event', causeEventId: `e-${sequence}`, ruleVersion: 'r1', rule: 'value_tier.low',
   features: { lifetimeValue: sequence * 1000 }, eventTime: Date.UTC(2026, 10, 20, 8, sequence), detectedAt: Date.UTC(2026, 10, 20, 8, sequence, 1),
+  strategy: '', reasons: [], flags: [],
 });
 
 async function sendChanges(changes: SegmentChange[]): Promise<void> {

@@ -14,12 +14,13 @@ export const churnAlertRowSchema = z.strictObject({
   reason_codes: z.array(z.string().min(1)),
   reason_texts: z.array(z.string()),
   reason_values: z.array(z.number().nullable()),
-  cause: z.enum(['event', 'timer', 'rules_changed']),
+  cause: z.enum(['event', 'timer', 'profile', 'rules_changed']),
   cause_event_id: z.string().nullable(),
   rule_version: z.string(),
   value_tier: z.string().nullable(),
   event_time: dateTime64Text,
   detected_at: dateTime64Text,
+  action: z.string(),
 }).refine((r) => r.reason_texts.length === r.reason_codes.length && r.reason_values.length === r.reason_codes.length, {
   message: 'reason_codes, reason_texts and reason_values must have one entry per reason',
   path: ['reason_codes'],
@@ -43,6 +44,7 @@ export function rowsForChurnAlert(alert: ChurnAlert): TableRow[] {
     value_tier: alert.valueTier,
     event_time: timeText(alert.eventTime),
     detected_at: timeText(alert.detectedAt),
+    action: alert.action,
   };
   return [{ table: 'churn_alerts', row }];
 }

@@ -16,6 +16,12 @@ export const segmentChangeRowSchema = z.object({
   features: z.record(z.string(), z.number()),
   event_time: z.string(),
   detected_at: z.string(),
+  strategy: z.string(),
+  reason_conditions: z.array(z.string()),
+  reason_features: z.array(z.string()),
+  reason_values: z.array(z.number()),
+  reason_thresholds: z.array(z.number()),
+  flags: z.array(z.string()),
 });
 export type SegmentChangeRow = z.infer<typeof segmentChangeRowSchema>;
 
@@ -45,5 +51,11 @@ export function segmentChangeRowUnchecked(c: SegmentChange): SegmentChangeRow {
     features: c.features,
     event_time: Number.isFinite(c.eventTime) ? toDateTime64(c.eventTime) : `invalid time ${c.eventTime}`,
     detected_at: Number.isFinite(c.detectedAt) ? toDateTime64(c.detectedAt) : `invalid time ${c.detectedAt}`,
+    strategy: c.strategy,
+    reason_conditions: c.reasons.map((r) => r.condition),
+    reason_features: c.reasons.map((r) => r.feature),
+    reason_values: c.reasons.map((r) => r.value),
+    reason_thresholds: c.reasons.map((r) => r.threshold),
+    flags: c.flags,
   };
 }

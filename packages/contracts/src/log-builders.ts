@@ -83,8 +83,11 @@ export function aSegmentChange(c: Pick<SegmentChange, 'customerId' | 'sequence' 
     causeEventId: null,
     ruleVersion: 'r1',
     rule: `${dimension}.${c.toSegment}.enter`,
-    features: { lifetimeValue: 1000 },
+    features: { order_value_365d: 1000 },
     detectedAt: c.eventTime + 1000,
+    strategy: 'standard service',
+    reasons: [{ condition: 'order_value_365d >= 500', feature: 'order_value_365d', value: 1000, threshold: 500 }],
+    flags: [c.toSegment],
     ...c,
   };
 }
@@ -100,6 +103,7 @@ export function aChurnAlert(a: Pick<ChurnAlert, 'customerId' | 'sequence' | 'lev
     ruleVersion: 'r1',
     valueTier: null,
     detectedAt: a.eventTime + 1000,
+    action: 'account manager call',
     ...a,
   };
 }

@@ -123,13 +123,30 @@ export interface SegmentChange {
   fromSegment: string | null;
   toSegment: string;
   sequence: number;
-  cause: 'event' | 'timer' | 'rules_changed';
+  cause: OutputCause;
   causeEventId: string | null;
   ruleVersion: string;
   rule: string;
+  /** The customer's feature snapshot when the change was decided. */
   features: Record<string, number>;
   eventTime: number;
   detectedAt: number;
+  /** What the business does for customers in `toSegment` (服务策略). */
+  strategy: string;
+  reasons: SegmentReason[];
+  /** Every segment of the dimension whose entry condition holds, whatever the priority chose. */
+  flags: string[];
+}
+
+/** Why an output was decided: a customer's event, a timer on the log's clock, or new rules. */
+export type OutputCause = 'event' | 'timer' | 'profile' | 'rules_changed';
+
+/** One comparison behind a membership, as written in the rules, with the values it compared. */
+export interface SegmentReason {
+  condition: string;
+  feature: string;
+  value: number;
+  threshold: number;
 }
 
 export interface ChurnReason {
@@ -146,12 +163,14 @@ export interface ChurnAlert {
   riskScore: number;
   sequence: number;
   reasons: ChurnReason[];
-  cause: 'event' | 'timer' | 'rules_changed';
+  cause: OutputCause;
   causeEventId: string | null;
   ruleVersion: string;
   valueTier: string | null;
   eventTime: number;
   detectedAt: number;
+  /** The recommended action for the value tier and the main cause. */
+  action: string;
 }
 
 export interface FeatureSnapshot {

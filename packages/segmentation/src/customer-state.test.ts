@@ -1,12 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import type { CustomerEvent, OrderRecorded, SegmentChange, SourcePosition } from '@segmentation/contracts';
-import { applyEvent, lifetimeValueOf, type ApplyOutcome, type Rules } from './customer-state.ts';
+import { applyEvent, applyTimer, lifetimeValueOf, type ApplyOutcome } from './customer-state.ts';
+import { repositoryRules, withoutDwell, withParameters } from './rules/rules-fixtures.ts';
 import { emptyRecord, type CustomerRecord } from './features/feature-record.ts';
 import { nextEvaluationTime } from './features/next-evaluation.ts';
 
 const CUSTOMER = 'C-SH-001';
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
-const rules: Rules = { version: 'rules-test-1', valueTier: { highEnter: 1000, highExit: 800, mediumEnter: 200, mediumExit: 150 } };
+/** The repository's rules with value tiers a few orders apart and no minimum dwell. */
+const rules = withoutDwell(withParameters(repositoryRules(), { high_value: 1000, high_value_exit: 800, medium_value: 200, medium_value_exit: 150, rising_value: 1e12 }));
 
 type Change = Omit<SegmentChange, 'detectedAt'>;
 
@@ -54,7 +56,7 @@ const apply = (record: CustomerRecord, event: CustomerEvent, logOffset: number):
 
 function applied(outcome: ApplyOutcome): { state: CustomerRecord; changes: Change[] } {
   if (outcome.kind !== 'applied') throw new Error(`expected the event to be applied, got ${outcome.kind}`);
-  return { state: outcome.record, changes: outcome.changes };
+  return { state: outcome.record, changes: outcome.outputs.changes.filter((c) => c.dimension === 'value_tier') };
 }
 
 /** The order totals the value tier reads. */
@@ -136,9 +138,10 @@ describe('applyEvent', () => {
     const event = anOrderEvent({ eventId: 'E-cause', eventTime: T0 + 123, source: fromOrders(3) }, { amountBase: 1200 });
     const { changes } = applied(apply(emptyRecord(), event, 0));
     expect(changes[0]).toMatchObject({
-      ruleVersion: 'rules-test-1',
+      ruleVersion: rules.version,
       rule: 'value_tier.high.enter',
-      features: { lifetimeValue: 1200 },
+      features: expect.objectContaining({ order_value_365d: 1200, lifetime_value: 1200 }) as unknown,
+      reasons: [{ condition: 'order_value_365d >= $high_value', feature: 'order_value_365d', value: 1200, threshold: 1000 }],
       causeEventId: 'E-cause',
       eventTime: T0 + 123,
     });
@@ -234,5 +237,58 @@ describe('applyEvent', () => {
     const { state } = fold(placedOrders(100));
     const retried = anOrderEvent({ eventId: 'E-1', source: fromOrders(7) }, { amountBase: 100 });
     expect(apply(state, retried, 1)).toEqual({ kind: 'duplicate' });
+  });
+
+  describe('silence and return (timers on the log clock)', () => {
+    const DAY = 86_400_000;
+    /** Weekly orders for 20 weeks, then nothing: evaluated at each timer point for a year. */
+    function goesSilent() {
+      const weekly = Array.from({ length: 20 }, (_, i) => anOrderEvent({ eventId: `W-${i}`, eventTime: T0 + i * 7 * DAY, source: fromOrders(i) }, { amountBase: 500 }));
+      let { state } = fold(weekly);
+      const lastOrder = T0 + 19 * 7 * DAY;
+      const lifecycle: Array<[string, string, number]> = [];
+      const alerts: string[] = [];
+      for (let i = 0; i < 200 && state.nextEvaluationAt !== null && state.nextEvaluationAt < lastOrder + 365 * DAY; i++) {
+        const fired = applyTimer(state, CUSTOMER, state.nextEvaluationAt, rules);
+        expect(fired.record.nextEvaluationAt === null || fired.record.nextEvaluationAt > state.nextEvaluationAt).toBe(true);
+        for (const c of fired.outputs.changes) if (c.dimension === 'lifecycle') lifecycle.push([c.toSegment, c.cause, Math.floor((c.eventTime - lastOrder) / DAY)]);
+        for (const a of fired.outputs.alerts) alerts.push(a.level);
+        state = fired.record;
+      }
+      return { state, lifecycle, alerts, lastOrder };
+    }
+
+    it('moves a customer who stops ordering to at risk, then churned, with no new event', () => {
+      const { lifecycle, alerts } = goesSilent();
+      expect(lifecycle.map(([segment]) => segment)).toEqual(['at_risk', 'churned']);
+      expect(lifecycle.every(([, cause]) => cause === 'timer')).toBe(true);
+      expect(lifecycle[0]![2]).toBeLessThan(lifecycle[1]![2]);
+      expect(alerts.length).toBeGreaterThan(0);
+      expect(alerts[0]).not.toBe('cleared');
+    });
+
+    it('counts a churned customer who orders again as won back, and clears the alert', () => {
+      const { state, lastOrder } = goesSilent();
+      expect(state.memberships.lifecycle?.segment).toBe('churned');
+      const back = anOrderEvent({ eventId: 'BACK', eventTime: lastOrder + 300 * DAY, source: fromOrders(100) }, { amountBase: 500 });
+      const outcome = apply(state, back, 100);
+      if (outcome.kind !== 'applied') throw new Error(outcome.kind);
+      expect(outcome.outputs.changes.find((c) => c.dimension === 'lifecycle')).toMatchObject({ fromSegment: 'churned', toSegment: 'won_back', cause: 'event', causeEventId: 'BACK' });
+      expect(outcome.outputs.alerts.map((a) => a.level)).toContain('cleared');
+    });
+
+    it('never reaches won back without having churned', () => {
+      const { state } = fold(placedOrders(100, 100, 100));
+      expect(state.memberships.lifecycle?.segment).toBe('new');
+      expect(JSON.stringify(state.memberships)).not.toContain('won_back');
+    });
+  });
+
+  it('publishes a feature snapshot with every change, and otherwise at most once per interval', () => {
+    const first = applied(apply(emptyRecord(), anOrderEvent({ eventId: 'S-1', source: fromOrders(0) }, { amountBase: 100 }), 0));
+    expect(first.state.memberships.feature_snapshot?.sequence).toBe(1);
+    const sameDay = apply(first.state, anOrderEvent({ eventId: 'S-2', eventTime: T0 + 3_600_000, source: fromOrders(1) }, { amountBase: 1 }), 1);
+    if (sameDay.kind !== 'applied') throw new Error(sameDay.kind);
+    expect(sameDay.outputs.snapshots.length).toBe(sameDay.outputs.changes.length + sameDay.outputs.alerts.length > 0 ? 1 : 0);
   });
 });

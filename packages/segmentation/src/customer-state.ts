@@ -1,15 +1,14 @@
-import type { CustomerEvent, SegmentChange } from '@segmentation/contracts';
+import { bodyOf, type CustomerEvent } from '@segmentation/contracts';
 import type { BusinessCalendar } from './features/buckets.ts';
 import { calendarFor } from './features/customer-features.ts';
 import type { EventMemoryOptions } from './features/event-memory.ts';
 import { applyToRecord, type CustomerRecord } from './features/feature-record.ts';
-import { nextEvaluationTime } from './features/next-evaluation.ts';
-import { evaluateValueTier, type ValueTierRules } from './value-tier.ts';
+import { evaluateCustomer, type CustomerOutputs, type Evaluated } from './rules/engine.ts';
+import type { CompiledRules } from './rules/rules-file.ts';
 
-export interface Rules {
-  version: string;
-  valueTier: ValueTierRules;
-}
+// A customer's record moves in two ways, both evaluated at a fixed point of the log (DESIGN.md
+// invariants 4 and 7): one of their events is applied, or the partition's clock passes their next
+// evaluation time (a timer: silence is a signal).
 
 export interface ApplyOptions {
   calendar?: BusinessCalendar;
@@ -17,7 +16,7 @@ export interface ApplyOptions {
 }
 
 export type ApplyOutcome =
-  | { kind: 'applied'; record: CustomerRecord; changes: Array<Omit<SegmentChange, 'detectedAt'>> }
+  | { kind: 'applied'; record: CustomerRecord; outputs: CustomerOutputs }
   /** Redelivered or re-forwarded: a no-op that counts as applied. */
   | { kind: 'already_applied' }
   /** The same event id at a new position: dead-lettered with reason `duplicate`, state unchanged. */
@@ -28,40 +27,20 @@ export const lifetimeValueOf = (record: CustomerRecord): number => record.featur
 
 /**
  * Applies one event (read at `logOffset` of `customer-events`, with the partition's event-time
- * `watermark`) to a customer's record and evaluates the customer right after it (never once per
- * batch), so every output is a function of the log alone. Returns the changes it decided and the
- * record with its next evaluation time, for the partition's timer index.
+ * `watermark`) and evaluates the customer right after it (never once per batch), so every output
+ * is a function of the log alone.
  */
-export function applyEvent(record: CustomerRecord, event: CustomerEvent, logOffset: number, watermark: number, rules: Rules, options: ApplyOptions = {}): ApplyOutcome {
+export function applyEvent(record: CustomerRecord, event: CustomerEvent, logOffset: number, watermark: number, rules: CompiledRules, options: ApplyOptions = {}): ApplyOutcome {
   const calendar = options.calendar ?? calendarFor();
   const outcome = applyToRecord(record, event, logOffset, watermark, { calendar, eventMemory: options.eventMemory });
   if (outcome.kind !== 'applied') return outcome;
-  const next: CustomerRecord = {
-    ...outcome.record,
-    memberships: { ...outcome.record.memberships },
-    nextEvaluationAt: nextEvaluationTime(outcome.record.features, Math.max(watermark, event.eventTime), calendar),
-  };
+  const at = outcome.record.features.asOf ?? event.eventTime;
+  const cause = { kind: bodyOf(event).kind === 'profile' ? 'profile' as const : 'event' as const, eventId: event.eventId };
+  const { record: evaluated, outputs } = evaluateCustomer(rules, event.customerId, outcome.record, at, cause, calendar);
+  return { kind: 'applied', record: evaluated, outputs };
+}
 
-  const changes: Array<Omit<SegmentChange, 'detectedAt'>> = [];
-  const current = next.memberships.value_tier;
-  const verdict = evaluateValueTier({ lifetimeValue: lifetimeValueOf(next) }, current?.segment, rules.valueTier);
-  if (verdict.segment !== current?.segment) {
-    const sequence = (current?.sequence ?? 0) + 1;
-    next.memberships.value_tier = { segment: verdict.segment, sequence, rule: verdict.rule, since: event.eventTime };
-    changes.push({
-      changeId: `${event.customerId}/value_tier/${sequence}`,
-      customerId: event.customerId,
-      dimension: 'value_tier',
-      fromSegment: current?.segment ?? null,
-      toSegment: verdict.segment,
-      sequence,
-      cause: 'event',
-      causeEventId: event.eventId,
-      ruleVersion: rules.version,
-      rule: verdict.rule,
-      features: verdict.features,
-      eventTime: event.eventTime,
-    });
-  }
-  return { kind: 'applied', record: next, changes };
+/** Evaluates a silent customer whose next evaluation time the partition's clock has reached. */
+export function applyTimer(record: CustomerRecord, customerId: string, at: number, rules: CompiledRules, options: ApplyOptions = {}): Evaluated {
+  return evaluateCustomer(rules, customerId, record, Math.max(at, record.features.asOf ?? at), { kind: 'timer', eventId: null }, options.calendar ?? calendarFor());
 }

@@ -1,6 +1,8 @@
 export * from './customer-state.ts';
-export * from './value-tier.ts';
-export { calendarFor, featureValues, profileAttributes, type CustomerFeatures } from './features/customer-features.ts';
-export { emptyRecord, type CustomerRecord, type Membership } from './features/feature-record.ts';
+export { calendarFor, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures } from './features/customer-features.ts';
+export { classifyRecord, emptyRecord, type CustomerRecord, type Membership } from './features/feature-record.ts';
 export { decodeRecord, encodeRecord } from './features/state-codec.ts';
 export { nextEvaluationTime } from './features/next-evaluation.ts';
+export { CHURN_ALERT_KEY, evaluateCustomer, SNAPSHOT_KEY, valuesAt, type CustomerOutputs, type EvaluationCause, type Evaluated } from './rules/engine.ts';
+export { compileRules, DIMENSIONS, RulesError, versionOf, type CompiledRules, type RulesFile } from './rules/rules-file.ts';
+export * from './churn/index.ts';

@@ -1,11 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '@segmentation/runtime';
-import { currencyTable, loadConfig, rulesFrom } from './config.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { currencyTable, loadConfig, loadRules } from './config.ts';
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
 function configErrorOf(env: Record<string, string>): ConfigError {
   try {
-    loadConfig(env);
+    loadRules(loadConfig(env));
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
@@ -26,10 +29,6 @@ describe('loadConfig', () => {
       BUSINESS_TIME_ZONE: 'Asia/Shanghai',
       BASE_CURRENCY: 'CNY',
       MAX_FUTURE_SKEW_SECONDS: 300,
-      VALUE_TIER_HIGH_ENTER: 100_000,
-      VALUE_TIER_HIGH_EXIT: 80_000,
-      VALUE_TIER_MEDIUM_ENTER: 20_000,
-      VALUE_TIER_MEDIUM_EXIT: 15_000,
       KAFKA_SESSION_TIMEOUT_MS: 10_000,
       OPS_PORT: 9464,
       LOG_LEVEL: 'info',
@@ -39,16 +38,16 @@ describe('loadConfig', () => {
   });
 
   it('treats empty settings as unset', () => {
-    expect(loadConfig({ ROLES: '', KAFKA_SESSION_TIMEOUT_MS: '', CURRENCY_RATES: ' ', VALUE_TIER_HIGH_ENTER: '' })).toEqual(loadConfig({}));
+    expect(loadConfig({ ROLES: '', KAFKA_SESSION_TIMEOUT_MS: '', CURRENCY_RATES: ' ', RULES_FILE: '' })).toEqual(loadConfig({}));
   });
 
   it('reads a comma list of roles, and numbers and lists from text', () => {
-    expect(loadConfig({ ROLES: 'segmenter, sink', KAFKA_BROKERS: 'k1:9092,k2:9092', VALUE_TIER_HIGH_ENTER: '120000.50', OPS_PORT: '0', REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000', BUSINESS_TIME_ZONE: 'Europe/Berlin' })).toMatchObject({
+    expect(loadConfig({ ROLES: 'segmenter, sink', KAFKA_BROKERS: 'k1:9092,k2:9092', MAX_FUTURE_SKEW_SECONDS: '120', OPS_PORT: '0', REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000', BUSINESS_TIME_ZONE: 'Europe/Berlin' })).toMatchObject({
       ROLES: ['segmenter', 'sink'],
       REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
       BUSINESS_TIME_ZONE: 'Europe/Berlin',
       KAFKA_BROKERS: ['k1:9092', 'k2:9092'],
-      VALUE_TIER_HIGH_ENTER: 120_000.5,
+      MAX_FUTURE_SKEW_SECONDS: 120,
       OPS_PORT: 0,
     });
   });
@@ -65,10 +64,6 @@ describe('loadConfig', () => {
     ['SCHEMA_REGISTRY_URL', { SCHEMA_REGISTRY_URL: 'not a url' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'debug' }],
     ['BASE_CURRENCY', { BASE_CURRENCY: 'yuan' }],
-    ['VALUE_TIER_HIGH_ENTER', { VALUE_TIER_HIGH_ENTER: '-5' }],
-    ['VALUE_TIER_HIGH_EXIT', { VALUE_TIER_HIGH_EXIT: '200000' }],
-    ['VALUE_TIER_MEDIUM_EXIT', { VALUE_TIER_MEDIUM_EXIT: '25000' }],
-    ['VALUE_TIER_MEDIUM_ENTER', { VALUE_TIER_MEDIUM_ENTER: '90000' }],
     ['CURRENCY_RATES', { CURRENCY_RATES: 'garbage' }],
     ['CURRENCY_RATES', { CURRENCY_RATES: 'USD=0' }],
     // Rates written for CNY (USD=7.1) do not fit a USD base currency.
@@ -78,7 +73,6 @@ describe('loadConfig', () => {
   });
 
   it.each<[string, Record<string, string>]>([
-    ['VALUE_TIER_HIGH_EXIT', { VALUE_TIER_HIGH_EXIT: '200000' }],
     ['CURRENCY_RATES', { CURRENCY_RATES: 'garbage' }],
     ['KAFKA_SESSION_TIMEOUT_MS', { KAFKA_SESSION_TIMEOUT_MS: 'abc' }],
   ])('blames %s alone for %j, not the settings around it', (setting, env) => {
@@ -90,42 +84,32 @@ describe('loadConfig', () => {
   });
 });
 
-describe('rulesFrom', () => {
-  const defaults = loadConfig({});
+describe('loadRules', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+  const repositoryRules = readFileSync(loadConfig({}).RULES_FILE, 'utf8');
+  const rulesFile = (name: string, text: string) => { const path = join(dir, name); writeFileSync(path, text); return path; };
 
-  it('carries the value tier thresholds of the configuration', () => {
-    expect(rulesFrom(loadConfig({ VALUE_TIER_HIGH_ENTER: '90000', VALUE_TIER_HIGH_EXIT: '70000' })).valueTier).toEqual({
-      highEnter: 90_000,
-      highExit: 70_000,
-      mediumEnter: 20_000,
-      mediumExit: 15_000,
-    });
+  it('reads the repository rules by default, versioned by a short content hash', () => {
+    const rules = loadRules(loadConfig({}));
+    expect(rules.version).toMatch(/^[0-9a-f]{12}$/);
+    expect(rules.dimensions.map((d) => d.name)).toContain('lifecycle');
+    expect(loadRules(loadConfig({ RULES_FILE: rulesFile('same.yaml', `# reformatted\n${repositoryRules}`) })).version).toBe(rules.version);
   });
 
-  it('versions the rules by a short, stable content hash', () => {
-    const { version } = rulesFrom(defaults);
-    expect(version).toMatch(/^[0-9a-f]{12}$/);
-    expect(rulesFrom(loadConfig({})).version).toBe(version);
+  it('stops start-up naming RULES_FILE, the line and the field when the rules are wrong', () => {
+    const path = rulesFile('bad.yaml', repositoryRules.replace('enter: orders_30d >= 12', 'enter: orders_30days >= 12'));
+    const err = configErrorOf({ RULES_FILE: path });
+    expect(blamed(err)).toEqual(['RULES_FILE']);
+    expect(err.message).toMatch(new RegExp(`${path}:\\d+: dimensions\\.behaviour\\.segments\\.2\\.enter: unknown feature "orders_30days"`));
   });
 
-  it('keeps the version when the same thresholds are written differently', () => {
-    expect(rulesFrom(loadConfig({ VALUE_TIER_HIGH_ENTER: '100000.00' })).version).toBe(rulesFrom(defaults).version);
+  it('stops start-up when the rules file cannot be read', () => {
+    expect(blamed(configErrorOf({ RULES_FILE: join(dir, 'missing.yaml') }))).toEqual(['RULES_FILE']);
   });
 
-  it.each([
-    ['VALUE_TIER_HIGH_ENTER', '120000'],
-    ['VALUE_TIER_HIGH_EXIT', '85000'],
-    ['VALUE_TIER_MEDIUM_ENTER', '25000'],
-    ['VALUE_TIER_MEDIUM_EXIT', '10000'],
-  ])('changes the version when %s changes', (setting, value) => {
-    expect(rulesFrom(loadConfig({ [setting]: value })).version).not.toBe(rulesFrom(defaults).version);
-  });
-
-  it('changes the version when the base currency changes (the thresholds are in it)', () => {
-    expect(rulesFrom(loadConfig({ BASE_CURRENCY: 'USD', CURRENCY_RATES: 'CNY=0.14' })).version).not.toBe(rulesFrom(defaults).version);
-  });
-
-  it('keeps the version when settings outside the rules change', () => {
-    expect(rulesFrom(loadConfig({ TOPIC_PREFIX: 'test-', LOG_LEVEL: 'warn', CURRENCY_RATES: 'USD=7.2' })).version).toBe(rulesFrom(defaults).version);
+  it('refuses rules written for another base currency than BASE_CURRENCY', () => {
+    const err = configErrorOf({ BASE_CURRENCY: 'USD', CURRENCY_RATES: 'CNY=0.14' });
+    expect(blamed(err)).toEqual(['RULES_FILE']);
+    expect(err.message).toMatch(/thresholds in CNY.*BASE_CURRENCY is USD/);
   });
 });

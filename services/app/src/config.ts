@@ -1,16 +1,14 @@
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { checkCurrencySettings, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
-import { intSetting, parseConfig } from '@segmentation/runtime';
-import type { Rules } from '@segmentation/segmentation';
+import { ConfigError, intSetting, parseConfig } from '@segmentation/runtime';
+import { compileRules, RulesError, type CompiledRules } from '@segmentation/segmentation';
 
 const ROLES = ['ingest', 'segmenter', 'sink'] as const;
 export type Role = (typeof ROLES)[number];
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
-const money = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative number').transform(Number);
-
 /** Every setting of the pipeline process, read from the environment (see README, "Configuration"). */
 export const configSchema = z.object({
   ...sharedSettings,
@@ -38,11 +36,8 @@ export const configSchema = z.object({
   MAX_MESSAGE_BYTES: intSetting(1024, 16 * 1024 * 1024).default(256 * 1024),
   /** Seconds a customer-events partition may go without a record before ingest writes a tick into it; 0 = never (replays, tests). */
   TICK_INTERVAL_SECONDS: intSetting(0).default(60),
-  /** Value tier thresholds on lifetime value, in the base currency; exit below enter gives hysteresis. */
-  VALUE_TIER_HIGH_ENTER: money.default(100_000),
-  VALUE_TIER_HIGH_EXIT: money.default(80_000),
-  VALUE_TIER_MEDIUM_ENTER: money.default(20_000),
-  VALUE_TIER_MEDIUM_EXIT: money.default(15_000),
+  /** The segmentation and churn rules (YAML, see config/rules.yaml); thresholds are in BASE_CURRENCY. */
+  RULES_FILE: z.string().default(join(repoRoot, 'config', 'rules.yaml')),
   /** The sink inserts into ClickHouse once this many rows wait... */
   SINK_FLUSH_ROWS: intSetting(1, 1_000_000).default(20_000),
   /** ...or this many milliseconds after the first one arrived, whichever comes first. */
@@ -54,9 +49,6 @@ export const configSchema = z.object({
   OPS_PORT: intSetting(0, 65535).default(9464),
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
 }).superRefine((c, ctx) => {
-  if (c.VALUE_TIER_HIGH_EXIT > c.VALUE_TIER_HIGH_ENTER) ctx.addIssue({ code: 'custom', path: ['VALUE_TIER_HIGH_EXIT'], message: 'must not exceed VALUE_TIER_HIGH_ENTER' });
-  if (c.VALUE_TIER_MEDIUM_EXIT > c.VALUE_TIER_MEDIUM_ENTER) ctx.addIssue({ code: 'custom', path: ['VALUE_TIER_MEDIUM_EXIT'], message: 'must not exceed VALUE_TIER_MEDIUM_ENTER' });
-  if (c.VALUE_TIER_MEDIUM_ENTER > c.VALUE_TIER_HIGH_EXIT) ctx.addIssue({ code: 'custom', path: ['VALUE_TIER_MEDIUM_ENTER'], message: 'must not exceed VALUE_TIER_HIGH_EXIT' });
   checkCurrencySettings(c, ctx);
 });
 
@@ -79,14 +71,26 @@ export function currencyTable(c: Config): CurrencyTable {
   return currencyTableSchema.parse(parseRates(c.BASE_CURRENCY, c.CURRENCY_RATES));
 }
 
-/** The rules in force, versioned by a hash of their content. */
-export function rulesFrom(c: Config): Rules {
-  const valueTier = {
-    highEnter: c.VALUE_TIER_HIGH_ENTER,
-    highExit: c.VALUE_TIER_HIGH_EXIT,
-    mediumEnter: c.VALUE_TIER_MEDIUM_ENTER,
-    mediumExit: c.VALUE_TIER_MEDIUM_EXIT,
-  };
-  const version = createHash('sha256').update(JSON.stringify({ valueTier, baseCurrency: c.BASE_CURRENCY })).digest('hex').slice(0, 12);
-  return { version, valueTier };
+/**
+ * The rules in force, read and validated in full from RULES_FILE; a missing file or any problem in
+ * it stops start-up with a ConfigError naming RULES_FILE, the line and the field.
+ */
+export function loadRules(c: Config): CompiledRules {
+  let text: string;
+  try {
+    text = readFileSync(c.RULES_FILE, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  RULES_FILE: cannot read ${c.RULES_FILE} (${(err as Error).message})`);
+  }
+  let rules: CompiledRules;
+  try {
+    rules = compileRules(text, c.RULES_FILE);
+  } catch (err) {
+    if (err instanceof RulesError) throw new ConfigError(`invalid configuration:\n  RULES_FILE: ${err.message}`);
+    throw err;
+  }
+  if (rules.file.currency !== c.BASE_CURRENCY) {
+    throw new ConfigError(`invalid configuration:\n  RULES_FILE: ${c.RULES_FILE} has its thresholds in ${rules.file.currency}, but BASE_CURRENCY is ${c.BASE_CURRENCY}: convert the thresholds and set currency: ${c.BASE_CURRENCY} in it`);
+  }
+  return rules;
 }

@@ -7,7 +7,7 @@ import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createSegmenter } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import { connectRedis, type RedisClient } from '@segmentation/state';
-import { currencyTable, rulesFrom, type Config } from './config.ts';
+import { currencyTable, loadRules, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -40,6 +40,8 @@ export function sinkDeps(clickhouse: ClickHouseClient) {
 /** Checks the services, provisions topics and schemas, and starts the configured roles. */
 export async function startPipeline(config: Config, logger: Logger, metrics: Registry): Promise<Pipeline> {
   const roles = new Set(config.ROLES);
+  // Bad rules stop start-up before anything connects.
+  const rules = roles.has('segmenter') ? loadRules(config) : undefined;
   await probeKafka(config.KAFKA_BROKERS);
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
   const redis: RedisClient | undefined = roles.has('segmenter') ? await connectRedis(config.REDIS_URL) : undefined;
@@ -71,8 +73,8 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       sessionTimeoutMs,
     }, common));
   }
-  if (redis) {
-    roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules: rulesFrom(config), timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs }, { ...common, redis }));
+  if (redis && rules) {
+    roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs }, { ...common, redis }));
   }
   if (clickhouse) {
     roleHandles.push(createSink({

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { anOrderEvent, aTick, type CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
-import { calendarFor, emptyRecord, type CustomerRecord, type Rules } from '@segmentation/segmentation';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calendarFor, compileRules, emptyRecord, type CompiledRules, type CustomerRecord } from '@segmentation/segmentation';
 import type { StoredCustomer } from '@segmentation/state';
-import { foldEntries, outboxEntries, type LogEntry } from './apply-batch.ts';
+import { foldEntries, outboxEntries, outputId, type LogEntry, type Output } from './apply-batch.ts';
 
-const rules: Rules = { version: 'r1', valueTier: { highEnter: 1000, highExit: 800, mediumEnter: 200, mediumExit: 150 } };
+const RULES_FILE = join(import.meta.dirname, '..', '..', '..', 'config', 'rules.yaml');
+/** The repository's rules, with value tiers a few orders apart and no minimum dwell. */
+const repository = compileRules(readFileSync(RULES_FILE, 'utf8'));
+const rules: CompiledRules = {
+  ...repository,
+  file: { ...repository.file, parameters: { ...repository.file.parameters, high_value: 1000, high_value_exit: 800, medium_value: 200, medium_value_exit: 150 } },
+  dimensions: repository.dimensions.map((d) => ('minDwellDays' in d ? { ...d, minDwellDays: 0 } : d)),
+};
+const valueTierChanges = (outputs: readonly Output[]) => outputs.flatMap((o) => (o.kind === 'change' && o.value.dimension === 'value_tier' ? [o.value] : []));
 const applier = { rules, options: { calendar: calendarFor('Asia/Shanghai') }, now: () => 42 };
 const T0 = Date.UTC(2026, 0, 5, 2, 0, 0);
 const HOUR = 3_600_000;
@@ -20,7 +30,7 @@ describe('folding a batch', () => {
   it('moves the clock with applied records and ticks, in log order, never backwards', () => {
     const folded = foldEntries(applier, log(order('A', 'a1', T0 + 2 * HOUR), aTick(0, T0 + 5 * HOUR), order('B', 'b1', T0 + HOUR, 100, 1)), nothingStored, T0);
     expect(folded.watermark).toBe(T0 + 5 * HOUR);
-    expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 1 });
+    expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 1, timers: 0 });
   });
 
   it('dead-letters an event id seen again at a new source position, which does not move the clock', () => {
@@ -36,8 +46,8 @@ describe('folding a batch', () => {
   it('writes each customer once with all the changes it decided, evaluated after every event', () => {
     const folded = foldEntries(applier, log(order('A', 'a1', T0, 100, 0), order('A', 'a2', T0 + HOUR, 150, 1), order('A', 'a3', T0 + 2 * HOUR, 900, 2)), nothingStored, null);
     expect(folded.commits).toHaveLength(1);
-    expect(folded.outgoing.map((c) => [c.changeId, c.toSegment, c.detectedAt])).toEqual([['A/value_tier/1', 'low', 42], ['A/value_tier/2', 'medium', 42], ['A/value_tier/3', 'high', 42]]);
-    expect(folded.commits[0]!.outputs.map(([id]) => id)).toEqual(['A/value_tier/1', 'A/value_tier/2', 'A/value_tier/3']);
+    expect(valueTierChanges(folded.outgoing).map((c) => [c.changeId, c.toSegment, c.detectedAt])).toEqual([['A/value_tier/1', 'low', 42], ['A/value_tier/2', 'medium', 42], ['A/value_tier/3', 'high', 42]]);
+    expect(folded.commits[0]!.outputs.map(([id]) => id)).toEqual(folded.outgoing.map(outputId));
   });
 
   it('re-sends what an earlier crash left in the outbox, even when the batch itself is already applied', () => {
@@ -45,9 +55,9 @@ describe('folding a batch', () => {
     const left = first.commits[0]!;
     const stored = new Map([['A', { customerId: 'A', version: '0:0', state: left.state, pending: new Map(left.outputs) } satisfies StoredCustomer<CustomerRecord>]]);
     const again = foldEntries(applier, log(order('A', 'a1', T0)), stored, first.watermark);
-    expect(again.counts).toEqual({ applied: 0, already_applied: 1, ignored: 0 });
+    expect(again.counts).toEqual({ applied: 0, already_applied: 1, ignored: 0, timers: 0 });
     expect(again.commits).toEqual([]);
-    expect(again.outgoing.map((c) => c.changeId)).toEqual(['A/value_tier/1']);
+    expect(again.outgoing.map(outputId)).toEqual(left.outputs.map(([id]) => id));
   });
 
   it('starts a customer with no stored record from an empty one', () => {
@@ -58,9 +68,41 @@ describe('folding a batch', () => {
   });
 });
 
+describe('timers', () => {
+  it("fires a silent customer's timer where the clock passes it, and moves it on", () => {
+    const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
+    const state = first.commits[0]!.state;
+    const due = state.nextEvaluationAt!;
+    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, string>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const before = foldEntries(applier, log(aTick(0, due - 1)), stored, T0);
+    expect(before.counts.timers).toBe(0);
+    expect(before.commits).toEqual([]);
+    const after = foldEntries(applier, log(aTick(0, due - 1), aTick(0, due + 1)), stored, T0);
+    expect(after.counts.timers).toBe(1);
+    const moved = after.commits[0]!;
+    expect(moved.customerId).toBe('S');
+    expect(moved.state.nextEvaluationAt!).toBeGreaterThan(due);
+    expect(after.timers).toEqual([{ customerId: 'S', at: moved.state.nextEvaluationAt }]);
+  });
+
+  it('evaluates a customer whose timer the clock passes before applying the event that moved it', () => {
+    const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
+    const state = first.commits[0]!.state;
+    const due = state.nextEvaluationAt!;
+    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, string>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const folded = foldEntries(applier, [{ kind: 'event', event: order('S', 's2', due + 1, 100, 1), message: message(1) }], stored, T0);
+    expect(folded.counts).toMatchObject({ timers: 1, applied: 1 });
+    const snapshots = folded.outgoing.flatMap((o) => (o.kind === 'snapshot' ? [o.value.eventTime] : []));
+    expect(snapshots.every((t, i) => i === 0 || t >= snapshots[i - 1]!)).toBe(true);
+  });
+});
+
 describe('outbox entries', () => {
   it('groups acknowledged change ids by customer', () => {
     const folded = foldEntries(applier, log(order('A', 'a1', T0, 100, 0), order('B', 'b1', T0, 300, 1), order('A', 'a2', T0, 150, 2)), nothingStored, null);
-    expect(outboxEntries(folded.outgoing)).toEqual([{ customerId: 'A', ids: ['A/value_tier/1', 'A/value_tier/2'] }, { customerId: 'B', ids: ['B/value_tier/1'] }]);
+    const entries = outboxEntries(folded.outgoing);
+    expect(entries.map((e) => e.customerId)).toEqual(['A', 'B']);
+    expect(entries.flatMap((e) => e.ids).sort()).toEqual(folded.outgoing.map(outputId).sort());
+    expect(entries[0]!.ids).toEqual(expect.arrayContaining(['A/value_tier/1', 'A/value_tier/2', 'A/lifecycle/1']));
   });
 });

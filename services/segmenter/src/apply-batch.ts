@@ -1,7 +1,10 @@
-import type { CustomerEvent, SegmentChange } from '@segmentation/contracts';
+import type { ChurnAlert, CustomerEvent, FeatureSnapshot, SegmentChange } from '@segmentation/contracts';
 import type { ConsumedMessage, DeadLetterCause } from '@segmentation/kafka';
-import { applyEvent, emptyRecord, type ApplyOptions, type CustomerRecord, type Rules } from '@segmentation/segmentation';
-import type { CustomerCommit, CustomerStateStore, EvaluationTimers, StoredCustomer } from '@segmentation/state';
+import {
+  applyEvent, applyTimer, classifyRecord, emptyRecord,
+  type ApplyOptions, type CompiledRules, type CustomerOutputs, type CustomerRecord,
+} from '@segmentation/segmentation';
+import type { CustomerCommit, CustomerStateStore, EvaluationTimer, EvaluationTimers, StoredCustomer } from '@segmentation/state';
 import { advance } from './partition-clock.ts';
 
 /** One record of a `customer-events` batch, decoded or refused by the decoder. */
@@ -9,20 +12,29 @@ export type LogEntry =
   | { kind: 'event'; event: CustomerEvent; message: ConsumedMessage }
   | { kind: 'rejected'; message: ConsumedMessage; cause: DeadLetterCause };
 
+/** What the segmenter emits, as kept in a customer's outbox until Kafka has acknowledged it. */
+export type Output =
+  | { kind: 'change'; value: SegmentChange }
+  | { kind: 'alert'; value: ChurnAlert }
+  | { kind: 'snapshot'; value: FeatureSnapshot };
+
+export const outputId = (o: Output): string => (o.kind === 'change' ? o.value.changeId : o.kind === 'alert' ? o.value.alertId : o.value.snapshotId);
+
 export interface AppliedBatch {
-  /** Changes to produce: those left in outboxes by an earlier crash, then the ones just decided. */
-  outgoing: SegmentChange[];
+  /** Outputs to produce: those left in outboxes by an earlier crash, then the ones just decided. */
+  outgoing: Output[];
   rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }>;
-  counts: { applied: number; already_applied: number; ignored: number };
+  counts: { applied: number; already_applied: number; ignored: number; timers: number };
   /** The partition's event-time watermark after the batch. */
   watermark: number | null;
-  customersWritten: number;
+  /** The changed customers' next evaluation times, for the partition's index once outputs are acknowledged. */
+  timers: EvaluationTimer[];
 }
 
 export interface BatchApplier {
   store: CustomerStateStore<CustomerRecord>;
   timers: EvaluationTimers;
-  rules: Rules;
+  rules: CompiledRules;
   options: ApplyOptions;
   /** Wall clock for an output's detection time only. */
   now: () => number;
@@ -30,82 +42,147 @@ export interface BatchApplier {
 
 /**
  * The state half of a segmenter batch, everything before the produce: reads the batch's customers
- * (one round trip per Redis node), folds the records in log order on the partition's clock, writes
- * each changed customer with its new outputs in one atomic compare-and-set, and moves their timers.
- * Throws when another writer committed one of the customers meanwhile: the batch is then redone.
+ * and those whose timers the batch's clock may pass (one round trip per Redis node), folds the
+ * records in log order, firing timers where the clock passes them, and writes each changed customer
+ * with its new outputs in one atomic compare-and-set. Throws when another writer committed one of
+ * the customers meanwhile: the batch is then redone.
  */
 export async function applyBatch(applier: BatchApplier, partition: number, entries: readonly LogEntry[], watermarkBefore: number | null, version: string): Promise<AppliedBatch> {
-  const customerIds = [...new Set(entries.flatMap((e) => (e.kind === 'event' && e.event.customerId !== '' ? [e.event.customerId] : [])))];
-  const stored = await applier.store.load(customerIds);
+  const inBatch = entries.flatMap((e) => (e.kind === 'event' && e.event.customerId !== '' ? [e.event.customerId] : []));
+  let horizon = watermarkBefore;
+  for (const e of entries) if (e.kind === 'event') horizon = advance(horizon, e.event.eventTime);
+  const due = horizon === null ? [] : await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER);
+  const stored = await applier.store.load([...new Set([...inBatch, ...due.map((d) => d.customerId)])]);
   const folded = foldEntries(applier, entries, stored, watermarkBefore);
   const conflicts = await applier.store.commit(folded.commits, version);
   if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);
-  // The index is derived from the records just committed: a crash before this line is repaired
-  // when the batch comes again (DESIGN.md invariant 10).
-  await applier.timers.schedule(partition, folded.commits.map((c) => ({ customerId: c.customerId, at: c.state.nextEvaluationAt })));
-  return { ...folded, customersWritten: folded.commits.length };
+  return folded;
 }
 
 interface Working {
   stored: StoredCustomer<CustomerRecord> | undefined;
   record: CustomerRecord;
   changed: boolean;
-  decided: SegmentChange[];
+  decided: Output[];
 }
 
-/** The pure part: every record in log order, each evaluated right after it is applied. */
+/** The pure part: every record in log order, each customer evaluated right after each of its events
+ *  and whenever the partition's clock passes its next evaluation time (before the record that moved it). */
 export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'now'>, entries: readonly LogEntry[], stored: Map<string, StoredCustomer<CustomerRecord>>, watermarkBefore: number | null) {
   const working = new Map<string, Working>();
   const rejected: AppliedBatch['rejected'] = [];
-  const counts = { applied: 0, already_applied: 0, ignored: 0 };
+  const counts = { applied: 0, already_applied: 0, ignored: 0, timers: 0 };
+  const timers = new TimerQueue();
+  const customer = (id: string): Working => {
+    let c = working.get(id);
+    if (!c) {
+      const s = stored.get(id);
+      c = { stored: s, record: s?.state ?? emptyRecord(), changed: false, decided: [] };
+      working.set(id, c);
+    }
+    return c;
+  };
+  const take = (id: string, c: Working, record: CustomerRecord, outputs: CustomerOutputs) => {
+    c.record = record;
+    c.changed = true;
+    const detectedAt = applier.now();
+    for (const value of outputs.changes) c.decided.push({ kind: 'change', value: { ...value, detectedAt } });
+    for (const value of outputs.alerts) c.decided.push({ kind: 'alert', value: { ...value, detectedAt } });
+    for (const value of outputs.snapshots) c.decided.push({ kind: 'snapshot', value: { ...value, detectedAt } });
+    if (record.nextEvaluationAt !== null) timers.push(record.nextEvaluationAt, id);
+  };
+  for (const [id, s] of stored) if (s.state?.nextEvaluationAt != null) timers.push(s.state.nextEvaluationAt, id);
+
   let watermark = watermarkBefore;
+  /** Fires, in (time, customer) order, every timer the clock reaches on its way to `to`. */
+  const moveClock = (to: number) => {
+    if (watermark !== null && to <= watermark) return;
+    for (let t = timers.popUpTo(to); t !== undefined; t = timers.popUpTo(to)) {
+      const c = customer(t.customerId);
+      if (c.record.nextEvaluationAt !== t.at) continue; // superseded since it was queued
+      const { record, outputs } = applyTimer(c.record, t.customerId, t.at, applier.rules, applier.options);
+      counts.timers++;
+      take(t.customerId, c, record, outputs);
+    }
+    watermark = to;
+  };
+
   for (const entry of entries) {
     if (entry.kind === 'rejected') { rejected.push(entry); continue; }
     const { event, message } = entry;
     if (event.customerId === '') { // a tick: time passes in this partition, no customer is touched
       counts.ignored++;
-      watermark = advance(watermark, event.eventTime);
+      moveClock(event.eventTime);
       continue;
     }
-    const customer = workingFor(working, stored, event.customerId);
-    const outcome = applyEvent(customer.record, event, Number(message.offset), watermark ?? event.eventTime, applier.rules, applier.options);
-    if (outcome.kind === 'duplicate') {
+    const c = customer(event.customerId);
+    const offset = Number(message.offset);
+    const kind = classifyRecord(c.record, event, offset);
+    if (kind === 'duplicate') {
       rejected.push({ message, cause: { reason: 'duplicate', message: `event ${event.eventId} was already applied to customer ${event.customerId}; seen again at offset ${message.offset}`, step: 'apply', stage: 'segmenter' } });
       continue; // only applied records move the clock
     }
-    watermark = advance(watermark, event.eventTime);
-    counts[outcome.kind]++;
-    if (outcome.kind === 'applied') {
-      customer.record = outcome.record;
-      customer.changed = true;
-      for (const change of outcome.changes) customer.decided.push({ ...change, detectedAt: applier.now() });
-    }
+    moveClock(event.eventTime);
+    if (kind === 'already_applied') { counts.already_applied++; continue; }
+    const outcome = applyEvent(c.record, event, offset, watermark ?? event.eventTime, applier.rules, applier.options);
+    if (outcome.kind !== 'applied') throw new Error(`event ${event.eventId} classified new but not applied (${outcome.kind})`);
+    counts.applied++;
+    take(event.customerId, c, outcome.record, outcome.outputs);
   }
 
   const commits: Array<CustomerCommit<CustomerRecord>> = [];
-  const outgoing: SegmentChange[] = [];
+  const outgoing: Output[] = [];
   for (const [customerId, c] of working) {
     // Outputs decided earlier but never acknowledged (a crash after the state write) go out again.
-    for (const payload of c.stored?.pending.values() ?? []) outgoing.push(JSON.parse(payload) as SegmentChange);
+    for (const payload of c.stored?.pending.values() ?? []) outgoing.push(JSON.parse(payload) as Output);
     outgoing.push(...c.decided);
-    if (c.changed) commits.push({ customerId, expectedVersion: c.stored?.version ?? '', state: c.record, outputs: c.decided.map((d) => [d.changeId, JSON.stringify(d)]) });
+    if (c.changed) commits.push({ customerId, expectedVersion: c.stored?.version ?? '', state: c.record, outputs: c.decided.map((o) => [outputId(o), JSON.stringify(o)]) });
   }
-  return { commits, outgoing, rejected, counts, watermark };
+  const nextTimers = commits.map((c) => ({ customerId: c.customerId, at: c.state.nextEvaluationAt }));
+  return { commits, outgoing, rejected, counts, watermark, timers: nextTimers };
 }
 
-function workingFor(working: Map<string, Working>, stored: Map<string, StoredCustomer<CustomerRecord>>, customerId: string): Working {
-  let customer = working.get(customerId);
-  if (!customer) {
-    const s = stored.get(customerId);
-    customer = { stored: s, record: s?.state ?? emptyRecord(), changed: false, decided: [] };
-    working.set(customerId, customer);
+/** A min-heap of (time, customer id), ties broken by id so every instance fires in the same order. */
+class TimerQueue {
+  private readonly heap: Array<{ at: number; customerId: string }> = [];
+  private static before(a: { at: number; customerId: string }, b: { at: number; customerId: string }): boolean {
+    return a.at < b.at || (a.at === b.at && a.customerId < b.customerId);
   }
-  return customer;
+  push(at: number, customerId: string): void {
+    const h = this.heap;
+    h.push({ at, customerId });
+    for (let i = h.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!TimerQueue.before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+  popUpTo(limit: number): { at: number; customerId: string } | undefined {
+    const h = this.heap;
+    if (h.length === 0 || h[0]!.at > limit) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && TimerQueue.before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && TimerQueue.before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
-/** The outbox entries to clear once Kafka has acknowledged these changes, per customer. */
-export function outboxEntries(changes: readonly SegmentChange[]): Array<{ customerId: string; ids: string[] }> {
+/** The outbox entries to clear once Kafka has acknowledged these outputs, per customer. */
+export function outboxEntries(outputs: readonly Output[]): Array<{ customerId: string; ids: string[] }> {
   const byCustomer = new Map<string, string[]>();
-  for (const c of changes) byCustomer.set(c.customerId, [...(byCustomer.get(c.customerId) ?? []), c.changeId]);
+  for (const o of outputs) byCustomer.set(o.value.customerId, [...(byCustomer.get(o.value.customerId) ?? []), outputId(o)]);
   return [...byCustomer].map(([customerId, ids]) => ({ customerId, ids }));
 }

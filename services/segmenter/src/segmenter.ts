@@ -5,16 +5,16 @@ import {
   type AvroCodec, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
-import { calendarFor, decodeRecord, encodeRecord, type Rules } from '@segmentation/segmentation';
+import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type RedisClient } from '@segmentation/state';
-import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from './apply-batch.ts';
+import { applyBatch, outboxEntries, type BatchApplier, type LogEntry, type Output } from './apply-batch.ts';
 import { metadataForWatermark, watermarkFromMetadata } from './partition-clock.ts';
 
 export interface SegmenterSettings {
   groupId: string;
-  topics: { customerEvents: string; customerEventsDeadLetter: string; segmentChanges: string };
+  topics: { customerEvents: string; customerEventsDeadLetter: string; segmentChanges: string; churnAlerts: string; featureSnapshots: string };
   redisKeyPrefix: string;
-  rules: Rules;
+  rules: CompiledRules;
   /** IANA zone in which business days begin (window edges). */
   timeZone: string;
   sessionTimeoutMs: number;
@@ -59,6 +59,8 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   };
   const records = new Counter({ name: 'segmenter_records_total', help: 'customer-events records consumed, by outcome', labelNames: ['result'], registers: [deps.metrics] });
   const changesEmitted = new Counter({ name: 'segmenter_segment_changes_total', help: 'Segment changes acknowledged by Kafka', labelNames: ['dimension'], registers: [deps.metrics] });
+  const alertsEmitted = new Counter({ name: 'segmenter_churn_alerts_total', help: 'Churn alerts acknowledged by Kafka', labelNames: ['level'], registers: [deps.metrics] });
+  const timersFired = new Counter({ name: 'segmenter_timers_fired_total', help: 'Silent customers evaluated because the partition clock reached their next evaluation time', registers: [deps.metrics] });
   const watermarks = new Gauge({ name: 'segmenter_partition_watermark_seconds', help: 'Event-time watermark of each customer-events partition (latest event time applied), epoch seconds', labelNames: ['partition'], registers: [deps.metrics] });
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
@@ -67,7 +69,6 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     stallTimeoutMs: 60_000,
     partitionsConcurrently: 4,
   }, logger);
-  let segmentChangeSchemaId = 0;
 
   async function decode(batch: ConsumedBatch): Promise<LogEntry[]> {
     const entries: LogEntry[] = [];
@@ -85,25 +86,44 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   async function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
     const entries = await decode(batch);
     const version = `${batch.partition}:${batch.messages.at(-1)?.offset ?? ''}`;
-    const { outgoing, rejected, counts, watermark } = await applyBatch(applier, batch.partition, entries, watermarkFromMetadata(ctx.committedMetadata), version);
+    const { outgoing, rejected, counts, watermark, timers } = await applyBatch(applier, batch.partition, entries, watermarkFromMetadata(ctx.committedMetadata), version);
 
-    await deps.producer.send(settings.topics.segmentChanges, outgoing.map((c) => ({
-      key: c.customerId,
-      value: deps.codec.encode(segmentChangeSchemaId, avroSchemas.segmentChange, c),
-    })));
-    await sendToDeadLetter(deps.producer, settings.topics.customerEventsDeadLetter, rejected);
+    await Promise.all([
+      produce(settings.topics.segmentChanges, 'change', outgoing),
+      produce(settings.topics.churnAlerts, 'alert', outgoing),
+      produce(settings.topics.featureSnapshots, 'snapshot', outgoing),
+      sendToDeadLetter(deps.producer, settings.topics.customerEventsDeadLetter, rejected),
+    ]);
     await applier.store.clearPending(outboxEntries(outgoing));
+    // Only now do the timers move: a crash before this line leaves them due, so the same customers are
+    // loaded again with the batch and their outboxes re-sent (DESIGN.md invariant 10).
+    await applier.timers.schedule(batch.partition, timers);
 
     records.inc({ result: 'applied' }, counts.applied);
     records.inc({ result: 'already_applied' }, counts.already_applied);
     records.inc({ result: 'ignored' }, counts.ignored);
     records.inc({ result: 'dead_lettered' }, rejected.length);
+    timersFired.inc(counts.timers);
     if (watermark !== null) watermarks.set({ partition: String(batch.partition) }, watermark / 1000);
-    for (const c of outgoing) {
-      changesEmitted.inc({ dimension: c.dimension });
-      logger.info('segment_changed', { changeId: c.changeId, dimension: c.dimension, from: c.fromSegment, to: c.toSegment, rule: c.rule });
+    for (const o of outgoing) {
+      if (o.kind === 'change') {
+        changesEmitted.inc({ dimension: o.value.dimension });
+        logger.info('segment_changed', { changeId: o.value.changeId, dimension: o.value.dimension, from: o.value.fromSegment, to: o.value.toSegment, rule: o.value.rule });
+      } else if (o.kind === 'alert') {
+        alertsEmitted.inc({ level: o.value.level });
+        logger.info('churn_alert', { alertId: o.value.alertId, level: o.value.level, risk: o.value.riskScore });
+      }
     }
     return { metadata: metadataForWatermark(watermark) };
+  }
+
+  const schemaIds = { change: 0, alert: 0, snapshot: 0 };
+  const schemas = { change: avroSchemas.segmentChange, alert: avroSchemas.churnAlert, snapshot: avroSchemas.featureSnapshot };
+
+  async function produce(topic: string, kind: Output['kind'], outputs: readonly Output[]): Promise<void> {
+    const mine = outputs.filter((o) => o.kind === kind);
+    if (mine.length === 0) return;
+    await deps.producer.send(topic, mine.map((o) => ({ key: o.value.customerId, value: deps.codec.encode(schemaIds[kind], schemas[kind], o.value) })));
   }
 
   return {
@@ -112,7 +132,9 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     timers: applier.timers,
     async start(): Promise<void> {
       await claimLogIdentity(deps.redis, settings.redisKeyPrefix, `${await fetchClusterId(deps.kafka)}/${settings.topics.customerEvents}`);
-      segmentChangeSchemaId = await deps.codec.register(valueSubject(settings.topics.segmentChanges), avroSchemas.segmentChange);
+      schemaIds.change = await deps.codec.register(valueSubject(settings.topics.segmentChanges), avroSchemas.segmentChange);
+      schemaIds.alert = await deps.codec.register(valueSubject(settings.topics.churnAlerts), avroSchemas.churnAlert);
+      schemaIds.snapshot = await deps.codec.register(valueSubject(settings.topics.featureSnapshots), avroSchemas.featureSnapshot);
       await consumer.connect(handle);
     },
     stop: () => consumer.disconnect(),

@@ -49,18 +49,25 @@ export interface RecordOptions {
 }
 
 /**
- * Applies one log record to a customer's stored record, in log order. The checks come in the order
- * of their certainty: the log offset, then the exact source position, then the bounded id memory.
+ * What applying a log record would do, without doing it. The checks come in the order of their
+ * certainty: the log offset, then the exact source position, then the bounded id memory.
  */
+export function classifyRecord(record: CustomerRecord, event: CustomerEvent, logOffset: number): 'already_applied' | 'duplicate' | 'new' {
+  if (record.lastLogOffset !== null && logOffset <= record.lastLogOffset) return 'already_applied';
+  const source = event.source;
+  if (source) {
+    const applied = record.appliedSources[`${source.topic}:${source.partition}`];
+    if (applied !== undefined && source.offset <= applied) return 'already_applied';
+  }
+  return isRemembered(record.recentEvents, event.eventId) ? 'duplicate' : 'new';
+}
+
+/** Applies one log record to a customer's stored record, in log order. */
 export function applyToRecord(record: CustomerRecord, event: CustomerEvent, logOffset: number, watermark: number, options: RecordOptions = {}): RecordOutcome {
-  if (record.lastLogOffset !== null && logOffset <= record.lastLogOffset) return { kind: 'already_applied' };
+  const kind = classifyRecord(record, event, logOffset);
+  if (kind !== 'new') return { kind };
   const source = event.source;
   const sourceKey = source ? `${source.topic}:${source.partition}` : undefined;
-  if (source && sourceKey !== undefined) {
-    const applied = record.appliedSources[sourceKey];
-    if (applied !== undefined && source.offset <= applied) return { kind: 'already_applied' };
-  }
-  if (isRemembered(record.recentEvents, event.eventId)) return { kind: 'duplicate' };
   const calendar = options.calendar ?? calendarFor();
   const effective = Math.max(watermark, event.eventTime, record.features.asOf ?? event.eventTime);
   return {

@@ -2,15 +2,18 @@
 //   pnpm bench:apply [--customers 100000] [--days 365] [--batch 500] [--seed 1]
 // The simulator lives through `days` of `customers`; its events are spread over the 12 partitions of
 // `customer-events` as Kafka would, and applied in batches of `batch` per partition, four partitions
-// at a time as the segmenter does (read, fold and evaluate, atomic write, timers, outbox cleared).
+// at a time as the segmenter does (read, fold, evaluate with config/rules.yaml and fire timers,
+// atomic write, outbox cleared, timers moved); nothing is produced to Kafka.
 // Only the apply step is timed, not the simulator (events are queued 100k at a time, then applied). Memory is the growth of Redis `used_memory`
 // (summed over the masters of a cluster) divided by the customers stored: state, event-id memory,
 // outbox and timer index included. Redis: REDIS_URL, else redis://127.0.0.1:6379 (`./dev stack up`).
 // The benchmark's keys carry a prefix of their own and are deleted at the end.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger, hash32, parseConfig, runCommand } from '@segmentation/runtime';
-import { calendarFor, type Rules } from '@segmentation/segmentation';
+import { calendarFor, compileRules } from '@segmentation/segmentation';
 import { simulateHistory } from '@segmentation/simulator';
 import { connectRedis, CustomerStateStore, EvaluationTimers, timersKey, type RedisClient } from '@segmentation/state';
 import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
@@ -19,7 +22,7 @@ import { customerRecordCodec } from '../segmenter.ts';
 const PARTITIONS = 12;
 const PARTITIONS_CONCURRENTLY = 4; // as the segmenter's consumer runs them
 const DRAIN_EVERY = 100_000; // events
-const rules: Rules = { version: 'bench', valueTier: { highEnter: 100_000, highExit: 80_000, mediumEnter: 20_000, mediumExit: 15_000 } };
+const RULES_FILE = join(import.meta.dirname, '..', '..', '..', '..', 'config', 'rules.yaml');
 
 await runCommand('bench:apply', async () => {
   const { values } = parseArgs({ options: { customers: { type: 'string', default: '100000' }, days: { type: 'string', default: '365' }, batch: { type: 'string', default: '500' }, seed: { type: 'string', default: '1' } } });
@@ -36,7 +39,7 @@ await runCommand('bench:apply', async () => {
   const applier: BatchApplier = {
     store: new CustomerStateStore(redis, prefix, customerRecordCodec),
     timers: new EvaluationTimers(redis, prefix),
-    rules, options: { calendar: calendarFor('Asia/Shanghai') }, now: Date.now,
+    rules: compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE), options: { calendar: calendarFor('Asia/Shanghai') }, now: Date.now,
   };
   try {
     const memoryBefore = await usedMemory(redis);
@@ -47,6 +50,8 @@ await runCommand('bench:apply', async () => {
     let events = 0;
     let batches = 0;
     let queued = 0;
+    let outputs = 0;
+    let timersFired = 0;
 
     /** Applies full batches (or, at the end, whatever is left), four partitions at a time. */
     const drain = async (minimum: number) => {
@@ -58,7 +63,10 @@ await runCommand('bench:apply', async () => {
           const batch = queue.splice(0, opts.batch);
           const result = await applyBatch(applier, partition, batch, watermarks[partition]!, `${partition}:${batch.at(-1)!.message.offset}`);
           await applier.store.clearPending(outboxEntries(result.outgoing));
+          await applier.timers.schedule(partition, result.timers);
           watermarks[partition] = result.watermark;
+          outputs += result.outgoing.length;
+          timersFired += result.counts.timers;
         }));
         applySeconds += (performance.now() - started) / 1000;
         batches += ready.length;
@@ -95,6 +103,8 @@ await runCommand('bench:apply', async () => {
       events,
       batchSize: opts.batch,
       batches,
+      timersFired,
+      outputs,
       applyEventsPerSecond: Math.round(events / applySeconds),
       applySeconds: Number(applySeconds.toFixed(1)),
       wallSeconds: Number(totalSeconds.toFixed(1)),
@@ -104,7 +114,8 @@ await runCommand('bench:apply', async () => {
     };
     console.log(`customers stored              ${result.customers} (${result.days} days of simulated history)`);
     console.log(`events applied                ${result.events} in ${result.batches} batches of up to ${result.batchSize}`);
-    console.log(`apply throughput              ${result.applyEventsPerSecond} events/s (read, fold, evaluate, atomic write, timers; ${result.applySeconds} s)`);
+    console.log(`timers fired, outputs         ${result.timersFired} silent-customer evaluations, ${result.outputs} changes, alerts and snapshots`);
+    console.log(`apply throughput              ${result.applyEventsPerSecond} events/s (read, fold, evaluate every dimension and churn risk, atomic write, timers; ${result.applySeconds} s)`);
     console.log(`Redis memory per customer     ${result.redisBytesPerCustomer} bytes (growth of used_memory; timer index ${result.timerIndexBytesPerCustomer} of them)`);
     console.log(`peak RSS of this process      ${result.peakRssMiB} MiB (simulator included)`);
     console.log(JSON.stringify(result));

@@ -34,7 +34,7 @@ await runCommand('bench:sink', async () => {
       changeId: `C-${i % 50_000}/value_tier/${Math.floor(i / 50_000) + 1}`, customerId: `C-${i % 50_000}`, dimension: 'value_tier',
       fromSegment: i < 50_000 ? null : 'low', toSegment: i < 50_000 ? 'low' : 'medium', sequence: Math.floor(i / 50_000) + 1,
       cause: 'event', causeEventId: `e-${i}`, ruleVersion: 'bench', rule: 'value_tier.low', features: { lifetimeValue: i },
-      eventTime: Date.UTC(2026, 0, 1) + i * 1000, detectedAt: Date.UTC(2026, 0, 1) + i * 1000 + 5,
+      eventTime: Date.UTC(2026, 0, 1) + i * 1000, detectedAt: Date.UTC(2026, 0, 1) + i * 1000 + 5, strategy: '', reasons: [], flags: [],
     }));
     for (let i = 0; i < changes.length; i += 5000) {
       await producer.send(topics.segmentChanges, changes.slice(i, i + 5000).map((c) => ({ key: c.customerId, value: codec.encode(schemaId, avroSchemas.segmentChange, c) })));

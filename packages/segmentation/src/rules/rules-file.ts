@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { FEATURE_NAMES } from '../features/customer-features.ts';
+import type { DimensionRules, SegmentRule } from './dimension.ts';
+import { ExpressionError, namesIn, parseExpression, type Expression } from './expression.ts';
+
+// The segmentation and churn rules are data (DESIGN.md invariant 9): one YAML file, validated in
+// full at start-up with errors that name the line and the field, and versioned by a hash of its
+// content (so reformatting or comments do not make a new version).
+
+/** Scores and values the engine derives before evaluating rules, usable in conditions beside the features. */
+export const DERIVED_NAMES = ['r_score', 'f_score', 'm_score', 'p_alive', 'churn_risk', 'days_in_segment'] as const;
+
+/** The dimensions every rules file defines, in the order changes are decided and listed. */
+export const DIMENSIONS = ['value_tier', 'rfm', 'rfm_group', 'lifecycle', 'behaviour', 'needs', 'loyalty', 'industry', 'region'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Profile attributes a dimension may take its segment from. */
+export const ATTRIBUTES = ['industry', 'region', 'country', 'customer_type', 'account_manager'] as const;
+
+const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
+const condition = z.string().trim().min(1, 'write a condition, e.g. "orders_90d >= 6"');
+const strategy = z.string().trim().min(1, 'say what the business does for these customers');
+const cuts = z.array(z.number()).length(4, 'give four cut points (scores 1–5)')
+  .refine((c) => c.every((v, i) => i === 0 || v > c[i - 1]!), 'cut points must increase');
+const band = z.object({ enter: z.number().min(0).max(1), exit: z.number().min(0).max(1) }).strict()
+  .refine((b) => b.exit <= b.enter, { message: 'exit must not exceed enter (hysteresis)', path: ['exit'] });
+const weight = z.number().min(0).max(1);
+
+const segmentSchema = z.object({ name, strategy, enter: condition, exit: condition.optional(), from: z.array(name).min(1).optional() }).strict();
+const ruleDimension = z.object({
+  min_dwell_days: z.number().min(0).default(0),
+  segments: z.array(segmentSchema).min(1),
+  fallback: z.object({ name, strategy }).strict(),
+}).strict();
+const attributeDimension = z.object({ attribute: z.enum(ATTRIBUTES), unknown: name.default('unknown'), strategy: strategy.optional() }).strict();
+
+export const rulesFileSchema = z.object({
+  description: z.string().optional(),
+  /** The currency of every money threshold (the pipeline's base currency). */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter currency code such as CNY'),
+  /** Thresholds referenced in conditions as `$name`. */
+  parameters: z.record(name, z.number()).default({}),
+  /** Per-industry values of some parameters (population-relative thresholds). */
+  industry_parameters: z.record(z.string(), z.record(name, z.number())).default({}),
+  rfm: z.object({
+    /** Days since the last order below each cut give scores 5, 4, 3, 2; at or above the last, 1. */
+    recency_days: cuts,
+    /** Orders in 365 days at or above each cut give scores 2, 3, 4, 5; below the first, 1. */
+    frequency_orders_365d: cuts,
+    monetary_value_365d: cuts,
+  }).strict(),
+  dimensions: z.object(Object.fromEntries(DIMENSIONS.map((d) => [d, z.union([ruleDimension, attributeDimension])])) as Record<Dimension, z.ZodUnion<[typeof ruleDimension, typeof attributeDimension]>>).strict(),
+  churn: z.object({
+    /** Days in the BG/NBD time unit (weeks: 7). */
+    time_unit_days: z.number().positive().default(7),
+    bgnbd: z.object({ r: z.number().positive(), alpha: z.number().positive(), a: z.number().positive(), b: z.number().positive() }).strict(),
+    /** Weights of the service-quality signals, each signal in [0, 1] (see churn-risk.ts). */
+    service_weights: z.object({
+      late_deliveries: weight, damage_or_loss: weight, complaints: weight, open_complaints: weight, low_satisfaction: weight,
+    }).strict(),
+    levels: z.object({ watch: band, warning: band, critical: band }).strict()
+      .refine((l) => l.watch.enter < l.warning.enter && l.warning.enter < l.critical.enter, 'levels must rise: watch < warning < critical'),
+    /** Days of event time after an alert before the level may fall (rises are never held back). */
+    cooldown_days: z.number().min(0),
+    /** Recommended action by value tier segment and main cause. */
+    actions: z.record(name, z.object({ inactivity: strategy, service: strategy }).strict()),
+  }).strict(),
+  snapshots: z.object({ interval_days: z.number().positive().default(7) }).strict().default({ interval_days: 7 }),
+}).strict();
+
+export type RulesFile = z.output<typeof rulesFileSchema>;
+
+export interface AttributeDimensionRules {
+  name: string;
+  attribute: (typeof ATTRIBUTES)[number];
+  unknown: string;
+  strategy: string;
+}
+
+export interface CompiledRules {
+  /** Content hash of the validated rules: the same rules written differently keep their version. */
+  version: string;
+  /** The file as written, kept with every version applied. */
+  source: string;
+  file: RulesFile;
+  dimensions: Array<DimensionRules | AttributeDimensionRules>;
+}
+
+export class RulesError extends Error {
+  override name = 'RulesError';
+}
+
+/**
+ * Parses, validates and compiles a rules file. Throws a RulesError listing every problem as
+ * `<where>:<line>: <field path>: <what is wrong>`.
+ */
+export function compileRules(text: string, where = 'rules'): CompiledRules {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new RulesError(`${where} is not valid YAML:\n${doc.errors.map((e) => `  ${where}:${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`).join('\n')}`);
+  }
+  const problems: string[] = [];
+  const report = (path: ReadonlyArray<string | number>, message: string) => problems.push(`  ${where}:${lineOf(doc, lines, path)}: ${path.join('.') || '(top)'}: ${message}`);
+  const parsed = rulesFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues.flatMap(branchIssues)) report(issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), issue.message);
+    throw new RulesError(`${where} has ${problems.length} problem(s):\n${problems.join('\n')}`);
+  }
+  const file = parsed.data;
+  const known = new Set<string>([...FEATURE_NAMES, ...DERIVED_NAMES]);
+  for (const [industry, values] of Object.entries(file.industry_parameters)) {
+    for (const p of Object.keys(values)) if (!(p in file.parameters)) report(['industry_parameters', industry, p], `"${p}" is not in parameters; give its default there`);
+  }
+  const compileCondition = (path: Array<string | number>, source: string): Expression | undefined => {
+    try {
+      const expression = parseExpression(source);
+      const { features, parameters } = namesIn(expression);
+      for (const f of features) if (!known.has(f)) report(path, `unknown feature "${f}" (see FEATURES.md; derived: ${DERIVED_NAMES.join(', ')})`);
+      for (const p of parameters) if (!(p in file.parameters)) report(path, `unknown parameter "$${p}" (define it under parameters)`);
+      return expression;
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      report(path, err.message);
+      return undefined;
+    }
+  };
+
+  const dimensions: CompiledRules['dimensions'] = [];
+  for (const dimension of DIMENSIONS) {
+    const d = file.dimensions[dimension];
+    if ('attribute' in d) {
+      dimensions.push({ name: dimension, attribute: d.attribute, unknown: d.unknown, strategy: d.strategy ?? '' });
+      continue;
+    }
+    const names = new Set<string>();
+    const segments: SegmentRule[] = [];
+    d.segments.forEach((s, i) => {
+      const path = ['dimensions', dimension, 'segments', i];
+      if (names.has(s.name) || s.name === d.fallback.name) report([...path, 'name'], `segment "${s.name}" appears twice`);
+      names.add(s.name);
+      const enter = compileCondition([...path, 'enter'], s.enter);
+      const exit = s.exit === undefined ? undefined : compileCondition([...path, 'exit'], s.exit);
+      if (enter) segments.push({ name: s.name, strategy: s.strategy, enter, exit, from: s.from });
+    });
+    names.add(d.fallback.name);
+    d.segments.forEach((s, i) => {
+      for (const from of s.from ?? []) if (!names.has(from)) report(['dimensions', dimension, 'segments', i, 'from'], `"${from}" is not a segment of ${dimension}`);
+    });
+    dimensions.push({ name: dimension, segments, fallback: d.fallback, minDwellDays: d.min_dwell_days });
+  }
+  if (problems.length > 0) throw new RulesError(`${where} has ${problems.length} problem(s):\n${problems.join('\n')}`);
+  return { version: versionOf(file), source: text, file, dimensions };
+}
+
+/**
+ * A dimension is either rules or an attribute; when it is neither, zod says only "Invalid input" at
+ * the dimension. Report instead the problems of the kind it was meant to be: the branch that knows
+ * all its keys, then the one with the fewest problems.
+ */
+function branchIssues(issue: z.core.$ZodIssue): Array<{ path: PropertyKey[]; message: string }> {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const foreignKeys = (branch: z.core.$ZodIssue[]): number => (branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0) ? 1 : 0);
+  const best = issue.errors.reduce((a, b) => ((foreignKeys(b) - foreignKeys(a) || b.length - a.length) < 0 ? b : a));
+  return best.flatMap(branchIssues).map((i) => ({ path: [...issue.path, ...i.path], message: i.message }));
+}
+
+/** The line of the deepest node of `path` that exists (the parent of a missing field). */
+function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<string | number>): number {
+  for (let n = path.length; n >= 0; n -= 1) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) return lines.linePos(node.range[0] as number).line;
+    if (n > 0 && (isMap(node) || isSeq(node))) break;
+  }
+  return 1;
+}
+
+/** sha256 of the canonical JSON of the validated rules (keys sorted), first 12 hex digits. */
+export function versionOf(file: RulesFile): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical(file))).digest('hex').slice(0, 12);
+}
