@@ -4,6 +4,7 @@ import { applyEvent, applyTimer, lifetimeValueOf, type ApplyOutcome } from './cu
 import { repositoryRules, withoutDwell, withParameters } from './rules/rules-fixtures.ts';
 import { emptyRecord, type CustomerRecord } from './features/feature-record.ts';
 import { nextEvaluationTime } from './features/next-evaluation.ts';
+import { calendarFor } from './features/customer-features.ts';
 
 const CUSTOMER = 'C-SH-001';
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -134,13 +135,18 @@ describe('applyEvent', () => {
     expect(state.memberships.value_tier).toEqual(before.memberships.value_tier);
   });
 
+  it('reports on a change only what its dimension reads', () => {
+    const { changes } = applied(apply(emptyRecord(), anOrderEvent({ source: fromOrders(0) }, { amountBase: 300 }), 0));
+    expect(Object.keys(changes[0]!.features).sort()).toEqual(['order_value_365d', 'value_trend_30d']);
+  });
+
   it('puts the rule version, rule, features, cause event and event time on the change', () => {
     const event = anOrderEvent({ eventId: 'E-cause', eventTime: T0 + 123, source: fromOrders(3) }, { amountBase: 1200 });
     const { changes } = applied(apply(emptyRecord(), event, 0));
     expect(changes[0]).toMatchObject({
       ruleVersion: rules.version,
       rule: 'value_tier.high.enter',
-      features: expect.objectContaining({ order_value_365d: 1200, lifetime_value: 1200 }) as unknown,
+      features: expect.objectContaining({ order_value_365d: 1200 }) as unknown,
       reasons: [{ condition: 'order_value_365d >= $high_value', feature: 'order_value_365d', value: 1200, threshold: 1000 }],
       causeEventId: 'E-cause',
       eventTime: T0 + 123,
@@ -229,7 +235,7 @@ describe('applyEvent', () => {
 
   it("sets the customer's next evaluation time from its features, after the event", () => {
     const { state } = fold(placedOrders(100));
-    expect(state.nextEvaluationAt).toBe(nextEvaluationTime(state.features, T0));
+    expect(state.nextEvaluationAt).toBe(nextEvaluationTime(state.features, T0, calendarFor(), rules.timers));
     expect(state.nextEvaluationAt).toBeGreaterThan(T0);
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { aComplaintEvent, anOrderEvent, aProfileEvent, aShipmentEvent, shanghai, type CustomerEvent } from '@segmentation/contracts';
 import {
-  applyToFeatures, COMPLAINT_MEMORY, emptyFeatures, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures,
+  applyToFeatures, calendarFor, COMPLAINT_MEMORY, emptyFeatures, expireFeatures, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures,
 } from './customer-features.ts';
+import { windowSum } from './buckets.ts';
 import { CUSTOMER, DAY, heavyHistory, seededRandom, shuffled } from './feature-fixtures.ts';
 
 const T = shanghai('2025-06-02 10:00'); // a Monday
@@ -194,5 +195,28 @@ describe('FEATURE_NAMES', () => {
     const events = heavyHistory(400);
     const f = featureValues(fold(events), Math.max(...events.map((e) => e.eventTime)));
     expect(Object.keys(f).sort()).toEqual([...FEATURE_NAMES].sort());
+  });
+});
+
+describe('window sums', () => {
+  it('agree with the reference windowSum for every window and field', () => {
+    const events = heavyHistory(500);
+    const end = Math.max(...events.map((e) => e.eventTime));
+    const state = fold(events);
+    const calendar = calendarFor();
+    for (const at of [end, end + 3 * DAY, end + 45 * DAY, end + 200 * DAY]) {
+      const f = featureValues(state, at, calendar);
+      const series = expireFeatures(state, at, calendar).series;
+      const wDay = calendar.dayOf(at);
+      for (const days of [7, 30, 90, 365]) {
+        expect(f[`orders_${days}d`]).toBe(windowSum(series, 'ordersPlaced', wDay, days));
+        expect(f[`order_value_${days}d`]).toBe(windowSum(series, 'orderValueCents', wDay, days) / 100);
+      }
+      for (const days of [30, 90]) {
+        expect(f[`complaints_opened_${days}d`]).toBe(windowSum(series, 'complaintsOpened', wDay, days));
+        expect(f[`shipments_lost_${days}d`]).toBe(windowSum(series, 'lost', wDay, days));
+        expect(f[`shipments_delivered_${days}d`]).toBe(windowSum(series, 'delivered', wDay, days));
+      }
+    }
   });
 });

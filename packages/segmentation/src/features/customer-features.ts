@@ -1,7 +1,7 @@
 import { bodyOf, type ComplaintRecorded, type CustomerEvent, type OrderRecorded, type ProfileRecorded, type ShipmentRecorded } from '@segmentation/contracts';
 import {
   addToSeries, createBusinessCalendar, DAY_BUCKET_DAYS, DAY_MS, daySum, DEFAULT_TIME_ZONE, emptySeries, expireSeries,
-  LONGEST_WINDOW_DAYS, windowStartDay, windowSum, type BucketSeries, type BusinessCalendar, type SeriesShape,
+  LONGEST_WINDOW_DAYS, weekFirstDay, weekLastDay, windowStartDay, type BucketSeries, type BusinessCalendar, type SeriesShape,
 } from './buckets.ts';
 import { hash32 } from '@segmentation/runtime';
 import { addToSketch, hash53, sketchEstimate } from './distinct-sketch.ts';
@@ -230,6 +230,51 @@ function applyProfile(s: CustomerFeatures, p: ProfileRecorded, at: number): Cust
 const ratio = (part: number, whole: number): number => (whole > 0 ? Math.min(1, part / whole) : 0);
 const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+type Totals = Record<DayField, number>;
+// Literals with the fields spelled out: every totals object shares one shape and every access is a
+// plain property load, which keyed loops over DAY_FIELDS are not (measured: they were slower than
+// scanning the buckets once per feature).
+const zeroTotals = (): Totals => ({
+  ordersPlaced: 0, orderValueCents: 0, delivered: 0, express: 0, economy: 0, valueAdded: 0, deliveredLate: 0,
+  onTimeUnknown: 0, cancelled: 0, returned: 0, delayed: 0, damaged: 0, lost: 0, complaintsOpened: 0,
+});
+function addInto(t: Totals, c: Readonly<Totals>): void {
+  t.ordersPlaced += c.ordersPlaced; t.orderValueCents += c.orderValueCents; t.delivered += c.delivered; t.express += c.express;
+  t.economy += c.economy; t.valueAdded += c.valueAdded; t.deliveredLate += c.deliveredLate; t.onTimeUnknown += c.onTimeUnknown;
+  t.cancelled += c.cancelled; t.returned += c.returned; t.delayed += c.delayed; t.damaged += c.damaged; t.lost += c.lost;
+  t.complaintsOpened += c.complaintsOpened;
+}
+
+/**
+ * Every field's sum over the 7/30/90/365-day windows ending on the watermark's day (the sums
+ * `windowSum` defines), in one pass: each day bucket is added to the narrowest window holding it,
+ * then the windows are accumulated outwards; week buckets count in the 365-day window only.
+ * Evaluating every customer after every event made these sums the segmenter's largest cost.
+ */
+function windowTotals(series: BucketSeries<DayField, WeekField>, wDay: number): Record<7 | 30 | 90 | 365, Totals> {
+  const t7 = zeroTotals();
+  const t30 = zeroTotals();
+  const t90 = zeroTotals();
+  const t365 = zeroTotals();
+  const from7 = windowStartDay(wDay, 7);
+  const from30 = windowStartDay(wDay, 30);
+  const from90 = windowStartDay(wDay, 90);
+  const from365 = windowStartDay(wDay, LONGEST_WINDOW_DAYS);
+  for (const b of series.days) {
+    if (b.day > wDay || b.day < from365) continue;
+    addInto(b.day >= from7 ? t7 : b.day >= from30 ? t30 : b.day >= from90 ? t90 : t365, b.counts);
+  }
+  addInto(t30, t7);
+  addInto(t90, t30);
+  addInto(t365, t90);
+  for (const w of series.weeks) { // WEEK_FIELDS
+    if (weekLastDay(w.week) < from365 || weekFirstDay(w.week) > wDay) continue;
+    t365.ordersPlaced += w.counts.ordersPlaced;
+    t365.orderValueCents += w.counts.orderValueCents;
+  }
+  return { 7: t7, 30: t30, 90: t90, 365: t365 };
+}
+
 /** Mean and population standard deviation of the gaps between consecutive ordering days. */
 function gapStats(days: readonly number[]): { mean: number; stddev: number } | undefined {
   if (days.length < 2) return undefined;
@@ -239,10 +284,6 @@ function gapStats(days: readonly number[]): { mean: number; stddev: number } | u
   return { mean, stddev: Math.sqrt(variance) };
 }
 
-/**
- * The numeric features at a watermark (at least the state's own). Features that need an order
- * (recency, gaps, first and last order) are absent until there is one; rates are 0 on an empty window.
- */
 /** Every name `featureValues` can return (some only once there is data behind them). */
 export const FEATURE_NAMES: readonly string[] = [
   ...[7, 30, 90, 365].flatMap((d) => [`orders_${d}d`, `order_value_${d}d`]),
@@ -254,13 +295,18 @@ export const FEATURE_NAMES: readonly string[] = [
   'open_complaints', 'complaint_resolution_mean_hours', 'satisfaction_score_mean', 'nps_latest',
 ];
 
+/**
+ * The numeric features at a watermark (at least the state's own). Features that need an order
+ * (recency, gaps, first and last order) are absent until there is one; rates are 0 on an empty window.
+ */
 export function featureValues(state: CustomerFeatures, watermark: number, calendar: BusinessCalendar = calendarFor()): Record<string, number> {
   const s = expireFeatures(state, watermark, calendar);
   const w = s.asOf as number;
   const wDay = calendar.dayOf(w);
-  const win = (field: DayField, days: number): number => windowSum(s.series, field, wDay, days);
+  const totals = windowTotals(s.series, wDay);
+  const win = (field: DayField, days: 7 | 30 | 90 | 365): number => totals[days][field];
   const f: Record<string, number> = {};
-  for (const days of [7, 30, 90, 365]) {
+  for (const days of [7, 30, 90, 365] as const) {
     f[`orders_${days}d`] = win('ordersPlaced', days);
     f[`order_value_${days}d`] = win('orderValueCents', days) / 100;
   }
@@ -296,7 +342,7 @@ export function featureValues(state: CustomerFeatures, watermark: number, calend
   f.share_value_added_90d = round(ratio(win('valueAdded', 90), placed90));
   f.distinct_routes = sketchEstimate(s.routes, ROUTE_SKETCH_K);
   f.distinct_destination_countries = sketchEstimate(s.destinations, DESTINATION_SKETCH_K);
-  for (const days of [30, 90]) {
+  for (const days of [30, 90] as const) {
     f[`shipments_delivered_${days}d`] = win('delivered', days);
     const known = win('delivered', days) - win('onTimeUnknown', days);
     f[`on_time_rate_${days}d`] = round(ratio(known - win('deliveredLate', days), known));

@@ -7,16 +7,16 @@ import { calendarFor, type CustomerFeatures } from './customer-features.ts';
 // timer index; it is a function of the state alone, so every instance and every replay agrees.
 
 export interface NextEvaluationOptions {
+  /** The day windows (7, 30, 90, 365) whose edges can change something the rules read. */
+  windows: readonly number[];
   /** Days since the last order at which lifecycle rules typically switch (active → at risk → churned). */
   inactivityDays: readonly number[];
   /** Tenure milestones (new → established customer). */
   tenureDays: readonly number[];
 }
 
-export const DEFAULT_NEXT_EVALUATION: NextEvaluationOptions = { inactivityDays: [30, 60, 90], tenureDays: [30, 90, 365] };
+export const DEFAULT_NEXT_EVALUATION: NextEvaluationOptions = { windows: [7, 30, 90, 365], inactivityDays: [30, 60, 90], tenureDays: [30, 90, 365] };
 
-/** The windows that day buckets feed exactly; a bucket of day d leaves the N-day window when day d+N starts. */
-const DAY_WINDOWS = [7, 30, 90] as const;
 
 /**
  * The earliest event time after `watermark` at which a window boundary or a threshold changes a
@@ -31,13 +31,18 @@ export function nextEvaluationTime(
   // Day-granular boundaries: collect the first business day after the watermark's day on which one happens.
   let day = Number.POSITIVE_INFINITY;
   const consider = (d: number): void => { if (d > wDay && d < day) day = d; };
+  // A bucket of day d leaves the N-day window when day d+N starts (N up to 90: day buckets are exact).
+  const dayWindows = options.windows.filter((n) => n < LONGEST_WINDOW_DAYS);
+  const yearWindow = options.windows.includes(LONGEST_WINDOW_DAYS);
   for (const b of state.series.days) {
-    for (const n of DAY_WINDOWS) consider(b.day + n);
+    for (const n of dayWindows) consider(b.day + n);
     // Older than 90 days a day counts through its ISO week, which leaves the 365-day window as a whole.
-    consider(weekLastDay(weekOfDay(b.day)) + LONGEST_WINDOW_DAYS);
+    if (yearWindow) consider(weekLastDay(weekOfDay(b.day)) + LONGEST_WINDOW_DAYS);
   }
-  for (const b of state.series.weeks) consider(weekLastDay(b.week) + LONGEST_WINDOW_DAYS);
-  for (const d of state.orderDays) consider(d + LONGEST_WINDOW_DAYS);
+  if (yearWindow) {
+    for (const b of state.series.weeks) consider(weekLastDay(b.week) + LONGEST_WINDOW_DAYS);
+    for (const d of state.orderDays) consider(d + LONGEST_WINDOW_DAYS);
+  }
   let next = Number.isFinite(day) ? calendar.startOfDay(day) : Number.POSITIVE_INFINITY;
 
   // Elapsed-time thresholds: days since last order and tenure are whole 24-hour periods.

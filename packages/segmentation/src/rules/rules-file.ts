@@ -3,7 +3,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { FEATURE_NAMES } from '../features/customer-features.ts';
 import type { DimensionRules, SegmentRule } from './dimension.ts';
-import { ExpressionError, namesIn, parseExpression, type Expression } from './expression.ts';
+import { ExpressionError, namesIn, parseExpression, type Expression, type Operand } from './expression.ts';
 
 // The segmentation and churn rules are data (DESIGN.md invariant 9): one YAML file, validated in
 // full at start-up with errors that name the line and the field, and versioned by a hash of its
@@ -86,6 +86,21 @@ export interface CompiledRules {
   source: string;
   file: RulesFile;
   dimensions: Array<DimensionRules | AttributeDimensionRules>;
+  /** Per dimension, the features and scores its conditions read: what a change reports. */
+  reads: Record<string, readonly string[]>;
+  /** The points in time at which the rules can decide differently for a silent customer. */
+  timers: TimerPoints;
+}
+
+/** When to wake a silent customer: only where something the rules read can change (timers are not free). */
+export interface TimerPoints {
+  /** Day windows (7/30/90/365) read by some condition: a bucket leaving one may change a segment. */
+  windows: number[];
+  /** Days since the last order compared in some condition (lifecycle, recency score). */
+  inactivityDays: number[];
+  tenureDays: number[];
+  /** Days in the current segment compared in some condition. */
+  segmentDays: number[];
 }
 
 export class RulesError extends Error {
@@ -152,7 +167,48 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
     dimensions.push({ name: dimension, segments, fallback: d.fallback, minDwellDays: d.min_dwell_days });
   }
   if (problems.length > 0) throw new RulesError(`${where} has ${problems.length} problem(s):\n${problems.join('\n')}`);
-  return { version: versionOf(file), source: text, file, dimensions };
+  const reads: Record<string, string[]> = {};
+  for (const d of dimensions) {
+    if ('segments' in d) reads[d.name] = [...new Set(d.segments.flatMap((s) => [s.enter, ...(s.exit ? [s.exit] : [])]).flatMap((e) => [...namesIn(e).features]))].sort();
+  }
+  return { version: versionOf(file), source: text, file, dimensions, reads, timers: timerPoints(file, dimensions) };
+}
+
+/** Scores and what they are computed from, for the timer points. */
+const SCORE_INPUTS: Record<string, readonly string[]> = {
+  r_score: ['days_since_last_order'],
+  f_score: ['orders_365d'],
+  m_score: ['order_value_365d'],
+  // BG/NBD reads the order history; the service signals read 30- and 90-day windows.
+  churn_risk: ['days_since_last_order', 'complaints_opened_30d', 'shipments_delivered_90d', 'shipments_damaged_90d'],
+  p_alive: ['days_since_last_order'],
+  value_trend_30d: ['order_value_90d'],
+};
+
+function timerPoints(file: RulesFile, dimensions: CompiledRules['dimensions']): TimerPoints {
+  const windows = new Set<number>();
+  const days = { days_since_last_order: new Set<number>(), tenure_days: new Set<number>(), days_in_segment: new Set<number>() };
+  const valuesOf = (o: Operand): number[] =>
+    o.kind === 'number' ? [o.value] : o.kind === 'parameter' ? [file.parameters[o.name], ...Object.values(file.industry_parameters).map((p) => p[o.name])].filter((v): v is number => v !== undefined) : [];
+  const feature = (name: string): void => {
+    const w = /_(7|30|90|365)d$/.exec(name);
+    if (w) windows.add(Number(w[1]));
+    for (const input of SCORE_INPUTS[name] ?? []) feature(input);
+  };
+  const visit = (e: Expression): void => {
+    if (e.kind === 'not') return visit(e.term);
+    if (e.kind !== 'compare') return e.terms.forEach(visit);
+    for (const [side, other] of [[e.left, e.right], [e.right, e.left]] as const) {
+      if (side.kind !== 'feature') continue;
+      feature(side.name);
+      const target = days[side.name as keyof typeof days] as Set<number> | undefined;
+      for (const v of valuesOf(other)) target?.add(Math.ceil(v));
+    }
+  };
+  for (const d of dimensions) if ('segments' in d) for (const s of d.segments) { visit(s.enter); if (s.exit) visit(s.exit); }
+  for (const cut of file.rfm.recency_days) days.days_since_last_order.add(cut);
+  const sorted = (set: Set<number>) => [...set].filter((n) => n > 0).sort((a, b) => a - b);
+  return { windows: sorted(windows), inactivityDays: sorted(days.days_since_last_order), tenureDays: sorted(days.tenure_days), segmentDays: sorted(days.days_in_segment) };
 }
 
 /**

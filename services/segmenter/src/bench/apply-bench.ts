@@ -51,6 +51,7 @@ await runCommand('bench:apply', async () => {
     let batches = 0;
     let queued = 0;
     let outputs = 0;
+    const outputsByKind: Record<string, number> = {};
     let timersFired = 0;
 
     /** Applies full batches (or, at the end, whatever is left), four partitions at a time. */
@@ -66,6 +67,10 @@ await runCommand('bench:apply', async () => {
           await applier.timers.schedule(partition, result.timers);
           watermarks[partition] = result.watermark;
           outputs += result.outgoing.length;
+          for (const o of result.outgoing) {
+            const kind = o.kind === 'change' ? `change:${o.value.dimension}` : o.kind;
+            outputsByKind[kind] = (outputsByKind[kind] ?? 0) + 1;
+          }
           timersFired += result.counts.timers;
         }));
         applySeconds += (performance.now() - started) / 1000;
@@ -105,6 +110,7 @@ await runCommand('bench:apply', async () => {
       batches,
       timersFired,
       outputs,
+      outputsByKind,
       applyEventsPerSecond: Math.round(events / applySeconds),
       applySeconds: Number(applySeconds.toFixed(1)),
       wallSeconds: Number(totalSeconds.toFixed(1)),
@@ -115,6 +121,7 @@ await runCommand('bench:apply', async () => {
     console.log(`customers stored              ${result.customers} (${result.days} days of simulated history)`);
     console.log(`events applied                ${result.events} in ${result.batches} batches of up to ${result.batchSize}`);
     console.log(`timers fired, outputs         ${result.timersFired} silent-customer evaluations, ${result.outputs} changes, alerts and snapshots`);
+    console.log(`outputs by kind               ${Object.entries(outputsByKind).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     console.log(`apply throughput              ${result.applyEventsPerSecond} events/s (read, fold, evaluate every dimension and churn risk, atomic write, timers; ${result.applySeconds} s)`);
     console.log(`Redis memory per customer     ${result.redisBytesPerCustomer} bytes (growth of used_memory; timer index ${result.timerIndexBytesPerCustomer} of them)`);
     console.log(`peak RSS of this process      ${result.peakRssMiB} MiB (simulator included)`);
