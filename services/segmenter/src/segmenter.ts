@@ -36,14 +36,16 @@ export const customerRecordCodec = { encode: encodeRecord, decode: decodeRecord 
 
 /**
  * The segmenter role: reads `customer-events` in log order, folds each customer's events into
- * their feature record, evaluates them after every event, and emits segment changes. Per batch:
- *   1. read the customers' records and outboxes (one pipelined round trip per Redis node);
- *   2. apply records in log order on the partition's event-time clock, deciding changes;
- *   3. write record + new changes into the outbox atomically per customer (compare-and-set), then
- *      move the customers' timers (apply-batch.ts);
- *   4. produce every pending change and dead-letter, and wait for Kafka's acknowledgement;
- *   5. clear those outbox entries; the consumer then commits the offset with the partition's
- *      watermark as its metadata (partition-clock.ts).
+ * their feature record, evaluates them after every event and whenever the partition's clock passes
+ * their next evaluation time, and emits segment changes, churn alerts and feature snapshots. Per batch:
+ *   1. read the batch's customers and those whose timers the batch can pass, with their outboxes
+ *      (one pipelined round trip per Redis node);
+ *   2. apply records in log order on the partition's event-time clock, firing timers on the way;
+ *   3. write record + new outputs into the outbox atomically per customer (compare-and-set)
+ *      (apply-batch.ts);
+ *   4. produce every pending output and dead-letter, and wait for Kafka's acknowledgement;
+ *   5. clear those outbox entries and move the customers' timers; the consumer then commits the
+ *      offset with the partition's watermark as its metadata (partition-clock.ts).
  * A crash anywhere leaves either nothing written (the batch is redone) or the changes in the
  * outbox, which step 4 re-sends when the same input comes round again.
  */
