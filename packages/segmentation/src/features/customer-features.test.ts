@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aComplaintEvent, anOrderEvent, aProfileEvent, aShipmentEvent, shanghai, type CustomerEvent } from '@segmentation/contracts';
 import {
-  applyToFeatures, calendarFor, COMPLAINT_MEMORY, emptyFeatures, expireFeatures, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures,
+  applyToFeatures, calendarFor, COMPLAINT_MEMORY, emptyFeatures, expireFeatures, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures, type DayField, type WeekField,
 } from './customer-features.ts';
 import { windowSum } from './buckets.ts';
 import { CUSTOMER, DAY, heavyHistory, seededRandom, shuffled } from './feature-fixtures.ts';
@@ -209,13 +209,13 @@ describe('window sums', () => {
       const series = expireFeatures(state, at, calendar).series;
       const wDay = calendar.dayOf(at);
       for (const days of [7, 30, 90, 365]) {
-        expect(f[`orders_${days}d`]).toBe(windowSum(series, 'ordersPlaced', wDay, days));
-        expect(f[`order_value_${days}d`]).toBe(windowSum(series, 'orderValueCents', wDay, days) / 100);
+        expect(f[`orders_${days}d`]).toBe(windowSum<DayField, WeekField>(series, 'ordersPlaced', wDay, days));
+        expect(f[`order_value_${days}d`]).toBe(windowSum<DayField, WeekField>(series, 'orderValueCents', wDay, days) / 100);
       }
       for (const days of [30, 90]) {
-        expect(f[`complaints_opened_${days}d`]).toBe(windowSum(series, 'complaintsOpened', wDay, days));
-        expect(f[`shipments_lost_${days}d`]).toBe(windowSum(series, 'lost', wDay, days));
-        expect(f[`shipments_delivered_${days}d`]).toBe(windowSum(series, 'delivered', wDay, days));
+        expect(f[`complaints_opened_${days}d`]).toBe(windowSum<DayField, WeekField>(series, 'complaintsOpened', wDay, days));
+        expect(f[`shipments_lost_${days}d`]).toBe(windowSum<DayField, WeekField>(series, 'lost', wDay, days));
+        expect(f[`shipments_delivered_${days}d`]).toBe(windowSum<DayField, WeekField>(series, 'delivered', wDay, days));
       }
     }
   });
