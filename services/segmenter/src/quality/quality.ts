@@ -1,0 +1,68 @@
+// Quality against the simulator's ground truth (issue 5, item 7):
+//   pnpm quality [--seed 101] [--customers 3000] [--days 365]
+// Replays a simulated span through the segmenter's fold in process (no Kafka, no Redis) with
+// config/rules.yaml as it is, then scores churn alerts, the lifecycle `churned` segment and a
+// recency-only baseline against the true churn times, and the final value tier against the true
+// tier. Evaluate on seeds the rules were not tuned on (the default 101 is such a seed).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { parseConfig, runCommand } from '@segmentation/runtime';
+import { calendarFor, compileRules } from '@segmentation/segmentation';
+import { recencyAlerts, scoreDetector, tierAgreement, type DetectionFigures, type DetectionWindow } from './quality-metrics.ts';
+import { replaySpan } from './replay.ts';
+
+const RULES_FILE = join(import.meta.dirname, '..', '..', '..', '..', 'config', 'rules.yaml');
+const START = '2025-01-01'; // fixed, so a seed always gives the same figures
+const MIN_OBSERVED_DAYS = 60; // a churn later than this before the span's end cannot be judged yet
+const EARLY_GRACE_DAYS = 14; // an alert this close before the last order still counts as catching the churn
+const BASELINE_DAYS = [60, 90] as const;
+
+await runCommand('quality', async () => {
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '101' }, customers: { type: 'string', default: '3000' }, days: { type: 'string', default: '365' } } });
+  const opts = parseConfig(z.object({
+    seed: z.coerce.number().int().min(0),
+    customers: z.coerce.number().int().min(1).max(1_000_000),
+    days: z.coerce.number().int().min(1).max(3650),
+  }), values);
+  const began = performance.now();
+  const rules = compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE);
+  const replay = await replaySpan({ seed: opts.seed, customers: opts.customers, days: opts.days, start: START }, rules, { calendar: calendarFor('Asia/Shanghai') });
+
+  const truth = replay.truth.map((t) => ({ customerId: t.customerId, churnedAt: t.churnedAt }));
+  const window: DetectionWindow = { end: replay.end, minObservedDays: MIN_OBSERVED_DAYS, earlyGraceDays: EARLY_GRACE_DAYS };
+  const alertsAtLeast = (levels: ReadonlySet<string>) => new Map([...replay.alerts].map(([id, list]) => [id, list.filter((a) => levels.has(a.level)).map((a) => a.at)]));
+  const detectors: Array<[string, DetectionFigures]> = [
+    ['churn alert ≥ warning', scoreDetector(alertsAtLeast(new Set(['warning', 'critical'])), truth, window)],
+    ['churn alert ≥ watch', scoreDetector(alertsAtLeast(new Set(['watch', 'warning', 'critical'])), truth, window)],
+    ['lifecycle = churned', scoreDetector(replay.lifecycleChurned, truth, window)],
+    ...BASELINE_DAYS.map((n): [string, DetectionFigures] => [`recency ≥ ${n} days`, scoreDetector(new Map([...replay.orders].map(([id, times]) => [id, recencyAlerts(times, n, replay.end)])), truth, window)]),
+  ];
+  const fullSpan = replay.truth.filter((t) => !t.acquiredDuringSpan);
+  const tiers = tierAgreement(fullSpan.map((t) => ({ truth: t.valueTier, segment: replay.finalValueTier.get(t.customerId) ?? 'none' })));
+  const seconds = (performance.now() - began) / 1000;
+
+  const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
+  const days = (x: number | null) => (x === null ? '—' : x.toFixed(1));
+  console.log(`seed ${opts.seed}, ${opts.customers} customers, ${opts.days} days from ${START}; rules ${rules.version}; ${replay.events} events, ${replay.timersFired} timers fired`);
+  console.log(`truly churned: churnedAt (last order) ≥ ${MIN_OBSERVED_DAYS} days before the span's end; an alert counts from ${EARLY_GRACE_DAYS} days before churnedAt; precision per alerted customer (alerts for later churners count as false)`);
+  console.log('');
+  console.log(`${'detector'.padEnd(24)}${'alerted'.padStart(9)}${'churned'.padStart(9)}${'detected'.padStart(10)}${'recall'.padStart(9)}${'precision'.padStart(11)}${'median delay d'.padStart(16)}`);
+  for (const [name, f] of detectors) {
+    console.log(`${name.padEnd(24)}${String(f.alerted).padStart(9)}${String(f.trulyChurned).padStart(9)}${String(f.detected).padStart(10)}${pct(f.recall).padStart(9)}${pct(f.precision).padStart(11)}${days(f.medianDelayDays).padStart(16)}`);
+  }
+  console.log('');
+  console.log(`value tier agreement: ${pct(tiers.share)} of ${tiers.customers} customers present the whole span (${tiers.agreeing} agree)`);
+  const segments = [...new Set(Object.values(tiers.confusion).flatMap((row) => Object.keys(row)))].sort();
+  console.log(`${'truth \\ segmenter'.padEnd(20)}${segments.map((s) => s.padStart(8)).join('')}`);
+  for (const t of Object.keys(tiers.confusion).sort()) console.log(`${t.padEnd(20)}${segments.map((s) => String(tiers.confusion[t]?.[s] ?? 0).padStart(8)).join('')}`);
+  console.log(`run time ${seconds.toFixed(1)} s`);
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+  console.log(JSON.stringify({
+    seed: opts.seed, customers: opts.customers, days: opts.days, start: START, rulesVersion: rules.version, events: replay.events,
+    detectors: Object.fromEntries(detectors.map(([name, f]) => [name, { ...f, recall: round(f.recall), precision: round(f.precision), medianDelayDays: round(f.medianDelayDays) }])),
+    valueTier: { ...tiers, share: round(tiers.share) },
+    seconds: Math.round(seconds * 10) / 10,
+  }));
+});
