@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { probabilityAlive } from './bgnbd.ts';
 import { CDNOW_PUBLISHED, seededRandom } from './churn-fixtures.ts';
-import { assessChurn, SERVICE_SIGNALS, type ChurnAssessment, type ChurnSettings, type ServiceSignal } from './churn-risk.ts';
+import { assessChurn, repeatHistoryOf, SERVICE_SIGNALS, type ChurnAssessment, type ChurnSettings, type ServiceSignal } from './churn-risk.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 2, 2);
@@ -173,5 +173,13 @@ describe('churn risk', () => {
     expect(assess(aCustomer({ nps_latest: 0 })).risk).toBeGreaterThan(detractor.risk);
     expect(assess(aCustomer({ satisfaction_score_mean: 1 })).risk).toBeCloseTo(WEIGHTS.low_satisfaction, 4);
     expect(assess(aCustomer({ satisfaction_score_mean: 3 })).risk).toBeCloseTo(WEIGHTS.low_satisfaction / 2, 4);
+  });
+});
+
+describe('repeatHistoryOf', () => {
+  it('turns an order history into repeat purchases, last-purchase time and age in the time unit', () => {
+    const week = 7 * 86_400_000;
+    expect(repeatHistoryOf(5, 0, 3 * week, 10 * week, 7)).toEqual({ x: 4, tx: 3, T: 10 });
+    expect(repeatHistoryOf(1, week, week, 2 * week, 7)).toEqual({ x: 0, tx: 0, T: 1 });
   });
 });

@@ -1,4 +1,4 @@
-import { probabilityAlive, type BgNbdParams } from './bgnbd.ts';
+import { probabilityAlive, type BgNbdParams, type RepeatHistory } from './bgnbd.ts';
 
 // Churn risk (流失风险) in [0, 1]: the BG/NBD probability that the customer has stopped buying,
 // raised by service-quality trouble that makes leaving likely even for a customer still ordering:
@@ -39,16 +39,19 @@ const DAY_MS = 86_400_000;
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 const round = (v: number, digits = 4): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
+/** BG/NBD's (x, t_x, T) from a customer's order count, first and last order, observed at `at`, in units of `unitDays`. */
+export function repeatHistoryOf(orders: number, first: number, last: number, at: number, unitDays: number): RepeatHistory {
+  const unit = unitDays * DAY_MS;
+  const T = Math.max(0, at - first) / unit;
+  return { x: orders - 1, tx: Math.min(T, Math.max(0, last - first) / unit), T };
+}
+
 export function assessChurn(features: Readonly<Record<string, number | undefined>>, at: number, settings: ChurnSettings): ChurnAssessment {
   const first = features.first_order_at;
   const last = features.last_order_at;
   const orders = features.lifetime_orders ?? 0;
   let pAlive: number | undefined;
-  if (first !== undefined && last !== undefined && orders >= 1) {
-    const unit = settings.timeUnitDays * DAY_MS;
-    const T = Math.max(0, at - first) / unit;
-    pAlive = probabilityAlive(settings.bgnbd, { x: orders - 1, tx: Math.min(T, Math.max(0, last - first) / unit), T });
-  }
+  if (first !== undefined && last !== undefined && orders >= 1) pAlive = probabilityAlive(settings.bgnbd, repeatHistoryOf(orders, first, last, at, settings.timeUnitDays));
 
   const signals: Array<{ code: ServiceSignal; signal: number; value: number }> = [];
   const delivered = features.shipments_delivered_90d ?? 0;

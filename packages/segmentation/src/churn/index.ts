@@ -6,5 +6,5 @@ export {
 } from './bgnbd.ts';
 export { fitBgNbd, NEUTRAL_START, type BgNbdFit } from './bgnbd-fit.ts';
 export { simulateBgNbd } from './bgnbd-simulate.ts';
-export { assessChurn, SERVICE_SIGNALS, type ChurnAssessment, type ChurnDriver, type ChurnReasonCode, type ChurnSettings, type ServiceSignal } from './churn-risk.ts';
+export { assessChurn, repeatHistoryOf, SERVICE_SIGNALS, type ChurnAssessment, type ChurnDriver, type ChurnReasonCode, type ChurnSettings, type ServiceSignal } from './churn-risk.ts';
 export { ALERT_LEVELS, nextAlertLevel, type AlertBands, type AlertDecision, type AlertLevel } from './alert-level.ts';
