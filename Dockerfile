@@ -52,6 +52,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json /app/pnpm-workspace.yaml ./
 # schemas/ is read at run time: Avro contracts (registered on start) and ClickHouse migrations.
 COPY --from=deps /app/schemas ./schemas
+# The default segmentation and churn rules (RULES_FILE); mount your own file and point RULES_FILE at it.
+COPY --from=deps /app/config ./config
 COPY --from=deps /app/packages ./packages
 COPY --from=deps /app/services ./services
 
