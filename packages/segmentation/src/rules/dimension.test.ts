@@ -151,6 +151,12 @@ describe('minimum dwell', () => {
     expect(evaluateDimension(tier, withValue(PARAMETERS.high), member('medium', T0), T0 + 30 * DAY - 1).heldUntil).toBe(T0 + 30 * DAY);
   });
 
+  it('explains a held membership by the conditions of the segment it stays in, with the values now', () => {
+    const held = evaluateDimension(tier, withValue(PARAMETERS.high), member('medium', T0), T0 + 10 * DAY);
+    expect(held.reasons.length).toBeGreaterThan(0);
+    for (const r of held.reasons) expect(r.value).toBe(PARAMETERS.high);
+  });
+
   it('lets the change happen at the first evaluation from the dwell end on', () => {
     for (const at of [T0 + 30 * DAY, T0 + 31 * DAY]) {
       expect(evaluateDimension(tier, withValue(PARAMETERS.high), member('medium', T0), at)).toMatchObject({ segment: 'high', rule: 'value_tier.high.enter', heldUntil: null });

@@ -62,10 +62,13 @@ export function evaluateDimension(rules: DimensionRules, values: Values, current
   const flags = rules.segments.filter((s) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && evaluate(s.enter, values).holds).map((s) => s.name);
   const target = chooseSegment(rules, values, current?.segment);
   const dwellEnds = current ? current.since + rules.minDwellDays * DAY_MS : Number.NEGATIVE_INFINITY;
-  const held = rules.segments.find((s) => s.name === current?.segment) ?? (current?.segment === rules.fallback.name ? rules.fallback : undefined);
+  const heldRule = rules.segments.find((s) => s.name === current?.segment);
+  const held = heldRule ?? (current?.segment === rules.fallback.name ? rules.fallback : undefined);
   // A segment the rules no longer define (renamed in a new version) is not held: nothing to keep the customer in.
   if (current && held && target.segment !== current.segment && at < dwellEnds) {
-    return { segment: current.segment, strategy: held.strategy, rule: `${rules.name}.${current.segment}.dwell`, reasons: [], flags, heldUntil: dwellEnds };
+    // Explained by the conditions of the segment it stays in, with today's values (DESIGN.md invariant 8).
+    const reasons = heldRule ? explain(heldRule.exit ?? heldRule.enter, values) : [];
+    return { segment: current.segment, strategy: held.strategy, rule: `${rules.name}.${current.segment}.dwell`, reasons, flags, heldUntil: dwellEnds };
   }
   return { ...target, flags, heldUntil: null };
 }
