@@ -159,8 +159,8 @@ describe('churn risk', () => {
     expect(assess(aCustomer({ ...FREQUENT, silentDays: 2, shipments_lost_90d: 1 })).risk).toBeGreaterThan(before.risk);
   });
 
-  it('reads lateness only from delivered shipments', () => {
-    expect(assess(aCustomer({ shipments_delivered_90d: 0, on_time_rate_90d: 0 }))).toEqual({ risk: 0, pAlive: undefined, drivers: [] });
+  it('reads lateness only from deliveries that reported their punctuality', () => {
+    expect(assess(aCustomer({ shipments_delivered_90d: 3 }))).toEqual({ risk: 0, pAlive: undefined, drivers: [] }); // on_time_rate absent
     expect(assess(aCustomer({ shipments_delivered_90d: 4, on_time_rate_90d: 1 })).risk).toBe(0);
     expect(assess(aCustomer({ shipments_delivered_90d: 4, on_time_rate_90d: 0.5 })).drivers).toEqual([{ code: 'late_deliveries', value: 0.5, weight: expect.closeTo(WEIGHTS.late_deliveries * 0.5, 4) as number }]);
   });

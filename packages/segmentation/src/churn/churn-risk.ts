@@ -54,8 +54,8 @@ export function assessChurn(features: Readonly<Record<string, number | undefined
   if (first !== undefined && last !== undefined && orders >= 1) pAlive = probabilityAlive(settings.bgnbd, repeatHistoryOf(orders, first, last, at, settings.timeUnitDays));
 
   const signals: Array<{ code: ServiceSignal; signal: number; value: number }> = [];
-  const delivered = features.shipments_delivered_90d ?? 0;
-  if (delivered > 0 && features.on_time_rate_90d !== undefined) signals.push({ code: 'late_deliveries', signal: 1 - features.on_time_rate_90d, value: round(1 - features.on_time_rate_90d) });
+  // The on-time rate is absent when no delivery reported its punctuality: then there is no signal.
+  if (features.on_time_rate_90d !== undefined) signals.push({ code: 'late_deliveries', signal: 1 - features.on_time_rate_90d, value: round(1 - features.on_time_rate_90d) });
   const damagedOrLost = (features.shipments_damaged_90d ?? 0) + (features.shipments_lost_90d ?? 0);
   signals.push({ code: 'damage_or_loss', signal: clamp01(damagedOrLost / 2), value: damagedOrLost });
   const complaints = features.complaints_opened_30d ?? 0;

@@ -111,6 +111,13 @@ describe('service quality and satisfaction', () => {
     expect([f.shipments_lost_30d, f.shipments_lost_90d, f.shipments_delayed_30d, f.shipments_damaged_90d]).toEqual([0, 1, 1, 1]);
   });
 
+  it('leaves the on-time rate out when no delivery reported whether it was on time', () => {
+    const f = featureValues(fold([ship(T - DAY, 'DELIVERED', null), ship(T, 'DELIVERED', null)]), T);
+    expect(f.shipments_delivered_30d).toBe(2);
+    expect(f.on_time_rate_30d).toBeUndefined();
+    expect(f.on_time_rate_90d).toBeUndefined();
+  });
+
   it('pairs openings and resolutions in either order', () => {
     const events = [
       complaint(T - 40 * DAY, 'K1'), complaint(T - 38 * DAY, 'K1', { action: 'RESOLVED', satisfactionScore: 4 }),

@@ -345,7 +345,8 @@ export function featureValues(state: CustomerFeatures, watermark: number, calend
   for (const days of [30, 90] as const) {
     f[`shipments_delivered_${days}d`] = win('delivered', days);
     const known = win('delivered', days) - win('onTimeUnknown', days);
-    f[`on_time_rate_${days}d`] = round(ratio(known - win('deliveredLate', days), known));
+    // Absent when no delivery reported its punctuality: 0 would read as "always late".
+    if (known > 0) f[`on_time_rate_${days}d`] = round(ratio(known - win('deliveredLate', days), known));
     f[`shipments_delayed_${days}d`] = win('delayed', days);
     f[`shipments_damaged_${days}d`] = win('damaged', days);
     f[`shipments_lost_${days}d`] = win('lost', days);
