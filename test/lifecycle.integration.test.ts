@@ -3,12 +3,12 @@
 // clock moving (ticks); an order after that makes them won back; and replaying the whole log
 // from its beginning (a consumer group that lost its offsets) emits no new ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
+import { startPipeline, type Config, type Pipeline } from '@segmentation/app';
 import { anOrderEvent, aTick, avroSchemas, topicNames, valueSubject, type ChurnAlert, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
+import { deleteRunKeys, segmenterOnlyConfig } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -46,18 +46,7 @@ const decoded = async <T>(reader: TopicReader, schema: string, customerId: strin
 const lifecycleOf = async (customerId: string) => (await decoded<SegmentChange>(changes, avroSchemas.segmentChange, customerId)).filter((c) => c.dimension === 'lifecycle');
 
 beforeAll(async () => {
-  config = loadConfig({
-    ROLES: 'segmenter',
-    KAFKA_BROKERS: services.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-    REDIS_URL: services.redisUrl,
-    TOPIC_PREFIX: `${run}.`,
-    GROUP_PREFIX: run,
-    REDIS_KEY_PREFIX: `${run}:`,
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    TICK_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  config = segmenterOnlyConfig(services, run);
   codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   await startSegmenter(run);
   producer = new ReliableProducer(kafka());
@@ -71,9 +60,7 @@ afterAll(async () => {
   await alerts?.close();
   await pipeline?.stop();
   await producer?.disconnect();
-  const redis = new Redis(config.REDIS_URL);
-  for await (const keys of redis.scanStream({ match: `${run}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-  redis.disconnect();
+  await deleteRunKeys(config.REDIS_URL, run);
   await deleteTopicsWithPrefix(kafka(), run);
 });
 

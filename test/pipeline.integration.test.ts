@@ -17,6 +17,7 @@ import { DIMENSIONS, lifetimeValueOf, type CustomerRecord } from '@segmentation/
 import { customerRecordCodec } from '@segmentation/segmenter';
 import { CustomerStateStore } from '@segmentation/state';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
+import { deleteRunKeys } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -71,8 +72,8 @@ afterAll(async () => {
   await producer?.disconnect();
   // This run's keys only: every one starts with its unique prefix.
   if (redis) {
-    for await (const keys of redis.scanStream({ match: `${run}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
     redis.disconnect();
+    await deleteRunKeys(config.REDIS_URL, run);
   }
   await clickhouse?.close();
   await deleteTopicsWithPrefix(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'pipeline-test-cleanup' }, logger), run);

@@ -2,12 +2,12 @@
 // event-time watermark travels with the committed offset and survives a restart (DESIGN.md
 // invariant 7), and an event id seen again at a new offset is dead-lettered as a duplicate (invariant 5).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
+import { startPipeline, type Config, type Pipeline } from '@segmentation/app';
 import { anOrderEvent, avroSchemas, topicNames, valueSubject, type CustomerEvent } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { committedPositions, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
+import { deleteRunKeys, segmenterOnlyConfig } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -40,18 +40,7 @@ async function append(...events: CustomerEvent[]): Promise<void> {
 const applied = () => metricTotal(metrics, 'segmenter_records_total', { result: 'applied' });
 
 beforeAll(async () => {
-  config = loadConfig({
-    ROLES: 'segmenter',
-    KAFKA_BROKERS: services.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-    REDIS_URL: services.redisUrl,
-    TOPIC_PREFIX: `${run}.`,
-    GROUP_PREFIX: run,
-    REDIS_KEY_PREFIX: `${run}:`,
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    TICK_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  config = segmenterOnlyConfig(services, run);
   codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   await startSegmenter();
   producer = new ReliableProducer(kafka());
@@ -61,9 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pipeline?.stop();
   await producer?.disconnect();
-  const redis = new Redis(config.REDIS_URL);
-  for await (const keys of redis.scanStream({ match: `${run}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-  redis.disconnect();
+  await deleteRunKeys(config.REDIS_URL, run);
   await deleteTopicsWithPrefix(kafka(), run);
 });
 

@@ -1,0 +1,32 @@
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '@segmentation/app';
+import type { TestServices } from './services.ts';
+
+/**
+ * A segmenter-only pipeline of its own: topics, consumer groups and Redis keys all start with
+ * `run`, no ticks (the test writes the log's clock itself), a short session timeout for restarts.
+ */
+export function segmenterOnlyConfig(services: TestServices, run: string): Config {
+  return loadConfig({
+    ROLES: 'segmenter',
+    KAFKA_BROKERS: services.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+    REDIS_URL: services.redisUrl,
+    TOPIC_PREFIX: `${run}.`,
+    GROUP_PREFIX: run,
+    REDIS_KEY_PREFIX: `${run}:`,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    TICK_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'warn',
+  });
+}
+
+/** Deletes a run's Redis keys (every one starts with its unique prefix). */
+export async function deleteRunKeys(redisUrl: string, run: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    for await (const keys of redis.scanStream({ match: `${run}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+  } finally {
+    redis.disconnect();
+  }
+}
