@@ -3,7 +3,7 @@
 // nothing, moderate reordering gives the same features, a duplicate event id is dead-lettered, the
 // timer index follows the records, and on a cluster every round trip goes to one node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CustomerEvent } from '@segmentation/contracts';
+import { aTick, type CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 import { loadConfig, loadRules } from '@segmentation/app';
 import { calendarFor, encodeRecord, featureValues, profileAttributes, type CustomerRecord } from '@segmentation/segmentation';
@@ -15,6 +15,7 @@ import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 
 const PARTITION = 3;
+const DAY_MS = 86_400_000;
 const BATCH = 250;
 const calendar = calendarFor('Asia/Shanghai');
 const rules = loadRules(loadConfig({}));
@@ -191,6 +192,21 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     for (const [, r] of scheduled) expect(r.nextEvaluationAt!).toBeGreaterThan(r.features.asOf!);
     const earliest = Math.min(...due.values());
     expect(await applier.timers.due(PARTITION, earliest)).toEqual([...due].filter(([, at]) => at === earliest).map(([customerId, at]) => ({ customerId, at })));
+  });
+
+  it('re-sends what timers decided when a crash came before the acknowledgement: the timers stay due until then', async () => {
+    const applier = anApplier();
+    const fed = await feed(applier, asLog(history));
+    // Months of silence pass in one tick: many customers' timers fire and decide outputs.
+    const tick: LogEntry[] = [{ kind: 'event', event: aTick(PARTITION, fed.watermark! + 200 * DAY_MS), message: logMessage(aTick(PARTITION, 0), history.length) }];
+    const version = `${PARTITION}:${history.length}`;
+    const decided = await applyBatch(applier, PARTITION, tick, fed.watermark, version);
+    expect(decided.counts.timers).toBeGreaterThan(0);
+    expect(decided.outgoing.length).toBeGreaterThan(0);
+    // Crash: nothing produced, outboxes not cleared, timers not moved, offset not committed. The tick comes again.
+    const again = await applyBatch(applier, PARTITION, tick, fed.watermark, version);
+    expect(again.counts.timers).toBe(0);
+    expect(again.outgoing.map(outputId).sort()).toEqual(decided.outgoing.map(outputId).sort());
   });
 
   it('reads one customer\'s features, and lists every customer without blocking Redis', async () => {

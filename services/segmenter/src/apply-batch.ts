@@ -132,9 +132,11 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
 
   const commits: Array<CustomerCommit<CustomerRecord>> = [];
   const outgoing: Output[] = [];
+  // Outputs decided earlier but never acknowledged (a crash after the state write) go out again, for
+  // every customer loaded: also one loaded only because its timer was still due, which is exactly
+  // the customer whose timer fired before the crash and whose outbox nothing else would resend.
+  for (const s of stored.values()) for (const payload of s.pending.values()) outgoing.push(JSON.parse(payload) as Output);
   for (const [customerId, c] of working) {
-    // Outputs decided earlier but never acknowledged (a crash after the state write) go out again.
-    for (const payload of c.stored?.pending.values() ?? []) outgoing.push(JSON.parse(payload) as Output);
     outgoing.push(...c.decided);
     if (c.changed) commits.push({ customerId, expectedVersion: c.stored?.version ?? '', state: c.record, outputs: c.decided.map((o) => [outputId(o), JSON.stringify(o)]) });
   }
