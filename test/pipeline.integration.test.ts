@@ -17,7 +17,7 @@ import { DIMENSIONS, lifetimeValueOf, type CustomerRecord } from '@segmentation/
 import { customerRecordCodec } from '@segmentation/segmenter';
 import { CustomerStateStore } from '@segmentation/state';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
-import { deleteRunKeys } from './harness/segmenter-run.ts';
+import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -37,20 +37,12 @@ let clickhouse: ClickHouseClient;
 const topics = topicNames(`${run}.`);
 
 const baseEnv = () => ({
-    KAFKA_BROKERS: services.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-    REDIS_URL: services.redisUrl,
-    CLICKHOUSE_URL: services.clickhouseUrl,
-    CLICKHOUSE_DATABASE: run.replace(/-/g, '_'),
-    CLICKHOUSE_USER: process.env.CLICKHOUSE_USER,
-    CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD,
-    CLICKHOUSE_PATH: join(mkdtempSync(join(tmpdir(), 'segmentation-e2e-')), 'clickhouse'),
-    TOPIC_PREFIX: `${run}.`,
-    GROUP_PREFIX: run,
-    REDIS_KEY_PREFIX: `${run}:`,
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    TICK_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
+  ...runEnv(services, run),
+  CLICKHOUSE_URL: services.clickhouseUrl,
+  CLICKHOUSE_DATABASE: run.replace(/-/g, '_'),
+  CLICKHOUSE_USER: process.env.CLICKHOUSE_USER,
+  CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD,
+  CLICKHOUSE_PATH: join(mkdtempSync(join(tmpdir(), 'segmentation-e2e-')), 'clickhouse'),
 });
 
 beforeAll(async () => {

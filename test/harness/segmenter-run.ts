@@ -7,8 +7,12 @@ import type { TestServices } from './services.ts';
  * `run`, no ticks (the test writes the log's clock itself), a short session timeout for restarts.
  */
 export function segmenterOnlyConfig(services: TestServices, run: string): Config {
-  return loadConfig({
-    ROLES: 'segmenter',
+  return loadConfig({ ...runEnv(services, run), ROLES: 'segmenter' });
+}
+
+/** The settings that make a pipeline a test run's own: services, and the run's topics, groups and keys. */
+export function runEnv(services: TestServices, run: string): Record<string, string> {
+  return {
     KAFKA_BROKERS: services.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
     REDIS_URL: services.redisUrl,
@@ -18,7 +22,7 @@ export function segmenterOnlyConfig(services: TestServices, run: string): Config
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     TICK_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'warn',
-  });
+  };
 }
 
 /** Deletes a run's Redis keys (every one starts with its unique prefix). */

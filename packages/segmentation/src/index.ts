@@ -3,6 +3,6 @@ export { calendarFor, FEATURE_NAMES, featureValues, profileAttributes, type Cust
 export { classifyRecord, emptyRecord, type CustomerRecord, type Membership } from './features/feature-record.ts';
 export { decodeRecord, encodeRecord } from './features/state-codec.ts';
 export { nextEvaluationTime } from './features/next-evaluation.ts';
-export { CHURN_ALERT_KEY, evaluateCustomer, SNAPSHOT_KEY, valuesAt, type CustomerOutputs, type EvaluationCause, type Evaluated } from './rules/engine.ts';
+export { CHURN_ALERT_KEY, evaluateCustomer, SNAPSHOT_KEY, type CustomerOutputs, type EvaluationCause, type Evaluated } from './rules/engine.ts';
 export { compileRules, DIMENSIONS, RulesError, versionOf, type CompiledRules, type RulesFile } from './rules/rules-file.ts';
 export * from './churn/index.ts';

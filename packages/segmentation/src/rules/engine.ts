@@ -37,7 +37,7 @@ export interface Evaluated {
 }
 
 /** Features, profile attributes and the derived scores the rules read, at event time `at`. */
-export function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, calendar: BusinessCalendar) {
+function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, calendar: BusinessCalendar) {
   const features: Record<string, number> = featureValues(record.features, at, calendar);
   const attributes = profileAttributes(record.features);
   const file = rules.file;

@@ -1,10 +1,10 @@
 // A simulated span replayed through the segmenter's own fold, in process and as ONE partition:
 // the customer states live in a Map instead of Redis, and each batch reads the customers the Redis
 // timer index would hand the real segmenter (those whose next evaluation the batch's clock reaches).
-import { aTick, bodyOf, DEFAULT_BASE_CURRENCY, DEFAULT_CURRENCY_RATES, parseRates, sourceContracts, topicNames, type CustomerEvent } from '@segmentation/contracts';
+import { aTick, bodyOf, type CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 import type { ApplyOptions, CompiledRules, CustomerRecord } from '@segmentation/segmentation';
-import { runFast, Simulation, type GroundTruth, type SimulationOptions } from '@segmentation/simulator';
+import { liveThrough, Simulation, type GroundTruth, type SimulationOptions } from '@segmentation/simulator';
 import type { StoredCustomer } from '@segmentation/state';
 import { foldEntries, type LogEntry, type Output } from '../apply-batch.ts';
 import { advance } from '../partition-clock.ts';
@@ -70,21 +70,14 @@ export async function replaySpan(simulation: SimulationOptions, rules: CompiledR
     if (pending.length >= BATCH_SIZE) { applyBatch(pending); pending = []; }
   };
 
-  const validation = { currencies: parseRates(DEFAULT_BASE_CURRENCY, DEFAULT_CURRENCY_RATES), now: Number.MAX_SAFE_INTEGER, maxFutureSkewMs: 0 };
-  // Not simulateHistory: that keeps its Simulation to itself, and the ground truth is read from the one that lived the span.
-  const writer = {
-    write: (events: CustomerEvent[]) => {
-      for (const event of events) {
-        replay.events++;
-        const body = bodyOf(event);
-        if (body.kind === 'order' && body.order.kind === 'PLACED') push(replay.orders, event.customerId, event.eventTime);
-        enqueue(event);
-      }
-      return Promise.resolve();
-    },
-  };
-  const report = await runFast(sim, writer, sourceContracts(topicNames('')), validation, { batchSize: 1000 });
-  if (report.invalid > 0) throw new Error(`simulator bug: ${report.invalid} records broke their contract (${report.invalidSamples.join('; ')})`);
+  await liveThrough(sim, (events) => {
+    for (const event of events) {
+      replay.events++;
+      const body = bodyOf(event);
+      if (body.kind === 'order' && body.order.kind === 'PLACED') push(replay.orders, event.customerId, event.eventTime);
+      enqueue(event);
+    }
+  });
   if (pending.length > 0) applyBatch(pending);
   // The span's end as one tick, so timers still pending fire (silent customers reach their thresholds).
   pending = [];
