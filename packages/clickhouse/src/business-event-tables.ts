@@ -81,8 +81,8 @@ export type CustomerProfileRow = z.infer<typeof customerProfileRowSchema>;
 
 /**
  * The rows one `customer-events` record becomes: one row in the table of its kind, none for a
- * tick (ticks only move the log's clock; they are no business fact). Rows are validated by
- * insertRows, so a bad value is reported there with the table and field.
+ * tick or a rules control record (they move the log's clock or its rules; they are no business
+ * fact). Rows are validated by insertRows, so a bad value is reported there with the table and field.
  */
 export function rowsForCustomerEvent(event: CustomerEvent, position: LogPosition): TableRow[] {
   const common = {
@@ -164,6 +164,7 @@ export function rowsForCustomerEvent(event: CustomerEvent, position: LogPosition
       return [{ table: 'customer_profiles', row }];
     }
     case 'tick':
+    case 'rules': // the rules versions reach ClickHouse from their registry topic
       return [];
   }
 }

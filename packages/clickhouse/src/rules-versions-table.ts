@@ -1,14 +1,7 @@
+import type { RulesApplied } from '@segmentation/contracts';
 import { z } from 'zod';
 import { dateTime64Text, id, timeText } from './row-values.ts';
 import type { TableRow } from './table-row.ts';
-
-/** A rules version as applied: its content hash, the validated config text, when and by whom. */
-export interface AppliedRulesVersion {
-  version: string;
-  content: string;
-  appliedAt: number;
-  appliedBy: string;
-}
 
 /** A row of `rules_versions` (schemas/clickhouse/005_rules_versions.sql). */
 export const rulesVersionRowSchema = z.strictObject({
@@ -19,7 +12,7 @@ export const rulesVersionRowSchema = z.strictObject({
 });
 export type RulesVersionRow = z.infer<typeof rulesVersionRowSchema>;
 
-export function rowsForRulesVersion(v: AppliedRulesVersion): TableRow[] {
+export function rowsForRulesVersion(v: RulesApplied): TableRow[] {
   const row: RulesVersionRow = { version: v.version, content: v.content, applied_at: timeText(v.appliedAt), applied_by: v.appliedBy };
   return [{ table: 'rules_versions', row }];
 }

@@ -15,4 +15,5 @@ export const avroSchemas = {
   segmentChange: load('segment-change.avsc'),
   churnAlert: load('churn-alert.avsc'),
   featureSnapshot: load('feature-snapshot.avsc'),
+  rulesVersion: load('rules-version.avsc'),
 } as const;

@@ -9,6 +9,7 @@ export const deadLetterReasons = {
   unknown_currency: 'the amount is in a currency the rate table does not know',
   future_event_time: 'the event time is further in the future than the allowed skew',
   duplicate: 'an event id already applied to this customer, seen again at another position',
+  invalid_rules: 'a rules control record whose rules do not validate (the rules in force stay in force)',
   clickhouse_rejected: 'ClickHouse refused the row for good (its error code is in segmentation.errors.clickhouse.code)',
 } as const;
 

@@ -106,7 +106,22 @@ export type CustomerEventBody =
   | { 'segmentation.log.Tick': { partition: number } }
   | { 'segmentation.log.ShipmentRecorded': ShipmentRecorded }
   | { 'segmentation.log.ComplaintRecorded': ComplaintRecorded }
-  | { 'segmentation.log.ProfileRecorded': ProfileRecorded };
+  | { 'segmentation.log.ProfileRecorded': ProfileRecorded }
+  | { 'segmentation.log.RulesApplied': RulesApplied };
+
+/** A rules version put in force: one record of the `rules-versions` registry, and the body of the
+ *  control record written into every partition of `customer-events` (DESIGN.md invariant 9). */
+export interface RulesApplied {
+  version: string;
+  content: string;
+  appliedAt: number;
+  appliedBy: string;
+}
+
+export interface RulesVersionRecord extends RulesApplied {
+  /** Why, in the publisher's words. */
+  note: string;
+}
 
 export interface CustomerEvent {
   eventId: string;
@@ -190,7 +205,8 @@ export type LoggedBody =
   | { kind: 'shipment'; shipment: ShipmentRecorded }
   | { kind: 'complaint'; complaint: ComplaintRecorded }
   | { kind: 'profile'; profile: ProfileRecorded }
-  | { kind: 'tick'; partition: number };
+  | { kind: 'tick'; partition: number }
+  | { kind: 'rules'; rules: RulesApplied };
 
 export function bodyOf(event: CustomerEvent): LoggedBody {
   const b = event.body;
@@ -198,6 +214,7 @@ export function bodyOf(event: CustomerEvent): LoggedBody {
   if ('segmentation.log.ShipmentRecorded' in b) return { kind: 'shipment', shipment: b['segmentation.log.ShipmentRecorded'] };
   if ('segmentation.log.ComplaintRecorded' in b) return { kind: 'complaint', complaint: b['segmentation.log.ComplaintRecorded'] };
   if ('segmentation.log.ProfileRecorded' in b) return { kind: 'profile', profile: b['segmentation.log.ProfileRecorded'] };
+  if ('segmentation.log.RulesApplied' in b) return { kind: 'rules', rules: b['segmentation.log.RulesApplied'] };
   return { kind: 'tick', partition: b['segmentation.log.Tick'].partition };
 }
 

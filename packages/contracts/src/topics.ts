@@ -18,6 +18,9 @@ export interface TopicNames {
   churnAlertsDeadLetter: string;
   featureSnapshots: string;
   featureSnapshotsDeadLetter: string;
+  /** Every rules version put in force, with its content, time and publisher (DESIGN.md invariant 9). */
+  rulesVersions: string;
+  rulesVersionsDeadLetter: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
@@ -38,6 +41,8 @@ export function topicNames(prefix = ''): TopicNames {
     churnAlertsDeadLetter: `${prefix}churn-alerts.dlq`,
     featureSnapshots: `${prefix}feature-snapshots`,
     featureSnapshotsDeadLetter: `${prefix}feature-snapshots.dlq`,
+    rulesVersions: `${prefix}rules-versions`,
+    rulesVersionsDeadLetter: `${prefix}rules-versions.dlq`,
   };
 }
 

@@ -20,12 +20,16 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
     { topic: t.segmentChanges, partitions: keyed },
     { topic: t.churnAlerts, partitions: keyed },
     { topic: t.featureSnapshots, partitions: keyed },
+    rulesVersionsTopic(t.rulesVersions),
     ...[
       t.ordersDeadLetter, t.shipmentsDeadLetter, t.complaintsDeadLetter, t.customerProfilesDeadLetter,
-      t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter,
+      t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter, t.rulesVersionsDeadLetter,
     ].map(deadLetter),
   ];
 }
+
+/** Every rules version ever put in force: a handful a year, kept for good; one partition keeps their order. */
+export const rulesVersionsTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
 
 /** Every value schema, by the topic it is registered for (subject `<topic>-value`). */
 export function topicSchemas(t: TopicNames): Array<[topic: string, schema: string]> {
@@ -38,6 +42,7 @@ export function topicSchemas(t: TopicNames): Array<[topic: string, schema: strin
     [t.segmentChanges, avroSchemas.segmentChange],
     [t.churnAlerts, avroSchemas.churnAlert],
     [t.featureSnapshots, avroSchemas.featureSnapshot],
+    [t.rulesVersions, avroSchemas.rulesVersion],
   ];
 }
 

@@ -3,12 +3,12 @@ import type { BusinessCalendar } from './features/buckets.ts';
 import { calendarFor } from './features/customer-features.ts';
 import type { EventMemoryOptions } from './features/event-memory.ts';
 import { applyToRecord, type CustomerRecord } from './features/feature-record.ts';
-import { evaluateCustomer, type CustomerOutputs, type Evaluated } from './rules/engine.ts';
+import { evaluateCustomer, RULES_KEY, type CustomerOutputs, type Evaluated } from './rules/engine.ts';
 import type { CompiledRules } from './rules/rules-file.ts';
 
-// A customer's record moves in two ways, both evaluated at a fixed point of the log (DESIGN.md
-// invariants 4 and 7): one of their events is applied, or the partition's clock passes their next
-// evaluation time (a timer: silence is a signal).
+// A customer's record moves in three ways, each evaluated at a fixed point of the log (DESIGN.md
+// invariants 4, 7 and 9): one of their events is applied, the partition's clock passes their next
+// evaluation time (a timer: silence is a signal), or the partition reaches a rules control record.
 
 export interface ApplyOptions {
   calendar?: BusinessCalendar;
@@ -43,4 +43,26 @@ export function applyEvent(record: CustomerRecord, event: CustomerEvent, logOffs
 /** Evaluates a silent customer whose next evaluation time the partition's clock has reached. */
 export function applyTimer(record: CustomerRecord, customerId: string, at: number, rules: CompiledRules, options: ApplyOptions = {}): Evaluated {
   return evaluateCustomer(rules, customerId, record, Math.max(at, record.features.asOf ?? at), { kind: 'timer', eventId: null }, options.calendar ?? calendarFor());
+}
+
+/** Where a rules control record sits in `customer-events`: its event id and offset. */
+export interface RulesControl {
+  eventId: string;
+  offset: number;
+}
+
+/**
+ * Re-evaluates a customer under new rules at the partition's clock, where a control record of the
+ * partition put them in force (DESIGN.md invariant 9); undefined when the customer's record has
+ * already been past that point of the log (re-evaluated there, or an event after it applied),
+ * so a re-evaluation redone after a crash decides nothing twice. The customer keeps the control
+ * record's offset (RULES_KEY: segment = version, sequence = offset) to know that.
+ */
+export function applyRules(record: CustomerRecord, customerId: string, watermark: number, rules: CompiledRules, control: RulesControl, options: ApplyOptions = {}): Evaluated | undefined {
+  const reached = Math.max(record.lastLogOffset ?? -1, record.memberships[RULES_KEY]?.sequence ?? -1);
+  if (reached >= control.offset) return undefined;
+  const at = Math.max(watermark, record.features.asOf ?? watermark);
+  const evaluated = evaluateCustomer(rules, customerId, record, at, { kind: 'rules_changed', eventId: control.eventId }, options.calendar ?? calendarFor());
+  evaluated.record.memberships[RULES_KEY] = { segment: rules.version, sequence: control.offset, rule: '', since: at };
+  return evaluated;
 }

@@ -5,7 +5,9 @@ import type { RedisClient } from './redis.ts';
 // finds silent customers whose windows or inactivity thresholds have passed without reading every
 // customer. The customer's own state holds the truth (its next evaluation time); this index is
 // derived, written after the customer's commit, and repaired by redelivery. The hash tag is the
-// partition, so one partition's index is one key on one node.
+// partition, so one partition's index is one key on one node. Every customer of the partition is in
+// it (scored +inf when nothing can change for them without an event): it is also the list of the
+// partition's customers that a rules change re-evaluates (DESIGN.md invariant 9).
 export const timersKey = (prefix: string, partition: number): string => `${prefix}timers:{p${partition}}`;
 
 export interface EvaluationTimer {
@@ -23,15 +25,22 @@ export class EvaluationTimers {
     this.keyPrefix = keyPrefix;
   }
 
-  /** Sets (or clears, for `at: null`) the timers of a partition's customers in one round trip. */
+  /** Sets the timers of a partition's customers (`at: null`: never due) in one round trip. */
   async schedule(partition: number, timers: readonly EvaluationTimer[]): Promise<void> {
+    if (timers.length === 0) return;
+    await this.redis.zadd(timersKey(this.keyPrefix, partition), ...timers.flatMap((t) => [t.at ?? '+inf', t.customerId]));
+  }
+
+  /** Every customer of the partition, sorted by id; read in pages before anyone reschedules them
+   *  (rescheduling moves ranks, so paging while re-evaluating would skip some). */
+  async customers(partition: number, pageSize = 10_000): Promise<string[]> {
     const key = timersKey(this.keyPrefix, partition);
-    const set = timers.flatMap((t) => (t.at === null ? [] : [t.at, t.customerId]));
-    const cleared = timers.filter((t) => t.at === null).map((t) => t.customerId);
-    const pipeline = this.redis.pipeline();
-    if (set.length > 0) pipeline.zadd(key, ...set);
-    if (cleared.length > 0) pipeline.zrem(key, ...cleared);
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    const ids: string[] = [];
+    for (let start = 0; ; start += pageSize) {
+      const page = await this.redis.zrange(key, start, start + pageSize - 1);
+      ids.push(...page);
+      if (page.length < pageSize) return ids.sort();
+    }
   }
 
   /** The partition's customers due at or before `upTo` (event time), earliest first, at most `limit`. */

@@ -63,6 +63,9 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+/** The segmenter's consumer group: its committed offsets carry each partition's clock and rules version. */
+export const segmenterGroupId = (c: Pick<Config, 'GROUP_PREFIX'>): string => `${c.GROUP_PREFIX}-segmenter`;
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   return parseConfig(configSchema, env);
 }
@@ -72,25 +75,28 @@ export function currencyTable(c: Config): CurrencyTable {
 }
 
 /**
- * The rules in force, read and validated in full from RULES_FILE; a missing file or any problem in
- * it stops start-up with a ConfigError naming RULES_FILE, the line and the field.
+ * The rules of RULES_FILE, read and validated in full; a missing file or any problem in it stops
+ * start-up with a ConfigError naming RULES_FILE, the line and the field.
  */
-export function loadRules(c: Config): CompiledRules {
+export const loadRules = (c: Config): CompiledRules => loadRulesFile(c.RULES_FILE, c.BASE_CURRENCY, 'RULES_FILE');
+
+/** A rules file validated in full, its thresholds in the base currency; errors name `setting`. */
+export function loadRulesFile(path: string, baseCurrency: string, setting: string): CompiledRules {
   let text: string;
   try {
-    text = readFileSync(c.RULES_FILE, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`invalid configuration:\n  RULES_FILE: cannot read ${c.RULES_FILE} (${(err as Error).message})`);
+    throw new ConfigError(`invalid configuration:\n  ${setting}: cannot read ${path} (${(err as Error).message})`);
   }
   let rules: CompiledRules;
   try {
-    rules = compileRules(text, c.RULES_FILE);
+    rules = compileRules(text, path);
   } catch (err) {
-    if (err instanceof RulesError) throw new ConfigError(`invalid configuration:\n  RULES_FILE: ${err.message}`);
+    if (err instanceof RulesError) throw new ConfigError(`invalid configuration:\n  ${setting}: ${err.message}`);
     throw err;
   }
-  if (rules.file.currency !== c.BASE_CURRENCY) {
-    throw new ConfigError(`invalid configuration:\n  RULES_FILE: ${c.RULES_FILE} has its thresholds in ${rules.file.currency}, but BASE_CURRENCY is ${c.BASE_CURRENCY}: convert the thresholds and set currency: ${c.BASE_CURRENCY} in it`);
+  if (rules.file.currency !== baseCurrency) {
+    throw new ConfigError(`invalid configuration:\n  ${setting}: ${path} has its thresholds in ${rules.file.currency}, but BASE_CURRENCY is ${baseCurrency}: convert the thresholds and set currency: ${baseCurrency} in it`);
   }
   return rules;
 }

@@ -7,7 +7,7 @@ import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createSegmenter } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import { connectRedis, type RedisClient } from '@segmentation/state';
-import { currencyTable, loadRules, type Config } from './config.ts';
+import { currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -74,7 +74,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     }, common));
   }
   if (redis && rules) {
-    roleHandles.push(createSegmenter({ groupId: `${config.GROUP_PREFIX}-segmenter`, topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs }, { ...common, redis }));
+    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs }, { ...common, redis }));
   }
   if (clickhouse) {
     roleHandles.push(createSink({

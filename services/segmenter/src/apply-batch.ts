@@ -20,6 +20,15 @@ export type Output =
 
 export const outputId = (o: Output): string => (o.kind === 'change' ? o.value.changeId : o.kind === 'alert' ? o.value.alertId : o.value.snapshotId);
 
+/** An evaluation's outputs, stamped with the wall-clock time they were decided. */
+export function decidedOutputs(outputs: CustomerOutputs, detectedAt: number): Output[] {
+  return [
+    ...outputs.changes.map((value): Output => ({ kind: 'change', value: { ...value, detectedAt } })),
+    ...outputs.alerts.map((value): Output => ({ kind: 'alert', value: { ...value, detectedAt } })),
+    ...outputs.snapshots.map((value): Output => ({ kind: 'snapshot', value: { ...value, detectedAt } })),
+  ];
+}
+
 export interface AppliedBatch {
   /** Outputs to produce: those left in outboxes by an earlier crash, then the ones just decided. */
   outgoing: Output[];
@@ -27,7 +36,7 @@ export interface AppliedBatch {
   counts: { applied: number; already_applied: number; ignored: number; timers: number };
   /** The partition's event-time watermark after the batch. */
   watermark: number | null;
-  /** The changed customers' next evaluation times, for the partition's index once outputs are acknowledged. */
+  /** Every loaded customer's next evaluation time, for the partition's index once outputs are acknowledged. */
   timers: EvaluationTimer[];
 }
 
@@ -85,10 +94,7 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
   const take = (id: string, c: Working, record: CustomerRecord, outputs: CustomerOutputs) => {
     c.record = record;
     c.changed = true;
-    const detectedAt = applier.now();
-    for (const value of outputs.changes) c.decided.push({ kind: 'change', value: { ...value, detectedAt } });
-    for (const value of outputs.alerts) c.decided.push({ kind: 'alert', value: { ...value, detectedAt } });
-    for (const value of outputs.snapshots) c.decided.push({ kind: 'snapshot', value: { ...value, detectedAt } });
+    c.decided.push(...decidedOutputs(outputs, applier.now()));
     if (record.nextEvaluationAt !== null) timers.push(record.nextEvaluationAt, id);
   };
   for (const [id, s] of stored) if (s.state?.nextEvaluationAt != null) timers.push(s.state.nextEvaluationAt, id);
@@ -140,7 +146,13 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
     outgoing.push(...c.decided);
     if (c.changed) commits.push({ customerId, expectedVersion: c.stored?.version ?? '', state: c.record, outputs: c.decided.map((o) => [outputId(o), JSON.stringify(o)]) });
   }
-  const nextTimers = commits.map((c) => ({ customerId: c.customerId, at: c.state.nextEvaluationAt }));
+  // Every customer the batch loaded, changed or not: the index is derived from the records and a crash
+  // after a commit but before this index write leaves a customer of a redelivered batch unchanged
+  // (already applied) and still missing from the index, or with an out-of-date time (invariant 10).
+  const next = new Map<string, number | null>();
+  for (const [customerId, s] of stored) if (s.state) next.set(customerId, s.state.nextEvaluationAt);
+  for (const [customerId, c] of working) if (c.changed) next.set(customerId, c.record.nextEvaluationAt);
+  const nextTimers: EvaluationTimer[] = [...next].map(([customerId, at]) => ({ customerId, at }));
   return { commits, outgoing, rejected, counts, watermark, timers: nextTimers };
 }
 

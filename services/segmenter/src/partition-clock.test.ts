@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { advance, metadataForWatermark, watermarkFromMetadata } from './partition-clock.ts';
+import { advance, markFromMetadata, metadataForMark } from './partition-clock.ts';
 
-describe('the partition clock in offset-commit metadata', () => {
-  it('round-trips a watermark', () => {
-    const t = Date.UTC(2026, 10, 23, 7, 0, 0);
-    expect(watermarkFromMetadata(metadataForWatermark(t)!)).toBe(t);
+describe('the partition mark in offset-commit metadata', () => {
+  const t = Date.UTC(2026, 10, 23, 7, 0, 0);
+
+  it('round-trips a watermark and a rules version, together or alone', () => {
+    for (const mark of [{ watermark: t, rulesVersion: '98985a317c63' }, { watermark: t, rulesVersion: null }, { watermark: null, rulesVersion: 'abc' }]) {
+      expect(markFromMetadata(metadataForMark(mark)!)).toEqual(mark);
+    }
+    expect(metadataForMark({ watermark: t, rulesVersion: 'abc' })).toBe(`watermark=${t};rules=abc`);
   });
 
-  it('reads no watermark from a partition never committed, or from metadata it did not write', () => {
-    expect(watermarkFromMetadata(null)).toBeNull();
-    expect(watermarkFromMetadata('')).toBeNull();
-    expect(watermarkFromMetadata('something else')).toBeNull();
-    expect(watermarkFromMetadata('watermark=soon')).toBeNull();
-    expect(metadataForWatermark(null)).toBeUndefined();
+  it('reads metadata written before rules versions were committed', () => {
+    expect(markFromMetadata(`watermark=${t}`)).toEqual({ watermark: t, rulesVersion: null });
+  });
+
+  it('reads nothing from a partition never committed, or from metadata it did not write', () => {
+    for (const metadata of [null, '', 'something else', 'watermark=soon', 'rules=NOT HEX']) {
+      expect(markFromMetadata(metadata)).toEqual({ watermark: null, rulesVersion: null });
+    }
+    expect(metadataForMark({ watermark: null, rulesVersion: null })).toBeUndefined();
   });
 
   it('only moves forward', () => {

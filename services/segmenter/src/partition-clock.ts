@@ -1,19 +1,30 @@
-// The partition's event-time watermark (DESIGN.md invariant 7): the latest event time among the
-// records of one `customer-events` partition applied so far. It is the segmenter's only clock, so it
-// must follow the partition's offset exactly: it is committed as the offset's metadata and restored
-// from it when the partition is assigned (after a restart or a rebalance), never from the wall clock.
+// Where a `customer-events` partition stands besides its offset: its event-time watermark (the latest
+// event time among the records applied so far, the segmenter's only clock: DESIGN.md invariant 7)
+// and the rules version in force there (the last control record reached: invariant 9). Both must
+// follow the offset exactly, so they are committed as the offset's metadata,
+// `watermark=<epoch ms>;rules=<version>`, and restored from it when the partition is assigned
+// (after a restart or a rebalance), never from the wall clock or a local file.
 
-const PREFIX = 'watermark=';
-
-/** The watermark committed with an offset, or null when none was (a partition never consumed). */
-export function watermarkFromMetadata(metadata: string | null): number | null {
-  if (metadata === null || !metadata.startsWith(PREFIX)) return null;
-  const value = Number(metadata.slice(PREFIX.length));
-  return Number.isSafeInteger(value) ? value : null;
+export interface PartitionMark {
+  watermark: number | null;
+  /** null: no control record reached yet; the first version ever applied is in force. */
+  rulesVersion: string | null;
 }
 
-export function metadataForWatermark(watermark: number | null): string | undefined {
-  return watermark === null ? undefined : `${PREFIX}${watermark}`;
+/** The mark committed with an offset; nulls for a partition never committed or metadata we did not write. */
+export function markFromMetadata(metadata: string | null): PartitionMark {
+  const fields = new Map((metadata ?? '').split(';').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const));
+  const watermark = Number(fields.get('watermark') ?? Number.NaN);
+  const rules = fields.get('rules');
+  return { watermark: Number.isSafeInteger(watermark) ? watermark : null, rulesVersion: rules && /^[0-9a-f]+$/.test(rules) ? rules : null };
+}
+
+export function metadataForMark(mark: PartitionMark): string | undefined {
+  const fields = [
+    ...(mark.watermark === null ? [] : [`watermark=${mark.watermark}`]),
+    ...(mark.rulesVersion === null ? [] : [`rules=${mark.rulesVersion}`]),
+  ];
+  return fields.length === 0 ? undefined : fields.join(';');
 }
 
 /** A record's event time moves the watermark forward only: late events never turn the clock back. */

@@ -1,19 +1,22 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { avroSchemas, valueSubject, type CustomerEvent } from '@segmentation/contracts';
+import { avroSchemas, bodyOf, valueSubject, type CustomerEvent, type RulesApplied } from '@segmentation/contracts';
 import {
   BatchConsumer, fetchClusterId, sendToDeadLetter, UndecodableError,
   type AvroCodec, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
-import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
+import { calendarFor, decodeRecord, encodeRecord, RulesError, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type RedisClient } from '@segmentation/state';
-import { applyBatch, outboxEntries, type BatchApplier, type LogEntry, type Output } from './apply-batch.ts';
-import { metadataForWatermark, watermarkFromMetadata } from './partition-clock.ts';
+import { applyBatch, outboxEntries, type LogEntry, type Output } from './apply-batch.ts';
+import { markFromMetadata, metadataForMark } from './partition-clock.ts';
+import { reevaluatePartition } from './rules-reevaluation.ts';
+import { applyRulesVersion, readRulesHistory, RulesBook } from './rules-registry.ts';
 
 export interface SegmenterSettings {
   groupId: string;
-  topics: { customerEvents: string; customerEventsDeadLetter: string; segmentChanges: string; churnAlerts: string; featureSnapshots: string };
+  topics: { customerEvents: string; customerEventsDeadLetter: string; segmentChanges: string; churnAlerts: string; featureSnapshots: string; rulesVersions: string };
   redisKeyPrefix: string;
+  /** The rules file (RULES_FILE): applied as the first version when none has been (see rules-registry.ts). */
   rules: CompiledRules;
   /** IANA zone in which business days begin (window edges). */
   timeZone: string;
@@ -45,25 +48,26 @@ export const customerRecordCodec = { encode: encodeRecord, decode: decodeRecord 
  *      (apply-batch.ts);
  *   4. produce every pending output and dead-letter, and wait for Kafka's acknowledgement;
  *   5. clear those outbox entries and move the customers' timers; the consumer then commits the
- *      offset with the partition's watermark as its metadata (partition-clock.ts).
+ *      offset with the partition's watermark and rules version as its metadata (partition-clock.ts).
+ * A rules control record splits the batch: the records before it run under the old rules, then the
+ * partition's customers are re-evaluated under the new ones (rules-reevaluation.ts), then the rest.
  * A crash anywhere leaves either nothing written (the batch is redone) or the changes in the
  * outbox, which step 4 re-sends when the same input comes round again.
  */
 export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps) {
   const logger = deps.logger.child({ role: 'segmenter' });
   const now = deps.now ?? Date.now;
-  const applier: BatchApplier = {
-    store: new CustomerStateStore(deps.redis, settings.redisKeyPrefix, customerRecordCodec),
-    timers: new EvaluationTimers(deps.redis, settings.redisKeyPrefix),
-    rules: settings.rules,
-    options: { calendar: calendarFor(settings.timeZone) },
-    now,
-  };
+  const store = new CustomerStateStore(deps.redis, settings.redisKeyPrefix, customerRecordCodec);
+  const timers = new EvaluationTimers(deps.redis, settings.redisKeyPrefix);
+  const options = { calendar: calendarFor(settings.timeZone) };
+  const book = new RulesBook(() => readRulesHistory(deps, settings.topics.rulesVersions));
   const records = new Counter({ name: 'segmenter_records_total', help: 'customer-events records consumed, by outcome', labelNames: ['result'], registers: [deps.metrics] });
   const changesEmitted = new Counter({ name: 'segmenter_segment_changes_total', help: 'Segment changes acknowledged by Kafka', labelNames: ['dimension'], registers: [deps.metrics] });
   const alertsEmitted = new Counter({ name: 'segmenter_churn_alerts_total', help: 'Churn alerts acknowledged by Kafka', labelNames: ['level'], registers: [deps.metrics] });
   const timersFired = new Counter({ name: 'segmenter_timers_fired_total', help: 'Silent customers evaluated because the partition clock reached their next evaluation time', registers: [deps.metrics] });
   const watermarks = new Gauge({ name: 'segmenter_partition_watermark_seconds', help: 'Event-time watermark of each customer-events partition (latest event time applied), epoch seconds', labelNames: ['partition'], registers: [deps.metrics] });
+  const reevaluated = new Counter({ name: 'segmenter_rules_reevaluated_customers_total', help: 'Customers re-evaluated because a rules control record put new rules in force', registers: [deps.metrics] });
+  const reevaluationsLeft = new Gauge({ name: 'segmenter_rules_reevaluation_remaining', help: 'Customers of the partition still to re-evaluate under the rules just put in force', labelNames: ['partition'], registers: [deps.metrics] });
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
     topics: [settings.topics.customerEvents],
@@ -85,28 +89,82 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     return entries;
   }
 
+  const controlOf = (e: LogEntry): RulesApplied | undefined => {
+    if (e.kind !== 'event' || e.event.customerId !== '') return undefined;
+    const body = bodyOf(e.event);
+    return body.kind === 'rules' ? body.rules : undefined;
+  };
+
   async function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
     const entries = await decode(batch);
-    const version = `${batch.partition}:${batch.messages.at(-1)?.offset ?? ''}`;
-    const { outgoing, rejected, counts, watermark, timers } = await applyBatch(applier, batch.partition, entries, watermarkFromMetadata(ctx.committedMetadata), version);
+    const mark = markFromMetadata(ctx.committedMetadata);
+    let inForce = await book.inForce(mark.rulesVersion);
+    let from = 0;
+    for (let i = 0; i <= entries.length; i++) {
+      const control = i < entries.length ? controlOf(entries[i]!) : undefined;
+      if (i < entries.length && control === undefined) continue;
+      if (i > from) mark.watermark = await applyAndEmit(batch.partition, entries.slice(from, i), mark.watermark, inForce.rules);
+      from = i + 1;
+      if (control === undefined) continue;
+      const message = entries[i]!.message;
+      records.inc({ result: 'control' });
+      if (control.version === inForce.version) continue; // the same rules again: nothing to re-evaluate
+      let rules: CompiledRules;
+      try {
+        rules = book.learn(control);
+      } catch (err) {
+        if (!(err instanceof RulesError)) throw err;
+        await sendToDeadLetter(deps.producer, settings.topics.customerEventsDeadLetter, [{ message, cause: { reason: 'invalid_rules', message: err.message, step: 'apply', stage: 'segmenter' } }]);
+        continue; // the rules in force stay in force
+      }
+      inForce = { version: control.version, rules };
+      mark.rulesVersion = control.version;
+      await reevaluate(batch.partition, rules, mark.watermark, { eventId: (entries[i] as { event: CustomerEvent }).event.eventId, offset: Number(message.offset) }, ctx);
+    }
+    return { metadata: metadataForMark(mark) };
+  }
 
+  /** Steps 1–5 for a run of records under one rules version; returns the partition's new watermark. */
+  async function applyAndEmit(partition: number, entries: LogEntry[], watermarkBefore: number | null, rules: CompiledRules): Promise<number | null> {
+    const version = `${partition}:${entries.at(-1)?.message.offset ?? ''}`;
+    const applied = await applyBatch({ store, timers, rules, options, now }, partition, entries, watermarkBefore, version);
+    await emit(partition, applied.outgoing, applied.timers, applied.rejected);
+    records.inc({ result: 'applied' }, applied.counts.applied);
+    records.inc({ result: 'already_applied' }, applied.counts.already_applied);
+    records.inc({ result: 'ignored' }, applied.counts.ignored);
+    records.inc({ result: 'dead_lettered' }, applied.rejected.length);
+    timersFired.inc(applied.counts.timers);
+    if (applied.watermark !== null) watermarks.set({ partition: String(partition) }, applied.watermark / 1000);
+    return applied.watermark;
+  }
+
+  async function reevaluate(partition: number, rules: CompiledRules, watermark: number | null, control: { eventId: string; offset: number }, ctx: BatchContext): Promise<void> {
+    const started = Date.now();
+    logger.info('rules_reevaluation_started', { partition, version: rules.version });
+    const report = await reevaluatePartition({ store, timers, options, now }, partition, rules, watermark, control, {
+      emit: (outgoing, next) => emit(partition, outgoing, next, []),
+      progress: async (done, total) => {
+        reevaluationsLeft.set({ partition: String(partition) }, total - done);
+        logger.info('rules_reevaluation_progress', { partition, version: rules.version, done, total });
+        await ctx.heartbeat();
+      },
+    });
+    reevaluated.inc(report.reevaluated);
+    logger.info('rules_reevaluation_done', { partition, version: rules.version, ...report, ms: Date.now() - started });
+  }
+
+  /** Produces outputs and dead letters, waits for Kafka, then clears the outboxes and moves the timers. */
+  async function emit(partition: number, outgoing: Output[], next: Parameters<EvaluationTimers['schedule']>[1], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
     await Promise.all([
       produce(settings.topics.segmentChanges, 'change', outgoing),
       produce(settings.topics.churnAlerts, 'alert', outgoing),
       produce(settings.topics.featureSnapshots, 'snapshot', outgoing),
       sendToDeadLetter(deps.producer, settings.topics.customerEventsDeadLetter, rejected),
     ]);
-    await applier.store.clearPending(outboxEntries(outgoing));
+    await store.clearPending(outboxEntries(outgoing));
     // Only now do the timers move: a crash before this line leaves them due, so the same customers are
     // loaded again with the batch and their outboxes re-sent (DESIGN.md invariant 10).
-    await applier.timers.schedule(batch.partition, timers);
-
-    records.inc({ result: 'applied' }, counts.applied);
-    records.inc({ result: 'already_applied' }, counts.already_applied);
-    records.inc({ result: 'ignored' }, counts.ignored);
-    records.inc({ result: 'dead_lettered' }, rejected.length);
-    timersFired.inc(counts.timers);
-    if (watermark !== null) watermarks.set({ partition: String(batch.partition) }, watermark / 1000);
+    await timers.schedule(partition, next);
     for (const o of outgoing) {
       if (o.kind === 'change') {
         changesEmitted.inc({ dimension: o.value.dimension });
@@ -116,7 +174,6 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
         logger.info('churn_alert', { alertId: o.value.alertId, level: o.value.level, risk: o.value.riskScore });
       }
     }
-    return { metadata: metadataForWatermark(watermark) };
   }
 
   const schemaIds = { change: 0, alert: 0, snapshot: 0 };
@@ -128,15 +185,28 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     await deps.producer.send(topic, mine.map((o) => ({ key: o.value.customerId, value: deps.codec.encode(schemaIds[kind], schemas[kind], o.value) })));
   }
 
+  /** The first start applies RULES_FILE as the first version; later, a different file is only reported. */
+  async function adoptRulesFile(): Promise<void> {
+    await book.refresh();
+    const file = settings.rules;
+    if (book.first === null) {
+      await applyRulesVersion(deps, settings.topics, file, { appliedBy: 'segmenter start-up (RULES_FILE)', note: 'first rules version', appliedAt: now() }, false);
+      await book.refresh();
+    } else if (book.latest !== file.version) {
+      logger.warn('rules_file_not_in_force', { rulesFileVersion: file.version, inForce: book.latest, hint: 'rules change only through the log: `pnpm rules publish <file>` (see docs/rules.md)' });
+    }
+  }
+
   return {
     consumer,
-    store: applier.store,
-    timers: applier.timers,
+    store,
+    timers,
     async start(): Promise<void> {
       await claimLogIdentity(deps.redis, settings.redisKeyPrefix, `${await fetchClusterId(deps.kafka)}/${settings.topics.customerEvents}`);
       schemaIds.change = await deps.codec.register(valueSubject(settings.topics.segmentChanges), avroSchemas.segmentChange);
       schemaIds.alert = await deps.codec.register(valueSubject(settings.topics.churnAlerts), avroSchemas.churnAlert);
       schemaIds.snapshot = await deps.codec.register(valueSubject(settings.topics.featureSnapshots), avroSchemas.featureSnapshot);
+      await adoptRulesFile();
       await consumer.connect(handle);
     },
     stop: () => consumer.disconnect(),

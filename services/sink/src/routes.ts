@@ -1,5 +1,5 @@
-import { rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange, type TableRow } from '@segmentation/clickhouse';
-import { avroSchemas, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type SegmentChange, type TopicNames } from '@segmentation/contracts';
+import { rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForRulesVersion, rowsForSegmentChange, type TableRow } from '@segmentation/clickhouse';
+import { avroSchemas, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type RulesVersionRecord, type SegmentChange, type TopicNames } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 
 /** One topic the sink reads: its contract, where its refusals go, and the rows a record becomes. */
@@ -12,7 +12,7 @@ export interface SinkRoute {
 
 /**
  * Everything that happened goes to ClickHouse: the business events (imported history included)
- * from `customer-events`, and every output of the segmenter.
+ * from `customer-events`, every output of the segmenter, and every rules version applied.
  */
 export function sinkRoutes(t: TopicNames): SinkRoute[] {
   return [
@@ -25,5 +25,6 @@ export function sinkRoutes(t: TopicNames): SinkRoute[] {
     { topic: t.segmentChanges, deadLetterTopic: t.segmentChangesDeadLetter, schema: avroSchemas.segmentChange, toRows: (r) => rowsForSegmentChange(r as SegmentChange) },
     { topic: t.churnAlerts, deadLetterTopic: t.churnAlertsDeadLetter, schema: avroSchemas.churnAlert, toRows: (r) => rowsForChurnAlert(r as ChurnAlert) },
     { topic: t.featureSnapshots, deadLetterTopic: t.featureSnapshotsDeadLetter, schema: avroSchemas.featureSnapshot, toRows: (r) => rowsForFeatureSnapshot(r as FeatureSnapshot) },
+    { topic: t.rulesVersions, deadLetterTopic: t.rulesVersionsDeadLetter, schema: avroSchemas.rulesVersion, toRows: (r) => rowsForRulesVersion(r as RulesVersionRecord) },
   ];
 }

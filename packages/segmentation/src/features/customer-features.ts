@@ -125,7 +125,8 @@ export function applyToFeatures(state: CustomerFeatures, event: CustomerEvent, w
     case 'shipment': return applyShipment(next, body.shipment, day, wDay);
     case 'complaint': return applyComplaint(next, body.complaint, event.eventTime, day, wDay);
     case 'profile': return applyProfile(next, body.profile, event.eventTime);
-    case 'tick': return next;
+    case 'tick':
+    case 'rules': return next;
   }
 }
 

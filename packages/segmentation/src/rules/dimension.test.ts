@@ -51,6 +51,16 @@ describe('thresholds and hysteresis', () => {
     expect(segmentOf(PARAMETERS.medium_exit - 0.01, 'medium')).toBe('low');
   });
 
+  it('explains the fallback by the entry conditions that failed and the exit that held', () => {
+    const fell = evaluateDimension(tier, withValue(10), member('medium'), T0);
+    expect(fell).toMatchObject({ segment: 'low', rule: 'value_tier.low.fallback' });
+    expect(fell.reasons).toEqual([
+      { condition: 'value >= $high', feature: 'value', value: 10, threshold: PARAMETERS.high },
+      { condition: 'value < $medium_exit', feature: 'value', value: 10, threshold: PARAMETERS.medium_exit },
+    ]);
+    expect(evaluateDimension(tier, withValue(10), undefined, T0).reasons.map((r) => r.condition)).toEqual(['value >= $high', 'value >= $medium']);
+  });
+
   it('keeps whoever is in inside the band and lets nobody in', () => {
     const band = (PARAMETERS.high + PARAMETERS.high_exit) / 2;
     expect(segmentOf(band, 'high')).toBe('high');

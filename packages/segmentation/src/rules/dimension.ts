@@ -74,19 +74,25 @@ export function evaluateDimension(rules: DimensionRules, values: Values, current
 }
 
 function chooseSegment(rules: DimensionRules, values: Values, current: string | undefined): Omit<DimensionVerdict, 'flags' | 'heldUntil'> {
+  // The fallback is explained by what kept the customer out of every other segment: the entry
+  // conditions that failed, and the exit condition that held for the segment they were in.
+  const notTaken: Expression[] = [];
   for (const s of rules.segments) {
     if (s.name === current) {
       if (s.exit) {
         if (!evaluate(s.exit, values).holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: explain(s.exit, values) };
+        notTaken.push(s.exit);
         continue;
       }
       const stay = evaluate(s.enter, values);
       if (stay.holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: stay.reasons };
+      notTaken.push(s.enter);
       continue;
     }
     if (s.from && (current === undefined || !s.from.includes(current))) continue;
     const enter = evaluate(s.enter, values);
     if (enter.holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.enter`, reasons: enter.reasons };
+    notTaken.push(s.enter);
   }
-  return { segment: rules.fallback.name, strategy: rules.fallback.strategy, rule: `${rules.name}.${rules.fallback.name}.fallback`, reasons: [] };
+  return { segment: rules.fallback.name, strategy: rules.fallback.strategy, rule: `${rules.name}.${rules.fallback.name}.fallback`, reasons: notTaken.flatMap((e) => explain(e, values)) };
 }

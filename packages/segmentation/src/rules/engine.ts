@@ -14,9 +14,11 @@ import type { AttributeDimensionRules, CompiledRules } from './rules-file.ts';
 // decide the same, with the same ids (customer/dimension/sequence, customer/churn/sequence,
 // customer/snapshot/sequence).
 
-/** Entries of `record.memberships` that are not dimensions: the alert level and the snapshot count. */
+/** Entries of `record.memberships` that are not dimensions: the alert level, the snapshot count and
+ *  the last rules control record the customer was re-evaluated at (customer-state.ts, applyRules). */
 export const CHURN_ALERT_KEY = 'churn_alert';
 export const SNAPSHOT_KEY = 'feature_snapshot';
+export const RULES_KEY = 'rules';
 const NO_ALERT = 'none';
 const DAY_MS = 86_400_000;
 

@@ -72,6 +72,13 @@ describe('the repository\'s rules file', () => {
     }
   });
 
+  it('has population settings, and compiles without them (the section is optional)', () => {
+    expect(compiled.file.population?.parameters).toHaveProperty('high_value');
+    const without = RULES.replace(/^population:.*\n( {2}.*\n)*/m, '');
+    expect(without).not.toBe(RULES);
+    expect(compileRules(without, WHERE).file.population).toBeUndefined();
+  });
+
   it('gives conditions that evaluate: the high-value threshold puts a customer in the high tier', () => {
     const tier = compiled.dimensions.find((d) => d.name === 'value_tier');
     if (tier === undefined || !isRuleDimension(tier)) throw new Error('value_tier is not a rule dimension');
@@ -171,6 +178,55 @@ describe('problems name the line and the field', () => {
     expect(problems(text)).toEqual([
       `${WHERE}:${lineOf(text, 'low_value: 5000')}: industry_parameters.manufacturing.low_value: "low_value" is not in parameters; give its default there`,
     ]);
+  });
+
+  describe('in the population section', () => {
+    const lastParameter = '    medium_value_exit: { feature: order_value_365d, quantile: 0.48 }';
+
+    it('a parameter that is not in parameters', () => {
+      const text = edited(lastParameter, `${lastParameter}\n    low_value: { feature: order_value_365d, quantile: 0.2 }`);
+      expect(problems(text)).toEqual([
+        `${WHERE}:${lineOf(text, 'low_value:')}: population.parameters.low_value: "low_value" is not in parameters; give its default there`,
+      ]);
+    });
+
+    it('an unknown feature', () => {
+      const text = edited(lastParameter, `${lastParameter}\n    rising_value: { feature: order_value_356d, quantile: 0.95 }`);
+      expect(problems(text)).toEqual([
+        expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'order_value_356d')}: population\\.parameters\\.rising_value\\.feature: unknown feature "order_value_356d"`)),
+      ]);
+    });
+
+    it('a quantile that is not strictly between 0 and 1', () => {
+      let text = edited('{ feature: order_value_365d, quantile: 0.88 }', '{ feature: order_value_365d, quantile: 1 }');
+      text = edited('{ feature: order_value_365d, quantile: 0.48 }', '{ feature: order_value_365d, quantile: 0 }', text);
+      const message = 'a quantile is strictly between 0 and 1 (0.9: the value 90% of the industry is below)';
+      expect(problems(text)).toEqual([
+        `${WHERE}:${lineOf(text, 'quantile: 1 }')}: population.parameters.high_value.quantile: ${message}`,
+        `${WHERE}:${lineOf(text, 'quantile: 0 }')}: population.parameters.medium_value_exit.quantile: ${message}`,
+      ]);
+    });
+
+    it('an exit threshold left at its default while its enter is population-relative, or from another feature', () => {
+      const alone = edited('    high_value_exit: { feature: order_value_365d, quantile: 0.84 }   # stays high down to the top 16%\n', '');
+      expect(problems(alone)).toEqual([
+        `${WHERE}:${lineOf(alone, '    high_value:')}: population.parameters.high_value: "high_value_exit" must be population-relative too, or an industry's exit could pass its enter`,
+      ]);
+      const other = edited('high_value_exit: { feature: order_value_365d', 'high_value_exit: { feature: order_value_90d');
+      expect(problems(other)).toEqual([
+        `${WHERE}:${lineOf(other, 'order_value_90d')}: population.parameters.high_value_exit.feature: "high_value_exit" must read the feature of "high_value" (order_value_365d)`,
+      ]);
+    });
+
+    it('a wrong type or an unknown setting', () => {
+      const days = edited('active_days: 365', 'active_days: a year');
+      expect(problems(days)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(days, 'a year')}: population\\.active_days: .*expected number`))]);
+      const count = edited('min_customers: 30', 'min_customers: 2.5');
+      expect(problems(count)).toEqual([`${WHERE}:${lineOf(count, '2.5')}: population.min_customers: a whole number of customers`]);
+      const typo = edited('rfm_quintiles: true', 'rfm_quintile: true');
+      // A block mapping's line is that of its first entry.
+      expect(problems(typo)).toEqual([`${WHERE}:${lineOf(typo, 'active_days')}: population: Unrecognized key: "rfm_quintile"`]);
+    });
   });
 
   it('a from that names no segment of the dimension', () => {

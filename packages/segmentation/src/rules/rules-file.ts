@@ -27,6 +27,21 @@ const cuts = z.array(z.number()).length(4, 'give four cut points (scores 1–5)'
 const band = z.object({ enter: z.number().min(0).max(1), exit: z.number().min(0).max(1) }).strict()
   .refine((b) => b.exit <= b.enter, { message: 'exit must not exceed enter (hysteresis)', path: ['exit'] });
 const weight = z.number().min(0).max(1);
+const between = 'a quantile is strictly between 0 and 1 (0.9: the value 90% of the industry is below)';
+const quantile = z.number().gt(0, between).lt(1, between);
+
+/** Thresholds computed from the whole population by a batch command and published as a new rules
+ *  version (DESIGN.md invariant 9). Evaluation never reads this section: it reads what was published. */
+const populationSchema = z.object({
+  /** The population: customers whose last order is fewer than this many days ago. */
+  active_days: z.number().int('a whole number of days').positive(),
+  /** Recompute the rfm cut points as quintiles of the population. */
+  rfm_quintiles: z.boolean().default(false),
+  /** An industry with fewer members keeps the default parameters, and a smaller population the rfm cut points. */
+  min_customers: z.number().int('a whole number of customers').min(1),
+  /** Per industry, a parameter as a quantile of a feature among the industry's members. */
+  parameters: z.record(name, z.object({ feature: name, quantile }).strict()).default({}),
+}).strict();
 
 const segmentSchema = z.object({ name, strategy, enter: condition, exit: condition.optional(), from: z.array(name).min(1).optional() }).strict();
 const ruleDimension = z.object({
@@ -51,6 +66,7 @@ export const rulesFileSchema = z.object({
     frequency_orders_365d: cuts,
     monetary_value_365d: cuts,
   }).strict(),
+  population: populationSchema.optional(),
   dimensions: z.object(Object.fromEntries(DIMENSIONS.map((d) => [d, z.union([ruleDimension, attributeDimension])])) as Record<Dimension, z.ZodUnion<[typeof ruleDimension, typeof attributeDimension]>>).strict(),
   churn: z.object({
     /** Days in the BG/NBD time unit (weeks: 7). */
@@ -71,6 +87,7 @@ export const rulesFileSchema = z.object({
 }).strict();
 
 export type RulesFile = z.output<typeof rulesFileSchema>;
+export type PopulationSettings = z.output<typeof populationSchema>;
 
 export interface AttributeDimensionRules {
   name: string;
@@ -129,6 +146,7 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
   for (const [industry, values] of Object.entries(file.industry_parameters)) {
     for (const p of Object.keys(values)) if (!(p in file.parameters)) report(['industry_parameters', industry, p], `"${p}" is not in parameters; give its default there`);
   }
+  checkPopulation(file, known, report);
   const compileCondition = (path: Array<string | number>, source: string): Expression | undefined => {
     try {
       const expression = parseExpression(source);
@@ -172,6 +190,25 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
     if ('segments' in d) reads[d.name] = [...new Set(d.segments.flatMap((s) => [s.enter, ...(s.exit ? [s.exit] : [])]).flatMap((e) => [...namesIn(e).features]))].sort();
   }
   return { version: versionOf(file), source: text, file, dimensions, reads, timers: timerPoints(file, dimensions) };
+}
+
+/**
+ * A population parameter overrides a default, from a feature the customers have. A parameter and
+ * its `_exit` twin are population-relative together, from one feature: otherwise an industry could
+ * get its enter from its population and its exit from the defaults (or another feature) and find the
+ * exit above the enter. From one feature, thresholds keep the order of their quantiles.
+ */
+function checkPopulation(file: RulesFile, known: ReadonlySet<string>, report: (path: ReadonlyArray<string | number>, message: string) => void): void {
+  const configured = file.population?.parameters ?? {};
+  for (const [p, { feature }] of Object.entries(configured)) {
+    const path = ['population', 'parameters', p];
+    if (!(p in file.parameters)) report(path, `"${p}" is not in parameters; give its default there`);
+    if (!known.has(feature)) report([...path, 'feature'], `unknown feature "${feature}" (see FEATURES.md; derived: ${DERIVED_NAMES.join(', ')})`);
+    const twin = p.endsWith('_exit') ? p.slice(0, -'_exit'.length) : `${p}_exit`;
+    const other = configured[twin];
+    if (other === undefined && twin in file.parameters) report(path, `"${twin}" must be population-relative too, or an industry's exit could pass its enter`);
+    else if (other !== undefined && other.feature !== feature && p.endsWith('_exit')) report([...path, 'feature'], `"${p}" must read the feature of "${twin}" (${other.feature})`);
+  }
 }
 
 /** Scores and what they are computed from, for the timer points. */

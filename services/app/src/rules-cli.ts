@@ -1,0 +1,90 @@
+// The rules of the running pipeline (DESIGN.md invariant 9; docs/rules.md):
+//   pnpm rules list                                   every version applied: when, by whom, why
+//   pnpm rules dry-run <file>                         how many customers would move, per dimension and segment
+//   pnpm rules publish <file> [--by NAME] [--note T]  put a rules file in force
+//   pnpm rules restore <version> [--by NAME] [--note T]  put an earlier version in force again
+// Settings from the environment as for the pipeline (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX,
+// REDIS_URL, REDIS_KEY_PREFIX, GROUP_PREFIX, BASE_CURRENCY, BUSINESS_TIME_ZONE).
+import { userInfo, hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { topicNames } from '@segmentation/contracts';
+import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
+import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
+import { compileRules } from '@segmentation/segmentation';
+import { applyRulesVersion, dryRunRules, readRulesHistory } from '@segmentation/segmenter';
+import { connectRedis } from '@segmentation/state';
+import { loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
+
+const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT]';
+
+await runCommand('rules', async () => {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, note: { type: 'string' } } });
+  const [command, argument] = positionals;
+  const config = loadConfig();
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const logger = createLogger({ service: 'rules' }, 'warn');
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'rules' }, logger);
+  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  const by = { appliedBy: values.by ?? `${userInfo().username}@${hostname()}`, appliedAt: Date.now() };
+  const needFile = (what: string) => {
+    if (!argument) throw new ConfigError(`${command} needs ${what}\n${USAGE}`);
+    return argument;
+  };
+
+  const apply = async (rules: ReturnType<typeof compileRules>, note: string) => {
+    const producer = new ReliableProducer(kafka);
+    await producer.connect();
+    try {
+      const record = await applyRulesVersion({ kafka, producer, codec }, topics, rules, { ...by, note });
+      console.log(`rules version ${record.version} applied by ${record.appliedBy}: each segmenter re-evaluates its partitions' customers when it reaches the control record (progress in its log, rules_reevaluation_progress)`);
+    } finally {
+      await producer.disconnect();
+    }
+  };
+
+  switch (command) {
+    case 'list': {
+      const history = await readRulesHistory({ kafka, codec }, topics.rulesVersions);
+      if (history.length === 0) console.log('no rules version applied yet (the segmenter applies RULES_FILE on its first start)');
+      history.forEach((r, i) => console.log(`${new Date(r.appliedAt).toISOString()}  ${r.version}  ${r.appliedBy}${r.note ? `  — ${r.note}` : ''}${i === history.length - 1 ? '  (in force)' : ''}`));
+      return;
+    }
+    case 'dry-run': {
+      const rules = loadRulesFile(needFile('a rules file'), config.BASE_CURRENCY, 'rules file');
+      const redis = await connectRedis(config.REDIS_URL);
+      try {
+        const report = await dryRunRules(kafka, redis, {
+          groupId: segmenterGroupId(config), customerEventsTopic: topics.customerEvents, redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE,
+        }, rules);
+        console.log(JSON.stringify(report, null, 2));
+      } finally {
+        redis.disconnect();
+      }
+      return;
+    }
+    case 'publish': {
+      const rules = loadRulesFile(needFile('a rules file'), config.BASE_CURRENCY, 'rules file');
+      const latest = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
+      if (latest?.version === rules.version) {
+        console.log(`rules version ${rules.version} is already in force (applied ${new Date(latest.appliedAt).toISOString()} by ${latest.appliedBy}); nothing to do`);
+        return;
+      }
+      await apply(rules, values.note ?? '');
+      return;
+    }
+    case 'restore': {
+      const version = needFile('a version (see `pnpm rules list`)');
+      const history = await readRulesHistory({ kafka, codec }, topics.rulesVersions);
+      const earlier = history.find((r) => r.version === version);
+      if (!earlier) throw new ConfigError(`no rules version ${version} was ever applied; \`pnpm rules list\` shows those that were`);
+      if (history.at(-1)?.version === version) {
+        console.log(`rules version ${version} is already in force; nothing to do`);
+        return;
+      }
+      await apply(compileRules(earlier.content, `rules version ${version}`), values.note ?? `restore of ${version} (first applied ${new Date(earlier.appliedAt).toISOString()} by ${earlier.appliedBy})`);
+      return;
+    }
+    default:
+      throw new ConfigError(USAGE);
+  }
+});
