@@ -3,22 +3,25 @@
 //   pnpm rules dry-run <file>                         how many customers would move, per dimension and segment
 //   pnpm rules publish <file> [--by NAME] [--note T]  put a rules file in force
 //   pnpm rules restore <version> [--by NAME] [--note T]  put an earlier version in force again
+//   pnpm rules population [--out FILE] [--publish] [--by NAME] [--note T]
+//                                                     quantile thresholds from stored state, as a new version
 // Settings from the environment as for the pipeline (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX,
 // REDIS_URL, REDIS_KEY_PREFIX, GROUP_PREFIX, BASE_CURRENCY, BUSINESS_TIME_ZONE).
+import { writeFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { topicNames } from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
-import { applyRulesVersion, dryRunRules, readRulesHistory } from '@segmentation/segmenter';
+import { applyRulesVersion, dryRunRules, populationRules, readRulesHistory } from '@segmentation/segmenter';
 import { connectRedis } from '@segmentation/state';
 import { loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
 
-const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT]';
+const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT] | population [--out FILE] [--publish] [--by NAME] [--note TEXT]';
 
 await runCommand('rules', async () => {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, note: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, note: { type: 'string' }, out: { type: 'string' }, publish: { type: 'boolean' } } });
   const [command, argument] = positionals;
   const config = loadConfig();
   const topics = topicNames(config.TOPIC_PREFIX);
@@ -42,6 +45,16 @@ await runCommand('rules', async () => {
     }
   };
 
+  const withRedis = async <T>(work: (redis: Awaited<ReturnType<typeof connectRedis>>) => Promise<T>): Promise<T> => {
+    const redis = await connectRedis(config.REDIS_URL);
+    try {
+      return await work(redis);
+    } finally {
+      redis.disconnect();
+    }
+  };
+  const stored = { groupId: segmenterGroupId(config), customerEventsTopic: topics.customerEvents, redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE };
+
   switch (command) {
     case 'list': {
       const history = await readRulesHistory({ kafka, codec }, topics.rulesVersions);
@@ -51,15 +64,26 @@ await runCommand('rules', async () => {
     }
     case 'dry-run': {
       const rules = loadRulesFile(needFile('a rules file'), config.BASE_CURRENCY, 'rules file');
-      const redis = await connectRedis(config.REDIS_URL);
-      try {
-        const report = await dryRunRules(kafka, redis, {
-          groupId: segmenterGroupId(config), customerEventsTopic: topics.customerEvents, redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE,
-        }, rules);
-        console.log(JSON.stringify(report, null, 2));
-      } finally {
-        redis.disconnect();
+      console.log(JSON.stringify(await withRedis((redis) => dryRunRules(kafka, redis, stored, rules)), null, 2));
+      return;
+    }
+    case 'population': {
+      // From the version in force: the new version differs from it only in the computed thresholds.
+      const inForce = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
+      if (!inForce) throw new ConfigError('no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`');
+      const base = compileRules(inForce.content, `rules version ${inForce.version}`);
+      const { text, rules, thresholds, dryRun } = await withRedis(async (redis) => {
+        const computed = await populationRules(kafka, redis, stored, base);
+        return { ...computed, dryRun: await dryRunRules(kafka, redis, stored, computed.rules) };
+      });
+      console.log(JSON.stringify({ base: base.version, version: rules.version, ...thresholds, dryRun }, null, 2));
+      if (values.out) writeFileSync(values.out, text);
+      if (!values.publish) return;
+      if (rules.version === base.version) {
+        console.log(`the population gives the thresholds already in force (version ${base.version}); nothing to publish`);
+        return;
       }
+      await apply(rules, values.note ?? `population thresholds from ${thresholds.counts.customers} customers (base ${base.version})`);
       return;
     }
     case 'publish': {

@@ -4,3 +4,5 @@ export * from './partition-clock.ts';
 export * from './customer-reader.ts';
 export * from './rules-registry.ts';
 export * from './rules-dry-run.ts';
+export * from './rules-population.ts';
+export * from './stored-customers.ts';
