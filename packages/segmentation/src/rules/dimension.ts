@@ -94,5 +94,7 @@ function chooseSegment(rules: DimensionRules, values: Values, current: string | 
     if (enter.holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.enter`, reasons: enter.reasons };
     notTaken.push(s.enter);
   }
-  return { segment: rules.fallback.name, strategy: rules.fallback.strategy, rule: `${rules.name}.${rules.fallback.name}.fallback`, reasons: notTaken.flatMap((e) => explain(e, values)) };
+  // Staying in the fallback changes nothing and reports nothing: skip the explanation (most evaluations).
+  const reasons = current === rules.fallback.name ? [] : notTaken.flatMap((e) => explain(e, values));
+  return { segment: rules.fallback.name, strategy: rules.fallback.strategy, rule: `${rules.name}.${rules.fallback.name}.fallback`, reasons };
 }

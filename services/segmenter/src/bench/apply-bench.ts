@@ -4,7 +4,10 @@
 // `customer-events` as Kafka would, and applied in batches of `batch` per partition, four partitions
 // at a time as the segmenter does (read, fold, evaluate with config/rules.yaml and fire timers,
 // atomic write, outbox cleared, timers moved); nothing is produced to Kafka.
-// Only the apply step is timed, not the simulator (events are queued 100k at a time, then applied). Memory is the growth of Redis `used_memory`
+// Only the apply step is timed, not the simulator (events are queued 100k at a time, then applied).
+// Then a rules change (the medium and high value tiers raised by half) re-evaluates every stored
+// customer as the control records would (rules-reevaluation.ts, four partitions at a time): the
+// backfill rate in customers/s. Memory is the growth of Redis `used_memory`
 // (summed over the masters of a cluster) divided by the customers stored: state, event-id memory,
 // outbox and timer index included. Redis: REDIS_URL, else redis://127.0.0.1:6379 (`./dev stack up`).
 // The benchmark's keys carry a prefix of their own and are deleted at the end.
@@ -17,6 +20,7 @@ import { calendarFor, compileRules } from '@segmentation/segmentation';
 import { simulateHistory } from '@segmentation/simulator';
 import { connectRedis, CustomerStateStore, EvaluationTimers, timersKey, type RedisClient } from '@segmentation/state';
 import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
+import { reevaluatePartition } from '../rules-reevaluation.ts';
 import { customerRecordCodec } from '../segmenter.ts';
 
 const PARTITIONS = 12;
@@ -102,6 +106,25 @@ await runCommand('bench:apply', async () => {
     const memoryAfter = await usedMemory(redis);
     const timerBytes = (await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.memory('USAGE', timersKey(prefix, p))))).reduce<number>((s, b) => s + Number(b ?? 0), 0);
 
+    const raised = compileRules(readFileSync(RULES_FILE, 'utf8').replace(/^( {2}(high|medium)_value(_exit)?: )(\d+)/gm, (_, key: string, _n, _e, v: string) => `${key}${Number(v) * 1.5}`), 'raised rules');
+    const backfill = { customers: 0, reevaluated: 0, changes: 0, seconds: 0 };
+    const backfillStarted = performance.now();
+    for (let first = 0; first < PARTITIONS; first += PARTITIONS_CONCURRENTLY) {
+      await Promise.all(Array.from({ length: PARTITIONS_CONCURRENTLY }, (_, i) => first + i).map(async (partition) => {
+        const report = await reevaluatePartition(applier, partition, raised, watermarks[partition]!, { eventId: 'bench-rules', offset: nextOffset[partition]! }, {
+          emit: async (outgoing, timers) => {
+            await applier.store.clearPending(outboxEntries(outgoing));
+            await applier.timers.schedule(partition, timers);
+          },
+          progress: async () => {},
+        });
+        backfill.customers += report.customers;
+        backfill.reevaluated += report.reevaluated;
+        backfill.changes += report.changes;
+      }));
+    }
+    backfill.seconds = (performance.now() - backfillStarted) / 1000;
+
     const result = {
       customers: stored,
       days: opts.days,
@@ -114,6 +137,8 @@ await runCommand('bench:apply', async () => {
       applyEventsPerSecond: Math.round(events / applySeconds),
       applySeconds: Number(applySeconds.toFixed(1)),
       wallSeconds: Number(totalSeconds.toFixed(1)),
+      backfillCustomersPerSecond: Math.round(backfill.reevaluated / backfill.seconds),
+      backfillChanges: backfill.changes,
       redisBytesPerCustomer: Math.round((memoryAfter - memoryBefore) / stored),
       timerIndexBytesPerCustomer: Math.round(timerBytes / stored),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -123,6 +148,7 @@ await runCommand('bench:apply', async () => {
     console.log(`timers fired, outputs         ${result.timersFired} silent-customer evaluations, ${result.outputs} changes, alerts and snapshots`);
     console.log(`outputs by kind               ${Object.entries(outputsByKind).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     console.log(`apply throughput              ${result.applyEventsPerSecond} events/s (read, fold, evaluate every dimension and churn risk, atomic write, timers; ${result.applySeconds} s)`);
+    console.log(`rules change backfill         ${result.backfillCustomersPerSecond} customers/s (${backfill.reevaluated} of ${backfill.customers} re-evaluated under raised value tiers, ${backfill.changes} changes; ${backfill.seconds.toFixed(1)} s)`);
     console.log(`Redis memory per customer     ${result.redisBytesPerCustomer} bytes (growth of used_memory; timer index ${result.timerIndexBytesPerCustomer} of them)`);
     console.log(`peak RSS of this process      ${result.peakRssMiB} MiB (simulator included)`);
     console.log(JSON.stringify(result));
