@@ -1,6 +1,7 @@
 // Insert throughput of the sink's ClickHouse path alone (mappers, row validation, JSONEachRow
 // insert, materialized views firing) into a fresh embedded data folder: N segment changes and N
-// orders in batches. Prints a line per table and a JSON summary.
+// orders in batches, their event times spread over a year in log order. Prints a line per table and
+// a JSON summary.
 //   node packages/clickhouse/src/bench/insert-bench.ts [--rows 200000] [--batch 20000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,14 +21,16 @@ if (!(total > 0) || !(batchSize >= 1)) throw new Error('--rows and --batch must 
 const start = Date.UTC(2026, 0, 1);
 const segments = ['low', 'medium', 'high'];
 
-/** Row i of each table: 50,000 customers over a year, so rows spread over months and keys as in life. */
+/** Row i of each table: 50,000 customers over a year, in event-time order as the log delivers
+ *  them (so a batch lands in one or two monthly partitions, as the sink's batches do). */
+const timeOf = (i: number): number => start + Math.floor((i / total) * 365 * 86_400_000);
 function changeRows(from: number, to: number) {
   const rows = [];
   for (let i = from; i < to; i++) {
     const sequence = Math.floor(i / 50_000) + 1;
     rows.push(rowsForSegmentChange(aSegmentChange({
       customerId: `C-${i % 50_000}`, sequence, fromSegment: sequence === 1 ? null : segments[(sequence - 2) % 3]!, toSegment: segments[(sequence - 1) % 3]!,
-      eventTime: start + (i % 365) * 86_400_000 + i, causeEventId: `e-${i}`, features: { lifetimeValue: i * 1.5, orders365d: i % 40 },
+      eventTime: timeOf(i), causeEventId: `e-${i}`, features: { lifetimeValue: i * 1.5, orders365d: i % 40 },
     }))[0]!.row);
   }
   return rows;
@@ -36,7 +39,7 @@ function changeRows(from: number, to: number) {
 function orderRows(from: number, to: number) {
   const rows = [];
   for (let i = from; i < to; i++) {
-    rows.push(rowsForCustomerEvent(anOrderEvent({ customerId: `C-${i % 50_000}`, eventId: `o-${i}`, eventTime: start + (i % 365) * 86_400_000 + i, amountBase: 1000 + (i % 997) * 3.25 }),
+    rows.push(rowsForCustomerEvent(anOrderEvent({ customerId: `C-${i % 50_000}`, eventId: `o-${i}`, eventTime: timeOf(i), amountBase: 1000 + (i % 997) * 3.25 }),
       { partition: i % 12, offset: i })[0]!.row);
   }
   return rows;
