@@ -1,15 +1,15 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { avroSchemas, bodyOf, valueSubject, type CustomerEvent, type RulesApplied } from '@segmentation/contracts';
+import { avroSchemas, valueSubject } from '@segmentation/contracts';
 import {
-  BatchConsumer, fetchClusterId, sendToDeadLetter, UndecodableError,
+  BatchConsumer, fetchClusterId, sendToDeadLetter,
   type AvroCodec, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
-import { calendarFor, decodeRecord, encodeRecord, RulesError, type CompiledRules } from '@segmentation/segmentation';
-import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type RedisClient } from '@segmentation/state';
-import { applyBatch, outboxEntries, type LogEntry, type Output } from './apply-batch.ts';
+import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
+import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
+import { outboxEntries, type Output } from './apply-batch.ts';
 import { markFromMetadata, metadataForMark } from './partition-clock.ts';
-import { reevaluatePartition } from './rules-reevaluation.ts';
+import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
 import { applyRulesVersion, readRulesHistory, RulesBook } from './rules-registry.ts';
 
 export interface SegmenterSettings {
@@ -76,85 +76,31 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     partitionsConcurrently: 4,
   }, logger);
 
-  async function decode(batch: ConsumedBatch): Promise<LogEntry[]> {
-    const entries: LogEntry[] = [];
-    for (const message of batch.messages) {
-      try {
-        entries.push({ kind: 'event', event: await deps.codec.decode<CustomerEvent>(message.value, avroSchemas.customerEvent), message });
-      } catch (err) {
-        if (!(err instanceof UndecodableError)) throw err;
-        entries.push({ kind: 'rejected', message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'segmenter' } });
-      }
-    }
-    return entries;
-  }
-
-  const controlOf = (e: LogEntry): RulesApplied | undefined => {
-    if (e.kind !== 'event' || e.event.customerId !== '') return undefined;
-    const body = bodyOf(e.event);
-    return body.kind === 'rules' ? body.rules : undefined;
+  const runner: PartitionRunner = {
+    store, timers, options, now, book, logger, emit,
+    observe: {
+      applied(partition, applied) {
+        records.inc({ result: 'applied' }, applied.counts.applied);
+        records.inc({ result: 'already_applied' }, applied.counts.already_applied);
+        records.inc({ result: 'ignored' }, applied.counts.ignored);
+        records.inc({ result: 'dead_lettered' }, applied.rejected.length);
+        timersFired.inc(applied.counts.timers);
+        if (applied.watermark !== null) watermarks.set({ partition: String(partition) }, applied.watermark / 1000);
+      },
+      control: () => records.inc({ result: 'control' }),
+      reevaluating: (partition, done, total) => reevaluationsLeft.set({ partition: String(partition) }, total - done),
+      reevaluated: (_, customers) => reevaluated.inc(customers),
+    },
   };
 
   async function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
-    const entries = await decode(batch);
-    const mark = markFromMetadata(ctx.committedMetadata);
-    let inForce = await book.inForce(mark.rulesVersion);
-    let from = 0;
-    for (let i = 0; i <= entries.length; i++) {
-      const control = i < entries.length ? controlOf(entries[i]!) : undefined;
-      if (i < entries.length && control === undefined) continue;
-      if (i > from) mark.watermark = await applyAndEmit(batch.partition, entries.slice(from, i), mark.watermark, inForce.rules);
-      from = i + 1;
-      if (control === undefined) continue;
-      const message = entries[i]!.message;
-      records.inc({ result: 'control' });
-      if (control.version === inForce.version) continue; // the same rules again: nothing to re-evaluate
-      let rules: CompiledRules;
-      try {
-        rules = book.learn(control);
-      } catch (err) {
-        if (!(err instanceof RulesError)) throw err;
-        await sendToDeadLetter(deps.producer, settings.topics.customerEventsDeadLetter, [{ message, cause: { reason: 'invalid_rules', message: err.message, step: 'apply', stage: 'segmenter' } }]);
-        continue; // the rules in force stay in force
-      }
-      inForce = { version: control.version, rules };
-      mark.rulesVersion = control.version;
-      await reevaluate(batch.partition, rules, mark.watermark, { eventId: (entries[i] as { event: CustomerEvent }).event.eventId, offset: Number(message.offset) }, ctx);
-    }
+    const entries = await decodeLogEntries(deps.codec, batch.messages);
+    const mark = await runPartitionLog(runner, batch.partition, entries, markFromMetadata(ctx.committedMetadata), () => ctx.heartbeat());
     return { metadata: metadataForMark(mark) };
   }
 
-  /** Steps 1–5 for a run of records under one rules version; returns the partition's new watermark. */
-  async function applyAndEmit(partition: number, entries: LogEntry[], watermarkBefore: number | null, rules: CompiledRules): Promise<number | null> {
-    const version = `${partition}:${entries.at(-1)?.message.offset ?? ''}`;
-    const applied = await applyBatch({ store, timers, rules, options, now }, partition, entries, watermarkBefore, version);
-    await emit(partition, applied.outgoing, applied.timers, applied.rejected);
-    records.inc({ result: 'applied' }, applied.counts.applied);
-    records.inc({ result: 'already_applied' }, applied.counts.already_applied);
-    records.inc({ result: 'ignored' }, applied.counts.ignored);
-    records.inc({ result: 'dead_lettered' }, applied.rejected.length);
-    timersFired.inc(applied.counts.timers);
-    if (applied.watermark !== null) watermarks.set({ partition: String(partition) }, applied.watermark / 1000);
-    return applied.watermark;
-  }
-
-  async function reevaluate(partition: number, rules: CompiledRules, watermark: number | null, control: { eventId: string; offset: number }, ctx: BatchContext): Promise<void> {
-    const started = Date.now();
-    logger.info('rules_reevaluation_started', { partition, version: rules.version });
-    const report = await reevaluatePartition({ store, timers, options, now }, partition, rules, watermark, control, {
-      emit: (outgoing, next) => emit(partition, outgoing, next, []),
-      progress: async (done, total) => {
-        reevaluationsLeft.set({ partition: String(partition) }, total - done);
-        logger.info('rules_reevaluation_progress', { partition, version: rules.version, done, total });
-        await ctx.heartbeat();
-      },
-    });
-    reevaluated.inc(report.reevaluated);
-    logger.info('rules_reevaluation_done', { partition, version: rules.version, ...report, ms: Date.now() - started });
-  }
-
   /** Produces outputs and dead letters, waits for Kafka, then clears the outboxes and moves the timers. */
-  async function emit(partition: number, outgoing: Output[], next: Parameters<EvaluationTimers['schedule']>[1], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
+  async function emit(partition: number, outgoing: Output[], next: EvaluationTimer[], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
     await Promise.all([
       produce(settings.topics.segmentChanges, 'change', outgoing),
       produce(settings.topics.churnAlerts, 'alert', outgoing),

@@ -1,0 +1,106 @@
+import { avroSchemas, bodyOf, type CustomerEvent, type RulesApplied } from '@segmentation/contracts';
+import { UndecodableError, type AvroCodec, type ConsumedMessage } from '@segmentation/kafka';
+import type { Logger } from '@segmentation/runtime';
+import { RulesError, type CompiledRules } from '@segmentation/segmentation';
+import type { EvaluationTimer } from '@segmentation/state';
+import { applyBatch, type AppliedBatch, type BatchApplier, type LogEntry, type Output } from './apply-batch.ts';
+import type { PartitionMark } from './partition-clock.ts';
+import { reevaluatePartition } from './rules-reevaluation.ts';
+import type { RulesBook } from './rules-registry.ts';
+
+/** How a run of a partition's log is carried out: state, rules, and what happens to the outputs. */
+export interface PartitionRunner extends Omit<BatchApplier, 'rules'> {
+  book: RulesBook;
+  logger: Logger;
+  /**
+   * Produces the outputs and dead letters and waits for Kafka, then clears the outboxes and moves
+   * the timers (the segmenter); a rebuild, whose outputs were all acknowledged long ago, drops them.
+   */
+  emit(partition: number, outgoing: Output[], timers: EvaluationTimer[], rejected: AppliedBatch['rejected']): Promise<void>;
+  /** Told about every step, for metrics. */
+  observe?: {
+    applied?(partition: number, applied: AppliedBatch): void;
+    control?(partition: number): void;
+    reevaluating?(partition: number, done: number, total: number): void;
+    reevaluated?(partition: number, customers: number): void;
+  };
+}
+
+/** The records of a `customer-events` batch, decoded, or refused with the decoder's reason. */
+export async function decodeLogEntries(codec: AvroCodec, messages: readonly ConsumedMessage[]): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  for (const message of messages) {
+    try {
+      entries.push({ kind: 'event', event: await codec.decode<CustomerEvent>(message.value, avroSchemas.customerEvent), message });
+    } catch (err) {
+      if (!(err instanceof UndecodableError)) throw err;
+      entries.push({ kind: 'rejected', message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'segmenter' } });
+    }
+  }
+  return entries;
+}
+
+const controlOf = (e: LogEntry): RulesApplied | undefined => {
+  if (e.kind !== 'event' || e.event.customerId !== '') return undefined;
+  const body = bodyOf(e.event);
+  return body.kind === 'rules' ? body.rules : undefined;
+};
+
+/**
+ * Runs consecutive records of one partition from where `mark` says the partition stands, and
+ * returns where it stands after them. A rules control record splits the run: the records before it
+ * go under the old rules, then the partition's customers are re-evaluated under the new ones
+ * (rules-reevaluation.ts; DESIGN.md invariant 9), then the rest. The segmenter and the state
+ * rebuild both go through here, so they decide the same at the same place of the log.
+ */
+export async function runPartitionLog(r: PartitionRunner, partition: number, entries: readonly LogEntry[], start: PartitionMark, heartbeat: () => Promise<void>): Promise<PartitionMark> {
+  const mark = { ...start };
+  let inForce = await r.book.inForce(mark.rulesVersion);
+  let from = 0;
+  for (let i = 0; i <= entries.length; i++) {
+    const control = i < entries.length ? controlOf(entries[i]!) : undefined;
+    if (i < entries.length && control === undefined) continue;
+    if (i > from) mark.watermark = await applyRun(r, partition, entries.slice(from, i), mark.watermark, inForce.rules);
+    from = i + 1;
+    if (control === undefined) continue;
+    r.observe?.control?.(partition);
+    if (control.version === inForce.version) continue; // the same rules again: nothing to re-evaluate
+    const entry = entries[i] as { event: CustomerEvent; message: LogEntry['message'] };
+    let rules: CompiledRules;
+    try {
+      rules = r.book.learn(control);
+    } catch (err) {
+      if (!(err instanceof RulesError)) throw err;
+      await r.emit(partition, [], [], [{ message: entry.message, cause: { reason: 'invalid_rules', message: err.message, step: 'apply', stage: 'segmenter' } }]);
+      continue; // the rules in force stay in force
+    }
+    inForce = { version: control.version, rules };
+    mark.rulesVersion = control.version;
+    await reevaluate(r, partition, rules, mark.watermark, { eventId: entry.event.eventId, offset: Number(entry.message.offset) }, heartbeat);
+  }
+  return mark;
+}
+
+/** Steps 1–5 of the segmenter for records under one rules version; returns the new watermark. */
+async function applyRun(r: PartitionRunner, partition: number, entries: LogEntry[], watermarkBefore: number | null, rules: CompiledRules): Promise<number | null> {
+  const version = `${partition}:${entries.at(-1)?.message.offset ?? ''}`;
+  const applied = await applyBatch({ ...r, rules }, partition, entries, watermarkBefore, version);
+  await r.emit(partition, applied.outgoing, applied.timers, applied.rejected);
+  r.observe?.applied?.(partition, applied);
+  return applied.watermark;
+}
+
+async function reevaluate(r: PartitionRunner, partition: number, rules: CompiledRules, watermark: number | null, control: { eventId: string; offset: number }, heartbeat: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  r.logger.info('rules_reevaluation_started', { partition, version: rules.version });
+  const report = await reevaluatePartition(r, partition, rules, watermark, control, {
+    emit: (outgoing, next) => r.emit(partition, outgoing, next, []),
+    progress: async (done, total) => {
+      r.observe?.reevaluating?.(partition, done, total);
+      r.logger.info('rules_reevaluation_progress', { partition, version: rules.version, done, total });
+      await heartbeat();
+    },
+  });
+  r.observe?.reevaluated?.(partition, report.reevaluated);
+  r.logger.info('rules_reevaluation_done', { partition, version: rules.version, ...report, ms: Date.now() - started });
+}
