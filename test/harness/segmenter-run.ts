@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis, deleteKeysWithPrefix } from '@segmentation/state';
 import { loadConfig, type Config } from '@segmentation/app';
 import type { TestServices } from './services.ts';
 
@@ -27,9 +27,9 @@ export function runEnv(services: TestServices, run: string): Record<string, stri
 
 /** Deletes a run's Redis keys (every one starts with its unique prefix). */
 export async function deleteRunKeys(redisUrl: string, run: string): Promise<void> {
-  const redis = new Redis(redisUrl);
+  const redis = await connectRedis(redisUrl);
   try {
-    for await (const keys of redis.scanStream({ match: `${run}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    await deleteKeysWithPrefix(redis, `${run}:`);
   } finally {
     redis.disconnect();
   }

@@ -1,6 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
 import { runByNode } from './node-batches.ts';
-import type { RedisClient } from './redis.ts';
+import { escapeGlob, type RedisClient } from './redis.ts';
 
 // One hash per customer holds everything about them: `v` (the version, for compare-and-set), `s`
 // (the encoded state: features, offsets applied, memberships) and `o:<id>` (outputs decided but not
@@ -120,4 +120,3 @@ export class CustomerStateStore<S> {
   }
 }
 
-const escapeGlob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');

@@ -62,4 +62,29 @@ async function maxMemoryPolicy(redis: Redis): Promise<string | undefined> {
   }
 }
 
+/** A glob pattern matching `s` literally. */
+export const escapeGlob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
+
+/** Deletes every key starting with `prefix`, on every master of a cluster; SCAN and UNLINK, never blocking Redis. */
+export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): Promise<number> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  let deleted = 0;
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      // One UNLINK per key, pipelined: keys of different slots cannot share a command on a cluster node.
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.unlink(key);
+      for (const [err, n] of (await pipeline.exec()) ?? []) {
+        if (err) throw err;
+        deleted += Number(n);
+      }
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
+
 export type { Redis } from 'ioredis';

@@ -6,3 +6,4 @@ export * from './rules-registry.ts';
 export * from './rules-dry-run.ts';
 export * from './rules-population.ts';
 export * from './stored-customers.ts';
+export * from './state-rebuild.ts';

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { createLogger, hash32, parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules } from '@segmentation/segmentation';
 import { simulateHistory } from '@segmentation/simulator';
-import { connectRedis, CustomerStateStore, EvaluationTimers, timersKey, type RedisClient } from '@segmentation/state';
+import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, timersKey, type RedisClient } from '@segmentation/state';
 import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
 import { reevaluatePartition } from '../rules-reevaluation.ts';
 import { customerRecordCodec } from '../segmenter.ts';
@@ -153,7 +153,7 @@ await runCommand('bench:apply', async () => {
     console.log(`peak RSS of this process      ${result.peakRssMiB} MiB (simulator included)`);
     console.log(JSON.stringify(result));
   } finally {
-    await deleteKeys(redis, prefix);
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
 });
@@ -163,16 +163,4 @@ async function usedMemory(redis: RedisClient): Promise<number> {
   let total = 0;
   for (const node of nodes) total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? 0);
   return total;
-}
-
-async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
-  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await node.unlink(...keys);
-    } while (cursor !== '0');
-  }
 }
