@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { deadLetter, ok, type StepResult } from './dead-letter.ts';
 import type { Complaint, CustomerEvent, SourcePosition } from './records.ts';
-import { checkCommon, epochMs, nonEmpty, type ValidationContext } from './validation-common.ts';
+import { checkCommon, epochMs, identifier, type ValidationContext } from './validation-common.ts';
 
 // What Avro cannot say about a complaint: the zod mirror of schemas/avro/complaint.avsc.
 export const complaintSchema = z.object({
-  eventId: nonEmpty,
-  customerId: nonEmpty,
-  complaintId: nonEmpty,
+  eventId: identifier,
+  customerId: identifier,
+  complaintId: identifier,
   action: z.enum(['OPENED', 'ESCALATED', 'RESOLVED']),
   category: z.enum(['DELAY', 'DAMAGE', 'LOSS', 'BILLING', 'SERVICE_ATTITUDE', 'OTHER']),
   severity: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']),
   eventTime: epochMs,
-  shipmentId: z.string().nullable(),
+  shipmentId: identifier.nullable(),
   satisfactionScore: z.number().int().min(1, 'must be 1 to 5').max(5, 'must be 1 to 5').nullable(),
   npsScore: z.number().int().min(0, 'must be 0 to 10').max(10, 'must be 0 to 10').nullable(),
 });

@@ -3,7 +3,7 @@ import { anOrder } from './builders.ts';
 import type { StepResult } from './dead-letter.ts';
 import { parseRates } from './money.ts';
 import { normaliseOrder } from './order-validation.ts';
-import type { ValidationContext } from './validation-common.ts';
+import { MAX_ORDER_AMOUNT, type ValidationContext } from './validation-common.ts';
 import type { CustomerEvent, Order, SourcePosition } from './records.ts';
 
 const NOW = Date.UTC(2025, 2, 3, 9, 30, 0);
@@ -27,6 +27,23 @@ function refusal(result: StepResult<CustomerEvent>): { reason: string; message: 
 }
 
 describe('normaliseOrder', () => {
+  describe('values no real order has', () => {
+    it('refuses an amount above the largest order taken, in the source currency or once converted', () => {
+      expect(accepted(normalise(order({ amount: MAX_ORDER_AMOUNT, currency: 'CNY' }))).eventId).toBeTruthy();
+      expect(refusal(normalise(order({ amount: 1e300 })))).toMatchObject({ reason: 'invalid_value', message: expect.stringContaining('amount') as unknown });
+      const converted = refusal(normalise(order({ amount: MAX_ORDER_AMOUNT / 2, currency: 'USD' })));
+      expect(converted).toMatchObject({ reason: 'invalid_value', message: expect.stringContaining('in the base currency') as unknown });
+    });
+
+    it('refuses ids longer than 128 characters and free text longer than 256', () => {
+      expect(accepted(normalise(order({ orderId: 'O'.repeat(128), channel: 'c'.repeat(256) }))).eventId).toBeTruthy();
+      expect(refusal(normalise(order({ orderId: 'O'.repeat(129) })))).toMatchObject({ reason: 'invalid_value', message: expect.stringMatching(/^orderId: must be at most 128/) as unknown });
+      const longCustomer = 'C'.repeat(129);
+      expect(refusal(normalise(order({ customerId: longCustomer }), longCustomer)).message).toMatch(/^customerId: must be at most 128/);
+      expect(refusal(normalise(order({ channel: 'c'.repeat(257) }))).message).toMatch(/^channel: must be at most 256/);
+    });
+  });
+
   describe('a valid order', () => {
     it('becomes an OrderRecorded customer event stamped with where it was read', () => {
       const raw = order({ eventId: 'E-1', orderId: 'O-1', amount: 1000, currency: 'CNY', valueAddedServices: ['cold_chain'] });

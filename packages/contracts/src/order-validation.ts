@@ -2,27 +2,27 @@ import { z } from 'zod';
 import { deadLetter, ok, type StepResult } from './dead-letter.ts';
 import { toBaseCurrency } from './money.ts';
 import type { CustomerEvent, Order, SourcePosition } from './records.ts';
-import { checkCommon, country, epochMs, nonEmpty, type ValidationContext } from './validation-common.ts';
+import { checkCommon, country, epochMs, freeText, identifier, MAX_ORDER_AMOUNT, type ValidationContext } from './validation-common.ts';
 
 // What Avro cannot say about an order: the zod mirror of schemas/avro/order.avsc.
 
 export const orderSchema = z.object({
-  eventId: nonEmpty,
-  customerId: nonEmpty,
-  orderId: nonEmpty,
+  eventId: identifier,
+  customerId: identifier,
+  orderId: identifier,
   kind: z.enum(['PLACED', 'CANCELLED', 'RETURNED']),
   eventTime: epochMs,
-  amount: z.number().finite().nonnegative('must not be negative'),
+  amount: z.number().finite().nonnegative('must not be negative').max(MAX_ORDER_AMOUNT, `must be at most ${MAX_ORDER_AMOUNT}`),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
   serviceLevel: z.enum(['EXPRESS', 'STANDARD', 'ECONOMY']),
-  valueAddedServices: z.array(z.string().regex(/^[a-z_]+$/, 'must be snake_case, e.g. cold_chain')),
+  valueAddedServices: z.array(z.string().max(64).regex(/^[a-z_]+$/, 'must be snake_case, e.g. cold_chain')).max(32, 'at most 32 services'),
   weightKg: z.number().finite().nonnegative().nullable(),
   volumeM3: z.number().finite().nonnegative().nullable(),
   originCountry: country,
-  originRegion: z.string().nullable(),
+  originRegion: freeText.nullable(),
   destinationCountry: country,
-  destinationRegion: z.string().nullable(),
-  channel: z.string().nullable(),
+  destinationRegion: freeText.nullable(),
+  channel: freeText.nullable(),
 });
 
 /**
@@ -35,6 +35,7 @@ export function normaliseOrder(raw: Order, key: string | null, source: SourcePos
   const order = checked.value;
   const amountBase = toBaseCurrency(ctx.currencies, order.amount, order.currency);
   if (amountBase === undefined) return deadLetter('unknown_currency', `no rate for currency ${order.currency}`);
+  if (amountBase > MAX_ORDER_AMOUNT) return deadLetter('invalid_value', `amount: ${order.amount} ${order.currency} is ${amountBase} in the base currency, above the largest order taken (${MAX_ORDER_AMOUNT})`);
   return ok({
     eventId: order.eventId,
     customerId: order.customerId,

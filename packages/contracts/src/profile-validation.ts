@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { deadLetter, ok, type StepResult } from './dead-letter.ts';
 import type { CustomerEvent, CustomerProfile, SourcePosition } from './records.ts';
-import { checkCommon, country, epochMs, nonEmpty, type ValidationContext } from './validation-common.ts';
+import { checkCommon, country, epochMs, freeText, identifier, type ValidationContext } from './validation-common.ts';
 
 // What Avro cannot say about a profile: the zod mirror of schemas/avro/customer-profile.avsc.
 export const profileSchema = z.object({
-  eventId: nonEmpty,
-  customerId: nonEmpty,
+  eventId: identifier,
+  customerId: identifier,
   eventTime: epochMs,
   industry: z.enum(['MANUFACTURING', 'RETAIL', 'E_COMMERCE', 'OTHER']),
   customerType: z.enum(['SHIPPER', 'CARGO_OWNER', 'SHIPPING_LINE', 'FORWARDER', 'AGENT']),
   country,
-  region: z.string().nullable(),
-  accountManager: z.string().nullable(),
+  region: freeText.nullable(),
+  accountManager: freeText.nullable(),
   signedUpAt: epochMs,
 });
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { deadLetter, ok, type StepResult } from './dead-letter.ts';
 import type { CustomerEvent, Shipment, SourcePosition } from './records.ts';
-import { checkCommon, country, epochMs, nonEmpty, type ValidationContext } from './validation-common.ts';
+import { checkCommon, country, epochMs, identifier, type ValidationContext } from './validation-common.ts';
 
 // What Avro cannot say about a shipment: the zod mirror of schemas/avro/shipment.avsc.
 export const shipmentSchema = z.object({
-  eventId: nonEmpty,
-  customerId: nonEmpty,
-  shipmentId: nonEmpty,
-  orderId: z.string().nullable(),
+  eventId: identifier,
+  customerId: identifier,
+  shipmentId: identifier,
+  orderId: identifier.nullable(),
   status: z.enum(['PICKED_UP', 'IN_TRANSIT', 'DELIVERED', 'DELAYED', 'DAMAGED', 'LOST', 'RETURNED']),
   transportMode: z.enum(['ROAD', 'SEA', 'AIR', 'RAIL']),
   eventTime: epochMs,

@@ -12,6 +12,15 @@ export interface ValidationContext {
 
 export const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as CN');
 export const nonEmpty = z.string().trim().min(1, 'must not be empty');
+/** Ids become Redis keys, Kafka keys and ClickHouse sort keys: bounded, so a runaway value is refused here. */
+export const identifier = nonEmpty.max(128, 'must be at most 128 characters');
+/** Free text (regions, channels, names): bounded for the same reason. */
+export const freeText = z.string().max(256, 'must be at most 256 characters');
+/**
+ * The largest order amount taken, in the source currency and again in the base currency: far above
+ * any real shipment, far below where the segmenter's integer cents stop being exact.
+ */
+export const MAX_ORDER_AMOUNT = 10_000_000_000;
 export const epochMs = z.number().int().positive();
 
 /** The checks every source record needs: a key equal to its customer id, a valid shape, a sane time. */
