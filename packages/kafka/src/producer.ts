@@ -44,13 +44,47 @@ export class ReliableProducer {
 
   /** Like `send`, and says which partitions the messages went to. */
   async sendWithPartitions(topic: string, messages: OutgoingMessage[]): Promise<number[]> {
-    if (messages.length === 0) return [];
-    const written = await this.producer.send({ topic, acks: -1, messages });
-    return [...new Set(written.map((r) => r.partition))];
+    const partitions = new Set<number>();
+    for (const part of requestsOf(messages)) {
+      for (const r of await this.producer.send({ topic, acks: -1, messages: part })) partitions.add(r.partition);
+    }
+    return [...partitions];
   }
 
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
     this.connected = false;
   }
+}
+
+/**
+ * The broker refuses a record batch over its `message.max.bytes` (1 MB by default), and a refused
+ * batch is refused again on every retry: a burst of large messages (each under MAX_MESSAGE_BYTES,
+ * say ten of 150 kB dead-lettered together) would stall the pipeline for good. So messages go in
+ * consecutive requests of at most this many bytes, in order.
+ */
+const REQUEST_BYTES = 512 * 1024;
+
+function* requestsOf(messages: OutgoingMessage[]): Generator<OutgoingMessage[]> {
+  let part: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (part.length > 0 && bytes + size > REQUEST_BYTES) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    part.push(m);
+    bytes += size;
+  }
+  if (part.length > 0) yield part;
+}
+
+const bytesOf = (v: string | Buffer | null | undefined): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+
+function sizeOf(m: OutgoingMessage): number {
+  let size = 64 + bytesOf(m.key) + bytesOf(m.value); // 64: record overhead, generously
+  for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + (Array.isArray(v) ? v.reduce((n, x) => n + bytesOf(x), 0) : bytesOf(v));
+  return size;
 }
