@@ -65,7 +65,7 @@ export class ReliableProducer {
  */
 const REQUEST_BYTES = 512 * 1024;
 
-function* requestsOf(messages: OutgoingMessage[]): Generator<OutgoingMessage[]> {
+export function* requestsOf(messages: OutgoingMessage[]): Generator<OutgoingMessage[]> {
   let part: OutgoingMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
