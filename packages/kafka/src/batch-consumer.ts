@@ -85,6 +85,7 @@ export class BatchConsumer implements HealthCheck {
       heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),
       rebalanceTimeout: Math.max(settings.sessionTimeoutMs * 2, 10_000),
       maxBytesPerPartition: settings.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeInMs: 100,
       retry: { retries: 10, initialRetryTime: 300 },
     });
     const touch = () => { this.lastActivity = Date.now(); };

@@ -87,4 +87,12 @@ export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): 
   return deleted;
 }
 
+/** Redis `used_memory`, summed over the masters of a cluster. */
+export async function usedMemoryBytes(redis: RedisClient): Promise<number> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  let total = 0;
+  for (const node of nodes) total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? 0);
+  return total;
+}
+
 export type { Redis } from 'ioredis';

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { createLogger, hash32, parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules } from '@segmentation/segmentation';
 import { simulateHistory } from '@segmentation/simulator';
-import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, timersKey, type RedisClient } from '@segmentation/state';
+import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, timersKey, usedMemoryBytes } from '@segmentation/state';
 import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
 import { reevaluatePartition } from '../rules-reevaluation.ts';
 import { customerRecordCodec } from '../segmenter.ts';
@@ -46,7 +46,7 @@ await runCommand('bench:apply', async () => {
     rules: compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE), options: { calendar: calendarFor('Asia/Shanghai') }, now: Date.now,
   };
   try {
-    const memoryBefore = await usedMemory(redis);
+    const memoryBefore = await usedMemoryBytes(redis);
     const queues = Array.from({ length: PARTITIONS }, () => [] as LogEntry[]);
     const nextOffset = new Array<number>(PARTITIONS).fill(0);
     const watermarks = new Array<number | null>(PARTITIONS).fill(null);
@@ -103,7 +103,7 @@ await runCommand('bench:apply', async () => {
 
     let stored = 0;
     for await (const ids of applier.store.customerIds(1000)) stored += ids.length;
-    const memoryAfter = await usedMemory(redis);
+    const memoryAfter = await usedMemoryBytes(redis);
     const timerBytes = (await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.memory('USAGE', timersKey(prefix, p))))).reduce<number>((s, b) => s + Number(b ?? 0), 0);
 
     const raised = compileRules(readFileSync(RULES_FILE, 'utf8').replace(/^( {2}(high|medium)_value(_exit)?: )(\d+)/gm, (_, key: string, _n, _e, v: string) => `${key}${Number(v) * 1.5}`), 'raised rules');
@@ -158,9 +158,3 @@ await runCommand('bench:apply', async () => {
   }
 });
 
-async function usedMemory(redis: RedisClient): Promise<number> {
-  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
-  let total = 0;
-  for (const node of nodes) total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? 0);
-  return total;
-}

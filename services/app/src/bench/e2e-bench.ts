@@ -1,0 +1,231 @@
+// End-to-end benchmark (docs/performance.md), against the services of `./dev stack up`:
+//   pnpm bench:e2e [--customers 20000] [--days 120] [--rate 2000] [--seconds 20] [--seed 1]
+// In one run, on topics of its own:
+//   1. preload: the simulator writes `customers` × `days` of history into customer-events;
+//   2. ceiling: the project's consumer (same class, same batch settings as the segmenter) reads the
+//      whole topic decoding nothing, touching no state, producing nothing;
+//   3. pipeline: the segmenter role reads the same topic: decode, state in Redis, evaluation,
+//      changes produced and acknowledged; events/s and its ratio to the ceiling;
+//   4. latency: ingest + segmenter running, new customers' orders published to the orders topic at
+//      `rate`/s for `seconds`; per order, from its arrival in Kafka (the source record's timestamp)
+//      to its first segment change acknowledged by Kafka (the change record's timestamp): p50/p95/p99;
+//   5. backfill: a rules version that raises the value tiers is published; customers re-evaluated/s;
+//   6. Redis memory per customer (its records and the timer index) and this process's peak RSS.
+// Prints a table and writes the JSON to .local/bench/e2e-<time>.json. Topics and keys are deleted after.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { anOrder, avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
+import { AvroCodec, BatchConsumer, createKafka, CustomerEventLogWriter, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { createLogger, createMetricsRegistry, parseConfig, runCommand, type Registry } from '@segmentation/runtime';
+import { compileRules } from '@segmentation/segmentation';
+import { applyRulesVersion, customerRecordCodec } from '@segmentation/segmenter';
+import { simulateHistory } from '@segmentation/simulator';
+import { connectRedis, CustomerStateStore, customerKey, deleteKeysWithPrefix, timersKey, type RedisClient } from '@segmentation/state';
+import { loadConfig } from '../config.ts';
+import { startPipeline, type Pipeline } from '../pipeline.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
+
+await runCommand('bench:e2e', async () => {
+  const { values } = parseArgs({ options: { customers: { type: 'string', default: '20000' }, days: { type: 'string', default: '120' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' } } });
+  const opts = parseConfig(z.object({
+    customers: z.coerce.number().int().min(100),
+    days: z.coerce.number().int().min(7).max(3650),
+    rate: z.coerce.number().int().min(1).max(100_000),
+    seconds: z.coerce.number().int().min(1).max(600),
+    seed: z.coerce.number().int(),
+  }), values);
+  const prefix = `bench-e2e-${Date.now()}`;
+  const config = loadConfig({ ...process.env, TOPIC_PREFIX: `${prefix}.`, GROUP_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, TICK_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error', OPS_PORT: '0' });
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const logger = createLogger({ service: 'bench-e2e' }, 'error');
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-e2e' }, logger);
+  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  const producer = new ReliableProducer(kafka);
+  const redis = await connectRedis(config.REDIS_URL);
+  let pipeline: Pipeline | undefined;
+  try {
+    await provisionPipeline(kafka, codec, topics);
+    await producer.connect();
+
+    // 1. Preload.
+    const writer = await CustomerEventLogWriter.open(producer, codec, topics.customerEvents);
+    let events = 0;
+    const customerIds = new Set<string>();
+    // History that ends today, as a live pipeline's does: the paced orders of step 4 then find every
+    // partition's clock where live operation keeps it (ticks), instead of jumping it by months and
+    // firing every preloaded customer's timers at once.
+    const start = new Date(Date.now() - (opts.days + 1) * 86_400_000).toISOString().slice(0, 10);
+    await simulateHistory({ seed: opts.seed, customers: opts.customers, days: opts.days, start }, async (chunk) => {
+      for (let i = 0; i < chunk.length; i += 5000) await writer.write(chunk.slice(i, i + 5000));
+      events += chunk.length;
+      for (const e of chunk) customerIds.add(e.customerId);
+    });
+    console.log(`preloaded ${events} events of ${opts.customers} customers × ${opts.days} days`);
+
+    // 2. Ceiling: the same consumer, the same settings, nothing done per record.
+    let seen = 0;
+    let first = 0;
+    const ceilingConsumer = new BatchConsumer(kafka, { groupId: `${prefix}-ceiling`, topics: [topics.customerEvents], sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, stallTimeoutMs: 60_000, partitionsConcurrently: 4 }, logger);
+    await ceilingConsumer.connect((batch) => {
+      if (first === 0) first = performance.now();
+      seen += batch.messages.length;
+      return Promise.resolve();
+    });
+    await until(() => seen >= events);
+    const ceilingSeconds = (performance.now() - first) / 1000;
+    await ceilingConsumer.disconnect();
+
+    // 3. Pipeline: the segmenter role over the same topic.
+    const metrics = createMetricsRegistry(false);
+    pipeline = await startPipeline({ ...config, ROLES: ['ingest', 'segmenter'] }, logger, metrics);
+    const processed = async () => (await counter(metrics, 'segmenter_records_total'));
+    await until(async () => (await processed()) > 0, 5);
+    const pipelineStarted = performance.now();
+    const atStart = await processed();
+    await until(async () => (await processed()) >= events);
+    const pipelineSeconds = (performance.now() - pipelineStarted) / 1000;
+    const pipelineRate = (events - atStart) / pipelineSeconds;
+    const bytesPerCustomer = await bytesPerStoredCustomer(redis, config.REDIS_KEY_PREFIX);
+
+    // 4. Latency at a paced rate, through ingest and the segmenter.
+    const latencies = await pacedLatency(kafka, producer, codec, topics, [...customerIds], opts, prefix, logger, metrics);
+
+    // 5. Backfill: a rules change that raises the value tiers by half.
+    const rulesText = readFileSync(join(repoRoot, 'config', 'rules.yaml'), 'utf8');
+    const raised = compileRules(rulesText.replace(/^( {2}(high|medium)_value(_exit)?: )(\d+)/gm, (_, key: string, _n, _e, v: string) => `${key}${Number(v) * 1.5}`), 'raised rules');
+    const reevaluatedBefore = await counter(metrics, 'segmenter_rules_reevaluated_customers_total');
+    const backfillStarted = performance.now();
+    await applyRulesVersion({ kafka, producer, codec }, topics, raised, { appliedBy: 'bench:e2e', note: 'value tiers raised by half', appliedAt: Date.now() });
+    let customersStored = 0;
+    for await (const ids of new CustomerStateStore(redis, config.REDIS_KEY_PREFIX, customerRecordCodec).customerIds()) customersStored += ids.length;
+    await until(async () => (await counter(metrics, 'segmenter_rules_reevaluated_customers_total')) - reevaluatedBefore >= customersStored);
+    const backfillSeconds = (performance.now() - backfillStarted) / 1000;
+    const reevaluated = (await counter(metrics, 'segmenter_rules_reevaluated_customers_total')) - reevaluatedBefore;
+
+    const result = {
+      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      customers: opts.customers, days: opts.days, events,
+      ceilingEventsPerSecond: Math.round(events / ceilingSeconds),
+      pipelineEventsPerSecond: Math.round(pipelineRate),
+      pipelineToCeiling: Number((pipelineRate / (events / ceilingSeconds)).toFixed(3)),
+      latency: { rate: opts.rate, seconds: opts.seconds, orders: latencies.orders, changed: latencies.changed, p50Ms: latencies.p50, p95Ms: latencies.p95, p99Ms: latencies.p99 },
+      backfill: { customers: reevaluated, seconds: Number(backfillSeconds.toFixed(1)), customersPerSecond: Math.round(reevaluated / backfillSeconds) },
+      redisBytesPerCustomer: bytesPerCustomer,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    console.log(`
+| figure | value |
+|---|---|
+| events (customers × days) | ${events} (${opts.customers} × ${opts.days}) |
+| ceiling: consume only, decoding nothing | ${result.ceilingEventsPerSecond} events/s |
+| pipeline: decode, state, evaluation, changes acknowledged | ${result.pipelineEventsPerSecond} events/s |
+| pipeline / ceiling | ${(result.pipelineToCeiling * 100).toFixed(1)} % |
+| latency at ${opts.rate} orders/s for ${opts.seconds} s (arrival → change acknowledged; the ${latencies.changed} of ${latencies.orders} orders that changed a segment) | p50 ${latencies.p50} ms, p95 ${latencies.p95} ms, p99 ${latencies.p99} ms |
+| rules-change backfill | ${result.backfill.customersPerSecond} customers/s (${reevaluated} of ${customersStored} customers in ${result.backfill.seconds} s) |
+| Redis memory per customer (MEMORY USAGE of a sample of records, plus the timer index) | ${result.redisBytesPerCustomer} bytes |
+| peak RSS (this process: pipeline, simulator, benchmark) | ${result.peakRssMiB} MiB |`);
+    const out = join(repoRoot, '.local', 'bench');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `e2e-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${JSON.stringify(result)}\nwritten to ${file}`);
+  } finally {
+    await pipeline?.stop();
+    await producer.disconnect().catch(() => undefined);
+    await deleteKeysWithPrefix(redis, `${prefix}:`);
+    redis.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+    await admin.disconnect();
+  }
+});
+
+/**
+ * Orders of the preloaded customers, as live traffic is, published at `rate`/s; the latency of an
+ * order that changes a segment is its first change's Kafka timestamp minus its own arrival.
+ */
+async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: ReliableProducer, codec: AvroCodec, topics: ReturnType<typeof topicNames>, customers: string[], { rate, seconds }: { rate: number; seconds: number }, prefix: string, logger: ReturnType<typeof createLogger>, metrics: Registry) {
+  const arrived = new Map<string, number>();
+  const latencies: number[] = [];
+  const pacingFrom = Date.now();
+  let lastChangeAt = Date.now();
+  const appliedBefore = await counter(metrics, 'segmenter_records_total', 'applied');
+  const changes = new BatchConsumer(kafka, { groupId: `${prefix}-latency`, topics: [topics.segmentChanges], sessionTimeoutMs: 10_000, stallTimeoutMs: 60_000, partitionsConcurrently: 4 }, logger);
+  await changes.connect(async (batch) => {
+    for (const m of batch.messages) {
+      if (m.timestamp < pacingFrom) continue; // the preload's changes: not decoded, this process has work to do
+      const change = await codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange);
+      const at = change.causeEventId === null ? undefined : arrived.get(change.causeEventId);
+      if (at === undefined) continue;
+      arrived.delete(change.causeEventId!);
+      latencies.push(m.timestamp - at);
+      lastChangeAt = Date.now();
+    }
+  });
+  const schemaId = await codec.register(valueSubject(topics.orders), avroSchemas.order);
+  const total = rate * seconds;
+  const tick = 50; // ms: rate/20 orders every 50 ms
+  const perTick = Math.max(1, Math.round((rate * tick) / 1000));
+  const started = Date.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + perTick);
+    const batch = [];
+    for (; sent < due; sent++) {
+      const order = anOrder({ customerId: customers[(sent * 7919) % customers.length]!, eventId: `${prefix}-live-${sent}`, amount: 500 + (sent % 997) * 40 });
+      batch.push({ key: order.customerId, value: codec.encode(schemaId, avroSchemas.order, order) });
+    }
+    // The producer stamps the records with the time it sends them (CreateTime): their arrival.
+    const sentAt = Date.now();
+    if (batch.length > 0) await producer.send(topics.orders, batch);
+    for (let i = sent - batch.length; i < sent; i++) arrived.set(`${prefix}-live-${i}`, sentAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ((sent / rate) * 1000) - Date.now())));
+  }
+  // Not every order changes a segment: wait until the pipeline has applied them all, then a little for the last changes.
+  await until(async () => (await counter(metrics, 'segmenter_records_total', 'applied')) >= appliedBefore + total, 120);
+  await until(() => arrived.size === 0 || Date.now() - lastChangeAt > 2000, 30);
+  await changes.disconnect();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { orders: total, changed: latencies.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+/**
+ * Bytes per customer from this run's own keys (MEMORY USAGE of up to 1,000 customer records, and
+ * the whole timer index), not from used_memory: other work on the same Redis would skew that.
+ */
+async function bytesPerStoredCustomer(redis: RedisClient, prefix: string): Promise<number> {
+  const store = new CustomerStateStore(redis, prefix, customerRecordCodec);
+  const sample: string[] = [];
+  let customers = 0;
+  for await (const ids of store.customerIds()) {
+    customers += ids.length;
+    if (sample.length < 1000) sample.push(...ids.slice(0, 1000 - sample.length));
+  }
+  let recordBytes = 0;
+  for (const id of sample) recordBytes += Number(await redis.memory('USAGE', customerKey(prefix, id)) ?? 0);
+  let timerBytes = 0;
+  for (let p = 0; p < 12; p++) timerBytes += Number(await redis.memory('USAGE', timersKey(prefix, p)) ?? 0);
+  return Math.round(recordBytes / Math.max(1, sample.length) + timerBytes / Math.max(1, customers));
+}
+
+async function counter(metrics: Registry, name: string, result?: string): Promise<number> {
+  const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
+  return ((metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>)
+    .filter((v) => result === undefined || v.labels.result === result).reduce((s, v) => s + v.value, 0);
+}
+
+/** Polls a condition (a benchmark may wait; it asserts nothing), failing after `timeoutSeconds`. */
+async function until(condition: () => boolean | Promise<boolean>, timeoutSeconds = 3600): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`benchmark step did not finish within ${timeoutSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
