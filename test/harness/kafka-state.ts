@@ -1,3 +1,4 @@
+import { AssignerProtocol } from 'kafkajs';
 import type { Kafka } from '@segmentation/kafka';
 import type { Registry } from '@segmentation/runtime';
 
@@ -39,6 +40,36 @@ export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Prom
   try {
     const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Per partition of a topic: the offset a consumer group committed (0 when none yet) and the end of the log. */
+export async function groupProgress(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, { committed: number; end: number }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    return new Map(ends.map((e) => [e.partition, { committed: committed.get(e.partition) ?? 0, end: Number(e.high) }]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A consumer group's state (Stable, PreparingRebalance, ...) and which partitions of `topic` each member holds. */
+export async function groupMembers(kafka: Kafka, groupId: string, topic: string): Promise<{ state: string; members: Map<string, number[]> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups: [group] } = await admin.describeGroups([groupId]);
+    const members = new Map((group?.members ?? []).map((m) => {
+      const assigned = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] : undefined;
+      return [m.memberId, [...(assigned ?? [])].sort((a, b) => a - b)];
+    }));
+    return { state: group?.state ?? 'Dead', members };
   } finally {
     await admin.disconnect();
   }

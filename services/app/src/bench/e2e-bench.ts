@@ -82,7 +82,7 @@ await runCommand('bench:e2e', async () => {
     const metrics = createMetricsRegistry(false);
     pipeline = await startPipeline({ ...config, ROLES: ['ingest', 'segmenter'] }, logger, metrics);
     const processed = async () => (await counter(metrics, 'segmenter_records_total'));
-    await until(async () => (await processed()) > 0, 5);
+    await until(async () => (await processed()) > 0, 120);
     const pipelineStarted = performance.now();
     const atStart = await processed();
     await until(async () => (await processed()) >= events);
