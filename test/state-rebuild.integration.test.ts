@@ -6,74 +6,34 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
-import { avroSchemas, topicNames, type ChurnAlert, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, createKafka, CustomerEventLogWriter, readTopicToEnd, ReliableProducer } from '@segmentation/kafka';
+import { startPipeline } from '@segmentation/app';
+import type { CustomerEvent } from '@segmentation/contracts';
+import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { simulateHistory } from '@segmentation/simulator';
-import { committedOffsets, deleteTopicsWithPrefix } from './harness/kafka-state.ts';
-import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
+import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
+import { caughtUp, openLogRun, outputIds, writeEvents, type LogRun } from './harness/log-runs.ts';
+import { deleteRunKeys } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { storedStates } from './harness/stored-states.ts';
-import { uniqueName } from './harness/unique.ts';
-import { waitFor } from './harness/wait-for.ts';
 
 const services = testServices();
 const logger = createLogger({ service: 'rebuild-test' }, 'warn');
 const repoRoot = join(import.meta.dirname, '..');
 
-interface Run {
-  name: string;
-  env: Record<string, string>;
-  config: Config;
-  writer: CustomerEventLogWriter;
-  pipeline?: Pipeline;
-  written: number;
-}
-
-const runs: Run[] = [];
+const runs: LogRun[] = [];
 let producer: ReliableProducer;
 let codec: AvroCodec;
 let events: CustomerEvent[];
 
 const kafka = () => createKafka({ brokers: services.kafkaBrokers, clientId: 'rebuild-test' }, logger);
 
-async function openRun(label: string): Promise<Run> {
-  const name = uniqueName(label);
-  const env = { ...runEnv(services, name), ROLES: 'segmenter' };
-  const config = loadConfig(env);
-  const pipeline = await startPipeline(config, logger, createMetricsRegistry(false));
-  const run: Run = { name, env, config, pipeline, writer: await CustomerEventLogWriter.open(producer, codec, topicNames(config.TOPIC_PREFIX).customerEvents), written: 0 };
-  runs.push(run);
-  return run;
-}
-
-async function write(run: Run, slice: CustomerEvent[]): Promise<void> {
-  for (let i = 0; i < slice.length; i += 2000) await run.writer.write(slice.slice(i, i + 2000));
-  run.written += slice.length;
-}
-
-const caughtUp = (run: Run) => waitFor(`${run.name} caught up`, async () =>
-  (await committedOffsets(kafka(), `${run.config.GROUP_PREFIX}-segmenter`, topicNames(run.config.TOPIC_PREFIX).customerEvents)) === run.written, 120_000);
-
-/** Every id on a run's output topic, sorted, duplicates kept. */
-async function idsOn(run: Run, topic: 'segmentChanges' | 'churnAlerts'): Promise<string[]> {
-  const ids: string[] = [];
-  const schema = topic === 'segmentChanges' ? avroSchemas.segmentChange : avroSchemas.churnAlert;
-  await readTopicToEnd(kafka(), topicNames(run.config.TOPIC_PREFIX)[topic], async (m) => {
-    const d = await codec.decode<Partial<SegmentChange & ChurnAlert>>(m.value, schema);
-    ids.push(d.changeId ?? d.alertId ?? '');
-  });
-  return ids.sort();
-}
-
 beforeAll(async () => {
   codec = new AvroCodec(services.schemaRegistryUrl);
   producer = new ReliableProducer(kafka());
   await producer.connect();
   events = await simulateHistory({ seed: 42, customers: 150, days: 150, start: '2025-03-01' });
-  await openRun('undisturbed');
-  await openRun('rebuilt');
+  runs.push(await openLogRun(services, 'undisturbed', producer, codec), await openLogRun(services, 'rebuilt', producer, codec));
 });
 
 afterAll(async () => {
@@ -87,10 +47,10 @@ afterAll(async () => {
 
 describe('rebuilding the state from customer-events', () => {
   it('ends with the same state and the same ids as a run that was never disturbed', async () => {
-    const [undisturbed, rebuilt] = runs as [Run, Run];
+    const [undisturbed, rebuilt] = runs as [LogRun, LogRun];
     const half = Math.floor(events.length / 2);
-    await write(undisturbed, events);
-    await write(rebuilt, events.slice(0, half));
+    await writeEvents(undisturbed, events);
+    await writeEvents(rebuilt, events.slice(0, half));
     await caughtUp(rebuilt);
 
     await rebuilt.pipeline!.stop();
@@ -104,7 +64,7 @@ describe('rebuilding the state from customer-events', () => {
     expect(await storedStates(services.redisUrl, rebuilt.config.REDIS_KEY_PREFIX)).toEqual(before);
 
     rebuilt.pipeline = await startPipeline(rebuilt.config, logger, createMetricsRegistry(false));
-    await write(rebuilt, events.slice(half));
+    await writeEvents(rebuilt, events.slice(half));
     await caughtUp(rebuilt);
     await caughtUp(undisturbed);
 
@@ -113,10 +73,10 @@ describe('rebuilding the state from customer-events', () => {
     console.log(`state rebuild: ${events.length} events, ${reference.size} customers, rebuilt from ${half} records`);
     expect(reference.size).toBeGreaterThan(100);
     expect(result).toEqual(reference);
-    const changes = await idsOn(undisturbed, 'segmentChanges');
+    const changes = await outputIds(undisturbed, codec, 'segmentChanges');
     expect(changes.length).toBeGreaterThan(reference.size);
-    expect(await idsOn(rebuilt, 'segmentChanges')).toEqual(changes);
-    expect(await idsOn(rebuilt, 'churnAlerts')).toEqual(await idsOn(undisturbed, 'churnAlerts'));
+    expect(await outputIds(rebuilt, codec, 'segmentChanges')).toEqual(changes);
+    expect(await outputIds(rebuilt, codec, 'churnAlerts')).toEqual(await outputIds(undisturbed, codec, 'churnAlerts'));
   });
 
   it('refuses while a segmenter is running', async () => {

@@ -71,6 +71,10 @@ export class BatchConsumer implements HealthCheck {
   private lastActivity = Date.now();
   private joined = false;
   private crashed = false;
+  /** A batch is failing and being retried (a dependency away): not ready meanwhile. */
+  private failing = false;
+  private stopping = false;
+  private handler: BatchHandler | undefined;
   private readonly settings: BatchConsumerSettings;
   private readonly logger: Logger;
 
@@ -103,11 +107,16 @@ export class BatchConsumer implements HealthCheck {
       this.crashed = true;
       this.joined = false;
       this.logger.error('consumer_crashed', { groupId: settings.groupId, err: e.payload.error, restart: e.payload.restart });
+      // kafkajs restarts itself after a retriable crash only; after any other (the group forgot this
+      // member while the broker was away, say) the consumer would stay down: start it again.
+      if (!e.payload.restart && !this.stopping) void this.restart();
     });
     this.consumer.on(events.STOP, () => { this.joined = false; });
   }
 
   async connect(handler: BatchHandler): Promise<void> {
+    this.handler = handler;
+    this.stopping = false;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.settings.topics, fromBeginning: true });
     await this.consumer.run({
@@ -129,7 +138,7 @@ export class BatchConsumer implements HealthCheck {
           timestamp: Number(m.timestamp),
         }));
         const committedMetadata = await this.committedMetadata(batch.topic, batch.partition);
-        const done = await handler({ topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata });
+        const done = await this.untilDone(handler, { topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata });
         // A stale batch must not be committed: its partition may already belong to another member.
         if (stale()) return;
         // resolveOffset moves this consumer's fetch position; commitOffsets makes it durable.
@@ -141,6 +150,46 @@ export class BatchConsumer implements HealthCheck {
         this.lastActivity = Date.now();
       },
     });
+  }
+
+  /**
+   * Runs the handler until it succeeds, retrying a failure in place with capped backoff while
+   * keeping the group membership alive (heartbeats), rather than letting kafkajs retry the batch
+   * without heartbeats until the group drops this member. Nothing is committed meanwhile; the
+   * consumer reports not ready. A batch that became stale (rebalance, shutdown) is given up.
+   */
+  private async untilDone(handler: BatchHandler, batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone | void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const done = await handler(batch, ctx);
+        if (this.failing) this.logger.info('batch_recovered', { groupId: this.settings.groupId, partition: batch.partition, attempts: attempt + 1 });
+        this.failing = false;
+        return done;
+      } catch (err) {
+        if (ctx.isStale() || this.stopping) throw err;
+        this.failing = true;
+        if (attempt % 10 === 0) this.logger.warn('batch_failed_retrying', { groupId: this.settings.groupId, partition: batch.partition, attempt, err });
+        // Capped well inside the session timeout, so the heartbeat after it keeps this member in the group.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, this.settings.sessionTimeoutMs / 4, 200 * 2 ** attempt)));
+        await ctx.heartbeat().catch(() => undefined); // a rebalance shows as stale on the next turn
+        this.lastActivity = Date.now();
+      }
+    }
+  }
+
+  private async restart(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 1000 * 2 ** attempt)));
+      if (this.stopping || !this.handler) return;
+      try {
+        await this.consumer.disconnect();
+        await this.connect(this.handler);
+        this.logger.info('consumer_restarted', { groupId: this.settings.groupId, attempts: attempt + 1 });
+        return;
+      } catch (err) {
+        this.logger.warn('consumer_restart_failed', { groupId: this.settings.groupId, attempt, err });
+      }
+    }
   }
 
   private async committedMetadata(topic: string, partition: number): Promise<string | null> {
@@ -159,10 +208,11 @@ export class BatchConsumer implements HealthCheck {
   }
 
   isReady(): boolean {
-    return this.joined && !this.crashed;
+    return this.joined && !this.crashed && !this.failing;
   }
 
   async disconnect(): Promise<void> {
+    this.stopping = true;
     await this.consumer.disconnect();
     await this.admin?.disconnect();
   }

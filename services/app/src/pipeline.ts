@@ -99,9 +99,11 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   }
 
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
+  // While Redis is away the segmenter's batches fail and are retried, nothing committed: not ready.
+  const redisCheck: HealthCheck[] = redis ? [{ name: 'redis', isHealthy: () => true, isReady: () => redis.status === 'ready' }] : [];
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {
-    checks: [...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck],
+    checks: [...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck],
     async stop() {
       for (const role of started) await role.stop();
       await producer.disconnect();
