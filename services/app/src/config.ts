@@ -43,7 +43,7 @@ export const configSchema = z.object({
   /** ...or this many milliseconds after the first one arrived, whichever comes first. */
   SINK_FLUSH_INTERVAL_MS: intSetting(10, 60_000).default(1000),
   /** Milliseconds the group waits for a silent consumer before moving its partitions (kafkajs has no static membership). */
-  KAFKA_SESSION_TIMEOUT_MS: intSetting(3000).default(10_000),
+  KAFKA_SESSION_TIMEOUT_MS: intSetting(6000).default(10_000), // the broker refuses less (group.min.session.timeout.ms)
   OPS_HOST: z.string().default('127.0.0.1'),
   /** /healthz, /readyz and /metrics; 0 picks a free port. */
   OPS_PORT: intSetting(0, 65535).default(9464),
