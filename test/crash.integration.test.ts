@@ -52,6 +52,8 @@ const env = (run: string) => ({
   OPS_PORT: '0',
   CLICKHOUSE_PATH: join(processes.logDir, `${run}-clickhouse`),
   SINK_FLUSH_INTERVAL_MS: '200',
+  // Small batches: many commits, so the seeded kill points fall all through the log.
+  SEGMENTER_BATCH_BYTES: String(32 * 1024),
   LOG_LEVEL: 'info',
 });
 const topics = (run: string) => topicNames(`${run}.`);
@@ -126,19 +128,23 @@ describe(`${KILLS} SIGKILLs of the segmenter and the sink`, () => {
     const group = segmenterGroupId({ GROUP_PREFIX: runB });
     let current: PipelineProcess = processes.start(`${runB}-0`, env(runB));
     let kills = 0;
+    const killedAt: number[] = [];
     while (kills < KILLS) {
-      // A kill point: some way further into the log than where the last process started.
+      // A kill point: some way further into the log than where the last process started; close
+      // enough that all the kills fit in the log even when the process runs well past each point
+      // before the kill lands (it applies thousands of events a second).
       const from = await committed(group, topics(runB).customerEvents);
-      const target = Math.min(eventsB - 1, from + 200 + Math.floor(rand() * (eventsB / (KILLS * 2))));
+      const target = Math.min(eventsB - 1, from + 100 + Math.floor(rand() * (eventsB / (KILLS * 6))));
       if (from >= eventsB - 1) break;
       await processes.guard(waitFor(`${runB} past offset ${target}`, async () => (await committed(group, topics(runB).customerEvents)) >= target, WAIT_MS));
       // Within a few hundred ms of the commit: somewhere inside the next batches.
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 300)));
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 150)));
+      killedAt.push(await committed(group, topics(runB).customerEvents));
       await current.kill('SIGKILL');
       kills++;
       current = processes.start(`${runB}-${kills}`, env(runB));
     }
-    console.log(`crash test: ${eventsB} events, ${kills} kills (seed ${SEED})`);
+    console.log(`crash test: ${eventsB} events, ${kills} kills (seed ${SEED}), at committed offsets ${killedAt.join(', ')}`);
     expect(kills).toBe(KILLS);
     await waitUntilDone(runB);
     await processes.stopAll();

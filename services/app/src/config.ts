@@ -44,6 +44,8 @@ export const configSchema = z.object({
   SINK_FLUSH_INTERVAL_MS: intSetting(10, 60_000).default(1000),
   /** Milliseconds the group waits for a silent consumer before moving its partitions (kafkajs has no static membership). */
   KAFKA_SESSION_TIMEOUT_MS: intSetting(6000).default(10_000), // the broker refuses less (group.min.session.timeout.ms)
+  /** Bytes of one customer-events partition the segmenter fetches and applies as one batch at most. */
+  SEGMENTER_BATCH_BYTES: intSetting(16 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   OPS_HOST: z.string().default('127.0.0.1'),
   /** /healthz, /readyz and /metrics; 0 picks a free port. */
   OPS_PORT: intSetting(0, 65535).default(9464),

@@ -74,7 +74,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     }, common));
   }
   if (redis && rules) {
-    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs }, { ...common, redis }));
+    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES }, { ...common, redis }));
   }
   if (clickhouse) {
     roleHandles.push(createSink({

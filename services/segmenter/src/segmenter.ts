@@ -21,6 +21,8 @@ export interface SegmenterSettings {
   /** IANA zone in which business days begin (window edges). */
   timeZone: string;
   sessionTimeoutMs: number;
+  /** Bytes fetched per partition at most: the size of a batch, and so of what a crash redoes. */
+  maxBatchBytes?: number;
 }
 
 export interface SegmenterDeps {
@@ -74,6 +76,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
     partitionsConcurrently: 4,
+    maxBytesPerPartition: settings.maxBatchBytes,
   }, logger);
 
   const runner: PartitionRunner = {
