@@ -13,7 +13,7 @@ import { connectClickHouse } from '@segmentation/clickhouse';
 import { avroSchemas, topicNames, type ChurnAlert, type FeatureSnapshot, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, readTopicToEnd } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
-import { parseOptions, runSimulation } from '@segmentation/simulator';
+import { createRandom, parseOptions, runSimulation } from '@segmentation/simulator';
 import { deleteTopicsWithPrefix, groupProgress } from './harness/kafka-state.ts';
 import { PipelineProcesses, type PipelineProcess } from './harness/pipeline-processes.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
@@ -33,18 +33,6 @@ const kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'crash-tes
 const codec = new AvroCodec(services.schemaRegistryUrl);
 const processes = new PipelineProcesses();
 const WAIT_MS = 300_000;
-
-/** mulberry32: the kill points of a seed are always the same. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const env = (run: string) => ({
   ...runEnv(services, run),
@@ -124,7 +112,8 @@ describe(`${KILLS} SIGKILLs of the segmenter and the sink`, () => {
     processes.start(`${runA}`, env(runA));
     await waitUntilDone(runA);
 
-    const rand = random(SEED);
+    const rng = createRandom(SEED, 'crash-test'); // the kill points of a seed are always the same
+    const rand = (): number => rng.next();
     const group = segmenterGroupId({ GROUP_PREFIX: runB });
     let current: PipelineProcess = processes.start(`${runB}-0`, env(runB));
     let kills = 0;

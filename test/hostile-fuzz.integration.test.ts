@@ -9,6 +9,7 @@ import { loadConfig, startPipeline, type Pipeline } from '@segmentation/app';
 import { aComplaint, anOrder, aShipment, avroSchemas, topicNames, valueSubject, type Complaint, type CustomerEvent, type Order, type Shipment } from '@segmentation/contracts';
 import { AvroCodec, createKafka, readTopicToEnd, ReliableProducer, type ConsumedMessage, type OutgoingMessage } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { createRandom } from '@segmentation/simulator';
 import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
@@ -27,18 +28,9 @@ const DUPLICATES = 500; // of the bad ones: valid orders re-sent with an event i
 const NOW = Date.now();
 const DAY = 86_400_000;
 
-/** mulberry32: a seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const rand = random(SEED);
+// The simulator's seeded generator: a seed always gives the same stream, so a failure can be replayed.
+const rng = createRandom(SEED, 'hostile-fuzz');
+const rand = (): number => rng.next();
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const int = (n: number): number => Math.floor(rand() * n);
 
