@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { CustomerEvent, OrderRecorded, SegmentChange, SourcePosition } from '@segmentation/contracts';
-import { applyEvent, applyTimer, lifetimeValueOf, type ApplyOutcome } from './customer-state.ts';
+import { applyEvent, applyRules, applyTimer, lifetimeValueOf, type ApplyOutcome } from './customer-state.ts';
+import { RULES_KEY } from './rules/engine.ts';
 import { repositoryRules, withoutDwell, withParameters } from './rules/rules-fixtures.ts';
 import { emptyRecord, type CustomerRecord } from './features/feature-record.ts';
 import { nextEvaluationTime } from './features/next-evaluation.ts';
@@ -296,5 +297,29 @@ describe('applyEvent', () => {
     const sameDay = apply(first.state, anOrderEvent({ eventId: 'S-2', eventTime: T0 + 3_600_000, source: fromOrders(1) }, { amountBase: 1 }), 1);
     if (sameDay.kind !== 'applied') throw new Error(sameDay.kind);
     expect(sameDay.outputs.snapshots.length).toBe(sameDay.outputs.changes.length + sameDay.outputs.alerts.length > 0 ? 1 : 0);
+  });
+});
+
+describe('a rules control record', () => {
+  const raised = withoutDwell(withParameters(repositoryRules(), { high_value: 1000, high_value_exit: 800, medium_value: 400, medium_value_exit: 300, rising_value: 1e12 }));
+  const control = { eventId: 'rules-x', offset: 10 };
+
+  it('re-evaluates a customer under the new rules once, however often the record comes again', () => {
+    const applied = applyEvent(emptyRecord(), anOrderEvent({}, { amountBase: 250 }), 3, T0, rules);
+    if (applied.kind !== 'applied') throw new Error(applied.kind);
+    expect(applied.record.memberships.value_tier?.segment).toBe('medium');
+    const first = applyRules(applied.record, CUSTOMER, T0, raised, control)!;
+    expect(first.outputs.changes.find((c) => c.dimension === 'value_tier')).toMatchObject({ fromSegment: 'medium', toSegment: 'low', cause: 'rules_changed', causeEventId: 'rules-x', ruleVersion: raised.version });
+    expect(first.record.memberships[RULES_KEY]).toMatchObject({ segment: raised.version, sequence: control.offset });
+    // Redone after a crash, or reached again by a replay: the customer is already past it.
+    expect(applyRules(first.record, CUSTOMER, T0, raised, control)).toBeUndefined();
+    // A later control record of the same log still applies.
+    expect(applyRules(first.record, CUSTOMER, T0, rules, { eventId: 'rules-y', offset: 11 })).toBeDefined();
+  });
+
+  it('leaves a customer whose events after the control record are already applied', () => {
+    const later = applyEvent(emptyRecord(), anOrderEvent({}, { amountBase: 250 }), 12, T0, rules);
+    if (later.kind !== 'applied') throw new Error(later.kind);
+    expect(applyRules(later.record, CUSTOMER, T0, raised, control)).toBeUndefined();
   });
 });

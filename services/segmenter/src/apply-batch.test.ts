@@ -85,6 +85,17 @@ describe('timers', () => {
     expect(after.timers).toEqual([{ customerId: 'S', at: moved.state.nextEvaluationAt }]);
   });
 
+  it('re-indexes every customer a redelivered batch loads, though nothing about them changes (DESIGN.md invariant 10)', () => {
+    // A crash after the commit and before the index write: the batch comes again, already applied.
+    const first = foldEntries(applier, log(order('N', 'n1', T0)), nothingStored, null);
+    const state = first.commits[0]!.state;
+    const stored = new Map([['N', { customerId: 'N', version: '0:0', state, pending: new Map<string, string>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const again = foldEntries(applier, log(order('N', 'n1', T0)), stored, T0);
+    expect(again.counts.already_applied).toBe(1);
+    expect(again.commits).toEqual([]);
+    expect(again.timers).toEqual([{ customerId: 'N', at: state.nextEvaluationAt }]);
+  });
+
   it('evaluates a customer whose timer the clock passes before applying the event that moved it', () => {
     const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
