@@ -22,6 +22,8 @@ export function runEnv(services: TestServices, run: string): Record<string, stri
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     TICK_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'warn',
+    CONSOLE_PORT: '0',
+    CONSOLE_TOKEN: 'integration-test-console-token',
   };
 }
 

@@ -9,3 +9,4 @@ export * from './pipeline-topics.ts';
 export * from './customer-event-log.ts';
 export * from './retry.ts';
 export * from './read-topic.ts';
+export * from './topic-tail.ts';

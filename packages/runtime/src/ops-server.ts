@@ -14,22 +14,24 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** `/healthz` (alive) or `/readyz` (ready): every check by name, and whether all pass. */
+export function healthReport(checks: HealthCheck[], kind: 'healthz' | 'readyz'): { ok: boolean; checks: Array<{ name: string; ok: boolean }> } {
+  const results = checks.map((c) => ({ name: c.name, ok: kind === 'healthz' ? c.isHealthy() : c.isReady() }));
+  return { ok: results.every((c) => c.ok), checks: results };
+}
+
 /**
  * `/healthz` (alive: a stalled consumer loop is not), `/readyz` (all dependencies usable) and
  * `/metrics` (Prometheus). Operators choose where it listens; it exposes no personal data.
  */
 export async function startOpsServer(opts: { host: string; port: number; registry: Registry; checks: () => HealthCheck[] }): Promise<OpsServer> {
-  const report = (pick: (c: HealthCheck) => boolean) => {
-    const checks = opts.checks().map((c) => ({ name: c.name, ok: pick(c) }));
-    return { ok: checks.every((c) => c.ok), checks };
-  };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (path === '/healthz' || path === '/readyz') {
-      const r = report(path === '/healthz' ? (c) => c.isHealthy() : (c) => c.isReady());
+      const r = healthReport(opts.checks(), path === '/healthz' ? 'healthz' : 'readyz');
       json(r.ok ? 200 : 503, r);
     } else if (path === '/metrics') {
       opts.registry.metrics().then(

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '@segmentation/runtime';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { currencyTable, loadConfig, loadRules } from './config.ts';
+import { consoleToken, currencyTable, loadConfig, loadRules } from './config.ts';
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
 function configErrorOf(env: Record<string, string>): ConfigError {
@@ -23,7 +23,9 @@ describe('loadConfig', () => {
   it('parses the defaults from an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      ROLES: ['ingest', 'segmenter', 'sink'],
+      ROLES: ['ingest', 'segmenter', 'sink', 'console', 'notifier'],
+      CONSOLE_PORT: 8080,
+      CONSOLE_CORS_ORIGINS: [],
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       REDIS_URL: 'redis://127.0.0.1:6379',
       BUSINESS_TIME_ZONE: 'Asia/Shanghai',
@@ -111,5 +113,20 @@ describe('loadRules', () => {
     const err = configErrorOf({ BASE_CURRENCY: 'USD', CURRENCY_RATES: 'CNY=0.14' });
     expect(blamed(err)).toEqual(['RULES_FILE']);
     expect(err.message).toMatch(/thresholds in CNY.*BASE_CURRENCY is USD/);
+  });
+});
+
+describe('the console token', () => {
+  it('refuses a CONSOLE_TOKEN too short to be secret, naming the setting', () => {
+    expect(blamed(configErrorOf({ CONSOLE_TOKEN: 'short' }))).toEqual(['CONSOLE_TOKEN']);
+  });
+
+  it('is made once into CONSOLE_TOKEN_FILE, readable by its owner only, and the same on the next start', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'console-token-')), 'sub', 'console-token');
+    const first = consoleToken(loadConfig({ CONSOLE_TOKEN_FILE: file }));
+    expect(first).toMatch(/^[0-9a-f]{48}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(consoleToken(loadConfig({ CONSOLE_TOKEN_FILE: file }))).toBe(first);
+    expect(consoleToken(loadConfig({ CONSOLE_TOKEN_FILE: file, CONSOLE_TOKEN: 'x'.repeat(20) }))).toBe('x'.repeat(20));
   });
 });

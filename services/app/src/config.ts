@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkCurrencySettings, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
-import { ConfigError, intSetting, parseConfig } from '@segmentation/runtime';
+import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
 import { compileRules, RulesError, type CompiledRules } from '@segmentation/segmentation';
 
-const ROLES = ['ingest', 'segmenter', 'sink'] as const;
+const ROLES = ['ingest', 'segmenter', 'sink', 'console', 'notifier'] as const;
 export type Role = (typeof ROLES)[number];
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -46,6 +47,16 @@ export const configSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: intSetting(6000).default(10_000), // the broker refuses less (group.min.session.timeout.ms)
   /** Bytes of one customer-events partition the segmenter fetches and applies as one batch at most. */
   SEGMENTER_BATCH_BYTES: intSetting(16 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Where the notifier delivers churn alerts and selected segment changes (see services/notifier/README.md). */
+  NOTIFIER_FILE: z.string().default(join(repoRoot, 'config', 'notifier.yaml')),
+  /** Where the console (API, live stream, web page) listens; 0 picks a free port. */
+  CONSOLE_HOST: z.string().default('127.0.0.1'),
+  CONSOLE_PORT: intSetting(0, 65535).default(8080),
+  /** The console's bearer token; when unset, one is made once and kept in CONSOLE_TOKEN_FILE. */
+  CONSOLE_TOKEN: z.string().min(16, 'must be at least 16 characters (try: openssl rand -hex 24)').optional(),
+  CONSOLE_TOKEN_FILE: z.string().default(join(repoRoot, '.local', 'console-token')),
+  /** Other sites allowed to call the console's API from a browser (comma list of origins); empty = CORS off. */
+  CONSOLE_CORS_ORIGINS: listSetting.default([]),
   OPS_HOST: z.string().default('127.0.0.1'),
   /** /healthz, /readyz and /metrics; 0 picks a free port. */
   OPS_PORT: intSetting(0, 65535).default(9464),
@@ -63,6 +74,21 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The console's bearer token: CONSOLE_TOKEN, or else the one kept in CONSOLE_TOKEN_FILE, made
+ * (random, readable by this user only) on the first start. Never logged.
+ */
+export function consoleToken(c: Pick<Config, 'CONSOLE_TOKEN' | 'CONSOLE_TOKEN_FILE'>): string {
+  if (c.CONSOLE_TOKEN !== undefined) return c.CONSOLE_TOKEN;
+  if (!existsSync(c.CONSOLE_TOKEN_FILE)) {
+    mkdirSync(dirname(c.CONSOLE_TOKEN_FILE), { recursive: true });
+    writeFileSync(c.CONSOLE_TOKEN_FILE, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  const token = readFileSync(c.CONSOLE_TOKEN_FILE, 'utf8').trim();
+  if (token.length < 16) throw new ConfigError(`invalid configuration:\n  CONSOLE_TOKEN_FILE: ${c.CONSOLE_TOKEN_FILE} holds fewer than 16 characters; delete it to have a new token made, or set CONSOLE_TOKEN`);
+  return token;
 }
 
 /** The segmenter's consumer group: its committed offsets carry each partition's clock and rules version. */

@@ -4,10 +4,12 @@ import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
 import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { createConsole } from '@segmentation/console';
+import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
 import { createSegmenter } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import { connectRedis, type RedisClient } from '@segmentation/state';
-import { currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
+import { consoleToken, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -18,6 +20,8 @@ interface RoleHandle {
 
 export interface Pipeline {
   checks: HealthCheck[];
+  /** Where the console's page and API answer, when this process runs the console. */
+  consoleUrl: string | undefined;
   /** Stops in order: consumers (stop fetching, finish the batch), producer, stores. */
   stop(): Promise<void>;
 }
@@ -38,15 +42,16 @@ export function sinkDeps(clickhouse: ClickHouseClient) {
 }
 
 /** Checks the services, provisions topics and schemas, and starts the configured roles. */
-export async function startPipeline(config: Config, logger: Logger, metrics: Registry): Promise<Pipeline> {
+export async function startPipeline(config: Config, logger: Logger, metrics: Registry, env: Record<string, string | undefined> = process.env): Promise<Pipeline> {
   const roles = new Set(config.ROLES);
-  // Bad rules stop start-up before anything connects.
-  const rules = roles.has('segmenter') ? loadRules(config) : undefined;
+  // Bad rules or receivers stop start-up before anything connects.
+  const rules = roles.has('segmenter') || roles.has('console') ? loadRules(config) : undefined;
+  const notifierConfig = roles.has('notifier') ? loadNotifierConfig(config.NOTIFIER_FILE, env) : undefined;
   await probeKafka(config.KAFKA_BROKERS);
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
-  const redis: RedisClient | undefined = roles.has('segmenter') ? await connectRedis(config.REDIS_URL) : undefined;
+  const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectRedis(config.REDIS_URL) : undefined;
   let clickhouse: ClickHouseClient | undefined;
-  if (roles.has('sink')) {
+  if (roles.has('sink') || roles.has('console')) {
     clickhouse = await connectClickHouse(clickHouseTarget(config));
     const applied = await migrate(clickhouse);
     if (applied.length > 0) logger.info('clickhouse_migrated', { applied: applied.map((m) => m.name) });
@@ -60,6 +65,8 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   await producer.connect();
 
   const common = { kafka, producer, codec, logger, metrics };
+  /** Every check of the process, filled once the roles started (the console serves them too). */
+  const checks: HealthCheck[] = [];
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
   const roleHandles: RoleHandle[] = [];
   if (roles.has('ingest')) {
@@ -73,10 +80,10 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       sessionTimeoutMs,
     }, common));
   }
-  if (redis && rules) {
+  if (redis && rules && roles.has('segmenter')) {
     roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES }, { ...common, redis }));
   }
-  if (clickhouse) {
+  if (clickhouse && roles.has('sink')) {
     roleHandles.push(createSink({
       groupId: `${config.GROUP_PREFIX}-sink`,
       routes: sinkRoutes(topics),
@@ -84,6 +91,30 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       sessionTimeoutMs,
     }, { ...common, clickhouse, ...sinkDeps(clickhouse) }));
   }
+  if (redis && notifierConfig) {
+    roleHandles.push(createNotifier({
+      groupId: `${config.GROUP_PREFIX}-notifier`,
+      topics,
+      config: notifierConfig,
+      sessionTimeoutMs,
+      redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      timeZone: config.BUSINESS_TIME_ZONE,
+    }, { ...common, redis }));
+  }
+  const consoleRole = clickhouse && rules && roles.has('console')
+    ? createConsole({
+      host: config.CONSOLE_HOST,
+      port: config.CONSOLE_PORT,
+      token: consoleToken(config),
+      corsOrigins: config.CONSOLE_CORS_ORIGINS,
+      groupPrefix: config.GROUP_PREFIX,
+      topics,
+      redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      timeZone: config.BUSINESS_TIME_ZONE,
+      fallbackRules: rules,
+    }, { kafka, codec, clickhouse, redis, logger, metrics, checks: () => checks })
+    : undefined;
+  if (consoleRole) roleHandles.push(consoleRole);
   const started: RoleHandle[] = [];
   try {
     for (const role of roleHandles) {
@@ -101,9 +132,11 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
   // While Redis is away the segmenter's batches fail and are retried, nothing committed: not ready.
   const redisCheck: HealthCheck[] = redis ? [{ name: 'redis', isHealthy: () => true, isReady: () => redis.status === 'ready' }] : [];
+  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck);
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {
-    checks: [...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck],
+    checks,
+    consoleUrl: consoleRole && `http://${config.CONSOLE_HOST}:${consoleRole.port}/`,
     async stop() {
       for (const role of started) await role.stop();
       await producer.disconnect();

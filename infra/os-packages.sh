@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Debian packages the console's browser test and the notifier's Alertmanager test use:
+# chromium (driven by playwright-core through executablePath, no browser download), a Chinese
+# font for its screenshots (fonts-wqy-microhei) and prometheus-alertmanager (a real receiver of
+# alerts). Idempotent: installs only what is missing.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get here: install them with your package manager, then re-run"
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+say "installing ${missing[*]} with apt-get (log: $LOGS/os-packages.log)"
+{ "${sudo[@]}" apt-get update && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; } \
+  >"$LOGS/os-packages.log" 2>&1 || { tail -n 20 "$LOGS/os-packages.log" >&2; die "apt-get install ${missing[*]} failed; read $LOGS/os-packages.log"; }
+# The Debian package starts a system Alertmanager on :9093; the tests start their own on free ports.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus-alertmanager 2>/dev/null; then
+  "${sudo[@]}" systemctl stop prometheus-alertmanager || true
+fi

@@ -1,0 +1,3 @@
+export * from './console.ts';
+export * from './live-feed.ts';
+export * from './access-token.ts';

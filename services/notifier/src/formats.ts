@@ -1,0 +1,210 @@
+import type { ChurnAlert, SegmentChange } from '@segmentation/contracts';
+import type { ReceiverConfig } from './config.ts';
+import { dingTalkSignedUrl, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './signing.ts';
+
+// What each kind of receiver is sent. Pure functions of the alert, the receiver and the clock, so
+// every format is unit tested byte for byte; delivery.ts only moves the requests.
+
+/** One thing to tell receivers about: a churn alert, or a segment change the config selected. */
+export type Notification =
+  | { kind: 'churn_alert'; alert: ChurnAlert }
+  | { kind: 'segment_change'; change: SegmentChange };
+
+export const notificationId = (n: Notification): string => (n.kind === 'churn_alert' ? n.alert.alertId : n.change.changeId);
+export const notificationCustomer = (n: Notification): string => (n.kind === 'churn_alert' ? n.alert.customerId : n.change.customerId);
+
+export interface OutgoingRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type AlertLabels = Record<string, string>;
+
+/** Alertmanager only: the labels this receiver last saw firing for the customer (to resolve exactly those). */
+export interface FormatContext {
+  nowMs: number;
+  firing?: AlertLabels;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+/** The request for a receiver, or undefined when there is nothing to tell it (a clear of an alert it never saw fire). */
+export function buildRequest(receiver: ReceiverConfig, n: Notification, ctx: FormatContext): OutgoingRequest | undefined {
+  switch (receiver.type) {
+    case 'webhook': return webhookRequest(receiver, n, ctx.nowMs);
+    case 'slack': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(slackMessage(n)) };
+    case 'dingtalk': return {
+      url: receiver.secret === undefined ? receiver.url : dingTalkSignedUrl(receiver.url, receiver.secret, ctx.nowMs),
+      headers: JSON_TYPE,
+      body: JSON.stringify(dingTalkMessage(n)),
+    };
+    case 'wecom': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(weComMessage(n)) };
+    case 'alertmanager': {
+      const alerts = alertmanagerAlerts(n, ctx, receiver.holdHours);
+      return alerts.length === 0 ? undefined : { url: alertmanagerEndpoint(receiver.url), headers: JSON_TYPE, body: JSON.stringify(alerts) };
+    }
+  }
+}
+
+// --- generic JSON webhook ---------------------------------------------------------------------
+
+/** The record as the topic carries it, plus `kind`; signed when the receiver has a secret. */
+export function webhookRequest(receiver: Pick<ReceiverConfig, 'url' | 'secret'>, n: Notification, nowMs: number): OutgoingRequest {
+  const body = JSON.stringify(n.kind === 'churn_alert' ? { kind: n.kind, ...n.alert } : { kind: n.kind, ...n.change });
+  const timestamp = Math.floor(nowMs / 1000);
+  const headers: Record<string, string> = { ...JSON_TYPE, [ID_HEADER]: notificationId(n), [TIMESTAMP_HEADER]: String(timestamp) };
+  if (receiver.secret !== undefined) headers[SIGNATURE_HEADER] = webhookSignature(receiver.secret, timestamp, body);
+  return { url: receiver.url, headers, body };
+}
+
+// --- the words of a message, in both languages --------------------------------------------------
+
+export const LEVEL_WORDS: Record<string, string> = { watch: '关注 watch', warning: '预警 warning', critical: '严重 critical', cleared: '解除 cleared' };
+const levelWord = (level: string | null) => (level === null ? '无 none' : LEVEL_WORDS[level] ?? level);
+
+/** At most this many reasons in a chat message: the first ones are the most important. */
+const MAX_REASONS = 8;
+
+export interface MessageText {
+  title: string;
+  facts: Array<[label: string, value: string]>;
+  reasonsLabel: string;
+  reasons: string[];
+  action: [label: string, value: string] | undefined;
+}
+
+export function messageText(n: Notification): MessageText {
+  if (n.kind === 'churn_alert') {
+    const a = n.alert;
+    return {
+      title: a.level === 'cleared' ? '流失预警解除 Churn alert cleared' : `流失预警 Churn alert: ${levelWord(a.level)}`,
+      facts: [
+        ['客户 Customer', a.customerId],
+        ['风险分 Risk score', a.riskScore.toFixed(2)],
+        ['级别 Level', a.previousLevel === null ? levelWord(a.level) : `${levelWord(a.previousLevel)} → ${levelWord(a.level)}`],
+        ['价值层级 Value tier', a.valueTier ?? '未知 unknown'],
+      ],
+      reasonsLabel: '原因 Reasons',
+      reasons: a.reasons.slice(0, MAX_REASONS).map((r) => r.text),
+      action: a.action.trim() === '' ? undefined : ['建议行动 Recommended action', a.action],
+    };
+  }
+  const c = n.change;
+  return {
+    title: `客户分群变化 Segment change: ${c.dimension}`,
+    facts: [
+      ['客户 Customer', c.customerId],
+      ['变化 Change', `${c.fromSegment ?? '无 none'} → ${c.toSegment}`],
+      ['规则 Rule', c.rule],
+    ],
+    reasonsLabel: '原因 Reasons',
+    reasons: c.reasons.slice(0, MAX_REASONS).map((r) => `${r.condition} (${r.feature} = ${r.value})`),
+    action: c.strategy.trim() === '' ? undefined : ['服务策略 Strategy', c.strategy],
+  };
+}
+
+/** Markdown as DingTalk and WeCom render it; `breakLine` differs (DingTalk needs a blank line). */
+function markdown(m: MessageText, breakLine: string): string {
+  const lines = [`### ${m.title}`, ...m.facts.map(([label, value]) => `**${label}**: ${value}`)];
+  if (m.reasons.length > 0) lines.push(`**${m.reasonsLabel}**:${breakLine}${m.reasons.map((r) => `- ${r}`).join('\n')}`);
+  if (m.action) lines.push(`**${m.action[0]}**: ${m.action[1]}`);
+  return lines.join(breakLine);
+}
+
+// --- chat robots -------------------------------------------------------------------------------
+
+/** Slack's mrkdwn treats &, < and > as control characters. */
+const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A Slack-compatible incoming webhook (also Mattermost, Rocket.Chat): `text` is the notification fallback. */
+export function slackMessage(n: Notification): { text: string; blocks: unknown[] } {
+  const m = messageText(n);
+  const lines = m.facts.map(([label, value]) => `*${slackEscape(label)}*: ${slackEscape(value)}`);
+  if (m.reasons.length > 0) lines.push(`*${m.reasonsLabel}*:\n${m.reasons.map((r) => `• ${slackEscape(r)}`).join('\n')}`);
+  if (m.action) lines.push(`*${m.action[0]}*: ${slackEscape(m.action[1])}`);
+  return {
+    text: slackEscape(`${m.title} · ${notificationCustomer(n)}`),
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: m.title } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+    ],
+  };
+}
+
+/** A DingTalk custom robot (自定义机器人) markdown message. */
+export function dingTalkMessage(n: Notification): { msgtype: 'markdown'; markdown: { title: string; text: string } } {
+  const m = messageText(n);
+  return { msgtype: 'markdown', markdown: { title: m.title, text: markdown(m, '\n\n') } };
+}
+
+/** WeCom's group robot (群机器人) takes at most 4096 bytes of markdown. */
+const WECOM_MAX_BYTES = 4096;
+
+/** A WeCom (企业微信) group robot markdown message. */
+export function weComMessage(n: Notification): { msgtype: 'markdown'; markdown: { content: string } } {
+  let content = markdown(messageText(n), '\n');
+  while (Buffer.byteLength(content) > WECOM_MAX_BYTES) content = content.slice(0, content.length - 64) + '…';
+  return { msgtype: 'markdown', markdown: { content } };
+}
+
+// --- Prometheus Alertmanager (API v2) ----------------------------------------------------------
+
+export interface PostableAlert {
+  labels: AlertLabels;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+}
+
+export const alertmanagerEndpoint = (base: string): string => `${base.replace(/\/+$/, '')}/api/v2/alerts`;
+
+const SEVERITY: Record<string, string> = { watch: 'info', warning: 'warning', critical: 'critical' };
+
+/** The labels of a firing churn alert: Alertmanager identifies an alert by all of them. */
+export function churnAlertLabels(a: Pick<ChurnAlert, 'customerId' | 'level' | 'valueTier'>): AlertLabels {
+  return { alertname: 'CustomerChurnRisk', customer_id: a.customerId, level: a.level, severity: SEVERITY[a.level] ?? 'info', value_tier: a.valueTier ?? 'unknown' };
+}
+
+const sameLabels = (a: AlertLabels, b: AlertLabels) => {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+};
+
+/**
+ * The alerts to post. A new level fires under labels that include the level, so the alert of the
+ * previous level (the labels this receiver last saw firing, else rebuilt from `previousLevel`) is
+ * resolved in the same post: Alertmanager then shows one live alert per customer. `cleared` only
+ * resolves. Firing alerts carry an explicit end `holdHours` ahead (see config.ts, holdHours).
+ */
+export function alertmanagerAlerts(n: Notification, ctx: FormatContext, holdHours: number): PostableAlert[] {
+  const now = ctx.nowMs;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const holdUntil = iso(now + holdHours * 3_600_000);
+  if (n.kind === 'segment_change') {
+    const c = n.change;
+    const m = messageText(n);
+    return [{
+      labels: { alertname: 'CustomerSegmentChange', customer_id: c.customerId, dimension: c.dimension, from_segment: c.fromSegment ?? 'none', to_segment: c.toSegment, severity: 'info' },
+      annotations: { summary: `${m.title}: ${c.customerId} ${c.fromSegment ?? 'none'} → ${c.toSegment}`, description: m.reasons.join('; '), action: c.strategy },
+      startsAt: iso(Math.min(c.detectedAt, now)),
+      endsAt: holdUntil,
+    }];
+  }
+  const a = n.alert;
+  const m = messageText(n);
+  const annotations = {
+    summary: `${m.title}: ${a.customerId} (${m.facts[1]![0]} ${a.riskScore.toFixed(2)})`,
+    description: m.reasons.join('; '),
+    action: a.action,
+  };
+  const alerts: PostableAlert[] = [];
+  const current = a.level === 'cleared' ? undefined : churnAlertLabels(a);
+  if (current) alerts.push({ labels: current, annotations, startsAt: iso(Math.min(a.detectedAt, now)), endsAt: holdUntil });
+  const previous = ctx.firing ?? (a.previousLevel !== null && a.previousLevel !== 'cleared' ? churnAlertLabels({ ...a, level: a.previousLevel as ChurnAlert['level'] }) : undefined);
+  if (previous && !(current && sameLabels(previous, current))) {
+    // Resolved now: startsAt may not be after endsAt; Alertmanager keeps the earlier start it has.
+    alerts.push({ labels: previous, annotations, startsAt: iso(now), endsAt: iso(now) });
+  }
+  return alerts;
+}

@@ -1,0 +1,214 @@
+// The console against real services: the pipeline runs ingest, segmenter, sink and console in one
+// process (real Kafka, registry, Redis, embedded ClickHouse); orders go in at the source topic and
+// the API, the live stream and the page in headless Chromium show what they did.
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
+import { aChurnAlert, anOrder, avroSchemas, topicNames, valueSubject, type ChurnAlert, type Order } from '@segmentation/contracts';
+import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
+import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
+import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
+import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
+import { repoRoot, testServices } from './harness/services.ts';
+import { SseReader } from './harness/sse-reader.ts';
+import { uniqueName } from './harness/unique.ts';
+import { waitFor } from './harness/wait-for.ts';
+
+const services = testServices();
+const run = uniqueName('console');
+const topics = topicNames(`${run}.`);
+const logger = createLogger({ service: 'console-test' }, 'warn');
+const token = 'console-test-token-0123456789';
+
+let config: Config;
+let pipeline: Pipeline;
+let codec: AvroCodec;
+let producer: ReliableProducer;
+let base: string;
+
+beforeAll(async () => {
+  config = loadConfig({
+    ...runEnv(services, run),
+    ROLES: 'ingest,segmenter,sink,console',
+    CONSOLE_TOKEN: token,
+    SINK_FLUSH_INTERVAL_MS: '200',
+    CLICKHOUSE_URL: services.clickhouseUrl,
+    CLICKHOUSE_DATABASE: run.replace(/-/g, '_'),
+    CLICKHOUSE_USER: process.env.CLICKHOUSE_USER,
+    CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD,
+    CLICKHOUSE_PATH: join(mkdtempSync(join(tmpdir(), 'segmentation-console-')), 'clickhouse'),
+  });
+  pipeline = await startPipeline(config, logger, createMetricsRegistry(false));
+  base = pipeline.consoleUrl!.replace(/\/$/, '');
+  codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  producer = new ReliableProducer(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'console-test' }, logger));
+  await producer.connect();
+  await waitFor('the console ready', async () => (await fetch(`${base}/readyz`)).ok || undefined);
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await producer?.disconnect();
+  await deleteRunKeys(config.REDIS_URL, run);
+  await deleteTopicsWithPrefix(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'console-test-cleanup' }, logger), run);
+});
+
+async function sendOrder(order: Order): Promise<void> {
+  const id = await codec.register(valueSubject(topics.orders), avroSchemas.order);
+  await producer.send(topics.orders, [{ key: order.customerId, value: codec.encode(id, avroSchemas.order, order) }]);
+}
+
+/** An alert as the segmenter would publish it (the console reads the topic, whoever wrote it). */
+async function sendAlert(alert: ChurnAlert): Promise<void> {
+  const id = await codec.register(valueSubject(topics.churnAlerts), avroSchemas.churnAlert);
+  await producer.send(topics.churnAlerts, [{ key: alert.customerId, value: codec.encode(id, avroSchemas.churnAlert, alert) }]);
+}
+
+const auth = { authorization: `Bearer ${token}` };
+async function api<T = Record<string, unknown>>(path: string, headers: Record<string, string> = auth): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${path}`, { headers });
+  return { status: res.status, body: await res.json() as T };
+}
+
+const openStream = (query = '') => SseReader.open(`${base}/api/stream${query}`, auth);
+const today = () => new Date().toISOString().slice(0, 10);
+
+describe('the console API', () => {
+  it('answers /api only with the bearer token, and never takes it from the URL', async () => {
+    expect(await api('/api/segment-sizes', {})).toMatchObject({ status: 401, body: { error: expect.stringContaining('Authorization: Bearer') as unknown } });
+    expect((await api('/api/segment-sizes', { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
+    expect((await api(`/api/segment-sizes?token=${token}`, {})).status).toBe(401);
+    expect((await api(`/api/segment-sizes`)).status).toBe(200);
+    // Operators' endpoints need none.
+    expect((await api('/readyz', {})).body).toMatchObject({ ok: true });
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('access-control-allow-origin')).toBeNull(); // CORS off by default
+  });
+
+  it('refuses bad input with 400 and a message naming the parameter', async () => {
+    expect(await api('/api/alerts?limit=0')).toMatchObject({ status: 400, body: { error: expect.stringContaining('limit') as unknown } });
+    expect(await api('/api/alerts?level=panic')).toMatchObject({ status: 400, body: { error: expect.stringContaining('level') as unknown } });
+    expect(await api('/api/trends')).toMatchObject({ status: 400, body: { error: expect.stringContaining('dimension') as unknown } });
+    expect(await api('/api/trends?dimension=value_tier&from=2026-13-45x')).toMatchObject({ status: 400, body: { error: expect.stringContaining('from') as unknown } });
+    expect(await api('/api/customers?q=C&sort=name')).toMatchObject({ status: 400, body: { error: expect.stringContaining('sort') as unknown } });
+    expect(await api('/api/no-such-thing')).toMatchObject({ status: 404 });
+    expect(await api(`/api/customers/${uniqueName('nobody')}`)).toMatchObject({ status: 404, body: { error: expect.stringContaining('no customer') as unknown } });
+  });
+
+  it('streams a segment change live, then explains the customer in the drill-down', async () => {
+    const customerId = uniqueName('C');
+    const stream = await openStream('?dimension=value_tier');
+    try {
+      await sendOrder(anOrder({ customerId, amount: 3000, currency: 'USD' })); // 21,300 CNY: medium value
+      const event = await waitFor('the change on the live stream', () => stream.events.find((e) => e.event === 'segment_change' && (e.data as { customerId: string }).customerId === customerId));
+      expect(event.data).toMatchObject({
+        changeId: `${customerId}/value_tier/1`, dimension: 'value_tier', fromSegment: null, toSegment: 'medium', valueTier: 'medium',
+        reasons: [{ feature: 'order_value_365d', value: 21_300, threshold: 20_000 }],
+      });
+      // The filter: only value-tier changes came through.
+      expect(stream.events.filter((e) => e.event === 'segment_change').every((e) => (e.data as { dimension: string }).dimension === 'value_tier')).toBe(true);
+    } finally {
+      stream.close();
+    }
+
+    const details = await waitFor('the drill-down with its explanation (the change reached ClickHouse)', async () => {
+      const r = await api<{ segments: Array<{ dimension: string; reasons: unknown[] }> }>(`/api/customers/${customerId}`);
+      return r.status === 200 && r.body.segments.some((s) => s.dimension === 'value_tier' && s.reasons.length > 0) ? r.body : undefined;
+    });
+    expect(details).toMatchObject({
+      customerId,
+      features: expect.objectContaining({ order_value_365d: 21_300 }) as unknown,
+      segments: expect.arrayContaining([expect.objectContaining({
+        dimension: 'value_tier', segment: 'medium', rule: 'value_tier.medium.enter', strategy: expect.any(String) as unknown,
+        reasons: [{ condition: 'order_value_365d >= $medium_value', feature: 'order_value_365d', value: 21_300, threshold: 20_000 }],
+      })]) as unknown,
+      churn: null,
+    });
+    const timeline = (details as unknown as { timeline: Array<{ kind: string }> }).timeline;
+    expect(timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['order', 'segment_change']));
+
+    expect((await api(`/api/customers?q=${encodeURIComponent(customerId.slice(0, -2))}`)).body.customers).toContain(customerId);
+    const sizes = await api<{ dimensions: Record<string, Record<string, number>> }>('/api/segment-sizes');
+    expect(sizes.body.dimensions.value_tier?.medium).toBeGreaterThanOrEqual(1);
+    const trend = await api<{ days: Array<{ day: string; segment: string; customers: number }> }>(`/api/trends?dimension=value_tier&from=${today()}&to=${today()}`);
+    expect(trend.body.days.find((d) => d.segment === 'medium')?.customers).toBeGreaterThanOrEqual(1);
+    const dimensions = await api<{ dimensions: Array<{ name: string; segments: string[] }> }>('/api/dimensions');
+    expect(dimensions.body.dimensions.find((d) => d.name === 'value_tier')?.segments).toEqual(expect.arrayContaining(['high', 'medium', 'low']));
+  });
+
+  it('lists current churn alerts by level, streams them to a level filter, and drops a cleared one', async () => {
+    const customerId = uniqueName('C');
+    const critical = await openStream('?level=critical');
+    try {
+      await sendAlert(aChurnAlert({ customerId, sequence: 1, level: 'critical', riskScore: 0.91, valueTier: 'high', eventTime: Date.now() }));
+      const event = await waitFor('the alert on the stream', () => critical.events.find((e) => e.event === 'churn_alert' && (e.data as { customerId: string }).customerId === customerId));
+      expect(event.data).toMatchObject({ alertId: `${customerId}/churn/1`, level: 'critical', riskScore: 0.91, valueTier: 'high', action: 'account manager call' });
+      expect(critical.events.some((e) => e.event === 'segment_change')).toBe(false);
+    } finally {
+      critical.close();
+    }
+    const listed = await waitFor('the alert in the list', async () => (await api<{ alerts: Array<{ customerId: string }> }>('/api/alerts?level=critical')).body.alerts.find((a) => a.customerId === customerId));
+    expect(listed).toMatchObject({ level: 'critical', reasons: [{ code: 'order_gap', text: 'No order for 45 days', value: 45 }] });
+    expect((await api<{ alerts: Array<{ customerId: string }> }>('/api/alerts?level=watch')).body.alerts.some((a) => a.customerId === customerId)).toBe(false);
+
+    await sendAlert(aChurnAlert({ customerId, sequence: 2, level: 'cleared', previousLevel: 'critical', eventTime: Date.now() }));
+    await waitFor('the cleared alert to leave the list', async () =>
+      (await api<{ alerts: Array<{ customerId: string }> }>('/api/alerts')).body.alerts.every((a) => a.customerId !== customerId) || undefined);
+  });
+
+  it('gives a viewer who arrives late the recent backlog first', async () => {
+    const stream = await openStream('?level=critical');
+    try {
+      // The critical alert of the previous test is in the backlog, although it was sent before this viewer came.
+      await waitFor('the backlog', () => stream.events.find((e) => e.event === 'churn_alert'));
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+// Debian's chromium, installed by infra/os-packages.sh (./dev test runs it); no browser download.
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const artifacts = join(repoRoot, '.local', 'artifacts');
+
+describe('the console page in a browser', () => {
+  it('shows a change live in the feed and opens that customer with its explanation', async () => {
+    if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: run bash infra/os-packages.sh (or set CHROMIUM_PATH)`);
+    mkdirSync(artifacts, { recursive: true });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+      await page.goto(`${base}/`);
+      await page.getByTestId('token-input').fill(token);
+      await page.getByTestId('token-submit').click();
+      await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+
+      const customerId = uniqueName('C');
+      await sendOrder(anOrder({ customerId, amount: 3000, currency: 'USD' })); // 21,300 CNY: medium value
+      const item = page.locator(`[data-testid="feed-item"][data-customer-id="${customerId}"][data-kind="segment_change"]`).first();
+      await item.waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: join(artifacts, 'console-feed.png'), fullPage: true });
+
+      // The explanation comes from ClickHouse, a flush behind the live feed: open the drill-down once it is there.
+      await waitFor('the change in ClickHouse', async () => {
+        const r = await api<{ segments: Array<{ reasons: unknown[] }> }>(`/api/customers/${customerId}`);
+        return r.status === 200 && r.body.segments.some((s) => s.reasons.length > 0) || undefined;
+      });
+      await item.getByTestId('customer-link').first().click();
+      const detail = page.locator(`[data-testid="customer-detail"][data-customer-id="${customerId}"]`);
+      await detail.waitFor({ timeout: 30_000 });
+      const explanation = detail.getByTestId('explanation');
+      await expect.poll(async () => explanation.innerText(), { timeout: 30_000 }).toMatch(/21,300/);
+      expect(await explanation.innerText()).toMatch(/20,000/);
+      expect(page.url()).not.toContain(token); // the token lives in sessionStorage, never in a URL
+      await page.screenshot({ path: join(artifacts, 'console-customer.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
