@@ -34,6 +34,7 @@ beforeAll(async () => {
     ...runEnv(services, run),
     ROLES: 'ingest,segmenter,sink,console',
     CONSOLE_TOKEN: token,
+    CONSOLE_MAX_STREAMS: '3',
     SINK_FLUSH_INTERVAL_MS: '200',
     CLICKHOUSE_URL: services.clickhouseUrl,
     CLICKHOUSE_DATABASE: run.replace(/-/g, '_'),
@@ -74,6 +75,11 @@ async function api<T = Record<string, unknown>>(path: string, headers: Record<st
 }
 
 const openStream = (query = '') => SseReader.open(`${base}/api/stream${query}`, auth);
+/** Live streams the console holds open, from its own gauge. */
+async function openStreams(): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^console_stream_viewers (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
 const today = () => new Date().toISOString().slice(0, 10);
 
 describe('the console API', () => {
@@ -81,6 +87,10 @@ describe('the console API', () => {
     expect(await api('/api/segment-sizes', {})).toMatchObject({ status: 401, body: { error: expect.stringContaining('Authorization: Bearer') as unknown } });
     expect((await api('/api/segment-sizes', { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
     expect((await api(`/api/segment-sizes?token=${token}`, {})).status).toBe(401);
+    for (const path of ['/api/dimensions', '/api/alerts', '/api/customers?q=C', '/api/customers/C-1', '/api/trends?dimension=value_tier', '/api/stream']) {
+      expect((await api(path, {})).status, path).toBe(401);
+      expect((await api(path, { authorization: `Bearer ${token}-not` })).status, path).toBe(401);
+    }
     expect((await api(`/api/segment-sizes`)).status).toBe(200);
     // Operators' endpoints need none.
     expect((await api('/readyz', {})).body).toMatchObject({ ok: true });
@@ -169,6 +179,21 @@ describe('the console API', () => {
     } finally {
       stream.close();
     }
+  });
+
+  it('caps the live streams it serves at once (CONSOLE_MAX_STREAMS)', async () => {
+    // Streams closed by the tests before are gone on the server's side once it saw them close.
+    await waitFor('no stream open', async () => (await openStreams()) === 0 || undefined);
+    const open = [await openStream(), await openStream(), await openStream()];
+    try {
+      expect(await api('/api/stream')).toMatchObject({ status: 503, body: { error: expect.stringContaining('CONSOLE_MAX_STREAMS') as unknown } });
+      open.pop()!.close();
+      const again = await waitFor('room for one more', async () => openStream().catch(() => undefined));
+      open.push(again);
+    } finally {
+      for (const s of open) s.close();
+    }
+    await waitFor('the streams closed on the server too', async () => (await openStreams()) === 0 || undefined);
   });
 });
 

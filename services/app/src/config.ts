@@ -57,6 +57,8 @@ export const configSchema = z.object({
   CONSOLE_TOKEN_FILE: z.string().default(join(repoRoot, '.local', 'console-token')),
   /** Other sites allowed to call the console's API from a browser (comma list of origins); empty = CORS off. */
   CONSOLE_CORS_ORIGINS: listSetting.default([]),
+  /** Live streams the console serves at once; more are refused (503) rather than exhausting sockets. */
+  CONSOLE_MAX_STREAMS: intSetting(1, 10_000).default(100),
   OPS_HOST: z.string().default('127.0.0.1'),
   /** /healthz, /readyz and /metrics; 0 picks a free port. */
   OPS_PORT: intSetting(0, 65535).default(9464),

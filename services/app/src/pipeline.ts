@@ -107,6 +107,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       port: config.CONSOLE_PORT,
       token: consoleToken(config),
       corsOrigins: config.CONSOLE_CORS_ORIGINS,
+      maxStreams: config.CONSOLE_MAX_STREAMS,
       groupPrefix: config.GROUP_PREFIX,
       topics,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,

@@ -17,6 +17,8 @@ export interface ConsoleServerSettings {
   /** Origins allowed to call the API from another site; empty = CORS off (the page is same-origin). */
   corsOrigins: string[];
   timeZone: string;
+  /** Open live streams at most; one more is refused with 503 (each holds a socket and a filter). */
+  maxStreams: number;
   /** Milliseconds between SSE comment lines that keep idle proxies from closing the stream. */
   heartbeatMs?: number;
 }
@@ -139,6 +141,9 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   app.get('/api/stream', (req, reply) => stream(req, reply, parse(querySchemas.stream, req.query, 'query')));
 
   function stream(req: FastifyRequest, reply: FastifyReply, filter: z.output<typeof querySchemas.stream>): void {
+    if (deps.feed.viewerCount >= settings.maxStreams) {
+      throw new ApiError(503, `the console already serves ${settings.maxStreams} live streams (CONSOLE_MAX_STREAMS); close one or try again later`);
+    }
     reply.hijack(); // the response is ours from here: the onSend headers are written by hand
     const res = reply.raw;
     res.writeHead(200, {

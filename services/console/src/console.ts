@@ -17,6 +17,7 @@ export interface ConsoleSettings {
   port: number;
   token: string;
   corsOrigins: string[];
+  maxStreams: number;
   groupPrefix: string;
   topics: TopicNames;
   redisKeyPrefix: string;
@@ -88,7 +89,7 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
       tail = await tailTopics(deps.kafka, { topics: [settings.topics.segmentChanges, settings.topics.churnAlerts], backlogPerPartition: 20, groupPrefix: `${settings.groupPrefix}-console` }, onRecord, logger);
       const history = historyQueries(deps.clickhouse, settings.timeZone);
       server = await createConsoleServer(
-        { host: settings.host, port: settings.port, token: settings.token, corsOrigins: settings.corsOrigins, timeZone: settings.timeZone },
+        { host: settings.host, port: settings.port, token: settings.token, corsOrigins: settings.corsOrigins, timeZone: settings.timeZone, maxStreams: settings.maxStreams },
         {
           history,
           customers: customerDetails({
