@@ -21,14 +21,16 @@ export interface RedisServerHandle {
   remove(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServerHandle> {
+/** `password`: the server requires it (`requirepass`), and `url` carries it. */
+export async function startRedisServer(opts: { password?: string } = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-outage-'));
   let child: ChildProcess | undefined;
-  const ping = async () => promisify(execFile)('redis-cli', ['-h', HOST, '-p', String(port), 'ping']).then((r) => r.stdout.trim() === 'PONG', () => false);
+  const auth = opts.password === undefined ? [] : ['--no-auth-warning', '-a', opts.password];
+  const ping = async () => promisify(execFile)('redis-cli', ['-h', HOST, '-p', String(port), ...auth, 'ping']).then((r) => r.stdout.trim() === 'PONG', () => false);
   const start = async () => {
     const log = openSync(join(dir, 'redis.log'), 'a');
-    child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: ['ignore', log, log] });
+    child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...(opts.password === undefined ? [] : ['--requirepass', opts.password])], { stdio: ['ignore', log, log] });
     closeSync(log);
     await waitFor(`redis-server on ${HOST}:${port}`, ping, 15_000);
   };
@@ -41,7 +43,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   };
   await start();
   return {
-    url: `redis://${HOST}:${port}`,
+    url: opts.password === undefined ? `redis://${HOST}:${port}` : `redis://default:${encodeURIComponent(opts.password)}@${HOST}:${port}`,
     stop,
     start,
     async remove() {
