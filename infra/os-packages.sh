@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the console's browser test and the notifier's Alertmanager test use:
 # chromium (driven by playwright-core through executablePath, no browser download), a Chinese
-# font for its screenshots (fonts-wqy-microhei) and prometheus-alertmanager (a real receiver of
-# alerts). Idempotent: installs only what is missing.
+# font for its screenshots (fonts-wqy-microhei), prometheus-alertmanager (a real receiver of
+# alerts) and prometheus (its promtool checks and unit-tests infra/prometheus/alerts.yml).
+# Idempotent: installs only what is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -10,6 +11,7 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+command -v promtool >/dev/null || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get here: install them with your package manager, then re-run"
@@ -18,7 +20,10 @@ sudo=()
 say "installing ${missing[*]} with apt-get (log: $LOGS/os-packages.log)"
 { "${sudo[@]}" apt-get update && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; } \
   >"$LOGS/os-packages.log" 2>&1 || { tail -n 20 "$LOGS/os-packages.log" >&2; die "apt-get install ${missing[*]} failed; read $LOGS/os-packages.log"; }
-# The Debian package starts a system Alertmanager on :9093; the tests start their own on free ports.
-if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus-alertmanager 2>/dev/null; then
-  "${sudo[@]}" systemctl stop prometheus-alertmanager || true
-fi
+# The Debian packages start a system Prometheus and Alertmanager where systemd runs; the tests
+# start their own Alertmanager on free ports and need no Prometheus server.
+for unit in prometheus-alertmanager prometheus; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
+    "${sudo[@]}" systemctl stop "$unit" || true
+  fi
+done

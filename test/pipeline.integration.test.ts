@@ -11,12 +11,12 @@ import { Redis } from 'ioredis';
 import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
 import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhouse';
 import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, ReliableProducer, trackConsumerLag } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { DIMENSIONS, lifetimeValueOf, type CustomerRecord } from '@segmentation/segmentation';
 import { customerRecordCodec } from '@segmentation/segmenter';
 import { CustomerStateStore } from '@segmentation/state';
-import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
+import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
@@ -184,6 +184,26 @@ describe('the pipeline, end to end', () => {
       expect((await changesOf(changes, customerId)).map((c) => c.sequence)).toEqual(new Array<number>(decided).fill(1));
     } finally {
       await changes.close();
+    }
+  });
+
+  it("reports each consumer group's lag per partition, read from the broker: none once caught up", async () => {
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'pipeline-test-lag' }, logger);
+    const lag = (group: string, topic: string) => metricValue('kafka_consumer_lag_messages', { group, topic });
+    await waitFor('the segmenter and the sink caught up', async () =>
+      (await lag(`${run}-segmenter`, topics.customerEvents)) === 0 && (await lag(`${run}-sink`, topics.customerEvents)) === 0 || undefined);
+    const series = (await metrics.getMetricsAsJSON()).find((m) => m.name === 'kafka_consumer_lag_messages')!.values
+      .filter((v) => v.labels.group === `${run}-segmenter`);
+    expect(series.length).toBeGreaterThan(1); // one per partition of customer-events
+
+    // A group that never consumed lags by everything the topic holds: what ingest committed on it.
+    const stop = trackConsumerLag(metrics, kafka, `${run}-never`, [topics.orders]);
+    try {
+      const ingested = await committedOffsets(kafka, `${run}-ingest`, topics.orders);
+      expect(ingested).toBeGreaterThan(0);
+      expect(await lag(`${run}-never`, topics.orders)).toBe(ingested);
+    } finally {
+      await stop();
     }
   });
 });

@@ -1,5 +1,7 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { trackConsumerLag } from './consumer-lag.ts';
 
 export interface ConsumedMessage {
   topic: string;
@@ -54,6 +56,8 @@ export interface BatchConsumerSettings {
   /** Partitions processed in parallel by this process; each partition stays strictly ordered. */
   partitionsConcurrently: number;
   maxBytesPerPartition?: number;
+  /** Where the group's lag per partition is reported (kafka_consumer_lag_messages). */
+  metrics?: Registry;
 }
 
 /**
@@ -74,6 +78,7 @@ export class BatchConsumer implements HealthCheck {
   /** A batch is failing and being retried (a dependency away): not ready meanwhile. */
   private failing = false;
   private stopping = false;
+  private untrackLag: (() => Promise<void>) | undefined;
   private handler: BatchHandler | undefined;
   private readonly settings: BatchConsumerSettings;
   private readonly logger: Logger;
@@ -117,6 +122,7 @@ export class BatchConsumer implements HealthCheck {
   async connect(handler: BatchHandler): Promise<void> {
     this.handler = handler;
     this.stopping = false;
+    if (this.settings.metrics && !this.untrackLag) this.untrackLag = trackConsumerLag(this.settings.metrics, this.kafka, this.settings.groupId, this.settings.topics);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.settings.topics, fromBeginning: true });
     await this.consumer.run({
@@ -215,5 +221,7 @@ export class BatchConsumer implements HealthCheck {
     this.stopping = true;
     await this.consumer.disconnect();
     await this.admin?.disconnect();
+    await this.untrackLag?.();
+    this.untrackLag = undefined;
   }
 }

@@ -10,3 +10,4 @@ export * from './customer-event-log.ts';
 export * from './retry.ts';
 export * from './read-topic.ts';
 export * from './topic-tail.ts';
+export * from './consumer-lag.ts';

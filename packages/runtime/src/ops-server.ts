@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 /** Something that can say whether it is alive (`healthy`) and able to do its work (`ready`). */
 export interface HealthCheck {
@@ -21,10 +21,32 @@ export function healthReport(checks: HealthCheck[], kind: 'healthz' | 'readyz'):
 }
 
 /**
+ * `segmentation_check_healthy{check}` and `segmentation_check_ready{check}` (1 or 0): the checks
+ * of /healthz and /readyz as metrics, so alert rules can say which one failed and for how long.
+ */
+export function registerHealthMetrics(registry: Registry, checks: () => HealthCheck[]): void {
+  for (const kind of ['healthz', 'readyz'] as const) {
+    const name = kind === 'healthz' ? 'segmentation_check_healthy' : 'segmentation_check_ready';
+    if (registry.getSingleMetric(name)) continue;
+    new Gauge({
+      name,
+      help: kind === 'healthz' ? '1 while the check is alive (/healthz), 0 when not' : '1 while the check is ready (/readyz), 0 when degraded',
+      labelNames: ['check'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of healthReport(checks(), kind).checks) this.set({ check: c.name }, c.ok ? 1 : 0);
+      },
+    });
+  }
+}
+
+/**
  * `/healthz` (alive: a stalled consumer loop is not), `/readyz` (all dependencies usable) and
  * `/metrics` (Prometheus). Operators choose where it listens; it exposes no personal data.
  */
 export async function startOpsServer(opts: { host: string; port: number; registry: Registry; checks: () => HealthCheck[] }): Promise<OpsServer> {
+  registerHealthMetrics(opts.registry, opts.checks);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (status: number, body: unknown) => {

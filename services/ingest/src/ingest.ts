@@ -45,6 +45,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const deadLettered = new Counter({ name: 'ingest_messages_dead_lettered_total', help: 'Source messages sent to their dead-letter topic, by reason', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
+    metrics: deps.metrics,
     topics: [...contracts.keys()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,

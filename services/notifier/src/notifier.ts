@@ -70,6 +70,7 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
 
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
+    metrics: deps.metrics,
     topics: [...sources.keys()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     // A receiver backing off (30 s per wait by default) keeps a batch busy for minutes; the

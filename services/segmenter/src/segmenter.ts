@@ -72,6 +72,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   const reevaluationsLeft = new Gauge({ name: 'segmenter_rules_reevaluation_remaining', help: 'Customers of the partition still to re-evaluate under the rules just put in force', labelNames: ['partition'], registers: [deps.metrics] });
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
+    metrics: deps.metrics,
     topics: [settings.topics.customerEvents],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,

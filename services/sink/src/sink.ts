@@ -44,6 +44,7 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
 
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
+    metrics: deps.metrics,
     topics: [...routes.keys()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
