@@ -96,22 +96,34 @@ install_kafka() {
 kafka_ready() { node --no-warnings "$ROOT/packages/kafka/src/cli/kafka-ready.ts" "127.0.0.1:$KAFKA_PORT"; }
 
 up_kafka() {
+  # A broker made with a SCRAM user is probed as that user.
+  if [ -n "${KAFKA_SASL_USERNAME:-}" ]; then export KAFKA_SASL_MECHANISM=scram-sha-256; fi
   if pid_alive kafka; then wait_until kafka "$LOGS/kafka.log" 60 kafka_ready; say "kafka: running on 127.0.0.1:$KAFKA_PORT"; return; fi
   if kafka_ready; then say "kafka: a broker already answers on 127.0.0.1:$KAFKA_PORT (not started by this checkout); using it"; return; fi
   require_java
   install_kafka
   local cp="$CACHE/kafka-$KAFKA_VERSION/*" props="$KAFKA_HOME_DIR/server.properties"
+  # KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: clients must authenticate with SCRAM-SHA-256 as
+  # that user, created when the storage is formatted (a fresh SEGMENTATION_HOME).
+  local listener=PLAINTEXT scram=()
+  if [ -n "${KAFKA_SASL_USERNAME:-}" ]; then
+    [[ "$KAFKA_SASL_USERNAME${KAFKA_SASL_PASSWORD:-}" =~ ^[A-Za-z0-9._-]+$ ]] && [ -n "${KAFKA_SASL_PASSWORD:-}" ] \
+      || die "kafka: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must both be set, in letters, digits, '.', '_' or '-', for the native broker"
+    listener=SASL_PLAINTEXT
+    scram=(--add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USERNAME,password=$KAFKA_SASL_PASSWORD]")
+  fi
   mkdir -p "$KAFKA_HOME_DIR/data"
+  touch "$props" && chmod 600 "$props" # it may hold the SCRAM user's password
   cat >"$props" <<EOF
 # Written by infra/stack.sh: a single node in KRaft combined mode, on loopback only.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listener://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=$listener://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=$listener
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$KAFKA_HOME_DIR/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -123,10 +135,17 @@ group.initial.rebalance.delay.ms=0
 # The pipeline creates its topics itself, with the partition counts it needs.
 auto.create.topics.enable=false
 EOF
+  if [ "$listener" = SASL_PLAINTEXT ]; then
+    cat >>"$props" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-256
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$KAFKA_SASL_USERNAME" password="$KAFKA_SASL_PASSWORD";
+EOF
+  fi
   if [ ! -f "$KAFKA_HOME_DIR/data/meta.properties" ]; then
     local cluster_id
     cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka.log" | tail -n1)
-    java -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >>"$LOGS/kafka.log" 2>&1 \
+    java -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" "${scram[@]}" >>"$LOGS/kafka.log" 2>&1 \
       || die "kafka: formatting storage failed; read $LOGS/kafka.log"
   fi
   say "kafka: starting on 127.0.0.1:$KAFKA_PORT (log: $LOGS/kafka.log)"

@@ -17,9 +17,13 @@ export class PrivateStack {
   readonly kafkaPort: number;
   readonly registryPort: number;
 
-  constructor(kafkaPort: number, registryPort: number) {
+  /** Settings for infra/stack.sh, e.g. KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD for a broker with a SCRAM user. */
+  private readonly env: Record<string, string>;
+
+  constructor(kafkaPort: number, registryPort: number, env: Record<string, string> = {}) {
     this.kafkaPort = kafkaPort;
     this.registryPort = registryPort;
+    this.env = env;
   }
 
   get brokers(): string[] {
@@ -52,6 +56,7 @@ export class PrivateStack {
         KAFKA_PORT: String(this.kafkaPort),
         REGISTRY_PORT: String(this.registryPort),
         KAFKA_HEAP: '-Xms128m -Xmx512m',
+        ...this.env,
       },
       timeout: 180_000,
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intSetting, listSetting } from '@segmentation/runtime';
+import { boolSetting, intSetting, listSetting } from '@segmentation/runtime';
 import { DEFAULT_BASE_CURRENCY, DEFAULT_CURRENCY_RATES, parseRates } from './money.ts';
 
 /**
@@ -8,6 +8,7 @@ import { DEFAULT_BASE_CURRENCY, DEFAULT_CURRENCY_RATES, parseRates } from './mon
  */
 export const sharedSettings = {
   KAFKA_BROKERS: listSetting.default(['127.0.0.1:9092']),
+  ...kafkaSecuritySettings(),
   SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
   /** Prepended to every topic name: separates deployments sharing a cluster. */
   TOPIC_PREFIX: z.string().default(''),
@@ -17,6 +18,30 @@ export const sharedSettings = {
   /** Seconds an event time may be ahead of the wall clock before it is refused (clock skew between systems). */
   MAX_FUTURE_SKEW_SECONDS: intSetting(0).default(300),
 };
+
+/** How clients authenticate to Kafka and whether they use TLS (docs/operations.md, "Security"). */
+export function kafkaSecuritySettings() {
+  return {
+    /** SASL mechanism; unset = no SASL. SCRAM is what a broker should offer (PLAIN sends the password as is). */
+    KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512', 'plain']).optional(),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    /** TLS to the brokers (the system's CAs, or KAFKA_TLS_CA_FILE's). */
+    KAFKA_TLS: boolSetting.default(false),
+    KAFKA_TLS_CA_FILE: z.string().optional(),
+  };
+}
+
+/** SASL needs a user and a password; a CA file needs TLS. For a `superRefine` of a schema using `sharedSettings`. */
+export function checkKafkaSecurity(c: { KAFKA_SASL_MECHANISM?: string; KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string; KAFKA_TLS: boolean; KAFKA_TLS_CA_FILE?: string }, ctx: z.RefinementCtx): void {
+  if (c.KAFKA_SASL_MECHANISM !== undefined) {
+    if (c.KAFKA_SASL_USERNAME === undefined) ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: `required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });
+    if (c.KAFKA_SASL_PASSWORD === undefined) ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_PASSWORD'], message: `required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });
+  } else if (c.KAFKA_SASL_USERNAME !== undefined || c.KAFKA_SASL_PASSWORD !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_MECHANISM'], message: 'required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD: scram-sha-256, scram-sha-512 or plain' });
+  }
+  if (c.KAFKA_TLS_CA_FILE !== undefined && !c.KAFKA_TLS) ctx.addIssue({ code: 'custom', path: ['KAFKA_TLS'], message: 'must be true when KAFKA_TLS_CA_FILE is set' });
+}
 
 /** The cross-field check of the rate table, for a `superRefine` of a schema using `sharedSettings`. */
 export function checkCurrencySettings(c: { BASE_CURRENCY: string; CURRENCY_RATES: string }, ctx: z.RefinementCtx): void {

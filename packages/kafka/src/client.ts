@@ -1,4 +1,5 @@
-import { Kafka, logLevel as kafkaLogLevel, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { ServiceUnavailableError, type Logger } from '@segmentation/runtime';
 
 // kafkajs 2.2.4 arms a timer with a negative delay whenever a response arrives unthrottled;
@@ -13,6 +14,31 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  security?: KafkaSecurity;
+}
+
+/** How a client authenticates and whether it uses TLS (the KAFKA_SASL_* and KAFKA_TLS* settings). */
+export interface KafkaSecurity {
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
+  tls?: { caFile?: string };
+}
+
+/** The security of validated settings (checkKafkaSecurity made sure SASL has its user and password). */
+export function kafkaSecurity(c: { KAFKA_SASL_MECHANISM?: 'scram-sha-256' | 'scram-sha-512' | 'plain'; KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string; KAFKA_TLS?: boolean; KAFKA_TLS_CA_FILE?: string }): KafkaSecurity {
+  return {
+    sasl: c.KAFKA_SASL_MECHANISM && c.KAFKA_SASL_USERNAME && c.KAFKA_SASL_PASSWORD
+      ? { mechanism: c.KAFKA_SASL_MECHANISM, username: c.KAFKA_SASL_USERNAME, password: c.KAFKA_SASL_PASSWORD }
+      : undefined,
+    tls: c.KAFKA_TLS ? { caFile: c.KAFKA_TLS_CA_FILE } : undefined,
+  };
+}
+
+function connectionOptions(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const tls = security?.tls;
+  return {
+    ssl: tls === undefined ? undefined : tls.caFile === undefined ? true : { ca: [readFileSync(tls.caFile, 'utf8')] },
+    sasl: security?.sasl as KafkaConfig['sasl'], // one object for the three mechanisms; kafkajs types them as a union
+  };
 }
 
 /** The one place that builds a kafkajs client: its log lines go through the project's logger. */
@@ -21,6 +47,7 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ...connectionOptions(settings.security),
     connectionTimeout: 3000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: kafkaLogLevel.WARN,
@@ -33,8 +60,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
 }
 
 /** Fails with a message naming Kafka and how to start it unless a metadata request succeeds. */
-export async function probeKafka(brokers: string[], timeoutMs = 5000): Promise<void> {
-  const kafka = new Kafka({ clientId: 'probe', brokers, connectionTimeout: timeoutMs, retry: { retries: 0 }, logLevel: kafkaLogLevel.NOTHING });
+export async function probeKafka(brokers: string[], timeoutMs = 5000, security?: KafkaSecurity): Promise<void> {
+  const kafka = new Kafka({ clientId: 'probe', brokers, connectionTimeout: timeoutMs, retry: { retries: 0 }, logLevel: kafkaLogLevel.NOTHING, ...connectionOptions(security) });
   const admin = kafka.admin();
   try {
     await admin.connect();

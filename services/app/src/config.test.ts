@@ -130,3 +130,13 @@ describe('the console token', () => {
     expect(consoleToken(loadConfig({ CONSOLE_TOKEN_FILE: file, CONSOLE_TOKEN: 'x'.repeat(20) }))).toBe('x'.repeat(20));
   });
 });
+
+describe('Kafka security settings', () => {
+  it('need a user and a password with a SASL mechanism, and TLS with a CA file, naming what is missing', () => {
+    expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'scram-sha-256' }))).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
+    expect(blamed(configErrorOf({ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual(['KAFKA_SASL_MECHANISM']);
+    expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual(['KAFKA_SASL_MECHANISM']);
+    expect(blamed(configErrorOf({ KAFKA_TLS_CA_FILE: '/etc/ssl/ca.pem' }))).toEqual(['KAFKA_TLS']);
+    expect(loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_TLS: 'true' })).toMatchObject({ KAFKA_TLS: true });
+  });
+});

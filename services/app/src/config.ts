@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { checkCurrencySettings, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
+import { checkCurrencySettings, checkKafkaSecurity, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
 import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
 import { compileRules, RulesError, type CompiledRules } from '@segmentation/segmentation';
 
@@ -65,6 +65,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
 }).superRefine((c, ctx) => {
   checkCurrencySettings(c, ctx);
+  checkKafkaSecurity(c, ctx);
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
-import { AvroCodec, createKafka, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createConsole } from '@segmentation/console';
 import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
@@ -47,7 +47,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   // Bad rules or receivers stop start-up before anything connects.
   const rules = roles.has('segmenter') || roles.has('console') ? loadRules(config) : undefined;
   const notifierConfig = roles.has('notifier') ? loadNotifierConfig(config.NOTIFIER_FILE, env) : undefined;
-  await probeKafka(config.KAFKA_BROKERS);
+  await probeKafka(config.KAFKA_BROKERS, 5000, kafkaSecurity(config));
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
   const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectRedis(config.REDIS_URL) : undefined;
   let clickhouse: ClickHouseClient | undefined;
@@ -58,7 +58,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   }
 
   const topics = topicNames(config.TOPIC_PREFIX);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.GROUP_PREFIX}-${config.ROLES.join('+')}` }, logger);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.GROUP_PREFIX}-${config.ROLES.join('+')}`, security: kafkaSecurity(config) }, logger);
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   await provisionPipeline(kafka, codec, topics);
   const producer = new ReliableProducer(kafka);

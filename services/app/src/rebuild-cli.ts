@@ -7,7 +7,7 @@
 // REDIS_URL, REDIS_KEY_PREFIX, GROUP_PREFIX, BUSINESS_TIME_ZONE).
 import { parseArgs } from 'node:util';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka } from '@segmentation/kafka';
+import { AvroCodec, createKafka, kafkaSecurity } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { rebuildState } from '@segmentation/segmenter';
 import { connectRedis } from '@segmentation/state';
@@ -20,7 +20,7 @@ await runCommand('rebuild-state', async () => {
     throw new ConfigError(`this deletes the segmenter state under REDIS_KEY_PREFIX=${config.REDIS_KEY_PREFIX} in ${config.REDIS_URL} and rebuilds it from ${config.TOPIC_PREFIX}customer-events; stop every segmenter, then run again with --yes`);
   }
   const logger = createLogger({ service: 'rebuild-state' }, config.LOG_LEVEL);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'rebuild-state' }, logger);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'rebuild-state', security: kafkaSecurity(config) }, logger);
   const redis = await connectRedis(config.REDIS_URL);
   try {
     const report = await rebuildState({ kafka, codec: new AvroCodec(config.SCHEMA_REGISTRY_URL), redis, logger }, {

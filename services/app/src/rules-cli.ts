@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion, dryRunRules, populationRules, readRulesHistory } from '@segmentation/segmenter';
@@ -26,7 +26,7 @@ await runCommand('rules', async () => {
   const config = loadConfig();
   const topics = topicNames(config.TOPIC_PREFIX);
   const logger = createLogger({ service: 'rules' }, 'warn');
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'rules' }, logger);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'rules', security: kafkaSecurity(config) }, logger);
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   const by = { appliedBy: values.by ?? `${userInfo().username}@${hostname()}`, appliedAt: Date.now() };
   const needFile = (what: string) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importLedgerTopic, parseRates, topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, CustomerEventLogWriter, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, CustomerEventLogWriter, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { checkFiles, runImport, type ImportSettings } from './importer.ts';
 import { KafkaImportLedger, MemoryImportLedger } from './ledger.ts';
@@ -32,7 +32,7 @@ export async function importHistory(env: ImportEnv, options: ImportOptions, logg
   await probeKafka(env.KAFKA_BROKERS);
   await probeSchemaRegistry(env.SCHEMA_REGISTRY_URL);
   const topics = topicNames(env.TOPIC_PREFIX);
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'import-history' }, logger);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'import-history', security: kafkaSecurity(env) }, logger);
   const codec = new AvroCodec(env.SCHEMA_REGISTRY_URL);
   await provisionPipeline(kafka, codec, topics);
   const producer = new ReliableProducer(kafka);

@@ -3,8 +3,8 @@
 // Kafka from KAFKA_BROKERS (default 127.0.0.1:9092). Messages already re-driven are never sent twice.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { deadLetterReasons } from '@segmentation/contracts';
-import { createKafka, ReliableProducer } from '@segmentation/kafka';
+import { deadLetterReasons, kafkaSecuritySettings } from '@segmentation/contracts';
+import { createKafka, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, listSetting, parseConfig, runCommand } from '@segmentation/runtime';
 import { redrive } from './redrive.ts';
 
@@ -20,10 +20,11 @@ await runCommand('redrive', async () => {
     since: isoTime.optional(),
     until: isoTime.optional(),
     KAFKA_BROKERS: listSetting.default(['127.0.0.1:9092']),
-  }), { topic: positionals[0], reason: values.reason, since: values.since, until: values.until, KAFKA_BROKERS: process.env.KAFKA_BROKERS });
+    ...kafkaSecuritySettings(),
+  }), { ...process.env, topic: positionals[0], reason: values.reason, since: values.since, until: values.until });
 
   const logger = createLogger({ service: 'redrive' }, 'warn');
-  const kafka = createKafka({ brokers: options.KAFKA_BROKERS, clientId: 'redrive' }, logger);
+  const kafka = createKafka({ brokers: options.KAFKA_BROKERS, clientId: 'redrive', security: kafkaSecurity(options) }, logger);
   const producer = new ReliableProducer(kafka);
   await producer.connect();
   try {

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
+import { kafkaSecurity, type KafkaSecurity } from '@segmentation/kafka';
 import { ConfigError, intSetting } from '@segmentation/runtime';
 import { businessDate, businessMidnight, DAY_MS } from './calendar.ts';
 
@@ -53,6 +54,7 @@ export interface SimulatorOptions {
   groundTruthPath: string;
   json: boolean;
   kafkaBrokers: string[];
+  kafkaSecurity: KafkaSecurity;
   schemaRegistryUrl: string;
   currencies: CurrencyTable;
   maxFutureSkewMs: number;
@@ -105,6 +107,7 @@ export function parseOptions(flags: Record<string, string | boolean | undefined>
     groundTruthPath: o['ground-truth'] ?? join(repoRoot, '.local', 'simulator', `${topicPrefix}ground-truth-seed${o.seed}-${o.customers}x${o.days}-${start}.jsonl`),
     json: o.json,
     kafkaBrokers: s.KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(s),
     schemaRegistryUrl: s.SCHEMA_REGISTRY_URL,
     currencies,
     maxFutureSkewMs: s.MAX_FUTURE_SKEW_SECONDS * 1000,

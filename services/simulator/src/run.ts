@@ -30,7 +30,7 @@ export async function runSimulation(options: SimulatorOptions, deps: RunDeps): P
   const topics = topicNames(options.topicPrefix);
   await probeKafka(options.kafkaBrokers);
   await probeSchemaRegistry(options.schemaRegistryUrl);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'simulator' }, deps.logger);
+  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'simulator', security: options.kafkaSecurity }, deps.logger);
   const codec = new AvroCodec(options.schemaRegistryUrl);
   // Topics and schemas must exist before the first record, whether or not the pipeline ever ran.
   await provisionPipeline(kafka, codec, topics);

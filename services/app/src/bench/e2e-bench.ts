@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { anOrder, avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, BatchConsumer, createKafka, CustomerEventLogWriter, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, BatchConsumer, createKafka, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, parseConfig, runCommand, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion, customerRecordCodec } from '@segmentation/segmenter';
@@ -41,7 +41,7 @@ await runCommand('bench:e2e', async () => {
   const config = loadConfig({ ...process.env, TOPIC_PREFIX: `${prefix}.`, GROUP_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, TICK_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error', OPS_PORT: '0' });
   const topics = topicNames(config.TOPIC_PREFIX);
   const logger = createLogger({ service: 'bench-e2e' }, 'error');
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-e2e' }, logger);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-e2e', security: kafkaSecurity(config) }, logger);
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   const producer = new ReliableProducer(kafka);
   const redis = await connectRedis(config.REDIS_URL);
