@@ -80,7 +80,8 @@ async function openStreams(): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   return Number(/^console_stream_viewers (\d+)$/m.exec(text)?.[1] ?? NaN);
 }
-const today = () => new Date().toISOString().slice(0, 10);
+/** Today as a business day (BUSINESS_TIME_ZONE, Asia/Shanghai): what the trend's days are. */
+const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now());
 
 describe('the console API', () => {
   it('answers /api only with the bearer token, and never takes it from the URL', async () => {

@@ -1,5 +1,5 @@
 import { AssignerProtocol } from 'kafkajs';
-import type { Kafka } from '@segmentation/kafka';
+import { fetchTopicEnds, type Kafka } from '@segmentation/kafka';
 import type { Registry } from '@segmentation/runtime';
 
 /** The sum of a counter's values over the series whose labels include `labels`. */
@@ -50,7 +50,7 @@ export async function groupProgress(kafka: Kafka, groupId: string, topic: string
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await fetchTopicEnds(admin, topic);
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
     return new Map(ends.map((e) => [e.partition, { committed: committed.get(e.partition) ?? 0, end: Number(e.high) }]));

@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
+import { fetchTopicEnds } from './read-topic.ts';
 
 export const CONSUMER_LAG_METRIC = 'kafka_consumer_lag_messages';
 
@@ -50,7 +51,7 @@ async function lagOf(source: LagSource): Promise<Array<{ topic: string; partitio
   const committed = await source.admin.fetchOffsets({ groupId: source.groupId, topics: source.topics });
   const lags = [];
   for (const { topic, partitions } of committed) {
-    const ends = await source.admin.fetchTopicOffsets(topic);
+    const ends = await fetchTopicEnds(source.admin, topic);
     const done = new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]));
     for (const end of ends) {
       const offset = done.get(end.partition) ?? -1n;

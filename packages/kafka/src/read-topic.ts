@@ -1,6 +1,13 @@
-import type { Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
 import type { ConsumedMessage } from './batch-consumer.ts';
+import { withRetry } from './retry.ts';
+
+/**
+ * The partitions' offsets of a topic. Retried: right after a topic is created, or a broker
+ * restarted, a partition can answer "not the leader" for a moment (kafkajs does not retry it here).
+ */
+export const fetchTopicEnds = (admin: Admin, topic: string) => withRetry(() => admin.fetchTopicOffsets(topic));
 
 /**
  * Reads a whole topic, from its beginning up to the end it had when the call started, and
@@ -11,7 +18,7 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m:
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await fetchTopicEnds(admin, topic);
     ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   } finally {
     await admin.disconnect();

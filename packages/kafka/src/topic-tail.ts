@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import type { ConsumedMessage } from './batch-consumer.ts';
+import { fetchTopicEnds } from './read-topic.ts';
 
 export interface TopicTailSettings {
   topics: string[];
@@ -27,7 +28,7 @@ export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMe
   await admin.connect();
   try {
     for (const topic of settings.topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+      for (const p of await fetchTopicEnds(admin, topic)) {
         const start = BigInt(p.high) - BigInt(settings.backlogPerPartition);
         next.set(`${topic}:${p.partition}`, start > BigInt(p.low) ? start : BigInt(p.low));
       }

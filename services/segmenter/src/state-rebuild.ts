@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AvroCodec, Kafka } from '@segmentation/kafka';
+import { fetchTopicEnds, type AvroCodec, type Kafka } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
@@ -104,7 +104,7 @@ async function groupPositions(kafka: Kafka, groupId: string, topic: string): Pro
     const { groups } = await admin.describeGroups([groupId]);
     const members = groups[0]?.members.length ?? 0;
     if (members > 0) throw new Error(`the segmenter group ${groupId} has ${members} running member(s): stop every segmenter before rebuilding its state`);
-    const partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
+    const partitions = (await fetchTopicEnds(admin, topic)).map((o) => o.partition);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p]));
     return new Map(partitions.map((p) => {

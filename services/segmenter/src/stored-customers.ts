@@ -1,4 +1,4 @@
-import type { Kafka } from '@segmentation/kafka';
+import { fetchTopicEnds, type Kafka } from '@segmentation/kafka';
 import type { CustomerRecord } from '@segmentation/segmentation';
 import { CustomerStateStore, EvaluationTimers, type RedisClient } from '@segmentation/state';
 import { markFromMetadata } from './partition-clock.ts';
@@ -35,7 +35,7 @@ async function partitionClocks(kafka: Kafka, groupId: string, topic: string): Pr
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
+    const partitions = (await fetchTopicEnds(admin, topic)).map((o) => o.partition).sort((a, b) => a - b);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const metadata = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.metadata]));
     return new Map(partitions.map((p) => [p, markFromMetadata(metadata.get(p) ?? null).watermark]));
