@@ -9,7 +9,7 @@ import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import { simulateHistory } from '@segmentation/simulator';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
-import { caughtUp, openLogRun, outputIds, writeEvents, type LogRun } from './harness/log-runs.ts';
+import { caughtUp, distinctOutputIds, openLogRun, writeEvents, type LogRun } from './harness/log-runs.ts';
 import { PrivateStack } from './harness/private-stack.ts';
 import { deleteRunKeys } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
@@ -75,8 +75,7 @@ describe('the Kafka broker restarted during a run', () => {
     console.log(`kafka restart: ${events.length} events, ${reference.size} customers, ${events.length - half} written after the restart`);
     expect(reference.size).toBeGreaterThan(40);
     expect(result).toEqual(reference);
-    for (const topic of ['segmentChanges', 'churnAlerts'] as const) {
-      expect([...new Set(await outputIds(disturbed, codec, topic))]).toEqual([...new Set(await outputIds(undisturbed, codec, topic))]);
-    }
+    // Outputs may have been sent twice around the fault (at least once, same ids); none missing, none new.
+    expect(await distinctOutputIds(disturbed, codec)).toEqual(await distinctOutputIds(undisturbed, codec));
   }, 600_000);
 });

@@ -3,10 +3,10 @@
 // off, so the notifier's posts reach a real Alertmanager API v2 and nothing is sent anywhere.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './wait-for.ts';
+import { freePort } from './free-port.ts';
 
 const BINARY = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
 const HOST = '127.0.0.1';
@@ -31,7 +31,7 @@ export async function startAlertmanager(): Promise<AlertmanagerHandle> {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run infra/os-packages.sh (it installs Debian's prometheus-alertmanager), or set ALERTMANAGER_BIN`);
   const dir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
   writeFileSync(join(dir, 'alertmanager.yml'), CONFIG);
-  const port = await freePort();
+  const port = await freePort(HOST);
   const url = `http://${HOST}:${port}`;
   const logFile = join(dir, 'alertmanager.log');
   const log = openSync(logFile, 'a');
@@ -69,15 +69,4 @@ export async function startAlertmanager(): Promise<AlertmanagerHandle> {
     },
     stop,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

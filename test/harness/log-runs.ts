@@ -55,3 +55,14 @@ export async function outputIds(run: LogRun, codec: AvroCodec, topic: 'segmentCh
   });
   return ids.sort();
 }
+
+/**
+ * The distinct change and alert ids a run emitted. Two runs of the same log that decided the same
+ * have equal sets, however often a fault made them send an output again (at least once, same ids).
+ */
+export async function distinctOutputIds(run: LogRun, codec: AvroCodec): Promise<{ segmentChanges: string[]; churnAlerts: string[] }> {
+  return {
+    segmentChanges: [...new Set(await outputIds(run, codec, 'segmentChanges'))],
+    churnAlerts: [...new Set(await outputIds(run, codec, 'churnAlerts'))],
+  };
+}

@@ -3,11 +3,11 @@
 // machine's own Redis on 6379.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './wait-for.ts';
+import { freePort } from './free-port.ts';
 
 const HOST = '127.0.0.1';
 
@@ -23,7 +23,7 @@ export interface RedisServerHandle {
 
 /** `password`: the server requires it (`requirepass`), and `url` carries it. */
 export async function startRedisServer(opts: { password?: string } = {}): Promise<RedisServerHandle> {
-  const port = await freePort();
+  const port = await freePort(HOST);
   const dir = mkdtempSync(join(tmpdir(), 'redis-outage-'));
   let child: ChildProcess | undefined;
   const auth = opts.password === undefined ? [] : ['--no-auth-warning', '-a', opts.password];
@@ -51,15 +51,4 @@ export async function startRedisServer(opts: { password?: string } = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
