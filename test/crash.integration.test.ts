@@ -16,6 +16,7 @@ import { createLogger } from '@segmentation/runtime';
 import { createRandom, parseOptions, runSimulation } from '@segmentation/simulator';
 import { deleteTopicsWithPrefix, groupProgress } from './harness/kafka-state.ts';
 import { PipelineProcesses, type PipelineProcess } from './harness/pipeline-processes.ts';
+import { pipelineDone } from './harness/pipeline-progress.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { storedStates } from './harness/stored-states.ts';
@@ -45,8 +46,6 @@ const env = (run: string) => ({
   LOG_LEVEL: 'info',
 });
 const topics = (run: string) => topicNames(`${run}.`);
-/** What the sink reads: the log and every output topic. */
-const sinkTopics = (run: string) => [topics(run).customerEvents, topics(run).segmentChanges, topics(run).churnAlerts, topics(run).featureSnapshots];
 
 let failed = false;
 beforeEach(({ onTestFailed }) => onTestFailed(() => {
@@ -73,14 +72,7 @@ const committed = async (group: string, topic: string) => [...(await groupProgre
 
 /** Done: the segmenter committed the whole log and the sink every topic it reads. */
 async function waitUntilDone(run: string): Promise<void> {
-  await processes.guard(waitFor(`${run}: segmenter and sink through everything`, async () => {
-    const groups: Array<[string, string]> = [[segmenterGroupId({ GROUP_PREFIX: run }), topics(run).customerEvents], ...sinkTopics(run).map((t): [string, string] => [`${run}-sink`, t])];
-    for (const [group, topic] of groups) {
-      const behind = [...(await groupProgress(kafka, group, topic)).values()].filter((p) => p.committed < p.end);
-      if (behind.length > 0) return false;
-    }
-    return true;
-  }, WAIT_MS));
+  await processes.guard(waitFor(`${run}: segmenter and sink through everything`, () => pipelineDone(kafka, run), WAIT_MS));
 }
 
 async function outputs<T>(run: string, topic: 'segmentChanges' | 'churnAlerts' | 'featureSnapshots', schema: string): Promise<T[]> {

@@ -7,8 +7,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, loadRules } from '@segmentation/app';
 import { aChurnAlert, aProfileEvent, aSegmentChange, avroSchemas, topicNames, valueSubject, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, ensureTopics, ReliableProducer, type Kafka } from '@segmentation/kafka';
-import { createNotifier, notifiedKey, parseNotifierConfig, verifyWebhookSignature } from '@segmentation/notifier';
+import { AvroCodec, createKafka, ensureTopics, ErasureList, ReliableProducer, requestErasure, topicSpecs, type Kafka } from '@segmentation/kafka';
+import { createNotifier, firingKey, notifiedKey, parseNotifierConfig, verifyWebhookSignature } from '@segmentation/notifier';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { applyEvent, emptyRecord } from '@segmentation/segmentation';
 import { customerRecordCodec } from '@segmentation/segmenter';
@@ -107,7 +107,7 @@ async function startReceiver(answer: (r: Received, n: number) => { status: numbe
   };
 }
 
-function startNotifier(channel: Channel, configText: string, env: Record<string, string>, groupId = uniqueName('notifier'), metrics: Registry = createMetricsRegistry(false)) {
+function startNotifier(channel: Channel, configText: string, env: Record<string, string>, groupId = uniqueName('notifier'), metrics: Registry = createMetricsRegistry(false), erasures?: ErasureList) {
   const notifier = createNotifier({
     groupId,
     topics: channel.topics,
@@ -115,7 +115,7 @@ function startNotifier(channel: Channel, configText: string, env: Record<string,
     sessionTimeoutMs: 6000,
     redisKeyPrefix: keyPrefix,
     timeZone: 'Asia/Shanghai',
-  }, { kafka, producer, codec, logger, metrics, redis });
+  }, { kafka, producer, codec, logger, metrics, redis, erasures });
   return { notifier, groupId, metrics };
 }
 
@@ -170,6 +170,41 @@ maxAgeHours: 24
       expect(await metricTotal(metrics, 'notifier_deliveries_total', { outcome: 'stale' })).toBe(1);
     } finally {
       await notifier.stop();
+      await hook.close();
+    }
+  });
+
+  it('tells nobody about an erased customer and forgets what it delivered about them', async () => {
+    const channel = await openChannel('erased');
+    await ensureTopics(kafka, topicSpecs(channel.topics).filter((t) => t.topic === channel.topics.customerErasures));
+    const erasures = new ErasureList(kafka, codec, { topic: channel.topics.customerErasures, groupPrefix: uniqueName('erasures') }, logger);
+    const hook = await startReceiver();
+    const { notifier, metrics } = startNotifier(channel, `
+receivers:
+  - { name: ops-webhook, type: webhook, url: "\${HOOK_URL}" }
+routes:
+  - receivers: [ops-webhook]
+`, { HOOK_URL: hook.url }, uniqueName('notifier'), createMetricsRegistry(false), erasures);
+    const [erased, other] = [uniqueName('C-erased'), uniqueName('C-other')];
+    const before = anAlert(erased, { sequence: 1 });
+    await erasures.start();
+    await notifier.start();
+    try {
+      await channel.sendAlerts([before]);
+      await waitFor('the alert before the erasure', () => hook.ids().includes(before.alertId) || undefined);
+      await redis.hset(firingKey(keyPrefix, erased), 'some-alertmanager', '{}'); // as an Alertmanager receiver leaves it
+      expect(await redis.exists(notifiedKey(keyPrefix, before.alertId))).toBe(1);
+
+      await requestErasure({ producer, codec }, channel.topics.customerErasures, [erased], { requestedBy: 'notifier-test', reason: 'TICKET-1', requestedAt: Date.now() });
+      await waitFor('the delivery marks forgotten', async () => (await redis.exists(notifiedKey(keyPrefix, before.alertId), firingKey(keyPrefix, erased))) === 0 || undefined);
+      const [after, ofOther] = [anAlert(erased, { sequence: 2 }), anAlert(other)];
+      await channel.sendAlerts([after, ofOther]);
+      await waitFor('the other customer\'s alert', () => hook.ids().includes(ofOther.alertId) || undefined);
+      await waitFor('the erased customer\'s alert skipped', async () => (await metricTotal(metrics, 'notifier_deliveries_total', { outcome: 'erased' })) === 1 || undefined);
+      expect(hook.ids()).toEqual([before.alertId, ofOther.alertId]);
+    } finally {
+      await notifier.stop();
+      await erasures.stop();
       await hook.close();
     }
   });

@@ -8,3 +8,4 @@ export * from './feature-snapshots-table.ts';
 export * from './rules-versions-table.ts';
 export * from './clickhouse-errors.ts';
 export * from './bi-queries.ts';
+export * from './customer-erasure.ts';

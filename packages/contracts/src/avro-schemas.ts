@@ -16,4 +16,5 @@ export const avroSchemas = {
   churnAlert: load('churn-alert.avsc'),
   featureSnapshot: load('feature-snapshot.avsc'),
   rulesVersion: load('rules-version.avsc'),
+  customerErasure: load('customer-erasure.avsc'),
 } as const;

@@ -123,6 +123,16 @@ export interface RulesVersionRecord extends RulesApplied {
   note: string;
 }
 
+/** One customer on the erasure list (`customer-erasures`). */
+export interface CustomerErasure {
+  customerId: string;
+  /** Epoch ms. */
+  requestedAt: number;
+  requestedBy: string;
+  /** A reference such as a ticket number, never the request's personal content. */
+  reason: string;
+}
+
 export interface CustomerEvent {
   eventId: string;
   customerId: string;

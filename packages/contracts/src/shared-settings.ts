@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { boolSetting, intSetting, listSetting } from '@segmentation/runtime';
 import { DEFAULT_BASE_CURRENCY, DEFAULT_CURRENCY_RATES, parseRates } from './money.ts';
@@ -9,7 +10,10 @@ import { DEFAULT_BASE_CURRENCY, DEFAULT_CURRENCY_RATES, parseRates } from './mon
 export const sharedSettings = {
   KAFKA_BROKERS: listSetting.default(['127.0.0.1:9092']),
   ...kafkaSecuritySettings(),
-  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  ...redisSecuritySettings(),
+  /** A Confluent-compatible registry; basic-auth credentials as userinfo, percent-encoded: `http://user:password@host:port/…`. */
+  SCHEMA_REGISTRY_URL: z.url().refine(hasWholeCredentials, 'a user needs a password and a password a user: http://user:password@host:port/… (percent-encode : / ? # @ in them)')
+    .default('http://127.0.0.1:8081/apis/ccompat/v7'),
   /** Prepended to every topic name: separates deployments sharing a cluster. */
   TOPIC_PREFIX: z.string().default(''),
   BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default(DEFAULT_BASE_CURRENCY),
@@ -30,6 +34,36 @@ export function kafkaSecuritySettings() {
     KAFKA_TLS: boolSetting.default(false),
     KAFKA_TLS_CA_FILE: z.string().optional(),
   };
+}
+
+/**
+ * How clients trust a Redis server's TLS certificate. The user and password of an ACL user, and TLS
+ * itself (`rediss://`), are in REDIS_URL; connectRedis reads the file and refuses it without `rediss://`.
+ */
+export function redisSecuritySettings() {
+  return {
+    /** PEM file of the CA that signed the Redis server's certificate (else the system's CAs are trusted). */
+    REDIS_TLS_CA_FILE: z.string().refine(isReadableFile, 'cannot read this file (the PEM certificate of the CA)').optional(),
+  };
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Userinfo, when a URL has some, names both a user and a password (`user:` or `:password` is a slip). */
+function hasWholeCredentials(url: string): boolean {
+  try {
+    const { username, password } = new URL(url);
+    return (username === '') === (password === '');
+  } catch {
+    return true; // z.url() reports it
+  }
 }
 
 /** SASL needs a user and a password; a CA file needs TLS. For a `superRefine` of a schema using `sharedSettings`. */

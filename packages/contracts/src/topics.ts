@@ -21,6 +21,8 @@ export interface TopicNames {
   /** Every rules version put in force, with its content, time and publisher (DESIGN.md invariant 9). */
   rulesVersions: string;
   rulesVersionsDeadLetter: string;
+  /** Customers to be forgotten (compacted, key: customer id): every role and the rebuild honour it. */
+  customerErasures: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
@@ -43,6 +45,7 @@ export function topicNames(prefix = ''): TopicNames {
     featureSnapshotsDeadLetter: `${prefix}feature-snapshots.dlq`,
     rulesVersions: `${prefix}rules-versions`,
     rulesVersionsDeadLetter: `${prefix}rules-versions.dlq`,
+    customerErasures: `${prefix}customer-erasures`,
   };
 }
 

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { ServiceUnavailableError } from '@segmentation/runtime';
+import { ConfigError, ServiceUnavailableError } from '@segmentation/runtime';
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
@@ -20,6 +20,58 @@ export class UndecodableError extends Error {
 
 export type Compatibility = keyof typeof COMPATIBILITY;
 
+/** The user and password of HTTP basic auth to the registry. */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * Splits `http://user:password@host:port/path` into the URL without its userinfo (safe to show in
+ * a message or a log) and the credentials, percent-decoded. A URL without userinfo comes back as is.
+ */
+export function registryEndpoint(registryUrl: string): { url: string; credentials?: RegistryCredentials } {
+  // The userinfo ends at the authority's last '@' (the WHATWG URL parser's rule); the rest of the
+  // string is kept as written, so `${url}/subjects` joins the way it did without credentials.
+  const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#\\]*@/i.exec(registryUrl);
+  if (!userinfo) return { url: registryUrl };
+  const url = userinfo[1]! + registryUrl.slice(userinfo[0].length);
+  let parsed: URL;
+  try {
+    parsed = new URL(registryUrl);
+  } catch {
+    return { url }; // not a URL (the settings refuse it first): nothing to authenticate with
+  }
+  return { url, credentials: { username: percentDecoded(parsed.username), password: percentDecoded(parsed.password) } };
+}
+
+function percentDecoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The registry refused a request for want of credentials, or refused the ones given (HTTP 401 or
+ * 403): a setting to correct, not a service to wait for, so it is neither retried nor dead-lettered.
+ * No cause is kept: the client's error quotes whatever the registry answered.
+ */
+export class RegistryCredentialsError extends ConfigError {
+  override name = 'RegistryCredentialsError';
+  readonly status: number;
+
+  constructor(registryUrl: string, status: number, withCredentials: boolean) {
+    super(withCredentials
+      ? `Schema Registry at ${registryUrl} refused the user and password of SCHEMA_REGISTRY_URL (HTTP ${status}): check them`
+      : `Schema Registry at ${registryUrl} wants credentials (HTTP ${status}): give them in SCHEMA_REGISTRY_URL as http://user:password@host:port/…`);
+    this.status = status;
+  }
+}
+
+const refusesCredentials = (status: number | undefined): status is 401 | 403 => status === 401 || status === 403;
+
 /**
  * Avro in the Confluent wire format against a Confluent-compatible Schema Registry.
  * Decoding resolves the writer's schema (by the id in the message) into the reader's contract,
@@ -33,22 +85,33 @@ export class AvroCodec {
    *  keeps, not by a string concatenated per message (hashing 10 kB per decode cost 3 % of the segmenter). */
   private readonly resolvers = new Map<string, Map<number, Resolver | 'same'>>();
 
+  /** The registry's URL without the credentials: what messages show. */
   readonly registryUrl: string;
+  private readonly credentials: RegistryCredentials | undefined;
 
+  /** `registryUrl` may carry basic-auth credentials: `http://user:password@host:port/apis/ccompat/v7`. */
   constructor(registryUrl: string) {
-    this.registryUrl = registryUrl;
-    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
+    const { url, credentials } = registryEndpoint(registryUrl);
+    this.registryUrl = url;
+    this.credentials = credentials;
+    this.registry = new SchemaRegistry({ host: url, auth: credentials && { ...credentials }, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
   }
 
   /** Sets the subject's compatibility mode and registers the schema (a no-op when already there). */
   async register(subject: string, schema: string, compatibility: Compatibility = 'BACKWARD'): Promise<number> {
     await this.setCompatibility(subject, compatibility);
-    const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY[compatibility] });
-    return id;
+    try {
+      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY[compatibility] });
+      return id;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (refusesCredentials(status)) throw new RegistryCredentialsError(this.registryUrl, status, this.credentials !== undefined);
+      throw err;
+    }
   }
 
   async setCompatibility(subject: string, compatibility: Compatibility): Promise<void> {
-    const res = await fetch(`${this.registryUrl}/config/${encodeURIComponent(subject)}`, {
+    const res = await this.fetch(`/config/${encodeURIComponent(subject)}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ compatibility }),
@@ -62,9 +125,9 @@ export class AvroCodec {
    */
   async checkCompatibility(subject: string, schema: string): Promise<'compatible' | 'incompatible' | 'new'> {
     // Asked first: Apicurio calls anything compatible with a subject it does not have.
-    const versions = await fetch(`${this.registryUrl}/subjects/${encodeURIComponent(subject)}/versions`);
+    const versions = await this.fetch(`/subjects/${encodeURIComponent(subject)}/versions`);
     if (versions.status === 404) return 'new';
-    const res = await fetch(`${this.registryUrl}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+    const res = await this.fetch(`/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
       method: 'POST',
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ schema }),
@@ -124,6 +187,7 @@ export class AvroCodec {
     } catch (err) {
       const status = (err as { status?: number }).status;
       if (status === 404) throw new UndecodableError('unknown_schema', `schema id ${id} is unknown to the registry`);
+      if (refusesCredentials(status)) throw new RegistryCredentialsError(this.registryUrl, status, this.credentials !== undefined);
       throw new ServiceUnavailableError('Schema Registry', this.registryUrl, err);
     }
     let resolver: Resolver | 'same';
@@ -135,14 +199,30 @@ export class AvroCodec {
     forReader.set(id, resolver);
     return resolver;
   }
+
+  /** A request to the registry with the credentials; a refusal of them is a RegistryCredentialsError. */
+  private async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const res = await fetch(`${this.registryUrl}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...authorization(this.credentials) } });
+    if (refusesCredentials(res.status)) throw new RegistryCredentialsError(this.registryUrl, res.status, this.credentials !== undefined);
+    return res;
+  }
 }
 
-/** Fails with a message naming the registry and how to start it unless it answers. */
-export async function probeSchemaRegistry(url: string): Promise<void> {
+const authorization = (credentials: RegistryCredentials | undefined): Record<string, string> =>
+  credentials === undefined ? {} : { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` };
+
+/**
+ * Fails with a message naming the registry and how to start it unless it answers, or with a
+ * RegistryCredentialsError when it wants other credentials than those in `registryUrl`.
+ */
+export async function probeSchemaRegistry(registryUrl: string): Promise<void> {
+  const { url, credentials } = registryEndpoint(registryUrl);
+  let res: Response;
   try {
-    const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    res = await fetch(`${url}/subjects`, { headers: authorization(credentials), signal: AbortSignal.timeout(5000) });
   } catch (err) {
     throw new ServiceUnavailableError('Schema Registry', url, err);
   }
+  if (refusesCredentials(res.status)) throw new RegistryCredentialsError(url, res.status, credentials !== undefined);
+  if (!res.ok) throw new ServiceUnavailableError('Schema Registry', url, new Error(`HTTP ${res.status}`));
 }

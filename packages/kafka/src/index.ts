@@ -11,3 +11,4 @@ export * from './retry.ts';
 export * from './read-topic.ts';
 export * from './topic-tail.ts';
 export * from './consumer-lag.ts';
+export * from './erasure-list.ts';

@@ -21,6 +21,9 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
     { topic: t.churnAlerts, partitions: keyed },
     { topic: t.featureSnapshots, partitions: keyed },
     rulesVersionsTopic(t.rulesVersions),
+    // The erasure list: the latest record per customer is all that matters, kept for good (a
+    // rebuild must still skip them years later); one partition, read whole by every process.
+    { topic: t.customerErasures, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ...[
       t.ordersDeadLetter, t.shipmentsDeadLetter, t.complaintsDeadLetter, t.customerProfilesDeadLetter,
       t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter, t.rulesVersionsDeadLetter,
@@ -43,6 +46,7 @@ export function topicSchemas(t: TopicNames): Array<[topic: string, schema: strin
     [t.churnAlerts, avroSchemas.churnAlert],
     [t.featureSnapshots, avroSchemas.featureSnapshot],
     [t.rulesVersions, avroSchemas.rulesVersion],
+    [t.customerErasures, avroSchemas.customerErasure],
   ];
 }
 

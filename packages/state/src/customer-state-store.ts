@@ -93,6 +93,11 @@ export class CustomerStateStore<S> {
     });
   }
 
+  /** Deletes the customers' records, outboxes included (erasure): one round trip per node. */
+  async erase(customerIds: readonly string[]): Promise<void> {
+    await runByNode(this.redis, customerIds, (id) => customerKey(this.keyPrefix, id), (p, id) => { p.del(customerKey(this.keyPrefix, id)); });
+  }
+
   /**
    * Every stored customer id, a page at a time, for backfills and rebuilds. Uses SCAN on every
    * master, so Redis keeps serving while it runs; a customer written during the scan may be missed

@@ -1,3 +1,4 @@
+import { runByNode } from './node-batches.ts';
 import type { RedisClient } from './redis.ts';
 
 // The timer index (DESIGN.md invariants 7 and 10): per partition of `customer-events`, a sorted set
@@ -29,6 +30,13 @@ export class EvaluationTimers {
   async schedule(partition: number, timers: readonly EvaluationTimer[]): Promise<void> {
     if (timers.length === 0) return;
     await this.redis.zadd(timersKey(this.keyPrefix, partition), ...timers.flatMap((t) => [t.at ?? '+inf', t.customerId]));
+  }
+
+  /** Takes customers out of every partition's index (erasure; which partition holds them is not needed). */
+  async remove(customerIds: readonly string[], partitions: number): Promise<void> {
+    if (customerIds.length === 0) return;
+    const keys = Array.from({ length: partitions }, (_, p) => timersKey(this.keyPrefix, p));
+    await runByNode(this.redis, keys, (key) => key, (pipeline, key) => { pipeline.zrem(key, ...customerIds); });
   }
 
   /** Every customer of the partition, sorted by id; read in pages before anyone reschedules them

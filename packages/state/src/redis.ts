@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
-import { ServiceUnavailableError } from '@segmentation/runtime';
+import { ConfigError, ServiceUnavailableError } from '@segmentation/runtime';
 
 /** A single Redis server or a Redis Cluster: the state store runs the same code on both. */
 export type RedisClient = Redis | Cluster;
@@ -12,39 +13,98 @@ const CLUSTER_SCHEME = 'redis+cluster://';
 
 export const isClusterUrl = (url: string): boolean => url.startsWith(CLUSTER_SCHEME);
 
+/** How the client trusts the server's TLS certificate (the REDIS_TLS_CA_FILE setting). */
+export interface RedisSecurity {
+  /** PEM file of the CA that signed the server's certificate; needs a `rediss://` URL. */
+  tlsCaFile?: string;
+}
+
 /**
- * Connects to Redis (`redis://`, `rediss://`) or a Redis Cluster (`redis+cluster://h1:p1,h2:p2`)
- * and checks it is usable: reachable (else an error naming Redis and how to start it) and not
- * configured to evict keys the state has not marked as expiring (on every master of a cluster).
+ * Connects to Redis (`redis://`, `rediss://`, either with `user:password@` of an ACL user) or a
+ * Redis Cluster (`redis+cluster://h1:p1,h2:p2`) and checks it is usable: reachable (else an error
+ * naming Redis and how to start it), accepting the credentials (else a ConfigError naming
+ * REDIS_URL), trusted (else one naming REDIS_TLS_CA_FILE) and not configured to evict keys the state
+ * has not marked as expiring (on every master of a cluster). Messages show the URL without its password.
  */
-export async function connectRedis(url: string): Promise<RedisClient> {
-  const redis = isClusterUrl(url) ? newCluster(url) : new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000 });
-  redis.on('error', () => undefined); // reported through failed commands and readiness, not as crashes
+export async function connectRedis(url: string, security: RedisSecurity = {}): Promise<RedisClient> {
+  const shown = withoutPassword(url);
+  const redis = isClusterUrl(url) ? newCluster(url) : newRedis(url, security);
+  // ioredis rejects connect() with "Connection is closed."; the reason came as an 'error' event.
+  let reason: Error | undefined;
+  redis.on('error', (err: Error) => { reason = err; }); // later ones: reported through failed commands and readiness, not as crashes
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new ServiceUnavailableError(isClusterUrl(url) ? 'Redis Cluster' : 'Redis', url, err);
+    throw connectionError(shown, isClusterUrl(url) ? 'Redis Cluster' : 'Redis', reason ?? err);
   }
   const masters = redis instanceof Cluster ? redis.nodes('master') : [redis];
   for (const node of masters) {
     const policy = await maxMemoryPolicy(node);
     if (policy !== undefined && !SAFE_POLICIES.has(policy)) {
       redis.disconnect();
-      throw new Error(`Redis at ${node.options.host ?? url}:${node.options.port ?? ''} has maxmemory-policy ${policy}, which would evict customer state silently; set it to noeviction`);
+      throw new Error(`Redis at ${node.options.host ?? shown}:${node.options.port ?? ''} has maxmemory-policy ${policy}, which would evict customer state silently; set it to noeviction`);
     }
   }
   return redis;
 }
 
+/** `scheme://user:***@host…`: a Redis URL as messages show it. */
+export function withoutPassword(url: string): string {
+  const start = url.indexOf('://') + 3;
+  // The last '@' of the whole URL: a password with an unencoded '/' or '?' is hidden too.
+  const at = url.lastIndexOf('@');
+  if (start < 3 || at < start) return url;
+  const userinfo = url.slice(start, at);
+  const colon = userinfo.indexOf(':');
+  return `${url.slice(0, start)}${colon === -1 ? '' : userinfo.slice(0, colon + 1)}***@${url.slice(at + 1)}`;
+}
+
+function newRedis(url: string, security: RedisSecurity): Redis {
+  let ca: string | undefined;
+  if (security.tlsCaFile !== undefined) {
+    if (!url.startsWith('rediss://')) throw new ConfigError(`REDIS_TLS_CA_FILE is set, but REDIS_URL ${withoutPassword(url)} is not TLS: use rediss://`);
+    try {
+      ca = readFileSync(security.tlsCaFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`REDIS_TLS_CA_FILE: cannot read ${security.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  try {
+    return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000, ...(ca === undefined ? {} : { tls: { ca } }) });
+  } catch {
+    // The parser's error carries the whole URL (err.input): not a word of it is repeated.
+    throw new ConfigError('REDIS_URL is not a URL ioredis can read: redis://user:password@host:port, with : / ? # @ in the user and password percent-encoded');
+  }
+}
+
+/**
+ * Why Redis could not be used, in words an operator can act on, never with the password. A refusal
+ * of AUTH keeps the command, password included, on the error (`err.command.args`): such an error is
+ * described, never attached as the cause.
+ */
+function connectionError(shown: string, service: string, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown }).code;
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) {
+    return new ConfigError(`${service} at ${shown} refused the client (${message.replace(/\.$/, '')}): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`);
+  }
+  if (typeof code === 'string' && /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/.test(code)) {
+    return new ConfigError(`${service} at ${shown} presented a certificate this client does not trust (${message}): give the CA that signed it in REDIS_TLS_CA_FILE`, { cause: err });
+  }
+  return new ServiceUnavailableError(service, shown, typeof err === 'object' && err !== null && 'command' in err ? new Error(message) : err);
+}
+
 function newCluster(url: string): Cluster {
+  // Not supported yet rather than half-parsed: split at ',' and ':', a password would land in a message.
+  if (url.includes('@')) throw new ConfigError(`REDIS_URL: ${withoutPassword(url)}: a user and password in a redis+cluster:// URL are not supported yet`);
   const seeds = url.slice(CLUSTER_SCHEME.length).split(',').filter((s) => s !== '').map((hostPort) => {
     const [host, port] = hostPort.split(':');
-    if (!host || !port || !/^\d+$/.test(port)) throw new Error(`REDIS_URL: "${hostPort}" in ${url} is not host:port`);
+    if (!host || !port || !/^\d+$/.test(port)) throw new ConfigError(`REDIS_URL: "${hostPort}" in ${url} is not host:port`);
     return { host, port: Number(port) };
   });
-  if (seeds.length === 0) throw new Error(`REDIS_URL: ${url} names no cluster node (redis+cluster://host:port,host:port)`);
+  if (seeds.length === 0) throw new ConfigError(`REDIS_URL: ${url} names no cluster node (redis+cluster://host:port,host:port)`);
   return new Cluster(seeds, {
     lazyConnect: true,
     // State is written to masters only; reading a replica could return a version older than our last commit.
@@ -65,15 +125,16 @@ async function maxMemoryPolicy(redis: Redis): Promise<string | undefined> {
 /** A glob pattern matching `s` literally. */
 export const escapeGlob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
 
-/** Deletes every key starting with `prefix`, on every master of a cluster; SCAN and UNLINK, never blocking Redis. */
-export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): Promise<number> {
+/** Deletes every key starting with `prefix` (those `select` accepts), on every master of a cluster; SCAN and UNLINK, never blocking Redis. */
+export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string, select: (key: string) => boolean = () => true): Promise<number> {
   const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
   let deleted = 0;
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
+      const [next, found] = await node.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
       cursor = next;
+      const keys = found.filter(select);
       if (keys.length === 0) continue;
       // One UNLINK per key, pipelined: keys of different slots cannot share a command on a cluster node.
       const pipeline = node.pipeline();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkCurrencySettings, checkKafkaSecurity, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
 import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
 import { compileRules, RulesError, type CompiledRules } from '@segmentation/segmentation';
+import { connectRedis } from '@segmentation/state';
 
 const ROLES = ['ingest', 'segmenter', 'sink', 'console', 'notifier'] as const;
 export type Role = (typeof ROLES)[number];
@@ -100,6 +101,9 @@ export const segmenterGroupId = (c: Pick<Config, 'GROUP_PREFIX'>): string => `${
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   return parseConfig(configSchema, env);
 }
+
+/** Redis as the settings say: REDIS_URL (an ACL user, rediss:// for TLS) and REDIS_TLS_CA_FILE. */
+export const connectConfiguredRedis = (c: Pick<Config, 'REDIS_URL' | 'REDIS_TLS_CA_FILE'>) => connectRedis(c.REDIS_URL, { tlsCaFile: c.REDIS_TLS_CA_FILE });
 
 export function currencyTable(c: Config): CurrencyTable {
   return currencyTableSchema.parse(parseRates(c.BASE_CURRENCY, c.CURRENCY_RATES));

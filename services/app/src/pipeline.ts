@@ -2,14 +2,14 @@ import type { Registry } from 'prom-client';
 import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
-import { AvroCodec, createKafka, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, ErasureList, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createConsole } from '@segmentation/console';
 import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
 import { createSegmenter } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
-import { connectRedis, type RedisClient } from '@segmentation/state';
-import { consoleToken, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
+import type { RedisClient } from '@segmentation/state';
+import { connectConfiguredRedis, consoleToken, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -49,7 +49,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const notifierConfig = roles.has('notifier') ? loadNotifierConfig(config.NOTIFIER_FILE, env) : undefined;
   await probeKafka(config.KAFKA_BROKERS, 5000, kafkaSecurity(config));
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
-  const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectRedis(config.REDIS_URL) : undefined;
+  const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectConfiguredRedis(config) : undefined;
   let clickhouse: ClickHouseClient | undefined;
   if (roles.has('sink') || roles.has('console')) {
     clickhouse = await connectClickHouse(clickHouseTarget(config));
@@ -64,7 +64,11 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producer = new ReliableProducer(kafka);
   await producer.connect();
 
-  const common = { kafka, producer, codec, logger, metrics };
+  // Read whole before any role consumes, so nothing of an erased customer is applied (erasure-list.ts).
+  const erasures = roles.has('ingest') || roles.has('segmenter') || roles.has('sink') || roles.has('notifier')
+    ? new ErasureList(kafka, codec, { topic: topics.customerErasures, groupPrefix: `${config.GROUP_PREFIX}-erasures` }, logger, metrics)
+    : undefined;
+  const common = { kafka, producer, codec, logger, metrics, erasures };
   /** Every check of the process, filled once the roles started (the console serves them too). */
   const checks: HealthCheck[] = [];
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
@@ -118,12 +122,14 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   if (consoleRole) roleHandles.push(consoleRole);
   const started: RoleHandle[] = [];
   try {
+    await erasures?.start();
     for (const role of roleHandles) {
       await role.start();
       started.push(role);
     }
   } catch (err) {
     for (const role of started) await role.stop().catch(() => undefined);
+    await erasures?.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     redis?.disconnect();
     await clickhouse?.close();
@@ -133,13 +139,14 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
   // While Redis is away the segmenter's batches fail and are retried, nothing committed: not ready.
   const redisCheck: HealthCheck[] = redis ? [{ name: 'redis', isHealthy: () => true, isReady: () => redis.status === 'ready' }] : [];
-  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck);
+  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck, ...(erasures ? [erasures] : []));
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {
     checks,
     consoleUrl: consoleRole && `http://${config.CONSOLE_HOST}:${consoleRole.port}/`,
     async stop() {
       for (const role of started) await role.stop();
+      await erasures?.stop();
       await producer.disconnect();
       redis?.disconnect();
       await clickhouse?.close();

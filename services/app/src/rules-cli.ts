@@ -15,8 +15,8 @@ import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer } from '@segmen
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion, dryRunRules, populationRules, readRulesHistory } from '@segmentation/segmenter';
-import { connectRedis } from '@segmentation/state';
-import { loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
+import type { RedisClient } from '@segmentation/state';
+import { connectConfiguredRedis, loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
 
 const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT] | population [--out FILE] [--publish] [--by NAME] [--note TEXT]';
 
@@ -45,8 +45,8 @@ await runCommand('rules', async () => {
     }
   };
 
-  const withRedis = async <T>(work: (redis: Awaited<ReturnType<typeof connectRedis>>) => Promise<T>): Promise<T> => {
-    const redis = await connectRedis(config.REDIS_URL);
+  const withRedis = async <T>(work: (redis: RedisClient) => Promise<T>): Promise<T> => {
+    const redis = await connectConfiguredRedis(config);
     try {
       return await work(redis);
     } finally {

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
+import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { createTicker } from './ticker.ts';
 
@@ -24,6 +24,8 @@ export interface IngestDeps {
   logger: Logger;
   metrics: Registry;
   now?: () => number;
+  /** The erasure list, read whole before start(): messages about erased customers are dropped. */
+  erasures?: ErasureList;
 }
 
 type Outcome = { event: CustomerEvent } | { cause: DeadLetterCause };
@@ -42,6 +44,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const labels = ['topic'] as const;
   const consumed = new Counter({ name: 'ingest_messages_consumed_total', help: 'Source messages fetched by ingest (each offset once per process)', labelNames: labels, registers: [deps.metrics] });
   const applied = new Counter({ name: 'ingest_messages_applied_total', help: 'Source messages forwarded into customer-events', labelNames: labels, registers: [deps.metrics] });
+  const erased = new Counter({ name: 'ingest_messages_erased_total', help: 'Source messages about customers on the erasure list, dropped (neither forwarded nor dead-lettered: a dead letter would keep their data)', labelNames: labels, registers: [deps.metrics] });
   const deadLettered = new Counter({ name: 'ingest_messages_dead_lettered_total', help: 'Source messages sent to their dead-letter topic, by reason', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
@@ -92,6 +95,11 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     const rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }> = [];
     for (const message of batch.messages) {
       const outcome = await process(contract, message);
+      const customerId = 'event' in outcome ? outcome.event.customerId : message.key?.toString('utf8');
+      if (customerId && deps.erasures?.has(customerId)) {
+        erased.inc({ topic: batch.topic });
+        continue;
+      }
       if ('event' in outcome) {
         forwards.push({ key: outcome.event.customerId, value: deps.codec.encode(customerEventSchemaId, avroSchemas.customerEvent, outcome.event) });
       } else {

@@ -1,4 +1,4 @@
-import type { RedisClient } from '@segmentation/state';
+import { deleteKeysWithPrefix, runByNode, type RedisClient } from '@segmentation/state';
 import type { AlertLabels } from './formats.ts';
 
 // What the notifier has already done in the world, kept in Redis so that a redelivered Kafka
@@ -31,6 +31,16 @@ export function createDeliveryLedger(redis: RedisClient, prefix: string, ttlSeco
     async firing(customerId: string, receiver: string): Promise<AlertLabels | undefined> {
       const stored = await redis.hget(firingKey(prefix, customerId), receiver);
       return stored === null ? undefined : (JSON.parse(stored) as AlertLabels);
+    },
+    /**
+     * Forgets erased customers: their firing alerts, and the delivery marks of their alerts and
+     * changes, whose ids begin with the customer id (`<customer>/churn/<n>`, `<customer>/<dimension>/<n>`).
+     */
+    async forget(customerIds: readonly string[]): Promise<void> {
+      await runByNode(redis, customerIds, (id) => firingKey(prefix, id), (p, id) => { p.del(firingKey(prefix, id)); });
+      const erased = new Set(customerIds);
+      const head = notifiedKey(prefix, '').slice(0, -1); // up to and including the tag's '{'
+      await deleteKeysWithPrefix(redis, head, (key) => erased.has(key.slice(head.length, -1).split('/').slice(0, -2).join('/')));
     },
     /** What the receiver now has firing for the customer; undefined once resolved. */
     async setFiring(customerId: string, receiver: string, labels: AlertLabels | undefined): Promise<void> {

@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type BatchContext, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import { BatchConsumer, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type BatchContext, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createCustomerReader } from '@segmentation/segmenter';
 import type { RedisClient } from '@segmentation/state';
@@ -32,6 +32,8 @@ export interface NotifierDeps {
   fetch?: typeof fetch;
   /** Wall clock (ms) for signature timestamps and Alertmanager times. */
   now?: () => number;
+  /** The erasure list, read whole before start(): nobody is told about erased customers. */
+  erasures?: ErasureList;
 }
 
 type Source = { kind: Notification['kind']; schema: string; deadLetterTopic: string };
@@ -54,12 +56,17 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
   const ledger = createDeliveryLedger(deps.redis, settings.redisKeyPrefix);
   const customers = createCustomerReader(deps.redis, settings.redisKeyPrefix, settings.timeZone);
   const readProfile = routesNeedProfile(config.routes);
+  const inFlight = new InFlight();
+  deps.erasures?.onErased('notifier', async (customerIds) => {
+    await inFlight.settled(); // a delivery under way when they were listed still records its marks
+    await ledger.forget(customerIds);
+  });
 
   const sources = new Map<string, Source>([[topics.churnAlerts, { kind: 'churn_alert', schema: avroSchemas.churnAlert, deadLetterTopic: topics.churnAlertsDeadLetter }]]);
   // Without segment-change routes the notifier does not read that topic at all.
   if (config.segmentChanges.length > 0) sources.set(topics.segmentChanges, { kind: 'segment_change', schema: avroSchemas.segmentChange, deadLetterTopic: topics.segmentChangesDeadLetter });
 
-  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send; stale, receiver "": older than maxAgeHours)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
+  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
   const attemptSeconds = new Histogram({
     name: 'notifier_delivery_seconds', help: 'Duration of one delivery attempt, by receiver and answer (delivered, retry, permanent)',
     labelNames: ['receiver', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [deps.metrics],
@@ -138,6 +145,10 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
   }
 
   async function notify(n: Notification, message: ConsumedMessage, signal: AbortSignal): Promise<Undeliverable[]> {
+    if (deps.erasures?.has(notificationCustomer(n))) {
+      deliveries.inc({ receiver: '', outcome: 'erased' });
+      return [];
+    }
     const eventTime = n.kind === 'churn_alert' ? n.alert.eventTime : n.change.eventTime;
     if (config.maxAgeHours > 0 && now() - eventTime > config.maxAgeHours * 3_600_000) {
       deliveries.inc({ receiver: '', outcome: 'stale' });
@@ -197,7 +208,7 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
     async start(): Promise<void> {
       stopping = new AbortController();
       logger.info('notifier_starting', { receivers: config.receivers.map((r) => `${r.name}:${r.type}`), topics: [...sources.keys()] });
-      await consumer.connect(handle);
+      await consumer.connect((batch, ctx) => inFlight.track(handle(batch, ctx)));
     },
     async stop(): Promise<void> {
       // Leaving first marks the consumer as stopping, so the batch abandoned by the abort is not

@@ -30,7 +30,19 @@ describe('folding a batch', () => {
   it('moves the clock with applied records and ticks, in log order, never backwards', () => {
     const folded = foldEntries(applier, log(order('A', 'a1', T0 + 2 * HOUR), aTick(0, T0 + 5 * HOUR), order('B', 'b1', T0 + HOUR, 100, 1)), nothingStored, T0);
     expect(folded.watermark).toBe(T0 + 5 * HOUR);
-    expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 1, timers: 0 });
+    expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 1, erased: 0, timers: 0 });
+  });
+
+  it('applies nothing of an erased customer, whose records still move the clock as they would have', () => {
+    const events = log(order('A', 'a1', T0 + 2 * HOUR), order('X', 'x1', T0 + 6 * HOUR, 100, 1), order('B', 'b1', T0 + 3 * HOUR, 100, 2));
+    const kept = foldEntries(applier, events, nothingStored, T0);
+    const folded = foldEntries({ ...applier, erased: (id) => id === 'X' }, events, nothingStored, T0);
+    expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 0, erased: 1, timers: 0 });
+    expect(folded.commits.map((c) => c.customerId)).toEqual(['A', 'B']);
+    expect(folded.outgoing.some((o) => o.value.customerId === 'X')).toBe(false);
+    expect(folded.watermark).toBe(T0 + 6 * HOUR);
+    // Everyone else's state is what it would have been had X not been erased.
+    expect(folded.commits).toEqual(kept.commits.filter((c) => c.customerId !== 'X'));
   });
 
   it('dead-letters an event id seen again at a new source position, which does not move the clock', () => {
@@ -55,7 +67,7 @@ describe('folding a batch', () => {
     const left = first.commits[0]!;
     const stored = new Map([['A', { customerId: 'A', version: '0:0', state: left.state, pending: new Map(left.outputs) } satisfies StoredCustomer<CustomerRecord>]]);
     const again = foldEntries(applier, log(order('A', 'a1', T0)), stored, first.watermark);
-    expect(again.counts).toEqual({ applied: 0, already_applied: 1, ignored: 0, timers: 0 });
+    expect(again.counts).toEqual({ applied: 0, already_applied: 1, ignored: 0, erased: 0, timers: 0 });
     expect(again.commits).toEqual([]);
     expect(again.outgoing.map(outputId)).toEqual(left.outputs.map(([id]) => id));
   });

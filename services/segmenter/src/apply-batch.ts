@@ -33,7 +33,7 @@ export interface AppliedBatch {
   /** Outputs to produce: those left in outboxes by an earlier crash, then the ones just decided. */
   outgoing: Output[];
   rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }>;
-  counts: { applied: number; already_applied: number; ignored: number; timers: number };
+  counts: { applied: number; already_applied: number; ignored: number; erased: number; timers: number };
   /** The partition's event-time watermark after the batch. */
   watermark: number | null;
   /** Every loaded customer's next evaluation time, for the partition's index once outputs are acknowledged. */
@@ -47,6 +47,8 @@ export interface BatchApplier {
   options: ApplyOptions;
   /** Wall clock for an output's detection time only. */
   now: () => number;
+  /** Customers on the erasure list: their records only move the partition's clock (erasure-list.ts). */
+  erased?: (customerId: string) => boolean;
 }
 
 /**
@@ -57,10 +59,11 @@ export interface BatchApplier {
  * the customers meanwhile: the batch is then redone.
  */
 export async function applyBatch(applier: BatchApplier, partition: number, entries: readonly LogEntry[], watermarkBefore: number | null, version: string): Promise<AppliedBatch> {
-  const inBatch = entries.flatMap((e) => (e.kind === 'event' && e.event.customerId !== '' ? [e.event.customerId] : []));
+  const erased = applier.erased ?? (() => false);
+  const inBatch = entries.flatMap((e) => (e.kind === 'event' && e.event.customerId !== '' && !erased(e.event.customerId) ? [e.event.customerId] : []));
   let horizon = watermarkBefore;
   for (const e of entries) if (e.kind === 'event') horizon = advance(horizon, e.event.eventTime);
-  const due = horizon === null ? [] : await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER);
+  const due = horizon === null ? [] : (await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER)).filter((d) => !erased(d.customerId));
   const stored = await applier.store.load([...new Set([...inBatch, ...due.map((d) => d.customerId)])]);
   const folded = foldEntries(applier, entries, stored, watermarkBefore);
   const conflicts = await applier.store.commit(folded.commits, version);
@@ -77,10 +80,10 @@ interface Working {
 
 /** The pure part: every record in log order, each customer evaluated right after each of its events
  *  and whenever the partition's clock passes its next evaluation time (before the record that moved it). */
-export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'now'>, entries: readonly LogEntry[], stored: Map<string, StoredCustomer<CustomerRecord>>, watermarkBefore: number | null) {
+export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'now' | 'erased'>, entries: readonly LogEntry[], stored: Map<string, StoredCustomer<CustomerRecord>>, watermarkBefore: number | null) {
   const working = new Map<string, Working>();
   const rejected: AppliedBatch['rejected'] = [];
-  const counts = { applied: 0, already_applied: 0, ignored: 0, timers: 0 };
+  const counts = { applied: 0, already_applied: 0, ignored: 0, erased: 0, timers: 0 };
   const timers = new TimerQueue();
   const customer = (id: string): Working => {
     let c = working.get(id);
@@ -118,6 +121,13 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
     const { event, message } = entry;
     if (event.customerId === '') { // a tick: time passes in this partition, no customer is touched
       counts.ignored++;
+      moveClock(event.eventTime);
+      continue;
+    }
+    if (applier.erased?.(event.customerId)) {
+      // Nothing of an erased customer is applied; their record still moves the clock, so everyone
+      // else's results are those of a run without the erasure.
+      counts.erased++;
       moveClock(event.eventTime);
       continue;
     }

@@ -7,6 +7,8 @@ export interface Reevaluator {
   timers: EvaluationTimers;
   options: ApplyOptions;
   now: () => number;
+  /** Customers on the erasure list, left out (their data is being removed). */
+  erased?: (customerId: string) => boolean;
 }
 
 export interface ReevaluationSteps {
@@ -29,7 +31,7 @@ const PAGE = 500;
 export async function reevaluatePartition(r: Reevaluator, partition: number, rules: CompiledRules, watermark: number | null, control: RulesControl, steps: ReevaluationSteps) {
   const report = { customers: 0, reevaluated: 0, changes: 0 };
   if (watermark === null) return report; // nothing applied in this partition yet: no customers
-  const ids = await r.timers.customers(partition);
+  const ids = (await r.timers.customers(partition)).filter((id) => !r.erased?.(id));
   report.customers = ids.length;
   for (let start = 0; start < ids.length; start += PAGE) {
     const stored = await r.store.load(ids.slice(start, start + PAGE));

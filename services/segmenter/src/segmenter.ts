@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { avroSchemas, valueSubject } from '@segmentation/contracts';
+import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, valueSubject } from '@segmentation/contracts';
 import {
-  BatchConsumer, fetchClusterId, sendToDeadLetter,
-  type AvroCodec, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
+  BatchConsumer, fetchClusterId, InFlight, sendToDeadLetter,
+  type AvroCodec, type ErasureList, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
@@ -34,6 +34,8 @@ export interface SegmenterDeps {
   metrics: Registry;
   /** Wall clock, used only for an output's detection time (never in ids or state). */
   now?: () => number;
+  /** The erasure list, read whole before start(): erased customers' records are skipped, their state removed. */
+  erasures?: ErasureList;
 }
 
 /** How customer records are stored: the binary codec of the feature state. */
@@ -55,6 +57,7 @@ export const customerRecordCodec = { encode: encodeRecord, decode: decodeRecord 
  * partition's customers are re-evaluated under the new ones (rules-reevaluation.ts), then the rest.
  * A crash anywhere leaves either nothing written (the batch is redone) or the changes in the
  * outbox, which step 4 re-sends when the same input comes round again.
+ * Customers on the erasure list are skipped, and their record and timers deleted (erasure-list.ts).
  */
 export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps) {
   const logger = deps.logger.child({ role: 'segmenter' });
@@ -80,13 +83,23 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     maxBytesPerPartition: settings.maxBatchBytes,
   }, logger);
 
+  const erasures = deps.erasures;
+  const inFlight = new InFlight();
+  erasures?.onErased('segmenter', async (customerIds) => {
+    await inFlight.settled(); // a batch that loaded them before they were listed may still write them
+    await store.erase(customerIds);
+    await timers.remove(customerIds, CUSTOMER_EVENTS_PARTITIONS);
+  });
+
   const runner: PartitionRunner = {
     store, timers, options, now, book, logger, emit,
+    erased: (customerId) => erasures?.has(customerId) ?? false,
     observe: {
       applied(partition, applied) {
         records.inc({ result: 'applied' }, applied.counts.applied);
         records.inc({ result: 'already_applied' }, applied.counts.already_applied);
         records.inc({ result: 'ignored' }, applied.counts.ignored);
+        records.inc({ result: 'erased' }, applied.counts.erased);
         records.inc({ result: 'dead_lettered' }, applied.rejected.length);
         timersFired.inc(applied.counts.timers);
         if (applied.watermark !== null) watermarks.set({ partition: String(partition) }, applied.watermark / 1000);
@@ -97,10 +110,12 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     },
   };
 
-  async function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
-    const entries = await decodeLogEntries(deps.codec, batch.messages);
-    const mark = await runPartitionLog(runner, batch.partition, entries, markFromMetadata(ctx.committedMetadata), () => ctx.heartbeat());
-    return { metadata: metadataForMark(mark) };
+  function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
+    return inFlight.track((async () => {
+      const entries = await decodeLogEntries(deps.codec, batch.messages);
+      const mark = await runPartitionLog(runner, batch.partition, entries, markFromMetadata(ctx.committedMetadata), () => ctx.heartbeat());
+      return { metadata: metadataForMark(mark) };
+    })());
   }
 
   /** Produces outputs and dead letters, waits for Kafka, then clears the outboxes and moves the timers. */

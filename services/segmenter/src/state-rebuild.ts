@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fetchTopicEnds, type AvroCodec, type Kafka } from '@segmentation/kafka';
+import { fetchTopicEnds, readErasedCustomers, type AvroCodec, type Kafka } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
@@ -12,7 +12,7 @@ import { customerRecordCodec } from './segmenter.ts';
 export interface RebuildSettings {
   /** The segmenter's consumer group: where it stands is where the rebuild stops. */
   groupId: string;
-  topics: { customerEvents: string; rulesVersions: string };
+  topics: { customerEvents: string; rulesVersions: string; customerErasures: string };
   redisKeyPrefix: string;
   timeZone: string;
 }
@@ -30,12 +30,14 @@ export interface RebuildReport {
  * from its beginning through the segmenter's own code (partition-log.ts), up to exactly where the
  * segmenter group committed, so the segmenter resumes on the rebuilt state as if nothing happened.
  * Outputs are not sent again: everything before a committed offset was acknowledged by Kafka.
+ * Customers on the erasure list are skipped, so a rebuild brings none of them back.
  * Refuses while a segmenter is running; checks at the end that every partition's clock came out as
  * the group committed it.
  */
 export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis: RedisClient; logger: Logger }, settings: RebuildSettings): Promise<RebuildReport> {
   const started = performance.now();
   const targets = await groupPositions(deps.kafka, settings.groupId, settings.topics.customerEvents);
+  const erased = await readErasedCustomers(deps.kafka, deps.codec, settings.topics.customerErasures);
   await deleteKeysWithPrefix(deps.redis, `${settings.redisKeyPrefix}customer:`);
   await deleteKeysWithPrefix(deps.redis, `${settings.redisKeyPrefix}timers:`);
 
@@ -43,6 +45,7 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
   const timers = new EvaluationTimers(deps.redis, settings.redisKeyPrefix);
   const runner: PartitionRunner = {
     store, timers, options: { calendar: calendarFor(settings.timeZone) }, now: Date.now, logger: deps.logger,
+    erased: (customerId) => erased.has(customerId),
     book: new RulesBook(() => readRulesHistory(deps, settings.topics.rulesVersions)),
     async emit(partition, outgoing, next) {
       await store.clearPending(outboxEntries(outgoing));

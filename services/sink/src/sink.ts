@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClickHouseClient } from '@segmentation/clickhouse';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import { eraseCustomers, type ClickHouseClient } from '@segmentation/clickhouse';
+import { BatchConsumer, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { RowBuffer, type BufferedRow, type RowBufferSettings } from './row-buffer.ts';
 import type { SinkRoute } from './routes.ts';
@@ -23,6 +23,8 @@ export interface SinkDeps {
   errorCode: (err: unknown) => number | undefined;
   logger: Logger;
   metrics: Registry;
+  /** The erasure list, read whole before start(): erased customers' records are not written, their rows deleted. */
+  erasures?: ErasureList;
 }
 
 type Rejected = { message: ConsumedMessage; cause: DeadLetterCause };
@@ -33,6 +35,7 @@ type Rejected = { message: ConsumedMessage; cause: DeadLetterCause };
  * are committed only once its rows are durable. Redelivered rows carry the same ids and collapse
  * in the tables' ReplacingMergeTree keys. While ClickHouse is away the sink reports not-ready and
  * holds its partitions (nothing is committed, nothing dropped) until inserts pass again.
+ * Customers on the erasure list are not written, and their rows are deleted (customer-erasure.ts).
  */
 export function createSink(settings: SinkSettings, deps: SinkDeps) {
   const logger = deps.logger.child({ role: 'sink' });
@@ -40,7 +43,15 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
   const rowsWritten = new Counter({ name: 'sink_rows_written_total', help: 'Rows made durable in ClickHouse', labelNames: ['table'], registers: [deps.metrics] });
   const deadLettered = new Counter({ name: 'sink_messages_dead_lettered_total', help: 'Messages the sink could not turn into rows or ClickHouse refused', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
   const degradedGauge = new Gauge({ name: 'sink_clickhouse_degraded', help: '1 while inserts into ClickHouse fail and are being retried', registers: [deps.metrics] });
+  const skippedErased = new Counter({ name: 'sink_messages_erased_total', help: 'Messages about customers on the erasure list, not written', labelNames: ['topic'], registers: [deps.metrics] });
   let degraded = false;
+  const inFlight = new InFlight();
+  const erasures = deps.erasures;
+  erasures?.onErased('sink', async (customerIds) => {
+    await inFlight.settled(); // rows of theirs buffered before they were listed are durable by then
+    const erased = await eraseCustomers(deps.clickhouse, customerIds);
+    if (erased.length > 0) logger.info('customers_erased_from_clickhouse', { customers: erased.length });
+  });
 
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
@@ -92,7 +103,9 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
     logger,
   });
 
-  async function handle(batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<void> {
+  const handle = (batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<void> => inFlight.track(write(batch, ctx));
+
+  async function write(batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<void> {
     const route = routes.get(batch.topic);
     if (!route) throw new Error(`the sink is subscribed to ${batch.topic} but has no route for it`);
     const rows: Array<BufferedRow<ConsumedMessage>> = [];
@@ -104,6 +117,11 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
       } catch (err) {
         if (!(err instanceof UndecodableError)) throw err;
         rejected.push({ message, cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'sink' } });
+        continue;
+      }
+      const customerId = (record as { customerId?: string }).customerId;
+      if (customerId && erasures?.has(customerId)) {
+        skippedErased.inc({ topic: batch.topic });
         continue;
       }
       try {

@@ -22,8 +22,8 @@ import { createLogger, createMetricsRegistry, parseConfig, runCommand, type Regi
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion, customerRecordCodec } from '@segmentation/segmenter';
 import { simulateHistory } from '@segmentation/simulator';
-import { connectRedis, CustomerStateStore, customerKey, deleteKeysWithPrefix, timersKey, type RedisClient } from '@segmentation/state';
-import { loadConfig } from '../config.ts';
+import { CustomerStateStore, customerKey, deleteKeysWithPrefix, timersKey, type RedisClient } from '@segmentation/state';
+import { connectConfiguredRedis, loadConfig } from '../config.ts';
 import { startPipeline, type Pipeline } from '../pipeline.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
@@ -44,7 +44,7 @@ await runCommand('bench:e2e', async () => {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-e2e', security: kafkaSecurity(config) }, logger);
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   const producer = new ReliableProducer(kafka);
-  const redis = await connectRedis(config.REDIS_URL);
+  const redis = await connectConfiguredRedis(config);
   let pipeline: Pipeline | undefined;
   try {
     await provisionPipeline(kafka, codec, topics);
