@@ -1,6 +1,7 @@
 // The sink against real Kafka and the embedded ClickHouse: rows arrive once however often they
 // are delivered, and while ClickHouse is unavailable (writes made to fail at the client boundary)
-// the sink reports not-ready, commits nothing, drops nothing, and resumes by itself.
+// the sink reports not-ready, commits nothing, drops nothing, and resumes by itself (60 s of outage,
+// SINK_OUTAGE_SECONDS to change it).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +12,15 @@ import { anOrderEvent, avroSchemas, topicNames, valueSubject, type SegmentChange
 import { AvroCodec, createKafka, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { createSink, sinkRoutes } from '@segmentation/sink';
-import { committedOffsets, deleteTopicsWithPrefix } from './harness/kafka-state.ts';
+import { committedOffsets, deleteTopicsWithPrefix, groupProgress } from './harness/kafka-state.ts';
 import { TopicReader } from './harness/topic-reader.ts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 import { waitFor } from './harness/wait-for.ts';
 
 const services = testServices();
+/** How long ClickHouse stays away in the outage test (issue 9 asks for 60 s). */
+const OUTAGE_SECONDS = Number(process.env.SINK_OUTAGE_SECONDS ?? 60);
 const run = uniqueName('sink');
 const topics = topicNames(`${run}.`);
 const logger = createLogger({ service: 'sink-test' }, 'silent');
@@ -140,26 +143,41 @@ describe('the ClickHouse sink', () => {
     }
   });
 
-  it('holds its partitions while ClickHouse is unavailable and resumes without loss', async () => {
+  it(`holds its partitions through a ${OUTAGE_SECONDS} s ClickHouse outage, with changes arriving all along, and resumes without loss`, async () => {
     const prefix = uniqueName('C-outage');
     const outage = { on: true };
     const groupId = uniqueName('sink-outage');
     const sink = startSink(groupId, outage);
     await sink.start();
+    const ready = () => sink.checks.every((c) => c.isReady());
     try {
       const before = await committedOffsets(kafka, groupId, topics.segmentChanges);
-      await sendChanges(Array.from({ length: 20 }, (_, i) => aChange(`${prefix}-${i}`, 1)));
-      await waitFor('the sink to report not ready', () => !sink.checks.every((c) => c.isReady()));
-      expect(await storedChanges(prefix)).toEqual({ rows: 0, ids: 0 });
-      expect(await committedOffsets(kafka, groupId, topics.segmentChanges)).toBe(before);
+      const started = Date.now();
+      let sent = 0;
+      const send = async () => {
+        await sendChanges(Array.from({ length: 20 }, (_, i) => aChange(`${prefix}-${sent + i}`, 1)));
+        sent += 20;
+      };
+      await send();
+      await waitFor('the sink to report not ready', () => !ready());
+      // The outage lasts its full length (well past the 6 s session timeout: the sink keeps its
+      // membership by heartbeats while it waits), with more changes every 10 s.
+      while (Date.now() - started < OUTAGE_SECONDS * 1000) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, started + OUTAGE_SECONDS * 1000 - Date.now())));
+        expect(ready()).toBe(false);
+        expect(await storedChanges(prefix)).toEqual({ rows: 0, ids: 0 });
+        expect(await committedOffsets(kafka, groupId, topics.segmentChanges)).toBe(before);
+        await send();
+      }
 
       outage.on = false;
-      await waitFor('the rows after the outage', async () => (await storedChanges(prefix)).ids === 20 || undefined);
-      await waitFor('the sink to report ready again', () => sink.checks.every((c) => c.isReady()));
-      await waitFor('the offsets committed after the insert', async () => (await committedOffsets(kafka, groupId, topics.segmentChanges)) > before || undefined);
-      expect(await storedChanges(prefix)).toEqual({ rows: 20, ids: 20 });
+      await waitFor('the rows after the outage', async () => (await storedChanges(prefix)).ids === sent || undefined, 60_000);
+      await waitFor('the sink to report ready again', () => ready());
+      await waitFor('every offset committed after the insert', async () => [...(await groupProgress(kafka, groupId, topics.segmentChanges)).values()].every((p) => p.committed === p.end) || undefined);
+      expect(await storedChanges(prefix)).toEqual({ rows: sent, ids: sent });
+      console.log(`ClickHouse outage: ${Math.round((Date.now() - started) / 1000)} s in all, ${sent} changes sent during the outage, every one stored once after it`);
     } finally {
       await sink.stop();
     }
-  });
+  }, (OUTAGE_SECONDS + 120) * 1000);
 });
