@@ -95,9 +95,32 @@ install_kafka() {
 
 kafka_ready() { node --no-warnings "$ROOT/packages/kafka/src/cli/kafka-ready.ts" "127.0.0.1:$KAFKA_PORT"; }
 
+# kafka_tls_files: a CA and a certificate for 127.0.0.1 signed by it, made once with openssl under
+# the broker's home. Clients trust the CA (KAFKA_TLS_CA_FILE); the broker trusts it for its own
+# inter-broker connections.
+kafka_tls_files() {
+  local dir="$KAFKA_HOME_DIR/tls"
+  [ -f "$dir/broker.pem" ] && return 0
+  command -v openssl >/dev/null || die "kafka: KAFKA_TLS needs openssl to make the broker's certificate (apt-get install openssl)"
+  mkdir -p "$dir" && chmod 700 "$dir"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=segmentation local CA" \
+      -keyout "$dir/ca.key" -out "$dir/ca.pem"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/broker.key" -out "$dir/broker.csr"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+    openssl x509 -req -in "$dir/broker.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 3650 \
+      -extfile "$dir/san.ext" -out "$dir/broker.crt"
+    # Kafka's PEM key store: the unencrypted PKCS#8 key, then the certificate chain.
+    openssl pkcs8 -topk8 -nocrypt -in "$dir/broker.key" -out "$dir/broker.pkcs8"
+  } >>"$LOGS/kafka.log" 2>&1 || die "kafka: making the TLS certificate failed; read $LOGS/kafka.log"
+  cat "$dir/broker.pkcs8" "$dir/broker.crt" "$dir/ca.pem" >"$dir/broker.pem"
+  chmod 600 "$dir"/*
+}
+
 up_kafka() {
-  # A broker made with a SCRAM user is probed as that user.
+  # A broker made with a SCRAM user is probed as that user, one with TLS over TLS trusting its CA.
   if [ -n "${KAFKA_SASL_USERNAME:-}" ]; then export KAFKA_SASL_MECHANISM=scram-sha-256; fi
+  if [ "${KAFKA_TLS:-false}" = true ]; then kafka_tls_files; export KAFKA_TLS_CA_FILE="$KAFKA_HOME_DIR/tls/ca.pem"; fi
   if pid_alive kafka; then wait_until kafka "$LOGS/kafka.log" 60 kafka_ready; say "kafka: running on 127.0.0.1:$KAFKA_PORT"; return; fi
   if kafka_ready; then say "kafka: a broker already answers on 127.0.0.1:$KAFKA_PORT (not started by this checkout); using it"; return; fi
   require_java
@@ -112,6 +135,8 @@ up_kafka() {
     listener=SASL_PLAINTEXT
     scram=(--add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USERNAME,password=$KAFKA_SASL_PASSWORD]")
   fi
+  # KAFKA_TLS=true: the listener speaks TLS (SSL, or SASL_SSL with a SCRAM user).
+  if [ "${KAFKA_TLS:-false}" = true ]; then listener=${listener/PLAINTEXT/SSL}; fi
   mkdir -p "$KAFKA_HOME_DIR/data"
   touch "$props" && chmod 600 "$props" # it may hold the SCRAM user's password
   cat >"$props" <<EOF
@@ -123,7 +148,7 @@ listeners=$listener://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTRO
 advertised.listeners=$listener://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=$listener
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
 log.dirs=$KAFKA_HOME_DIR/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -135,11 +160,19 @@ group.initial.rebalance.delay.ms=0
 # The pipeline creates its topics itself, with the partition counts it needs.
 auto.create.topics.enable=false
 EOF
-  if [ "$listener" = SASL_PLAINTEXT ]; then
+  if [[ "$listener" = SASL_* ]]; then
     cat >>"$props" <<EOF
 sasl.enabled.mechanisms=SCRAM-SHA-256
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$KAFKA_SASL_USERNAME" password="$KAFKA_SASL_PASSWORD";
+listener.name.${listener,,}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$KAFKA_SASL_USERNAME" password="$KAFKA_SASL_PASSWORD";
+EOF
+  fi
+  if [[ "$listener" = *SSL ]]; then
+    cat >>"$props" <<EOF
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_HOME_DIR/tls/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$KAFKA_HOME_DIR/tls/ca.pem
 EOF
   fi
   if [ ! -f "$KAFKA_HOME_DIR/data/meta.properties" ]; then
@@ -153,7 +186,7 @@ EOF
   start_daemon kafka "$LOGS/kafka.log" java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
     -cp "$cp" kafka.Kafka "$props"
   wait_until kafka "$LOGS/kafka.log" 90 kafka_ready
-  say "kafka: ready"
+  say "kafka: ready${KAFKA_TLS_CA_FILE:+ (TLS: clients need KAFKA_TLS=true KAFKA_TLS_CA_FILE=$KAFKA_TLS_CA_FILE)}"
 }
 
 # ---- Schema Registry (Apicurio) ----------------------------------------------------------------

@@ -30,6 +30,11 @@ export class PrivateStack {
     return [`127.0.0.1:${this.kafkaPort}`];
   }
 
+  /** The CA a broker made with KAFKA_TLS=true signed its certificate with (infra/stack.sh). */
+  get kafkaCaFile(): string {
+    return join(this.home, 'kafka', 'tls', 'ca.pem');
+  }
+
   get registryUrl(): string {
     return `http://127.0.0.1:${this.registryPort}/apis/ccompat/v7`;
   }

@@ -32,7 +32,7 @@ export function kafkaSecuritySettings() {
     KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
     /** TLS to the brokers (the system's CAs, or KAFKA_TLS_CA_FILE's). */
     KAFKA_TLS: boolSetting.default(false),
-    KAFKA_TLS_CA_FILE: z.string().optional(),
+    KAFKA_TLS_CA_FILE: z.string().refine(isReadableFile, 'cannot read this file (the PEM certificate of the CA)').optional(),
   };
 }
 

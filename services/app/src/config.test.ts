@@ -136,7 +136,11 @@ describe('Kafka security settings', () => {
     expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'scram-sha-256' }))).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
     expect(blamed(configErrorOf({ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual(['KAFKA_SASL_MECHANISM']);
     expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual(['KAFKA_SASL_MECHANISM']);
-    expect(blamed(configErrorOf({ KAFKA_TLS_CA_FILE: '/etc/ssl/ca.pem' }))).toEqual(['KAFKA_TLS']);
+    const ca = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    expect(blamed(configErrorOf({ KAFKA_TLS_CA_FILE: ca }))).toEqual(['KAFKA_TLS']);
+    expect(blamed(configErrorOf({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: `${ca}.missing` }))).toEqual(['KAFKA_TLS_CA_FILE']);
+    expect(loadConfig({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: ca })).toMatchObject({ KAFKA_TLS_CA_FILE: ca });
     expect(loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_TLS: 'true' })).toMatchObject({ KAFKA_TLS: true });
   });
 });
