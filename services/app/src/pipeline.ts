@@ -64,10 +64,8 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producer = new ReliableProducer(kafka);
   await producer.connect();
 
-  // Read whole before any role consumes, so nothing of an erased customer is applied (erasure-list.ts).
-  const erasures = roles.has('ingest') || roles.has('segmenter') || roles.has('sink') || roles.has('notifier')
-    ? new ErasureList(kafka, codec, { topic: topics.customerErasures, groupPrefix: `${config.GROUP_PREFIX}-erasures` }, logger, metrics)
-    : undefined;
+  // Every role honours it; read whole before any role consumes, so nothing of an erased customer is applied (erasure-list.ts).
+  const erasures = new ErasureList(kafka, codec, { topic: topics.customerErasures, groupPrefix: `${config.GROUP_PREFIX}-erasures` }, logger, metrics);
   const common = { kafka, producer, codec, logger, metrics, erasures };
   /** Every check of the process, filled once the roles started (the console serves them too). */
   const checks: HealthCheck[] = [];
@@ -117,19 +115,19 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
       timeZone: config.BUSINESS_TIME_ZONE,
       fallbackRules: rules,
-    }, { kafka, codec, clickhouse, redis, logger, metrics, checks: () => checks })
+    }, { kafka, codec, clickhouse, redis, logger, metrics, checks: () => checks, erasures })
     : undefined;
   if (consoleRole) roleHandles.push(consoleRole);
   const started: RoleHandle[] = [];
   try {
-    await erasures?.start();
+    await erasures.start();
     for (const role of roleHandles) {
       await role.start();
       started.push(role);
     }
   } catch (err) {
     for (const role of started) await role.stop().catch(() => undefined);
-    await erasures?.stop().catch(() => undefined);
+    await erasures.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     redis?.disconnect();
     await clickhouse?.close();
@@ -139,14 +137,14 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
   // While Redis is away the segmenter's batches fail and are retried, nothing committed: not ready.
   const redisCheck: HealthCheck[] = redis ? [{ name: 'redis', isHealthy: () => true, isReady: () => redis.status === 'ready' }] : [];
-  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck, ...(erasures ? [erasures] : []));
+  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck, erasures);
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {
     checks,
     consoleUrl: consoleRole && `http://${config.CONSOLE_HOST}:${consoleRole.port}/`,
     async stop() {
       for (const role of started) await role.stop();
-      await erasures?.stop();
+      await erasures.stop();
       await producer.disconnect();
       redis?.disconnect();
       await clickhouse?.close();

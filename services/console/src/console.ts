@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClickHouseClient } from '@segmentation/clickhouse';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { tailTopics, type AvroCodec, type ConsumedMessage, type Kafka, type TopicTail } from '@segmentation/kafka';
+import { tailTopics, type AvroCodec, type ConsumedMessage, type ErasureList, type Kafka, type TopicTail } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { createCustomerReader, readRulesHistory } from '@segmentation/segmenter';
@@ -35,6 +35,8 @@ export interface ConsoleDeps {
   metrics: Registry;
   /** Every check of the process, for the console's own /healthz and /readyz. */
   checks: () => HealthCheck[];
+  /** The erasure list: erased customers leave the live feed and never enter it again. */
+  erasures?: ErasureList;
 }
 
 const RULES_REFRESH_MS = 60_000;
@@ -49,6 +51,7 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
   const reader = deps.redis && createCustomerReader(deps.redis, settings.redisKeyPrefix, settings.timeZone);
   const streamed = new Counter({ name: 'console_feed_items_total', help: 'Segment changes and churn alerts the live feed received', labelNames: ['kind'], registers: [deps.metrics] });
   new Gauge({ name: 'console_stream_viewers', help: 'Open live streams', registers: [deps.metrics], collect() { this.set(feed.viewerCount); } });
+  deps.erasures?.onErased('console', (customerIds) => Promise.resolve(feed.forget(customerIds)));
 
   let rules = { compiled: settings.fallbackRules, readAt: 0 };
   async function rulesInForce(): Promise<CompiledRules> {
@@ -63,6 +66,7 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
   async function onRecord(m: ConsumedMessage): Promise<void> {
     if (m.topic === settings.topics.segmentChanges) {
       const change = await deps.codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange);
+      if (deps.erasures?.has(change.customerId)) return;
       // A value-tier filter needs every change's tier: ask the state once for a customer not seen yet.
       if (reader && !feed.knowsTier(change.customerId) && change.dimension !== VALUE_TIER) {
         const tier = (await reader.customer(change.customerId))?.memberships[VALUE_TIER]?.segment;
@@ -71,7 +75,9 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
       feed.addChange(change);
       streamed.inc({ kind: 'segment_change' });
     } else {
-      feed.addAlert(await deps.codec.decode<ChurnAlert>(m.value, avroSchemas.churnAlert));
+      const alert = await deps.codec.decode<ChurnAlert>(m.value, avroSchemas.churnAlert);
+      if (deps.erasures?.has(alert.customerId)) return;
+      feed.addAlert(alert);
       streamed.inc({ kind: 'churn_alert' });
     }
   }

@@ -32,6 +32,17 @@ describe('the live feed', () => {
     expect(feed.subscribe({ segment: 'high' }, () => undefined).backlog.map((i) => i.customerId)).toEqual(['C-3', 'C-5']);
   });
 
+  it('forgets erased customers: out of the backlog, their tier unknown', () => {
+    const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 10 });
+    feed.addChange(change('C-1', 'value_tier', null, 'high'));
+    feed.addAlert(aChurnAlert({ customerId: 'C-2', sequence: 1, level: 'watch', valueTier: 'low', eventTime: T }));
+    feed.addChange(change('C-1', 'lifecycle', null, 'new'));
+    feed.forget(['C-1']);
+    expect(feed.subscribe({}, () => undefined).backlog.map((i) => i.customerId)).toEqual(['C-2']);
+    expect(feed.knowsTier('C-1')).toBe(false);
+    expect(feed.knowsTier('C-2')).toBe(true);
+  });
+
   it("tags every change with the customer's value tier learnt from the stream, forgetting the oldest customers first", () => {
     const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 2 });
     expect(feed.addChange(change('C-1', 'lifecycle', null, 'new')).valueTier).toBeNull();

@@ -107,6 +107,14 @@ export class LiveFeed {
     return item;
   }
 
+  /** Forgets erased customers: their items leave the backlog, their tier is no longer known. */
+  forget(customerIds: readonly string[]): void {
+    const erased = new Set(customerIds);
+    const kept = this.backlog.filter((i) => !erased.has(i.customerId));
+    this.backlog.splice(0, this.backlog.length, ...kept);
+    for (const id of erased) this.tiers.delete(id);
+  }
+
   knowsTier(customerId: string): boolean {
     return this.tiers.has(customerId);
   }
