@@ -16,10 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.integration.test.ts', 'packages/*/src/**/*.integration.test.ts', 'services/*/src/**/*.integration.test.ts'],
-          // The broker-restart test joins a group on a broker it just started, and kafkajs gives up
-          // when the new coordinator is still loading (about 1 run in 5): run on its own with
-          // `pnpm test:kafka-restart` until the consumer retries that join itself.
-          exclude: ['**/node_modules/**', ...(process.env.KAFKA_RESTART_TEST === '1' ? [] : ['test/kafka-restart.integration.test.ts'])],
+          exclude: ['**/node_modules/**'],
           globalSetup: ['test/harness/global-setup.ts'],
           // One file at a time: they share the machine's two cores with the broker and the registry,
           // and the embedded ClickHouse allows one data folder per process.

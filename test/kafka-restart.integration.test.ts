@@ -29,6 +29,7 @@ let undisturbed: LogRun;
 let disturbed: LogRun;
 
 const ready = (run: LogRun) => run.pipeline!.checks.every((c) => c.isReady());
+const notReady = (run: LogRun) => run.pipeline!.checks.filter((c) => !c.isReady()).map((c) => c.name).join(', ');
 
 beforeAll(async () => {
   await broker.up('kafka');
@@ -65,7 +66,10 @@ describe('the Kafka broker restarted during a run', () => {
     await broker.down('kafka');
     await waitFor('the segmenter not ready while the broker is away', () => !ready(disturbed) || undefined, 60_000);
     await broker.up('kafka');
-    await waitFor('ready again', () => ready(disturbed) || undefined, 180_000);
+    // A wait that fails names the checks still not ready (a consumer that stayed down, say).
+    await waitFor('ready again', () => ready(disturbed) || undefined, 180_000).catch((err: Error) => {
+      throw new Error(`${err.message}; not ready: ${notReady(disturbed)}`, { cause: err });
+    });
     await writeEvents(disturbed, events.slice(half));
     await caughtUp(disturbed, 180_000);
     await caughtUp(undisturbed);

@@ -60,6 +60,101 @@ export interface BatchConsumerSettings {
   metrics?: Registry;
 }
 
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
+
+/** The error (or one it was caused by) says this member is no longer in its group's generation. */
+export function lostGroupMembership(err: unknown): boolean {
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    if (MEMBERSHIP_ERRORS.has(String((e as { type?: unknown }).type))) return true;
+  }
+  return false;
+}
+
+/** The wait (ms) before restart attempt `attempt` (0 first): doubling from `initialMs`, capped at `maxMs`. */
+export function restartDelayMs(attempt: number, initialMs = 1000, maxMs = 10_000): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+}
+
+export interface ConsumerRestartsOptions {
+  /** Stops what is left of the crashed consumer and starts it again (connect, subscribe, run). */
+  restart: () => Promise<void>;
+  /** True once the owner is shutting the consumer down: no more restarts. */
+  isStopping: () => boolean;
+  /** An attempt failed (it is tried again, later). */
+  onAttemptFailed?: (attempt: number, err: unknown) => void;
+  /** The consumer runs again (it still has to join its group: readiness follows GROUP_JOIN). */
+  onRestarted?: (attempts: number) => void;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * Starts a kafkajs consumer again after every crash kafkajs does not restart it from itself.
+ *
+ * Why: kafkajs 2.2.4 restarts a crashed consumer only when the error is retriable. Some transient
+ * failures reach it as non-retriable ones: a heartbeat that meets the broker while it shuts down
+ * (or a group coordinator still being created on a broker that just started) ends in
+ * KafkaJSGroupCoordinatorNotFound, "Failed to find group coordinator" (`restart: false`). The
+ * consumer then stays stopped for good, consuming nothing, while the process is up. Here it is
+ * restarted with capped exponential backoff until it runs again, one attempt at a time; a crash
+ * during an attempt makes the loop go on. Owners call `crashed()` from their CRASH listener and
+ * report not ready until the consumer joined its group again.
+ */
+export class ConsumerRestarts {
+  private readonly options: ConsumerRestartsOptions;
+  /** A crash nobody has restarted the consumer from yet. */
+  private pending = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(options: ConsumerRestartsOptions) {
+    this.options = options;
+  }
+
+  /** Call on every CRASH event with its payload's `restart` (true: kafkajs restarts the consumer itself). */
+  crashed(restartsItself: boolean): void {
+    if (restartsItself || this.options.isStopping()) return;
+    this.pending = true;
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+      // A crash between the loop's last check and here would otherwise find a loop about to end.
+      if (this.pending) this.crashed(false);
+    });
+  }
+
+  /** True while a restart is due or under way. */
+  get restarting(): boolean {
+    return this.loop !== undefined;
+  }
+
+  /** Ends a waiting loop at once (call after the owner's isStopping turned true) and waits for an attempt under way. */
+  async settle(): Promise<void> {
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = 0; this.pending && !this.options.isStopping(); attempt++) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, restartDelayMs(attempt, this.options.initialDelayMs, this.options.maxDelayMs));
+        this.wake = () => { clearTimeout(timer); resolve(); };
+      });
+      this.wake = undefined;
+      if (this.options.isStopping()) break;
+      this.pending = false;
+      try {
+        await this.options.restart();
+        // A crash during the attempt (the join failed again) set `pending`: the loop goes on.
+        if (!this.pending) this.options.onRestarted?.(attempt + 1);
+      } catch (err) {
+        this.pending = true;
+        this.options.onAttemptFailed?.(attempt, err);
+      }
+    }
+    if (this.options.isStopping()) this.pending = false;
+  }
+}
+
 /**
  * The project's Kafka consumer: batch consumption with manual offsets. An offset is committed
  * only after the handler has finished with every message before it. Application code uses this
@@ -80,6 +175,7 @@ export class BatchConsumer implements HealthCheck {
   private stopping = false;
   private untrackLag: (() => Promise<void>) | undefined;
   private handler: BatchHandler | undefined;
+  private readonly restarts: ConsumerRestarts;
   private readonly settings: BatchConsumerSettings;
   private readonly logger: Logger;
 
@@ -88,6 +184,16 @@ export class BatchConsumer implements HealthCheck {
     this.settings = settings;
     this.logger = logger;
     this.name = `consumer:${settings.groupId}`;
+    const { groupId } = settings;
+    this.restarts = new ConsumerRestarts({
+      restart: async () => {
+        await this.consumer.disconnect();
+        if (this.handler && !this.stopping) await this.start(this.handler);
+      },
+      isStopping: () => this.stopping,
+      onAttemptFailed: (attempt, err) => this.logger.warn('consumer_restart_failed', { groupId, attempt, err }),
+      onRestarted: (attempts) => this.logger.info('consumer_restarted', { groupId, attempts }),
+    });
     this.consumer = kafka.consumer({
       groupId: settings.groupId,
       sessionTimeout: settings.sessionTimeoutMs,
@@ -112,9 +218,11 @@ export class BatchConsumer implements HealthCheck {
       this.crashed = true;
       this.joined = false;
       this.logger.error('consumer_crashed', { groupId: settings.groupId, err: e.payload.error, restart: e.payload.restart });
-      // kafkajs restarts itself after a retriable crash only; after any other (the group forgot this
-      // member while the broker was away, say) the consumer would stay down: start it again.
-      if (!e.payload.restart && !this.stopping) void this.restart();
+      // kafkajs restarts itself after a retriable crash only; after any other ("Failed to find group
+      // coordinator" while the broker shuts down or its coordinator loads, the group forgot this
+      // member while the broker was away) the consumer would stay down: ConsumerRestarts starts it
+      // again, with backoff, until it runs; it reports not ready until GROUP_JOIN.
+      this.restarts.crashed(e.payload.restart);
     });
     this.consumer.on(events.STOP, () => { this.joined = false; });
   }
@@ -123,6 +231,11 @@ export class BatchConsumer implements HealthCheck {
     this.handler = handler;
     this.stopping = false;
     if (this.settings.metrics && !this.untrackLag) this.untrackLag = trackConsumerLag(this.settings.metrics, this.kafka, this.settings.groupId, this.settings.topics);
+    await this.start(handler);
+  }
+
+  /** Connects, subscribes and runs: the first start, and each restart after a crash. */
+  private async start(handler: BatchHandler): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.settings.topics, fromBeginning: true });
     await this.consumer.run({
@@ -172,28 +285,15 @@ export class BatchConsumer implements HealthCheck {
         this.failing = false;
         return done;
       } catch (err) {
-        if (ctx.isStale() || this.stopping) throw err;
+        // A member the group dropped (a pause longer than the session timeout on a busy machine)
+        // fails every heartbeat: retrying in place would go on for ever; kafkajs rejoins on these.
+        if (ctx.isStale() || this.stopping || lostGroupMembership(err)) throw err;
         this.failing = true;
         if (attempt % 10 === 0) this.logger.warn('batch_failed_retrying', { groupId: this.settings.groupId, partition: batch.partition, attempt, err });
         // Capped well inside the session timeout, so the heartbeat after it keeps this member in the group.
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, this.settings.sessionTimeoutMs / 4, 200 * 2 ** attempt)));
         await ctx.heartbeat().catch(() => undefined); // a rebalance shows as stale on the next turn
         this.lastActivity = Date.now();
-      }
-    }
-  }
-
-  private async restart(): Promise<void> {
-    for (let attempt = 0; !this.stopping; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 1000 * 2 ** attempt)));
-      if (this.stopping || !this.handler) return;
-      try {
-        await this.consumer.disconnect();
-        await this.connect(this.handler);
-        this.logger.info('consumer_restarted', { groupId: this.settings.groupId, attempts: attempt + 1 });
-        return;
-      } catch (err) {
-        this.logger.warn('consumer_restart_failed', { groupId: this.settings.groupId, attempt, err });
       }
     }
   }
@@ -219,6 +319,7 @@ export class BatchConsumer implements HealthCheck {
 
   async disconnect(): Promise<void> {
     this.stopping = true;
+    await this.restarts.settle(); // a restart under way must not start the consumer again after this
     await this.consumer.disconnect();
     await this.admin?.disconnect();
     await this.untrackLag?.();

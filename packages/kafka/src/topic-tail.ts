@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { EachBatchHandler, Kafka } from 'kafkajs';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
-import type { ConsumedMessage } from './batch-consumer.ts';
+import { ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
 import { fetchTopicEnds } from './read-topic.ts';
 
 export interface TopicTailSettings {
@@ -20,7 +20,9 @@ export interface TopicTail extends HealthCheck {
  * Follows topics from a little before their end, for viewers (the console's live feed): no
  * offsets are committed and nothing is processed exactly once. The group is this process's alone,
  * so each instance sees every partition; after a rejoin it seeks back to where it was, so a
- * rebalance neither skips records nor jumps to the end.
+ * rebalance neither skips records nor jumps to the end. A crash kafkajs does not restart from
+ * ("Failed to find group coordinator" while the broker restarts, say) is restarted here, with
+ * backoff (ConsumerRestarts): otherwise the tail, and whatever waits on it, would stay down for good.
  */
 export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Logger): Promise<TopicTail> {
   const next = new Map<string, bigint>(); // `topic:partition` → the next offset to read
@@ -50,32 +52,46 @@ export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMe
       }
     }
   });
+  const restarts = new ConsumerRestarts({
+    restart: async () => {
+      await consumer.disconnect();
+      if (!stopping) await start();
+    },
+    isStopping: () => stopping,
+    onAttemptFailed: (attempt, err) => logger.warn('topic_tail_restart_failed', { groupId, attempt, err }),
+    onRestarted: (attempts) => logger.info('topic_tail_restarted', { groupId, attempts }),
+  });
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
     if (!stopping) logger.warn('topic_tail_crashed', { groupId, err: e.payload.error, restart: e.payload.restart });
+    restarts.crashed(e.payload.restart); // not ready until it joined again (GROUP_JOIN)
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: settings.topics, fromBeginning: false });
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        next.set(`${batch.topic}:${batch.partition}`, BigInt(m.offset) + 1n);
-        try {
-          await onMessage({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) });
-        } catch (err) {
-          // A viewer's bad record must not stop the tail (nothing is lost: the log still has it).
-          logger.warn('topic_tail_record_skipped', { topic: batch.topic, partition: batch.partition, offset: m.offset, err });
-        }
+  consumer.on(consumer.events.STOP, () => { joined = false; });
+  const eachBatch: EachBatchHandler = async ({ batch }) => {
+    for (const m of batch.messages) {
+      next.set(`${batch.topic}:${batch.partition}`, BigInt(m.offset) + 1n);
+      try {
+        await onMessage({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) });
+      } catch (err) {
+        // A viewer's bad record must not stop the tail (nothing is lost: the log still has it).
+        logger.warn('topic_tail_record_skipped', { topic: batch.topic, partition: batch.partition, offset: m.offset, err });
       }
-    },
-  });
+    }
+  };
+  /** Connects, subscribes and runs: the first start, and each restart after a crash. */
+  const start = async () => {
+    await consumer.connect();
+    await consumer.subscribe({ topics: settings.topics, fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatch });
+  };
+  await start();
   return {
     name: `tail:${settings.topics.join(',')}`,
     isHealthy: () => true,
     isReady: () => joined,
     async stop() {
       stopping = true;
+      await restarts.settle();
       await consumer.disconnect();
     },
   };
