@@ -3,55 +3,30 @@
 // credentials and one with a wrong password are refused with the status and the setting to fix
 // (never the password); one with the credentials in SCHEMA_REGISTRY_URL's userinfo registers,
 // checks, encodes and decodes an order through the proxy.
-import { createServer, request, type Server } from 'node:http';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@segmentation/app';
 import { anOrder, avroSchemas, valueSubject, type Order } from '@segmentation/contracts';
 import { AvroCodec, probeSchemaRegistry, RegistryCredentialsError } from '@segmentation/kafka';
-import { freePort } from './harness/free-port.ts';
+import { startRegistryProxy, type RegistryProxy } from './harness/registry-proxy.ts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
 
-const HOST = '127.0.0.1';
 const username = 'segmentation';
 const password = `pw-${uniqueName('registry')}`;
 const wrongPassword = `wrong-${uniqueName('registry')}`;
-const upstream = new URL(testServices().schemaRegistryUrl);
 
-/** What the proxy saw: requests it forwarded (with the right credentials) and refused. */
-const seen = { forwarded: 0, refused: 0 };
-let proxy: Server;
-/** The proxy with the registry's path, no credentials: `http://127.0.0.1:port/apis/ccompat/v7`. */
+let proxy: RegistryProxy;
 let proxyUrl: string;
-const withCredentials = (user: string, pw: string) => proxyUrl.replace('http://', `http://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@`);
+const withCredentials = (user: string, pw: string) => proxy.urlWith(user, pw);
 
 beforeAll(async () => {
-  const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  proxy = createServer((req, res) => {
-    if (req.headers.authorization !== expected) {
-      seen.refused++;
-      req.resume();
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="schema-registry"', 'content-type': 'application/json' })
-        .end(JSON.stringify({ error_code: 401, message: 'Unauthorized' }));
-      return;
-    }
-    seen.forwarded++;
-    const { authorization: _, ...headers } = req.headers;
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...headers, host: upstream.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forwarded.on('error', (err) => res.writeHead(502).end(err.message));
-    req.pipe(forwarded);
-  });
-  const port = await freePort(HOST);
-  await new Promise<void>((resolve) => proxy.listen(port, HOST, resolve));
-  proxyUrl = `http://${HOST}:${port}${upstream.pathname.replace(/\/$/, '')}`;
+  proxy = await startRegistryProxy(testServices().schemaRegistryUrl, username, password);
+  proxyUrl = proxy.url;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
 });
 
 /** The error `promise` rejects with, which must be the registry's refusal of the credentials. */
@@ -91,7 +66,7 @@ describe('a Schema Registry that demands credentials', () => {
     // Through the pipeline's settings: the password percent-encoded in the userinfo.
     const settings = loadConfig({ SCHEMA_REGISTRY_URL: withCredentials(username, password) });
     await probeSchemaRegistry(settings.SCHEMA_REGISTRY_URL);
-    const before = { ...seen };
+    const before = { ...proxy.seen };
 
     const topic = `${uniqueName('auth')}.orders`;
     const writer = new AvroCodec(settings.SCHEMA_REGISTRY_URL);
@@ -103,8 +78,8 @@ describe('a Schema Registry that demands credentials', () => {
     // A codec that has cached nothing fetches the writer's schema by id, through the proxy.
     const reader = new AvroCodec(settings.SCHEMA_REGISTRY_URL);
     expect(await reader.decode<Order>(bytes, avroSchemas.order)).toEqual(order);
-    expect(seen.forwarded - before.forwarded).toBeGreaterThanOrEqual(4); // config, register, check, schema by id
-    expect(seen.refused).toBe(before.refused); // every request carried the credentials
+    expect(proxy.seen.forwarded - before.forwarded).toBeGreaterThanOrEqual(4); // config, register, check, schema by id
+    expect(proxy.seen.refused).toBe(before.refused); // every request carried the credentials
 
     // The same bytes, without credentials: the registry's refusal, not an undecodable record.
     expect((await refusal(new AvroCodec(proxyUrl).decode(bytes, avroSchemas.order))).status).toBe(401);

@@ -1,6 +1,7 @@
 // Secrets never reach the logs. The whole pipeline runs as a process (every role, real services)
 // with a secret in every setting that takes one: the console's token, a Redis password, a ClickHouse
-// password, a DingTalk robot's URL token and 加签 secret, a webhook's HMAC key. Then the paths that
+// password, the Schema Registry's password (behind a proxy demanding it), a DingTalk robot's URL
+// token and 加签 secret, a webhook's HMAC key. Then the paths that
 // are tempted to log them run: API calls with right and wrong tokens, traffic through every role,
 // and receivers that fail, retry and refuse while echoing the request (URL, headers, body) back in
 // their answers. Finally its whole log is searched for every secret.
@@ -15,6 +16,7 @@ import { createLogger } from '@segmentation/runtime';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { PipelineProcesses, type PipelineProcess } from './harness/pipeline-processes.ts';
 import { startRedisServer, type RedisServerHandle } from './harness/redis-server.ts';
+import { startRegistryProxy, type RegistryProxy } from './harness/registry-proxy.ts';
 import { runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
@@ -30,12 +32,14 @@ const secrets = {
   consoleToken: `console-${uniqueName('tok')}`,
   redisPassword: `redis-${uniqueName('pw')}`,
   clickhousePassword: `clickhouse-${uniqueName('pw')}`,
+  registryPassword: `registry-${uniqueName('pw')}`,
   dingtalkToken: `dingtalk-${uniqueName('tok')}`,
   dingtalkSecret: `SEC-${uniqueName('dt')}`,
   webhookSecret: `hmac-${uniqueName('key')}`,
 };
 
 let redis: RedisServerHandle;
+let registry: RegistryProxy;
 let receiver: Server;
 let receiverUrl: string;
 const processes = new PipelineProcesses();
@@ -63,6 +67,7 @@ async function startEchoingReceiver(): Promise<void> {
 
 beforeAll(async () => {
   redis = await startRedisServer({ password: secrets.redisPassword });
+  registry = await startRegistryProxy(services.schemaRegistryUrl, 'segmentation', secrets.registryPassword);
   await startEchoingReceiver();
   const dir = mkdtempSync(join(tmpdir(), 'secret-free-logs-'));
   const notifierFile = join(dir, 'notifier.yaml');
@@ -80,6 +85,7 @@ retry: { attempts: 3, initialMs: 50, maxMs: 200 }
     LOG_LEVEL: 'info',
     OPS_PORT: '0',
     REDIS_URL: redis.url,
+    SCHEMA_REGISTRY_URL: registry.urlWith('segmentation', secrets.registryPassword),
     CONSOLE_TOKEN: secrets.consoleToken,
     CLICKHOUSE_PATH: join(dir, 'clickhouse'),
     CLICKHOUSE_PASSWORD: secrets.clickhousePassword,
@@ -98,6 +104,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await new Promise((resolve) => receiver?.close(resolve));
   await redis?.remove();
+  await registry?.close();
   await deleteTopicsWithPrefix(createKafka({ brokers: services.kafkaBrokers, clientId: 'secret-free-logs-cleanup' }, logger), run);
 });
 
@@ -138,6 +145,7 @@ describe('the logs of a run', () => {
     const log = logText();
     expect(log).toContain('"event":"alert_undeliverable"'); // the failing paths did run
     expect(log).toContain('"event":"alert_delivery_failed"');
+    expect(registry.seen.forwarded).toBeGreaterThan(0); // the pipeline reached the registry with its password
     for (const [name, secret] of Object.entries(secrets)) expect(log.includes(secret), `${name} in the log`).toBe(false);
   });
 });
