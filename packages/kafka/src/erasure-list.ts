@@ -101,9 +101,10 @@ export class ErasureList implements HealthCheck {
     } finally {
       clearTimeout(timer);
     }
-    await this.runHandlers([...this.erased]);
+    // Loaded first: an entry that arrives while the whole list is handled gets its own run.
     this.loaded = true;
     this.logger.info('erasure_list_loaded', { customers: this.erased.size });
+    await this.runHandlers([...this.erased]);
   }
 
   private async read(m: ConsumedMessage): Promise<string | undefined> {
