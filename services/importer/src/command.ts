@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importLedgerTopic, parseRates, topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, CustomerEventLogWriter, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, CustomerEventLogWriter, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, readErasedCustomers, ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { checkFiles, runImport, type ImportSettings } from './importer.ts';
 import { KafkaImportLedger, MemoryImportLedger } from './ledger.ts';
@@ -29,12 +29,13 @@ export async function importHistory(env: ImportEnv, options: ImportOptions, logg
   const report = await createRejectionReport(options.reportFile);
   if (options.dryRun) return runImport(settings, { log: null, ledger: new MemoryImportLedger(), report, now: Date.now, progress });
 
-  await probeKafka(env.KAFKA_BROKERS);
+  await probeKafka(env.KAFKA_BROKERS, undefined, kafkaSecurity(env));
   await probeSchemaRegistry(env.SCHEMA_REGISTRY_URL);
   const topics = topicNames(env.TOPIC_PREFIX);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'import-history', security: kafkaSecurity(env) }, logger);
   const codec = new AvroCodec(env.SCHEMA_REGISTRY_URL);
   await provisionPipeline(kafka, codec, topics);
+  const erased = await readErasedCustomers(kafka, codec, topics.customerErasures);
   const producer = new ReliableProducer(kafka);
   await producer.connect();
   try {
@@ -43,7 +44,7 @@ export async function importHistory(env: ImportEnv, options: ImportOptions, logg
     const ledgerTopic = importLedgerTopic(topics.customerEvents);
     const ledger = await KafkaImportLedger.open(kafka, producer, ledgerTopic, run);
     logger.info('import_started', { run, topic: topics.customerEvents, ledgerTopic, ledgerSize: ledger.size, files: options.files.map((f) => f.path) });
-    const summary = await runImport(settings, { log, ledger, report, now: Date.now, progress });
+    const summary = await runImport(settings, { log, ledger, report, now: Date.now, progress, erased: (id) => erased.has(id) });
     logger.info('import_finished', { run, rowsRead: summary.rowsRead, imported: summary.imported, alreadyImported: summary.alreadyImported, rejected: summary.rejected });
     return summary;
   } finally {

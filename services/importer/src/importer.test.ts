@@ -6,7 +6,7 @@ import { bodyOf, parseRates, type CustomerEvent } from '@segmentation/contracts'
 import { checkFiles, ImportFailedError, runImport, type EventLog, type ImportFile, type ImportSettings } from './importer.ts';
 import { MemoryImportLedger } from './ledger.ts';
 import { silentProgress } from './progress.ts';
-import { memoryReport } from './report.ts';
+import { formatSummary, memoryReport } from './report.ts';
 
 const NOW = Date.UTC(2025, 0, 1);
 const dir = mkdtempSync(join(tmpdir(), 'importer-run-'));
@@ -88,6 +88,16 @@ describe('runImport', () => {
       rejectedByReason: { unknown_currency: 1, future_event_time: 1, invalid_value: 2 },
     });
     expect(summary.files.map((f) => [f.kind, f.rows, f.imported, f.rejected])).toEqual([['orders', 6, 3, 3], ['shipments', 2, 1, 1]]);
+  });
+
+  it('imports nothing of a customer on the erasure list, and says how many rows it left out', async () => {
+    const log = fakeLog();
+    const report = memoryReport();
+    const summary = await runImport(settings([someOrders(), someShipments()]), { log, ledger: new MemoryImportLedger(), report, now: () => NOW, progress: silentProgress, erased: (id) => id === 'C-1' });
+    expect(log.events().map((e) => e.customerId)).toEqual(['C-2']);
+    expect(summary).toMatchObject({ newEvents: 1, imported: 1, erased: 3, rejected: 4 });
+    expect(summary.files.map((f) => [f.kind, f.imported, f.erased])).toEqual([['orders', 1, 2], ['shipments', 0, 1]]);
+    expect(formatSummary(summary)).toContain('erased customers   3 (on the erasure list: not imported)');
   });
 
   it('adds nothing on a second run, and exactly the appended rows on a run after appending', async () => {

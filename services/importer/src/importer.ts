@@ -42,6 +42,8 @@ export interface ImportDeps {
   report: RejectionReport;
   /** Wall clock, for the future-skew check only (as at ingest). */
   now: () => number;
+  /** Customers on the erasure list: their rows are not imported (docs/operations.md, "Customer erasure"). */
+  erased?: (customerId: string) => boolean;
   progress: (label: string, total: number, unit?: string) => Progress;
 }
 
@@ -67,7 +69,7 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
   const contracts = new Map(sourceContracts(topicNames()).map((c) => [c.kind, c]));
   const ctx: ValidationContext = { currencies: settings.currencies, now: deps.now(), maxFutureSkewMs: settings.maxFutureSkewMs };
   const summary: ImportSummary = {
-    dryRun: deps.log === null, rowsRead: 0, newEvents: 0, imported: 0, alreadyImported: 0, rejected: 0,
+    dryRun: deps.log === null, rowsRead: 0, newEvents: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
     rejectedByReason: {}, files: [], reportFile: settings.reportFile, ledgerSizeAtStart: deps.ledger.size,
   };
   const pending: PendingEvent[] = [];
@@ -79,7 +81,7 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
   let bytesBefore = 0;
   try {
     for (const [fileIndex, file] of settings.files.entries()) {
-      const fileSummary: FileSummary = { file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, rejected: 0 };
+      const fileSummary: FileSummary = { file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0 };
       summary.files.push(fileSummary);
       const mapper = createRowMapper(file.kind, settings.mapping, settings.timeZone);
       const contract = contracts.get(contractKind[file.kind])!;
@@ -111,6 +113,11 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
           continue;
         }
         seen.set(event.eventId, where);
+        if (deps.erased?.(event.customerId)) {
+          fileSummary.erased++;
+          summary.erased++;
+          continue;
+        }
         if (deps.ledger.has(event.eventId)) {
           fileSummary.alreadyImported++;
           summary.alreadyImported++;

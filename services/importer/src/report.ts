@@ -58,6 +58,8 @@ export interface FileSummary {
   rows: number;
   imported: number;
   alreadyImported: number;
+  /** Valid rows of customers on the erasure list, not imported. */
+  erased: number;
   rejected: number;
 }
 
@@ -68,6 +70,8 @@ export interface ImportSummary {
   newEvents: number;
   imported: number;
   alreadyImported: number;
+  /** Valid rows of customers on the erasure list, not imported. */
+  erased: number;
   rejected: number;
   rejectedByReason: Partial<Record<DeadLetterReason, number>>;
   files: FileSummary[];
@@ -83,10 +87,11 @@ export function formatSummary(s: ImportSummary): string {
     `  rows read          ${s.rowsRead}`,
     s.dryRun ? `  would import       ${s.newEvents}` : `  imported           ${s.imported}`,
     `  already imported   ${s.alreadyImported}${s.dryRun ? ' (a dry run does not read the ledger)' : ''}`,
+    ...(s.erased > 0 ? [`  erased customers   ${s.erased} (on the erasure list: not imported)`] : []),
     `  rejected           ${s.rejected}`,
     ...Object.entries(s.rejectedByReason).sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `    ${reason.padEnd(18)} ${n}`),
     '  per file:',
-    ...s.files.map((f) => `    ${f.kind.padEnd(10)} ${f.file}: ${f.rows} rows, ${s.dryRun ? 'new' : 'imported'} ${s.dryRun ? f.rows - f.rejected - f.alreadyImported : f.imported}, already imported ${f.alreadyImported}, rejected ${f.rejected}`),
+    ...s.files.map((f) => `    ${f.kind.padEnd(10)} ${f.file}: ${f.rows} rows, ${s.dryRun ? 'new' : 'imported'} ${s.dryRun ? f.rows - f.rejected - f.alreadyImported - f.erased : f.imported}, already imported ${f.alreadyImported}, rejected ${f.rejected}`),
   ];
   if (s.rejected > 0 && s.reportFile) lines.push(`Rejected rows, with line and reason: ${s.reportFile}`);
   return lines.join('\n');
