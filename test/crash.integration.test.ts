@@ -8,7 +8,7 @@
 // change, alert and snapshot ids, each customer's changes numbered without gaps, and in ClickHouse
 // rows = distinct ids = the undisturbed count, per table.
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { segmenterGroupId } from '@segmentation/app';
 import { connectClickHouse } from '@segmentation/clickhouse';
 import { avroSchemas, topicNames, type ChurnAlert, type FeatureSnapshot, type SegmentChange } from '@segmentation/contracts';
@@ -16,7 +16,7 @@ import { AvroCodec, createKafka, readTopicToEnd } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import { createRandom, parseOptions, runSimulation } from '@segmentation/simulator';
 import { deleteTopicsWithPrefix, groupProgress } from './harness/kafka-state.ts';
-import { PipelineProcesses, type PipelineProcess } from './harness/pipeline-processes.ts';
+import { processesOfTestFile, type PipelineProcess } from './harness/pipeline-processes.ts';
 import { pipelineDone } from './harness/pipeline-progress.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
@@ -33,7 +33,12 @@ const runB = uniqueName('crash-b');
 const logger = createLogger({ service: 'crash-test' }, 'warn');
 const kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'crash-test' }, logger);
 const codec = new AvroCodec(services.schemaRegistryUrl);
-const processes = new PipelineProcesses();
+const processes = processesOfTestFile('crash test', async () => {
+  for (const run of [runA, runB]) {
+    await deleteRunKeys(services.redisUrl, run);
+    await deleteTopicsWithPrefix(kafka, run);
+  }
+});
 /** The whole test's limit; a million events (CRASH_CUSTOMERS=10000) need about an hour here. */
 const TIMEOUT_MS = Number(process.env.CRASH_TIMEOUT_MINUTES ?? 15) * 60_000;
 /** The longest wait for one step (a run through the whole log, or the next kill point). */
@@ -50,21 +55,6 @@ const env = (run: string) => ({
   LOG_LEVEL: 'info',
 });
 const topics = (run: string) => topicNames(`${run}.`);
-
-let failed = false;
-beforeEach(({ onTestFailed }) => onTestFailed(() => {
-  failed = true;
-  console.error(`crash test: the processes' logs and ClickHouse folders are in ${processes.logDir}`);
-}));
-
-afterAll(async () => {
-  await processes.stopAll();
-  if (!failed) processes.removeLogs();
-  for (const run of [runA, runB]) {
-    await deleteRunKeys(services.redisUrl, run);
-    await deleteTopicsWithPrefix(kafka, run);
-  }
-});
 
 async function simulate(run: string): Promise<number> {
   const options = parseOptions({ seed: String(SEED), customers: CUSTOMERS, days: '365', start: '2025-01-01', 'topic-prefix': `${run}.`, 'ground-truth': join(processes.logDir, `${run}.truth.jsonl`) },

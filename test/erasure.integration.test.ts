@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CUSTOMER_TABLES, connectClickHouse, type ClickHouseClient } from '@segmentation/clickhouse';
 import { anOrder, avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, valueSubject, type CustomerEvent } from '@segmentation/contracts';
 import { AvroCodec, createKafka, CustomerEventLogWriter, provisionPipeline, readTopicToEnd, ReliableProducer } from '@segmentation/kafka';
@@ -15,7 +15,7 @@ import { createLogger } from '@segmentation/runtime';
 import { simulateHistory } from '@segmentation/simulator';
 import { connectRedis, customerKey, timersKey } from '@segmentation/state';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
-import { PipelineProcesses } from './harness/pipeline-processes.ts';
+import { processesOfTestFile } from './harness/pipeline-processes.ts';
 import { pipelineDone } from './harness/pipeline-progress.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { repoRoot, testServices } from './harness/services.ts';
@@ -27,7 +27,12 @@ const services = testServices();
 const logger = createLogger({ service: 'erasure-test' }, 'warn');
 const kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'erasure-test' }, logger);
 const codec = new AvroCodec(services.schemaRegistryUrl);
-const processes = new PipelineProcesses();
+const processes = processesOfTestFile('erasure test', async () => {
+  for (const name of [kept, erased]) {
+    await deleteRunKeys(services.redisUrl, name);
+    await deleteTopicsWithPrefix(kafka, name);
+  }
+});
 const kept = uniqueName('erasure-kept');
 const erased = uniqueName('erasure-erased');
 const run = promisify(execFile);
@@ -81,21 +86,6 @@ async function redisHolds(name: string, customerId: string): Promise<{ record: b
 
 const cli = (file: string, name: string, args: string[]) =>
   run(process.execPath, [join(repoRoot, 'services', 'app', 'src', file), ...args], { env: { ...process.env, ...env(name), LOG_LEVEL: 'warn' }, cwd: repoRoot });
-
-let failed = false;
-beforeEach(({ onTestFailed }) => onTestFailed(() => {
-  failed = true;
-  console.error(`erasure test: the processes' logs and ClickHouse folders are in ${processes.logDir}`);
-}));
-
-afterAll(async () => {
-  await processes.stopAll();
-  if (!failed) processes.removeLogs();
-  for (const name of [kept, erased]) {
-    await deleteRunKeys(services.redisUrl, name);
-    await deleteTopicsWithPrefix(kafka, name);
-  }
-});
 
 describe('erasing a customer while the pipeline runs', () => {
   it('removes them everywhere, changes nobody else, and nothing brings them back', async () => {

@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, loadRules } from '@segmentation/app';
 import { aChurnAlert, aProfileEvent, aSegmentChange, avroSchemas, topicNames, valueSubject, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, ensureTopics, ErasureList, ReliableProducer, requestErasure, topicSpecs, type Kafka } from '@segmentation/kafka';
+import { AvroCodec, createKafka, customerErasuresTopic, ensureTopics, ErasureList, ReliableProducer, requestErasure, type Kafka } from '@segmentation/kafka';
 import { createNotifier, firingKey, notifiedKey, parseNotifierConfig, verifyWebhookSignature } from '@segmentation/notifier';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { applyEvent, emptyRecord } from '@segmentation/segmentation';
@@ -176,7 +176,7 @@ maxAgeHours: 24
 
   it('tells nobody about an erased customer and forgets what it delivered about them', async () => {
     const channel = await openChannel('erased');
-    await ensureTopics(kafka, topicSpecs(channel.topics).filter((t) => t.topic === channel.topics.customerErasures));
+    await ensureTopics(kafka, [customerErasuresTopic(channel.topics.customerErasures)]);
     const erasures = new ErasureList(kafka, codec, { topic: channel.topics.customerErasures, groupPrefix: uniqueName('erasures') }, logger);
     const hook = await startReceiver();
     const { notifier, metrics } = startNotifier(channel, `

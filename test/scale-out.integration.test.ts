@@ -12,7 +12,7 @@
 // kill), and the segmenters' CPU is not shared with the test's own event loop.
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { segmenterGroupId } from '@segmentation/app';
 import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, provisionPipeline, readTopicToEnd } from '@segmentation/kafka';
@@ -22,7 +22,7 @@ import { customerRecordCodec } from '@segmentation/segmenter';
 import { parseOptions, runSimulation } from '@segmentation/simulator';
 import { connectRedis, CustomerStateStore, type StoredCustomer } from '@segmentation/state';
 import { deleteTopicsWithPrefix, groupMembers, groupProgress } from './harness/kafka-state.ts';
-import { PipelineProcesses } from './harness/pipeline-processes.ts';
+import { processesOfTestFile } from './harness/pipeline-processes.ts';
 import { startRedisCluster, type RedisClusterHandle } from './harness/redis-cluster.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';
@@ -46,7 +46,12 @@ const WAIT_MS = 150_000;
 const logger = createLogger({ service: 'scale-out-test' }, 'warn');
 const kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'scale-out-test' }, logger);
 const codec = new AvroCodec(services.schemaRegistryUrl);
-const processes = new PipelineProcesses();
+const processes = processesOfTestFile('scale-out', async () => {
+  await cluster?.stop();
+  await deleteRunKeys(services.redisUrl, runA);
+  await deleteTopicsWithPrefix(kafka, runA);
+  await deleteTopicsWithPrefix(kafka, runB);
+});
 const topics = (run: string) => topicNames(`${run}.`);
 const groupId = (run: string) => segmenterGroupId({ GROUP_PREFIX: run });
 
@@ -71,23 +76,6 @@ beforeAll(async () => {
 });
 
 // The processes' logs stay behind in a temp dir when a test fails, and the failure says where.
-let failed = false;
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => {
-    failed = true;
-    console.error(`scale-out: the segmenter processes' logs are in ${processes.logDir}`);
-  });
-});
-
-afterAll(async () => {
-  await processes.stopAll();
-  if (!failed) processes.removeLogs();
-  await cluster?.stop();
-  await deleteRunKeys(services.redisUrl, runA);
-  await deleteTopicsWithPrefix(kafka, runA);
-  await deleteTopicsWithPrefix(kafka, runB);
-});
-
 /** Writes the simulated history into `run`'s customer-events (fast mode); how many events it wrote. */
 async function simulate(run: string): Promise<number> {
   const options = parseOptions({ ...SIMULATION, 'topic-prefix': `${run}.`, 'ground-truth': join(processes.logDir, `${run}.ground-truth.jsonl`) },

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeEach } from 'vitest';
 import { repoRoot } from './services.ts';
 
 const MAIN = join(repoRoot, 'services', 'app', 'src', 'main.ts');
@@ -137,4 +138,24 @@ export class PipelineProcesses {
   removeLogs(): void {
     rmSync(this.logDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The pipeline processes of a test file: when a test fails, says where their logs (and ClickHouse
+ * folders) are and keeps them; after the file, stops every process, removes the logs of a run that
+ * passed, and runs `cleanUp` (the runs' topics and keys).
+ */
+export function processesOfTestFile(label: string, cleanUp: () => Promise<void>): PipelineProcesses {
+  const processes = new PipelineProcesses();
+  let failed = false;
+  beforeEach(({ onTestFailed }) => onTestFailed(() => {
+    failed = true;
+    console.error(`${label}: the processes' logs are in ${processes.logDir}`);
+  }));
+  afterAll(async () => {
+    await processes.stopAll();
+    if (!failed) processes.removeLogs();
+    await cleanUp();
+  });
+  return processes;
 }

@@ -21,9 +21,7 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
     { topic: t.churnAlerts, partitions: keyed },
     { topic: t.featureSnapshots, partitions: keyed },
     rulesVersionsTopic(t.rulesVersions),
-    // The erasure list: the latest record per customer is all that matters, kept for good (a
-    // rebuild must still skip them years later); one partition, read whole by every process.
-    { topic: t.customerErasures, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+    customerErasuresTopic(t.customerErasures),
     ...[
       t.ordersDeadLetter, t.shipmentsDeadLetter, t.complaintsDeadLetter, t.customerProfilesDeadLetter,
       t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter, t.rulesVersionsDeadLetter,
@@ -33,6 +31,10 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
 
 /** Every rules version ever put in force: a handful a year, kept for good; one partition keeps their order. */
 export const rulesVersionsTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
+
+/** The erasure list: the latest record per customer is all that matters, kept for good (a rebuild
+ *  must still skip them years later); one partition, read whole by every process. */
+export const customerErasuresTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'cleanup.policy': 'compact' } });
 
 /** Every value schema, by the topic it is registered for (subject `<topic>-value`). */
 export function topicSchemas(t: TopicNames): Array<[topic: string, schema: string]> {

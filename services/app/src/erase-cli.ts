@@ -11,7 +11,7 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectClickHouse } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, ensureTopics, kafkaSecurity, ReliableProducer, requestErasure, topicSpecs } from '@segmentation/kafka';
+import { AvroCodec, createKafka, customerErasuresTopic, ensureTopics, kafkaSecurity, ReliableProducer, requestErasure } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { customerKey } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig } from './config.ts';
@@ -34,7 +34,7 @@ await runCommand('erase-customer', async () => {
   const logger = createLogger({ service: 'erase-customer' }, 'warn');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'erase-customer', security: kafkaSecurity(config) }, logger);
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
-  await ensureTopics(kafka, topicSpecs(topics).filter((s) => s.topic === topics.customerErasures));
+  await ensureTopics(kafka, [customerErasuresTopic(topics.customerErasures)]);
   const producer = new ReliableProducer(kafka);
   await producer.connect();
   try {
