@@ -1,6 +1,7 @@
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { Coalescing } from './coalescing.ts';
 import { trackConsumerLag } from './consumer-lag.ts';
 
 export interface ConsumedMessage {
@@ -167,6 +168,8 @@ export class BatchConsumer implements HealthCheck {
   private admin: Admin | undefined;
   /** Offset-commit metadata per `topic:partition`, as last committed; emptied on every assignment. */
   private readonly metadata = new Map<string, string | null>();
+  /** Offsets of batches that finished while a commit was in flight go in one request (coalescing.ts). */
+  private readonly commits = new Coalescing<TopicPartitionOffsetAndMetadata, void>((offsets) => this.consumer.commitOffsets(offsets));
   private lastActivity = Date.now();
   private joined = false;
   private crashed = false;
@@ -264,7 +267,7 @@ export class BatchConsumer implements HealthCheck {
         payload.resolveOffset(batch.lastOffset());
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         const metadata = done?.metadata ?? null;
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next, metadata }]);
+        await this.commits.submit({ topic: batch.topic, partition: batch.partition, offset: next, metadata });
         this.metadata.set(`${batch.topic}:${batch.partition}`, metadata);
         this.lastActivity = Date.now();
       },

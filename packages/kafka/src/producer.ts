@@ -1,4 +1,5 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Coalescing } from './coalescing.ts';
 
 export interface OutgoingMessage {
   key: string | Buffer | null;
@@ -10,10 +11,17 @@ export interface OutgoingMessage {
 /**
  * An idempotent producer that waits for all in-sync replicas. Keys are placed by the
  * Java-compatible murmur2 partitioner, so producers in any language agree on a customer's partition.
+ * Sends made while a request is in flight go together in the next one (coalescing.ts), as the Java
+ * producer's accumulator does: one request per round trip carries every role's, partition batch's
+ * and topic's messages. Each caller's messages keep their order.
  */
 export class ReliableProducer {
   private readonly producer: Producer;
   private connected = false;
+  private readonly requests = new Coalescing<QueuedSend, Map<string, Set<number>>>(
+    (sends) => this.sendRequests(sends),
+    (group, next) => group.reduce((n, s) => n + s.bytes, 0) + next.bytes <= REQUEST_BYTES,
+  );
 
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({
@@ -42,19 +50,46 @@ export class ReliableProducer {
     await this.sendWithPartitions(topic, messages);
   }
 
-  /** Like `send`, and says which partitions the messages went to. */
+  /**
+   * Like `send`, and says which partitions of the topic the request that carried the messages wrote
+   * to: theirs, and those of other callers' messages to the same topic sent with them.
+   */
   async sendWithPartitions(topic: string, messages: OutgoingMessage[]): Promise<number[]> {
-    const partitions = new Set<number>();
-    for (const part of requestsOf(messages)) {
-      for (const r of await this.producer.send({ topic, acks: -1, messages: part })) partitions.add(r.partition);
-    }
-    return [...partitions];
+    if (messages.length === 0) return [];
+    const written = await this.requests.submit({ topic, messages, bytes: messages.reduce((n, m) => n + sizeOf(m), 0) });
+    return [...(written.get(topic) ?? [])];
   }
 
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
     this.connected = false;
   }
+
+  /** Sends that fit in one request together go in one; a single larger send in consecutive requests. */
+  private async sendRequests(sends: QueuedSend[]): Promise<Map<string, Set<number>>> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const s of sends) {
+      const messages = byTopic.get(s.topic);
+      if (messages) messages.push(...s.messages);
+      else byTopic.set(s.topic, [...s.messages]); // kafkajs keeps only one entry per topic
+    }
+    const requests = sends.length === 1
+      ? [...requestsOf(sends[0]!.messages)].map((part) => [{ topic: sends[0]!.topic, messages: part }])
+      : [[...byTopic].map(([topic, messages]) => ({ topic, messages }))];
+    const written = new Map<string, Set<number>>();
+    for (const topicMessages of requests) {
+      for (const r of await this.producer.sendBatch({ acks: -1, topicMessages })) {
+        written.set(r.topicName, (written.get(r.topicName) ?? new Set()).add(r.partition));
+      }
+    }
+    return written;
+  }
+}
+
+interface QueuedSend {
+  topic: string;
+  messages: OutgoingMessage[];
+  bytes: number;
 }
 
 /**

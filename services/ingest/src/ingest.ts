@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
+import { CUSTOMER_EVENTS_PARTITIONS, sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
 import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { createTicker } from './ticker.ts';
@@ -52,7 +52,8 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     topics: [...contracts.keys()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
-    partitionsConcurrently: 4,
+    // Every partition of every source at once: their offsets then go in one commit per round (coalescing.ts).
+    partitionsConcurrently: contracts.size * CUSTOMER_EVENTS_PARTITIONS,
   }, logger);
   const ticker = createTicker({ topic: settings.topics.customerEvents, intervalMs: settings.tickIntervalMs }, { ...deps, logger, now });
   // "Consumed" counts distinct offsets: a batch that comes again after a failure is not counted twice.

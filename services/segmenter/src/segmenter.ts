@@ -79,7 +79,9 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     topics: [settings.topics.customerEvents],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
-    partitionsConcurrently: 4,
+    // Every partition at once: their outputs go in one produce request, and their offsets in one
+    // commit, per round (coalescing.ts), instead of a round trip each behind one another.
+    partitionsConcurrently: CUSTOMER_EVENTS_PARTITIONS,
     maxBytesPerPartition: settings.maxBatchBytes,
   }, logger);
 

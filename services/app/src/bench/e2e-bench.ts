@@ -1,5 +1,5 @@
 // End-to-end benchmark (docs/performance.md), against the services of `./dev stack up`:
-//   pnpm bench:e2e [--customers 20000] [--days 120] [--rate 2000] [--seconds 20] [--seed 1]
+//   pnpm bench:e2e [--customers 20000] [--days 120] [--rate 2000] [--seconds 20] [--seed 1] [--profile]
 // In one run, on topics of its own:
 //   1. preload: the simulator writes `customers` × `days` of history into customer-events;
 //   2. ceiling: the project's consumer (same class, same batch settings as the segmenter) reads the
@@ -16,8 +16,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { anOrder, avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, BatchConsumer, createKafka, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { anOrder, aTick, avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, valueSubject, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
+import { AvroCodec, BatchConsumer, createKafka, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer, tailTopics } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, parseConfig, runCommand, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion, customerRecordCodec } from '@segmentation/segmenter';
@@ -29,14 +29,15 @@ import { startPipeline, type Pipeline } from '../pipeline.ts';
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 
 await runCommand('bench:e2e', async () => {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '20000' }, days: { type: 'string', default: '120' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' } } });
+  const { values } = parseArgs({ options: { customers: { type: 'string', default: '20000' }, days: { type: 'string', default: '120' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' }, profile: { type: 'boolean', default: false } } });
   const opts = parseConfig(z.object({
     customers: z.coerce.number().int().min(100),
     days: z.coerce.number().int().min(7).max(3650),
     rate: z.coerce.number().int().min(1).max(100_000),
     seconds: z.coerce.number().int().min(1).max(600),
     seed: z.coerce.number().int(),
-  }), values);
+  }), { ...values, profile: undefined });
+  const profile = values.profile === true;
   const prefix = `bench-e2e-${Date.now()}`;
   const config = loadConfig({ ...process.env, TOPIC_PREFIX: `${prefix}.`, GROUP_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, TICK_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error', OPS_PORT: '0' });
   const topics = topicNames(config.TOPIC_PREFIX);
@@ -79,6 +80,7 @@ await runCommand('bench:e2e', async () => {
     await ceilingConsumer.disconnect();
 
     // 3. Pipeline: the segmenter role over the same topic.
+    const profiler = profile ? await startProfiler() : undefined;
     const metrics = createMetricsRegistry(false);
     pipeline = await startPipeline({ ...config, ROLES: ['ingest', 'segmenter'] }, logger, metrics);
     const processed = async () => (await counter(metrics, 'segmenter_records_total'));
@@ -88,10 +90,21 @@ await runCommand('bench:e2e', async () => {
     await until(async () => (await processed()) >= events);
     const pipelineSeconds = (performance.now() - pipelineStarted) / 1000;
     const pipelineRate = (events - atStart) / pipelineSeconds;
+    await profiler?.write('pipeline');
     const bytesPerCustomer = await bytesPerStoredCustomer(redis, config.REDIS_KEY_PREFIX);
 
-    // 4. Latency at a paced rate, through ingest and the segmenter.
+    // 4. Latency at a paced rate, through ingest and the segmenter. First a tick into every partition
+    // brings its clock to now, as the ticker keeps it in live operation: otherwise the first paced
+    // orders would move it by the hours since the preload's last event and fire those timers at once.
+    const ticksBefore = await counter(metrics, 'segmenter_records_total', 'ignored');
+    const eventSchemaId = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
+    const tickAt = Date.now();
+    await producer.send(topics.customerEvents, Array.from({ length: CUSTOMER_EVENTS_PARTITIONS }, (_, partition) => ({ key: null, partition, value: codec.encode(eventSchemaId, avroSchemas.customerEvent, aTick(partition, tickAt)) })));
+    await until(async () => (await counter(metrics, 'segmenter_records_total', 'ignored')) >= ticksBefore + CUSTOMER_EVENTS_PARTITIONS, 120);
+    const latencyProfiler = profile ? await startProfiler() : undefined;
     const latencies = await pacedLatency(kafka, producer, codec, topics, [...customerIds], opts, prefix, logger, metrics);
+
+    await latencyProfiler?.write('latency');
 
     // 5. Backfill: a rules change that raises the value tiers by half.
     const rulesText = readFileSync(join(repoRoot, 'config', 'rules.yaml'), 'utf8');
@@ -111,7 +124,7 @@ await runCommand('bench:e2e', async () => {
       ceilingEventsPerSecond: Math.round(events / ceilingSeconds),
       pipelineEventsPerSecond: Math.round(pipelineRate),
       pipelineToCeiling: Number((pipelineRate / (events / ceilingSeconds)).toFixed(3)),
-      latency: { rate: opts.rate, seconds: opts.seconds, orders: latencies.orders, changed: latencies.changed, p50Ms: latencies.p50, p95Ms: latencies.p95, p99Ms: latencies.p99 },
+      latency: { rate: opts.rate, seconds: opts.seconds, orders: latencies.orders, changed: latencies.changed, p50Ms: latencies.p50, p95Ms: latencies.p95, p99Ms: latencies.p99, ingestHopMs: latencies.ingestHop, segmenterHopMs: latencies.segmenterHop },
       backfill: { customers: reevaluated, seconds: Number(backfillSeconds.toFixed(1)), customersPerSecond: Math.round(reevaluated / backfillSeconds) },
       redisBytesPerCustomer: bytesPerCustomer,
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -124,6 +137,8 @@ await runCommand('bench:e2e', async () => {
 | pipeline: decode, state, evaluation, changes acknowledged | ${result.pipelineEventsPerSecond} events/s |
 | pipeline / ceiling | ${(result.pipelineToCeiling * 100).toFixed(1)} % |
 | latency at ${opts.rate} orders/s for ${opts.seconds} s (arrival → change acknowledged; the ${latencies.changed} of ${latencies.orders} orders that changed a segment) | p50 ${latencies.p50} ms, p95 ${latencies.p95} ms, p99 ${latencies.p99} ms |
+| of which ingest: arrival → forwarded into customer-events | p50 ${latencies.ingestHop.p50} ms, p95 ${latencies.ingestHop.p95} ms, p99 ${latencies.ingestHop.p99} ms |
+| of which segmenter: forwarded → change acknowledged | p50 ${latencies.segmenterHop.p50} ms, p95 ${latencies.segmenterHop.p95} ms, p99 ${latencies.segmenterHop.p99} ms |
 | rules-change backfill | ${result.backfill.customersPerSecond} customers/s (${reevaluated} of ${customersStored} customers in ${result.backfill.seconds} s) |
 | Redis memory per customer (MEMORY USAGE of a sample of records, plus the timer index) | ${result.redisBytesPerCustomer} bytes |
 | peak RSS (this process: pipeline, simulator, benchmark) | ${result.peakRssMiB} MiB |`);
@@ -151,22 +166,33 @@ await runCommand('bench:e2e', async () => {
  */
 async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: ReliableProducer, codec: AvroCodec, topics: ReturnType<typeof topicNames>, customers: string[], { rate, seconds }: { rate: number; seconds: number }, prefix: string, logger: ReturnType<typeof createLogger>, metrics: Registry) {
   const arrived = new Map<string, number>();
+  // Where the time goes: each order's record in customer-events, as ingest forwarded it, splits its
+  // latency into the ingest hop (arrival → forwarded) and the segmenter hop (forwarded → change).
+  const forwarded = new Map<string, number>();
   const latencies: number[] = [];
-  const pacingFrom = Date.now();
+  const ingestHops: number[] = [];
+  const segmenterHops: number[] = [];
   let lastChangeAt = Date.now();
   const appliedBefore = await counter(metrics, 'segmenter_records_total', 'applied');
-  const changes = new BatchConsumer(kafka, { groupId: `${prefix}-latency`, topics: [topics.segmentChanges], sessionTimeoutMs: 10_000, stallTimeoutMs: 60_000, partitionsConcurrently: 4 }, logger);
-  await changes.connect(async (batch) => {
-    for (const m of batch.messages) {
-      if (m.timestamp < pacingFrom) continue; // the preload's changes: not decoded, this process has work to do
-      const change = await codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange);
-      const at = change.causeEventId === null ? undefined : arrived.get(change.causeEventId);
-      if (at === undefined) continue;
-      arrived.delete(change.causeEventId!);
-      latencies.push(m.timestamp - at);
-      lastChangeAt = Date.now();
+  // From the topics' ends: reading the preload's records would take this process's time from the pipeline.
+  const tail = await tailTopics(kafka, { topics: [topics.segmentChanges, topics.customerEvents], backlogPerPartition: 0, groupPrefix: `${prefix}-latency` }, async (m) => {
+    if (m.topic === topics.customerEvents) {
+      forwarded.set((await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)).eventId, m.timestamp);
+      return;
     }
-  });
+    const change = await codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange);
+    const at = change.causeEventId === null ? undefined : arrived.get(change.causeEventId);
+    if (at === undefined) return;
+    arrived.delete(change.causeEventId!);
+    latencies.push(m.timestamp - at);
+    const forwardedAt = forwarded.get(change.causeEventId!);
+    if (forwardedAt !== undefined) {
+      ingestHops.push(forwardedAt - at);
+      segmenterHops.push(m.timestamp - forwardedAt);
+    }
+    lastChangeAt = Date.now();
+  }, logger);
+  await until(() => tail.isReady(), 60);
   const schemaId = await codec.register(valueSubject(topics.orders), avroSchemas.order);
   const total = rate * seconds;
   const tick = 50; // ms: rate/20 orders every 50 ms
@@ -189,10 +215,33 @@ async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: Rel
   // Not every order changes a segment: wait until the pipeline has applied them all, then a little for the last changes.
   await until(async () => (await counter(metrics, 'segmenter_records_total', 'applied')) >= appliedBefore + total, 120);
   await until(() => arrived.size === 0 || Date.now() - lastChangeAt > 2000, 30);
-  await changes.disconnect();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { orders: total, changed: latencies.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  await tail.stop();
+  const percentiles = (values: number[]) => {
+    values.sort((a, b) => a - b);
+    const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  };
+  return { orders: total, changed: latencies.length, ...percentiles(latencies), ingestHop: percentiles(ingestHops), segmenterHop: percentiles(segmenterHops) };
+}
+
+/** `--profile`: a CPU profile of one step, written to .local/bench/<step>-<time>.cpuprofile (open in Chrome DevTools). */
+async function startProfiler() {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async write(step: string) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      const dir = join(repoRoot, '.local', 'bench');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${step}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`CPU profile of the ${step} step: ${file}`);
+    },
+  };
 }
 
 /**

@@ -1,12 +1,12 @@
 // Apply throughput of the customer feature state, and Redis memory per customer, in one run:
 //   pnpm bench:apply [--customers 100000] [--days 365] [--batch 500] [--seed 1]
 // The simulator lives through `days` of `customers`; its events are spread over the 12 partitions of
-// `customer-events` as Kafka would, and applied in batches of `batch` per partition, four partitions
-// at a time as the segmenter does (read, fold, evaluate with config/rules.yaml and fire timers,
+// `customer-events` as Kafka would, and applied in batches of `batch` per partition, every partition
+// at once as the segmenter does (read, fold, evaluate with config/rules.yaml and fire timers,
 // atomic write, outbox cleared, timers moved); nothing is produced to Kafka.
 // Only the apply step is timed, not the simulator (events are queued 100k at a time, then applied).
 // Then a rules change (the medium and high value tiers raised by half) re-evaluates every stored
-// customer as the control records would (rules-reevaluation.ts, four partitions at a time): the
+// customer as the control records would (rules-reevaluation.ts, every partition at once): the
 // backfill rate in customers/s. Memory is the growth of Redis `used_memory`
 // (summed over the masters of a cluster) divided by the customers stored: state, event-id memory,
 // outbox and timer index included. Redis: REDIS_URL, else redis://127.0.0.1:6379 (`./dev stack up`).
@@ -24,7 +24,7 @@ import { reevaluatePartition } from '../rules-reevaluation.ts';
 import { customerRecordCodec } from '../segmenter.ts';
 
 const PARTITIONS = 12;
-const PARTITIONS_CONCURRENTLY = 4; // as the segmenter's consumer runs them
+const PARTITIONS_CONCURRENTLY = PARTITIONS; // as the segmenter's consumer runs them: every partition at once
 const DRAIN_EVERY = 100_000; // events
 const RULES_FILE = join(import.meta.dirname, '..', '..', '..', '..', 'config', 'rules.yaml');
 
@@ -58,7 +58,7 @@ await runCommand('bench:apply', async () => {
     const outputsByKind: Record<string, number> = {};
     let timersFired = 0;
 
-    /** Applies full batches (or, at the end, whatever is left), four partitions at a time. */
+    /** Applies full batches (or, at the end, whatever is left), every partition at once. */
     const drain = async (minimum: number) => {
       for (;;) {
         const ready = queues.map((q, p) => [q, p] as const).filter(([q]) => q.length >= minimum && q.length > 0).slice(0, PARTITIONS_CONCURRENTLY);
