@@ -4,10 +4,10 @@
 // timer index follows the records, and on a cluster every round trip goes to one node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aTick, type CustomerEvent } from '@segmentation/contracts';
-import type { ConsumedMessage } from '@segmentation/kafka';
+import { AvroCodec, type ConsumedMessage } from '@segmentation/kafka';
 import { loadConfig, loadRules } from '@segmentation/app';
 import { calendarFor, encodeRecord, featureValues, profileAttributes, type CustomerRecord } from '@segmentation/segmentation';
-import { applyBatch, createCustomerReader, customerRecordCodec, outboxEntries, outputId, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
+import { applyBatch, createCustomerReader, customerRecordCodec, outboxEntries, outputEncoder, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
 import { createRandom, simulateHistory } from '@segmentation/simulator';
 import { connectRedis, customerKey, CustomerStateStore, EvaluationTimers, groupByNode, timersKey, type RedisClient } from '@segmentation/state';
 import { startRedisCluster } from './harness/redis-cluster.ts';
@@ -49,7 +49,7 @@ async function feed(applier: BatchApplier, entries: readonly LogEntry[], waterma
     await applier.store.clearPending(outboxEntries(result.outgoing));
     await applier.timers.schedule(PARTITION, result.timers);
     fed.watermark = result.watermark;
-    fed.changeIds.push(...result.outgoing.map(outputId));
+    fed.changeIds.push(...result.outgoing.map((o) => o.id));
     for (const k of ['applied', 'already_applied', 'ignored'] as const) fed.counts[k] += result.counts[k];
     fed.rejected.push(...result.rejected.map((r) => ({ offset: r.message.offset, reason: r.cause.reason })));
   }
@@ -124,6 +124,7 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
       store: new CustomerStateStore(redis, prefix, customerRecordCodec),
       timers: new EvaluationTimers(redis, prefix),
       rules, options: { calendar }, now: () => 0,
+      encode: outputEncoder(new AvroCodec('http://127.0.0.1:1'), { change: 0, alert: 0, snapshot: 0 }),
     };
   };
 
@@ -206,7 +207,7 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     // Crash: nothing produced, outboxes not cleared, timers not moved, offset not committed. The tick comes again.
     const again = await applyBatch(applier, PARTITION, tick, fed.watermark, version);
     expect(again.counts.timers).toBe(0);
-    expect(again.outgoing.map(outputId).sort()).toEqual(decided.outgoing.map(outputId).sort());
+    expect(again.outgoing.map((o) => o.id).sort()).toEqual(decided.outgoing.map((o) => o.id).sort());
   });
 
   it('reads one customer\'s features, and lists every customer without blocking Redis', async () => {

@@ -14,7 +14,7 @@ import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, typ
 import { AvroCodec, createKafka, ReliableProducer, trackConsumerLag } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { DIMENSIONS, lifetimeValueOf, type CustomerRecord } from '@segmentation/segmentation';
-import { customerRecordCodec } from '@segmentation/segmenter';
+import { customerRecordCodec, outboxPayload, outgoingOf, outputEncoder } from '@segmentation/segmenter';
 import { CustomerStateStore } from '@segmentation/state';
 import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
@@ -226,7 +226,9 @@ describe('a crash between the state write and the produce', () => {
         sequence: 2, cause: 'event', causeEventId: 'e-crash', ruleVersion: 'r', rule: 'value_tier.medium.enter',
         features: { lifetimeValue: 800 }, eventTime: Date.now(), detectedAt: Date.now(), strategy: '', reasons: [], flags: [],
       };
-      expect(await store.commit([{ customerId, expectedVersion: stored.version, state: stored.state!, outputs: [[decided.changeId, JSON.stringify({ kind: 'change', value: decided })]] }], `${stored.version}+crash`)).toEqual([]);
+      const changeSchemaId = await codec.register(valueSubject(topics.segmentChanges), avroSchemas.segmentChange);
+      const left = outgoingOf({ kind: 'change', value: decided }, outputEncoder(codec, { change: changeSchemaId, alert: 0, snapshot: 0 }));
+      expect(await store.commit([{ customerId, expectedVersion: stored.version, state: stored.state!, outputs: [[left.id, outboxPayload(left)]] }], `${stored.version}+crash`)).toEqual([]);
 
       // The input comes again (its offset was never committed): already applied, yet its output goes out.
       const logged = await findLoggedEvent(customerId);

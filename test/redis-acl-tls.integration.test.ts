@@ -56,10 +56,10 @@ afterAll(async () => {
 async function keepsCustomerState(redis: RedisClient): Promise<void> {
   const store = new CustomerStateStore(redis, KEY_PREFIX, jsonCodec);
   const customerId = uniqueName('C');
-  expect(await store.commit([{ customerId, expectedVersion: '', state: { orders: 3, lifetimeValue: 4200 }, outputs: [['change-1', '{"to":"vip"}']] }], 'v1')).toEqual([]);
+  expect(await store.commit([{ customerId, expectedVersion: '', state: { orders: 3, lifetimeValue: 4200 }, outputs: [['change-1', Buffer.from('{"to":"vip"}')]] }], 'v1')).toEqual([]);
   const stored = await store.get(customerId);
   expect(stored).toMatchObject({ version: 'v1', state: { orders: 3, lifetimeValue: 4200 } });
-  expect([...stored!.pending]).toEqual([['change-1', '{"to":"vip"}']]);
+  expect([...stored!.pending]).toEqual([['change-1', Buffer.from('{"to":"vip"}')]]);
   await store.clearPending([{ customerId, ids: ['change-1'] }]);
   expect((await store.get(customerId))!.pending.size).toBe(0);
   const ids: string[] = [];

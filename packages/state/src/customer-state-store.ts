@@ -33,8 +33,8 @@ export interface StoredCustomer<S> {
   /** '' when the customer has no state yet. */
   version: string;
   state: S | undefined;
-  /** Outputs decided but not yet acknowledged by Kafka, by id (the outbox). */
-  pending: Map<string, string>;
+  /** Outputs decided but not yet acknowledged by Kafka, by id (the outbox); the segmenter owns their format. */
+  pending: Map<string, Buffer>;
 }
 
 export interface CustomerCommit<S> {
@@ -42,7 +42,7 @@ export interface CustomerCommit<S> {
   expectedVersion: string;
   state: S;
   /** New outputs, by id, to keep until Kafka has acknowledged them. */
-  outputs: Array<[id: string, payload: string]>;
+  outputs: Array<[id: string, payload: Buffer]>;
 }
 
 type WithCommit = ChainableCommander & { commitCustomer(key: string, ...args: Array<string | Buffer>): ChainableCommander };
@@ -118,8 +118,8 @@ export class CustomerStateStore<S> {
   }
 
   private parse(customerId: string, hash: Record<string, Buffer>): StoredCustomer<S> {
-    const pending = new Map<string, string>();
-    for (const [field, value] of Object.entries(hash)) if (field.startsWith(OUTBOX)) pending.set(field.slice(OUTBOX.length), value.toString());
+    const pending = new Map<string, Buffer>();
+    for (const [field, value] of Object.entries(hash)) if (field.startsWith(OUTBOX)) pending.set(field.slice(OUTBOX.length), value);
     const state = hash[STATE];
     return { customerId, version: hash[VERSION]?.toString() ?? '', state: state === undefined ? undefined : this.codec.decode(state), pending };
   }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calendarFor, compileRules, emptyRecord, type CompiledRules, type CustomerRecord } from '@segmentation/segmentation';
 import type { StoredCustomer } from '@segmentation/state';
-import { foldEntries, outboxEntries, outputId, type LogEntry, type Output } from './apply-batch.ts';
+import { foldEntries, fromOutbox, keptOutputs, outboxEntries, outputId, type LogEntry, type Output } from './apply-batch.ts';
 
 const RULES_FILE = join(import.meta.dirname, '..', '..', '..', 'config', 'rules.yaml');
 /** The repository's rules, with value tiers a few orders apart and no minimum dwell. */
@@ -17,6 +17,8 @@ const rules: CompiledRules = {
 };
 const valueTierChanges = (outputs: readonly Output[]) => outputs.flatMap((o) => (o.kind === 'change' && o.value.dimension === 'value_tier' ? [o.value] : []));
 const applier = { rules, options: { calendar: calendarFor('Asia/Shanghai') }, now: () => 42 };
+/** Stands in for the Avro encoder: distinct bytes per output. */
+const encode = (o: Output): Buffer => Buffer.from(`\0${o.kind}:${outputId(o)}`);
 const T0 = Date.UTC(2026, 0, 5, 2, 0, 0);
 const HOUR = 3_600_000;
 
@@ -39,7 +41,7 @@ describe('folding a batch', () => {
     const folded = foldEntries({ ...applier, erased: (id) => id === 'X' }, events, nothingStored, T0);
     expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 0, erased: 1, timers: 0 });
     expect(folded.commits.map((c) => c.customerId)).toEqual(['A', 'B']);
-    expect(folded.outgoing.some((o) => o.value.customerId === 'X')).toBe(false);
+    expect(folded.decided.some((o) => o.value.customerId === 'X')).toBe(false);
     expect(folded.watermark).toBe(T0 + 6 * HOUR);
     // Everyone else's state is what it would have been had X not been erased.
     expect(folded.commits).toEqual(kept.commits.filter((c) => c.customerId !== 'X'));
@@ -58,18 +60,36 @@ describe('folding a batch', () => {
   it('writes each customer once with all the changes it decided, evaluated after every event', () => {
     const folded = foldEntries(applier, log(order('A', 'a1', T0, 100, 0), order('A', 'a2', T0 + HOUR, 150, 1), order('A', 'a3', T0 + 2 * HOUR, 900, 2)), nothingStored, null);
     expect(folded.commits).toHaveLength(1);
-    expect(valueTierChanges(folded.outgoing).map((c) => [c.changeId, c.toSegment, c.detectedAt])).toEqual([['A/value_tier/1', 'low', 42], ['A/value_tier/2', 'medium', 42], ['A/value_tier/3', 'high', 42]]);
-    expect(folded.commits[0]!.outputs.map(([id]) => id)).toEqual(folded.outgoing.map(outputId));
+    expect(valueTierChanges(folded.decided).map((c) => [c.changeId, c.toSegment, c.detectedAt])).toEqual([['A/value_tier/1', 'low', 42], ['A/value_tier/2', 'medium', 42], ['A/value_tier/3', 'high', 42]]);
+    expect(folded.commits[0]!.outputs).toEqual(folded.decided);
   });
 
   it('re-sends what an earlier crash left in the outbox, even when the batch itself is already applied', () => {
     const first = foldEntries(applier, log(order('A', 'a1', T0)), nothingStored, null);
-    const left = first.commits[0]!;
+    const kept = keptOutputs(encode, nothingStored, first.commits);
+    const left = kept.commits[0]!;
+    expect(left.outputs.map(([id]) => id)).toEqual(first.decided.map(outputId));
     const stored = new Map([['A', { customerId: 'A', version: '0:0', state: left.state, pending: new Map(left.outputs) } satisfies StoredCustomer<CustomerRecord>]]);
     const again = foldEntries(applier, log(order('A', 'a1', T0)), stored, first.watermark);
     expect(again.counts).toEqual({ applied: 0, already_applied: 1, ignored: 0, erased: 0, timers: 0 });
     expect(again.commits).toEqual([]);
-    expect(again.outgoing.map(outputId)).toEqual(left.outputs.map(([id]) => id));
+    // The same bytes go to Kafka again, under the same ids and topics.
+    const sent = (o: { kind: string; id: string; customerId: string; value: Buffer }) => [o.kind, o.id, o.customerId, o.value.toString()];
+    expect(keptOutputs(encode, stored, again.commits).outgoing.map(sent)).toEqual(kept.outgoing.map(sent));
+  });
+
+  it('reads an outbox entry an earlier version kept as JSON, and refuses one it cannot read', () => {
+    const change = foldEntries(applier, log(order('A', 'a1', T0)), nothingStored, null).decided.find((o) => o.kind === 'change')!;
+    const legacy = fromOutbox('A', outputId(change), Buffer.from(JSON.stringify(change)), encode);
+    expect(legacy).toEqual({ kind: 'change', id: outputId(change), customerId: 'A', value: encode(change), decided: change });
+    expect(() => fromOutbox('A', 'A/x/1', Buffer.of(9, 0), encode)).toThrow('outbox entry A/x/1 of customer A starts with 9, not an output kind (1-3)');
+  });
+
+  it('keeps no outputs without an encoder (the state rebuild: all were acknowledged long ago)', () => {
+    const first = foldEntries(applier, log(order('A', 'a1', T0)), nothingStored, null);
+    const kept = keptOutputs(undefined, nothingStored, first.commits);
+    expect(kept.outgoing).toEqual([]);
+    expect(kept.commits.map((c) => [c.customerId, c.outputs])).toEqual([['A', []]]);
   });
 
   it('starts a customer with no stored record from an empty one', () => {
@@ -85,7 +105,7 @@ describe('timers', () => {
     const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
     const due = state.nextEvaluationAt!;
-    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, string>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>]]);
     const before = foldEntries(applier, log(aTick(0, due - 1)), stored, T0);
     expect(before.counts.timers).toBe(0);
     expect(before.commits).toEqual([]);
@@ -101,7 +121,7 @@ describe('timers', () => {
     // A crash after the commit and before the index write: the batch comes again, already applied.
     const first = foldEntries(applier, log(order('N', 'n1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
-    const stored = new Map([['N', { customerId: 'N', version: '0:0', state, pending: new Map<string, string>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([['N', { customerId: 'N', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>]]);
     const again = foldEntries(applier, log(order('N', 'n1', T0)), stored, T0);
     expect(again.counts.already_applied).toBe(1);
     expect(again.commits).toEqual([]);
@@ -112,10 +132,10 @@ describe('timers', () => {
     const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
     const due = state.nextEvaluationAt!;
-    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, string>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>]]);
     const folded = foldEntries(applier, [{ kind: 'event', event: order('S', 's2', due + 1, 100, 1), message: message(1) }], stored, T0);
     expect(folded.counts).toMatchObject({ timers: 1, applied: 1 });
-    const snapshots = folded.outgoing.flatMap((o) => (o.kind === 'snapshot' ? [o.value.eventTime] : []));
+    const snapshots = folded.decided.flatMap((o) => (o.kind === 'snapshot' ? [o.value.eventTime] : []));
     expect(snapshots.every((t, i) => i === 0 || t >= snapshots[i - 1]!)).toBe(true);
   });
 });
@@ -123,9 +143,9 @@ describe('timers', () => {
 describe('outbox entries', () => {
   it('groups acknowledged change ids by customer', () => {
     const folded = foldEntries(applier, log(order('A', 'a1', T0, 100, 0), order('B', 'b1', T0, 300, 1), order('A', 'a2', T0, 150, 2)), nothingStored, null);
-    const entries = outboxEntries(folded.outgoing);
+    const entries = outboxEntries(keptOutputs(encode, nothingStored, folded.commits).outgoing);
     expect(entries.map((e) => e.customerId)).toEqual(['A', 'B']);
-    expect(entries.flatMap((e) => e.ids).sort()).toEqual(folded.outgoing.map(outputId).sort());
+    expect(entries.flatMap((e) => e.ids).sort()).toEqual(folded.decided.map(outputId).sort());
     expect(entries[0]!.ids).toEqual(expect.arrayContaining(['A/value_tier/1', 'A/value_tier/2', 'A/lifecycle/1']));
   });
 });

@@ -12,7 +12,7 @@ export type LogEntry =
   | { kind: 'event'; event: CustomerEvent; message: ConsumedMessage }
   | { kind: 'rejected'; message: ConsumedMessage; cause: DeadLetterCause };
 
-/** What the segmenter emits, as kept in a customer's outbox until Kafka has acknowledged it. */
+/** What the segmenter decides. */
 export type Output =
   | { kind: 'change'; value: SegmentChange }
   | { kind: 'alert'; value: ChurnAlert }
@@ -29,9 +29,42 @@ export function decidedOutputs(outputs: CustomerOutputs, detectedAt: number): Ou
   ];
 }
 
+/** Encodes an output as its Kafka value (Avro, Confluent wire format). */
+export type OutputEncoder = (o: Output) => Buffer;
+
+/**
+ * An output as it goes to Kafka, and as its customer's outbox keeps it until Kafka has acknowledged
+ * it: encoded once, when decided, and the same bytes sent (and re-sent after a crash).
+ */
+export interface Outgoing {
+  kind: Output['kind'];
+  id: string;
+  customerId: string;
+  /** The Kafka value. */
+  value: Buffer;
+  /** What was decided; absent for one re-sent from an outbox, where only the bytes were kept. */
+  decided?: Output;
+}
+
+export const outgoingOf = (o: Output, encode: OutputEncoder): Outgoing =>
+  ({ kind: o.kind, id: outputId(o), customerId: o.value.customerId, value: encode(o), decided: o });
+
+const KINDS: ReadonlyArray<Output['kind']> = ['change', 'alert', 'snapshot'];
+
+/** An outbox entry: the output's kind in one byte (1 change, 2 alert, 3 snapshot), then its Kafka value. */
+export const outboxPayload = (o: Outgoing): Buffer => Buffer.concat([Buffer.of(KINDS.indexOf(o.kind) + 1), o.value]);
+
+/** An outbox entry back as what to send. Versions before stop 15 kept the decided output as JSON. */
+export function fromOutbox(customerId: string, id: string, payload: Buffer, encode: OutputEncoder): Outgoing {
+  if (payload[0] === 0x7b) return outgoingOf(JSON.parse(payload.toString('utf8')) as Output, encode); // '{'
+  const kind = KINDS[payload[0]! - 1];
+  if (kind === undefined) throw new Error(`outbox entry ${id} of customer ${customerId} starts with ${payload[0]}, not an output kind (1-3)`);
+  return { kind, id, customerId, value: payload.subarray(1) };
+}
+
 export interface AppliedBatch {
   /** Outputs to produce: those left in outboxes by an earlier crash, then the ones just decided. */
-  outgoing: Output[];
+  outgoing: Outgoing[];
   rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }>;
   counts: { applied: number; already_applied: number; ignored: number; erased: number; timers: number };
   /** The partition's event-time watermark after the batch. */
@@ -49,6 +82,8 @@ export interface BatchApplier {
   now: () => number;
   /** Customers on the erasure list: their records only move the partition's clock (erasure-list.ts). */
   erased?: (customerId: string) => boolean;
+  /** How outputs are encoded for Kafka and the outbox; absent (the state rebuild) when none are kept or sent. */
+  encode?: OutputEncoder;
 }
 
 /**
@@ -66,10 +101,32 @@ export async function applyBatch(applier: BatchApplier, partition: number, entri
   const due = horizon === null ? [] : (await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER)).filter((d) => !erased(d.customerId));
   const stored = await applier.store.load([...new Set([...inBatch, ...due.map((d) => d.customerId)])]);
   const folded = foldEntries(applier, entries, stored, watermarkBefore);
-  const conflicts = await applier.store.commit(folded.commits, version);
+  const kept = keptOutputs(applier.encode, stored, folded.commits);
+  const conflicts = await applier.store.commit(kept.commits, version);
   if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);
-  return folded;
+  return { ...folded, outgoing: kept.outgoing };
 }
+
+/**
+ * What goes to Kafka and into the outboxes: outputs decided earlier but never acknowledged (a crash
+ * after the state write) again, for every customer loaded: also one loaded only because its timer
+ * was still due, which is exactly the customer whose timer fired before the crash and whose outbox
+ * nothing else would resend; then the new ones, each encoded once. Without an encoder nothing is kept.
+ */
+export function keptOutputs(encode: OutputEncoder | undefined, stored: ReadonlyMap<string, StoredCustomer<CustomerRecord>>, commits: readonly FoldedCommit[]) {
+  if (encode === undefined) return { outgoing: [], commits: commits.map((c) => ({ ...c, outputs: [] })) };
+  const outgoing: Outgoing[] = [];
+  for (const s of stored.values()) for (const [id, payload] of s.pending) outgoing.push(fromOutbox(s.customerId, id, payload, encode));
+  const kept = commits.map((c): CustomerCommit<CustomerRecord> => {
+    const decided = c.outputs.map((o) => outgoingOf(o, encode));
+    outgoing.push(...decided);
+    return { ...c, outputs: decided.map((o) => [o.id, outboxPayload(o)]) };
+  });
+  return { outgoing, commits: kept };
+}
+
+/** A customer's commit as the fold decides it: the new state and the outputs decided on the way. */
+export type FoldedCommit = Omit<CustomerCommit<CustomerRecord>, 'outputs'> & { outputs: Output[] };
 
 interface Working {
   stored: StoredCustomer<CustomerRecord> | undefined;
@@ -146,15 +203,11 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
     take(event.customerId, c, outcome.record, outcome.outputs);
   }
 
-  const commits: Array<CustomerCommit<CustomerRecord>> = [];
-  const outgoing: Output[] = [];
-  // Outputs decided earlier but never acknowledged (a crash after the state write) go out again, for
-  // every customer loaded: also one loaded only because its timer was still due, which is exactly
-  // the customer whose timer fired before the crash and whose outbox nothing else would resend.
-  for (const s of stored.values()) for (const payload of s.pending.values()) outgoing.push(JSON.parse(payload) as Output);
+  const commits: FoldedCommit[] = [];
+  const decided: Output[] = [];
   for (const [customerId, c] of working) {
-    outgoing.push(...c.decided);
-    if (c.changed) commits.push({ customerId, expectedVersion: c.stored?.version ?? '', state: c.record, outputs: c.decided.map((o) => [outputId(o), JSON.stringify(o)]) });
+    decided.push(...c.decided);
+    if (c.changed) commits.push({ customerId, expectedVersion: c.stored?.version ?? '', state: c.record, outputs: c.decided });
   }
   // Every customer the batch loaded, changed or not: the index is derived from the records and a crash
   // after a commit but before this index write leaves a customer of a redelivered batch unchanged
@@ -163,7 +216,7 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
   for (const [customerId, s] of stored) if (s.state) next.set(customerId, s.state.nextEvaluationAt);
   for (const [customerId, c] of working) if (c.changed) next.set(customerId, c.record.nextEvaluationAt);
   const nextTimers: EvaluationTimer[] = [...next].map(([customerId, at]) => ({ customerId, at }));
-  return { commits, outgoing, rejected, counts, watermark, timers: nextTimers };
+  return { commits, decided, rejected, counts, watermark, timers: nextTimers };
 }
 
 /** A min-heap of (time, customer id), ties broken by id so every instance fires in the same order. */
@@ -205,8 +258,8 @@ class TimerQueue {
 }
 
 /** The outbox entries to clear once Kafka has acknowledged these outputs, per customer. */
-export function outboxEntries(outputs: readonly Output[]): Array<{ customerId: string; ids: string[] }> {
+export function outboxEntries(outputs: readonly Outgoing[]): Array<{ customerId: string; ids: string[] }> {
   const byCustomer = new Map<string, string[]>();
-  for (const o of outputs) byCustomer.set(o.value.customerId, [...(byCustomer.get(o.value.customerId) ?? []), outputId(o)]);
+  for (const o of outputs) byCustomer.set(o.customerId, [...(byCustomer.get(o.customerId) ?? []), o.id]);
   return [...byCustomer].map(([customerId, ids]) => ({ customerId, ids }));
 }

@@ -3,7 +3,7 @@ import { UndecodableError, type AvroCodec, type ConsumedMessage } from '@segment
 import type { Logger } from '@segmentation/runtime';
 import { RulesError, type CompiledRules } from '@segmentation/segmentation';
 import type { EvaluationTimer } from '@segmentation/state';
-import { applyBatch, type AppliedBatch, type BatchApplier, type LogEntry, type Output } from './apply-batch.ts';
+import { applyBatch, type AppliedBatch, type BatchApplier, type LogEntry, type Outgoing } from './apply-batch.ts';
 import type { PartitionMark } from './partition-clock.ts';
 import { reevaluatePartition } from './rules-reevaluation.ts';
 import type { RulesBook } from './rules-registry.ts';
@@ -16,7 +16,7 @@ export interface PartitionRunner extends Omit<BatchApplier, 'rules'> {
    * Produces the outputs and dead letters and waits for Kafka, then clears the outboxes and moves
    * the timers (the segmenter); a rebuild, whose outputs were all acknowledged long ago, drops them.
    */
-  emit(partition: number, outgoing: Output[], timers: EvaluationTimer[], rejected: AppliedBatch['rejected']): Promise<void>;
+  emit(partition: number, outgoing: Outgoing[], timers: EvaluationTimer[], rejected: AppliedBatch['rejected']): Promise<void>;
   /** Told about every step, for metrics. */
   observe?: {
     applied?(partition: number, applied: AppliedBatch): void;

@@ -1,6 +1,6 @@
 import { applyRules, type ApplyOptions, type CompiledRules, type CustomerRecord, type RulesControl } from '@segmentation/segmentation';
 import type { CustomerStateStore, EvaluationTimer, EvaluationTimers } from '@segmentation/state';
-import { decidedOutputs, outputId, type Output } from './apply-batch.ts';
+import { decidedOutputs, keptOutputs, type FoldedCommit, type Outgoing, type OutputEncoder } from './apply-batch.ts';
 
 export interface Reevaluator {
   store: CustomerStateStore<CustomerRecord>;
@@ -9,11 +9,13 @@ export interface Reevaluator {
   now: () => number;
   /** Customers on the erasure list, left out (their data is being removed). */
   erased?: (customerId: string) => boolean;
+  /** How outputs are encoded for Kafka and the outbox; absent (the state rebuild) when none are kept or sent. */
+  encode?: OutputEncoder;
 }
 
 export interface ReevaluationSteps {
   /** Produces the outputs, waits for Kafka, clears the outboxes and moves the timers. */
-  emit(outgoing: Output[], timers: EvaluationTimer[]): Promise<void>;
+  emit(outgoing: Outgoing[], timers: EvaluationTimer[]): Promise<void>;
   /** Called after every page of customers (progress, and the consumer's heartbeat). */
   progress(done: number, total: number): Promise<void>;
 }
@@ -35,11 +37,9 @@ export async function reevaluatePartition(r: Reevaluator, partition: number, rul
   report.customers = ids.length;
   for (let start = 0; start < ids.length; start += PAGE) {
     const stored = await r.store.load(ids.slice(start, start + PAGE));
-    const outgoing: Output[] = [];
-    const commits = [];
+    const commits: FoldedCommit[] = [];
     const next: EvaluationTimer[] = [];
     for (const [customerId, s] of stored) {
-      for (const payload of s.pending.values()) outgoing.push(JSON.parse(payload) as Output);
       if (!s.state) continue;
       const evaluated = applyRules(s.state, customerId, watermark, rules, control, r.options);
       const record = evaluated?.record ?? s.state;
@@ -48,12 +48,12 @@ export async function reevaluatePartition(r: Reevaluator, partition: number, rul
       const decided = decidedOutputs(evaluated.outputs, r.now());
       report.reevaluated++;
       report.changes += decided.filter((o) => o.kind === 'change').length;
-      outgoing.push(...decided);
-      commits.push({ customerId, expectedVersion: s.version, state: record, outputs: decided.map((o): [string, string] => [outputId(o), JSON.stringify(o)]) });
+      commits.push({ customerId, expectedVersion: s.version, state: record, outputs: decided });
     }
-    const conflicts = await r.store.commit(commits, `${partition}:${control.offset}:rules`);
+    const kept = keptOutputs(r.encode, stored, commits);
+    const conflicts = await r.store.commit(kept.commits, `${partition}:${control.offset}:rules`);
     if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed during the rules re-evaluation (another owner?); retrying the batch`);
-    await steps.emit(outgoing, next);
+    await steps.emit(kept.outgoing, next);
     await steps.progress(Math.min(start + PAGE, ids.length), ids.length);
   }
   return report;

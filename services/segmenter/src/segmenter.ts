@@ -7,7 +7,7 @@ import {
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
-import { outboxEntries, type Output } from './apply-batch.ts';
+import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './apply-batch.ts';
 import { markFromMetadata, metadataForMark } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
 import { applyRulesVersion, readRulesHistory, RulesBook } from './rules-registry.ts';
@@ -40,6 +40,12 @@ export interface SegmenterDeps {
 
 /** How customer records are stored: the binary codec of the feature state. */
 export const customerRecordCodec = { encode: encodeRecord, decode: decodeRecord };
+
+const OUTPUT_SCHEMAS = { change: avroSchemas.segmentChange, alert: avroSchemas.churnAlert, snapshot: avroSchemas.featureSnapshot };
+
+/** Outputs as their Kafka values, under the schema ids their topics' subjects were registered with. */
+export const outputEncoder = (codec: AvroCodec, schemaIds: Readonly<Record<Output['kind'], number>>): OutputEncoder =>
+  (o) => codec.encode(schemaIds[o.kind], OUTPUT_SCHEMAS[o.kind], o.value);
 
 /**
  * The segmenter role: reads `customer-events` in log order, folds each customer's events into
@@ -85,6 +91,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     maxBytesPerPartition: settings.maxBatchBytes,
   }, logger);
 
+  const schemaIds = { change: 0, alert: 0, snapshot: 0 }; // registered in start()
   const erasures = deps.erasures;
   const inFlight = new InFlight();
   erasures?.onErased('segmenter', async (customerIds) => {
@@ -95,6 +102,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
 
   const runner: PartitionRunner = {
     store, timers, options, now, book, logger, emit,
+    encode: outputEncoder(deps.codec, schemaIds),
     erased: (customerId) => erasures?.has(customerId) ?? false,
     observe: {
       applied(partition, applied) {
@@ -121,7 +129,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   }
 
   /** Produces outputs and dead letters, waits for Kafka, then clears the outboxes and moves the timers. */
-  async function emit(partition: number, outgoing: Output[], next: EvaluationTimer[], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
+  async function emit(partition: number, outgoing: Outgoing[], next: EvaluationTimer[], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
     await Promise.all([
       produce(settings.topics.segmentChanges, 'change', outgoing),
       produce(settings.topics.churnAlerts, 'alert', outgoing),
@@ -133,23 +141,23 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     // loaded again with the batch and their outboxes re-sent (DESIGN.md invariant 10).
     await timers.schedule(partition, next);
     for (const o of outgoing) {
-      if (o.kind === 'change') {
-        changesEmitted.inc({ dimension: o.value.dimension });
-        logger.info('segment_changed', { changeId: o.value.changeId, dimension: o.value.dimension, from: o.value.fromSegment, to: o.value.toSegment, rule: o.value.rule });
-      } else if (o.kind === 'alert') {
-        alertsEmitted.inc({ level: o.value.level });
-        logger.info('churn_alert', { alertId: o.value.alertId, level: o.value.level, risk: o.value.riskScore });
+      if (o.kind === 'snapshot') continue;
+      const decided = o.decided ?? { kind: o.kind, value: await deps.codec.decode(o.value, OUTPUT_SCHEMAS[o.kind]) } as Output; // re-sent after a crash
+      if (decided.kind === 'change') {
+        changesEmitted.inc({ dimension: decided.value.dimension });
+        logger.info('segment_changed', { changeId: decided.value.changeId, dimension: decided.value.dimension, from: decided.value.fromSegment, to: decided.value.toSegment, rule: decided.value.rule });
+      } else if (decided.kind === 'alert') {
+        alertsEmitted.inc({ level: decided.value.level });
+        logger.info('churn_alert', { alertId: decided.value.alertId, level: decided.value.level, risk: decided.value.riskScore });
       }
     }
   }
 
-  const schemaIds = { change: 0, alert: 0, snapshot: 0 };
-  const schemas = { change: avroSchemas.segmentChange, alert: avroSchemas.churnAlert, snapshot: avroSchemas.featureSnapshot };
 
-  async function produce(topic: string, kind: Output['kind'], outputs: readonly Output[]): Promise<void> {
+  async function produce(topic: string, kind: Output['kind'], outputs: readonly Outgoing[]): Promise<void> {
     const mine = outputs.filter((o) => o.kind === kind);
     if (mine.length === 0) return;
-    await deps.producer.send(topic, mine.map((o) => ({ key: o.value.customerId, value: deps.codec.encode(schemaIds[kind], schemas[kind], o.value) })));
+    await deps.producer.send(topic, mine.map((o) => ({ key: o.customerId, value: o.value })));
   }
 
   /** The first start applies RULES_FILE as the first version; later, a different file is only reported. */

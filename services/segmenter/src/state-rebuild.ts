@@ -3,7 +3,6 @@ import { fetchTopicEnds, readErasedCustomers, type AvroCodec, type Kafka } from 
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
-import { outboxEntries } from './apply-batch.ts';
 import { markFromMetadata, type PartitionMark } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
 import { readRulesHistory, RulesBook } from './rules-registry.ts';
@@ -47,8 +46,8 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
     store, timers, options: { calendar: calendarFor(settings.timeZone) }, now: Date.now, logger: deps.logger,
     erased: (customerId) => erased.has(customerId),
     book: new RulesBook(() => readRulesHistory(deps, settings.topics.rulesVersions)),
-    async emit(partition, outgoing, next) {
-      await store.clearPending(outboxEntries(outgoing));
+    // No encoder: outputs are neither kept nor sent (everything before a committed offset was acknowledged).
+    async emit(partition, _outgoing, next) {
       await timers.schedule(partition, next);
     },
   };

@@ -15,13 +15,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { AvroCodec } from '@segmentation/kafka';
 import { createLogger, hash32, parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules } from '@segmentation/segmentation';
 import { simulateHistory } from '@segmentation/simulator';
 import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, timersKey, usedMemoryBytes } from '@segmentation/state';
 import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
 import { reevaluatePartition } from '../rules-reevaluation.ts';
-import { customerRecordCodec } from '../segmenter.ts';
+import { customerRecordCodec, outputEncoder } from '../segmenter.ts';
 
 const PARTITIONS = 12;
 const PARTITIONS_CONCURRENTLY = PARTITIONS; // as the segmenter's consumer runs them: every partition at once
@@ -44,6 +45,8 @@ await runCommand('bench:apply', async () => {
     store: new CustomerStateStore(redis, prefix, customerRecordCodec),
     timers: new EvaluationTimers(redis, prefix),
     rules: compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE), options: { calendar: calendarFor('Asia/Shanghai') }, now: Date.now,
+    // Encoded as the segmenter encodes them (the schema ids, which need a registry, do not matter here).
+    encode: outputEncoder(new AvroCodec('http://127.0.0.1:1'), { change: 0, alert: 0, snapshot: 0 }),
   };
   try {
     const memoryBefore = await usedMemoryBytes(redis);
@@ -72,7 +75,7 @@ await runCommand('bench:apply', async () => {
           watermarks[partition] = result.watermark;
           outputs += result.outgoing.length;
           for (const o of result.outgoing) {
-            const kind = o.kind === 'change' ? `change:${o.value.dimension}` : o.kind;
+            const kind = o.decided?.kind === 'change' ? `change:${o.decided.value.dimension}` : o.kind;
             outputsByKind[kind] = (outputsByKind[kind] ?? 0) + 1;
           }
           timersFired += result.counts.timers;

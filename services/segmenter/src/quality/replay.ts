@@ -60,7 +60,7 @@ export async function replaySpan(simulation: SimulationOptions, rules: CompiledR
     }
     const folded = foldEntries(applier, entries, stored, watermark);
     for (const c of folded.commits) states.set(c.customerId, { customerId: c.customerId, version: '', state: c.state, pending: new Map() });
-    for (const o of folded.outgoing) record(o);
+    for (const o of folded.decided) record(o);
     replay.timersFired += folded.counts.timers;
     watermark = folded.watermark;
   };
