@@ -104,7 +104,7 @@ export async function applyBatch(applier: BatchApplier, partition: number, entri
   const kept = keptOutputs(applier.encode, stored, folded.commits);
   const conflicts = await applier.store.commit(kept.commits, version);
   if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);
-  return { ...folded, outgoing: kept.outgoing };
+  return { outgoing: kept.outgoing, rejected: folded.rejected, counts: folded.counts, watermark: folded.watermark, timers: folded.timers };
 }
 
 /**

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { anOrder, aTick, avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, valueSubject, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, BatchConsumer, createKafka, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer, tailTopics } from '@segmentation/kafka';
-import { createLogger, createMetricsRegistry, parseConfig, runCommand, type Logger, type Registry } from '@segmentation/runtime';
+import { ConfigError, createLogger, createMetricsRegistry, parseConfig, runCommand, type Logger, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion, customerRecordCodec } from '@segmentation/segmenter';
 import { simulateHistory } from '@segmentation/simulator';
@@ -44,6 +44,7 @@ await runCommand('bench:e2e', async () => {
     segmenters: z.coerce.number().int().min(1).max(CUSTOMER_EVENTS_PARTITIONS),
   }), { ...values, profile: undefined });
   const profile = values.profile === true;
+  if (profile && opts.segmenters !== 1) throw new ConfigError('--profile runs one segmenter in this process: leave out --segmenters');
   const prefix = `bench-e2e-${Date.now()}`;
   const config = loadConfig({ ...process.env, TOPIC_PREFIX: `${prefix}.`, GROUP_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, TICK_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error', OPS_PORT: '0' });
   const topics = topicNames(config.TOPIC_PREFIX);
