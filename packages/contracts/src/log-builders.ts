@@ -104,6 +104,8 @@ export function aChurnAlert(a: Pick<ChurnAlert, 'customerId' | 'sequence' | 'lev
     valueTier: null,
     detectedAt: a.eventTime + 1000,
     action: 'account manager call',
+    episodeId: `${a.customerId}/episode/1`,
+    episodeEvent: a.sequence === 1 ? 'opened' : a.level === 'cleared' ? 'closed' : 'escalated',
     ...a,
   };
 }

@@ -196,7 +196,16 @@ export interface ChurnAlert {
   detectedAt: number;
   /** The recommended action for the value tier and the main cause. */
   action: string;
+  /** The alert episode this message belongs to (`customerId/episode/n`): from the first raise to
+   *  the close after a sustained recovery; null on alerts written before episodes existed. */
+  episodeId: string | null;
+  /** What this message does to its episode; receivers are notified of `opened`, `escalated` and `closed`. */
+  episodeEvent: EpisodeEvent | null;
 }
+
+/** opened: the first raise; escalated: a level above any before in the episode; re_escalated: back
+ *  up to a level reached before; de_escalated: down a level, still open; closed: sustained recovery (cleared). */
+export type EpisodeEvent = 'opened' | 'escalated' | 're_escalated' | 'de_escalated' | 'closed';
 
 export interface FeatureSnapshot {
   snapshotId: string;

@@ -274,14 +274,25 @@ describe('applyEvent', () => {
       expect(alerts[0]).not.toBe('cleared');
     });
 
-    it('counts a churned customer who orders again as won back, and clears the alert', () => {
+    it('counts a churned customer who orders again as won back, and closes the alert episode only after a sustained recovery', () => {
       const { state, lastOrder } = goesSilent();
       expect(state.memberships.lifecycle?.segment).toBe('churned');
       const back = anOrderEvent({ eventId: 'BACK', eventTime: lastOrder + 300 * DAY, source: fromOrders(100) }, { amountBase: 500 });
       const outcome = apply(state, back, 100);
       if (outcome.kind !== 'applied') throw new Error(outcome.kind);
       expect(outcome.outputs.changes.find((c) => c.dimension === 'lifecycle')).toMatchObject({ fromSegment: 'churned', toSegment: 'won_back', cause: 'event', causeEventId: 'BACK' });
-      expect(outcome.outputs.alerts.map((a) => a.level)).toContain('cleared');
+      // One order is not yet a recovery: the episode stays open.
+      expect(outcome.outputs.alerts.map((a) => a.level)).not.toContain('cleared');
+      let record = outcome.record;
+      const later: Array<{ level: string; episodeId: string | null; episodeEvent: string | null }> = [];
+      for (let week = 1; week <= 8; week++) {
+        const next = apply(record, anOrderEvent({ eventId: `BACK-${week}`, eventTime: lastOrder + (300 + 7 * week) * DAY, source: fromOrders(100 + week) }, { amountBase: 500 }), 100 + week);
+        if (next.kind !== 'applied') throw new Error(next.kind);
+        later.push(...next.outputs.alerts);
+        record = next.record;
+      }
+      const closed = later.find((a) => a.level === 'cleared');
+      expect(closed).toMatchObject({ episodeEvent: 'closed', episodeId: `${CUSTOMER}/episode/1` });
     });
 
     it('never reaches won back without having churned', () => {

@@ -1,4 +1,5 @@
 export * from './customer-state.ts';
+export type { BusinessCalendar } from './features/buckets.ts';
 export { calendarFor, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures } from './features/customer-features.ts';
 export { classifyRecord, emptyRecord, type CustomerRecord, type Membership } from './features/feature-record.ts';
 export { decodeRecord, encodeRecord } from './features/state-codec.ts';
@@ -9,3 +10,4 @@ export {
   populationThresholds, withPopulationThresholds, type PopulationCounts, type PopulationCustomer, type PopulationThresholds, type RfmCutPoints,
 } from './rules/population.ts';
 export * from './churn/index.ts';
+export { rulesWithChurnFit } from './rules/churn-rules.ts';

@@ -20,3 +20,10 @@ export async function simulateHistory(options: SimulationOptions, onBatch?: (eve
   await liveThrough(new Simulation(options), onBatch ?? ((events) => { kept.push(...events); }));
   return kept;
 }
+
+/** Every event of a Simulation's span, kept (its ground truth stays readable on `simulation`). */
+export async function simulateHistoryOf(simulation: Simulation): Promise<CustomerEvent[]> {
+  const kept: CustomerEvent[] = [];
+  await liveThrough(simulation, (events) => { kept.push(...events); });
+  return kept;
+}

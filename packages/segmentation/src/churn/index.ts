@@ -6,5 +6,11 @@ export {
 } from './bgnbd.ts';
 export { fitBgNbd, NEUTRAL_START, type BgNbdFit } from './bgnbd-fit.ts';
 export { simulateBgNbd } from './bgnbd-simulate.ts';
-export { assessChurn, repeatHistoryOf, SERVICE_SIGNALS, type ChurnAssessment, type ChurnDriver, type ChurnReasonCode, type ChurnSettings, type ServiceSignal } from './churn-risk.ts';
-export { ALERT_LEVELS, nextAlertLevel, type AlertBands, type AlertDecision, type AlertLevel } from './alert-level.ts';
+export { cadenceBase, rateOf, silenceAt, type CadenceBase, type CadencePrior, type CadenceSettings, type Lull, type Silence } from './cadence.ts';
+export {
+  assessChurn, churnInputs, linearScore, MODEL_SIGNALS, ORDERING_CAUSES, p90GapOf, timeRiskReaches, usualGapDays,
+  type ChurnAssessment, type ChurnDriver, type ChurnInputs, type ChurnModel, type ChurnReasonCode, type ModelSignal, type SignalValues,
+} from './churn-model.ts';
+export { ALERT_LEVELS, stepEpisode, type AlertBands, type AlertLevel, type EpisodeSettings, type EpisodeState, type EpisodeStep } from './alert-episode.ts';
+export { fitCadencePrior, nbdLogLikelihood, type ExposureSample, type PriorFit } from './cadence-prior-fit.ts';
+export { areaUnderCurve, calibrationByDecile, fitLogistic, logLoss, type CalibrationBin, type LogisticFit } from './logistic-fit.ts';

@@ -1,7 +1,7 @@
 import { bodyOf, type ComplaintRecorded, type CustomerEvent, type OrderRecorded, type ProfileRecorded, type ShipmentRecorded } from '@segmentation/contracts';
 import {
   addToSeries, createBusinessCalendar, DAY_BUCKET_DAYS, DAY_MS, daySum, DEFAULT_TIME_ZONE, emptySeries, expireSeries,
-  LONGEST_WINDOW_DAYS, weekFirstDay, weekLastDay, windowStartDay, type BucketSeries, type BusinessCalendar, type SeriesShape,
+  LONGEST_WINDOW_DAYS, weekFirstDay, weekLastDay, weekOfDay, windowStartDay, type BucketSeries, type BusinessCalendar, type SeriesShape,
 } from './buckets.ts';
 import { hash32 } from '@segmentation/runtime';
 import { addToSketch, hash53, sketchEstimate } from './distinct-sketch.ts';
@@ -17,6 +17,9 @@ import { addToSketch, hash53, sketchEstimate } from './distinct-sketch.ts';
 export const DAY_FIELDS = [
   'ordersPlaced', 'orderValueCents', 'delivered', 'express', 'economy', 'valueAdded', 'deliveredLate',
   'onTimeUnknown', 'cancelled', 'returned', 'delayed', 'damaged', 'lost', 'complaintsOpened',
+  // Survey answers by day, so the churn model can weight them by recency (an old complaint fades):
+  // satisfaction scores given on resolution and their shortfall from 5; NPS answers and detractors (0–6).
+  'satisfactionAnswers', 'satisfactionShortfall', 'npsAnswers', 'npsDetractors',
 ] as const;
 export type DayField = (typeof DAY_FIELDS)[number];
 /** Only what the 365-day window needs survives into week buckets. */
@@ -27,6 +30,8 @@ export const SERIES_SHAPE: SeriesShape<DayField, WeekField> = { dayFields: DAY_F
 /** Bottom-k sizes of the distinct-count sketches (see distinct-sketch.ts for the error). */
 export const ROUTE_SKETCH_K = 32;
 export const DESTINATION_SKETCH_K = 16;
+/** Weeks of ordering rhythm kept (two years: a pause a year ago and what came before and after it). */
+export const ORDER_WEEKS_KEPT = 104;
 /** Open complaints remembered at once, and separately resolutions that arrived before their opening. */
 export const COMPLAINT_MEMORY = 16;
 
@@ -54,6 +59,9 @@ export interface CustomerFeatures {
   series: BucketSeries<DayField, WeekField>;
   /** Business days with at least one placed order within the last 365 days, ascending. */
   orderDays: readonly number[];
+  /** ISO weeks (weekOfDay) with at least one placed order within the last ORDER_WEEKS_KEPT weeks,
+   *  ascending: a year and more of ordering rhythm, so the churn model sees last year's pauses. */
+  orderWeeks: readonly number[];
   lifetime: { orders: number; valueCents: number; firstOrderAt: number | null; lastOrderAt: number | null };
   routes: readonly number[];
   destinations: readonly number[];
@@ -69,6 +77,7 @@ export const emptyFeatures = (): CustomerFeatures => ({
   asOf: null,
   series: emptySeries(),
   orderDays: [],
+  orderWeeks: [],
   lifetime: { orders: 0, valueCents: 0, firstOrderAt: null, lastOrderAt: null },
   routes: [],
   destinations: [],
@@ -105,6 +114,7 @@ export function expireFeatures(state: CustomerFeatures, watermark: number, calen
     asOf,
     series: expireSeries(state.series, wDay, SERIES_SHAPE),
     orderDays: state.orderDays.length > 0 && (state.orderDays[0] as number) < oldestOrderDay ? state.orderDays.filter((d) => d >= oldestOrderDay) : state.orderDays,
+    orderWeeks: state.orderWeeks.length > 0 && (state.orderWeeks[0] as number) <= weekOfDay(wDay) - ORDER_WEEKS_KEPT ? state.orderWeeks.filter((w) => w > weekOfDay(wDay) - ORDER_WEEKS_KEPT) : state.orderWeeks,
     // A resolution whose opening never arrived is forgotten after 90 days: it can no longer pair.
     complaints: state.complaints.filter((c) => c.openedAt !== null || calendar.dayOf((c.resolvedAt ?? 0) * 60_000) >= oldestResolution),
   };
@@ -149,10 +159,14 @@ function applyOrder(s: CustomerFeatures, o: OrderRecorded, at: number, day: numb
   });
   let orderDays = s.orderDays;
   if (day >= windowStartDay(wDay, LONGEST_WINDOW_DAYS) && !orderDays.includes(day)) orderDays = [...orderDays, day].sort((a, b) => a - b);
+  const week = weekOfDay(day);
+  let orderWeeks = s.orderWeeks;
+  if (week > weekOfDay(wDay) - ORDER_WEEKS_KEPT && !orderWeeks.includes(week)) orderWeeks = [...orderWeeks, week].sort((a, b) => a - b);
   return {
     ...s,
     series,
     orderDays,
+    orderWeeks,
     lifetime: {
       orders: s.lifetime.orders + 1,
       valueCents: s.lifetime.valueCents + cents,
@@ -181,12 +195,19 @@ function applyComplaint(s: CustomerFeatures, c: ComplaintRecorded, at: number, d
   if (c.npsScore !== null && (s.nps === null || at > s.nps.at || (at === s.nps.at && c.npsScore > s.nps.score))) {
     next = { ...next, nps: { score: c.npsScore, at } };
   }
+  if (c.npsScore !== null) next = { ...next, series: bump(next, day, wDay, { npsAnswers: 1, npsDetractors: c.npsScore <= 6 ? 1 : 0 }) };
   if (c.action === 'OPENED') {
     next = { ...next, series: bump(next, day, wDay, { complaintsOpened: 1 }) };
     return trackComplaint(next, hash53(c.complaintId), { openedAt: Math.floor(at / 60_000) });
   }
   if (c.action === 'RESOLVED') {
-    if (c.satisfactionScore !== null) next = { ...next, satisfaction: { count: next.satisfaction.count + 1, total: next.satisfaction.total + c.satisfactionScore } };
+    if (c.satisfactionScore !== null) {
+      next = {
+        ...next,
+        satisfaction: { count: next.satisfaction.count + 1, total: next.satisfaction.total + c.satisfactionScore },
+        series: bump(next, day, wDay, { satisfactionAnswers: 1, satisfactionShortfall: 5 - c.satisfactionScore }),
+      };
+    }
     return trackComplaint(next, hash53(c.complaintId), { resolvedAt: Math.floor(at / 60_000) });
   }
   // An escalation neither opens nor resolves: treating it as an opening would reopen a complaint
@@ -238,12 +259,14 @@ type Totals = Record<DayField, number>;
 const zeroTotals = (): Totals => ({
   ordersPlaced: 0, orderValueCents: 0, delivered: 0, express: 0, economy: 0, valueAdded: 0, deliveredLate: 0,
   onTimeUnknown: 0, cancelled: 0, returned: 0, delayed: 0, damaged: 0, lost: 0, complaintsOpened: 0,
+  satisfactionAnswers: 0, satisfactionShortfall: 0, npsAnswers: 0, npsDetractors: 0,
 });
 function addInto(t: Totals, c: Readonly<Totals>): void {
   t.ordersPlaced += c.ordersPlaced; t.orderValueCents += c.orderValueCents; t.delivered += c.delivered; t.express += c.express;
   t.economy += c.economy; t.valueAdded += c.valueAdded; t.deliveredLate += c.deliveredLate; t.onTimeUnknown += c.onTimeUnknown;
   t.cancelled += c.cancelled; t.returned += c.returned; t.delayed += c.delayed; t.damaged += c.damaged; t.lost += c.lost;
-  t.complaintsOpened += c.complaintsOpened;
+  t.complaintsOpened += c.complaintsOpened; t.satisfactionAnswers += c.satisfactionAnswers; t.satisfactionShortfall += c.satisfactionShortfall;
+  t.npsAnswers += c.npsAnswers; t.npsDetractors += c.npsDetractors;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DayBucket, WeekBucket } from './buckets.ts';
+import { weekOfDay, type DayBucket, type WeekBucket } from './buckets.ts';
 import { DAY_FIELDS, WEEK_FIELDS, type ComplaintEntry, type CustomerFeatures, type DayField, type WeekField } from './customer-features.ts';
 import type { CustomerRecord, Membership } from './feature-record.ts';
 
@@ -8,7 +8,9 @@ import type { CustomerRecord, Membership } from './feature-record.ts';
 // name and avsc has no per-record presence mask. The layout is documented in FEATURES.md.
 // Times are stored as zigzag deltas from the record's watermark (`asOf`), so they take 4–5 bytes.
 
-const FORMAT_VERSION = 1;
+// Format 2 added the ordering weeks (orderWeeks) after the ordering days; format 1 records still
+// decode, their weeks rebuilt from what they kept (the days and week buckets of the last year).
+const FORMAT_VERSION = 2;
 const HASH_BYTES = 7; // 53-bit hashes (event ids, complaint ids) in fixed width: their varints would take 8
 
 // Encoding and decoding run once per customer per batch, so they are written for speed: one growing
@@ -116,7 +118,7 @@ const readOptTime = (r: Reader, base: number): number | null => {
   return z === 0 ? null : base + unzigzag(z - 1);
 };
 
-// Presence masks have one bit per field (at most 14): plain bit operations suffice.
+// Presence masks have one bit per field (at most 18): plain bit operations suffice.
 function writeBuckets<K extends string>(w: Writer, keys: readonly number[], counts: ReadonlyArray<Record<K, number>>, fields: readonly K[]): void {
   w.uint(keys.length);
   for (let i = 0; i < keys.length; i += 1) {
@@ -158,6 +160,8 @@ function readDayBuckets(r: Reader): Array<DayBucket<DayField>> {
       counts: {
         ordersPlaced: v(0), orderValueCents: v(1), delivered: v(2), express: v(3), economy: v(4), valueAdded: v(5), deliveredLate: v(6),
         onTimeUnknown: v(7), cancelled: v(8), returned: v(9), delayed: v(10), damaged: v(11), lost: v(12), complaintsOpened: v(13),
+        // Added later at the end of the mask: records written before them decode with zeros.
+        satisfactionAnswers: v(14), satisfactionShortfall: v(15), npsAnswers: v(16), npsDetractors: v(17),
       },
     });
   }
@@ -220,6 +224,7 @@ export function encodeRecord(record: CustomerRecord): Uint8Array {
   writeBuckets(w, f.series.days.map((b) => b.day), f.series.days.map((b) => b.counts), DAY_FIELDS);
   writeBuckets(w, f.series.weeks.map((b) => b.week), f.series.weeks.map((b) => b.counts), WEEK_FIELDS);
   writeAscending(w, f.orderDays);
+  writeAscending(w, f.orderWeeks);
   w.uint(f.lifetime.orders);
   w.uint(f.lifetime.valueCents);
   writeOptTime(w, f.lifetime.firstOrderAt, base);
@@ -246,10 +251,16 @@ export function encodeRecord(record: CustomerRecord): Uint8Array {
   return w.done();
 }
 
+/** A format 1 record's ordering weeks: those of its ordering days and of its week buckets with orders. */
+function weeksOf(orderDays: readonly number[], weeks: ReadonlyArray<WeekBucket<WeekField>>): number[] {
+  const all = new Set([...orderDays.map(weekOfDay), ...weeks.filter((w) => w.counts.ordersPlaced > 0).map((w) => w.week)]);
+  return [...all].sort((a, b) => a - b);
+}
+
 export function decodeRecord(bytes: Uint8Array): CustomerRecord {
   const r = new Reader(bytes);
   const version = r.byte();
-  if (version !== FORMAT_VERSION) throw new RangeError(`unknown customer record format ${version}`);
+  if (version !== FORMAT_VERSION && version !== 1) throw new RangeError(`unknown customer record format ${version}`);
   const asOf = r.uint() === 0 ? null : r.int();
   const base = asOf ?? 0;
   const baseMinute = Math.floor(base / 60_000);
@@ -263,6 +274,7 @@ export function decodeRecord(bytes: Uint8Array): CustomerRecord {
   const days: Array<DayBucket<DayField>> = readDayBuckets(r);
   const weeks: Array<WeekBucket<WeekField>> = readBuckets(r, WEEK_FIELDS, (week, counts) => ({ week, counts }));
   const orderDays = readAscending(r);
+  const orderWeeks = version === 1 ? weeksOf(orderDays, weeks) : readAscending(r);
   const orders = r.uint();
   const valueCents = r.uint();
   const firstOrderAt = readOptTime(r, base);
@@ -290,7 +302,7 @@ export function decodeRecord(bytes: Uint8Array): CustomerRecord {
   }
   r.end();
   const features: CustomerFeatures = {
-    asOf, series: { days, weeks }, orderDays,
+    asOf, series: { days, weeks }, orderDays, orderWeeks,
     lifetime: { orders, valueCents, firstOrderAt, lastOrderAt },
     routes, destinations, complaints, resolutions, satisfaction, nps, profile,
   };

@@ -1,6 +1,7 @@
 import type { ChurnAlert, ChurnReason, FeatureSnapshot, OutputCause, SegmentChange } from '@segmentation/contracts';
-import { nextAlertLevel, type AlertLevel } from '../churn/alert-level.ts';
-import { assessChurn, type ChurnDriver } from '../churn/churn-risk.ts';
+import { stepEpisode, type EpisodeState } from '../churn/alert-episode.ts';
+import type { CadenceSettings } from '../churn/cadence.ts';
+import { assessChurn, churnInputs, ORDERING_CAUSES, timeRiskReaches, usualGapDays, type ChurnAssessment, type ChurnDriver, type ChurnInputs } from '../churn/churn-model.ts';
 import type { BusinessCalendar } from '../features/buckets.ts';
 import { featureValues, profileAttributes } from '../features/customer-features.ts';
 import type { CustomerRecord, Membership } from '../features/feature-record.ts';
@@ -14,9 +15,10 @@ import type { AttributeDimensionRules, CompiledRules } from './rules-file.ts';
 // decide the same, with the same ids (customer/dimension/sequence, customer/churn/sequence,
 // customer/snapshot/sequence).
 
-/** Entries of `record.memberships` that are not dimensions: the alert level, the snapshot count and
- *  the last rules control record the customer was re-evaluated at (customer-state.ts, applyRules). */
+/** Entries of `record.memberships` that are not dimensions: the alert level, the alert episode, the
+ *  snapshot count and the last rules control record the customer was re-evaluated at (customer-state.ts, applyRules). */
 export const CHURN_ALERT_KEY = 'churn_alert';
+export const CHURN_EPISODE_KEY = 'churn_episode';
 export const SNAPSHOT_KEY = 'feature_snapshot';
 export const RULES_KEY = 'rules';
 const NO_ALERT = 'none';
@@ -47,21 +49,19 @@ function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, cale
   if (features.days_since_last_order !== undefined) features.r_score = 5 - countBelowOrAt(file.rfm.recency_days, features.days_since_last_order);
   features.f_score = 1 + countBelowOrAt(file.rfm.frequency_orders_365d, features.orders_365d ?? 0);
   features.m_score = 1 + countBelowOrAt(file.rfm.monetary_value_365d, features.order_value_365d ?? 0);
-  const churn = assessChurn(features, at, {
-    timeUnitDays: file.churn.time_unit_days,
-    bgnbd: file.churn.bgnbd,
-    serviceWeights: file.churn.service_weights,
-  });
-  if (churn.pAlive !== undefined) features.p_alive = churn.pAlive;
+  const cadence = rules.churn.cadenceFor(attributes.industry);
+  const inputs = churnInputs(features, record.features, at, calendar.dayOf, cadence);
+  const churn = assessChurn(inputs, rules.churn.model, features);
   features.churn_risk = churn.risk;
-  return { features, attributes, parameters, churn };
+  if (inputs.cadence) features.silence_probability = Math.round(Math.exp(-inputs.cadence.silence.surprise) * 10_000) / 10_000;
+  return { features, attributes, parameters, churn, inputs, cadence };
 }
 
 /** How many cut points are at or below the value (0–4). */
 const countBelowOrAt = (cuts: readonly number[], value: number): number => cuts.filter((c) => c <= value).length;
 
 export function evaluateCustomer(rules: CompiledRules, customerId: string, record: CustomerRecord, at: number, cause: EvaluationCause, calendar: BusinessCalendar): Evaluated {
-  const { features, attributes, parameters, churn } = valuesAt(rules, record, at, calendar);
+  const { features, attributes, parameters, churn, inputs, cadence } = valuesAt(rules, record, at, calendar);
   const memberships: Record<string, Membership> = { ...record.memberships };
   const outputs: CustomerOutputs = { changes: [], alerts: [], snapshots: [] };
   const wakeUps: number[] = [];
@@ -98,28 +98,11 @@ export function evaluateCustomer(rules: CompiledRules, customerId: string, recor
 
   delete values.features.days_in_segment;
 
-  const alertState = memberships[CHURN_ALERT_KEY];
-  const currentLevel = alertState && alertState.segment !== NO_ALERT ? (alertState.segment as AlertLevel) : null;
-  const decision = nextAlertLevel(currentLevel, alertState?.since ?? null, churn.risk, at, rules.file.churn.levels, rules.file.churn.cooldown_days);
-  if (decision.heldUntil !== null) wakeUps.push(decision.heldUntil);
-  if (decision.level !== currentLevel) {
-    const sequence = (alertState?.sequence ?? 0) + 1;
-    memberships[CHURN_ALERT_KEY] = { segment: decision.level ?? NO_ALERT, sequence, rule: `churn.${decision.level ?? 'cleared'}`, since: at };
-    const valueTier = memberships.value_tier?.segment ?? null;
-    const mainCause = churn.drivers[0]?.code;
-    const actions = valueTier === null ? undefined : rules.file.churn.actions[valueTier];
-    outputs.alerts.push({
-      ...common,
-      alertId: `${customerId}/churn/${sequence}`,
-      level: decision.level ?? 'cleared',
-      previousLevel: currentLevel,
-      riskScore: churn.risk,
-      sequence,
-      reasons: churn.drivers.map((d) => churnReason(d, features)),
-      valueTier,
-      action: decision.level === null || actions === undefined ? '' : mainCause === 'inactivity' ? actions.inactivity : actions.service,
-    });
-  }
+  const alert = decideAlert(rules, customerId, memberships, churn, features, at);
+  if (alert.message) outputs.alerts.push({ ...common, ...alert.message });
+  if (alert.wakeAt !== null) wakeUps.push(alert.wakeAt);
+  const riskChange = nextRiskLevelTime(rules, inputs, cadence, churn.risk, at, calendar);
+  if (riskChange !== null) wakeUps.push(riskChange);
 
   const snapshotState = memberships[SNAPSHOT_KEY];
   const due = snapshotState === undefined || at - snapshotState.since >= rules.file.snapshots.interval_days * DAY_MS;
@@ -155,23 +138,92 @@ function attributeVerdict(d: AttributeDimensionRules, attributes: Record<string,
   return { segment, strategy: d.strategy, rule: `${d.name}.${d.attribute}`, reasons: [], flags: [] };
 }
 
+/** The episode's step at this evaluation, kept in the record, and the alert message it sends, if any. */
+function decideAlert(rules: CompiledRules, customerId: string, memberships: Record<string, Membership>, churn: ChurnAssessment, features: Record<string, number>, at: number) {
+  const alertState = memberships[CHURN_ALERT_KEY];
+  const previous = episodeOf(memberships);
+  const step = stepEpisode(previous, churn.risk, at, rules.churn.episode);
+  if (step.event === null) {
+    if (previous?.open || step.state.open) memberships[CHURN_EPISODE_KEY] = episodeMembership(step.state);
+    return { message: undefined, wakeAt: step.wakeAt };
+  }
+  const sequence = (alertState?.sequence ?? 0) + 1;
+  const level = step.state.level;
+  memberships[CHURN_ALERT_KEY] = { segment: level ?? NO_ALERT, sequence, rule: `churn.${level ?? 'cleared'}`, since: at };
+  memberships[CHURN_EPISODE_KEY] = episodeMembership(step.state);
+  const valueTier = memberships.value_tier?.segment ?? null;
+  const mainCause = churn.drivers[0]?.code;
+  const actions = valueTier === null ? undefined : rules.file.churn.actions[valueTier];
+  const message = {
+    alertId: `${customerId}/churn/${sequence}`,
+    level: level ?? 'cleared' as const,
+    previousLevel: previous?.open ? previous.level : null,
+    riskScore: churn.risk,
+    sequence,
+    reasons: churn.drivers.map((d) => churnReason(d, features, churn)),
+    valueTier,
+    action: level === null || actions === undefined ? '' : mainCause !== undefined && ORDERING_CAUSES.has(mainCause) ? actions.inactivity : actions.service,
+    episodeId: `${customerId}/episode/${step.state.number}`,
+    episodeEvent: step.event,
+  };
+  return { message, wakeAt: step.wakeAt };
+}
+
+/** The alert episode kept in two memberships: the level (churn_alert) and the episode (churn_episode:
+ *  segment open, calm (open, recovering since `since`) or closed (since the close); rule = the peak). */
+function episodeOf(memberships: Record<string, Membership>): EpisodeState | undefined {
+  const alert = memberships[CHURN_ALERT_KEY];
+  const episode = memberships[CHURN_EPISODE_KEY];
+  const level = alert && alert.segment !== NO_ALERT ? (alert.segment as EpisodeState['level']) : null;
+  if (episode === undefined) {
+    // Kept before episodes existed: an alert level still up is an open episode, the first.
+    return level === null ? undefined : { number: 1, open: true, level, peak: level, levelSince: alert!.since, calmSince: null, closedAt: null };
+  }
+  const open = episode.segment !== 'closed';
+  return {
+    number: episode.sequence, open, level, peak: (episode.rule || null) as EpisodeState['peak'], levelSince: alert?.since ?? episode.since,
+    calmSince: episode.segment === 'calm' ? episode.since : null, closedAt: open ? null : episode.since,
+  };
+}
+
+function episodeMembership(e: EpisodeState): Membership {
+  if (!e.open) return { segment: 'closed', sequence: e.number, rule: e.peak ?? '', since: e.closedAt ?? e.levelSince };
+  return { segment: e.calmSince === null ? 'open' : 'calm', sequence: e.number, rule: e.peak ?? '', since: e.calmSince ?? e.levelSince };
+}
+
+/** When the silence alone next takes the risk to a level some decision switches at. */
+function nextRiskLevelTime(rules: CompiledRules, inputs: ChurnInputs, cadence: CadenceSettings, risk: number, at: number, calendar: BusinessCalendar): number | null {
+  const level = rules.churn.riskLevels.find((l) => l > risk);
+  if (level === undefined) return null;
+  return timeRiskReaches(level, inputs, rules.churn.model, at, calendar.dayOf, cadence);
+}
+
 const percent = (v: number): string => `${Math.round(v * 100)}%`;
 
 /** A reason an operations manager reads in the alert (流失原因分析), with the value behind it. */
-function churnReason(d: ChurnDriver, f: Record<string, number>): ChurnReason {
+function churnReason(d: ChurnDriver, f: Record<string, number>, churn: ChurnAssessment): ChurnReason {
+  const base = churn.cadence?.base;
   switch (d.code) {
-    case 'inactivity':
-      return { code: d.code, value: d.value, text: `No order for ${d.value} days (${d.value}天未下单); chance the customer still orders: ${percent(f.p_alive ?? 1)}` };
+    case 'inactivity': {
+      const usual = base === undefined ? '' : `, usually every ${Math.max(1, Math.round(usualGapDays(base)))} days (平常间隔)`;
+      return { code: d.code, value: d.value, text: `No order for ${d.value} days (${d.value}天未下单)${usual}; a silence this long while ordering as usual: ${percent(f.silence_probability ?? 1)}` };
+    }
+    case 'declining_orders':
+      return { code: d.code, value: d.value, text: `Ordering at ${percent(d.value)} of the customer's usual rate (下单频率下降)` };
+    case 'declining_value':
+      return { code: d.code, value: d.value, text: `Order value of the last 30 days ${percent(-d.value)} below the 60 days before (下单金额下降)` };
+    case 'detractor':
+      return { code: d.code, value: d.value, text: `Recent NPS answers are detractors (${percent(d.value)}, 贬损者)` };
     case 'late_deliveries':
       return { code: d.code, value: d.value, text: `${percent(d.value)} of deliveries late in the last 90 days (延误)` };
     case 'damage_or_loss':
-      return { code: d.code, value: d.value, text: `${d.value} shipment(s) damaged or lost in the last 90 days (货物损坏或丢失)` };
+      return { code: d.code, value: d.value, text: `${d.value} shipment(s) damaged or lost in the last 90 days, ${percent(churn.signals.damage_loss_share)} of its shipments (货物损坏或丢失)` };
     case 'complaints':
-      return { code: d.code, value: d.value, text: `${d.value} complaint(s) in the last 30 days (投诉)` };
+      return { code: d.code, value: d.value, text: `${d.value} complaint(s) in the last 90 days, ${Math.round(churn.signals.complaint_rate * 100)} per 100 orders (投诉)` };
     case 'open_complaints':
-      return { code: d.code, value: d.value, text: `${d.value} complaint(s) still unresolved (未解决投诉)` };
+      return { code: d.code, value: d.value, text: `A complaint unresolved for ${d.value} days (未解决投诉)` };
     case 'low_satisfaction':
-      return { code: d.code, value: d.value, text: `Low satisfaction: ${f.satisfaction_score_mean !== undefined ? `mean score ${f.satisfaction_score_mean} of 5` : `NPS ${f.nps_latest}`} (满意度低)` };
+      return { code: d.code, value: d.value, text: `Low satisfaction recently: ${d.value} of 5, recent answers weighing more (满意度低)` };
   }
 }
 

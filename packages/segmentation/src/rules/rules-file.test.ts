@@ -117,7 +117,7 @@ describe('version', () => {
   it('changes when a threshold changes, in a parameter or in a condition', () => {
     const parameter = compileRules(edited('high_value: 100000', 'high_value: 100001'), WHERE).version;
     const condition = compileRules(edited('enter: orders_30d >= 12', 'enter: orders_30d >= 13'), WHERE).version;
-    const band = compileRules(edited('warning: { enter: 0.7, exit: 0.6 }', 'warning: { enter: 0.7, exit: 0.65 }'), WHERE).version;
+    const band = compileRules(edited('warning: { enter: 0.7, exit: 0.55 }', 'warning: { enter: 0.7, exit: 0.65 }'), WHERE).version;
     expect(new Set([version, parameter, condition, band]).size).toBe(4);
   });
 
@@ -162,7 +162,7 @@ describe('problems name the line and the field', () => {
   });
 
   it('a wrong type, at the top level and inside a dimension', () => {
-    const churn = edited('cooldown_days: 7', 'cooldown_days: a week');
+    const churn = edited('cooldown_days: 14', 'cooldown_days: a week');
     expect(problems(churn)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(churn, 'cooldown_days: a week')}: churn\\.cooldown_days: .*expected number`))]);
     const dwell = edited('min_dwell_days: 14\n    segments:\n      - name: high_return', 'min_dwell_days: two weeks\n    segments:\n      - name: high_return');
     expect(problems(dwell)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(dwell, 'two weeks')}: dimensions\\.behaviour\\.min_dwell_days: .*expected number`))]);
@@ -269,7 +269,7 @@ describe('problems name the line and the field', () => {
     expect(found.map((p) => Number(p.split(':')[1])).sort(numerically)).toEqual(['orders_31d', '$volume', 'from: [lost]', 'repeat_orders >=\n'].map((m) => lineOf(text, m)).sort(numerically));
 
     let shape = edited('        strategy: quality basic service and regular revisits (定期回访)\n', '');
-    shape = edited('cooldown_days: 7', 'cooldown_days: a week', shape);
+    shape = edited('cooldown_days: 14', 'cooldown_days: a week', shape);
     shape = edited('snapshots:\n  interval_days: 7', 'snapshots:\n  interval_days: 7\n  retention_days: 30', shape);
     const shapeProblems = problems(shape);
     expect(shapeProblems).toHaveLength(3);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { FEATURE_NAMES } from '../features/customer-features.ts';
+import { churnSchema, compileChurn, type CompiledChurn } from './churn-rules.ts';
 import type { DimensionRules, SegmentRule } from './dimension.ts';
 import { ExpressionError, namesIn, parseExpression, type Expression, type Operand } from './expression.ts';
 
@@ -10,7 +11,7 @@ import { ExpressionError, namesIn, parseExpression, type Expression, type Operan
 // content (so reformatting or comments do not make a new version).
 
 /** Scores and values the engine derives before evaluating rules, usable in conditions beside the features. */
-export const DERIVED_NAMES = ['r_score', 'f_score', 'm_score', 'p_alive', 'churn_risk', 'days_in_segment'] as const;
+export const DERIVED_NAMES = ['r_score', 'f_score', 'm_score', 'churn_risk', 'silence_probability', 'days_in_segment'] as const;
 
 /** The dimensions every rules file defines, in the order changes are decided and listed. */
 export const DIMENSIONS = ['value_tier', 'rfm', 'rfm_group', 'lifecycle', 'behaviour', 'needs', 'loyalty', 'industry', 'region'] as const;
@@ -24,9 +25,6 @@ const condition = z.string().trim().min(1, 'write a condition, e.g. "orders_90d 
 const strategy = z.string().trim().min(1, 'say what the business does for these customers');
 const cuts = z.array(z.number()).length(4, 'give four cut points (scores 1–5)')
   .refine((c) => c.every((v, i) => i === 0 || v > c[i - 1]!), 'cut points must increase');
-const band = z.object({ enter: z.number().min(0).max(1), exit: z.number().min(0).max(1) }).strict()
-  .refine((b) => b.exit <= b.enter, { message: 'exit must not exceed enter (hysteresis)', path: ['exit'] });
-const weight = z.number().min(0).max(1);
 const between = 'a quantile is strictly between 0 and 1 (0.9: the value 90% of the industry is below)';
 const quantile = z.number().gt(0, between).lt(1, between);
 
@@ -68,21 +66,7 @@ export const rulesFileSchema = z.object({
   }).strict(),
   population: populationSchema.optional(),
   dimensions: z.object(Object.fromEntries(DIMENSIONS.map((d) => [d, z.union([ruleDimension, attributeDimension])])) as Record<Dimension, z.ZodUnion<[typeof ruleDimension, typeof attributeDimension]>>).strict(),
-  churn: z.object({
-    /** Days in the BG/NBD time unit (weeks: 7). */
-    time_unit_days: z.number().positive().default(7),
-    bgnbd: z.object({ r: z.number().positive(), alpha: z.number().positive(), a: z.number().positive(), b: z.number().positive() }).strict(),
-    /** Weights of the service-quality signals, each signal in [0, 1] (see churn-risk.ts). */
-    service_weights: z.object({
-      late_deliveries: weight, damage_or_loss: weight, complaints: weight, open_complaints: weight, low_satisfaction: weight,
-    }).strict(),
-    levels: z.object({ watch: band, warning: band, critical: band }).strict()
-      .refine((l) => l.watch.enter < l.warning.enter && l.warning.enter < l.critical.enter, 'levels must rise: watch < warning < critical'),
-    /** Days of event time after an alert before the level may fall (rises are never held back). */
-    cooldown_days: z.number().min(0),
-    /** Recommended action by value tier segment and main cause. */
-    actions: z.record(name, z.object({ inactivity: strategy, service: strategy }).strict()),
-  }).strict(),
+  churn: churnSchema,
   snapshots: z.object({ interval_days: z.number().positive().default(7) }).strict().default({ interval_days: 7 }),
 }).strict();
 
@@ -107,6 +91,7 @@ export interface CompiledRules {
   reads: Record<string, readonly string[]>;
   /** The points in time at which the rules can decide differently for a silent customer. */
   timers: TimerPoints;
+  churn: CompiledChurn;
 }
 
 /** When to wake a silent customer: only where something the rules read can change (timers are not free). */
@@ -118,6 +103,8 @@ export interface TimerPoints {
   tenureDays: number[];
   /** Days in the current segment compared in some condition. */
   segmentDays: number[];
+  /** Churn risks compared in some condition. */
+  riskLevels: number[];
 }
 
 export class RulesError extends Error {
@@ -189,7 +176,8 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
   for (const d of dimensions) {
     if ('segments' in d) reads[d.name] = [...new Set(d.segments.flatMap((s) => [s.enter, ...(s.exit ? [s.exit] : [])]).flatMap((e) => [...namesIn(e).features]))].sort();
   }
-  return { version: versionOf(file), source: text, file, dimensions, reads, timers: timerPoints(file, dimensions) };
+  const timers = timerPoints(file, dimensions);
+  return { version: versionOf(file), source: text, file, dimensions, reads, timers, churn: compileChurn(file.churn, timers.riskLevels) };
 }
 
 /**
@@ -216,15 +204,14 @@ const SCORE_INPUTS: Record<string, readonly string[]> = {
   r_score: ['days_since_last_order'],
   f_score: ['orders_365d'],
   m_score: ['order_value_365d'],
-  // BG/NBD reads the order history; the service signals read 30- and 90-day windows.
-  churn_risk: ['days_since_last_order', 'complaints_opened_30d', 'shipments_delivered_90d', 'shipments_damaged_90d'],
-  p_alive: ['days_since_last_order'],
+  // The cadence reads the order history (its own timer: timeRiskReaches); the other signals read 90-day windows.
+  churn_risk: ['orders_90d', 'complaints_opened_90d', 'shipments_delivered_90d', 'value_trend_30d'],
   value_trend_30d: ['order_value_90d'],
 };
 
 function timerPoints(file: RulesFile, dimensions: CompiledRules['dimensions']): TimerPoints {
   const windows = new Set<number>();
-  const days = { days_since_last_order: new Set<number>(), tenure_days: new Set<number>(), days_in_segment: new Set<number>() };
+  const days = { days_since_last_order: new Set<number>(), tenure_days: new Set<number>(), days_in_segment: new Set<number>(), churn_risk: new Set<number>() };
   const valuesOf = (o: Operand): number[] =>
     o.kind === 'number' ? [o.value] : o.kind === 'parameter' ? [file.parameters[o.name], ...Object.values(file.industry_parameters).map((p) => p[o.name])].filter((v): v is number => v !== undefined) : [];
   const feature = (name: string): void => {
@@ -239,13 +226,16 @@ function timerPoints(file: RulesFile, dimensions: CompiledRules['dimensions']): 
       if (side.kind !== 'feature') continue;
       feature(side.name);
       const target = days[side.name as keyof typeof days] as Set<number> | undefined;
-      for (const v of valuesOf(other)) target?.add(Math.ceil(v));
+      for (const v of valuesOf(other)) target?.add(side.name === 'churn_risk' ? v : Math.ceil(v));
     }
   };
   for (const d of dimensions) if ('segments' in d) for (const s of d.segments) { visit(s.enter); if (s.exit) visit(s.exit); }
   for (const cut of file.rfm.recency_days) days.days_since_last_order.add(cut);
   const sorted = (set: Set<number>) => [...set].filter((n) => n > 0).sort((a, b) => a - b);
-  return { windows: sorted(windows), inactivityDays: sorted(days.days_since_last_order), tenureDays: sorted(days.tenure_days), segmentDays: sorted(days.days_in_segment) };
+  return {
+    windows: sorted(windows), inactivityDays: sorted(days.days_since_last_order), tenureDays: sorted(days.tenure_days), segmentDays: sorted(days.days_in_segment),
+    riskLevels: sorted(days.churn_risk),
+  };
 }
 
 /**

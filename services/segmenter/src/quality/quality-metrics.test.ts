@@ -1,54 +1,66 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, median, recencyAlerts, scoreDetector, tierAgreement, type ChurnTruth } from './quality-metrics.ts';
+import { DAY_MS, gapsOf, median, recencyAlerts, scoreDetector, tierAgreement, type ChurnTruth } from './quality-metrics.ts';
 
 const day = (n: number) => n * DAY_MS;
 const window = { end: day(365), minObservedDays: 60, earlyGraceDays: 14 };
-const churned = (customerId: string, at: number | null): ChurnTruth => ({ customerId, churnedAt: at });
+const churned = (customerId: string, at: number | null, more: Partial<ChurnTruth> = {}): ChurnTruth => ({ customerId, churnedAt: at, ...more });
+/** One episode per time, raised once. */
+const episodes = (entries: Array<[string, number[]]>) => new Map(entries.map(([id, times]) => [id, times.map((t) => [t])]));
 
-describe('scoring a churn detector against the true churn times', () => {
+describe('scoring a churn detector per episode against the true churn times', () => {
   it('counts a churn caught after it happened, and its delay', () => {
-    const f = scoreDetector(new Map([['a', [day(130)]]]), [churned('a', day(100))], window);
-    expect(f).toMatchObject({ alerted: 1, trulyChurned: 1, detected: 1, recall: 1, precision: 1, medianDelayDays: 30 });
+    const f = scoreDetector(episodes([['a', [day(130)]]]), [churned('a', day(100))], window);
+    expect(f).toMatchObject({ episodes: 1, rightEpisodes: 1, trulyChurned: 1, detected: 1, recall: 1, precision: 1, medianDelayDays: 30 });
   });
 
-  it('accepts an alert up to 14 days early, not earlier', () => {
-    const truth = [churned('early', day(100)), churned('tooEarly', day(100))];
-    const f = scoreDetector(new Map([['early', [day(86)]], ['tooEarly', [day(85)]]]), truth, window);
-    expect(f.detected).toBe(1);
-    expect(f.recall).toBe(0.5);
-    expect(f.precision).toBe(0.5);
-    expect(f.medianDelayDays).toBe(-14);
+  it('accepts an episode up to 14 days before the last order, or from the start of the decline', () => {
+    const truth = [churned('early', day(100)), churned('tooEarly', day(100)), churned('declining', day(100), { declineStartedAt: day(40) })];
+    const f = scoreDetector(episodes([['early', [day(86)]], ['tooEarly', [day(85)]], ['declining', [day(50)]]]), truth, window);
+    expect(f).toMatchObject({ detected: 2, episodes: 3, rightEpisodes: 2 });
+    expect(f.medianLeadServiceDays).toBeNull();
   });
 
-  it('does not let an early false alarm hide a later detection, and times it from the later alert', () => {
-    const f = scoreDetector(new Map([['a', [day(10), day(120)]]]), [churned('a', day(100))], window);
-    expect(f.detected).toBe(1);
-    expect(f.medianDelayDays).toBe(20);
+  it('counts every false episode against precision, also a churner\'s early one', () => {
+    const f = scoreDetector(episodes([['a', [day(10), day(120)]], ['loyal', [day(50), day(200)]]]), [churned('a', day(100)), churned('loyal', null)], { ...window, start: day(0) });
+    expect(f).toMatchObject({ episodes: 4, rightEpisodes: 1, precision: 0.25, recall: 1, medianDelayDays: 20, nonChurnersAlerted: 1, nonChurnersAlertedShare: 1 });
+    expect(f.episodesPerNonChurnerYear).toBeCloseTo(2, 5);
   });
 
-  it('times a detection from the first alert inside the window', () => {
-    const f = scoreDetector(new Map([['a', [day(150), day(95), day(120)]]]), [churned('a', day(100))], window);
-    expect(f.medianDelayDays).toBe(-5);
+  it('credits an episode opened early that escalates during the decline, timed from that escalation', () => {
+    const f = scoreDetector(new Map([['a', [[day(10), day(110)]]]]), [churned('a', day(100))], window);
+    expect(f).toMatchObject({ episodes: 1, rightEpisodes: 1, medianDelayDays: 10 });
   });
 
-  it('counts an alert for a customer that never churned as a false positive', () => {
-    const f = scoreDetector(new Map([['loyal', [day(50)]], ['gone', [day(140)]]]), [churned('loyal', null), churned('gone', day(100))], window);
-    expect(f).toMatchObject({ alerted: 2, detected: 1, recall: 1, precision: 0.5 });
+  it('does not credit an episode after the customer came back', () => {
+    const f = scoreDetector(episodes([['a', [day(200)]]]), [churned('a', day(100), { wonBackAt: day(180) })], window);
+    expect(f).toMatchObject({ detected: 0, rightEpisodes: 0, recall: 0 });
   });
 
-  it('leaves churns too close to the end out of recall, but counts their alerts as false', () => {
-    const f = scoreDetector(new Map([['late', [day(320)]]]), [churned('late', day(310)), churned('missed', day(200))], window);
-    expect(f).toMatchObject({ trulyChurned: 1, detected: 0, recall: 0, precision: 0, alertedLateChurners: 1, medianDelayDays: null });
+  it('leaves churns too close to the end out of recall, and counts an undetected churner as never', () => {
+    const f = scoreDetector(episodes([['late', [day(320)]], ['caught', [day(110)]]]), [churned('late', day(310)), churned('missed', day(200)), churned('caught', day(100))], window);
+    expect(f).toMatchObject({ trulyChurned: 2, detected: 1, recall: 0.5, rightEpisodes: 2, precision: 1 });
+    expect(f.medianDelayDays).toBeNull(); // (10 + ∞) / 2
+  });
+
+  it('splits the delay by the customer\'s rhythm, and measures the lead before service-driven churn', () => {
+    const truth = [
+      churned('fast', day(100), { medianGapDays: 3, p90GapDays: 6 }),
+      churned('slow', day(100), { medianGapDays: 40, p90GapDays: 60, cause: 'service', declineStartedAt: day(70) }),
+    ];
+    const f = scoreDetector(episodes([['fast', [day(115)]], ['slow', [day(80)]]]), truth, window);
+    expect(f).toMatchObject({ medianDelayFrequentDays: 15, infrequentWithinGaps: 1, medianLeadServiceDays: 20 });
+  });
+
+  it('scores only episodes raised inside the span', () => {
+    const f = scoreDetector(episodes([['a', [day(50)]], ['b', [day(250)]]]), [churned('a', null), churned('b', null)], { ...window, start: day(200) });
+    expect(f).toMatchObject({ episodes: 1, nonChurnersAlerted: 1 });
   });
 
   it('has no figures when nothing fired and nobody churned', () => {
     expect(scoreDetector(new Map(), [churned('a', null)], window)).toMatchObject({ recall: null, precision: null, medianDelayDays: null });
   });
 
-  it('takes the median over detected customers', () => {
-    const truth = [churned('a', day(100)), churned('b', day(100)), churned('c', day(100))];
-    const f = scoreDetector(new Map([['a', [day(110)]], ['b', [day(130)]], ['c', [day(190)]]]), truth, window);
-    expect(f.medianDelayDays).toBe(30);
+  it('takes the median', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNull();
   });
@@ -56,17 +68,21 @@ describe('scoring a churn detector against the true churn times', () => {
 
 describe('the recency-only baseline', () => {
   it('alerts N days after an order when no order came in between, each gap once', () => {
-    expect(recencyAlerts([day(100), day(10), day(200)], 60, day(365))).toEqual([day(70), day(160), day(260)]);
+    expect(recencyAlerts([day(100), day(10), day(200)], 60, day(365))).toEqual([[day(70)], [day(160)], [day(260)]]);
   });
 
   it('stays silent when the next order comes in time or the span ends first', () => {
-    expect(recencyAlerts([day(10), day(69), day(320)], 60, day(365))).toEqual([day(129)]);
+    expect(recencyAlerts([day(10), day(69), day(320)], 60, day(365))).toEqual([[day(129)]]);
     expect(recencyAlerts([], 60, day(365))).toEqual([]);
-  });
-
-  it('does not alert at the very end of the span (it is exclusive)', () => {
     expect(recencyAlerts([day(305)], 60, day(365))).toEqual([]);
-    expect(recencyAlerts([day(304)], 60, day(365))).toEqual([day(364)]);
+  });
+});
+
+describe('a customer\'s gaps', () => {
+  it('takes the median and 90th percentile of the gaps between ordering days before a time', () => {
+    const times = [0, 2, 4, 6, 8, 10, 20, 30, 40, 50, 72, 200].map(day);
+    expect(gapsOf(times, day(100))).toEqual({ medianGapDays: 6, p90GapDays: 10 });
+    expect(gapsOf([day(1)], day(50))).toEqual({});
   });
 });
 

@@ -1,5 +1,5 @@
-// The figures of the quality command, as pure functions of alert times and the simulator's ground
-// truth, so they can be checked on hand-made inputs. Times are epoch ms; a customer is the unit.
+// The figures of the quality command and the churn backtest, as pure functions of alert episodes
+// and the true churn times, so they can be checked on hand-made inputs. Times are epoch ms.
 
 export const DAY_MS = 86_400_000;
 
@@ -8,32 +8,51 @@ export interface ChurnTruth {
   customerId: string;
   /** Last order before the customer stopped ordering; null if it never stopped. */
   churnedAt: number | null;
+  /** When the decline that ended in churn truly began (fading orders, the incident); null: unknown. */
+  declineStartedAt?: number | null;
+  /** First order after coming back, if the customer came back. */
+  wonBackAt?: number | null;
+  /** service: left after service failures (an alert should come before the last order). */
+  cause?: 'service' | 'gradual' | 'quiet' | null;
+  /** The customer's typical and 90th-percentile gaps between ordering days while active, in days. */
+  medianGapDays?: number;
+  p90GapDays?: number;
 }
 
 export interface DetectionWindow {
-  /** Span end (exclusive): a churn counts as true only if it lies `minObservedDays` before it. */
+  /** Span start: episodes raised before it are not scored (the fit's span); needed for the per-year figure. */
+  start?: number;
+  /** Span end (exclusive): a churn counts for recall only if it lies `minObservedDays` before it. */
   end: number;
-  /** Days of silence a churn needs before the end of the span to be detectable at all. */
   minObservedDays: number;
-  /** An alert this many days before the true churn time still counts as detecting it. */
+  /** An alert this many days before the last order still counts, when the decline's start is unknown or later. */
   earlyGraceDays: number;
 }
 
 export interface DetectionFigures {
-  /** Customers the detector fired for at least once. */
-  alerted: number;
-  /** Customers that truly churned early enough to be detectable. */
-  trulyChurned: number;
-  /** Truly churned customers with an alert inside their window. */
-  detected: number;
-  /** Alerted customers with an alert inside the window of their (detectable) churn. */
-  truePositives: number;
-  /** Alerted customers that churned too close to the span's end to be judged: counted as false positives. */
-  alertedLateChurners: number;
-  recall: number | null;
+  /** Episodes raised (at the detector's level) inside the span. */
+  episodes: number;
+  /** Episodes raised for a churn, from the start of its decline to the customer's return. */
+  rightEpisodes: number;
   precision: number | null;
-  /** Median days from the true churn time to the first alert inside the window (negative: early). */
+  /** Churns early enough to be judged. */
+  trulyChurned: number;
+  detected: number;
+  recall: number | null;
+  f1: number | null;
+  /** Median days from the churn (last order) to the first right episode; undetected count as never. */
   medianDelayDays: number | null;
+  /** The same for customers whose median gap is under 21 days (target ≤ 21). */
+  medianDelayFrequentDays: number | null;
+  /** Share of the other churners detected within 1.5 × their own 90th-percentile gap (target: the median within it). */
+  infrequentWithinGaps: number | null;
+  /** Median days the first right episode came before the last order, for service-driven churners. */
+  medianLeadServiceDays: number | null;
+  /** Customers who never churned with an episode, and their share. */
+  nonChurnersAlerted: number;
+  nonChurnersAlertedShare: number | null;
+  /** Episodes per non-churning customer-year of the span. */
+  episodesPerNonChurnerYear: number | null;
 }
 
 export function median(values: readonly number[]): number | null {
@@ -44,55 +63,91 @@ export function median(values: readonly number[]): number | null {
 }
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
+const FREQUENT_GAP_DAYS = 21;
 
 /**
- * Scores one detector. `alerts` holds each customer's alert times (any order). A truly churned
- * customer is detected by its first alert at or after `churnedAt − earlyGraceDays`; alerts before
- * that are false alarms and do not hide a later detection. Precision is per alerted customer.
+ * Scores one detector. `episodes` holds, per customer, its episodes, each as the times it was raised
+ * to the detector's level or above (opened there, or escalated to it again). An episode is right
+ * when the customer churned and it was raised from the start of the decline (or `earlyGraceDays`
+ * before the last order, if earlier) until the customer came back; every other episode is a false
+ * alarm. Only episodes raised inside the span count.
  */
-export function scoreDetector(alerts: ReadonlyMap<string, readonly number[]>, truth: readonly ChurnTruth[], window: DetectionWindow): DetectionFigures {
+export function scoreDetector(episodes: ReadonlyMap<string, ReadonlyArray<readonly number[]>>, truth: readonly ChurnTruth[], window: DetectionWindow): DetectionFigures {
+  const start = window.start ?? Number.NEGATIVE_INFINITY;
   const latestDetectable = window.end - window.minObservedDays * DAY_MS;
-  const grace = window.earlyGraceDays * DAY_MS;
-  let alerted = 0;
+  const years = Number.isFinite(start) ? (window.end - start) / (365 * DAY_MS) : Number.NaN;
+  let total = 0;
+  let right = 0;
   let trulyChurned = 0;
   let detected = 0;
-  let alertedLateChurners = 0;
+  let nonChurners = 0;
+  let nonChurnersAlerted = 0;
+  let nonChurnerEpisodes = 0;
   const delays: number[] = [];
-  for (const { customerId, churnedAt } of truth) {
-    const times = alerts.get(customerId) ?? [];
-    if (times.length > 0) alerted++;
-    if (churnedAt === null) continue;
-    if (churnedAt > latestDetectable) {
-      if (times.length > 0) alertedLateChurners++;
+  const frequentDelays: number[] = [];
+  let infrequent = 0;
+  let infrequentInTime = 0;
+  const serviceLeads: number[] = [];
+  for (const t of truth) {
+    const inSpan = (episodes.get(t.customerId) ?? []).map((raises) => raises.filter((at) => at >= start && at < window.end)).filter((raises) => raises.length > 0);
+    total += inSpan.length;
+    if (t.churnedAt === null) {
+      nonChurners++;
+      nonChurnerEpisodes += inSpan.length;
+      if (inSpan.length > 0) nonChurnersAlerted++;
       continue;
     }
+    const from = Math.min(t.declineStartedAt ?? t.churnedAt, t.churnedAt - window.earlyGraceDays * DAY_MS);
+    const until = t.wonBackAt ?? Number.POSITIVE_INFINITY;
+    const rightTimes = inSpan.map((raises) => raises.filter((at) => at >= from && at < until)).filter((raises) => raises.length > 0).map((raises) => raises[0]!);
+    right += rightTimes.length;
+    if (t.churnedAt > latestDetectable || t.churnedAt < start) continue;
     trulyChurned++;
-    const inWindow = times.filter((t) => t >= churnedAt - grace);
-    if (inWindow.length === 0) continue;
-    detected++;
-    delays.push((Math.min(...inWindow) - churnedAt) / DAY_MS);
+    const first = rightTimes.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...rightTimes);
+    const delay = (first - t.churnedAt) / DAY_MS;
+    if (Number.isFinite(first)) detected++;
+    delays.push(delay);
+    if (t.medianGapDays !== undefined && t.medianGapDays < FREQUENT_GAP_DAYS) frequentDelays.push(delay);
+    else if (t.p90GapDays !== undefined) { infrequent++; if (delay <= 1.5 * t.p90GapDays) infrequentInTime++; }
+    if (t.cause === 'service' && Number.isFinite(first)) serviceLeads.push(-delay);
   }
+  const precision = ratio(right, total);
+  const recall = ratio(detected, trulyChurned);
+  const finite = (x: number | null) => (x === null || Number.isFinite(x) ? x : null);
   return {
-    alerted, trulyChurned, detected, truePositives: detected, alertedLateChurners,
-    recall: ratio(detected, trulyChurned),
-    precision: ratio(detected, alerted),
-    medianDelayDays: median(delays),
+    episodes: total, rightEpisodes: right, precision, trulyChurned, detected, recall,
+    f1: precision === null || recall === null || precision + recall === 0 ? null : (2 * precision * recall) / (precision + recall),
+    medianDelayDays: finite(median(delays)),
+    medianDelayFrequentDays: finite(median(frequentDelays)),
+    infrequentWithinGaps: ratio(infrequentInTime, infrequent),
+    medianLeadServiceDays: median(serviceLeads),
+    nonChurnersAlerted,
+    nonChurnersAlertedShare: ratio(nonChurnersAlerted, nonChurners),
+    episodesPerNonChurnerYear: nonChurners === 0 || !(years > 0) ? null : nonChurnerEpisodes / nonChurners / years,
   };
 }
 
 /**
  * The recency-only baseline: an alert `days` after an order when no order followed within those days
- * and that moment lies before the span's end. `orderTimes` are one customer's order times.
+ * and that moment lies before the span's end (each gap one episode, raised once). `orderTimes` are one customer's order times.
  */
-export function recencyAlerts(orderTimes: readonly number[], days: number, end: number): number[] {
+export function recencyAlerts(orderTimes: readonly number[], days: number, end: number): number[][] {
   const sorted = [...orderTimes].sort((a, b) => a - b);
-  const alerts: number[] = [];
+  const alerts: number[][] = [];
   for (let i = 0; i < sorted.length; i++) {
     const at = sorted[i]! + days * DAY_MS;
     const next = sorted[i + 1] ?? end;
-    if (at < Math.min(next, end)) alerts.push(at);
+    if (at < Math.min(next, end)) alerts.push([at]);
   }
   return alerts;
+}
+
+/** Median and 90th-percentile gaps between a customer's ordering days before `until`, in days. */
+export function gapsOf(orderTimes: readonly number[], until: number): { medianGapDays?: number; p90GapDays?: number } {
+  const days = [...new Set(orderTimes.filter((t) => t <= until).map((t) => Math.floor(t / DAY_MS)))].sort((a, b) => a - b);
+  if (days.length < 2) return {};
+  const gaps = days.slice(1).map((d, i) => d - days[i]!).sort((a, b) => a - b);
+  return { medianGapDays: median(gaps) ?? undefined, p90GapDays: gaps[Math.min(gaps.length - 1, Math.floor(0.9 * (gaps.length - 1) + 0.5))] };
 }
 
 export interface TierAgreement {

@@ -1,17 +1,20 @@
-// Quality against the simulator's ground truth (issue 5, item 7):
+// Quality against the simulator's ground truth:
 //   pnpm quality [--seed 101] [--customers 3000] [--days 365]
 // Replays a simulated span through the segmenter's fold in process (no Kafka, no Redis) with
-// config/rules.yaml as it is, then scores churn alerts, the lifecycle `churned` segment and a
-// recency-only baseline against the true churn times, and the final value tier against the true
-// tier. Evaluate on seeds the rules were not tuned on (the default 101 is such a seed).
+// config/rules.yaml as it is, then scores churn alert episodes, the lifecycle `churned` segment and
+// a recency-only baseline against the true churn times, and the final value tier against the true
+// tier. The churn model's scored protocol (fit on one span, judge a later one, on a second,
+// independent generator too) is `pnpm churn evaluate` (docs/churn.md).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules } from '@segmentation/segmentation';
+import { Simulation } from '@segmentation/simulator';
+import { scoredHistory } from '../churn/scored-histories.ts';
 import { recencyAlerts, scoreDetector, tierAgreement, type DetectionFigures, type DetectionWindow } from './quality-metrics.ts';
-import { replaySpan } from './replay.ts';
+import { episodeRaises, lifecycleChurned, replayLog } from './replay.ts';
 
 const RULES_FILE = join(import.meta.dirname, '..', '..', '..', '..', 'config', 'rules.yaml');
 const START = '2025-01-01'; // fixed, so a seed always gives the same figures
@@ -28,29 +31,29 @@ await runCommand('quality', async () => {
   }), values);
   const began = performance.now();
   const rules = compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE);
-  const replay = await replaySpan({ seed: opts.seed, customers: opts.customers, days: opts.days, start: START }, rules, { calendar: calendarFor('Asia/Shanghai') });
+  const history = await scoredHistory('simulator', { seed: opts.seed, customers: opts.customers, days: opts.days, start: START });
+  const replay = await replayLog([history.events], { rules, options: { calendar: calendarFor('Asia/Shanghai') }, end: history.end, keepOutputs: true });
 
-  const truth = replay.truth.map((t) => ({ customerId: t.customerId, churnedAt: t.churnedAt }));
-  const window: DetectionWindow = { end: replay.end, minObservedDays: MIN_OBSERVED_DAYS, earlyGraceDays: EARLY_GRACE_DAYS };
-  const alertsAtLeast = (levels: ReadonlySet<string>) => new Map([...replay.alerts].map(([id, list]) => [id, list.filter((a) => levels.has(a.level)).map((a) => a.at)]));
+  const window: DetectionWindow = { start: history.start, end: history.end, minObservedDays: MIN_OBSERVED_DAYS, earlyGraceDays: EARLY_GRACE_DAYS };
   const detectors: Array<[string, DetectionFigures]> = [
-    ['churn alert ≥ warning', scoreDetector(alertsAtLeast(new Set(['warning', 'critical'])), truth, window)],
-    ['churn alert ≥ watch', scoreDetector(alertsAtLeast(new Set(['watch', 'warning', 'critical'])), truth, window)],
-    ['lifecycle = churned', scoreDetector(replay.lifecycleChurned, truth, window)],
-    ...BASELINE_DAYS.map((n): [string, DetectionFigures] => [`recency ≥ ${n} days`, scoreDetector(new Map([...replay.orders].map(([id, times]) => [id, recencyAlerts(times, n, replay.end)])), truth, window)]),
+    ['churn alert ≥ warning', scoreDetector(episodeRaises(replay.outputs, 'warning'), history.truth, window)],
+    ['churn alert ≥ watch', scoreDetector(episodeRaises(replay.outputs, 'watch'), history.truth, window)],
+    ['lifecycle = churned', scoreDetector(lifecycleChurned(replay.outputs), history.truth, window)],
+    ...BASELINE_DAYS.map((n): [string, DetectionFigures] => [`recency ≥ ${n} days`, scoreDetector(new Map([...replay.orders].map(([id, times]) => [id, recencyAlerts(times, n, history.end)])), history.truth, window)]),
   ];
-  const fullSpan = replay.truth.filter((t) => !t.acquiredDuringSpan);
-  const tiers = tierAgreement(fullSpan.map((t) => ({ truth: t.valueTier, segment: replay.finalValueTier.get(t.customerId) ?? 'none' })));
+  const sim = new Simulation({ seed: opts.seed, customers: opts.customers, days: opts.days, start: START });
+  const fullSpan = sim.groundTruth().filter((t) => !t.acquiredDuringSpan);
+  const tiers = tierAgreement(fullSpan.map((t) => ({ truth: t.valueTier, segment: replay.finals.get(t.customerId)?.memberships.value_tier?.segment ?? 'none' })));
   const seconds = (performance.now() - began) / 1000;
 
   const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
   const days = (x: number | null) => (x === null ? '—' : x.toFixed(1));
   console.log(`seed ${opts.seed}, ${opts.customers} customers, ${opts.days} days from ${START}; rules ${rules.version}; ${replay.events} events, ${replay.timersFired} timers fired`);
-  console.log(`truly churned: churnedAt (last order) ≥ ${MIN_OBSERVED_DAYS} days before the span's end; an alert counts from ${EARLY_GRACE_DAYS} days before churnedAt; precision per alerted customer (alerts for later churners count as false)`);
+  console.log(`truly churned: last order ≥ ${MIN_OBSERVED_DAYS} days before the span's end; an episode is right from the start of the decline (or ${EARLY_GRACE_DAYS} days before the last order) until a return; precision per episode; an undetected churner's delay counts as never`);
   console.log('');
-  console.log(`${'detector'.padEnd(24)}${'alerted'.padStart(9)}${'churned'.padStart(9)}${'detected'.padStart(10)}${'recall'.padStart(9)}${'precision'.padStart(11)}${'median delay d'.padStart(16)}`);
+  console.log(`${'detector'.padEnd(24)}${'episodes'.padStart(9)}${'churned'.padStart(9)}${'detected'.padStart(10)}${'recall'.padStart(9)}${'precision'.padStart(11)}${'median delay d'.padStart(16)}${'non-churners'.padStart(14)}`);
   for (const [name, f] of detectors) {
-    console.log(`${name.padEnd(24)}${String(f.alerted).padStart(9)}${String(f.trulyChurned).padStart(9)}${String(f.detected).padStart(10)}${pct(f.recall).padStart(9)}${pct(f.precision).padStart(11)}${days(f.medianDelayDays).padStart(16)}`);
+    console.log(`${name.padEnd(24)}${String(f.episodes).padStart(9)}${String(f.trulyChurned).padStart(9)}${String(f.detected).padStart(10)}${pct(f.recall).padStart(9)}${pct(f.precision).padStart(11)}${days(f.medianDelayDays).padStart(16)}${pct(f.nonChurnersAlertedShare).padStart(14)}`);
   }
   console.log('');
   console.log(`value tier agreement: ${pct(tiers.share)} of ${tiers.customers} customers present the whole span (${tiers.agreeing} agree)`);

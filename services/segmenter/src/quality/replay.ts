@@ -1,31 +1,48 @@
-// A simulated span replayed through the segmenter's own fold, in process and as ONE partition:
-// the customer states live in a Map instead of Redis, and each batch reads the customers the Redis
-// timer index would hand the real segmenter (those whose next evaluation the batch's clock reaches).
+// A history replayed through the segmenter's own fold, in process and as ONE partition: the customer
+// states live in a Map instead of Redis, and each batch reads the customers the Redis timer index
+// would hand the real segmenter (those whose next evaluation the batch's clock reaches). The churn
+// fit, the backtest and the quality command all read history this way, so they judge exactly what
+// the pipeline would decide.
 import { aTick, bodyOf, type CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
-import type { ApplyOptions, CompiledRules, CustomerRecord } from '@segmentation/segmentation';
-import { liveThrough, Simulation, type GroundTruth, type SimulationOptions } from '@segmentation/simulator';
+import type { ApplyOptions, CompiledRules, CustomerFeatures, CustomerRecord } from '@segmentation/segmentation';
 import type { StoredCustomer } from '@segmentation/state';
 import { foldEntries, type LogEntry, type Output } from '../apply-batch.ts';
 import { advance } from '../partition-clock.ts';
 
 const BATCH_SIZE = 500; // the segmenter's batch size
 
-/** What the quality figures are computed from. */
-export interface Replay {
-  truth: GroundTruth[];
-  /** Span end (exclusive), epoch ms. */
+/** One customer's features as they stood at a cut-off time. */
+export interface Snapshot {
+  customerId: string;
+  at: number;
+  features: CustomerFeatures;
+}
+
+export interface LogReplay {
+  /** Span end (exclusive), epoch ms: the last tick. */
   end: number;
   events: number;
-  /** Churn alert times per customer and level (watch, warning, critical). */
-  alerts: Map<string, Array<{ level: string; at: number }>>;
-  /** Times each customer entered the lifecycle dimension's `churned` segment. */
-  lifecycleChurned: Map<string, number[]>;
-  /** Placed-order times per customer, for the recency baseline. */
-  orders: Map<string, number[]>;
-  /** Each customer's final value_tier segment. */
-  finalValueTier: Map<string, string>;
   timersFired: number;
+  /** Every output decided, in log order. */
+  outputs: Output[];
+  /** Placed-order times per customer. */
+  orders: Map<string, number[]>;
+  /** Customers' features at each cut-off (only customers with an order by then). */
+  snapshots: Snapshot[];
+  /** Each customer's final record. */
+  finals: Map<string, CustomerRecord>;
+}
+
+export interface ReplaySettings {
+  rules: CompiledRules;
+  options: ApplyOptions;
+  /** Span end (exclusive): a tick there fires the timers still pending. */
+  end: number;
+  /** Times at which to take every customer's features, ascending. */
+  cutoffs?: readonly number[];
+  /** Keep outputs (the quality command and the backtest do; the fit does not need them). */
+  keepOutputs?: boolean;
 }
 
 const push = <T>(m: Map<string, T[]>, key: string, value: T) => {
@@ -33,19 +50,16 @@ const push = <T>(m: Map<string, T[]>, key: string, value: T) => {
   if (list) list.push(value); else m.set(key, [value]);
 };
 
-export async function replaySpan(simulation: SimulationOptions, rules: CompiledRules, options: ApplyOptions): Promise<Replay> {
-  const sim = new Simulation(simulation);
-  const applier = { rules, options, now: () => 0 };
+/** Replays `batches` (customer-events records in log order) through the fold. */
+export async function replayLog(batches: AsyncIterable<readonly CustomerEvent[]> | Iterable<readonly CustomerEvent[]>, settings: ReplaySettings): Promise<LogReplay> {
+  const applier = { rules: settings.rules, options: settings.options, now: () => 0 };
   const states = new Map<string, StoredCustomer<CustomerRecord>>();
-  const replay: Replay = { truth: [], end: sim.end, events: 0, alerts: new Map(), lifecycleChurned: new Map(), orders: new Map(), finalValueTier: new Map(), timersFired: 0 };
+  const replay: LogReplay = { end: settings.end, events: 0, timersFired: 0, outputs: [], orders: new Map(), snapshots: [], finals: new Map() };
+  const cutoffs = [...(settings.cutoffs ?? [])];
   let watermark: number | null = null;
   let offset = 0;
   let pending: LogEntry[] = [];
 
-  const record = (o: Output) => {
-    if (o.kind === 'alert' && o.value.level !== 'cleared') push(replay.alerts, o.value.customerId, { level: o.value.level, at: o.value.eventTime });
-    else if (o.kind === 'change' && o.value.dimension === 'lifecycle' && o.value.toSegment === 'churned') push(replay.lifecycleChurned, o.value.customerId, o.value.eventTime);
-  };
   const applyBatch = (entries: LogEntry[]) => {
     let horizon = watermark;
     const stored = new Map<string, StoredCustomer<CustomerRecord>>();
@@ -60,7 +74,7 @@ export async function replaySpan(simulation: SimulationOptions, rules: CompiledR
     }
     const folded = foldEntries(applier, entries, stored, watermark);
     for (const c of folded.commits) states.set(c.customerId, { customerId: c.customerId, version: '', state: c.state, pending: new Map() });
-    for (const o of folded.decided) record(o);
+    if (settings.keepOutputs) replay.outputs.push(...folded.decided);
     replay.timersFired += folded.counts.timers;
     watermark = folded.watermark;
   };
@@ -69,22 +83,61 @@ export async function replaySpan(simulation: SimulationOptions, rules: CompiledR
     pending.push({ kind: 'event', event, message });
     if (pending.length >= BATCH_SIZE) { applyBatch(pending); pending = []; }
   };
+  const flush = () => { if (pending.length > 0) applyBatch(pending); pending = []; };
+  /** Takes every customer's features at the cut-off, after the clock reached it (a tick fires its timers). */
+  const snapshotAt = (at: number) => {
+    enqueue(aTick(0, at));
+    flush();
+    for (const [customerId, s] of states) {
+      if (s.state && s.state.features.lifetime.orders > 0) replay.snapshots.push({ customerId, at, features: s.state.features });
+    }
+  };
 
-  await liveThrough(sim, (events) => {
+  for await (const events of batches) {
     for (const event of events) {
+      while (cutoffs.length > 0 && event.eventTime >= cutoffs[0]!) snapshotAt(cutoffs.shift()!);
       replay.events++;
       const body = bodyOf(event);
       if (body.kind === 'order' && body.order.kind === 'PLACED') push(replay.orders, event.customerId, event.eventTime);
       enqueue(event);
     }
-  });
-  if (pending.length > 0) applyBatch(pending);
+  }
+  for (const at of cutoffs) if (at <= settings.end) snapshotAt(at);
   // The span's end as one tick, so timers still pending fire (silent customers reach their thresholds).
-  pending = [];
-  enqueue(aTick(0, sim.end));
-  applyBatch(pending);
-
-  replay.truth = sim.groundTruth();
-  for (const [id, s] of states) replay.finalValueTier.set(id, s.state?.memberships.value_tier?.segment ?? 'none');
+  enqueue(aTick(0, settings.end));
+  flush();
+  for (const [id, s] of states) if (s.state) replay.finals.set(id, s.state);
   return replay;
+}
+
+const LEVEL_RANK: Record<string, number> = { watch: 0, warning: 1, critical: 2 };
+
+/** Per customer, its alert episodes, each as the times it was raised to `level` or above
+ *  (opened there, or escalated to such a level again), in log order. */
+export function episodeRaises(outputs: readonly Output[], level: 'watch' | 'warning' | 'critical'): Map<string, number[][]> {
+  const min = LEVEL_RANK[level]!;
+  const episodes = new Map<string, number[]>();
+  const byCustomer = new Map<string, number[][]>();
+  for (const o of outputs) {
+    if (o.kind !== 'alert' || (LEVEL_RANK[o.value.level] ?? -1) < min) continue;
+    const rank = LEVEL_RANK[o.value.level]!;
+    const previous = o.value.previousLevel === null ? -1 : LEVEL_RANK[o.value.previousLevel] ?? -1;
+    if (previous >= min || rank < min) continue; // already at the level (or a fall inside it): not a raise to it
+    const id = o.value.episodeId ?? o.value.alertId;
+    let raises = episodes.get(id);
+    if (raises === undefined) {
+      raises = [];
+      episodes.set(id, raises);
+      push(byCustomer, o.value.customerId, raises);
+    }
+    raises.push(o.value.eventTime);
+  }
+  return byCustomer;
+}
+
+/** Per customer, each entry into the lifecycle dimension's `churned` segment (one episode each). */
+export function lifecycleChurned(outputs: readonly Output[]): Map<string, number[][]> {
+  const m = new Map<string, number[][]>();
+  for (const o of outputs) if (o.kind === 'change' && o.value.dimension === 'lifecycle' && o.value.toSegment === 'churned') push(m, o.value.customerId, [o.value.eventTime]);
+  return m;
 }

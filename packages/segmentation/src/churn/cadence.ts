@@ -1,0 +1,193 @@
+// Cadence (下单节奏): is this silence normal for this customer? A per-customer model of the order
+// process, fitted to nothing but the customer's own history and a population prior:
+//
+// - Days with an order arrive at a rate λ. Before seeing the customer, λ ~ Gamma(r, α) (the
+//   population prior of the customer's industry, fitted by `pnpm churn fit`). Each ordering day
+//   since the first one adds to the posterior, weighted by recency (half-life `halfLifeDays`), so a
+//   customer who slows down is seen slowing while still ordering: the posterior at the last order is
+//   Gamma(r + n, α + e), n the weighted ordering days and e the weighted exposure.
+// - While still ordering as before, a silence of s days has probability ((α+e)/(α+e+s))^(r+n) (the
+//   gamma-Poisson predictive, as in BG/NBD's P(alive)). Its negative log, `surprise`, grows with
+//   the silence relative to the customer's own rhythm: a week means much for a daily shipper and
+//   nothing for a monthly one.
+// - Expected lulls are not silence: days of the business calendar's lulls (Spring Festival, Golden
+//   Week, an industry's off-season) count only by their activity, and so does a silence that
+//   repeats the customer's own pause of a year before (a seasonal customer is not churning).
+// - `trend` compares the recent rate (half-life `trendHalfLifeDays`) with the customer's baseline:
+//   negative when orders thin out, the early sign of volume moving to a competitor.
+// Pure: the customer's ordering days and weeks in, numbers out.
+
+import { DAY_MS, weekOfDay } from '../features/buckets.ts';
+
+export interface CadencePrior {
+  /** Gamma shape of the rate of ordering days per day. */
+  r: number;
+  /** Gamma rate, in days. The prior mean rate is r / alpha ordering days per day. */
+  alpha: number;
+}
+
+/** A stretch of business days in which customers order less (activity 0.2: a fifth of the usual). */
+export interface Lull {
+  fromDay: number;
+  toDay: number;
+  activity: number;
+}
+
+export interface CadenceSettings {
+  prior: CadencePrior;
+  halfLifeDays: number;
+  trendHalfLifeDays: number;
+  /** Lulls of the customer's industry, sorted by fromDay. */
+  lulls: readonly Lull[];
+  /** How much a day inside a repeat of last year's pause counts as silence. */
+  pauseActivity: number;
+}
+
+/** What the order history says at the last order; the silence after it is judged by `silenceAt`. */
+export interface CadenceBase {
+  lastOrderAt: number;
+  lastOrderDay: number;
+  /** Posterior of the rate at the last order: Gamma(shape, scale). */
+  shape: number;
+  rateScale: number;
+  /** Weighted ordering days and exposure with the trend's half-life, at the last order. */
+  shortCount: number;
+  shortExposure: number;
+  /** Where the exposure starts (first ordering day, or a year before the watermark). */
+  originDay: number;
+  /** 90th percentile of the gaps between ordering days in the last year, in days (undefined below 3 gaps). */
+  p90GapDays: number | undefined;
+  /** Weeks the customer paused a year ago from the same calendar week on, or 0. */
+  lastYearPauseWeeks: number;
+}
+
+export interface Silence {
+  /** Days since the last order. */
+  days: number;
+  /** The same, with lull days counted by their activity. */
+  effectiveDays: number;
+  /** −ln P(a silence this long | ordering as before): 0 right after an order, 3 is a 5% event. */
+  surprise: number;
+  /** ln(recent ordering days / those expected at the baseline rate), with one pseudo-order each side. */
+  trend: number;
+}
+
+export interface CadenceHistory {
+  orderDays: readonly number[];
+  orderWeeks: readonly number[];
+  firstOrderAt: number;
+  lastOrderAt: number;
+}
+
+const LN2 = Math.LN2;
+const YEAR_WEEKS = 52;
+/** A year of days: the history the rate looks at. */
+const HISTORY_DAYS = 365;
+
+/** ∫ over [from, to] (days) of 2^(−(ref − u)/h) du. */
+const decayedSpan = (from: number, to: number, ref: number, h: number): number =>
+  to <= from ? 0 : (h / LN2) * (2 ** (-(ref - to) / h) - 2 ** (-(ref - from) / h));
+
+/** Exposure over [from, to] weighted by recency and by the lulls' activity. */
+function exposure(from: number, to: number, ref: number, h: number, lulls: readonly Lull[]): number {
+  let e = decayedSpan(from, to, ref, h);
+  for (const l of lulls) {
+    if (l.toDay + 1 <= from || l.fromDay >= to) continue;
+    e -= (1 - l.activity) * decayedSpan(Math.max(from, l.fromDay), Math.min(to, l.toDay + 1), ref, h);
+  }
+  return Math.max(0, e);
+}
+
+/** Lull days in (fromDay, toDay], each counting (1 − activity). */
+function lullDiscount(fromDay: number, toDay: number, lulls: readonly Lull[]): number {
+  let discount = 0;
+  for (const l of lulls) {
+    if (l.fromDay > toDay) break;
+    const overlap = Math.min(toDay, l.toDay) - Math.max(fromDay + 1, l.fromDay) + 1;
+    if (overlap > 0) discount += overlap * (1 - l.activity);
+  }
+  return discount;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * Last year's pause at this time: the customer ordered in the 8 weeks up to the week a year before
+ * the last order, then not for k weeks, then again within half a year. k = 0 when there was no
+ * such pause (or no history that old).
+ */
+function lastYearPause(orderWeeks: readonly number[], lastOrderWeek: number): number {
+  const then = lastOrderWeek - YEAR_WEEKS;
+  let before = false;
+  let resumed: number | undefined;
+  for (const w of orderWeeks) {
+    if (w > then - 8 && w <= then) before = true;
+    else if (w > then && resumed === undefined) resumed = w;
+  }
+  if (!before || resumed === undefined || resumed > then + 26) return 0;
+  return resumed - then - 1;
+}
+
+export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: number) => number, settings: CadenceSettings): CadenceBase {
+  const lastDay = dayOf(history.lastOrderAt);
+  const firstDay = dayOf(history.firstOrderAt);
+  const windowStart = dayOf(at) - HISTORY_DAYS + 1;
+  // The first order starts the clock (as in BG/NBD): it is the origin, not an arrival.
+  const originDay = Math.max(firstDay, windowStart);
+  const h = settings.halfLifeDays;
+  const hs = settings.trendHalfLifeDays;
+  let count = 0;
+  let shortCount = 0;
+  const gaps: number[] = [];
+  let previous: number | undefined;
+  for (const d of history.orderDays) {
+    if (d > lastDay) break;
+    if (previous !== undefined) gaps.push(d - previous);
+    previous = d;
+    if (d <= originDay && originDay === firstDay) continue;
+    count += 2 ** (-(lastDay - d) / h);
+    shortCount += 2 ** (-(lastDay - d) / hs);
+  }
+  gaps.sort((a, b) => a - b);
+  const to = lastDay + 1;
+  return {
+    lastOrderAt: history.lastOrderAt,
+    lastOrderDay: lastDay,
+    shape: settings.prior.r + count,
+    rateScale: settings.prior.alpha + exposure(originDay + 1, to, to, h, settings.lulls),
+    shortCount,
+    shortExposure: exposure(originDay + 1, to, to, hs, settings.lulls),
+    originDay,
+    p90GapDays: gaps.length >= 3 ? quantile(gaps, 0.9) : undefined,
+    lastYearPauseWeeks: lastYearPause(history.orderWeeks, weekOfDay(lastDay)),
+  };
+}
+
+/** Expected ordering days per day at the last order (the posterior mean). */
+export const rateOf = (base: CadenceBase): number => base.shape / base.rateScale;
+
+/** The silence at `at` (after the last order) judged against the customer's rhythm. */
+export function silenceAt(base: CadenceBase, at: number, dayOf: (ms: number) => number, settings: CadenceSettings): Silence {
+  const days = Math.max(0, (at - base.lastOrderAt) / DAY_MS);
+  const today = dayOf(at);
+  let effectiveDays = Math.max(0, days - lullDiscount(base.lastOrderDay, today, settings.lulls));
+  if (base.lastYearPauseWeeks > 0) {
+    // Silence up to the length of last year's pause counts at the pause's activity.
+    const covered = Math.min(effectiveDays, base.lastYearPauseWeeks * 7);
+    effectiveDays -= covered * (1 - settings.pauseActivity);
+  }
+  const surprise = base.shape * Math.log1p(effectiveDays / base.rateScale);
+  // The recent rate as of `at`: the ordering days decay further through the silence, and the
+  // exposure grows by the silence (weighted by activity).
+  const hs = settings.trendHalfLifeDays;
+  const decay = 2 ** (-effectiveDays / hs);
+  const recent = base.shortCount * decay;
+  const recentExposure = base.shortExposure * decay + (hs / LN2) * (1 - decay);
+  const trend = Math.log((recent + 1) / (rateOf(base) * recentExposure + 1));
+  return { days, effectiveDays, surprise, trend };
+}

@@ -1,0 +1,158 @@
+// Fitting the churn model on the company's own history (DESIGN.md invariant 9: from
+// `customer-events` through the segmenter's own fold, published as rules content):
+// 1. the cadence priors, per industry (pooled where an industry is small), by maximum likelihood
+//    from the customers' ordering days at the end of the training span;
+// 2. the logistic coefficients on a time split: every customer's signals at cut-off dates every
+//    `cutoffDays`, labelled by what happened after (an order within the churn horizon or not);
+//    cut-offs before `split` train, those after it (with their whole horizon observed) judge.
+// The candidate is refused when it predicts the held-out outcomes worse (log-loss) than the model
+// in force.
+import {
+  areaUnderCurve, calibrationByDecile, churnInputs, compileRules, featureValues, fitCadencePrior, fitLogistic, linearScore, logLoss, MODEL_SIGNALS,
+  p90GapOf, profileAttributes, rulesWithChurnFit, type BusinessCalendar, type CadencePrior, type CalibrationBin, type CompiledRules, type ChurnModel, type ExposureSample, type SignalValues,
+} from '@segmentation/segmentation';
+import type { LogReplay, Snapshot } from '../quality/replay.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface FitSpan {
+  /** Cut-offs are taken from here... */
+  from: number;
+  /** ...train before this... */
+  split: number;
+  /** ...and judge after it, up to the span's end (outcomes must be observed by then). */
+  to: number;
+  cutoffDays: number;
+}
+
+/** The cut-off times of a span. */
+export function cutoffsOf(span: FitSpan): number[] {
+  const out: number[] = [];
+  for (let t = span.from; t < span.to; t += span.cutoffDays * DAY_MS) out.push(t);
+  return out;
+}
+
+export interface Sample {
+  customerId: string;
+  at: number;
+  industry: string | undefined;
+  signals: SignalValues;
+  /** 1: no order within the churn horizon after `at`. */
+  outcome: 0 | 1;
+}
+
+export interface ModelFigures {
+  samples: number;
+  logLoss: number;
+  auc: number | null;
+  calibration: CalibrationBin[];
+}
+
+export interface ChurnFit {
+  pooledPrior: CadencePrior;
+  industryPriors: Record<string, CadencePrior>;
+  priorCustomers: Record<string, number>;
+  model: ChurnModel;
+  converged: boolean;
+  trainSamples: number;
+  trainCustomers: number;
+  /** On the held-out cut-offs. */
+  candidate: ModelFigures;
+  inForce: ModelFigures;
+  accepted: boolean;
+}
+
+/** The churn horizon of a customer at a cut-off, in days (rules `churn.horizon`). */
+function horizonDays(rules: CompiledRules, p90GapDays: number): number {
+  const h = rules.file.churn.horizon;
+  return Math.min(h.max_days, Math.max(h.min_days, h.gaps * p90GapDays));
+}
+
+/** Signals and outcomes of the snapshots whose outcome the span observed, under `rules`' cadence settings. */
+export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<string, readonly number[]>, rules: CompiledRules, end: number, calendar: BusinessCalendar): Sample[] {
+  const samples: Sample[] = [];
+  for (const s of snapshots) {
+    const last = s.features.lifetime.lastOrderAt;
+    if (last === null || s.at - last > 365 * DAY_MS) continue;
+    const f = featureValues(s.features, s.at, calendar);
+    const industry = profileAttributes(s.features).industry;
+    const inputs = churnInputs(f, s.features, s.at, calendar.dayOf, rules.churn.cadenceFor(industry));
+    const base = inputs.cadence!.base;
+    const horizon = horizonDays(rules, p90GapOf(base));
+    if (s.at + horizon * DAY_MS > end) continue;
+    const next = (orders.get(s.customerId) ?? []).find((t) => t > s.at);
+    samples.push({ customerId: s.customerId, at: s.at, industry, signals: inputs.signals, outcome: next === undefined || next > s.at + horizon * DAY_MS ? 1 : 0 });
+  }
+  return samples;
+}
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+const rowOf = (s: Sample): number[] => MODEL_SIGNALS.map((k) => s.signals[k]);
+
+function figures(model: ChurnModel, samples: readonly Sample[]): ModelFigures {
+  const p = samples.map((s) => sigmoid(linearScore(model, s.signals)));
+  const y = samples.map((s) => s.outcome);
+  return { samples: samples.length, logLoss: logLoss(p, y), auc: areaUnderCurve(p, y), calibration: calibrationByDecile(p, y) };
+}
+
+/** Ordering days after the origin and days observed, at a cut-off, for customers still ordering. */
+function exposureOf(s: Snapshot, calendar: BusinessCalendar): ExposureSample | undefined {
+  const { firstOrderAt, lastOrderAt } = s.features.lifetime;
+  if (firstOrderAt === null || lastOrderAt === null || s.at - lastOrderAt > 90 * DAY_MS) return undefined;
+  const today = calendar.dayOf(s.at);
+  const origin = Math.max(calendar.dayOf(firstOrderAt), today - 364);
+  const x = s.features.orderDays.filter((d) => d > origin).length;
+  return { x, T: today - origin + 1 };
+}
+
+export interface FitOptions {
+  /** An industry with fewer customers takes the pooled prior. */
+  minCustomers: number;
+  ridge: number;
+}
+
+export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpan, calendar: BusinessCalendar, options: FitOptions = { minCustomers: 30, ridge: 1 }): ChurnFit {
+  // 1. Priors from the last training cut-off.
+  const lastTrainCutoff = Math.max(...cutoffsOf(span).filter((t) => t < span.split));
+  const byIndustry = new Map<string, ExposureSample[]>();
+  const pooled: ExposureSample[] = [];
+  for (const s of replay.snapshots) {
+    if (s.at !== lastTrainCutoff) continue;
+    const e = exposureOf(s, calendar);
+    if (e === undefined) continue;
+    pooled.push(e);
+    const industry = profileAttributes(s.features).industry;
+    if (industry !== undefined) byIndustry.set(industry, [...(byIndustry.get(industry) ?? []), e]);
+  }
+  const pooledPrior = fitCadencePrior(pooled).prior;
+  const industryPriors: Record<string, CadencePrior> = {};
+  const priorCustomers: Record<string, number> = { pooled: pooled.length };
+  for (const [industry, samples] of [...byIndustry].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    priorCustomers[industry] = samples.length;
+    if (samples.length >= options.minCustomers) industryPriors[industry] = roundPrior(fitCadencePrior(samples).prior);
+  }
+
+  // 2. Coefficients on the time split, signals read under the candidate's priors.
+  const withPriors = compileRules(rulesWithChurnFit(inForce.source, { pooledPrior: roundPrior(pooledPrior), industryPriors }), 'candidate');
+  const candidateSamples = samplesOf(replay.snapshots, replay.orders, withPriors, replay.end, calendar);
+  const train = candidateSamples.filter((s) => s.at < span.split);
+  const test = candidateSamples.filter((s) => s.at >= span.split);
+  if (train.length === 0) throw new RangeError('no training samples: the span is too short for the churn horizon');
+  const fit = fitLogistic(train.map(rowOf), train.map((s) => s.outcome), options.ridge);
+  const model: ChurnModel = {
+    intercept: round(fit.intercept),
+    coefficients: Object.fromEntries(MODEL_SIGNALS.map((k, i) => [k, round(fit.coefficients[i]!)])) as SignalValues,
+  };
+  const inForceTest = samplesOf(replay.snapshots, replay.orders, inForce, replay.end, calendar).filter((s) => s.at >= span.split);
+  const candidate = figures(model, test);
+  const current = figures(inForce.churn.model, inForceTest);
+  return {
+    pooledPrior: roundPrior(pooledPrior), industryPriors, priorCustomers, model, converged: fit.converged,
+    trainSamples: train.length, trainCustomers: new Set(train.map((s) => s.customerId)).size,
+    candidate, inForce: current,
+    accepted: fit.converged && test.length > 0 && candidate.logLoss <= current.logLoss,
+  };
+}
+
+const round = (v: number): number => Math.round(v * 10_000) / 10_000;
+const roundPrior = (p: CadencePrior): CadencePrior => ({ r: round(p.r), alpha: round(p.alpha) });
