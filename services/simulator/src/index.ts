@@ -9,3 +9,4 @@ export * from './options.ts';
 export * from './run.ts';
 export * from './summary.ts';
 export * from './history.ts';
+export * from './independent/index.ts';
