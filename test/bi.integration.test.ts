@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  churnAlertsByReasonAndValueTier, churnAlertsPerDay, cohortRetention, connectClickHouse, customerTimeline, insertRows, membersOnDate, migrate,
+  churnAlertEpisodes, churnAlertsByReasonAndValueTier, churnAlertsPerDay, cohortRetention, connectClickHouse, customerTimeline, insertRows, membersOnDate, migrate,
   rfmGroups, rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange, segmentSizeTrend, transitionMatrix,
   transitionsPerDay, type ClickHouseClient, type ClickHouseTarget, type TableRow,
 } from '@segmentation/clickhouse';
@@ -62,8 +62,18 @@ const alerts = [
   aChurnAlert({ customerId: 'A', sequence: 1, level: 'warning', valueTier: 'high', eventTime: shanghai('2026-03-05 10:00'), reasons: [
     { code: 'order_gap', text: 'No order for 40 days', value: 40 }, { code: 'late_deliveries', text: '2 late deliveries', value: 2 }] }),
   aChurnAlert({ customerId: 'B', sequence: 1, level: 'warning', valueTier: 'medium', eventTime: shanghai('2026-03-05 11:00') }),
-  aChurnAlert({ customerId: 'C', sequence: 1, level: 'critical', valueTier: null, eventTime: shanghai('2026-03-06 09:00'), reasons: [{ code: 'open_complaints', text: '3 open complaints', value: 3 }] }),
+  // C's episode was opened by a rules change, as many are at once when the rules move.
+  aChurnAlert({ customerId: 'C', sequence: 1, level: 'critical', valueTier: null, cause: 'rules_changed', eventTime: shanghai('2026-03-06 09:00'), reasons: [{ code: 'open_complaints', text: '3 open complaints', value: 3 }] }),
   aChurnAlert({ customerId: 'A', sequence: 2, level: 'cleared', previousLevel: 'warning', valueTier: 'high', eventTime: shanghai('2026-03-07 09:00'), reasons: [] }),
+  // B's episode escalates to critical, then falls back to warning while still open: peak and last level differ.
+  aChurnAlert({ customerId: 'B', sequence: 2, level: 'critical', previousLevel: 'warning', valueTier: 'medium', eventTime: shanghai('2026-03-08 10:00'), episodeEvent: 'escalated' }),
+  aChurnAlert({ customerId: 'B', sequence: 3, level: 'warning', previousLevel: 'critical', valueTier: 'medium', eventTime: shanghai('2026-03-09 10:00'), episodeEvent: 'de_escalated' }),
+  // Written before episodes existed: counted with the alerts, in no episode.
+  aChurnAlert({ customerId: 'D', sequence: 1, level: 'watch', valueTier: null, eventTime: shanghai('2026-03-10 10:00'), episodeId: null, episodeEvent: null }),
+  // E's episode closes, and a raise soon after continues it: open again, with no close.
+  aChurnAlert({ customerId: 'E', sequence: 1, level: 'watch', valueTier: 'low', eventTime: shanghai('2026-03-11 10:00') }),
+  aChurnAlert({ customerId: 'E', sequence: 2, level: 'cleared', previousLevel: 'watch', valueTier: 'low', eventTime: shanghai('2026-03-12 10:00'), reasons: [] }),
+  aChurnAlert({ customerId: 'E', sequence: 3, level: 'warning', previousLevel: null, valueTier: 'low', eventTime: shanghai('2026-03-13 10:00') }),
 ];
 
 const rfm = (r: number, f: number, m: number) => ({ daysSinceLastOrder: r, orders365d: f, revenue365d: m });
@@ -150,17 +160,43 @@ for (const [label, target] of targets) {
         { day: '2026-03-05', level: 'warning', alerts: 2 },
         { day: '2026-03-06', level: 'critical', alerts: 1 },
         { day: '2026-03-07', level: 'cleared', alerts: 1 },
+        { day: '2026-03-08', level: 'critical', alerts: 1 },
+        { day: '2026-03-09', level: 'warning', alerts: 1 },
+        { day: '2026-03-10', level: 'watch', alerts: 1 },
+        { day: '2026-03-11', level: 'watch', alerts: 1 },
+        { day: '2026-03-12', level: 'cleared', alerts: 1 },
+        { day: '2026-03-13', level: 'warning', alerts: 1 },
       ]);
     });
 
     it('churn alerts by level, reason and value tier', async () => {
       expect(await churnAlertsByReasonAndValueTier(client, { from: '2026-03-01', to: '2026-03-31' })).toEqual([
         { level: 'cleared', reason_code: 'none', value_tier: 'high', alerts: 1 },
+        { level: 'cleared', reason_code: 'none', value_tier: 'low', alerts: 1 },
         { level: 'critical', reason_code: 'open_complaints', value_tier: null, alerts: 1 },
+        { level: 'critical', reason_code: 'order_gap', value_tier: 'medium', alerts: 1 },
         { level: 'warning', reason_code: 'late_deliveries', value_tier: 'high', alerts: 1 },
         { level: 'warning', reason_code: 'order_gap', value_tier: 'high', alerts: 1 },
-        { level: 'warning', reason_code: 'order_gap', value_tier: 'medium', alerts: 1 },
+        { level: 'warning', reason_code: 'order_gap', value_tier: 'low', alerts: 1 },
+        { level: 'warning', reason_code: 'order_gap', value_tier: 'medium', alerts: 2 },
+        { level: 'watch', reason_code: 'order_gap', value_tier: null, alerts: 1 },
+        { level: 'watch', reason_code: 'order_gap', value_tier: 'low', alerts: 1 },
       ]);
+    });
+
+    it('alert episodes: one row each, open, closed or reopened, with peak and last level, messages counted once, the opening tier and cause', async () => {
+      expect(await churnAlertEpisodes(client, { from: '2026-03-01', to: '2026-03-31' })).toEqual([
+        { episode_id: 'A/episode/1', customer_id: 'A', opened_at: '2026-03-05 02:00:00.000', closed_at: '2026-03-07 01:00:00.000',
+          peak_level: 'warning', last_level: 'cleared', messages: 2, value_tier: 'high', opening_cause: 'timer' },
+        { episode_id: 'B/episode/1', customer_id: 'B', opened_at: '2026-03-05 03:00:00.000', closed_at: null,
+          peak_level: 'critical', last_level: 'warning', messages: 3, value_tier: 'medium', opening_cause: 'timer' },
+        { episode_id: 'C/episode/1', customer_id: 'C', opened_at: '2026-03-06 01:00:00.000', closed_at: null,
+          peak_level: 'critical', last_level: 'critical', messages: 1, value_tier: null, opening_cause: 'rules_changed' },
+        { episode_id: 'E/episode/1', customer_id: 'E', opened_at: '2026-03-11 02:00:00.000', closed_at: null,
+          peak_level: 'warning', last_level: 'warning', messages: 3, value_tier: 'low', opening_cause: 'timer' },
+      ]);
+      // By the business day the episode opened on.
+      expect((await churnAlertEpisodes(client, { from: '2026-03-06', to: '2026-03-06' })).map((e) => e.episode_id)).toEqual(['C/episode/1']);
     });
 
     it("one customer's timeline across events, segment changes and churn alerts, each once", async () => {

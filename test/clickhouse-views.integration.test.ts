@@ -1,4 +1,4 @@
-// The derived views of schemas/clickhouse (006, 007) under redelivery: a materialized view fires on
+// The derived views of schemas/clickhouse (006, 007, 010) under redelivery: a materialized view fires on
 // every insert, so the same batch inserted twice must leave every derived count as it was, before
 // and after background merges, and the backfill of rows that predate the views must be safe to run
 // again. Embedded engine always; a server when CLICKHOUSE_URL is set.
@@ -50,6 +50,8 @@ async function derivedCounts(client: ClickHouseClient, prefix: string) {
     alertsByLevel: await q(`SELECT level, toUInt64(uniqExactMerge(alerts)) n FROM churn_alerts_hourly GROUP BY level ORDER BY level`),
     memberships: await q(`SELECT customer_id, segment, toString(valid_from) f, toString(valid_to) t FROM segment_memberships
                           WHERE customer_id LIKE {like:String} ORDER BY customer_id, f`),
+    episodes: await q(`SELECT episode_id, peak_level, last_level, messages, toString(closed_at) closed FROM churn_alert_episodes
+                       WHERE customer_id LIKE {like:String} ORDER BY episode_id`),
   };
 }
 
@@ -106,6 +108,8 @@ for (const [label, target] of targets) {
       expect(counts.memberships).toHaveLength(8);
       expect(counts.memberships[0]).toBe(JSON.stringify({ customer_id: 'twice-0', segment: 'low', f: '2026-05-01 02:00:00.000', t: '2026-05-02 02:00:00.000' }));
       expect(counts.memberships[1]).toBe(JSON.stringify({ customer_id: 'twice-0', segment: 'medium', f: '2026-05-02 02:00:00.000', t: null }));
+      expect(counts.episodes).toHaveLength(4);
+      expect(counts.episodes[0]).toBe(JSON.stringify({ episode_id: 'twice-0/episode/1', peak_level: 'warning', last_level: 'warning', messages: 1, closed: null }));
     });
 
     it('backfills the changes written before the views existed, and a second backfill changes nothing', async () => {

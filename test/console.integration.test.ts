@@ -1,6 +1,7 @@
 // The console against real services: the pipeline runs ingest, segmenter, sink and console in one
 // process (real Kafka, registry, Redis, embedded ClickHouse); orders go in at the source topic and
-// the API, the live stream and the page in headless Chromium show what they did.
+// the API, the live stream and the page in headless Chromium show what they did, churn alerts as
+// alert episodes (预警事件) included.
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +173,58 @@ describe('the console API', () => {
       (await api<{ alerts: Array<{ customerId: string }> }>('/api/alerts')).body.alerts.every((a) => a.customerId !== customerId) || undefined);
   });
 
+  it('shows alert episodes: open at their level now with the peak and a timeline, closed once closed, open again when raised soon after, an alert from before episodes on its own', async () => {
+    const customerId = uniqueName('C');
+    const episodeId = `${customerId}/episode/1`;
+    const now = Date.now();
+    const late = [{ code: 'late_deliveries', text: '3 late deliveries', value: 3 }];
+    const episode = [
+      aChurnAlert({ customerId, sequence: 1, level: 'warning', riskScore: 0.6, valueTier: 'high', cause: 'rules_changed', eventTime: now - 3000, episodeEvent: 'opened' }),
+      aChurnAlert({ customerId, sequence: 2, level: 'critical', previousLevel: 'warning', riskScore: 0.9, valueTier: 'high', eventTime: now - 2000, episodeEvent: 'escalated' }),
+      aChurnAlert({ customerId, sequence: 3, level: 'warning', previousLevel: 'critical', riskScore: 0.7, valueTier: 'high', eventTime: now - 1000, episodeEvent: 'de_escalated', reasons: late }),
+    ];
+    const stream = await openStream('?level=warning');
+    try {
+      for (const alert of episode) await sendAlert(alert);
+      const fell = await waitFor('the fall on the stream', () => stream.events.find((e) => e.event === 'churn_alert' && (e.data as { alertId: string }).alertId === episode[2]!.alertId));
+      expect(fell.data).toMatchObject({ episodeId, episodeEvent: 'de_escalated' });
+    } finally {
+      stream.close();
+    }
+    type Episodes = { episodes: Array<{ customerId: string; riskScore: number; messageCount: number; messages: Array<{ episodeEvent: string | null }> }> };
+    // The sink may store the three in more than one insert: wait for the latest of them.
+    const open = await waitFor('the episode at its level now', async () =>
+      (await api<Episodes>('/api/episodes?level=warning')).body.episodes.find((e) => e.customerId === customerId && e.riskScore === 0.7));
+    expect(open).toMatchObject({
+      episodeId, state: 'open', level: 'warning', peakLevel: 'critical', openedAt: now - 3000, closedAt: null,
+      openingCause: 'rules_changed', riskScore: 0.7, valueTier: 'high', reasons: late,
+    });
+    expect(open.messages.map((m) => m.episodeEvent)).toEqual(['de_escalated', 'escalated', 'opened']);
+    expect((await api<Episodes>('/api/episodes?level=critical')).body.episodes.some((e) => e.customerId === customerId)).toBe(false);
+    const current = (await api<{ alerts: Array<{ customerId: string }> }>('/api/alerts?level=warning')).body.alerts.find((a) => a.customerId === customerId);
+    expect(current).toMatchObject({ episodeId, episodeEvent: 'de_escalated', cause: 'timer' });
+
+    await sendAlert(aChurnAlert({ customerId, sequence: 4, level: 'cleared', previousLevel: 'warning', riskScore: 0.2, eventTime: now, episodeEvent: 'closed', reasons: [] }));
+    const closed = await waitFor('the closed episode', async () =>
+      (await api<Episodes>('/api/episodes?state=closed')).body.episodes.find((e) => e.customerId === customerId));
+    expect(closed).toMatchObject({ episodeId, state: 'closed', level: 'cleared', peakLevel: 'critical', closedAt: now, messageCount: 4, reasons: late });
+    expect((await api<Episodes>('/api/episodes')).body.episodes.some((e) => e.customerId === customerId)).toBe(false);
+
+    // Raised again soon after the close: the same episode, open again, and no longer among the closed.
+    await sendAlert(aChurnAlert({ customerId, sequence: 5, level: 'warning', previousLevel: null, riskScore: 0.72, valueTier: 'high', eventTime: now + 1000, episodeEvent: 're_escalated' }));
+    const reopened = await waitFor('the episode open again', async () =>
+      (await api<Episodes>('/api/episodes?level=warning')).body.episodes.find((e) => e.customerId === customerId && e.riskScore === 0.72));
+    expect(reopened).toMatchObject({ episodeId, state: 'open', closedAt: null, peakLevel: 'critical', openedAt: now - 3000, messageCount: 5 });
+    expect((await api<Episodes>('/api/episodes?state=closed')).body.episodes.some((e) => e.customerId === customerId)).toBe(false);
+
+    const olderId = uniqueName('C-older');
+    await sendAlert(aChurnAlert({ customerId: olderId, sequence: 1, level: 'watch', eventTime: now, episodeId: null, episodeEvent: null }));
+    const older = await waitFor('the alert from before episodes', async () =>
+      (await api<Episodes>('/api/episodes?level=watch')).body.episodes.find((e) => e.customerId === olderId));
+    expect(older).toMatchObject({ episodeId: null, state: 'open', level: 'watch', peakLevel: 'watch', messageCount: 1 });
+    expect(await api('/api/episodes?state=gone')).toMatchObject({ status: 400, body: { error: expect.stringContaining('state') as unknown } });
+  });
+
   it('gives a viewer who arrives late the recent backlog first', async () => {
     const stream = await openStream('?level=critical');
     try {
@@ -233,6 +286,35 @@ describe('the console page in a browser', () => {
       expect(await explanation.innerText()).toMatch(/20,000/);
       expect(page.url()).not.toContain(token); // the token lives in sessionStorage, never in a URL
       await page.screenshot({ path: join(artifacts, 'console-customer.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('lists an alert episode at its level now and opens its messages as a timeline', async () => {
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const customerId = uniqueName('C');
+      const now = Date.now();
+      await sendAlert(aChurnAlert({ customerId, sequence: 1, level: 'warning', eventTime: now - 1000, episodeEvent: 'opened' }));
+      await sendAlert(aChurnAlert({ customerId, sequence: 2, level: 'critical', previousLevel: 'warning', eventTime: now, episodeEvent: 'escalated' }));
+      await waitFor('the episode in ClickHouse', async () =>
+        (await api<{ episodes: Array<{ customerId: string; messageCount: number }> }>('/api/episodes?level=critical')).body.episodes.some((e) => e.customerId === customerId && e.messageCount === 2) || undefined);
+
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+      await page.goto(`${base}/`);
+      await page.getByTestId('token-input').fill(token);
+      await page.getByTestId('token-submit').click();
+      const row = page.locator(`[data-testid="alert-list"] tr[data-episode-id="${customerId}/episode/1"]`);
+      await row.waitFor({ timeout: 30_000 }); // the 严重 critical tab is the first one shown
+      expect(await row.getAttribute('data-state')).toBe('open');
+      expect(await row.innerText()).toMatch(/进行中/);
+      await row.getByTestId('episode-toggle').click();
+      const messages = page.getByTestId('episode-timeline').getByTestId('episode-message');
+      const events = async () => Promise.all((await messages.all()).map((m) => m.getAttribute('data-episode-event')));
+      await expect.poll(events, { timeout: 10_000 }).toEqual(['escalated', 'opened']);
+      expect(await page.getByTestId('episode-timeline').innerText()).toMatch(/升级[\s\S]*开启/);
+      await page.screenshot({ path: join(artifacts, 'console-episodes.png'), fullPage: true });
     } finally {
       await browser.close();
     }

@@ -2,7 +2,8 @@
 // with local HTTP servers as receivers: signed webhooks verify, a failing receiver gets the alert
 // after a retry, an alert is delivered once however often Kafka delivers it, a receiver that
 // refuses puts the alert on the dead-letter topic (without its URL or secret), routing follows
-// level, value tier, region and segment changes, and Alertmanager shows the alert and resolves it.
+// level, value tier, region, cause and segment changes, receivers hear of an alert episode's
+// opening, escalations and close only, and Alertmanager shows the alert and resolves it.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, loadRules } from '@segmentation/app';
@@ -374,14 +375,54 @@ segmentChanges:
     }
   });
 
+  it("tells an episode's opening, escalations, close and reopening but not the moves within it, alerts from before episodes as before, and routes a rules change by its cause", async () => {
+    const channel = await openChannel('episodes');
+    const [ops, review] = await Promise.all([startReceiver(), startReceiver()]);
+    const { notifier, groupId, metrics } = startNotifier(channel, `
+receivers:
+  - { name: ops, type: webhook, url: "\${OPS_URL}" }
+  - { name: rules-review, type: webhook, url: "\${REVIEW_URL}" }
+routes:
+  - match: { causes: [event, timer, profile] }
+    receivers: [ops]
+  - match: { causes: [rules_changed] }
+    receivers: [rules-review]
+`, { OPS_URL: ops.url, REVIEW_URL: review.url });
+    const customerId = uniqueName('C-episode');
+    const episodeId = `${customerId}/episode/1`;
+    const step = (sequence: number, previousLevel: ChurnAlert['previousLevel'], level: ChurnAlert['level'], episodeEvent: ChurnAlert['episodeEvent']) =>
+      anAlert(customerId, { sequence, previousLevel, level, episodeId, episodeEvent, cause: 'timer' });
+    const episode = [
+      step(1, null, 'watch', 'opened'), step(2, 'watch', 'warning', 'escalated'), step(3, 'warning', 'watch', 'de_escalated'),
+      step(4, 'watch', 'warning', 're_escalated'), step(5, 'warning', 'critical', 'escalated'), step(6, 'critical', 'cleared', 'closed'),
+      // Raised again soon after the close: the same episode goes on, back at a level it reached before.
+      step(7, null, 'warning', 're_escalated'),
+    ];
+    const older = anAlert(uniqueName('C-older'), { episodeId: null, episodeEvent: null, cause: 'event' });
+    const byRules = anAlert(uniqueName('C-rules'), { cause: 'rules_changed', episodeEvent: 'opened' });
+    await channel.sendAlerts([...episode, older, byRules]);
+    await notifier.start();
+    try {
+      await waitFor('every alert committed', async () => (await committedOffsets(kafka, groupId, channel.topics.churnAlerts)) >= 9 || undefined);
+      expect(ops.ids().sort()).toEqual([episode[0]!, episode[1]!, episode[4]!, episode[5]!, episode[6]!, older].map((a) => a.alertId).sort());
+      expect(review.ids()).toEqual([byRules.alertId]);
+      expect(await metricTotal(metrics, 'notifier_deliveries_total', { outcome: 'within_episode' })).toBe(2);
+      const escalation = ops.received.find((r) => r.headers['x-segmentation-id'] === episode[4]!.alertId)!;
+      expect(JSON.parse(escalation.body)).toMatchObject({ kind: 'churn_alert', episodeId, episodeEvent: 'escalated', level: 'critical' });
+    } finally {
+      await notifier.stop();
+      await Promise.all([ops.close(), review.close()]);
+    }
+  });
+
   describe('with a real Alertmanager', () => {
     let alertmanager: AlertmanagerHandle;
     beforeAll(async () => { alertmanager = await startAlertmanager(); });
     afterAll(async () => { await alertmanager?.stop(); });
 
-    it('shows a churn alert with its labels, moves it to the new level, and resolves it when cleared', async () => {
+    it('shows a churn alert with its labels, moves it to the new level, keeps the peak through a fall within the episode, and resolves it when closed', async () => {
       const channel = await openChannel('alertmanager');
-      const { notifier } = startNotifier(channel, `
+      const { notifier, metrics } = startNotifier(channel, `
 receivers:
   - { name: alertmanager, type: alertmanager, url: "\${ALERTMANAGER_URL}" }
 routes:
@@ -399,14 +440,21 @@ routes:
         expect(firing!.labels).toEqual({ alertname: 'CustomerChurnRisk', customer_id: customerId, level: 'warning', severity: 'warning', value_tier: 'high' });
         expect(firing!.annotations.action).toBe('Account manager call');
         expect(firing!.annotations.summary).toContain('流失预警 Churn alert: 预警 warning');
+        expect(firing!.annotations.episode).toBe(`${customerId}/episode/1`);
 
-        await channel.sendAlerts([anAlert(customerId, { sequence: 2, level: 'critical', previousLevel: 'warning', riskScore: 0.9 })]);
+        await channel.sendAlerts([anAlert(customerId, { sequence: 2, level: 'critical', previousLevel: 'warning', riskScore: 0.9, episodeEvent: 'escalated' })]);
         await waitFor('only the critical level firing', async () => {
           const alerts = await alertmanager.alerts(mine);
           return alerts.length === 1 && alerts[0]!.labels.level === 'critical';
         });
 
-        await channel.sendAlerts([anAlert(customerId, { sequence: 3, level: 'cleared', previousLevel: 'critical', riskScore: 0.2 })]);
+        // Down to warning within the episode: not posted, so Alertmanager keeps the critical alert.
+        await channel.sendAlerts([anAlert(customerId, { sequence: 3, level: 'warning', previousLevel: 'critical', riskScore: 0.6, episodeEvent: 'de_escalated' })]);
+        await waitFor('the fall kept from Alertmanager', async () => (await metricTotal(metrics, 'notifier_deliveries_total', { outcome: 'within_episode' })) === 1 || undefined);
+        expect((await alertmanager.alerts(mine)).map((a) => a.labels.level)).toEqual(['critical']);
+
+        // The close resolves what Alertmanager has firing (critical), not the level the message came from.
+        await channel.sendAlerts([anAlert(customerId, { sequence: 4, level: 'cleared', previousLevel: 'warning', riskScore: 0.2, episodeEvent: 'closed' })]);
         await waitFor('the alert resolved', async () => (await alertmanager.alerts(mine)).length === 0);
       } finally {
         await notifier.stop();

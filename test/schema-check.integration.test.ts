@@ -26,4 +26,15 @@ describe('schema check', () => {
     expect(results.map((r) => r.verdict)).toEqual(['compatible', 'incompatible', 'incompatible', 'new']);
     expect(results[0]!.subject).toBe(`${topic}-value`);
   });
+
+  it('accepts the churn alert with its alert episode over the contract registered before episodes existed', async () => {
+    const codec = new AvroCodec(testServices().schemaRegistryUrl);
+    const topic = `${uniqueName('check')}.churn-alerts`;
+    const alert = JSON.parse(avroSchemas.churnAlert) as { fields: Array<{ name: string }> };
+    const beforeEpisodes = JSON.stringify({ ...alert, fields: alert.fields.filter((f) => f.name !== 'episodeId' && f.name !== 'episodeEvent') });
+    await codec.register(valueSubject(topic), beforeEpisodes, 'BACKWARD');
+    const required = JSON.stringify({ ...alert, fields: alert.fields.map((f) => (f.name === 'episodeId' ? { name: 'episodeId', type: 'string' } : f)) });
+    const results = await checkSchemas(codec, [[topic, avroSchemas.churnAlert], [topic, required]]);
+    expect(results.map((r) => r.verdict)).toEqual(['compatible', 'incompatible']);
+  });
 });

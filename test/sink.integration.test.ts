@@ -1,5 +1,6 @@
 // The sink against real Kafka and the embedded ClickHouse: rows arrive once however often they
-// are delivered, and while ClickHouse is unavailable (writes made to fail at the client boundary)
+// are delivered, churn alerts keep their alert episode (also when written before episodes existed),
+// and while ClickHouse is unavailable (writes made to fail at the client boundary)
 // the sink reports not-ready, commits nothing, drops nothing, and resumes by itself (60 s of outage,
 // SINK_OUTAGE_SECONDS to change it).
 import { mkdtempSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickHouseTarget, loadConfig, sinkDeps } from '@segmentation/app';
 import { connectClickHouse, migrate, type ClickHouseClient } from '@segmentation/clickhouse';
-import { anOrderEvent, avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
+import { aChurnAlert, anOrderEvent, avroSchemas, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
 import { AvroCodec, createKafka, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { createSink, sinkRoutes } from '@segmentation/sink';
@@ -106,6 +107,54 @@ describe('the ClickHouse sink', () => {
     try {
       await waitFor('both copies consumed and committed', async () => (await committedOffsets(kafka, groupId, topics.segmentChanges)) >= 60 || undefined);
       expect(await storedChanges(prefix)).toEqual({ rows: 30, ids: 30 });
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('stores churn alerts with their episode, an alert written before episodes with none, and the episode view follows', async () => {
+    const customerId = uniqueName('C-episode');
+    const alertsId = await codec.register(valueSubject(topics.churnAlerts), avroSchemas.churnAlert);
+    // The contract as it was before episodes, as an older segmenter wrote it: its subject of its own.
+    const before = JSON.parse(avroSchemas.churnAlert) as { fields: Array<{ name: string }> };
+    const beforeSchema = JSON.stringify({ ...before, fields: before.fields.filter((f) => f.name !== 'episodeId' && f.name !== 'episodeEvent') });
+    const beforeId = await codec.register(valueSubject(`${topics.churnAlerts}.before-episodes`), beforeSchema);
+    const t = Date.UTC(2026, 10, 20, 8);
+    const older = aChurnAlert({ customerId, sequence: 1, level: 'watch', eventTime: t, episodeId: null, episodeEvent: null });
+    const episode = [
+      aChurnAlert({ customerId, sequence: 2, level: 'warning', eventTime: t + 60_000, cause: 'rules_changed', valueTier: 'high', episodeId: `${customerId}/episode/1`, episodeEvent: 'opened' }),
+      aChurnAlert({ customerId, sequence: 3, level: 'critical', previousLevel: 'warning', eventTime: t + 120_000, valueTier: 'high', episodeId: `${customerId}/episode/1`, episodeEvent: 'escalated' }),
+      aChurnAlert({ customerId, sequence: 4, level: 'warning', previousLevel: 'critical', eventTime: t + 180_000, valueTier: 'high', episodeId: `${customerId}/episode/1`, episodeEvent: 'de_escalated' }),
+    ];
+    await producer.send(topics.churnAlerts, [
+      { key: customerId, value: codec.encode(beforeId, beforeSchema, older) },
+      ...episode.map((a) => ({ key: customerId, value: codec.encode(alertsId, avroSchemas.churnAlert, a) })),
+    ]);
+    const sink = startSink(uniqueName('sink-episodes'), { on: false });
+    await sink.start();
+    try {
+      const stored = await waitFor('the four alerts', async () => {
+        const r = await (await clickhouse.query({
+          query: 'SELECT alert_id, episode_id, episode_event FROM churn_alerts FINAL WHERE customer_id = {customerId:String} ORDER BY sequence',
+          query_params: { customerId }, format: 'JSONEachRow',
+        })).json<{ alert_id: string; episode_id: string | null; episode_event: string | null }>();
+        return r.length >= 4 ? r : undefined;
+      });
+      expect(stored).toEqual([
+        { alert_id: `${customerId}/churn/1`, episode_id: null, episode_event: null },
+        { alert_id: `${customerId}/churn/2`, episode_id: `${customerId}/episode/1`, episode_event: 'opened' },
+        { alert_id: `${customerId}/churn/3`, episode_id: `${customerId}/episode/1`, episode_event: 'escalated' },
+        { alert_id: `${customerId}/churn/4`, episode_id: `${customerId}/episode/1`, episode_event: 'de_escalated' },
+      ]);
+      const episodes = await (await clickhouse.query({
+        query: `SELECT episode_id, toString(opened_at) AS opened, closed_at, peak_level, last_level, toUInt32(messages) AS messages, value_tier, opening_cause
+                FROM churn_alert_episodes WHERE customer_id = {customerId:String}`,
+        query_params: { customerId }, format: 'JSONEachRow',
+      })).json();
+      expect(episodes).toEqual([{
+        episode_id: `${customerId}/episode/1`, opened: '2026-11-20 08:01:00.000', closed_at: null, peak_level: 'critical', last_level: 'warning',
+        messages: 3, value_tier: 'high', opening_cause: 'rules_changed',
+      }]);
     } finally {
       await sink.stop();
     }

@@ -99,6 +99,36 @@ export function churnAlertsByReasonAndValueTier(client: ClickHouseClient, p: Per
     .then((r) => r.map((x) => ({ ...x, alerts: Number(x.alerts) })));
 }
 
+export const CHURN_ALERT_EPISODES_SQL = `
+SELECT episode_id, customer_id, toString(opened_at) AS opened_at, toString(closed_at) AS closed_at,
+       peak_level, last_level, messages, value_tier, opening_cause
+FROM churn_alert_episodes
+WHERE churn_alert_episodes.opened_at >= toDateTime64({from:Date}, 3, {timeZone:String})
+  AND churn_alert_episodes.opened_at < toDateTime64({to:Date} + 1, 3, {timeZone:String})
+ORDER BY churn_alert_episodes.opened_at, episode_id`;
+
+export interface ChurnAlertEpisodeRow {
+  episode_id: string;
+  customer_id: string;
+  /** UTC, `YYYY-MM-DD hh:mm:ss.mmm`. */
+  opened_at: string;
+  /** Null while the episode is open. */
+  closed_at: string | null;
+  peak_level: string;
+  last_level: string;
+  messages: number;
+  /** The customer's value tier when the episode opened. */
+  value_tier: string | null;
+  /** Why it opened: event, timer, profile or rules_changed. */
+  opening_cause: string;
+}
+
+/** The alert episodes (预警事件) opened within the period: one row each, open or closed. */
+export function churnAlertEpisodes(client: ClickHouseClient, p: Period): Promise<ChurnAlertEpisodeRow[]> {
+  return rows<Omit<ChurnAlertEpisodeRow, 'messages'> & { messages: string | number }>(client, CHURN_ALERT_EPISODES_SQL, period(p))
+    .then((r) => r.map((x) => ({ ...x, messages: Number(x.messages) })));
+}
+
 export const CUSTOMER_TIMELINE_SQL = `
 SELECT toString(time) AS time, kind, id, detail FROM (
   SELECT event_time AS time, 'order' AS kind, event_id AS id,

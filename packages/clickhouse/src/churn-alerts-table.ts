@@ -3,7 +3,7 @@ import type { ChurnAlert } from '@segmentation/contracts';
 import { dateTime64Text, id, timeText, uint64 } from './row-values.ts';
 import type { TableRow } from './table-row.ts';
 
-/** A row of `churn_alerts` (schemas/clickhouse/003_churn_alerts.sql). */
+/** A row of `churn_alerts` (schemas/clickhouse/003_churn_alerts.sql, episodes from 010_churn_alert_episodes.sql). */
 export const churnAlertRowSchema = z.strictObject({
   alert_id: id,
   customer_id: id,
@@ -21,6 +21,9 @@ export const churnAlertRowSchema = z.strictObject({
   event_time: dateTime64Text,
   detected_at: dateTime64Text,
   action: z.string(),
+  /** Null on alerts written before episodes existed. */
+  episode_id: id.nullable(),
+  episode_event: z.enum(['opened', 'escalated', 're_escalated', 'de_escalated', 'closed']).nullable(),
 }).refine((r) => r.reason_texts.length === r.reason_codes.length && r.reason_values.length === r.reason_codes.length, {
   message: 'reason_codes, reason_texts and reason_values must have one entry per reason',
   path: ['reason_codes'],
@@ -45,6 +48,8 @@ export function rowsForChurnAlert(alert: ChurnAlert): TableRow[] {
     event_time: timeText(alert.eventTime),
     detected_at: timeText(alert.detectedAt),
     action: alert.action,
+    episode_id: alert.episodeId,
+    episode_event: alert.episodeEvent,
   };
   return [{ table: 'churn_alerts', row }];
 }

@@ -67,6 +67,16 @@ describe('output records', () => {
     expect(valid(rows)).toBe(true);
   });
 
+  it('keeps the episode of a churn alert, and null on an alert written before episodes existed', () => {
+    const escalated = rowsForChurnAlert(aChurnAlert({ customerId: 'C1', sequence: 2, level: 'critical', eventTime: at, episodeId: 'C1/episode/3', episodeEvent: 'escalated' }));
+    expect(escalated[0]?.row).toMatchObject({ episode_id: 'C1/episode/3', episode_event: 'escalated' });
+    const older = rowsForChurnAlert(aChurnAlert({ customerId: 'C1', sequence: 1, level: 'watch', eventTime: at, episodeId: null, episodeEvent: null }));
+    expect(older[0]?.row).toMatchObject({ episode_id: null, episode_event: null });
+    expect(valid([...escalated, ...older])).toBe(true);
+    const unknownEvent = { ...escalated[0]!.row, episode_event: 'reopened' };
+    expect(tableRowSchemas.churn_alerts?.safeParse(unknownEvent).success).toBe(false);
+  });
+
   it('maps feature snapshots and rules versions', () => {
     const snapshot = rowsForFeatureSnapshot(aFeatureSnapshot({ customerId: 'C1', eventTime: at, features: { lifetimeValue: 5 }, segments: { value_tier: 'low' } }));
     expect(snapshot[0]).toMatchObject({ table: 'feature_snapshots', row: { snapshot_id: `C1/${at}`, features: { lifetimeValue: 5 }, segments: { value_tier: 'low' } } });

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { healthReport, ServiceUnavailableError, type HealthCheck, type Logger } from '@segmentation/runtime';
 import { bearerTokenMatches } from './access-token.ts';
+import type { EpisodeQueries } from './alert-episodes.ts';
 import type { CustomerDetails } from './customer-details.ts';
 import type { HistoryQueries } from './history-queries.ts';
 import type { FeedItem, LiveFeed } from './live-feed.ts';
@@ -25,6 +26,7 @@ export interface ConsoleServerSettings {
 
 export interface ConsoleServerDeps {
   history: HistoryQueries;
+  episodes: EpisodeQueries;
   customers: CustomerDetails;
   feed: LiveFeed;
   dimensions: () => Promise<Array<{ name: string; segments: string[] }>>;
@@ -55,6 +57,7 @@ const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const querySchemas = {
   alerts: z.object({ level: z.enum(['watch', 'warning', 'critical']).optional(), limit: limit(500, 100) }).strict(),
+  episodes: z.object({ state: z.enum(['open', 'closed']).default('open'), level: z.enum(['watch', 'warning', 'critical']).optional(), limit: limit(500, 100) }).strict(),
   search: z.object({ q: z.string().min(1, 'must not be empty').max(128), limit: limit(100, 20) }).strict(),
   customer: z.object({ id: name }).strict(),
   trends: z.object({ dimension: name, from: date.optional(), to: date.optional() }).strict(),
@@ -120,6 +123,10 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   app.get('/api/alerts', async (req) => {
     const q = parse(querySchemas.alerts, req.query, 'query');
     return { alerts: await deps.history.currentAlerts(q.level, q.limit) };
+  });
+  app.get('/api/episodes', async (req) => {
+    const q = parse(querySchemas.episodes, req.query, 'query');
+    return { episodes: await deps.episodes.episodes(q.state, q.level, q.limit) };
   });
   app.get('/api/customers', async (req) => {
     const q = parse(querySchemas.search, req.query, 'query');

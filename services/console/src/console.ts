@@ -7,6 +7,7 @@ import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { createCustomerReader, readRulesHistory } from '@segmentation/segmenter';
 import type { RedisClient } from '@segmentation/state';
+import { episodeQueries } from './alert-episodes.ts';
 import { createConsoleServer } from './console-server.ts';
 import { customerDetails } from './customer-details.ts';
 import { historyQueries } from './history-queries.ts';
@@ -98,6 +99,7 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
         { host: settings.host, port: settings.port, token: settings.token, corsOrigins: settings.corsOrigins, timeZone: settings.timeZone, maxStreams: settings.maxStreams },
         {
           history,
+          episodes: episodeQueries(deps.clickhouse),
           customers: customerDetails({
             history,
             state: reader && ((id) => reader.customer(id)),

@@ -14,9 +14,14 @@ export interface AlertView {
   riskScore: number;
   reasons: ChurnReasonView[];
   action: string;
+  /** event, timer, profile or rules_changed. */
+  cause: string;
   valueTier: string | null;
   eventTime: number;
   detectedAt: number;
+  /** The alert episode (预警事件) and what this alert did to it; null on alerts from before episodes. */
+  episodeId: string | null;
+  episodeEvent: string | null;
 }
 
 export interface SegmentExplanation {
@@ -32,31 +37,40 @@ export interface SegmentExplanation {
 
 export interface TimelineEntry { time: string; kind: string; id: string; detail: string }
 
-async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+export async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
   return result.json<T>();
 }
 
-interface AlertRow {
+export interface AlertRow {
   alert_id: string; customer_id: string; level: string; previous_level: string | null; risk_score: number;
   reason_codes: string[]; reason_texts: string[]; reason_values: Array<number | null>; action: string;
-  value_tier: string | null; event_time: string | number; detected_at: string | number;
+  cause: string; value_tier: string | null; event_time: string | number; detected_at: string | number;
+  episode_id: string | null; episode_event: string | null;
 }
 
-const ALERT_COLUMNS = `alert_id, customer_id, level, previous_level, risk_score, reason_codes, reason_texts, reason_values,
-  action, value_tier, toUnixTimestamp64Milli(event_time) AS event_time, toUnixTimestamp64Milli(detected_at) AS detected_at`;
+export const ALERT_COLUMNS = `alert_id, customer_id, level, previous_level, risk_score, reason_codes, reason_texts, reason_values,
+  action, cause, value_tier, toUnixTimestamp64Milli(event_time) AS event_time, toUnixTimestamp64Milli(detected_at) AS detected_at,
+  episode_id, episode_event`;
 
-const alertView = (r: AlertRow): AlertView => ({
+/** The reasons' parallel arrays (most important first) back into one list. */
+export const churnReasons = (r: Pick<AlertRow, 'reason_codes' | 'reason_texts' | 'reason_values'>): ChurnReasonView[] =>
+  r.reason_codes.map((code, i) => ({ code, text: r.reason_texts[i] ?? '', value: r.reason_values[i] ?? null }));
+
+export const alertView = (r: AlertRow): AlertView => ({
   alertId: r.alert_id,
   customerId: r.customer_id,
   level: r.level,
   previousLevel: r.previous_level,
   riskScore: r.risk_score,
-  reasons: r.reason_codes.map((code, i) => ({ code, text: r.reason_texts[i] ?? '', value: r.reason_values[i] ?? null })),
+  reasons: churnReasons(r),
   action: r.action,
+  cause: r.cause,
   valueTier: r.value_tier,
   eventTime: Number(r.event_time),
   detectedAt: Number(r.detected_at),
+  episodeId: r.episode_id,
+  episodeEvent: r.episode_event,
 });
 
 export function historyQueries(client: ClickHouseClient, timeZone: string) {

@@ -43,6 +43,14 @@ describe('the live feed', () => {
     expect(feed.knowsTier('C-2')).toBe(true);
   });
 
+  it('carries the alert episode and what the alert did to it, null on an alert from before episodes', () => {
+    const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 10 });
+    const escalated = feed.addAlert(aChurnAlert({ customerId: 'C-1', sequence: 2, level: 'critical', eventTime: T, episodeId: 'C-1/episode/4', episodeEvent: 'escalated' }));
+    expect(escalated).toMatchObject({ kind: 'churn_alert', episodeId: 'C-1/episode/4', episodeEvent: 'escalated' });
+    const older = feed.addAlert(aChurnAlert({ customerId: 'C-2', sequence: 1, level: 'watch', eventTime: T, episodeId: null, episodeEvent: null }));
+    expect(older).toMatchObject({ episodeId: null, episodeEvent: null });
+  });
+
   it("tags every change with the customer's value tier learnt from the stream, forgetting the oldest customers first", () => {
     const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 2 });
     expect(feed.addChange(change('C-1', 'lifecycle', null, 'new')).valueTier).toBeNull();

@@ -32,6 +32,9 @@ export interface ChurnAlertItem {
   valueTier: string | null;
   eventTime: number;
   detectedAt: number;
+  /** The alert episode (预警事件) and what this alert did to it; null on alerts from before episodes. */
+  episodeId: string | null;
+  episodeEvent: ChurnAlert['episodeEvent'];
 }
 
 export type FeedItem = SegmentChangeItem | ChurnAlertItem;
@@ -86,6 +89,7 @@ export class LiveFeed {
     return this.publish({
       kind: 'churn_alert', alertId: a.alertId, customerId: a.customerId, level: a.level, previousLevel: a.previousLevel,
       riskScore: a.riskScore, reasons: a.reasons, action: a.action, valueTier: a.valueTier, eventTime: a.eventTime, detectedAt: a.detectedAt,
+      episodeId: a.episodeId, episodeEvent: a.episodeEvent,
     });
   }
 

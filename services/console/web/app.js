@@ -7,7 +7,7 @@
 
 import {
   LANGUAGES, getLanguage, setLanguage, locale, t,
-  dimensionName, segmentName, featureName, levelName, reasonCodeName, causeName, timelineKindName,
+  dimensionName, segmentName, featureName, levelName, reasonCodeName, causeName, timelineKindName, episodeEventName,
   profileValue, FEATURE_ORDER, formatNumber, formatPercent, formatDateTime, formatShortTime,
 } from './i18n.js';
 
@@ -27,7 +27,7 @@ const STREAM_STALE_MS = 45_000; // the server sends a heartbeat every 15 s; thre
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 const SEARCH_DEBOUNCE_MS = 250;
-const ALERT_LEVELS = ['critical', 'warning', 'watch'];
+const ALERT_TABS = ['critical', 'warning', 'watch', 'closed']; // open episodes by their level now, then closed ones
 const FEED_LEVELS = ['critical', 'warning', 'watch', 'cleared'];
 const TREND_RANGES = [30, 90, 180];
 const CHART_COLOURS = ['#2563eb', '#16a34a', '#dc2626', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#475569', '#0d9488', '#9333ea'];
@@ -44,7 +44,7 @@ const state = {
   seen: new Set(), // changeId / alertId already shown
   conn: { state: 'disconnected', retryAt: 0, attempt: 0, connectedAt: 0 },
   sizes: { data: null, asOfMs: 0, error: null },
-  alerts: { byLevel: null, error: null, tab: 'critical' },
+  alerts: { byLevel: null, error: null, tab: 'critical', expanded: new Set() }, // expanded: episodes whose timeline is open
   trend: { dimension: '', days: 30, data: null, error: null, hidden: new Set(), loading: false },
   detail: { id: null, data: null, error: null, notFound: false, seq: 0 },
   search: { seq: 0, results: [], active: -1 },
@@ -203,8 +203,11 @@ function changeInWords(change) {
 }
 
 function alertInWords(alert) {
-  if (alert.level === 'cleared') return `${t('feed.alertCleared')}${alert.previousLevel ? t('feed.alertWas', { level: levelName(alert.previousLevel) }) : ''}`;
-  return `${t('feed.alert', { level: levelName(alert.level) })}${alert.previousLevel ? t('feed.alertWas', { level: levelName(alert.previousLevel) }) : ''}`;
+  const was = alert.previousLevel ? t('feed.alertWas', { level: levelName(alert.previousLevel) }) : '';
+  // What the alert did to its episode (升级, 降级 …): alerts from before episodes have none.
+  const episode = alert.episodeEvent ? ` · ${t('feed.episode', { event: episodeEventName(alert.episodeEvent) })}` : '';
+  if (alert.level === 'cleared') return `${t('feed.alertCleared')}${was}${episode}`;
+  return `${t('feed.alert', { level: levelName(alert.level) })}${was}${episode}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,14 +729,16 @@ function sizeBlock(dimension, counts) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Churn alerts by level (流失预警)
+// Churn alert episodes (流失预警事件): open ones by their level now, and the latest closed ones
 // ---------------------------------------------------------------------------------------------
 
 async function refreshAlerts() {
   try {
-    // One call per level, so each tab's count is right even when another level is crowded.
-    const lists = await Promise.all(ALERT_LEVELS.map((level) => api(`/api/alerts?level=${level}&limit=${ALERTS_PER_LEVEL}`)));
-    state.alerts.byLevel = Object.fromEntries(ALERT_LEVELS.map((level, i) => [level, lists[i].alerts ?? []]));
+    // One call per tab, so each tab's count is right even when another level is crowded.
+    const lists = await Promise.all(ALERT_TABS.map((tab) => api(tab === 'closed'
+      ? `/api/episodes?state=closed&limit=${ALERTS_PER_LEVEL}`
+      : `/api/episodes?state=open&level=${tab}&limit=${ALERTS_PER_LEVEL}`)));
+    state.alerts.byLevel = Object.fromEntries(ALERT_TABS.map((tab, i) => [tab, lists[i].episodes ?? []]));
     state.alerts.error = null;
   } catch (err) {
     if (err.status === 401 || err.name === 'AbortError') return;
@@ -751,13 +756,13 @@ function scheduleAlertsRefresh() {
 function renderAlerts() {
   const { byLevel, error, tab } = state.alerts;
   const tabs = $('#alert-tabs');
-  fill(tabs, ...ALERT_LEVELS.map((level) => {
+  fill(tabs, ...ALERT_TABS.map((level) => {
     const count = byLevel?.[level]?.length;
     const label = count === undefined ? '' : count >= ALERTS_PER_LEVEL ? `${formatNumber(count)}+` : formatNumber(count);
     return h('button', {
       type: 'button', role: 'tab', class: `tab level-${level}`, 'aria-selected': String(level === tab), 'data-level': level,
       onclick: () => { state.alerts.tab = level; renderAlerts(); },
-    }, h('span', { class: 'tab-dot', 'aria-hidden': 'true' }), levelName(level), h('span', { class: 'tab-count' }, label));
+    }, h('span', { class: 'tab-dot', 'aria-hidden': 'true' }), level === 'closed' ? t('alerts.tab.closed') : levelName(level), h('span', { class: 'tab-count' }, label));
   }));
 
   const box = $('[data-testid="alert-list"]');
@@ -766,30 +771,67 @@ function renderAlerts() {
     fill(box, error ? cardMessage(errorText(error), { error: true, retry: refreshAlerts }) : cardMessage(t('common.loading')));
     return;
   }
-  const alerts = byLevel[tab] ?? [];
-  if (alerts.length === 0) {
-    fill(box, cardMessage(t('alerts.empty')), error ? cardMessage(errorText(error), { error: true }) : null);
+  const episodes = byLevel[tab] ?? [];
+  if (episodes.length === 0) {
+    fill(box, cardMessage(t(tab === 'closed' ? 'alerts.emptyClosed' : 'alerts.empty')), error ? cardMessage(errorText(error), { error: true }) : null);
     return;
   }
   const head = h('thead', {}, h('tr', {},
-    ['alerts.col.customer', 'alerts.col.risk', 'alerts.col.reason', 'alerts.col.action', 'alerts.col.time'].map((k) => h('th', { scope: 'col' }, t(k)))));
-  const body = h('tbody', {}, alerts.map(alertRow));
-  fill(box, 
+    ['alerts.col.customer', 'alerts.col.level', 'alerts.col.risk', 'alerts.col.reason', 'alerts.col.action', 'alerts.col.episode', 'alerts.col.timeline']
+      .map((k) => h('th', { scope: 'col' }, t(k)))));
+  const body = h('tbody', {}, episodes.flatMap(episodeRows));
+  fill(box,
     error ? cardMessage(errorText(error), { error: true }) : null,
     h('table', { class: 'alert-table' }, head, body),
-    alerts.length >= ALERTS_PER_LEVEL ? h('p', { class: 'muted small' }, t('alerts.more', { count: ALERTS_PER_LEVEL })) : null);
+    episodes.length >= ALERTS_PER_LEVEL ? h('p', { class: 'muted small' }, t('alerts.more', { count: ALERTS_PER_LEVEL })) : null);
 }
 
-function alertRow(alert) {
-  const main = alert.reasons?.[0];
-  return h('tr', { 'data-customer-id': alert.customerId, class: `level-${alert.level}` },
-    h('td', { class: 'nowrap' }, customerLink(alert.customerId),
-      alert.valueTier ? h('div', { class: 'muted small' }, segmentName('value_tier', alert.valueTier)) : null),
-    h('td', { class: 'nowrap' }, riskMeter(alert.riskScore, alert.level)),
+/** An episode is known by its id; an alert from before episodes by its customer (one such row each). */
+const episodeKey = (episode) => episode.episodeId ?? `${episode.customerId}/before-episodes`;
+
+/** The episode's row, and below it its timeline when opened (kept open across refreshes). */
+function episodeRows(episode) {
+  const key = episodeKey(episode);
+  const expanded = state.alerts.expanded.has(key);
+  const main = episode.reasons?.[0];
+  const toggle = h('button', {
+    type: 'button', class: 'link-button', 'data-testid': 'episode-toggle', 'aria-expanded': String(expanded),
+    onclick: () => {
+      if (expanded) state.alerts.expanded.delete(key);
+      else state.alerts.expanded.add(key);
+      renderAlerts();
+    },
+  }, t('alerts.timeline', { count: formatNumber(episode.messageCount) }));
+  const row = h('tr', { 'data-customer-id': episode.customerId, 'data-episode-id': episode.episodeId ?? undefined, 'data-state': episode.state, class: `level-${episode.level}` },
+    h('td', { class: 'nowrap' }, customerLink(episode.customerId),
+      episode.valueTier ? h('div', { class: 'muted small' }, segmentName('value_tier', episode.valueTier)) : null),
+    h('td', { class: 'nowrap' }, levelBadge(episode.level),
+      episode.peakLevel !== episode.level ? h('div', { class: 'muted small' }, t('alerts.peak', { level: levelName(episode.peakLevel) })) : null),
+    h('td', { class: 'nowrap' }, episode.state === 'open' ? riskMeter(episode.riskScore, episode.level) : '—'),
     // Long texts are cut to two lines to keep the list dense; the full text is in the tooltip.
     h('td', { title: main ? `${reasonCodeName(main.code)} ${main.text ?? ''}` : undefined }, h('div', { class: 'clamp' }, main ? churnReasonNode(main) : '—')),
-    h('td', { title: alert.action || undefined }, h('div', { class: 'clamp' }, alert.action || '—')),
-    h('td', { class: 'nowrap muted', title: formatDateTime(alert.eventTime) }, formatShortTime(alert.eventTime)));
+    h('td', { title: episode.action || undefined }, h('div', { class: 'clamp' }, episode.action || '—')),
+    h('td', { class: 'nowrap', title: episode.episodeId ?? t('alerts.beforeEpisodes') },
+      h('div', {}, t(`alerts.state.${episode.state}`), episode.openingCause === 'rules_changed' ? h('span', { class: 'muted' }, ` · ${causeName('rules_changed')}`) : null),
+      h('div', { class: 'muted small' }, t('alerts.opened', { time: formatShortTime(episode.openedAt) })),
+      episode.closedAt !== null ? h('div', { class: 'muted small' }, t('alerts.closed', { time: formatShortTime(episode.closedAt) })) : null),
+    h('td', { class: 'nowrap' }, toggle));
+  if (!expanded) return [row];
+  return [row, h('tr', { class: 'episode-timeline-row' }, h('td', { colspan: 7 }, episodeTimeline(episode)))];
+}
+
+/** The episode's messages, newest first: what each did to the episode, its level, risk and main reason. */
+function episodeTimeline(episode) {
+  const items = episode.messages.map((m) => h('li', { class: 'episode-message', 'data-testid': 'episode-message', 'data-episode-event': m.episodeEvent ?? undefined },
+    h('time', { title: formatDateTime(m.eventTime) }, formatShortTime(m.eventTime)),
+    h('span', { class: 'episode-event' }, m.episodeEvent ? episodeEventName(m.episodeEvent) : t('alerts.beforeEpisodes')),
+    levelBadge(m.level),
+    m.level !== 'cleared' ? h('span', { class: 'muted' }, formatPercent(m.riskScore, 0)) : null,
+    m.reasons?.[0] ? churnReasonNode(m.reasons[0]) : null,
+    m.cause === 'rules_changed' ? h('span', { class: 'muted' }, causeName(m.cause)) : null));
+  return h('div', { class: 'episode-timeline' },
+    h('ol', { 'data-testid': 'episode-timeline' }, items),
+    episode.messageCount > episode.messages.length ? h('p', { class: 'muted small' }, t('alerts.timelineMore', { count: formatNumber(episode.messageCount), shown: episode.messages.length })) : null);
 }
 
 function riskMeter(score, level) {
@@ -983,7 +1025,8 @@ function churnCard(churn) {
       levelBadge(churn.level),
       h('span', { class: 'muted' }, t('detail.churn.score')),
       riskMeter(churn.riskScore, churn.level),
-      churn.eventTime ? h('span', { class: 'muted' }, `${t('detail.churn.since')} ${formatDateTime(churn.eventTime)}`) : null),
+      churn.eventTime ? h('span', { class: 'muted' }, `${t('detail.churn.since')} ${formatDateTime(churn.eventTime)}`) : null,
+      churn.episodeId ? h('span', { class: 'muted', title: churn.episodeId }, `${labelText('alerts.col.episode')}${episodeEventName(churn.episodeEvent)}`) : null),
     churn.reasons?.length ? h('div', {}, h('h4', {}, t('detail.churn.reasons')), h('ul', { class: 'reasons' }, churn.reasons.map((r) => h('li', {}, churnReasonNode(r))))) : null,
     churn.action ? h('p', { class: 'feed-advice' }, h('strong', {}, labelText('common.action')), churn.action) : null);
 }

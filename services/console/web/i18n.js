@@ -51,6 +51,7 @@ const UI = {
     'feed.alert': '流失预警：{level}',
     'feed.alertWas': '（此前：{level}）',
     'feed.alertCleared': '流失预警解除',
+    'feed.episode': '预警事件{event}',
     'feed.risk': '风险 {value}',
     'feed.count': '共 {count} 条',
     'filter.dimension': '维度',
@@ -64,9 +65,22 @@ const UI = {
     'sizes.asOf': '截至 {time}',
     'sizes.total': '合计 {count}',
     'sizes.empty': '暂无数据',
-    'alerts.title': '流失预警',
-    'alerts.empty': '该级别暂无预警。',
+    'alerts.title': '流失预警事件',
+    'alerts.empty': '该级别暂无进行中的预警事件。',
+    'alerts.emptyClosed': '暂无已关闭的预警事件。',
+    'alerts.tab.closed': '已关闭',
     'alerts.col.customer': '客户',
+    'alerts.col.level': '当前级别',
+    'alerts.col.episode': '预警事件',
+    'alerts.col.timeline': '时间线',
+    'alerts.peak': '最高 {level}',
+    'alerts.state.open': '进行中',
+    'alerts.state.closed': '已关闭',
+    'alerts.opened': '开始 {time}',
+    'alerts.closed': '关闭 {time}',
+    'alerts.timeline': '{count} 条',
+    'alerts.timelineMore': '共 {count} 条，仅显示最近 {shown} 条',
+    'alerts.beforeEpisodes': '预警事件启用前的预警',
     'alerts.col.risk': '风险分',
     'alerts.col.tier': '客户价值',
     'alerts.col.reason': '主要原因',
@@ -153,6 +167,7 @@ const UI = {
     'feed.alert': 'Churn alert: {level}',
     'feed.alertWas': ' (was {level})',
     'feed.alertCleared': 'Churn alert cleared',
+    'feed.episode': 'episode {event}',
     'feed.risk': 'risk {value}',
     'feed.count': '{count} items',
     'filter.dimension': 'Dimension',
@@ -166,9 +181,22 @@ const UI = {
     'sizes.asOf': 'as of {time}',
     'sizes.total': 'total {count}',
     'sizes.empty': 'No data yet',
-    'alerts.title': 'Churn early warnings',
-    'alerts.empty': 'No alerts at this level.',
+    'alerts.title': 'Churn alert episodes',
+    'alerts.empty': 'No open alert episode at this level.',
+    'alerts.emptyClosed': 'No closed alert episode yet.',
+    'alerts.tab.closed': 'Closed',
     'alerts.col.customer': 'Customer',
+    'alerts.col.level': 'Level now',
+    'alerts.col.episode': 'Episode',
+    'alerts.col.timeline': 'Timeline',
+    'alerts.peak': 'peak {level}',
+    'alerts.state.open': 'Open',
+    'alerts.state.closed': 'Closed',
+    'alerts.opened': 'opened {time}',
+    'alerts.closed': 'closed {time}',
+    'alerts.timeline': '{count} messages',
+    'alerts.timelineMore': '{count} in all, the latest {shown} shown',
+    'alerts.beforeEpisodes': 'alert from before episodes',
     'alerts.col.risk': 'Risk',
     'alerts.col.tier': 'Value',
     'alerts.col.reason': 'Main reason',
@@ -427,6 +455,20 @@ const CAUSES = {
 export function causeName(cause) {
   const pair = CAUSES[cause];
   return pair ? pick(pair) : String(cause ?? '');
+}
+
+// What a message did to its alert episode (预警事件).
+const EPISODE_EVENTS = {
+  opened: ['开启', 'opened'],
+  escalated: ['升级', 'escalated'],
+  re_escalated: ['再次升级', 're-escalated'],
+  de_escalated: ['降级', 'de-escalated'],
+  closed: ['关闭', 'closed'],
+};
+
+export function episodeEventName(event) {
+  const pair = EPISODE_EVENTS[event];
+  return pair ? pick(pair) : String(event ?? '');
 }
 
 const TIMELINE_KINDS = {

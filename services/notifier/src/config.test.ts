@@ -95,6 +95,7 @@ describe('the notifier config', () => {
     ['a receiver name used twice', valid.replace('name: am', 'name: ops-webhook'), 'receivers[2] "ops-webhook".name: receiver name "ops-webhook" is used twice'],
     ['an unknown level', valid.replace('levels: [critical]', 'levels: [panic]'), 'routes[0].match.levels[0]'],
     ['an unknown match field', valid.replace('valueTiers: [high]', 'tiers: [high]'), 'routes[0].match'],
+    ['an unknown cause', valid.replace('valueTiers: [high]', 'causes: [rules_change]'), 'routes[0].match.causes[0]'],
     ['a route without receivers', valid.replace('receivers: [am]', 'receivers: []'), 'routes[1].receivers: name at least one receiver'],
     ['a timeout that is not a number', valid.replace('timeoutMs: 3000', 'timeoutMs: soon'), 'receivers[1] "dingtalk-ops".timeoutMs'],
     ['a secret on a receiver that cannot sign', valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    secret: x'), 'receivers[2] "am".secret'],

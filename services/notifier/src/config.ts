@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import type { OutputCause } from '@segmentation/contracts';
 import { ConfigError } from '@segmentation/runtime';
 
 // Where alerts go: one YAML file (NOTIFIER_FILE), validated in full at start-up. Receiver URLs
@@ -12,6 +13,9 @@ export type ReceiverType = (typeof RECEIVER_TYPES)[number];
 
 export const ALERT_LEVELS = ['watch', 'warning', 'critical', 'cleared'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
+
+/** Why an alert was decided (the alert's `cause`). */
+export const ALERT_CAUSES = ['event', 'timer', 'profile', 'rules_changed'] as const satisfies readonly OutputCause[];
 
 const SETTING = 'NOTIFIER_FILE';
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -43,6 +47,12 @@ const matchSchema = z.object({
   /** The customer profile's region, exactly as the CRM writes it. */
   regions: nonEmptyList.optional(),
   accountManagers: nonEmptyList.optional(),
+  /**
+   * The alert's cause. A rules change or model refit re-evaluates every customer and can open,
+   * escalate or close many episodes at once (cause rules_changed): list the other causes on the
+   * routes to chat robots and send rules_changed to a receiver that groups.
+   */
+  causes: z.array(z.enum(ALERT_CAUSES)).min(1, 'list at least one cause, or leave the field out').optional(),
 }).strict();
 
 const routeSchema = z.object({

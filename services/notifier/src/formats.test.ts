@@ -5,8 +5,9 @@ import { parseNotifierConfig, type ReceiverConfig } from './config.ts';
 import { alertmanagerAlerts, buildRequest, dingTalkMessage, messageText, slackMessage, webhookRequest, weComMessage, type Notification } from './formats.ts';
 
 const NOW = Date.UTC(2026, 0, 15, 8, 0, 0);
+// An escalation of the customer's open alert episode.
 const alert = aChurnAlert({
-  customerId: 'C-1', sequence: 3, level: 'critical', previousLevel: 'warning', riskScore: 0.8234, valueTier: 'high',
+  customerId: 'C-1', sequence: 3, level: 'critical', previousLevel: 'warning', riskScore: 0.8234, valueTier: 'high', episodeId: 'C-1/episode/2', episodeEvent: 'escalated',
   eventTime: NOW - 60_000, detectedAt: NOW - 1000,
   reasons: [{ code: 'order_gap', text: 'No order for 45 days (usually every 7)', value: 45 }, { code: 'late_deliveries', text: '3 of the last 10 deliveries late', value: 0.3 }],
   action: 'Account manager visit within 48 h',
@@ -45,11 +46,12 @@ describe('the generic webhook', () => {
 });
 
 describe('the message text', () => {
-  it('is bilingual, with the glossary words, the customer, score, reasons and action', () => {
+  it('is bilingual, with the glossary words, the customer, score, episode, reasons and action', () => {
     const m = messageText(churn);
-    expect(m.title).toBe('流失预警 Churn alert: 严重 critical');
+    expect(m.title).toBe('流失预警升级 Churn alert escalated: 严重 critical');
     expect(m.facts).toEqual([
       ['客户 Customer', 'C-1'], ['风险分 Risk score', '0.82'], ['级别 Level', '预警 warning → 严重 critical'], ['价值层级 Value tier', 'high'],
+      ['预警事件 Alert episode', 'C-1/episode/2 (升级 escalated)'],
     ]);
     expect(m.reasons).toEqual(['No order for 45 days (usually every 7)', '3 of the last 10 deliveries late']);
     expect(m.action).toEqual(['建议行动 Recommended action', 'Account manager visit within 48 h']);
@@ -57,13 +59,30 @@ describe('the message text', () => {
     expect(messageText({ kind: 'churn_alert', alert: { ...alert, level: 'watch', previousLevel: null } }).facts[2]).toEqual(['级别 Level', '关注 watch']);
     expect(messageText(change).facts[1]).toEqual(['变化 Change', 'high → medium']);
   });
+
+  it("names the episode's opening and close, and keeps 流失预警 in every title (DingTalk's keyword security)", () => {
+    const opened = messageText({ kind: 'churn_alert', alert: { ...alert, level: 'warning', previousLevel: null, episodeEvent: 'opened' } });
+    expect(opened.title).toBe('流失预警 Churn alert: 预警 warning');
+    expect(opened.facts.at(-1)).toEqual(['预警事件 Alert episode', 'C-1/episode/2 (开启 opened)']);
+    const closed = messageText({ kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: 'watch', episodeEvent: 'closed' } });
+    expect(closed.title).toBe('流失预警解除 Churn alert cleared');
+    expect(closed.facts.at(-1)).toEqual(['预警事件 Alert episode', 'C-1/episode/2 (关闭 closed)']);
+  });
+
+  it('says when a rules change raised the alert, and names no episode on an alert written before episodes existed', () => {
+    const older = messageText({ kind: 'churn_alert', alert: { ...alert, episodeId: null, episodeEvent: null } });
+    expect(older.title).toBe('流失预警 Churn alert: 严重 critical');
+    expect(older.facts.map(([label]) => label)).toEqual(['客户 Customer', '风险分 Risk score', '级别 Level', '价值层级 Value tier']);
+    const byRules = messageText({ kind: 'churn_alert', alert: { ...alert, cause: 'rules_changed' } });
+    expect(byRules.facts.at(-1)).toEqual(['触发 Cause', '规则变更 rules change']);
+  });
 });
 
 describe('chat robots', () => {
   it('Slack: a text fallback and mrkdwn blocks, with &, < and > escaped', () => {
     const msg = slackMessage({ kind: 'churn_alert', alert: { ...alert, action: 'Call <AM> & visit' } });
-    expect(msg.text).toBe('流失预警 Churn alert: 严重 critical · C-1');
-    expect(msg.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '流失预警 Churn alert: 严重 critical' } });
+    expect(msg.text).toBe('流失预警升级 Churn alert escalated: 严重 critical · C-1');
+    expect(msg.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '流失预警升级 Churn alert escalated: 严重 critical' } });
     const section = (msg.blocks[1] as { text: { text: string } }).text.text;
     expect(section).toContain('*风险分 Risk score*: 0.82');
     expect(section).toContain('• No order for 45 days (usually every 7)');
@@ -73,10 +92,11 @@ describe('chat robots', () => {
   it('DingTalk: a markdown message; with a secret the URL carries timestamp and sign', () => {
     const msg = dingTalkMessage(churn);
     expect(msg.msgtype).toBe('markdown');
-    expect(msg.markdown.title).toBe('流失预警 Churn alert: 严重 critical');
+    expect(msg.markdown.title).toBe('流失预警升级 Churn alert escalated: 严重 critical');
     expect(msg.markdown.text).toBe([
-      '### 流失预警 Churn alert: 严重 critical',
+      '### 流失预警升级 Churn alert escalated: 严重 critical',
       '**客户 Customer**: C-1', '**风险分 Risk score**: 0.82', '**级别 Level**: 预警 warning → 严重 critical', '**价值层级 Value tier**: high',
+      '**预警事件 Alert episode**: C-1/episode/2 (升级 escalated)',
       '**原因 Reasons**:\n\n- No order for 45 days (usually every 7)\n- 3 of the last 10 deliveries late',
       '**建议行动 Recommended action**: Account manager visit within 48 h',
     ].join('\n\n'));
@@ -89,7 +109,7 @@ describe('chat robots', () => {
 
   it('WeCom: markdown content, kept within 4096 bytes', () => {
     const msg = weComMessage(churn);
-    expect(msg).toEqual({ msgtype: 'markdown', markdown: { content: expect.stringContaining('### 流失预警 Churn alert: 严重 critical\n**客户 Customer**: C-1') as unknown } });
+    expect(msg).toEqual({ msgtype: 'markdown', markdown: { content: expect.stringContaining('### 流失预警升级 Churn alert escalated: 严重 critical\n**客户 Customer**: C-1') as unknown } });
     const long = weComMessage({ kind: 'churn_alert', alert: { ...alert, reasons: Array.from({ length: 8 }, (_, i) => ({ code: 'x', text: `原因 ${i} ${'很长'.repeat(400)}`, value: null })) } });
     expect(Buffer.byteLength(long.markdown.content)).toBeLessThanOrEqual(4096);
   });
@@ -105,7 +125,10 @@ describe('Alertmanager', () => {
     expect(posted).toEqual([
       {
         labels: { alertname: 'CustomerChurnRisk', customer_id: 'C-1', level: 'critical', severity: 'critical', value_tier: 'high' },
-        annotations: { summary: '流失预警 Churn alert: 严重 critical: C-1 (风险分 Risk score 0.82)', description: 'No order for 45 days (usually every 7); 3 of the last 10 deliveries late', action: 'Account manager visit within 48 h' },
+        annotations: {
+          summary: '流失预警升级 Churn alert escalated: 严重 critical: C-1 (风险分 Risk score 0.82)', description: 'No order for 45 days (usually every 7); 3 of the last 10 deliveries late',
+          action: 'Account manager visit within 48 h', episode: 'C-1/episode/2',
+        },
         startsAt: iso(NOW - 1000), endsAt: iso(NOW + 24 * 3_600_000),
       },
       expect.objectContaining({ labels: { alertname: 'CustomerChurnRisk', customer_id: 'C-1', level: 'warning', severity: 'warning', value_tier: 'high' }, startsAt: iso(NOW), endsAt: iso(NOW) }),

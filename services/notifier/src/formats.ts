@@ -1,4 +1,4 @@
-import type { ChurnAlert, SegmentChange } from '@segmentation/contracts';
+import type { ChurnAlert, EpisodeEvent, SegmentChange } from '@segmentation/contracts';
 import type { ReceiverConfig } from './config.ts';
 import { dingTalkSignedUrl, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './signing.ts';
 
@@ -63,6 +63,30 @@ export function webhookRequest(receiver: Pick<ReceiverConfig, 'url' | 'secret'>,
 export const LEVEL_WORDS: Record<string, string> = { watch: '关注 watch', warning: '预警 warning', critical: '严重 critical', cleared: '解除 cleared' };
 const levelWord = (level: string | null) => (level === null ? '无 none' : LEVEL_WORDS[level] ?? level);
 
+/** What a message did to its alert episode (预警事件), in both languages. */
+export const EPISODE_EVENT_WORDS: Record<EpisodeEvent, string> = {
+  opened: '开启 opened',
+  escalated: '升级 escalated',
+  re_escalated: '再次升级 re-escalated',
+  de_escalated: '降级 de-escalated',
+  closed: '关闭 closed',
+};
+
+/** Every title keeps 流失预警: DingTalk robots secured by keyword only post messages that contain it. */
+function churnAlertTitle(a: ChurnAlert): string {
+  if (a.level === 'cleared') return '流失预警解除 Churn alert cleared';
+  if (a.episodeEvent === 'escalated') return `流失预警升级 Churn alert escalated: ${levelWord(a.level)}`;
+  return `流失预警 Churn alert: ${levelWord(a.level)}`;
+}
+
+/** Facts beyond the alert's own: its episode, and a rules change behind it (which may have moved many customers at once). */
+function churnAlertContext(a: ChurnAlert): MessageText['facts'] {
+  const facts: MessageText['facts'] = [];
+  if (a.episodeId !== null) facts.push(['预警事件 Alert episode', a.episodeEvent === null ? a.episodeId : `${a.episodeId} (${EPISODE_EVENT_WORDS[a.episodeEvent]})`]);
+  if (a.cause === 'rules_changed') facts.push(['触发 Cause', '规则变更 rules change']);
+  return facts;
+}
+
 /** At most this many reasons in a chat message: the first ones are the most important. */
 const MAX_REASONS = 8;
 
@@ -78,12 +102,13 @@ export function messageText(n: Notification): MessageText {
   if (n.kind === 'churn_alert') {
     const a = n.alert;
     return {
-      title: a.level === 'cleared' ? '流失预警解除 Churn alert cleared' : `流失预警 Churn alert: ${levelWord(a.level)}`,
+      title: churnAlertTitle(a),
       facts: [
         ['客户 Customer', a.customerId],
         ['风险分 Risk score', a.riskScore.toFixed(2)],
         ['级别 Level', a.previousLevel === null ? levelWord(a.level) : `${levelWord(a.previousLevel)} → ${levelWord(a.level)}`],
         ['价值层级 Value tier', a.valueTier ?? '未知 unknown'],
+        ...churnAlertContext(a),
       ],
       reasonsLabel: '原因 Reasons',
       reasons: a.reasons.slice(0, MAX_REASONS).map((r) => r.text),
@@ -193,11 +218,14 @@ export function alertmanagerAlerts(n: Notification, ctx: FormatContext, holdHour
   }
   const a = n.alert;
   const m = messageText(n);
-  const annotations = {
+  const annotations: Record<string, string> = {
     summary: `${m.title}: ${a.customerId} (${m.facts[1]![0]} ${a.riskScore.toFixed(2)})`,
     description: m.reasons.join('; '),
     action: a.action,
   };
+  // An annotation, not a label: labels are the alert's identity, and routing trees written before
+  // episodes existed keep matching.
+  if (a.episodeId !== null) annotations.episode = a.episodeId;
   const alerts: PostableAlert[] = [];
   const current = a.level === 'cleared' ? undefined : churnAlertLabels(a);
   if (current) alerts.push({ labels: current, annotations, startsAt: iso(Math.min(a.detectedAt, now)), endsAt: holdUntil });

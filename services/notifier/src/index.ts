@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './formats.ts';
 export * from './signing.ts';
 export * from './routing.ts';
+export * from './episode-events.ts';
 export * from './answers.ts';
 export * from './backoff.ts';
 export * from './delivery.ts';

@@ -6,6 +6,7 @@ import { createCustomerReader } from '@segmentation/segmenter';
 import type { RedisClient } from '@segmentation/state';
 import type { NotifierConfig, ReceiverConfig } from './config.ts';
 import { deliver, DeliveryAbandoned, type AttemptReport } from './delivery.ts';
+import { toldToReceivers } from './episode-events.ts';
 import { buildRequest, churnAlertLabels, notificationCustomer, notificationId, type Notification } from './formats.ts';
 import { createDeliveryLedger } from './ledger.ts';
 import { alertReceivers, changeReceivers, routesNeedProfile, type CustomerFacts } from './routing.ts';
@@ -40,12 +41,13 @@ type Source = { kind: Notification['kind']; schema: string; deadLetterTopic: str
 type Undeliverable = { message: ConsumedMessage; cause: DeadLetterCause; receiver: string };
 
 /**
- * The notifier role: tells the systems operations teams already use about churn alerts and,
- * when configured, selected segment changes. Per batch, in log order: decode, route, and deliver
- * to each receiver with retries; a receiver that refuses for good or keeps failing gets the
- * message dead-lettered (reason `undeliverable`), naming the receiver. A Redis mark per delivered
- * (id, receiver) makes a redelivered batch send nothing twice. Offsets are committed after the
- * batch handler returns, so a crash mid-batch redelivers, never loses.
+ * The notifier role: tells the systems operations teams already use about churn alerts (the
+ * opening, escalations and close of each alert episode) and, when configured, selected segment
+ * changes. Per batch, in log order: decode, route, and deliver to each receiver with retries; a
+ * receiver that refuses for good or keeps failing gets the message dead-lettered (reason
+ * `undeliverable`), naming the receiver. A Redis mark per delivered (id, receiver) makes a
+ * redelivered batch send nothing twice. Offsets are committed after the batch handler returns, so
+ * a crash mid-batch redelivers, never loses.
  */
 export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
   const logger = deps.logger.child({ role: 'notifier' });
@@ -66,7 +68,7 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
   // Without segment-change routes the notifier does not read that topic at all.
   if (config.segmentChanges.length > 0) sources.set(topics.segmentChanges, { kind: 'segment_change', schema: avroSchemas.segmentChange, deadLetterTopic: topics.segmentChangesDeadLetter });
 
-  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
+  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer; within_episode, receiver "": a churn alert that re-escalates or de-escalates an open episode)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
   const attemptSeconds = new Histogram({
     name: 'notifier_delivery_seconds', help: 'Duration of one delivery attempt, by receiver and answer (delivered, retry, permanent)',
     labelNames: ['receiver', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [deps.metrics],
@@ -152,6 +154,10 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
     const eventTime = n.kind === 'churn_alert' ? n.alert.eventTime : n.change.eventTime;
     if (config.maxAgeHours > 0 && now() - eventTime > config.maxAgeHours * 3_600_000) {
       deliveries.inc({ receiver: '', outcome: 'stale' });
+      return [];
+    }
+    if (n.kind === 'churn_alert' && !toldToReceivers(n.alert)) {
+      deliveries.inc({ receiver: '', outcome: 'within_episode' });
       return [];
     }
     const targets = await receiversOf(n);

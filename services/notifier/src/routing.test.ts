@@ -9,6 +9,7 @@ receivers:
   - { name: east, type: webhook, url: "http://h/3" }
   - { name: li, type: webhook, url: "http://h/4" }
   - { name: all, type: webhook, url: "http://h/5" }
+  - { name: rules-review, type: webhook, url: "http://h/6" }
 routes:
   - match: { levels: [critical] }
     receivers: [critical]
@@ -18,6 +19,8 @@ routes:
     receivers: [east]
   - match: { accountManagers: [AM-Li], levels: [cleared] }
     receivers: [li]
+  - match: { causes: [rules_changed] }
+    receivers: [rules-review]
 segmentChanges:
   - { dimension: value_tier, from: [high], receivers: [vip] }
   - { dimension: lifecycle, to: [churned], receivers: [all] }
@@ -26,17 +29,23 @@ segmentChanges:
 
 describe('routing a churn alert', () => {
   it('sends to the union of the receivers of every matching route, each once', () => {
-    expect(alertReceivers(config.routes, { level: 'critical', valueTier: 'high' }, {})).toEqual(['critical', 'vip']);
-    expect(alertReceivers(config.routes, { level: 'warning', valueTier: 'high' }, {})).toEqual(['vip', 'critical']);
-    expect(alertReceivers(config.routes, { level: 'warning', valueTier: 'low' }, {})).toEqual([]);
+    expect(alertReceivers(config.routes, { level: 'critical', valueTier: 'high', cause: 'event' }, {})).toEqual(['critical', 'vip']);
+    expect(alertReceivers(config.routes, { level: 'warning', valueTier: 'high', cause: 'event' }, {})).toEqual(['vip', 'critical']);
+    expect(alertReceivers(config.routes, { level: 'warning', valueTier: 'low', cause: 'event' }, {})).toEqual([]);
   });
 
   it('matches the region and account manager of the customer profile; an unknown one matches no list', () => {
-    expect(alertReceivers(config.routes, { level: 'watch', valueTier: 'low' }, { region: 'East China' })).toEqual(['east']);
-    expect(alertReceivers(config.routes, { level: 'watch', valueTier: 'low' }, { region: 'South China' })).toEqual([]);
-    expect(alertReceivers(config.routes, { level: 'cleared', valueTier: null }, { accountManager: 'AM-Li' })).toEqual(['li']);
-    expect(alertReceivers(config.routes, { level: 'watch', valueTier: null }, { accountManager: 'AM-Li' })).toEqual([]);
-    expect(alertReceivers(config.routes, { level: 'warning', valueTier: null }, {})).toEqual([]);
+    expect(alertReceivers(config.routes, { level: 'watch', valueTier: 'low', cause: 'event' }, { region: 'East China' })).toEqual(['east']);
+    expect(alertReceivers(config.routes, { level: 'watch', valueTier: 'low', cause: 'event' }, { region: 'South China' })).toEqual([]);
+    expect(alertReceivers(config.routes, { level: 'cleared', valueTier: null, cause: 'event' }, { accountManager: 'AM-Li' })).toEqual(['li']);
+    expect(alertReceivers(config.routes, { level: 'watch', valueTier: null, cause: 'event' }, { accountManager: 'AM-Li' })).toEqual([]);
+    expect(alertReceivers(config.routes, { level: 'warning', valueTier: null, cause: 'event' }, {})).toEqual([]);
+  });
+
+  it("matches the alert's cause, so the alerts of a rules change go where they can be looked at together", () => {
+    expect(alertReceivers(config.routes, { level: 'critical', valueTier: 'high', cause: 'rules_changed' }, {})).toEqual(['critical', 'vip', 'rules-review']);
+    expect(alertReceivers(config.routes, { level: 'watch', valueTier: 'low', cause: 'rules_changed' }, {})).toEqual(['rules-review']);
+    for (const cause of ['event', 'timer', 'profile'] as const) expect(alertReceivers(config.routes, { level: 'watch', valueTier: 'low', cause }, {})).toEqual([]);
   });
 
   it('reads the profile only when a route looks at it', () => {

@@ -16,14 +16,17 @@ export const routesNeedProfile = (routes: readonly AlertRoute[]): boolean =>
 const within = (list: readonly string[] | undefined, value: string | null | undefined): boolean =>
   list === undefined || (value !== null && value !== undefined && list.includes(value));
 
-export function alertMatches(route: AlertRoute, alert: Pick<ChurnAlert, 'level' | 'valueTier'>, customer: CustomerFacts): boolean {
+/** What of the alert a route looks at. */
+export type RoutedAlert = Pick<ChurnAlert, 'level' | 'valueTier' | 'cause'>;
+
+export function alertMatches(route: AlertRoute, alert: RoutedAlert, customer: CustomerFacts): boolean {
   const m = route.match;
-  return within(m.levels, alert.level) && within(m.valueTiers, alert.valueTier)
+  return within(m.levels, alert.level) && within(m.valueTiers, alert.valueTier) && within(m.causes, alert.cause)
     && within(m.regions, customer.region) && within(m.accountManagers, customer.accountManager);
 }
 
 /** The receivers of a churn alert, in the order the routes first name them. */
-export function alertReceivers(routes: readonly AlertRoute[], alert: Pick<ChurnAlert, 'level' | 'valueTier'>, customer: CustomerFacts): string[] {
+export function alertReceivers(routes: readonly AlertRoute[], alert: RoutedAlert, customer: CustomerFacts): string[] {
   return union(routes.filter((r) => alertMatches(r, alert, customer)));
 }
 
