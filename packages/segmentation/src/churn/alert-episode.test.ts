@@ -32,7 +32,7 @@ describe('alert episodes', () => {
   });
 
   it('falls a level only after the cool-down, never below watch while open, and closes after a sustained recovery', () => {
-    const risks = [0.9, ...Array(20).fill(0.6), ...Array(40).fill(0.1)];
+    const risks = [0.9, ...Array<number>(20).fill(0.6), ...Array<number>(40).fill(0.1)];
     const { events } = run(risks);
     expect(events.map((e) => [e.event, e.level])).toEqual([['opened', 'critical'], ['de_escalated', 'warning'], ['de_escalated', 'watch'], ['closed', null]]);
     expect(events[1]!.day).toBe(14);
@@ -41,14 +41,14 @@ describe('alert episodes', () => {
   });
 
   it('one good day does not close an episode: the recovery starts again', () => {
-    const risks = [0.8, ...Array(20).fill(0.1), 0.4, ...Array(29).fill(0.1)];
+    const risks = [0.8, ...Array<number>(20).fill(0.1), 0.4, ...Array<number>(29).fill(0.1)];
     const { events, state } = run(risks);
     expect(events.some((e) => e.event === 'closed')).toBe(false);
     expect(state?.open).toBe(true);
   });
 
   it('a raise soon after the close continues the episode; a later one opens the next', () => {
-    const { state: closed } = run([0.6, ...Array(31).fill(0.1)]);
+    const { state: closed } = run([0.6, ...Array<number>(31).fill(0.1)]);
     if (closed === undefined) throw new Error('no episode');
     expect(closed.open).toBe(false);
     const soon = stepEpisode(closed, 0.75, closed.closedAt! + 10 * DAY, SETTINGS);

@@ -1,6 +1,8 @@
-// Churn risk (流失风险) as a calibrated probability: the chance that the customer places no order
-// within the churn horizon from now (the longer of `min_horizon_days` and `horizon_gaps` times the
-// customer's own 90th-percentile gap between orders; see docs/churn.md). A logistic model combines
+// Churn risk (流失风险) as a calibrated probability: the chance that the customer's current silence
+// becomes a churn, that is lasts the churn horizon (the longer of `horizon.min_days` and
+// `horizon.gaps` times the customer's own 90th-percentile gap between orders, at most
+// `horizon.max_days`; lull days count by their activity) before the next order. A silence that has
+// lasted the horizon is a churn by definition: risk 1. See docs/churn.md. A logistic model combines
 // the customer-relative signals below with coefficients fitted on the company's own history
 // (`pnpm churn fit`: features at past cut-off dates, outcomes after them); before the first fit the
 // documented prior coefficients of config/rules.yaml are used and the model says it is not fitted.
@@ -30,9 +32,26 @@ export const MODEL_SIGNALS = [
 export type ModelSignal = (typeof MODEL_SIGNALS)[number];
 export type SignalValues = Record<ModelSignal, number>;
 
+export interface ChurnHorizon {
+  min_days: number;
+  gaps: number;
+  max_days: number;
+}
+
 export interface ChurnModel {
   intercept: number;
   coefficients: SignalValues;
+  horizon: ChurnHorizon;
+}
+
+/** The customer's churn horizon in (activity-weighted) days of silence. */
+export const churnHorizonDays = (horizon: ChurnHorizon, base: CadenceBase): number =>
+  Math.min(horizon.max_days, Math.max(horizon.min_days, horizon.gaps * p90GapOf(base)));
+
+/** The risk: 1 once the silence has lasted the horizon, else the logistic model's probability. */
+function riskOf(model: ChurnModel, signals: SignalValues, cadence: ChurnInputs['cadence']): number {
+  if (cadence !== undefined && cadence.silence.effectiveDays >= churnHorizonDays(model.horizon, cadence.base)) return 1;
+  return sigmoid(linearScore(model, signals));
 }
 
 export type ChurnReasonCode = 'inactivity' | 'declining_orders' | 'declining_value' | 'late_deliveries' | 'damage_or_loss' | 'complaints'
@@ -131,7 +150,7 @@ export const linearScore = (model: ChurnModel, signals: SignalValues): number =>
   MODEL_SIGNALS.reduce((z, k) => z + model.coefficients[k] * signals[k], model.intercept);
 
 export function assessChurn(inputs: ChurnInputs, model: ChurnModel, f: Readonly<Record<string, number | undefined>>): ChurnAssessment {
-  const risk = sigmoid(linearScore(model, inputs.signals));
+  const risk = riskOf(model, inputs.signals, inputs.cadence);
   // The risk's share per cause: each signal's contribution to the log-odds, counted where it adds risk.
   const contributions: Array<{ code: ChurnReasonCode; points: number; value: number }> = [];
   for (const k of MODEL_SIGNALS) {
@@ -173,7 +192,10 @@ export const usualGapDays = (base: CadenceBase): number => 1 / rateOf(base);
 export function timeRiskReaches(level: number, inputs: ChurnInputs, model: ChurnModel, at: number, dayOf: (ms: number) => number, settings: CadenceSettings, horizonDays = 730): number | null {
   const cadence = inputs.cadence;
   if (cadence === undefined) return null;
-  const riskAt = (t: number): number => sigmoid(linearScore(model, { ...inputs.signals, ...cadenceSignals(cadence.base, silenceAt(cadence.base, t, dayOf, settings)) }));
+  const riskAt = (t: number): number => {
+    const silence = silenceAt(cadence.base, t, dayOf, settings);
+    return riskOf(model, { ...inputs.signals, ...cadenceSignals(cadence.base, silence) }, { base: cadence.base, silence });
+  };
   const HOUR = 3_600_000;
   let lo = at;
   let hi = at + horizonDays * DAY_MS;

@@ -8,8 +8,8 @@ export { fitBgNbd, NEUTRAL_START, type BgNbdFit } from './bgnbd-fit.ts';
 export { simulateBgNbd } from './bgnbd-simulate.ts';
 export { cadenceBase, rateOf, silenceAt, type CadenceBase, type CadencePrior, type CadenceSettings, type Lull, type Silence } from './cadence.ts';
 export {
-  assessChurn, churnInputs, linearScore, MODEL_SIGNALS, ORDERING_CAUSES, p90GapOf, timeRiskReaches, usualGapDays,
-  type ChurnAssessment, type ChurnDriver, type ChurnInputs, type ChurnModel, type ChurnReasonCode, type ModelSignal, type SignalValues,
+  assessChurn, churnHorizonDays, churnInputs, linearScore, MODEL_SIGNALS, ORDERING_CAUSES, p90GapOf, timeRiskReaches, usualGapDays,
+  type ChurnAssessment, type ChurnDriver, type ChurnHorizon, type ChurnInputs, type ChurnModel, type ChurnReasonCode, type ModelSignal, type SignalValues,
 } from './churn-model.ts';
 export { ALERT_LEVELS, stepEpisode, type AlertBands, type AlertLevel, type EpisodeSettings, type EpisodeState, type EpisodeStep } from './alert-episode.ts';
 export { fitCadencePrior, nbdLogLikelihood, type ExposureSample, type PriorFit } from './cadence-prior-fit.ts';

@@ -22,8 +22,8 @@ export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 /** Day numbers are calendar days in the business time zone, counted from 1970-01-01 (day 0). */
 export interface BusinessCalendar {
   readonly timeZone: string;
-  /** The business-local calendar day of an instant. */
-  dayOf(epochMs: number): number;
+  /** The business-local calendar day of an instant (a function property: it is passed around unbound). */
+  readonly dayOf: (epochMs: number) => number;
   /** The first instant of a business-local day (local midnight, or the first instant after a skipped one). */
   startOfDay(day: number): number;
 }

@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ALERT_LEVELS, type EpisodeSettings } from '../churn/alert-episode.ts';
 import type { CadencePrior, CadenceSettings, Lull } from '../churn/cadence.ts';
-import { MODEL_SIGNALS, type ChurnModel, type SignalValues } from '../churn/churn-model.ts';
+import { MODEL_SIGNALS, type ChurnModel } from '../churn/churn-model.ts';
 
 // The `churn` section of the rules file: the churn model's population priors, business calendar,
 // coefficients and alert bands (see docs/churn.md). Everything fitted reaches the segmenter only
@@ -31,7 +31,7 @@ const lullSchema = z.object({
 const coefficients = z.object(Object.fromEntries(MODEL_SIGNALS.map((s) => [s, z.number()])) as Record<(typeof MODEL_SIGNALS)[number], z.ZodNumber>).strict();
 
 export const churnSchema = z.object({
-  /** What the risk predicts: no order within the longer of min_days and `gaps` × the customer's 90th-percentile gap. */
+  /** Churn: a silence of the longer of min_days and `gaps` × the customer's 90th-percentile gap (at most max_days). */
   horizon: z.object({ min_days: z.number().positive(), gaps: z.number().positive(), max_days: z.number().positive() }).strict(),
   cadence: z.object({
     /** Half-life of an order's weight in the customer's rate, in days. */
@@ -70,7 +70,6 @@ export interface CompiledChurn {
   model: ChurnModel;
   fitted: boolean;
   episode: EpisodeSettings;
-  horizon: ChurnRules['horizon'];
   /** The cadence settings of a customer of this industry (undefined: no profile yet). */
   cadenceFor(industry: string | undefined): CadenceSettings;
   /** Risk levels some decision switches at, ascending: the silence that reaches one is a timer. */
@@ -120,10 +119,9 @@ export function compileChurn(churn: ChurnRules, riskThresholds: readonly number[
   const levels = churn.levels;
   const riskLevels = [...new Set([...ALERT_LEVELS.map((l) => levels[l].enter), ...riskThresholds])].sort((a, b) => a - b);
   return {
-    model: { intercept: churn.model.intercept, coefficients: churn.model.coefficients as SignalValues },
+    model: { intercept: churn.model.intercept, coefficients: churn.model.coefficients, horizon: churn.horizon },
     fitted: churn.model.fitted !== undefined,
     episode: { bands: levels, cooldownDays: churn.cooldown_days, closeAfterDays: churn.close_after_days, reopenDays: churn.reopen_days },
-    horizon: churn.horizon,
     cadenceFor,
     riskLevels,
   };
@@ -132,13 +130,13 @@ export function compileChurn(churn: ChurnRules, riskThresholds: readonly number[
 /** The rules text with the fitted churn priors and model written into its `churn` section (only there). */
 export function rulesWithChurnFit(
   text: string,
-  fit: { pooledPrior: CadencePrior; industryPriors: Record<string, CadencePrior>; model?: ChurnModel; fitted?: { at: string; samples: number; customers: number; from: string; to: string } },
+  fit: { pooledPrior: CadencePrior; industryPriors: Record<string, CadencePrior>; model?: Pick<ChurnModel, 'intercept' | 'coefficients'>; fitted?: { at: string; samples: number; customers: number; from: string; to: string } },
 ): string {
   const doc = parseDocument(text);
   doc.setIn(['churn', 'cadence', 'prior'], doc.createNode(fit.pooledPrior, { flow: true }));
   doc.setIn(['churn', 'cadence', 'industry_priors'], doc.createNode(fit.industryPriors, { flow: false }));
   if (fit.model) {
-    const model = fit.fitted ? { fitted: fit.fitted, intercept: fit.model.intercept, coefficients: fit.model.coefficients } : fit.model;
+    const model = { ...(fit.fitted ? { fitted: fit.fitted } : {}), intercept: fit.model.intercept, coefficients: fit.model.coefficients };
     doc.setIn(['churn', 'model'], doc.createNode(model));
   }
   return doc.toString({ lineWidth: 0 });

@@ -9,7 +9,7 @@
 // in force.
 import {
   areaUnderCurve, calibrationByDecile, churnInputs, compileRules, featureValues, fitCadencePrior, fitLogistic, linearScore, logLoss, MODEL_SIGNALS,
-  p90GapOf, profileAttributes, rulesWithChurnFit, type BusinessCalendar, type CadencePrior, type CalibrationBin, type CompiledRules, type ChurnModel, type ExposureSample, type SignalValues,
+  churnHorizonDays, profileAttributes, rulesWithChurnFit, silenceAt, type BusinessCalendar, type CadencePrior, type CalibrationBin, type CompiledRules, type ChurnModel, type ExposureSample, type SignalValues,
 } from '@segmentation/segmentation';
 import type { LogReplay, Snapshot } from '../quality/replay.ts';
 
@@ -62,13 +62,13 @@ export interface ChurnFit {
   accepted: boolean;
 }
 
-/** The churn horizon of a customer at a cut-off, in days (rules `churn.horizon`). */
-function horizonDays(rules: CompiledRules, p90GapDays: number): number {
-  const h = rules.file.churn.horizon;
-  return Math.min(h.max_days, Math.max(h.min_days, h.gaps * p90GapDays));
-}
-
 /** Signals and outcomes of the snapshots whose outcome the span observed, under `rules`' cadence settings. */
+/**
+ * Signals and outcomes of the snapshots whose outcome the span observed, under `rules`' cadence
+ * settings. The outcome: the silence the customer is in at the cut-off lasts the churn horizon
+ * (activity-weighted) before the next order. Customers already silent that long are churned by
+ * definition (risk 1) and teach nothing; silences the span ends before deciding are left out.
+ */
 export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<string, readonly number[]>, rules: CompiledRules, end: number, calendar: BusinessCalendar): Sample[] {
   const samples: Sample[] = [];
   for (const s of snapshots) {
@@ -76,17 +76,21 @@ export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<st
     if (last === null || s.at - last > 365 * DAY_MS) continue;
     const f = featureValues(s.features, s.at, calendar);
     const industry = profileAttributes(s.features).industry;
-    const inputs = churnInputs(f, s.features, s.at, calendar.dayOf, rules.churn.cadenceFor(industry));
+    const cadence = rules.churn.cadenceFor(industry);
+    const inputs = churnInputs(f, s.features, s.at, calendar.dayOf, cadence);
     const base = inputs.cadence!.base;
-    const horizon = horizonDays(rules, p90GapOf(base));
-    if (s.at + horizon * DAY_MS > end) continue;
+    const horizon = churnHorizonDays(rules.churn.model.horizon, base);
+    if (inputs.cadence!.silence.effectiveDays >= horizon) continue;
     const next = (orders.get(s.customerId) ?? []).find((t) => t > s.at);
-    samples.push({ customerId: s.customerId, at: s.at, industry, signals: inputs.signals, outcome: next === undefined || next > s.at + horizon * DAY_MS ? 1 : 0 });
+    const silenceUntil = silenceAt(base, next ?? end, calendar.dayOf, cadence).effectiveDays;
+    if (next === undefined && silenceUntil < horizon) continue;
+    samples.push({ customerId: s.customerId, at: s.at, industry, signals: inputs.signals, outcome: silenceUntil >= horizon ? 1 : 0 });
   }
   return samples;
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+// Held-out samples are never silent for the horizon (left out above), so the logistic part is the whole risk.
 const rowOf = (s: Sample): number[] => MODEL_SIGNALS.map((k) => s.signals[k]);
 
 function figures(model: ChurnModel, samples: readonly Sample[]): ModelFigures {
@@ -142,6 +146,7 @@ export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpa
   const model: ChurnModel = {
     intercept: round(fit.intercept),
     coefficients: Object.fromEntries(MODEL_SIGNALS.map((k, i) => [k, round(fit.coefficients[i]!)])) as SignalValues,
+    horizon: inForce.churn.model.horizon,
   };
   const inForceTest = samplesOf(replay.snapshots, replay.orders, inForce, replay.end, calendar).filter((s) => s.at >= span.split);
   const candidate = figures(model, test);
