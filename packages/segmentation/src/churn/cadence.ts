@@ -55,7 +55,8 @@ export interface CadenceBase {
   shortExposure: number;
   /** Where the exposure starts (first ordering day, or a year before the watermark). */
   originDay: number;
-  /** 90th percentile of the gaps between ordering days in the last year, in days (undefined below 3 gaps). */
+  /** Median and 90th percentile of the gaps between ordering days in the last year, in days (undefined below 3 gaps). */
+  medianGapDays: number | undefined;
   p90GapDays: number | undefined;
   /** Weeks the customer paused a year ago from the same calendar week on, or 0. */
   lastYearPauseWeeks: number;
@@ -163,6 +164,7 @@ export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: num
     shortCount,
     shortExposure: exposure(originDay + 1, to, to, hs, settings.lulls),
     originDay,
+    medianGapDays: gaps.length >= 3 ? quantile(gaps, 0.5) : undefined,
     p90GapDays: gaps.length >= 3 ? quantile(gaps, 0.9) : undefined,
     lastYearPauseWeeks: lastYearPause(history.orderWeeks, weekOfDay(lastDay)),
   };

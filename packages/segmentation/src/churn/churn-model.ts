@@ -10,7 +10,8 @@
 // Signals, each relative to the customer (so a customer shipping 15 times a week and one shipping
 // monthly are judged by their own standards):
 //   silence_surprise   −ln P(this silence | the customer's own rhythm), cadence.ts
-//   silence_gaps       ln(1 + silence / the customer's 90th-percentile gap): regular customers' silences
+//   silence_gaps       ln(1 + silence / the customer's 90th-percentile gap)
+//   silence_typical_gaps ln(1 + silence / the customer's median gap): long for a customer who usually orders often
 //   order_trend        recent ordering rate against the customer's baseline (negative: fading)
 //   value_trend        order value of the last 30 days against the 60 before (value_trend_30d)
 //   history            ln(1 + orders): how much rhythm there is to judge by
@@ -26,7 +27,7 @@ import { DAY_MS } from '../features/buckets.ts';
 import { cadenceBase, rateOf, silenceAt, type CadenceBase, type CadenceSettings, type Silence } from './cadence.ts';
 
 export const MODEL_SIGNALS = [
-  'silence_surprise', 'silence_gaps', 'order_trend', 'value_trend', 'history', 'late_share', 'damage_loss_share', 'complaint_rate',
+  'silence_surprise', 'silence_gaps', 'silence_typical_gaps', 'order_trend', 'value_trend', 'history', 'late_share', 'damage_loss_share', 'complaint_rate',
   'open_complaint_age', 'dissatisfaction', 'detractor',
 ] as const;
 export type ModelSignal = (typeof MODEL_SIGNALS)[number];
@@ -90,7 +91,7 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 const RECENCY_DAYS = 90;
 
 /** The service and satisfaction signals, from the features and the day buckets. */
-export function serviceSignals(f: Readonly<Record<string, number | undefined>>, state: CustomerFeatures, at: number, today: number): Omit<SignalValues, 'silence_surprise' | 'silence_gaps' | 'order_trend' | 'history'> {
+export function serviceSignals(f: Readonly<Record<string, number | undefined>>, state: CustomerFeatures, at: number, today: number): Omit<SignalValues, CadenceSignal | 'history'> {
   const delivered = f.shipments_delivered_90d ?? 0;
   const damagedOrLost = (f.shipments_damaged_90d ?? 0) + (f.shipments_lost_90d ?? 0);
   let satisfactionWeight = 0;
@@ -130,16 +131,18 @@ export function churnInputs(f: Readonly<Record<string, number | undefined>>, sta
   const first = state.lifetime.firstOrderAt;
   const last = state.lifetime.lastOrderAt;
   const orders = state.lifetime.orders;
-  if (first === null || last === null) return { signals: { ...service, silence_surprise: 0, silence_gaps: 0, order_trend: 0, history: 0 } };
+  if (first === null || last === null) return { signals: { ...service, silence_surprise: 0, silence_gaps: 0, silence_typical_gaps: 0, order_trend: 0, history: 0 } };
   const base = cadenceBase({ orderDays: state.orderDays, orderWeeks: state.orderWeeks, firstOrderAt: first, lastOrderAt: last }, at, dayOf, settings);
   const silence = silenceAt(base, at, dayOf, settings);
   return { signals: { ...service, ...cadenceSignals(base, silence), history: Math.log1p(orders) }, cadence: { base, silence } };
 }
 
 const SURPRISE_CAP = 30;
-const cadenceSignals = (base: CadenceBase, s: Silence): Pick<SignalValues, 'silence_surprise' | 'silence_gaps' | 'order_trend'> => ({
+type CadenceSignal = 'silence_surprise' | 'silence_gaps' | 'silence_typical_gaps' | 'order_trend';
+const cadenceSignals = (base: CadenceBase, s: Silence): Pick<SignalValues, CadenceSignal> => ({
   silence_surprise: Math.min(SURPRISE_CAP, s.surprise),
   silence_gaps: Math.log1p(s.effectiveDays / p90GapOf(base)),
+  silence_typical_gaps: Math.log1p(s.effectiveDays / Math.max(1, base.medianGapDays ?? 1 / rateOf(base))),
   order_trend: clamp(s.trend, -3, 3),
 });
 

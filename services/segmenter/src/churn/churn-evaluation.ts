@@ -2,19 +2,16 @@
 // tuned to: fit on the first `fitDays` of the span (the fit never sees what comes after), then
 // replay the whole span and score only the episodes raised after the fit's span, for the model in
 // force (as shipped), the fitted model, and the recency-only baselines.
-import { calendarFor, compileRules, rulesWithChurnFit, type CompiledRules } from '@segmentation/segmentation';
+import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { recencyAlerts, scoreDetector, type DetectionFigures, type DetectionWindow } from '../quality/quality-metrics.ts';
 import { episodeRaises, lifecycleChurned, replayLog } from '../quality/replay.ts';
-import { cutoffsOf, fitChurn, type ChurnFit, type FitSpan } from './churn-fit.ts';
+import { cutoffsOf, FIT_CUTOFF_DAYS, FIT_WARM_UP_DAYS, fitChurn, fittedRulesText, type ChurnFit, type FitSpan } from './churn-fit.ts';
 import type { ScoredHistory } from './scored-histories.ts';
 
 const DAY_MS = 86_400_000;
 /** A churn later than this before the span's end cannot be judged yet. */
 const MIN_OBSERVED_DAYS = 60;
 const EARLY_GRACE_DAYS = 14;
-const CUTOFF_DAYS = 14;
-/** Cut-offs start after a warm-up (customers need some history to be judged). */
-const WARM_UP_DAYS = 60;
 /** Inside the fit's span, the last cut-offs hold out time for the fit's own check. */
 const HOLD_OUT_DAYS = 120;
 const BASELINE_DAYS = [60, 90] as const;
@@ -31,15 +28,11 @@ export interface Evaluation {
 
 export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRules, fitDays: number): Promise<Evaluation> {
   const split = history.start + fitDays * DAY_MS;
-  const span: FitSpan = { from: history.start + WARM_UP_DAYS * DAY_MS, split: split - HOLD_OUT_DAYS * DAY_MS, to: split, cutoffDays: CUTOFF_DAYS };
+  const span: FitSpan = { from: history.start + FIT_WARM_UP_DAYS * DAY_MS, split: split - HOLD_OUT_DAYS * DAY_MS, to: split, cutoffDays: FIT_CUTOFF_DAYS };
   const options = { calendar };
   const fitReplay = await replayLog([history.events.filter((e) => e.eventTime < split)], { rules: inForce, options, end: split, cutoffs: cutoffsOf(span) });
   const fit = fitChurn(fitReplay, inForce, span, calendar);
-  const fittedText = rulesWithChurnFit(inForce.source, {
-    ...fit,
-    fitted: { at: new Date(split).toISOString().slice(0, 10), samples: fit.trainSamples, customers: fit.trainCustomers, from: iso(span.from), to: iso(split) },
-  });
-  const fittedRules = compileRules(fittedText, 'fitted rules');
+  const fittedRules = compileRules(fittedRulesText(inForce, fit, span, split), 'fitted rules');
 
   const window: DetectionWindow = { start: split, end: history.end, minObservedDays: MIN_OBSERVED_DAYS, earlyGraceDays: EARLY_GRACE_DAYS };
   const detectors: Array<[string, DetectionFigures]> = [];
@@ -71,4 +64,3 @@ export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRul
   return { fit, fittedRules, detectors, nonChurnersChurnedByKind };
 }
 
-const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);

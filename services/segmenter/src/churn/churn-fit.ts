@@ -161,3 +161,21 @@ export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpa
 
 const round = (v: number): number => Math.round(v * 10_000) / 10_000;
 const roundPrior = (p: CadencePrior): CadencePrior => ({ r: round(p.r), alpha: round(p.alpha) });
+
+/** Cut-offs start after a warm-up (customers need some history to be judged) and come every two weeks. */
+export const FIT_WARM_UP_DAYS = 60;
+export const FIT_CUTOFF_DAYS = 14;
+
+/** The span of a fit on a whole history: cut-offs from the warm-up on, the last `holdoutDays` held out. */
+export function fitSpanOf(start: number, end: number, holdoutDays: number): FitSpan {
+  return { from: start + FIT_WARM_UP_DAYS * DAY_MS, split: end - holdoutDays * DAY_MS, to: end, cutoffDays: FIT_CUTOFF_DAYS };
+}
+
+/** The rules text of an accepted fit, saying where it came from. */
+export function fittedRulesText(inForce: CompiledRules, fit: ChurnFit, span: FitSpan, at: number): string {
+  const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+  return rulesWithChurnFit(inForce.source, {
+    ...fit,
+    fitted: { at: iso(at), samples: fit.trainSamples, customers: fit.trainCustomers, from: iso(span.from), to: iso(span.to) },
+  });
+}
