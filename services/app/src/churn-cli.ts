@@ -4,6 +4,10 @@
 //       record of customer-events, through the segmenter's fold), prints the diagnostics, and with
 //       --publish puts the fitted rules in force as a new version (refused when the candidate
 //       predicts the held-out months worse than the model in force)
+//   pnpm churn backtest [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--rules CANDIDATE] [--min-days 90] [--gaps 3]
+//       replays customer-events as the segmenter does (nothing written) and scores the alert
+//       episodes of the rules in force, and of a candidate beside them, against churn as the
+//       history shows it: what the account managers would have received, and how often it was right
 //   pnpm churn evaluate [--generator independent|simulator] [--seeds 1,2,3] [--customers 600] [--days 548] [--fit-days 365] [--rules FILE]
 //       the scored protocol on generated histories with known churn: fit on the first --fit-days,
 //       score the alert episodes of the rest, every seed printed
@@ -14,23 +18,24 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer, type Kafka } from '@segmentation/kafka';
 import { ConfigError, createLogger, parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
 import {
-  applyRulesVersion, cutoffsOf, evaluateChurn, fitChurn, fitSpanOf, fittedRulesText, GENERATORS, readLogHistory, readRulesHistory, replayLog, scoredHistory,
-  type ChurnFit, type DetectionFigures,
+  applyRulesVersion, backtest, cutoffsOf, evaluateChurn, fitChurn, fitSpanOf, fittedRulesText, GENERATORS, historySpan, readLogHistory, readLogPartitions, readRulesHistory,
+  replayLog, scoredHistory, type BacktestFigures, type ChurnFit, type DetectionFigures,
 } from '@segmentation/segmenter';
-import { loadConfig } from './config.ts';
+import { loadConfig, loadRulesFile } from './config.ts';
 
 const DEFAULT_RULES = join(import.meta.dirname, '..', '..', '..', 'config', 'rules.yaml');
 const START = '2025-01-01'; // generated histories start here, so a seed always gives the same figures
-const USAGE = 'usage: pnpm churn fit [--holdout-days N] [--out FILE] [--publish] [--by NAME] [--note TEXT] | evaluate [--generator independent|simulator] [--seeds 1,2,3] [--customers N] [--days D] [--fit-days F] [--rules FILE]';
+const USAGE = 'usage: pnpm churn fit [--holdout-days N] [--out FILE] [--publish] [--by NAME] [--note TEXT] | backtest [--from D] [--to D] [--rules FILE] [--min-days N] [--gaps G] | evaluate [--generator independent|simulator] [--seeds 1,2,3] [--customers N] [--days D] [--fit-days F] [--rules FILE]';
 
 await runCommand('churn', async () => {
   const [command] = process.argv.slice(2);
   if (command === 'fit') return fit(process.argv.slice(3));
   if (command === 'evaluate') return evaluate(process.argv.slice(3));
+  if (command === 'backtest') return backtestCommand(process.argv.slice(3));
   throw new ConfigError(USAGE);
 });
 
@@ -42,9 +47,7 @@ async function fit(args: string[]): Promise<void> {
   const logger = createLogger({ service: 'churn' }, 'warn');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churn', security: kafkaSecurity(config) }, logger);
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
-  const inForceRecord = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
-  if (!inForceRecord) throw new ConfigError('no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`');
-  const inForce = compileRules(inForceRecord.content, `rules version ${inForceRecord.version}`);
+  const inForce = await rulesInForce(kafka, codec, topics.rulesVersions);
   const calendar = calendarFor(config.BUSINESS_TIME_ZONE);
 
   const history = await readLogHistory(kafka, codec, topics);
@@ -75,6 +78,12 @@ async function fit(args: string[]): Promise<void> {
   } finally {
     await producer.disconnect();
   }
+}
+
+async function rulesInForce(kafka: Kafka, codec: AvroCodec, topic: string): Promise<CompiledRules> {
+  const record = (await readRulesHistory({ kafka, codec }, topic)).at(-1);
+  if (!record) throw new ConfigError('no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`');
+  return compileRules(record.content, `rules version ${record.version}`);
 }
 
 function printFit(f: ChurnFit): void {
@@ -119,6 +128,47 @@ async function evaluate(args: string[]): Promise<void> {
 }
 
 const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+async function backtestCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, rules: { type: 'string' }, 'min-days': { type: 'string', default: '90' }, gaps: { type: 'string', default: '3' } } });
+  const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').optional();
+  const opts = parseConfig(z.object({ from: date, to: date, rules: z.string().optional(), 'min-days': z.coerce.number().positive(), gaps: z.coerce.number().positive() }), { ...values });
+  const config = loadConfig();
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const logger = createLogger({ service: 'churn' }, 'warn');
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churn', security: kafkaSecurity(config) }, logger);
+  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  const inForce = await rulesInForce(kafka, codec, topics.rulesVersions);
+  const candidate = opts.rules === undefined ? undefined : loadRulesFile(opts.rules, config.BASE_CURRENCY, '--rules');
+  const calendar = calendarFor(config.BUSINESS_TIME_ZONE);
+  const log = await readLogPartitions(kafka, codec, topics);
+  const span = historySpan(log.partitions);
+  if (span === undefined) throw new ConfigError(`${topics.customerEvents} holds no customer events yet: import history (pnpm import-history) or let the pipeline run first`);
+  const to = opts.to === undefined ? span.end : Date.parse(`${opts.to}T00:00:00Z`);
+  // By default the first half year warms the model up on the history and is not scored.
+  const from = opts.from === undefined ? Math.min(to, span.start + 182 * 86_400_000) : Date.parse(`${opts.from}T00:00:00Z`);
+  const definition = { minDays: opts['min-days'], gaps: opts.gaps };
+  const partitions = new Map([...log.partitions].map(([p, events]) => [p, events.filter((e) => e.eventTime < to)]));
+  const reports = [await backtest(partitions, inForce, calendar, { from, to }, definition)];
+  if (candidate) reports.push(await backtest(partitions, candidate, calendar, { from, to }, definition));
+  console.log(`backtest of ${iso(from)} to ${iso(to)} (history from ${iso(span.start)}); churn = no order for max(${definition.minDays} days, ${definition.gaps} × the customer's own 90th-percentile gap); alerts at warning or above, per episode`);
+  printBacktest(reports, candidate === undefined ? ['in force'] : ['in force', 'candidate']);
+  console.log(JSON.stringify(reports.map((r) => ({ ...r, warning: roundAll(r.warning), watch: roundAll(r.watch) }))));
+}
+
+function printBacktest(reports: BacktestFigures[], names: string[]): void {
+  const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);
+  const num = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
+  const row = (label: string, f: DetectionFigures, per100?: number) =>
+    console.log(`${label.padEnd(34)}${String(f.episodes).padStart(9)}${pct(f.precision).padStart(10)}${pct(f.recall).padStart(8)}${num(f.f1, 2).padStart(6)}${num(f.medianDelayDays === null ? null : -f.medianDelayDays).padStart(10)}${(per100 === undefined ? '' : per100.toFixed(2)).padStart(12)}${num(f.episodesPerNonChurnerYear, 2).padStart(12)}`);
+  console.log(`${''.padEnd(34)}${'episodes'.padStart(9)}${'precision'.padStart(10)}${'recall'.padStart(8)}${'F1'.padStart(6)}${'lead d'.padStart(10)}${'per 100/mo'.padStart(12)}${'ep/cust-yr'.padStart(12)}`);
+  reports.forEach((r, i) => {
+    row(`${names[i]} ${r.rulesVersion} (${r.customers})`, r.warning, r.warningEpisodesPer100CustomerMonths);
+    for (const [tier, f] of Object.entries(r.byValueTier)) row(`  value tier ${tier}`, f);
+    for (const [industry, f] of Object.entries(r.byIndustry)) row(`  industry ${industry}`, f);
+  });
+  console.log('lead d: median days the first right alert came before the customer\'s last order (negative: after; an undetected churner counts as never)');
+}
 
 function printTable(detectors: ReadonlyArray<[string, DetectionFigures]>): void {
   const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);

@@ -37,8 +37,9 @@ export interface LogReplay {
 export interface ReplaySettings {
   rules: CompiledRules;
   options: ApplyOptions;
-  /** Span end (exclusive): a tick there fires the timers still pending. */
-  end: number;
+  /** Span end (exclusive): a tick there fires the timers still pending. Absent: no such tick, the
+   *  replay decides what the pipeline has decided so far (and `end` is the last event's time). */
+  end?: number;
   /** Times at which to take every customer's features, ascending. */
   cutoffs?: readonly number[];
   /** Keep outputs (the quality command and the backtest do; the fit does not need them). */
@@ -54,7 +55,7 @@ const push = <T>(m: Map<string, T[]>, key: string, value: T) => {
 export async function replayLog(batches: AsyncIterable<readonly CustomerEvent[]> | Iterable<readonly CustomerEvent[]>, settings: ReplaySettings): Promise<LogReplay> {
   const applier = { rules: settings.rules, options: settings.options, now: () => 0 };
   const states = new Map<string, StoredCustomer<CustomerRecord>>();
-  const replay: LogReplay = { end: settings.end, events: 0, timersFired: 0, outputs: [], orders: new Map(), snapshots: [], finals: new Map() };
+  const replay: LogReplay = { end: settings.end ?? 0, events: 0, timersFired: 0, outputs: [], orders: new Map(), snapshots: [], finals: new Map() };
   const cutoffs = [...(settings.cutoffs ?? [])];
   let watermark: number | null = null;
   let offset = 0;
@@ -102,10 +103,14 @@ export async function replayLog(batches: AsyncIterable<readonly CustomerEvent[]>
       enqueue(event);
     }
   }
-  for (const at of cutoffs) if (at <= settings.end) snapshotAt(at);
-  // The span's end as one tick, so timers still pending fire (silent customers reach their thresholds).
-  enqueue(aTick(0, settings.end));
+  const end = settings.end;
+  if (end !== undefined) {
+    for (const at of cutoffs) if (at <= end) snapshotAt(at);
+    // The span's end as one tick, so timers still pending fire (silent customers reach their thresholds).
+    enqueue(aTick(0, end));
+  }
   flush();
+  replay.end = end ?? watermark ?? 0;
   for (const [id, s] of states) if (s.state) replay.finals.set(id, s.state);
   return replay;
 }
