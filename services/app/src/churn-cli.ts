@@ -90,7 +90,6 @@ function printFit(f: ChurnFit): void {
   console.log(`fit: ${f.trainSamples} samples of ${f.trainCustomers} customers${f.converged ? '' : ' (DID NOT CONVERGE)'}; held out: ${f.candidate.samples} samples`);
   console.log(`held-out log-loss ${f.candidate.logLoss.toFixed(4)} (model in force ${f.inForce.logLoss.toFixed(4)}), AUC ${f.candidate.auc?.toFixed(3) ?? '—'} (in force ${f.inForce.auc?.toFixed(3) ?? '—'}): ${f.accepted ? 'better, can be published' : 'NOT better: would be refused'}`);
   console.log(`priors (customers): pooled r=${f.pooledPrior.r} α=${f.pooledPrior.alpha} (${f.priorCustomers.pooled}); ${Object.entries(f.priorCustomers).filter(([k]) => k !== 'pooled').map(([k, n]) => (f.industryPriors[k] ? `${k} r=${f.industryPriors[k].r} α=${f.industryPriors[k].alpha} (${n})` : `${k} pooled (${n})`)).join(', ')}`);
-  if (f.levels) console.log(`levels at the precisions of churn.level_precision: ${Object.entries(f.levels).map(([k, b]) => `${k} ${b.enter} (exit ${b.exit})`).join(', ')}`);
   console.log(`coefficients: intercept ${f.model.intercept}, ${Object.entries(f.model.coefficients).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log('calibration on the held-out cut-offs, by decile (predicted → observed):');
   console.log(`  fitted    ${f.candidate.calibration.map((b) => `${b.meanPredicted.toFixed(2)}→${b.observed.toFixed(2)}`).join(' ')}`);

@@ -134,6 +134,11 @@ function lastYearPause(orderWeeks: readonly number[], lastOrderWeek: number): nu
   return resumed - then - 1;
 }
 
+/** Days from one instant to a later one, lull days counted by their activity. */
+export function effectiveDays(from: number, to: number, dayOf: (ms: number) => number, lulls: readonly Lull[]): number {
+  return Math.max(0, (to - from) / DAY_MS - lullDiscount(dayOf(from), dayOf(to), lulls));
+}
+
 export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: number) => number, settings: CadenceSettings): CadenceBase {
   const lastDay = dayOf(history.lastOrderAt);
   const firstDay = dayOf(history.firstOrderAt);

@@ -1,8 +1,8 @@
-// Churn risk (流失风险) as a calibrated probability: the chance that the customer's current silence
-// becomes a churn, that is lasts the churn horizon (the longer of `horizon.min_days` and
-// `horizon.gaps` times the customer's own 90th-percentile gap between orders, at most
-// `horizon.max_days`; lull days count by their activity) before the next order. A silence that has
-// lasted the horizon is a churn by definition: risk 1. See docs/churn.md. A logistic model combines
+// Churn risk (流失风险) as a calibrated probability: the chance that a churn starts within the churn
+// horizon, that is that the customer's current silence, or one beginning within the next horizon
+// days, lasts the horizon (the longer of `horizon.min_days` and `horizon.gaps` times the customer's
+// own 90th-percentile gap between orders, at most `horizon.max_days`; lull days count by their
+// activity). A silence that has lasted the horizon is a churn by definition: risk 1. See docs/churn.md. A logistic model combines
 // the customer-relative signals below with coefficients fitted on the company's own history
 // (`pnpm churn fit`: features at past cut-off dates, outcomes after them); before the first fit the
 // documented prior coefficients of config/rules.yaml are used and the model says it is not fitted.

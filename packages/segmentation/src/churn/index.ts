@@ -6,7 +6,7 @@ export {
 } from './bgnbd.ts';
 export { fitBgNbd, NEUTRAL_START, type BgNbdFit } from './bgnbd-fit.ts';
 export { simulateBgNbd } from './bgnbd-simulate.ts';
-export { cadenceBase, rateOf, silenceAt, type CadenceBase, type CadencePrior, type CadenceSettings, type Lull, type Silence } from './cadence.ts';
+export { cadenceBase, effectiveDays, rateOf, silenceAt, type CadenceBase, type CadencePrior, type CadenceSettings, type Lull, type Silence } from './cadence.ts';
 export {
   assessChurn, churnHorizonDays, churnInputs, linearScore, MODEL_SIGNALS, ORDERING_CAUSES, p90GapOf, timeRiskReaches, usualGapDays,
   type ChurnAssessment, type ChurnDriver, type ChurnHorizon, type ChurnInputs, type ChurnModel, type ChurnReasonCode, type ModelSignal, type SignalValues,

@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ALERT_LEVELS, type AlertBands, type EpisodeSettings } from '../churn/alert-episode.ts';
+import { ALERT_LEVELS, type EpisodeSettings } from '../churn/alert-episode.ts';
 import type { CadencePrior, CadenceSettings, Lull } from '../churn/cadence.ts';
 import { MODEL_SIGNALS, type ChurnModel } from '../churn/churn-model.ts';
 
@@ -54,10 +54,6 @@ export const churnSchema = z.object({
   }).strict(),
   levels: z.object({ watch: band, warning: band, critical: band }).strict()
     .refine((l) => l.watch.enter < l.warning.enter && l.warning.enter < l.critical.enter, 'levels must rise: watch < warning < critical'),
-  /** When set, the fit places each level's enter where that share of the customers above it went on
-   *  to churn in the training history (its exit at `exit_ratio` of it): levels mean the same precision everywhere. */
-  level_precision: z.object({ watch: z.number().gt(0).lt(1), warning: z.number().gt(0).lt(1), critical: z.number().gt(0).lt(1), exit_ratio: z.number().gt(0).max(1) }).strict()
-    .refine((l) => l.watch < l.warning && l.warning < l.critical, 'precisions must rise: watch < warning < critical').optional(),
   /** Days at a level before it may fall inside an episode (rises are never held back). */
   cooldown_days: z.number().min(0),
   /** Days the risk must stay under watch's exit before the episode closes. */
@@ -134,7 +130,7 @@ export function compileChurn(churn: ChurnRules, riskThresholds: readonly number[
 /** The rules text with the fitted churn priors and model written into its `churn` section (only there). */
 export function rulesWithChurnFit(
   text: string,
-  fit: { pooledPrior: CadencePrior; industryPriors: Record<string, CadencePrior>; model?: Pick<ChurnModel, 'intercept' | 'coefficients'>; levels?: AlertBands; fitted?: { at: string; samples: number; customers: number; from: string; to: string } },
+  fit: { pooledPrior: CadencePrior; industryPriors: Record<string, CadencePrior>; model?: Pick<ChurnModel, 'intercept' | 'coefficients'>; fitted?: { at: string; samples: number; customers: number; from: string; to: string } },
 ): string {
   const doc = parseDocument(text);
   doc.setIn(['churn', 'cadence', 'prior'], doc.createNode(fit.pooledPrior, { flow: true }));
@@ -142,9 +138,6 @@ export function rulesWithChurnFit(
   if (fit.model) {
     const model = { ...(fit.fitted ? { fitted: fit.fitted } : {}), intercept: fit.model.intercept, coefficients: fit.model.coefficients };
     doc.setIn(['churn', 'model'], doc.createNode(model));
-  }
-  if (fit.levels) {
-    for (const level of ALERT_LEVELS) doc.setIn(['churn', 'levels', level], doc.createNode(fit.levels[level], { flow: true }));
   }
   return doc.toString({ lineWidth: 0 });
 }

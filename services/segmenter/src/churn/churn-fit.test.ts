@@ -1,27 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { levelsAtPrecision } from './churn-fit.ts';
+import { churnStartsWithin } from './churn-fit.ts';
 
-describe('alert levels placed at a precision', () => {
-  it('puts each level at the lowest risk above which the target share churned', () => {
-    // 100 samples at risks 0.00–0.99; a sample churned when its risk is at least 0.6, and one in five below.
-    const predicted = Array.from({ length: 100 }, (_, i) => i / 100);
-    const outcomes = predicted.map((p, i) => (p >= 0.6 || i % 5 === 0 ? 1 : 0));
-    const levels = levelsAtPrecision(predicted, outcomes, { watch: 0.5, warning: 0.75, critical: 0.95, exit_ratio: 0.8 });
-    // Every level's precision holds above its enter.
-    for (const [level, target] of [['watch', 0.5], ['warning', 0.75], ['critical', 0.95]] as const) {
-      const above = predicted.map((p, i) => [p, outcomes[i]!] as const).filter(([p]) => p >= levels[level].enter);
-      expect(above.reduce((s, [, y]) => s + y, 0) / above.length, level).toBeGreaterThanOrEqual(target);
-      expect(levels[level].exit).toBeCloseTo(levels[level].enter * 0.8, 3);
-    }
-    expect(levels.watch.enter).toBeLessThan(levels.warning.enter);
-    expect(levels.warning.enter).toBeLessThan(levels.critical.enter);
-    // The lowest such risk: one step lower and the warning precision would fall short.
-    const below = predicted.map((p, i) => [p, outcomes[i]!] as const).filter(([p]) => p >= levels.warning.enter - 0.01);
-    expect(below.reduce((s, [, y]) => s + y, 0) / below.length).toBeLessThan(0.75);
-  });
-
-  it('keeps a level just below 1 when no risk reaches its precision', () => {
-    const levels = levelsAtPrecision(Array.from({ length: 50 }, (_, i) => i / 50), Array.from({ length: 50 }, () => 0), { watch: 0.5, warning: 0.75, critical: 0.9, exit_ratio: 0.75 });
-    expect([levels.watch.enter, levels.warning.enter, levels.critical.enter]).toEqual([0.97, 0.98, 0.99]);
+describe('the outcome the churn risk is fitted to', () => {
+  const DAY = 86_400_000;
+  const days = (from: number, to: number) => (to - from) / DAY;
+  it('is a churn-length gap starting within the horizon: in the current silence or after a last few orders', () => {
+    // Silent since day 0, horizon 90: the silence reaches 90 days before the next order on day 100.
+    expect(churnStartsWithin(10 * DAY, 90, [100 * DAY], 400 * DAY, days, 0)).toBe(1);
+    // Fading: orders on days 20 and 50, then nothing to the end (day 400): the gap from day 50 starts within the horizon.
+    expect(churnStartsWithin(10 * DAY, 90, [20 * DAY, 50 * DAY], 400 * DAY, days, 0)).toBe(1);
+    // Still ordering every 30 days: no churn starts within the horizon.
+    expect(churnStartsWithin(10 * DAY, 90, [30, 60, 90, 120, 150].map((d) => d * DAY), 400 * DAY, days, 0)).toBe(0);
+    // A churn that starts only after the horizon is not this cut-off's.
+    expect(churnStartsWithin(10 * DAY, 90, [30, 60, 90, 110].map((d) => d * DAY), 400 * DAY, days, 0)).toBe(0);
+    // The span ends before the last gap is decided.
+    expect(churnStartsWithin(10 * DAY, 90, [30 * DAY], 100 * DAY, days, 0)).toBeUndefined();
   });
 });

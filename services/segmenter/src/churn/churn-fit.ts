@@ -9,7 +9,7 @@
 // in force.
 import {
   areaUnderCurve, calibrationByDecile, churnInputs, compileRules, featureValues, fitCadencePrior, fitLogistic, linearScore, logLoss, MODEL_SIGNALS,
-  churnHorizonDays, profileAttributes, rulesWithChurnFit, silenceAt, type AlertBands, type BusinessCalendar, type CadencePrior, type CalibrationBin, type CompiledRules, type ChurnModel, type ExposureSample, type SignalValues,
+  churnHorizonDays, effectiveDays, profileAttributes, rulesWithChurnFit, silenceAt, type BusinessCalendar, type CadencePrior, type CalibrationBin, type CompiledRules, type ChurnModel, type ExposureSample, type SignalValues,
 } from '@segmentation/segmentation';
 import type { LogReplay, Snapshot } from '../quality/replay.ts';
 
@@ -53,8 +53,6 @@ export interface ChurnFit {
   industryPriors: Record<string, CadencePrior>;
   priorCustomers: Record<string, number>;
   model: ChurnModel;
-  /** Alert levels placed by `churn.level_precision` on the training samples; undefined when it is not set. */
-  levels: AlertBands | undefined;
   converged: boolean;
   trainSamples: number;
   trainCustomers: number;
@@ -64,12 +62,14 @@ export interface ChurnFit {
   accepted: boolean;
 }
 
-/** Signals and outcomes of the snapshots whose outcome the span observed, under `rules`' cadence settings. */
 /**
  * Signals and outcomes of the snapshots whose outcome the span observed, under `rules`' cadence
- * settings. The outcome: the silence the customer is in at the cut-off lasts the churn horizon
- * (activity-weighted) before the next order. Customers already silent that long are churned by
- * definition (risk 1) and teach nothing; silences the span ends before deciding are left out.
+ * settings. The outcome (what churn_risk predicts): a churn starts within the horizon, that is the
+ * silence the customer is in, or one that begins within the next horizon days, lasts the churn
+ * horizon (lull days counted by their activity). So a customer fading out while still ordering is a
+ * positive before the last order, and an alert in the decline is learnt as right. Customers
+ * already silent that long are churned by definition (risk 1) and teach nothing; outcomes the span
+ * ends before deciding are left out.
  */
 export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<string, readonly number[]>, rules: CompiledRules, end: number, calendar: BusinessCalendar): Sample[] {
   const samples: Sample[] = [];
@@ -83,12 +83,27 @@ export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<st
     const base = inputs.cadence!.base;
     const horizon = churnHorizonDays(rules.churn.model.horizon, base);
     if (inputs.cadence!.silence.effectiveDays >= horizon) continue;
-    const next = (orders.get(s.customerId) ?? []).find((t) => t > s.at);
-    const silenceUntil = silenceAt(base, next ?? end, calendar.dayOf, cadence).effectiveDays;
-    if (next === undefined && silenceUntil < horizon) continue;
-    samples.push({ customerId: s.customerId, at: s.at, industry, signals: inputs.signals, outcome: silenceUntil >= horizon ? 1 : 0 });
+    const outcome = churnStartsWithin(s.at, horizon, (orders.get(s.customerId) ?? []).filter((t) => t > s.at), end, (from, to) =>
+      from === last ? silenceAt(base, to, calendar.dayOf, cadence).effectiveDays : effectiveDays(from, to, calendar.dayOf, cadence.lulls), last);
+    if (outcome !== undefined) samples.push({ customerId: s.customerId, at: s.at, industry, signals: inputs.signals, outcome });
   }
   return samples;
+}
+
+/**
+ * 1 when a gap between orders of at least `horizon` effective days starts (at `lastOrder` or a
+ * later order) within `horizon` days of `at`; 0 when every such gap ended sooner; undefined when
+ * the span's `end` comes first.
+ */
+export function churnStartsWithin(at: number, horizon: number, laterOrders: readonly number[], end: number, gapDays: (from: number, to: number) => number, lastOrder: number): 0 | 1 | undefined {
+  let from = lastOrder;
+  for (let k = 0; ; k += 1) {
+    if (from > at + horizon * DAY_MS) return 0;
+    const to = laterOrders[k];
+    if (gapDays(from, to ?? end) >= horizon) return 1;
+    if (to === undefined) return undefined;
+    from = to;
+  }
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
@@ -150,13 +165,11 @@ export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpa
     coefficients: Object.fromEntries(MODEL_SIGNALS.map((k, i) => [k, round(fit.coefficients[i]!)])) as SignalValues,
     horizon: inForce.churn.model.horizon,
   };
-  const targets = inForce.file.churn.level_precision;
-  const levels = targets === undefined ? undefined : levelsAtPrecision(train.map((s) => sigmoid(linearScore(model, s.signals))), train.map((s) => s.outcome), targets);
   const inForceTest = samplesOf(replay.snapshots, replay.orders, inForce, replay.end, calendar).filter((s) => s.at >= span.split);
   const candidate = figures(model, test);
   const current = figures(inForce.churn.model, inForceTest);
   return {
-    pooledPrior: roundPrior(pooledPrior), industryPriors, priorCustomers, model, levels, converged: fit.converged,
+    pooledPrior: roundPrior(pooledPrior), industryPriors, priorCustomers, model, converged: fit.converged,
     trainSamples: train.length, trainCustomers: new Set(train.map((s) => s.customerId)).size,
     candidate, inForce: current,
     accepted: fit.converged && test.length > 0 && candidate.logLoss <= current.logLoss,
@@ -165,37 +178,6 @@ export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpa
 
 const round = (v: number): number => Math.round(v * 10_000) / 10_000;
 
-/** Samples a level needs above it before its precision is trusted. */
-const MIN_SAMPLES_ABOVE = 20;
-
-/**
- * Each level's enter: the lowest risk at which the customers at or above it churned in at least the
- * target share of the samples (and at least MIN_SAMPLES_ABOVE of them), rising level by level; its
- * exit at `exit_ratio` of the enter. Where no risk reaches a target, the level sits just below 1 (0.97, 0.98, 0.99).
- */
-export function levelsAtPrecision(predicted: readonly number[], outcomes: readonly number[], targets: { watch: number; warning: number; critical: number; exit_ratio: number }): AlertBands {
-  const order = predicted.map((p, i) => [p, outcomes[i]!] as const).sort((a, b) => b[0] - a[0]);
-  const lowestAt = (precision: number, cap: number): number => {
-    let positives = 0;
-    let lowest = cap;
-    order.forEach(([p, y], i) => {
-      positives += y;
-      const next = order[i + 1]?.[0];
-      if (next === p) return; // ties: decide after the last sample of this risk
-      if (i + 1 >= MIN_SAMPLES_ABOVE && positives / (i + 1) >= precision) lowest = Math.min(lowest, p);
-    });
-    return lowest;
-  };
-  const bands = {} as AlertBands;
-  let floor = 0;
-  for (const [i, level] of (['watch', 'warning', 'critical'] as const).entries()) {
-    const cap = 0.97 + 0.01 * i; // the levels still rise when no risk reaches their precision
-    const enter = Math.min(cap, Math.max(round(lowestAt(targets[level], cap)), floor + 0.01));
-    bands[level] = { enter: Math.round(enter * 1000) / 1000, exit: Math.round(enter * targets.exit_ratio * 1000) / 1000 };
-    floor = bands[level].enter;
-  }
-  return bands;
-}
 const roundPrior = (p: CadencePrior): CadencePrior => ({ r: round(p.r), alpha: round(p.alpha) });
 
 /** Cut-offs start after a warm-up (customers need some history to be judged) and come every two weeks. */
