@@ -112,7 +112,7 @@ describe('rules as versioned data', () => {
 
   it('dry-runs a new version: who would move, per dimension and segment, with nothing emitted', async () => {
     const report = JSON.parse(await rulesCommand('dry-run', v2File)) as DryRunReport;
-    expect(report).toEqual({ rulesVersion: v2.version, customers: 3, moving: 1, changes: { value_tier: { 'medium → low': 1 } }, alerts: {} });
+    expect(report).toEqual({ rulesVersion: v2.version, customers: 3, moving: 1, changes: { value_tier: { 'medium → low': 1 } }, alerts: {}, episodes: {} });
     expect(await valueTierChanges(medium)).toHaveLength(1);
   });
 

@@ -12,6 +12,8 @@ export interface DryRunReport {
   changes: Record<string, Record<string, number>>;
   /** Churn-alert level steps, likewise. */
   alerts: Record<string, number>;
+  /** What the alert messages would do to episodes (opened, escalated, closed...): what receivers would be told. */
+  episodes: Record<string, number>;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface DryRunReport {
  */
 export async function dryRunRules(kafka: Kafka, redis: RedisClient, settings: StoredCustomersSettings & { timeZone: string }, candidate: CompiledRules): Promise<DryRunReport> {
   const calendar = calendarFor(settings.timeZone);
-  const report: DryRunReport = { rulesVersion: candidate.version, customers: 0, moving: 0, changes: {}, alerts: {} };
+  const report: DryRunReport = { rulesVersion: candidate.version, customers: 0, moving: 0, changes: {}, alerts: {}, episodes: {} };
   const bump = (counts: Record<string, number>, step: string) => { counts[step] = (counts[step] ?? 0) + 1; };
   const step = (from: string | null, to: string) => `${from ?? '(none)'} → ${to}`;
   for await (const { customerId, record, at } of storedCustomers(kafka, redis, settings)) {
@@ -29,7 +31,10 @@ export async function dryRunRules(kafka: Kafka, redis: RedisClient, settings: St
     const { outputs } = evaluateCustomer(candidate, customerId, record, at, { kind: 'rules_changed', eventId: null }, calendar);
     if (outputs.changes.length > 0 || outputs.alerts.length > 0) report.moving++;
     for (const c of outputs.changes) bump((report.changes[c.dimension] ??= {}), step(c.fromSegment, c.toSegment));
-    for (const a of outputs.alerts) bump(report.alerts, step(record.memberships[CHURN_ALERT_KEY]?.segment ?? null, a.level));
+    for (const a of outputs.alerts) {
+      bump(report.alerts, step(record.memberships[CHURN_ALERT_KEY]?.segment ?? null, a.level));
+      if (a.episodeEvent !== null) bump(report.episodes, a.episodeEvent);
+    }
   }
   return report;
 }
