@@ -89,11 +89,27 @@ const HISTORY_DAYS = 365;
 const decayedSpan = (from: number, to: number, ref: number, h: number): number =>
   to <= from ? 0 : (h / LN2) * (2 ** (-(ref - to) / h) - 2 ** (-(ref - from) / h));
 
+/** Lulls last at most this long (the rules refuse longer ones): a search for the lulls near a day starts this far before it. */
+export const LONGEST_LULL_DAYS = 120;
+
+/** Index of the first lull that can reach `day` (lulls are sorted by fromDay): the rest of the years are skipped. */
+function firstLullNear(lulls: readonly Lull[], day: number): number {
+  let lo = 0;
+  let hi = lulls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lulls[mid]!.fromDay < day - LONGEST_LULL_DAYS) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 /** Exposure over [from, to] weighted by recency and by the lulls' activity. */
 function exposure(from: number, to: number, ref: number, h: number, lulls: readonly Lull[]): number {
   let e = decayedSpan(from, to, ref, h);
-  for (const l of lulls) {
-    if (l.toDay + 1 <= from || l.fromDay >= to) continue;
+  for (let i = firstLullNear(lulls, from); i < lulls.length; i += 1) {
+    const l = lulls[i]!;
+    if (l.fromDay >= to) break;
+    if (l.toDay + 1 <= from) continue;
     e -= (1 - l.activity) * decayedSpan(Math.max(from, l.fromDay), Math.min(to, l.toDay + 1), ref, h);
   }
   return Math.max(0, e);
@@ -102,7 +118,8 @@ function exposure(from: number, to: number, ref: number, h: number, lulls: reado
 /** Lull days in (fromDay, toDay], each counting (1 − activity). */
 function lullDiscount(fromDay: number, toDay: number, lulls: readonly Lull[]): number {
   let discount = 0;
-  for (const l of lulls) {
+  for (let i = firstLullNear(lulls, fromDay + 1); i < lulls.length; i += 1) {
+    const l = lulls[i]!;
     if (l.fromDay > toDay) break;
     const overlap = Math.min(toDay, l.toDay) - Math.max(fromDay + 1, l.fromDay) + 1;
     if (overlap > 0) discount += overlap * (1 - l.activity);
@@ -139,6 +156,18 @@ export function effectiveDays(from: number, to: number, dayOf: (ms: number) => n
   return Math.max(0, (to - from) / DAY_MS - lullDiscount(dayOf(from), dayOf(to), lulls));
 }
 
+// The weights of ordering days are powers of two of whole days: a table per half-life saves two
+// Math.pow per ordering day per evaluation, the model's largest cost.
+const decayTables = new Map<number, Float64Array>();
+function decayTable(halfLife: number): Float64Array {
+  let table = decayTables.get(halfLife);
+  if (table === undefined) {
+    table = Float64Array.from({ length: HISTORY_DAYS + 1 }, (_, k) => 2 ** (-k / halfLife));
+    decayTables.set(halfLife, table);
+  }
+  return table;
+}
+
 export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: number) => number, settings: CadenceSettings): CadenceBase {
   const lastDay = dayOf(history.lastOrderAt);
   const firstDay = dayOf(history.firstOrderAt);
@@ -151,13 +180,15 @@ export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: num
   let shortCount = 0;
   const gaps: number[] = [];
   let previous: number | undefined;
+  const weights = decayTable(h);
+  const shortWeights = decayTable(hs);
   for (const d of history.orderDays) {
     if (d > lastDay) break;
     if (previous !== undefined) gaps.push(d - previous);
     previous = d;
     if (d <= originDay && originDay === firstDay) continue;
-    count += 2 ** (-(lastDay - d) / h);
-    shortCount += 2 ** (-(lastDay - d) / hs);
+    count += weights[lastDay - d] ?? 2 ** (-(lastDay - d) / h);
+    shortCount += shortWeights[lastDay - d] ?? 2 ** (-(lastDay - d) / hs);
   }
   gaps.sort((a, b) => a - b);
   const to = lastDay + 1;

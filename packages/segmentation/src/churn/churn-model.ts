@@ -138,7 +138,8 @@ export function churnInputs(f: Readonly<Record<string, number | undefined>>, sta
 }
 
 const SURPRISE_CAP = 30;
-type CadenceSignal = 'silence_surprise' | 'silence_gaps' | 'silence_typical_gaps' | 'order_trend';
+const CADENCE_SIGNALS = ['silence_surprise', 'silence_gaps', 'silence_typical_gaps', 'order_trend'] as const;
+type CadenceSignal = (typeof CADENCE_SIGNALS)[number];
 const cadenceSignals = (base: CadenceBase, s: Silence): Pick<SignalValues, CadenceSignal> => ({
   silence_surprise: Math.min(SURPRISE_CAP, s.surprise),
   silence_gaps: Math.log1p(s.effectiveDays / p90GapOf(base)),
@@ -190,14 +191,24 @@ export const usualGapDays = (base: CadenceBase): number => 1 / rateOf(base);
 /**
  * The first time after `at` at which the risk, with no new event, reaches `level` or more: only
  * the silence moves it (the windows of the other signals wake the customer by themselves). Null
- * when it never does within `horizonDays`. Bisection on whole hours: the decision is deterministic.
+ * when it never does within `horizonDays`. Bisection on whole hours from `at` (deterministic), the
+ * risk assumed to rise with the silence (it does when the fitted silence signals add up to more
+ * risk as it lasts; at the churn horizon it is 1 in any case). Runs at every evaluation, so the
+ * signals that do not move are summed once.
  */
 export function timeRiskReaches(level: number, inputs: ChurnInputs, model: ChurnModel, at: number, dayOf: (ms: number) => number, settings: CadenceSettings, horizonDays = 730): number | null {
   const cadence = inputs.cadence;
   if (cadence === undefined) return null;
+  const { base } = cadence;
+  const c = model.coefficients;
+  const moving = cadenceSignals(base, cadence.silence);
+  const fixed = linearScore(model, inputs.signals) - CADENCE_SIGNALS.reduce((z, k) => z + c[k] * moving[k], 0);
+  const horizon = churnHorizonDays(model.horizon, base);
   const riskAt = (t: number): number => {
-    const silence = silenceAt(cadence.base, t, dayOf, settings);
-    return riskOf(model, { ...inputs.signals, ...cadenceSignals(cadence.base, silence) }, { base: cadence.base, silence });
+    const silence = silenceAt(base, t, dayOf, settings);
+    if (silence.effectiveDays >= horizon) return 1;
+    const m = cadenceSignals(base, silence);
+    return sigmoid(fixed + c.silence_surprise * m.silence_surprise + c.silence_gaps * m.silence_gaps + c.silence_typical_gaps * m.silence_typical_gaps + c.order_trend * m.order_trend);
   };
   const HOUR = 3_600_000;
   let lo = at;

@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ALERT_LEVELS, type EpisodeSettings } from '../churn/alert-episode.ts';
-import type { CadencePrior, CadenceSettings, Lull } from '../churn/cadence.ts';
+import { LONGEST_LULL_DAYS, type CadencePrior, type CadenceSettings, type Lull } from '../churn/cadence.ts';
 import { MODEL_SIGNALS, type ChurnModel } from '../churn/churn-model.ts';
 
 // The `churn` section of the rules file: the churn model's population priors, business calendar,
@@ -26,7 +26,9 @@ const lullSchema = z.object({
   activity,
   /** Only these industries (the profile's industry); all when absent. */
   industries: z.array(z.string().min(1)).min(1).optional(),
-}).strict().refine((l) => (l.from.length === 10) === (l.to.length === 10), { message: 'give both ends as dates, or both as MM-DD', path: ['to'] });
+}).strict()
+  .refine((l) => (l.from.length === 10) === (l.to.length === 10), { message: 'give both ends as dates, or both as MM-DD', path: ['to'] })
+  .refine((l) => lullDays(l.from, l.to) <= LONGEST_LULL_DAYS, { message: `a lull lasts at most ${LONGEST_LULL_DAYS} days`, path: ['to'] });
 
 const coefficients = z.object(Object.fromEntries(MODEL_SIGNALS.map((s) => [s, z.number()])) as Record<(typeof MODEL_SIGNALS)[number], z.ZodNumber>).strict();
 
@@ -80,6 +82,13 @@ const DAY_MS = 86_400_000;
 /** Years a yearly lull is laid out for. */
 const FIRST_YEAR = 2000;
 const LAST_YEAR = 2060;
+
+/** Days a lull covers (a yearly one measured in a common year, across the new year when it ends before it starts). */
+function lullDays(from: string, to: string): number {
+  if (from.length === 10) return dayNumber(to) - dayNumber(from) + 1;
+  const days = dayNumber(`2001-${to}`) - dayNumber(`2001-${from}`) + 1;
+  return days > 0 ? days : days + 365;
+}
 
 const dayNumber = (isoDate: string): number => Date.UTC(Number(isoDate.slice(0, 4)), Number(isoDate.slice(5, 7)) - 1, Number(isoDate.slice(8, 10))) / DAY_MS;
 
