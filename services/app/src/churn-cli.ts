@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer, type Kafka } from '@segmentation/kafka';
+import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
 import { ConfigError, createLogger, parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
 import {
@@ -42,12 +42,7 @@ await runCommand('churn', async () => {
 async function fit(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { 'holdout-days': { type: 'string', default: '180' }, out: { type: 'string' }, publish: { type: 'boolean' }, by: { type: 'string' }, note: { type: 'string' } } });
   const holdoutDays = parseConfig(z.object({ 'holdout-days': z.coerce.number().int().min(30).max(730) }), { 'holdout-days': values['holdout-days'] })['holdout-days'];
-  const config = loadConfig();
-  const topics = topicNames(config.TOPIC_PREFIX);
-  const logger = createLogger({ service: 'churn' }, 'warn');
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churn', security: kafkaSecurity(config) }, logger);
-  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
-  const inForce = await rulesInForce(kafka, codec, topics.rulesVersions);
+  const { config, topics, kafka, codec, inForce } = await pipelineHistory();
   const calendar = calendarFor(config.BUSINESS_TIME_ZONE);
 
   const history = await readLogHistory(kafka, codec, topics);
@@ -80,10 +75,15 @@ async function fit(args: string[]): Promise<void> {
   }
 }
 
-async function rulesInForce(kafka: Kafka, codec: AvroCodec, topic: string): Promise<CompiledRules> {
-  const record = (await readRulesHistory({ kafka, codec }, topic)).at(-1);
+/** The running pipeline's settings, its Kafka and registry, and the rules version in force. */
+async function pipelineHistory() {
+  const config = loadConfig();
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churn', security: kafkaSecurity(config) }, createLogger({ service: 'churn' }, 'warn'));
+  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
+  const record = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
   if (!record) throw new ConfigError('no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`');
-  return compileRules(record.content, `rules version ${record.version}`);
+  return { config, topics, kafka, codec, inForce: compileRules(record.content, `rules version ${record.version}`) };
 }
 
 function printFit(f: ChurnFit): void {
@@ -127,18 +127,15 @@ async function evaluate(args: string[]): Promise<void> {
   }
 }
 
-const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+function iso(t: number): string {
+  return new Date(t).toISOString().slice(0, 10);
+}
 
 async function backtestCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, rules: { type: 'string' }, 'min-days': { type: 'string', default: '90' }, gaps: { type: 'string', default: '3' } } });
   const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').optional();
   const opts = parseConfig(z.object({ from: date, to: date, rules: z.string().optional(), 'min-days': z.coerce.number().positive(), gaps: z.coerce.number().positive() }), { ...values });
-  const config = loadConfig();
-  const topics = topicNames(config.TOPIC_PREFIX);
-  const logger = createLogger({ service: 'churn' }, 'warn');
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churn', security: kafkaSecurity(config) }, logger);
-  const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
-  const inForce = await rulesInForce(kafka, codec, topics.rulesVersions);
+  const { config, topics, kafka, codec, inForce } = await pipelineHistory();
   const candidate = opts.rules === undefined ? undefined : loadRulesFile(opts.rules, config.BASE_CURRENCY, '--rules');
   const calendar = calendarFor(config.BUSINESS_TIME_ZONE);
   const log = await readLogPartitions(kafka, codec, topics);

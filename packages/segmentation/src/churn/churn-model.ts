@@ -59,7 +59,7 @@ export type ChurnReasonCode = 'inactivity' | 'declining_orders' | 'declining_val
   | 'open_complaints' | 'low_satisfaction' | 'detractor';
 
 const REASON_OF: Partial<Record<ModelSignal, ChurnReasonCode>> = {
-  silence_surprise: 'inactivity', order_trend: 'declining_orders', value_trend: 'declining_value', late_share: 'late_deliveries',
+  silence_surprise: 'inactivity', silence_gaps: 'inactivity', silence_typical_gaps: 'inactivity', order_trend: 'declining_orders', value_trend: 'declining_value', late_share: 'late_deliveries',
   damage_loss_share: 'damage_or_loss', complaint_rate: 'complaints', open_complaint_age: 'open_complaints',
   dissatisfaction: 'low_satisfaction', detractor: 'detractor',
 };
@@ -155,14 +155,15 @@ export const linearScore = (model: ChurnModel, signals: SignalValues): number =>
 
 export function assessChurn(inputs: ChurnInputs, model: ChurnModel, f: Readonly<Record<string, number | undefined>>): ChurnAssessment {
   const risk = riskOf(model, inputs.signals, inputs.cadence);
-  // The risk's share per cause: each signal's contribution to the log-odds, counted where it adds risk.
-  const contributions: Array<{ code: ChurnReasonCode; points: number; value: number }> = [];
+  // The risk's share per cause: each signal's contribution to the log-odds, counted where it adds
+  // risk, summed per cause (the silence is read by three signals, one reason).
+  const points = new Map<ChurnReasonCode, number>();
   for (const k of MODEL_SIGNALS) {
     const code = REASON_OF[k];
-    const points = model.coefficients[k] * inputs.signals[k];
-    if (code === undefined || points <= 0) continue;
-    contributions.push({ code, points, value: reasonValue(code, inputs, f) });
+    const p = model.coefficients[k] * inputs.signals[k];
+    if (code !== undefined && p > 0) points.set(code, (points.get(code) ?? 0) + p);
   }
+  const contributions = [...points].map(([code, p]) => ({ code, points: p, value: reasonValue(code, inputs, f) }));
   const total = contributions.reduce((s, c) => s + c.points, 0);
   const drivers = contributions
     .map((c) => ({ code: c.code, value: c.value, weight: round((risk * c.points) / total) }))
