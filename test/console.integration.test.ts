@@ -149,8 +149,9 @@ describe('the console API', () => {
     expect(sizes.body.dimensions.value_tier?.medium).toBeGreaterThanOrEqual(1);
     const trend = await api<{ days: Array<{ day: string; segment: string; customers: number }> }>(`/api/trends?dimension=value_tier&from=${today()}&to=${today()}`);
     expect(trend.body.days.find((d) => d.segment === 'medium')?.customers).toBeGreaterThanOrEqual(1);
-    const dimensions = await api<{ dimensions: Array<{ name: string; segments: string[] }> }>('/api/dimensions');
+    const dimensions = await api<{ dimensions: Array<{ name: string; segments: string[] }>; churnModel: { fitted: boolean } }>('/api/dimensions');
     expect(dimensions.body.dimensions.find((d) => d.name === 'value_tier')?.segments).toEqual(expect.arrayContaining(['high', 'medium', 'low']));
+    expect(dimensions.body.churnModel.fitted).toBe(false); // the shipped rules carry the documented prior
   });
 
   it('lists current churn alerts by level, streams them to a level filter, and drops a cleared one', async () => {

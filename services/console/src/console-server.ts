@@ -30,6 +30,8 @@ export interface ConsoleServerDeps {
   customers: CustomerDetails;
   feed: LiveFeed;
   dimensions: () => Promise<Array<{ name: string; segments: string[] }>>;
+  /** The churn model in force: its rules version and whether it was fitted on the company's history. */
+  churnModel: () => Promise<{ rulesVersion: string; fitted: boolean }>;
   registry: Registry;
   checks: () => HealthCheck[];
   logger: Logger;
@@ -118,7 +120,7 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   }
   app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
 
-  app.get('/api/dimensions', async () => ({ dimensions: await deps.dimensions() }));
+  app.get('/api/dimensions', async () => ({ dimensions: await deps.dimensions(), churnModel: await deps.churnModel() }));
   app.get('/api/segment-sizes', async () => ({ asOf: new Date().toISOString(), dimensions: await deps.history.segmentSizes() }));
   app.get('/api/alerts', async (req) => {
     const q = parse(querySchemas.alerts, req.query, 'query');

@@ -63,6 +63,11 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
     return rules.compiled;
   }
   const dimensions = async () => (await rulesInForce()).dimensions.map((d) => ({ name: d.name, segments: 'segments' in d ? [...d.segments.map((s) => s.name), d.fallback.name] : [] }));
+  /** Whether the churn model in force was fitted on this company's history (else the page says so). */
+  const churnModel = async () => {
+    const rules = await rulesInForce();
+    return { rulesVersion: rules.version, fitted: rules.churn.fitted };
+  };
 
   async function onRecord(m: ConsumedMessage): Promise<void> {
     if (m.topic === settings.topics.segmentChanges) {
@@ -107,6 +112,7 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
           }),
           feed,
           dimensions,
+          churnModel,
           registry: deps.metrics,
           checks: deps.checks,
           logger,

@@ -772,8 +772,10 @@ function renderAlerts() {
     return;
   }
   const episodes = byLevel[tab] ?? [];
+  // Until the company's own history has been fitted, the risks come from the documented prior: say so.
+  const notFitted = state.churnModelFitted === false ? h('p', { class: 'muted small', 'data-testid': 'churn-model-not-fitted' }, t('alerts.notFitted')) : null;
   if (episodes.length === 0) {
-    fill(box, cardMessage(t(tab === 'closed' ? 'alerts.emptyClosed' : 'alerts.empty')), error ? cardMessage(errorText(error), { error: true }) : null);
+    fill(box, notFitted, cardMessage(t(tab === 'closed' ? 'alerts.emptyClosed' : 'alerts.empty')), error ? cardMessage(errorText(error), { error: true }) : null);
     return;
   }
   const head = h('thead', {}, h('tr', {},
@@ -781,6 +783,7 @@ function renderAlerts() {
       .map((k) => h('th', { scope: 'col' }, t(k)))));
   const body = h('tbody', {}, episodes.flatMap(episodeRows));
   fill(box,
+    notFitted,
     error ? cardMessage(errorText(error), { error: true }) : null,
     h('table', { class: 'alert-table' }, head, body),
     episodes.length >= ALERTS_PER_LEVEL ? h('p', { class: 'muted small' }, t('alerts.more', { count: ALERTS_PER_LEVEL })) : null);
@@ -1293,6 +1296,8 @@ async function loadDimensions() {
   try {
     const body = await api('/api/dimensions');
     state.dimensions = (body.dimensions ?? []).map((d) => ({ name: d.name, segments: d.segments ?? [] }));
+    state.churnModelFitted = body.churnModel?.fitted ?? true;
+    renderAlerts();
   } catch (err) {
     if (err.status === 401) throw err;
     // Without the list the page still works (names come from the sizes); try again shortly.

@@ -170,6 +170,10 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     } else if (book.latest !== file.version) {
       logger.warn('rules_file_not_in_force', { rulesFileVersion: file.version, inForce: book.latest, hint: 'rules change only through the log: `pnpm rules publish <file>` (see docs/rules.md)' });
     }
+    const inForce = await book.inForce(book.latest);
+    if (!inForce.rules.churn.fitted) {
+      logger.warn('churn_model_not_fitted', { rulesVersion: inForce.version, hint: 'churn risks use the documented prior of the rules file until `pnpm churn fit --publish` fits them on this company\'s history (docs/churn.md)' });
+    }
   }
 
   return {
