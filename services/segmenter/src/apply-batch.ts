@@ -54,7 +54,7 @@ const KINDS: ReadonlyArray<Output['kind']> = ['change', 'alert', 'snapshot'];
 /** An outbox entry: the output's kind in one byte (1 change, 2 alert, 3 snapshot), then its Kafka value. */
 export const outboxPayload = (o: Outgoing): Buffer => Buffer.concat([Buffer.of(KINDS.indexOf(o.kind) + 1), o.value]);
 
-/** An outbox entry back as what to send. Versions before stop 15 kept the decided output as JSON. */
+/** An outbox entry back as what to send. Versions before 2026-11-23 kept the decided output as JSON. */
 export function fromOutbox(customerId: string, id: string, payload: Buffer, encode: OutputEncoder): Outgoing {
   if (payload[0] === 0x7b) return outgoingOf(JSON.parse(payload.toString('utf8')) as Output, encode); // '{'
   const kind = KINDS[payload[0]! - 1];
