@@ -11,3 +11,4 @@ export {
 } from './rules/population.ts';
 export * from './churn/index.ts';
 export { rulesWithChurnFit } from './rules/churn-rules.ts';
+export * from './value/gamma-gamma.ts';

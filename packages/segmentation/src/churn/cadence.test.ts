@@ -54,8 +54,8 @@ describe('the cadence model', () => {
 
 describe('the cadence prior fit', () => {
   it('recovers a known gamma prior from simulated customers', () => {
-    let a = 7;
-    const next = () => { a = (a * 1103515245 + 12345) % 2 ** 31; return a / 2 ** 31; };
+    let a = 7 >>> 0;
+    const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32; };
     // Gamma(r = 2, α = 40) rates by the sum of two exponentials; Poisson counts by inversion.
     const samples = Array.from({ length: 4000 }, () => {
       const rate = (-Math.log(1 - next()) - Math.log(1 - next())) / 40;
