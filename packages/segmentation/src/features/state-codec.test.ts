@@ -23,7 +23,41 @@ function heavyRecord(days: number, seed = 7): CustomerRecord {
   };
 }
 
+/** LEB128 of a non-negative integer, as the codec writes it. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) { out.push((v & 0x7f) | 0x80); v >>>= 7; }
+  out.push(v);
+  return out;
+}
+
 describe('state codec', () => {
+  it('decodes a record stored by format 1 (before the ordering weeks), rebuilding its weeks from its days', () => {
+    const week = 2900; // ISO week of late 2025
+    const days = [week * 7 - 3, week * 7 - 1, week * 7 + 2]; // Monday, Wednesday, Saturday of that week
+    const record: CustomerRecord = {
+      ...emptyRecord(),
+      lastLogOffset: 41,
+      features: {
+        ...emptyRecord().features,
+        asOf: (days[2]! + 1) * DAY,
+        orderDays: days,
+        orderWeeks: [week],
+        lifetime: { orders: 3, valueCents: 90_000, firstOrderAt: days[0]! * DAY, lastOrderAt: days[2]! * DAY },
+      },
+    };
+    const format2 = [...encodeRecord(record)];
+    expect(format2[0]).toBe(2);
+    // Format 1 is format 2 without the ordering weeks' list: count 1, the week (zigzag), no deltas.
+    const weeks = [1, ...varint(week * 2), 0];
+    const at = format2.findIndex((_, i) => weeks.every((b, k) => format2[i + k] === b));
+    expect(at).toBeGreaterThan(0);
+    expect(format2.findIndex((_, i) => i > at && weeks.every((b, k) => format2[i + k] === b))).toBe(-1);
+    const format1 = Uint8Array.from([1, ...format2.slice(1, at), ...format2.slice(at + weeks.length)]);
+    expect(decodeRecord(format1)).toEqual(record);
+  });
+
   it('round-trips an empty record', () => {
     expect(decodeRecord(encodeRecord(emptyRecord()))).toEqual(emptyRecord());
   });
