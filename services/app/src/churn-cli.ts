@@ -23,7 +23,7 @@ import { ConfigError, createLogger, parseConfig, runCommand } from '@segmentatio
 import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
 import {
   applyRulesVersion, backtest, cutoffsOf, evaluateChurn, fitChurn, fitSpanOf, fittedRulesText, GENERATORS, historySpan, readLogHistory, readLogPartitions, readRulesHistory,
-  replayLog, scoredHistory, type BacktestFigures, type ChurnFit, type DetectionFigures,
+  replayLog, scoredHistory, type BacktestFigures, type ChurnFit, type DetectionFigures, type TimelinessCeiling,
 } from '@segmentation/segmenter';
 import { loadConfig, loadRulesFile } from './config.ts';
 
@@ -122,9 +122,18 @@ async function evaluate(args: string[]): Promise<void> {
     printFit(e.fit);
     printTable(e.detectors);
     console.log(`non-churners put in lifecycle 'churned' after the fit, by kind: ${JSON.stringify(e.nonChurnersChurnedByKind)}`);
+    printCeiling(e.ceiling);
     console.log(`run time ${((performance.now() - began) / 1000).toFixed(1)} s`);
-    console.log(JSON.stringify({ generator: opts.generator, seed, rules: rules.version, detectors: Object.fromEntries(e.detectors.map(([n, f]) => [n, roundAll(f)])), fit: { accepted: e.fit.accepted, logLoss: e.fit.candidate.logLoss, inForceLogLoss: e.fit.inForce.logLoss, auc: e.fit.candidate.auc } }));
+    console.log(JSON.stringify({ generator: opts.generator, seed, rules: rules.version, detectors: Object.fromEntries(e.detectors.map(([n, f]) => [n, roundAll(f)])), ceiling: e.ceiling, fit: { accepted: e.fit.accepted, logLoss: e.fit.candidate.logLoss, inForceLogLoss: e.fit.inForce.logLoss, auc: e.fit.candidate.auc } }));
   }
+}
+
+/** The ceilings the timeliness targets meet on this history, whatever the detector. */
+function printCeiling(c: TimelinessCeiling): void {
+  const share = (n: number, d: number) => (d === 0 ? '—' : `${n} of ${d} (${((100 * n) / d).toFixed(0)}%)`);
+  console.log(`what the history allows: silences of 21 days (customers ordering more often than every 21 days) that were a churn: ${share(c.frequentChurnSilences, c.frequentSilences)}; `
+    + `silences of 1.5 × the own 90th-percentile gap (the others) that were a churn: ${share(c.otherChurnSilences, c.otherSilences)}; `
+    + `service-driven churners' trouble first showed a median ${c.serviceFirstSignLeadDays === null ? '—' : c.serviceFirstSignLeadDays.toFixed(1)} days before their last order`);
 }
 
 function iso(t: number): string {

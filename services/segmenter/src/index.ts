@@ -12,6 +12,6 @@ export * from './churn/churn-fit.ts';
 export * from './churn/churn-evaluation.ts';
 export * from './churn/scored-histories.ts';
 export * from './churn/log-history.ts';
-export type { ChurnTruth, DetectionFigures, DetectionWindow } from './quality/quality-metrics.ts';
+export type { ChurnTruth, DetectionFigures, DetectionWindow, TimelinessCeiling } from './quality/quality-metrics.ts';
 export * from './churn/churn-backtest.ts';
 export * from './churn/history-truth.ts';

@@ -49,6 +49,15 @@ describe('the cadence model', () => {
     const seasonal = history(everyGap(3, 100), lastYear);
     const paused = silenceAt(cadenceBase(seasonal, at, dayOf, SETTINGS), at, dayOf, SETTINGS);
     expect(paused.effectiveDays).toBeCloseTo(plain.effectiveDays * 0.1, 5);
+    // A pause tied to the lunar calendar began three weeks earlier last year: still this customer's pause.
+    const shifted = history(everyGap(3, 100), lastYear.map((w) => w - 3));
+    expect(silenceAt(cadenceBase(shifted, at, dayOf, SETTINGS), at, dayOf, SETTINGS).effectiveDays).toBeCloseTo(plain.effectiveDays * 0.1, 5);
+    // An ordinary gap a year ago (two silent weeks) excuses nothing...
+    const gapLastYear = history(everyGap(3, 100), [week - 53, week - 52, week - 49, week - 48]);
+    expect(silenceAt(cadenceBase(gapLastYear, at, dayOf, SETTINGS), at, dayOf, SETTINGS).effectiveDays).toBeCloseTo(plain.effectiveDays, 5);
+    // ...nor does last year's festival: a lull covering the eight silent weeks a year ago explains them.
+    const lastYearFestival = { ...SETTINGS, lulls: [{ fromDay: (week - 51) * 7 - 3, toDay: (week - 44) * 7 - 4, activity: 0.1 }] };
+    expect(silenceAt(cadenceBase(seasonal, at, dayOf, lastYearFestival), at, dayOf, lastYearFestival).effectiveDays).toBeCloseTo(plain.effectiveDays, 5);
   });
 });
 

@@ -58,8 +58,8 @@ export interface CadenceBase {
   /** Median and 90th percentile of the gaps between ordering days in the last year, in days (undefined below 3 gaps). */
   medianGapDays: number | undefined;
   p90GapDays: number | undefined;
-  /** Weeks the customer paused a year ago from the same calendar week on, or 0. */
-  lastYearPauseWeeks: number;
+  /** Days (net of last year's lulls) the customer paused a year ago from the same calendar week on, or 0. */
+  lastYearPauseDays: number;
 }
 
 export interface Silence {
@@ -134,21 +134,35 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** A pause is a silence of four weeks or more, and twice the customer's longest usual gap; counted
+ *  in whole silent weeks (net of lulls), four weeks measure at least three. */
+const MIN_PAUSE_DAYS = 21;
+/** Last year's pause may have begun this many weeks earlier or later (a pause tied to the lunar calendar moves by up to three weeks). */
+const PAUSE_SHIFT_WEEKS = 4;
+
 /**
- * Last year's pause at this time: the customer ordered in the 8 weeks up to the week a year before
- * the last order, then not for k weeks, then again within half a year. k = 0 when there was no
- * such pause (or no history that old).
+ * Last year's pause at this time, in days: a silence of the customer that began within
+ * PAUSE_SHIFT_WEEKS of the week a year before the last order and ended within half a year (the
+ * longest, if several). Only a real pause counts: its days net of last year's lulls (last year's
+ * Spring Festival silence says nothing about this year) must be at least MIN_PAUSE_DAYS and twice
+ * the customer's 90th-percentile gap; an ordinary gap a year ago is no reason to excuse a silence
+ * now. 0 when there was no such pause (or no history that old).
  */
-function lastYearPause(orderWeeks: readonly number[], lastOrderWeek: number): number {
+function lastYearPause(orderWeeks: readonly number[], lastOrderWeek: number, p90GapDays: number | undefined, lulls: readonly Lull[]): number {
   const then = lastOrderWeek - YEAR_WEEKS;
-  let before = false;
-  let resumed: number | undefined;
-  for (const w of orderWeeks) {
-    if (w > then - 8 && w <= then) before = true;
-    else if (w > then && resumed === undefined) resumed = w;
+  let longest = 0;
+  for (let i = 0; i + 1 < orderWeeks.length; i += 1) {
+    const before = orderWeeks[i]!;
+    const resumed = orderWeeks[i + 1]!;
+    if (before < then - PAUSE_SHIFT_WEEKS) continue;
+    if (before > then + PAUSE_SHIFT_WEEKS) break;
+    if (resumed - before > 27) continue;
+    const fromDay = (before + 1) * 7 - 3; // the first day of the week after (weekOfDay's weeks start 3 days before a multiple of 7)
+    const days = (resumed - before - 1) * 7;
+    const net = days - lullDiscount(fromDay - 1, fromDay + days - 1, lulls);
+    if (net >= MIN_PAUSE_DAYS && net >= 2 * (p90GapDays ?? 0)) longest = Math.max(longest, net);
   }
-  if (!before || resumed === undefined || resumed > then + 26) return 0;
-  return resumed - then - 1;
+  return longest;
 }
 
 /** Days from one instant to a later one, lull days counted by their activity. */
@@ -192,6 +206,7 @@ export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: num
   }
   gaps.sort((a, b) => a - b);
   const to = lastDay + 1;
+  const p90GapDays = gaps.length >= 3 ? quantile(gaps, 0.9) : undefined;
   return {
     lastOrderAt: history.lastOrderAt,
     lastOrderDay: lastDay,
@@ -201,8 +216,8 @@ export function cadenceBase(history: CadenceHistory, at: number, dayOf: (ms: num
     shortExposure: exposure(originDay + 1, to, to, hs, settings.lulls),
     originDay,
     medianGapDays: gaps.length >= 3 ? quantile(gaps, 0.5) : undefined,
-    p90GapDays: gaps.length >= 3 ? quantile(gaps, 0.9) : undefined,
-    lastYearPauseWeeks: lastYearPause(history.orderWeeks, weekOfDay(lastDay)),
+    p90GapDays,
+    lastYearPauseDays: lastYearPause(history.orderWeeks, weekOfDay(lastDay), p90GapDays, settings.lulls),
   };
 }
 
@@ -214,9 +229,9 @@ export function silenceAt(base: CadenceBase, at: number, dayOf: (ms: number) => 
   const days = Math.max(0, (at - base.lastOrderAt) / DAY_MS);
   const today = dayOf(at);
   let effectiveDays = Math.max(0, days - lullDiscount(base.lastOrderDay, today, settings.lulls));
-  if (base.lastYearPauseWeeks > 0) {
+  if (base.lastYearPauseDays > 0) {
     // Silence up to the length of last year's pause counts at the pause's activity.
-    const covered = Math.min(effectiveDays, base.lastYearPauseWeeks * 7);
+    const covered = Math.min(effectiveDays, base.lastYearPauseDays);
     effectiveDays -= covered * (1 - settings.pauseActivity);
   }
   const surprise = base.shape * Math.log1p(effectiveDays / base.rateScale);

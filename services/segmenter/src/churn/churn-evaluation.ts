@@ -3,7 +3,7 @@
 // replay the whole span and score only the episodes raised after the fit's span, for the model in
 // force (as shipped), the fitted model, and the recency-only baselines.
 import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
-import { recencyAlerts, scoreDetector, type DetectionFigures, type DetectionWindow } from '../quality/quality-metrics.ts';
+import { recencyAlerts, scoreDetector, timelinessCeiling, type DetectionFigures, type DetectionWindow, type TimelinessCeiling } from '../quality/quality-metrics.ts';
 import { episodeRaises, lifecycleChurned, replayLog } from '../quality/replay.ts';
 import { cutoffsOf, FIT_CUTOFF_DAYS, FIT_WARM_UP_DAYS, fitChurn, fittedRulesText, type ChurnFit, type FitSpan } from './churn-fit.ts';
 import type { ScoredHistory } from './scored-histories.ts';
@@ -24,6 +24,8 @@ export interface Evaluation {
   detectors: Array<[string, DetectionFigures]>;
   /** Non-churning customers the lifecycle put in `churned` during the scored span, by the generator's kind. */
   nonChurnersChurnedByKind: Record<string, number>;
+  /** What the scored span allows any detector. */
+  ceiling: TimelinessCeiling;
 }
 
 export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRules, fitDays: number): Promise<Evaluation> {
@@ -61,6 +63,6 @@ export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRul
     const alerts = new Map([...orders].map(([id, times]) => [id, recencyAlerts(times, days, history.end)]));
     detectors.push([`recency ≥ ${days} days`, scoreDetector(alerts, history.truth, window)]);
   }
-  return { fit, fittedRules, detectors, nonChurnersChurnedByKind };
+  return { fit, fittedRules, detectors, nonChurnersChurnedByKind, ceiling: timelinessCeiling(orders, history.truth, window) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, gapsOf, median, recencyAlerts, scoreDetector, tierAgreement, type ChurnTruth } from './quality-metrics.ts';
+import { DAY_MS, gapsOf, median, recencyAlerts, scoreDetector, tierAgreement, timelinessCeiling, type ChurnTruth } from './quality-metrics.ts';
 
 const day = (n: number) => n * DAY_MS;
 const window = { end: day(365), minObservedDays: 60, earlyGraceDays: 14 };
@@ -92,5 +92,31 @@ describe('value tier agreement', () => {
     expect(t.agreeing).toBe(3);
     expect(t.share).toBe(0.75);
     expect(t.confusion).toEqual({ high: { high: 1 }, medium: { high: 1, medium: 1 }, low: { low: 1 } });
+  });
+});
+
+describe('what the history allows any detector', () => {
+  it('counts the silences that reached the target delay, and which of them were a churn', () => {
+    // A weekly customer with one 30-day gap that was not a churn, then a churn at day 200;
+    // a monthly customer (90th-percentile gap 40: 60 days of silence judged) whose one long gap was not a churn.
+    const weekly = [...Array.from({ length: 10 }, (_, i) => day(7 * i)), day(93), day(100), day(200)];
+    const monthly = [day(0), day(30), day(60), day(130), day(160)];
+    const truth = [churned('weekly', day(200), { medianGapDays: 7, p90GapDays: 30 }), churned('monthly', null, { medianGapDays: 30, p90GapDays: 40 })];
+    const c = timelinessCeiling(new Map([['weekly', weekly], ['monthly', monthly]]), truth, { ...window, start: day(0) });
+    // weekly: 63 → 93 and 100 → 200 reached 21 days; 200 → end did, as the churn.
+    expect(c).toMatchObject({ frequentSilences: 3, frequentChurnSilences: 1, otherSilences: 2, otherChurnSilences: 0 });
+  });
+
+  it('leaves out a churn too close to the end, and gives the lead an alert at the first failure would have', () => {
+    const truth = [
+      churned('late', day(330), { medianGapDays: 5 }),
+      churned('warned', day(100), { medianGapDays: 5, cause: 'service', declineStartedAt: day(90) }),
+      churned('after', day(120), { medianGapDays: 5, cause: 'service', declineStartedAt: day(124) }),
+      churned('unknown', day(150), { medianGapDays: 5, cause: 'service', declineStartedAt: null }),
+    ];
+    const orders = new Map([['late', [day(325), day(330)]], ['warned', [day(100)]], ['after', [day(120)]], ['unknown', [day(150)]]]);
+    const c = timelinessCeiling(orders, truth, { ...window, start: day(0) });
+    expect(c).toMatchObject({ frequentSilences: 3, frequentChurnSilences: 3 });
+    expect(c.serviceFirstSignLeadDays).toBe(-4);
   });
 });

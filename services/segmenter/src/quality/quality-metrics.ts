@@ -127,6 +127,50 @@ export function scoreDetector(episodes: ReadonlyMap<string, ReadonlyArray<readon
   };
 }
 
+/** What the history itself allows, whatever the detector: the ceilings the timeliness targets meet. */
+export interface TimelinessCeiling {
+  /** Customers with a median gap under 21 days: their silences that reached 21 days inside the span, and how many of them were a churn. */
+  frequentSilences: number;
+  frequentChurnSilences: number;
+  /** The other customers: silences that reached 1.5 × their own 90th-percentile gap, and how many were a churn. */
+  otherSilences: number;
+  otherChurnSilences: number;
+  /** Service-driven churners: median days their trouble first showed before their last order (what an
+   *  alert at the very first failure would lead by; negative: the trouble showed after it). */
+  serviceFirstSignLeadDays: number | null;
+}
+
+/**
+ * Counts, per customer, the silences after each order that reached the target's delay inside the
+ * span (churn silences only when the churn can be judged, as in `scoreDetector`): a detector that
+ * alerts on silence alone at that delay is right at most `churn / all` of the time. Other signals
+ * (a fading order rate, service trouble) can do better, but only where they show before the silence.
+ */
+export function timelinessCeiling(orders: ReadonlyMap<string, readonly number[]>, truth: readonly ChurnTruth[], window: DetectionWindow): TimelinessCeiling {
+  const start = window.start ?? Number.NEGATIVE_INFINITY;
+  const latestDetectable = window.end - window.minObservedDays * DAY_MS;
+  const c: TimelinessCeiling = { frequentSilences: 0, frequentChurnSilences: 0, otherSilences: 0, otherChurnSilences: 0, serviceFirstSignLeadDays: null };
+  const serviceLeads: number[] = [];
+  for (const t of truth) {
+    const frequent = t.medianGapDays !== undefined && t.medianGapDays < FREQUENT_GAP_DAYS;
+    const delayDays = frequent ? FREQUENT_GAP_DAYS : t.p90GapDays === undefined ? undefined : 1.5 * t.p90GapDays;
+    const times = [...(orders.get(t.customerId) ?? [])].sort((a, b) => a - b);
+    for (let i = 0; delayDays !== undefined && i < times.length; i++) {
+      const reached = times[i]! + delayDays * DAY_MS;
+      if (reached >= (times[i + 1] ?? window.end) || reached < start || reached >= window.end) continue;
+      const churn = times[i] === t.churnedAt;
+      if (churn && t.churnedAt! > latestDetectable) continue;
+      if (frequent) { c.frequentSilences++; if (churn) c.frequentChurnSilences++; } else { c.otherSilences++; if (churn) c.otherChurnSilences++; }
+    }
+    if (t.cause === 'service' && t.churnedAt !== null && t.churnedAt >= start && t.churnedAt <= latestDetectable) {
+      serviceLeads.push(t.declineStartedAt == null ? Number.NEGATIVE_INFINITY : (t.churnedAt - t.declineStartedAt) / DAY_MS);
+    }
+  }
+  const lead = median(serviceLeads);
+  c.serviceFirstSignLeadDays = lead === null || Number.isFinite(lead) ? lead : null;
+  return c;
+}
+
 /**
  * The recency-only baseline: an alert `days` after an order when no order followed within those days
  * and that moment lies before the span's end (each gap one episode, raised once). `orderTimes` are one customer's order times.
