@@ -1,6 +1,7 @@
 import type { Admin, Consumer, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { CommittedMetadata } from './committed-metadata.ts';
 import { Coalescing } from './coalescing.ts';
 import { trackConsumerLag } from './consumer-lag.ts';
 
@@ -166,8 +167,13 @@ export class BatchConsumer implements HealthCheck {
   private readonly consumer: Consumer;
   private readonly kafka: Kafka;
   private admin: Admin | undefined;
-  /** Offset-commit metadata per `topic:partition`, as last committed; emptied on every assignment. */
-  private readonly metadata = new Map<string, string | null>();
+  /** Offset-commit metadata per partition, as last committed; forgotten on every assignment. */
+  private readonly metadata = new CommittedMetadata(async (topic) => {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect(); // a no-op once connected
+    const [committed] = await this.admin.fetchOffsets({ groupId: this.settings.groupId, topics: [topic] });
+    return committed?.partitions ?? [];
+  });
   /** Offsets of batches that finished while a commit was in flight go in one request (coalescing.ts). */
   private readonly commits = new Coalescing<TopicPartitionOffsetAndMetadata, void>((offsets) => this.consumer.commitOffsets(offsets));
   private lastActivity = Date.now();
@@ -212,7 +218,7 @@ export class BatchConsumer implements HealthCheck {
     this.consumer.on(events.HEARTBEAT, touch);
     this.consumer.on(events.GROUP_JOIN, (e) => {
       touch();
-      this.metadata.clear(); // partitions may have moved: read what their previous owners committed
+      this.metadata.reassigned();
       this.joined = true;
       this.crashed = false;
       this.logger.info('consumer_joined', { groupId: settings.groupId, assignment: e.payload.memberAssignment });
@@ -259,7 +265,7 @@ export class BatchConsumer implements HealthCheck {
           headers: m.headers ?? {},
           timestamp: Number(m.timestamp),
         }));
-        const committedMetadata = await this.committedMetadata(batch.topic, batch.partition);
+        const committedMetadata = await this.metadata.get(batch.topic, batch.partition);
         const done = await this.untilDone(handler, { topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata });
         // A stale batch must not be committed: its partition may already belong to another member.
         if (stale()) return;
@@ -268,7 +274,7 @@ export class BatchConsumer implements HealthCheck {
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         const metadata = done?.metadata ?? null;
         await this.commits.submit({ topic: batch.topic, partition: batch.partition, offset: next, metadata });
-        this.metadata.set(`${batch.topic}:${batch.partition}`, metadata);
+        this.metadata.committed(batch.topic, batch.partition, metadata);
         this.lastActivity = Date.now();
       },
     });
@@ -299,17 +305,6 @@ export class BatchConsumer implements HealthCheck {
         this.lastActivity = Date.now();
       }
     }
-  }
-
-  private async committedMetadata(topic: string, partition: number): Promise<string | null> {
-    const key = `${topic}:${partition}`;
-    if (!this.metadata.has(key)) {
-      this.admin ??= this.kafka.admin();
-      await this.admin.connect(); // a no-op once connected
-      const [committed] = await this.admin.fetchOffsets({ groupId: this.settings.groupId, topics: [topic] });
-      for (const p of committed?.partitions ?? []) this.metadata.set(`${topic}:${p.partition}`, p.metadata || null);
-    }
-    return this.metadata.get(key) ?? null;
   }
 
   isHealthy(): boolean {

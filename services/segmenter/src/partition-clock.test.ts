@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, markFromMetadata, metadataForMark } from './partition-clock.ts';
+import { advance, ClockRollbackError, markFromMetadata, metadataForMark, PartitionClocks } from './partition-clock.ts';
 
 describe('the partition mark in offset-commit metadata', () => {
   const t = Date.UTC(2026, 10, 23, 7, 0, 0);
@@ -26,5 +26,26 @@ describe('the partition mark in offset-commit metadata', () => {
     expect(advance(null, 5)).toBe(5);
     expect(advance(10, 5)).toBe(10);
     expect(advance(10, 15)).toBe(15);
+  });
+});
+
+describe('a partition\'s clock in the segmenter', () => {
+  const mark = (watermark: number | null) => ({ watermark, rulesVersion: null });
+
+  it('refuses a batch further on in the log handed a clock behind the one already reached', () => {
+    const clocks = new PartitionClocks();
+    clocks.completed(3, '99', mark(5_000));
+    expect(() => clocks.check(3, '100', mark(4_000))).toThrow(ClockRollbackError);
+    expect(() => clocks.check(3, '100', mark(null))).toThrow(ClockRollbackError);
+    expect(() => clocks.check(3, '100', mark(5_000))).not.toThrow();
+    expect(() => clocks.check(4, '100', mark(1))).not.toThrow(); // another partition
+  });
+
+  it('lets a redelivered batch (a failed commit, a rebalance) start again from its older committed clock', () => {
+    const clocks = new PartitionClocks();
+    clocks.completed(0, '199', mark(9_000));
+    expect(() => clocks.check(0, '150', mark(7_000))).not.toThrow();
+    clocks.completed(0, '199', mark(9_000));
+    expect(() => clocks.check(0, '200', mark(9_000))).not.toThrow();
   });
 });

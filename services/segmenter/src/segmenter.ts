@@ -8,7 +8,7 @@ import type { Logger } from '@segmentation/runtime';
 import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
 import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './apply-batch.ts';
-import { markFromMetadata, metadataForMark } from './partition-clock.ts';
+import { markFromMetadata, metadataForMark, PartitionClocks } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
 import { applyRulesVersion, readRulesHistory, RulesBook } from './rules-registry.ts';
 
@@ -94,6 +94,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   const schemaIds = { change: 0, alert: 0, snapshot: 0 }; // registered in start()
   const erasures = deps.erasures;
   const inFlight = new InFlight();
+  const clocks = new PartitionClocks();
   erasures?.onErased('segmenter', async (customerIds) => {
     await inFlight.settled(); // a batch that loaded them before they were listed may still write them
     await store.erase(customerIds);
@@ -123,7 +124,10 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
     return inFlight.track((async () => {
       const entries = await decodeLogEntries(deps.codec, batch.messages);
-      const mark = await runPartitionLog(runner, batch.partition, entries, markFromMetadata(ctx.committedMetadata), () => ctx.heartbeat());
+      const committed = markFromMetadata(ctx.committedMetadata);
+      clocks.check(batch.partition, batch.messages[0]!.offset, committed);
+      const mark = await runPartitionLog(runner, batch.partition, entries, committed, () => ctx.heartbeat());
+      clocks.completed(batch.partition, batch.messages.at(-1)!.offset, mark);
       return { metadata: metadataForMark(mark) };
     })());
   }
