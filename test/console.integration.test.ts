@@ -2,14 +2,15 @@
 // process (real Kafka, registry, Redis, embedded ClickHouse); orders go in at the source topic and
 // the API, the live stream and the page in headless Chromium show what they did, churn alerts as
 // alert episodes (预警事件) included.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
-import { aChurnAlert, anOrder, avroSchemas, topicNames, valueSubject, type ChurnAlert, type Order } from '@segmentation/contracts';
-import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
+import { hashSecret, newSecret, personalToken } from '@segmentation/console';
+import { aChurnAlert, anOrder, avroSchemas, topicNames, valueSubject, type ChurnAlert, type ConsoleAuditRecord, type CustomerErasure, type Order } from '@segmentation/contracts';
+import { AvroCodec, createKafka, readTopicToEnd, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
@@ -22,7 +23,14 @@ const services = testServices();
 const run = uniqueName('console');
 const topics = topicNames(`${run}.`);
 const logger = createLogger({ service: 'console-test' }, 'warn');
-const token = 'console-test-token-0123456789';
+// One person per role, from a users file (CONSOLE_USERS_FILE); the page and most calls use the admin.
+const people = {
+  viewer: { name: 'li.wei', role: 'viewer', secret: newSecret() },
+  operator: { name: 'ops-zhang', role: 'operator', secret: newSecret() },
+  admin: { name: 'wang', role: 'admin', secret: newSecret() },
+} as const;
+const tokenOf = (p: { name: string; secret: string }) => personalToken(p.name, p.secret);
+const token = tokenOf(people.admin);
 
 let config: Config;
 let pipeline: Pipeline;
@@ -31,10 +39,14 @@ let producer: ReliableProducer;
 let base: string;
 
 beforeAll(async () => {
+  const usersFile = join(mkdtempSync(join(tmpdir(), 'segmentation-console-users-')), 'console-users.yaml');
+  const entries = await Promise.all(Object.values(people).map(async (p) => ({ name: p.name, role: p.role, secret: await hashSecret(p.secret) })));
+  writeFileSync(usersFile, JSON.stringify({ users: entries }));
   config = loadConfig({
     ...runEnv(services, run),
     ROLES: 'ingest,segmenter,sink,console',
-    CONSOLE_TOKEN: token,
+    CONSOLE_TOKEN: undefined, // with a users file the shared token is refused
+    CONSOLE_USERS_FILE: usersFile,
     CONSOLE_MAX_STREAMS: '3',
     SINK_FLUSH_INTERVAL_MS: '200',
     CLICKHOUSE_URL: services.clickhouseUrl,
@@ -70,9 +82,23 @@ async function sendAlert(alert: ChurnAlert): Promise<void> {
 }
 
 const auth = { authorization: `Bearer ${token}` };
-async function api<T = Record<string, unknown>>(path: string, headers: Record<string, string> = auth): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, { headers });
+const authOf = (p: { name: string; secret: string }) => ({ authorization: `Bearer ${tokenOf(p)}` });
+async function api<T = Record<string, unknown>>(path: string, headers: Record<string, string> = auth, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: init.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   return { status: res.status, body: await res.json() as T };
+}
+
+/** Every record of one of the run's topics so far, decoded. */
+async function readAll<T>(topic: string, schema: string): Promise<T[]> {
+  const records: T[] = [];
+  await readTopicToEnd(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'console-test-reader' }, logger), topic, async (m) => {
+    if (m.value !== null) records.push(await codec.decode<T>(m.value, schema));
+  });
+  return records;
 }
 
 const openStream = (query = '') => SseReader.open(`${base}/api/stream${query}`, auth);
@@ -100,6 +126,26 @@ describe('the console API', () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(page.headers.get('access-control-allow-origin')).toBeNull(); // CORS off by default
+  });
+
+  it('lets each person in by their own token, refuses a change of state below admin with 403, and records the admin\'s change', async () => {
+    for (const p of Object.values(people)) expect((await api('/api/me', authOf(p))).body).toEqual({ name: p.name, role: p.role });
+    const customerId = uniqueName('C-erased');
+    const erasure = { customerIds: [customerId], reason: 'TICKET-4711' };
+    expect(await api('/api/erasures', authOf({ name: 'nobody', secret: people.admin.secret }), { method: 'POST', body: erasure })).toMatchObject({ status: 401 });
+    expect(await api('/api/erasures', authOf({ name: people.admin.name, secret: people.viewer.secret }), { method: 'POST', body: erasure })).toMatchObject({ status: 401 });
+    for (const p of [people.viewer, people.operator]) {
+      expect(await api('/api/erasures', authOf(p), { method: 'POST', body: erasure })).toMatchObject({
+        status: 403, body: { requiredRole: 'admin', error: expect.stringContaining(`needs the role admin; ${p.name} is ${p.role}`) as unknown },
+      });
+    }
+    expect((await readAll<CustomerErasure>(topics.customerErasures, avroSchemas.customerErasure)).some((e) => e.customerId === customerId)).toBe(false);
+
+    expect(await api('/api/erasures', authOf(people.admin), { method: 'POST', body: erasure })).toMatchObject({ status: 202, body: { customerIds: [customerId], requestedBy: `console:${people.admin.name}` } });
+    expect(await readAll<CustomerErasure>(topics.customerErasures, avroSchemas.customerErasure)).toContainEqual(expect.objectContaining({ customerId, requestedBy: `console:${people.admin.name}`, reason: 'TICKET-4711' }));
+    expect(await readAll<ConsoleAuditRecord>(topics.consoleAudit, avroSchemas.consoleAudit)).toContainEqual(expect.objectContaining({
+      user: people.admin.name, role: 'admin', action: 'customers_erased', customerIds: [customerId], route: '/api/erasures', detail: 'TICKET-4711',
+    }));
   });
 
   it('refuses bad input with 400 and a message naming the parameter', async () => {
@@ -143,6 +189,14 @@ describe('the console API', () => {
     });
     const timeline = (details as unknown as { timeline: Array<{ kind: string }> }).timeline;
     expect(timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['order', 'segment_change']));
+
+    // A viewer may open the customer too, and the audit trail says that they did (PIPL). The record
+    // is acknowledged by Kafka before the answer is sent, so it is there by now.
+    expect((await api(`/api/customers/${customerId}`, authOf(people.viewer))).status).toBe(200);
+    const opened = (await readAll<ConsoleAuditRecord>(topics.consoleAudit, avroSchemas.consoleAudit)).filter((r) => r.customerIds.includes(customerId));
+    expect(opened).toContainEqual(expect.objectContaining({ user: people.viewer.name, role: 'viewer', action: 'customer_viewed', customerIds: [customerId], route: '/api/customers/:id' }));
+    const openedBy: string[] = [people.viewer.name, people.admin.name];
+    expect(opened.every((r) => r.action === 'customer_viewed' && openedBy.includes(r.user))).toBe(true);
 
     expect((await api(`/api/customers?q=${encodeURIComponent(customerId.slice(0, -2))}`)).body.customers).toContain(customerId);
     const sizes = await api<{ dimensions: Record<string, Record<string, number>> }>('/api/segment-sizes');

@@ -17,4 +17,5 @@ export const avroSchemas = {
   featureSnapshot: load('feature-snapshot.avsc'),
   rulesVersion: load('rules-version.avsc'),
   customerErasure: load('customer-erasure.avsc'),
+  consoleAudit: load('console-audit.avsc'),
 } as const;

@@ -133,6 +133,21 @@ export interface CustomerErasure {
   reason: string;
 }
 
+/** One record of the console's audit trail (`console-audit`): who did what to which customers. */
+export interface ConsoleAuditRecord {
+  auditId: string;
+  /** Epoch ms. */
+  at: number;
+  user: string;
+  role: string;
+  /** `customer_viewed`, `customers_erased`; later actions add values. */
+  action: string;
+  customerIds: string[];
+  /** The route pattern, never the URL. */
+  route: string;
+  detail: string;
+}
+
 export interface CustomerEvent {
   eventId: string;
   customerId: string;

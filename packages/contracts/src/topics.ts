@@ -23,6 +23,8 @@ export interface TopicNames {
   rulesVersionsDeadLetter: string;
   /** Customers to be forgotten (compacted, key: customer id): every role and the rebuild honour it. */
   customerErasures: string;
+  /** The console's audit trail: who opened which customer, who changed what (kept, not compacted). */
+  consoleAudit: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
@@ -46,6 +48,7 @@ export function topicNames(prefix = ''): TopicNames {
     rulesVersions: `${prefix}rules-versions`,
     rulesVersionsDeadLetter: `${prefix}rules-versions.dlq`,
     customerErasures: `${prefix}customer-erasures`,
+    consoleAudit: `${prefix}console-audit`,
   };
 }
 

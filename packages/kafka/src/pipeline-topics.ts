@@ -22,6 +22,7 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
     { topic: t.featureSnapshots, partitions: keyed },
     rulesVersionsTopic(t.rulesVersions),
     customerErasuresTopic(t.customerErasures),
+    consoleAuditTopic(t.consoleAudit),
     ...[
       t.ordersDeadLetter, t.shipmentsDeadLetter, t.complaintsDeadLetter, t.customerProfilesDeadLetter,
       t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter, t.rulesVersionsDeadLetter,
@@ -36,6 +37,11 @@ export const rulesVersionsTopic = (topic: string): TopicSpec => ({ topic, partit
  *  must still skip them years later); one partition, read whole by every process. */
 export const customerErasuresTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'cleanup.policy': 'compact' } });
 
+/** The console's audit trail: every record is evidence (who opened which customer), so it is kept
+ *  without time limit and never compacted; one partition keeps the trail in the order it happened
+ *  (a handful of records per person and hour). Operators with a retention policy set `retention.ms`. */
+export const consoleAuditTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
+
 /** Every value schema, by the topic it is registered for (subject `<topic>-value`). */
 export function topicSchemas(t: TopicNames): Array<[topic: string, schema: string]> {
   return [
@@ -49,6 +55,7 @@ export function topicSchemas(t: TopicNames): Array<[topic: string, schema: strin
     [t.featureSnapshots, avroSchemas.featureSnapshot],
     [t.rulesVersions, avroSchemas.rulesVersion],
     [t.customerErasures, avroSchemas.customerErasure],
+    [t.consoleAudit, avroSchemas.consoleAudit],
   ];
 }
 

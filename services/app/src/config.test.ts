@@ -3,7 +3,8 @@ import { ConfigError } from '@segmentation/runtime';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consoleToken, currencyTable, loadConfig, loadRules } from './config.ts';
+import { hashSecret } from '@segmentation/console';
+import { consoleAccess, consoleToken, currencyTable, loadConfig, loadRules } from './config.ts';
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
 function configErrorOf(env: Record<string, string>): ConfigError {
@@ -128,6 +129,40 @@ describe('the console token', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(consoleToken(loadConfig({ CONSOLE_TOKEN_FILE: file }))).toBe(first);
     expect(consoleToken(loadConfig({ CONSOLE_TOKEN_FILE: file, CONSOLE_TOKEN: 'x'.repeat(20) }))).toBe('x'.repeat(20));
+  });
+});
+
+describe('the console users', () => {
+  it('come from CONSOLE_USERS_FILE and CONSOLE_USERS, and then make no token file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-users-'));
+    const hash = await hashSecret('a-secret', { N: 2 ** 14, r: 8, p: 1 });
+    const file = join(dir, 'users.yaml');
+    writeFileSync(file, `users:\n  - name: li.wei\n    role: viewer\n    secret: ${hash}\n`);
+    const tokenFile = join(dir, 'console-token');
+    const access = consoleAccess(loadConfig({ CONSOLE_USERS_FILE: file, CONSOLE_USERS: JSON.stringify({ users: [{ name: 'wang', role: 'admin', secret: hash }] }), CONSOLE_TOKEN_FILE: tokenFile }));
+    expect(access).toEqual({ kind: 'users', users: [{ name: 'li.wei', role: 'viewer', secretHash: hash }, { name: 'wang', role: 'admin', secretHash: hash }] });
+    expect(() => statSync(tokenFile)).toThrow(/ENOENT/);
+  });
+
+  it('leave the shared token as one admin when neither is set', () => {
+    expect(consoleAccess(loadConfig({ CONSOLE_TOKEN: 'y'.repeat(20) }))).toEqual({ kind: 'shared-token', token: 'y'.repeat(20) });
+  });
+
+  it('refuse a CONSOLE_TOKEN beside them, naming it, and a bad entry, naming the file and the entry', () => {
+    expect(blamed(configErrorOf({ CONSOLE_USERS_FILE: '/nonexistent/users.yaml', CONSOLE_TOKEN: 'y'.repeat(20) }))).toEqual(['CONSOLE_TOKEN']);
+    const file = join(mkdtempSync(join(tmpdir(), 'console-users-')), 'users.yaml');
+    writeFileSync(file, 'users:\n  - name: li.wei\n    role: boss\n    secret: hunter2\n');
+    let message = '';
+    try {
+      consoleAccess(loadConfig({ CONSOLE_USERS_FILE: file }));
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`CONSOLE_USERS_FILE: ${file} has invalid console users`);
+    expect(message).toMatch(/users\[0\] "li\.wei"\.role: must be one of viewer, operator, admin/);
+    expect(message).toMatch(/users\[0\] "li\.wei"\.secret: must be a hash/);
+    expect(message).not.toContain('hunter2');
   });
 });
 

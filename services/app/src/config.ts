@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkCurrencySettings, checkKafkaSecurity, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
 import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
+import { loadConsoleUsers, type ConsoleAccess } from '@segmentation/console';
 import { compileRules, RulesError, type CompiledRules } from '@segmentation/segmentation';
 import { connectRedis } from '@segmentation/state';
 
@@ -53,7 +54,14 @@ export const configSchema = z.object({
   /** Where the console (API, live stream, web page) listens; 0 picks a free port. */
   CONSOLE_HOST: z.string().default('127.0.0.1'),
   CONSOLE_PORT: intSetting(0, 65535).default(8080),
-  /** The console's bearer token; when unset, one is made once and kept in CONSOLE_TOKEN_FILE. */
+  /**
+   * The console's people, each with a role and a personal token (docs/console.md): a YAML or JSON
+   * file of hashed entries (pnpm console-user add), and/or the same document in CONSOLE_USERS.
+   * With either, the shared token below is not accepted.
+   */
+  CONSOLE_USERS_FILE: z.string().optional(),
+  CONSOLE_USERS: z.string().optional(),
+  /** The console's shared bearer token (one admin) when no users are configured; when unset, one is made once and kept in CONSOLE_TOKEN_FILE. */
   CONSOLE_TOKEN: z.string().min(16, 'must be at least 16 characters (try: openssl rand -hex 24)').optional(),
   CONSOLE_TOKEN_FILE: z.string().default(join(repoRoot, '.local', 'console-token')),
   /** Other sites allowed to call the console's API from a browser (comma list of origins); empty = CORS off. */
@@ -67,6 +75,10 @@ export const configSchema = z.object({
 }).superRefine((c, ctx) => {
   checkCurrencySettings(c, ctx);
   checkKafkaSecurity(c, ctx);
+  // Refused rather than ignored: someone still handing out the shared token must learn it stopped working.
+  if (c.CONSOLE_TOKEN !== undefined && (c.CONSOLE_USERS_FILE !== undefined || c.CONSOLE_USERS !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['CONSOLE_TOKEN'], message: 'the shared token is not accepted once console users are configured (CONSOLE_USERS_FILE or CONSOLE_USERS): unset it, and give its holders their own tokens (pnpm console-user add NAME --role admin)' });
+  }
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -93,6 +105,15 @@ export function consoleToken(c: Pick<Config, 'CONSOLE_TOKEN' | 'CONSOLE_TOKEN_FI
   const token = readFileSync(c.CONSOLE_TOKEN_FILE, 'utf8').trim();
   if (token.length < 16) throw new ConfigError(`invalid configuration:\n  CONSOLE_TOKEN_FILE: ${c.CONSOLE_TOKEN_FILE} holds fewer than 16 characters; delete it to have a new token made, or set CONSOLE_TOKEN`);
   return token;
+}
+
+/**
+ * Who may use the console: the users of CONSOLE_USERS_FILE and CONSOLE_USERS, validated in full
+ * (errors name the file and the entry); without either, the shared token as one admin user.
+ */
+export function consoleAccess(c: Pick<Config, 'CONSOLE_USERS_FILE' | 'CONSOLE_USERS' | 'CONSOLE_TOKEN' | 'CONSOLE_TOKEN_FILE'>): ConsoleAccess {
+  if (c.CONSOLE_USERS_FILE === undefined && c.CONSOLE_USERS === undefined) return { kind: 'shared-token', token: consoleToken(c) };
+  return { kind: 'users', users: loadConsoleUsers({ file: c.CONSOLE_USERS_FILE, inline: c.CONSOLE_USERS }) };
 }
 
 /** The segmenter's consumer group: its committed offsets carry each partition's clock and rules version. */

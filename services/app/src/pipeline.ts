@@ -9,7 +9,7 @@ import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
 import { createSegmenter } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import type { RedisClient } from '@segmentation/state';
-import { connectConfiguredRedis, consoleToken, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
+import { connectConfiguredRedis, consoleAccess, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -47,6 +47,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   // Bad rules or receivers stop start-up before anything connects.
   const rules = roles.has('segmenter') || roles.has('console') ? loadRules(config) : undefined;
   const notifierConfig = roles.has('notifier') ? loadNotifierConfig(config.NOTIFIER_FILE, env) : undefined;
+  const access = roles.has('console') ? consoleAccess(config) : undefined;
   await probeKafka(config.KAFKA_BROKERS, 5000, kafkaSecurity(config));
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
   const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectConfiguredRedis(config) : undefined;
@@ -103,11 +104,11 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       timeZone: config.BUSINESS_TIME_ZONE,
     }, { ...common, redis }));
   }
-  const consoleRole = clickhouse && rules && roles.has('console')
+  const consoleRole = clickhouse && rules && access
     ? createConsole({
       host: config.CONSOLE_HOST,
       port: config.CONSOLE_PORT,
-      token: consoleToken(config),
+      access,
       corsOrigins: config.CONSOLE_CORS_ORIGINS,
       maxStreams: config.CONSOLE_MAX_STREAMS,
       groupPrefix: config.GROUP_PREFIX,
@@ -115,7 +116,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
       timeZone: config.BUSINESS_TIME_ZONE,
       fallbackRules: rules,
-    }, { kafka, codec, clickhouse, redis, logger, metrics, checks: () => checks, erasures })
+    }, { kafka, codec, producer, clickhouse, redis, logger, metrics, checks: () => checks, erasures })
     : undefined;
   if (consoleRole) roleHandles.push(consoleRole);
   const started: RoleHandle[] = [];

@@ -5,16 +5,30 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { healthReport, ServiceUnavailableError, type HealthCheck, type Logger } from '@segmentation/runtime';
-import { bearerTokenMatches } from './access-token.ts';
 import type { EpisodeQueries } from './alert-episodes.ts';
+import { createAuthenticator, defaultRole, requiresRole, type ConsoleAccess } from './console-access.ts';
+import { AuditUnavailableError, type AuditTrail } from './console-audit.ts';
+import { roleAllows, type ConsoleRole, type ConsoleUser } from './console-users.ts';
 import type { CustomerDetails } from './customer-details.ts';
 import type { HistoryQueries } from './history-queries.ts';
 import type { FeedItem, LiveFeed } from './live-feed.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least role the route needs (requiresRole); unset: viewer to read, admin to change. */
+    role?: ConsoleRole;
+  }
+  interface FastifyRequest {
+    /** Who sent an /api/ request, once the access check passed. */
+    consoleUser?: ConsoleUser;
+  }
+}
+
 export interface ConsoleServerSettings {
   host: string;
   port: number;
-  token: string;
+  /** Personal users with roles, or the shared CONSOLE_TOKEN of before (one admin). */
+  access: ConsoleAccess;
   /** Origins allowed to call the API from another site; empty = CORS off (the page is same-origin). */
   corsOrigins: string[];
   timeZone: string;
@@ -29,6 +43,10 @@ export interface ConsoleServerDeps {
   episodes: EpisodeQueries;
   customers: CustomerDetails;
   feed: LiveFeed;
+  /** Who opened which customer, who changed what. */
+  audit: AuditTrail;
+  /** Puts customers on the erasure list (every role then forgets them); `requestedBy` names the person. */
+  eraseCustomers: (customerIds: string[], by: { requestedBy: string; reason: string }) => Promise<void>;
   dimensions: () => Promise<Array<{ name: string; segments: string[] }>>;
   /** The churn model in force: its rules version and whether it was fitted on the company's history. */
   churnModel: () => Promise<{ rulesVersion: string; fitted: boolean }>;
@@ -48,9 +66,11 @@ const staticFiles: Record<string, { file: string; type: string }> = {
 /** A request the API refuses, with the status and a message that says what to send instead. */
 class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly extra: Record<string, unknown>;
+  constructor(status: number, message: string, extra: Record<string, unknown> = {}) {
     super(message);
     this.status = status;
+    this.extra = extra;
   }
 }
 
@@ -64,6 +84,8 @@ const querySchemas = {
   customer: z.object({ id: name }).strict(),
   trends: z.object({ dimension: name, from: date.optional(), to: date.optional() }).strict(),
   stream: z.object({ dimension: name.optional(), segment: name.optional(), level: z.enum(['watch', 'warning', 'critical', 'cleared']).optional(), valueTier: name.optional() }).strict(),
+  // At most 100 per request: an erasure is deliberate, one ticket's customers at a time.
+  erasure: z.object({ customerIds: z.array(name).min(1).max(100), reason: z.string().trim().min(1, 'must name a reference such as a ticket number').max(256) }).strict(),
 };
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -80,14 +102,17 @@ function businessDay(timeZone: string, daysAgo = 0): string {
 }
 
 /**
- * The console's HTTP API and page. Read-only. Everything under /api/ needs the bearer token;
- * the page, /healthz, /readyz and /metrics do not (operators choose where it listens).
+ * The console's HTTP API and page. Everything under /api/ needs a signed-in user (401 otherwise)
+ * with the role its route needs (403 otherwise); the page, /healthz, /readyz and /metrics need
+ * none (operators choose where it listens). Every /api/ request is logged with its user.
  */
 export async function createConsoleServer(settings: ConsoleServerSettings, deps: ConsoleServerDeps): Promise<FastifyInstance> {
   // Fastify's own request log would write URLs (customer ids) and headers: the console logs its
   // own events instead, without personal data or secrets.
   // forceCloseConnections: open live streams would otherwise hold a shutdown forever.
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024, forceCloseConnections: true });
+  const authenticate = createAuthenticator(settings.access);
+  // CORS stays GET-only: what changes state is done from the console's own page.
   if (settings.corsOrigins.length > 0) await app.register(cors, { origin: settings.corsOrigins, methods: ['GET'], allowedHeaders: ['Authorization'] });
   const pages = Object.fromEntries(Object.entries(staticFiles).map(([path, f]) => [path, { body: readFileSync(join(webDir, f.file)), type: f.type }]));
 
@@ -95,15 +120,41 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
     reply.header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
   });
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (req.url.startsWith('/api/') && !bearerTokenMatches(req.headers.authorization, settings.token)) {
-      done(new ApiError(401, 'missing or wrong access token: send it as the header "Authorization: Bearer <token>" (CONSOLE_TOKEN)'));
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    const result = await authenticate(req.headers.authorization);
+    if (!result.ok) throw new ApiError(401, result.error);
+    req.consoleUser = result.user;
+  });
+  // After routing, so the route's own role (requiresRole) is known; unknown routes get the default.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const user = req.consoleUser;
+    const needed = req.routeOptions.config.role ?? defaultRole(req.method);
+    if (user !== undefined && !roleAllows(user.role, needed)) { // no user: not /api/, open
+      done(new ApiError(403, `${req.method} ${req.routeOptions.url ?? 'this endpoint'} needs the role ${needed}; ${user.name} is ${user.role} (an admin changes roles in the console users file)`, { requiredRole: needed }));
     } else {
       done();
     }
   });
+  // The request log: who asked for which route (the pattern: URLs carry customer ids), with what result.
+  // A live stream is logged when it opens (stream below): it may stay open for hours.
+  const streams = new WeakSet<FastifyRequest>();
+  app.addHook('onResponse', async (req, reply) => {
+    if (!req.url.startsWith('/api/') || streams.has(req)) return;
+    logRequest(req, reply.statusCode, reply.elapsedTime);
+  });
+  function logRequest(req: FastifyRequest, status: number, ms: number): void {
+    deps.logger.info('console_request', {
+      user: req.consoleUser?.name ?? null, role: req.consoleUser?.role ?? null,
+      method: req.method, route: req.routeOptions.url ?? 'unknown', status, ms: Math.round(ms),
+    });
+  }
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message });
+    if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message, ...err.extra });
+    if (err instanceof AuditUnavailableError) {
+      deps.logger.error('console_audit_failed', { route: req.routeOptions.url, user: req.consoleUser?.name, err });
+      return reply.code(503).send({ error: 'the audit trail could not be written (Kafka unavailable): nothing is shown or changed that it cannot record; try again later' });
+    }
     if (err instanceof ServiceUnavailableError) return reply.code(503).send({ error: err.message });
     if (err.statusCode !== undefined && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     deps.logger.error('console_request_failed', { route: req.routeOptions.url, err });
@@ -120,6 +171,7 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   }
   app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
 
+  app.get('/api/me', (req) => req.consoleUser);
   app.get('/api/dimensions', async () => ({ dimensions: await deps.dimensions(), churnModel: await deps.churnModel() }));
   app.get('/api/segment-sizes', async () => ({ asOf: new Date().toISOString(), dimensions: await deps.history.segmentSizes() }));
   app.get('/api/alerts', async (req) => {
@@ -138,7 +190,21 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
     const { id } = parse(querySchemas.customer, req.params, 'path');
     const details = await deps.customers.details(id);
     if (details === undefined) throw new ApiError(404, `no customer ${id}: no event of theirs has been applied yet`);
+    // Recorded before it is shown (PIPL: who looked at which customer): no record, no data.
+    await audit(req, 'customer_viewed', [id]);
     return details;
+  });
+  app.post('/api/erasures', requiresRole('admin'), async (req, reply) => {
+    if (typeof req.body !== 'object' || req.body === null) throw new ApiError(400, 'send a JSON body {"customerIds": [...], "reason": "<ticket>"} with Content-Type: application/json');
+    const body = parse(querySchemas.erasure, req.body, 'body');
+    const customerIds = [...new Set(body.customerIds)];
+    const user = req.consoleUser!;
+    // Recorded first: a change the trail does not know of must not happen (a failed erasure after
+    // the record overstates, as a refused drill-down can).
+    await audit(req, 'customers_erased', customerIds, body.reason);
+    await deps.eraseCustomers(customerIds, { requestedBy: `console:${user.name}`, reason: body.reason });
+    // Accepted: every role removes them as it reads the erasure list (docs/operations.md).
+    return reply.code(202).send({ customerIds, requestedBy: `console:${user.name}`, reason: body.reason });
   });
   app.get('/api/trends', async (req) => {
     const q = parse(querySchemas.trends, req.query, 'query');
@@ -167,6 +233,8 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
       const { kind, ...data } = item;
       res.write(`event: ${kind}\nid: ${kind === 'segment_change' ? item.changeId : item.alertId}\ndata: ${JSON.stringify(data)}\n\n`);
     };
+    streams.add(req);
+    logRequest(req, 200, reply.elapsedTime);
     const viewer = deps.feed.subscribe(filter, send);
     res.write(': connected\n\n');
     for (const item of viewer.backlog) send(item);
@@ -175,6 +243,11 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
       clearInterval(heartbeat);
       viewer.unsubscribe();
     });
+  }
+
+  async function audit(req: FastifyRequest, action: string, customerIds: string[], detail = ''): Promise<void> {
+    const user = req.consoleUser!;
+    await deps.audit.record({ user: user.name, role: user.role, action, customerIds, route: req.routeOptions.url ?? 'unknown', detail });
   }
 
   function corsHeaders(req: FastifyRequest): Record<string, string> {

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClickHouseClient } from '@segmentation/clickhouse';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { tailTopics, type AvroCodec, type ConsumedMessage, type ErasureList, type Kafka, type TopicTail } from '@segmentation/kafka';
+import { requestErasure, tailTopics, type AvroCodec, type ConsumedMessage, type ErasureList, type Kafka, type ReliableProducer, type TopicTail } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { createCustomerReader, readRulesHistory } from '@segmentation/segmenter';
 import type { RedisClient } from '@segmentation/state';
 import { episodeQueries } from './alert-episodes.ts';
+import type { ConsoleAccess } from './console-access.ts';
+import { kafkaAuditTrail } from './console-audit.ts';
 import { createConsoleServer } from './console-server.ts';
 import { customerDetails } from './customer-details.ts';
 import { historyQueries } from './history-queries.ts';
@@ -16,7 +18,8 @@ import { LiveFeed, VALUE_TIER } from './live-feed.ts';
 export interface ConsoleSettings {
   host: string;
   port: number;
-  token: string;
+  /** Personal users with roles (CONSOLE_USERS_FILE, CONSOLE_USERS), or the shared CONSOLE_TOKEN. */
+  access: ConsoleAccess;
   corsOrigins: string[];
   maxStreams: number;
   groupPrefix: string;
@@ -30,6 +33,8 @@ export interface ConsoleSettings {
 export interface ConsoleDeps {
   kafka: Kafka;
   codec: AvroCodec;
+  /** Writes the audit trail and the erasures an admin asks for. */
+  producer: ReliableProducer;
   clickhouse: ClickHouseClient;
   redis?: RedisClient;
   logger: Logger;
@@ -44,7 +49,8 @@ const RULES_REFRESH_MS = 60_000;
 
 /**
  * The console role: the operations API, the live stream and the web page (services/console/web).
- * Reads ClickHouse (history), Redis (each customer now) and tails the output topics; writes nothing.
+ * Reads ClickHouse (history), Redis (each customer now) and tails the output topics; writes only
+ * the audit trail and, for an admin, the erasure list.
  */
 export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
   const logger = deps.logger.child({ role: 'console' });
@@ -101,16 +107,19 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
       tail = await tailTopics(deps.kafka, { topics: [settings.topics.segmentChanges, settings.topics.churnAlerts], backlogPerPartition: 20, groupPrefix: `${settings.groupPrefix}-console` }, onRecord, logger);
       const history = historyQueries(deps.clickhouse, settings.timeZone);
       server = await createConsoleServer(
-        { host: settings.host, port: settings.port, token: settings.token, corsOrigins: settings.corsOrigins, timeZone: settings.timeZone, maxStreams: settings.maxStreams },
+        { host: settings.host, port: settings.port, access: settings.access, corsOrigins: settings.corsOrigins, timeZone: settings.timeZone, maxStreams: settings.maxStreams },
         {
           history,
           episodes: episodeQueries(deps.clickhouse),
           customers: customerDetails({
             history,
-            state: reader && ((id) => reader.customer(id)),
+            // With the rules in force: the drill-down shows the churn risk and predicted value (CLTV) the segments were decided on.
+            state: reader && (async (id) => reader.customer(id, undefined, await rulesInForce())),
             dimensionNames: async () => (await dimensions()).map((d) => d.name),
           }),
           feed,
+          audit: kafkaAuditTrail(deps, settings.topics.consoleAudit),
+          eraseCustomers: (customerIds, by) => requestErasure(deps, settings.topics.customerErasures, customerIds, { ...by, requestedAt: Date.now() }),
           dimensions,
           churnModel,
           registry: deps.metrics,
