@@ -2,7 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Kafka } from 'kafkajs';
 import { avroSchemas, valueSubject, type CustomerErasure } from '@segmentation/contracts';
 import { ServiceUnavailableError, type HealthCheck, type Logger } from '@segmentation/runtime';
-import type { AvroCodec } from './avro-codec.ts';
+import { UndecodableError, type AvroCodec } from './avro-codec.ts';
 import type { ConsumedMessage } from './batch-consumer.ts';
 import type { ReliableProducer } from './producer.ts';
 import { fetchTopicEnds, readTopicToEnd } from './read-topic.ts';
@@ -35,6 +35,8 @@ export class ErasureList implements HealthCheck {
   private tail: TopicTail | undefined;
   private loaded = false;
   private stopping = false;
+  /** An entry is waiting for the registry: erasures behind it are not known yet, so not ready. */
+  private waiting = false;
   private readonly kafka: Kafka;
   private readonly codec: AvroCodec;
   private readonly settings: ErasureListSettings;
@@ -109,13 +111,16 @@ export class ErasureList implements HealthCheck {
 
   private async read(m: ConsumedMessage): Promise<string | undefined> {
     if (m.value === null) return undefined; // a tombstone: nothing on the list changes (erasure is not undone)
-    try {
-      return (await this.codec.decode<CustomerErasure>(m.value, avroSchemas.customerErasure)).customerId;
-    } catch (err) {
-      // Only the erase command writes here; a record it did not write is reported, not guessed at.
-      this.logger.error('erasure_record_unreadable', { topic: m.topic, partition: m.partition, offset: m.offset, err });
-      return undefined;
-    }
+    const id = await readErasure(m, (value) => this.codec.decode<CustomerErasure>(value, avroSchemas.customerErasure), {
+      isStopping: () => this.stopping,
+      waiting: (attempt, err) => {
+        this.waiting = true;
+        if (attempt % 10 === 0) this.logger.warn('erasure_record_waiting', { topic: m.topic, partition: m.partition, offset: m.offset, attempt, err });
+      },
+      unreadable: (err) => this.logger.error('erasure_record_unreadable', { topic: m.topic, partition: m.partition, offset: m.offset, err }),
+    });
+    this.waiting = false;
+    return id;
   }
 
   private async runHandlers(ids: string[]): Promise<void> {
@@ -139,7 +144,7 @@ export class ErasureList implements HealthCheck {
   }
 
   isReady(): boolean {
-    return this.loaded && (this.tail?.isReady() ?? false);
+    return this.loaded && !this.waiting && (this.tail?.isReady() ?? false);
   }
 
   async stop(): Promise<void> {
@@ -183,5 +188,36 @@ export class InFlight {
   /** Resolves once every batch in flight now has finished (succeeded or failed). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.running]);
+  }
+}
+
+export interface ErasureReading {
+  isStopping: () => boolean;
+  /** The registry (or its credentials) failed; the entry is read again after a backoff. */
+  waiting: (attempt: number, err: unknown) => void;
+  /** The entry is not in the erase command's format: reported, not guessed at. */
+  unreadable: (err: UndecodableError) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * One entry of the list, read until it decodes: an erasure must never be lost, so a registry that
+ * is away (or refuses the credentials) holds the list, and the process reports not ready, until it
+ * answers. Only bytes the erase command cannot have written are skipped, loudly.
+ */
+export async function readErasure(m: ConsumedMessage, decode: (value: Buffer) => Promise<CustomerErasure>, reading: ErasureReading): Promise<string | undefined> {
+  const sleep = reading.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await decode(m.value!)).customerId;
+    } catch (err) {
+      if (err instanceof UndecodableError) {
+        reading.unreadable(err);
+        return undefined;
+      }
+      if (reading.isStopping()) throw err;
+      reading.waiting(attempt, err);
+      await sleep(Math.min(5_000, 200 * 2 ** attempt));
+    }
   }
 }
