@@ -36,7 +36,7 @@ describe('the committed metadata of a consumer\'s partitions', () => {
 
   it('reads a partition never committed as null, and fetches once per assignment', async () => {
     let fetches = 0;
-    const cache = new CommittedMetadata(async () => { fetches++; return [{ partition: 0, metadata: '' }]; });
+    const cache = new CommittedMetadata(() => { fetches++; return Promise.resolve([{ partition: 0, metadata: '' }]); });
     expect(await cache.get('events', 0)).toBeNull();
     expect(await cache.get('events', 0)).toBeNull();
     expect(fetches).toBe(1);

@@ -12,25 +12,25 @@ describe('reading an entry of the erasure list', () => {
   it('waits for a registry that is away, as long as it takes, and never skips the entry', async () => {
     let calls = 0;
     const waits: number[] = [];
-    const id = await readErasure(message, async () => {
+    const id = await readErasure(message, () => {
       calls++;
-      if (calls <= 3) throw new ServiceUnavailableError('Schema Registry', 'http://registry', new Error('ECONNREFUSED'));
-      return erasure;
-    }, { isStopping: () => false, waiting: (attempt) => waits.push(attempt), unreadable: () => { throw new Error('not unreadable'); }, sleep: async () => undefined });
+      if (calls <= 3) return Promise.reject(new ServiceUnavailableError('Schema Registry', 'http://registry', new Error('ECONNREFUSED')));
+      return Promise.resolve(erasure);
+    }, { isStopping: () => false, waiting: (attempt) => waits.push(attempt), unreadable: () => { throw new Error('not unreadable'); }, sleep: () => Promise.resolve() });
     expect(id).toBe('C-1');
     expect(waits).toEqual([0, 1, 2]);
   });
 
   it('skips, and reports, only bytes the erase command cannot have written', async () => {
     const reported: string[] = [];
-    const id = await readErasure(message, async () => { throw new UndecodableError('undecodable', 'magic byte is 7'); },
-      { isStopping: () => false, waiting: () => { throw new Error('not a wait'); }, unreadable: (err) => reported.push(err.message), sleep: async () => undefined });
+    const id = await readErasure(message, () => Promise.reject(new UndecodableError('undecodable', 'magic byte is 7')),
+      { isStopping: () => false, waiting: () => { throw new Error('not a wait'); }, unreadable: (err) => reported.push(err.message), sleep: () => Promise.resolve() });
     expect(id).toBeUndefined();
     expect(reported).toEqual(['magic byte is 7']);
   });
 
   it('gives up waiting when the process stops', async () => {
     const failure = new ServiceUnavailableError('Schema Registry', 'http://registry', new Error('ECONNREFUSED'));
-    await expect(readErasure(message, async () => { throw failure; }, { isStopping: () => true, waiting: () => undefined, unreadable: () => undefined, sleep: async () => undefined })).rejects.toBe(failure);
+    await expect(readErasure(message, () => Promise.reject(failure), { isStopping: () => true, waiting: () => undefined, unreadable: () => undefined, sleep: () => Promise.resolve() })).rejects.toBe(failure);
   });
 });
