@@ -1,7 +1,8 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { CUSTOMER_EVENTS_PARTITIONS, sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
 import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
+import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
 import { createTicker } from './ticker.ts';
 
 export interface IngestSettings {
@@ -41,11 +42,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const logger = deps.logger.child({ role: 'ingest' });
   const now = deps.now ?? Date.now;
   const contracts = new Map(sourceContracts(settings.topics).map((c) => [c.topic, c]));
-  const labels = ['topic'] as const;
-  const consumed = new Counter({ name: 'ingest_messages_consumed_total', help: 'Source messages fetched by ingest (each offset once per process)', labelNames: labels, registers: [deps.metrics] });
-  const applied = new Counter({ name: 'ingest_messages_applied_total', help: 'Source messages forwarded into customer-events', labelNames: labels, registers: [deps.metrics] });
-  const erased = new Counter({ name: 'ingest_messages_erased_total', help: 'Source messages about customers on the erasure list, dropped (neither forwarded nor dead-lettered: a dead letter would keep their data)', labelNames: labels, registers: [deps.metrics] });
-  const deadLettered = new Counter({ name: 'ingest_messages_dead_lettered_total', help: 'Source messages sent to their dead-letter topic, by reason', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
+  const tally = new IngestTally(deps.metrics);
   const consumer = new BatchConsumer(deps.kafka, {
     groupId: settings.groupId,
     metrics: deps.metrics,
@@ -56,8 +53,6 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     partitionsConcurrently: contracts.size * CUSTOMER_EVENTS_PARTITIONS,
   }, logger);
   const ticker = createTicker({ topic: settings.topics.customerEvents, intervalMs: settings.tickIntervalMs }, { ...deps, logger, now });
-  // "Consumed" counts distinct offsets: a batch that comes again after a failure is not counted twice.
-  const countedUpTo = new Map<string, bigint>();
   let customerEventSchemaId = 0;
 
   async function process(contract: SourceContract, message: ConsumedMessage): Promise<Outcome> {
@@ -80,39 +75,30 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     return result.ok ? { event: result.value } : refuse('validate', result.reason, result.message);
   }
 
-  function countConsumed(batch: ConsumedBatch): void {
-    const key = `${batch.topic}:${batch.partition}`;
-    const before = countedUpTo.get(key) ?? -1n;
-    const fresh = batch.messages.filter((m) => BigInt(m.offset) > before).length;
-    consumed.inc({ topic: batch.topic }, fresh);
-    countedUpTo.set(key, BigInt(batch.messages.at(-1)?.offset ?? before.toString()));
-  }
-
   async function handle(batch: ConsumedBatch): Promise<void> {
     const contract = contracts.get(batch.topic);
     if (!contract) throw new Error(`ingest is subscribed to ${batch.topic} but has no contract for it`);
-    countConsumed(batch);
     const forwards: OutgoingMessage[] = [];
     const rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }> = [];
+    const outcomes: MessageOutcome[] = [];
     for (const message of batch.messages) {
       const outcome = await process(contract, message);
       const customerId = 'event' in outcome ? outcome.event.customerId : message.key?.toString('utf8');
       if (customerId && deps.erasures?.has(customerId)) {
-        erased.inc({ topic: batch.topic });
-        continue;
-      }
-      if ('event' in outcome) {
+        outcomes.push('erased');
+      } else if ('event' in outcome) {
         forwards.push({ key: outcome.event.customerId, value: deps.codec.encode(customerEventSchemaId, avroSchemas.customerEvent, outcome.event) });
+        outcomes.push('forwarded');
       } else {
         rejected.push({ message, cause: outcome.cause });
+        outcomes.push({ deadLettered: outcome.cause.reason });
       }
     }
     const written = await deps.producer.sendWithPartitions(settings.topics.customerEvents, forwards);
     ticker.noteWritten(written);
     await sendToDeadLetter(deps.producer, contract.deadLetterTopic, rejected);
-    applied.inc({ topic: batch.topic }, forwards.length);
+    tally.handled(batch, outcomes);
     for (const { message, cause } of rejected) {
-      deadLettered.inc({ topic: batch.topic, reason: cause.reason });
       logger.warn('message_dead_lettered', { topic: message.topic, partition: message.partition, offset: message.offset, reason: cause.reason, step: cause.step, detail: cause.message });
     }
     if (forwards.length > 0) logger.info('events_forwarded', { topic: batch.topic, partition: batch.partition, count: forwards.length, lastOffset: batch.messages.at(-1)?.offset });
