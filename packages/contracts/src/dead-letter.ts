@@ -11,6 +11,7 @@ export const deadLetterReasons = {
   duplicate: 'an event id already applied to this customer, seen again at another position',
   invalid_rules: 'a rules control record whose rules do not validate (the rules in force stay in force)',
   clickhouse_rejected: 'ClickHouse refused the row for good (its error code is in segmentation.errors.clickhouse.code)',
+  processing_failed: 'the role failed on this one record again and again while the records around it went through (a bug or a value no code path expected): it was skipped; the error class and message are in the headers',
   undeliverable: 'a receiver of the notifier refused the alert for good or kept failing (its name in segmentation.errors.receiver, its HTTP status in segmentation.errors.status)',
 } as const;
 

@@ -1,7 +1,8 @@
 import type { Admin, Consumer, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
+import { describeFailure, isDependencyFailure, isolatePoison, type Attempts, type PoisonHandling } from './poison-records.ts';
 import { Coalescing } from './coalescing.ts';
 import { trackConsumerLag } from './consumer-lag.ts';
 
@@ -60,7 +61,12 @@ export interface BatchConsumerSettings {
   maxBytesPerPartition?: number;
   /** Where the group's lag per partition is reported (kafka_consumer_lag_messages). */
   metrics?: Registry;
+  /** Without it a failing batch is retried for ever; with it a record that keeps failing is dead-lettered and skipped (poison-records.ts). */
+  poison?: PoisonHandling;
 }
+
+const POISON_METRIC = 'consumer_poison_records_total';
+const LAST_COMMIT_METRIC = 'kafka_consumer_last_commit_seconds';
 
 const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
 
@@ -187,11 +193,18 @@ export class BatchConsumer implements HealthCheck {
   private readonly restarts: ConsumerRestarts;
   private readonly settings: BatchConsumerSettings;
   private readonly logger: Logger;
+  private readonly poisonRecords: Counter<'group'> | undefined;
+  private readonly lastCommit: Gauge<'group' | 'topic' | 'partition'> | undefined;
 
   constructor(kafka: Kafka, settings: BatchConsumerSettings, logger: Logger) {
     this.kafka = kafka;
     this.settings = settings;
     this.logger = logger;
+    // One counter per registry, shared by every role's consumer in the process.
+    this.poisonRecords = settings.metrics && ((settings.metrics.getSingleMetric(POISON_METRIC) as Counter<'group'> | undefined)
+      ?? new Counter({ name: POISON_METRIC, help: 'Records a role failed on again and again while the records around them went through: dead-lettered (processing_failed) and skipped', labelNames: ['group'], registers: [settings.metrics] }));
+    this.lastCommit = settings.metrics && ((settings.metrics.getSingleMetric(LAST_COMMIT_METRIC) as Gauge<'group' | 'topic' | 'partition'> | undefined)
+      ?? new Gauge({ name: LAST_COMMIT_METRIC, help: 'When this process last committed an offset of the partition (epoch seconds): with growing lag, a partition held by a failing batch', labelNames: ['group', 'topic', 'partition'], registers: [settings.metrics] }));
     this.name = `consumer:${settings.groupId}`;
     const { groupId } = settings;
     this.restarts = new ConsumerRestarts({
@@ -275,29 +288,53 @@ export class BatchConsumer implements HealthCheck {
         const metadata = done?.metadata ?? null;
         await this.commits.submit({ topic: batch.topic, partition: batch.partition, offset: next, metadata });
         this.metadata.committed(batch.topic, batch.partition, metadata);
+        this.lastCommit?.set({ group: this.settings.groupId, topic: batch.topic, partition: String(batch.partition) }, Date.now() / 1000);
         this.lastActivity = Date.now();
       },
     });
+  }
+
+  /** Runs the handler until the batch is done, its poison records (if any) isolated and dead-lettered. */
+  private async untilDone(handler: BatchHandler, batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone | void> {
+    const { poison, groupId } = this.settings;
+    const attempts: Attempts = { run: (b, c) => this.attempt(handler, b, c, poison?.attempts ?? Number.POSITIVE_INFINITY) };
+    const first = await attempts.run(batch, ctx);
+    if ('done' in first) return first.done;
+    // Only with poison handling: the same failure, not a dependency's, `attempts` times.
+    this.logger.error('batch_isolating_failing_record', { groupId, partition: batch.partition, records: batch.messages.length, err: first.failed });
+    const done = await isolatePoison(batch, ctx, first.failed, attempts, {
+      attempts: poison!.attempts,
+      deadLetter: async (message, err) => {
+        await poison!.deadLetter(message, err);
+        this.poisonRecords?.inc({ group: groupId });
+        this.logger.error('record_dead_lettered_processing_failed', { groupId, topic: message.topic, partition: message.partition, offset: message.offset, error: describeFailure(err) });
+      },
+    });
+    this.failing = false;
+    return done;
   }
 
   /**
    * Runs the handler until it succeeds, retrying a failure in place with capped backoff while
    * keeping the group membership alive (heartbeats), rather than letting kafkajs retry the batch
    * without heartbeats until the group drops this member. Nothing is committed meanwhile; the
-   * consumer reports not ready. A batch that became stale (rebalance, shutdown) is given up.
+   * consumer reports not ready. A dependency's failure is retried without limit; any other is
+   * given back after `limit` failures. A batch that became stale (rebalance, shutdown) is given up.
    */
-  private async untilDone(handler: BatchHandler, batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone | void> {
+  private async attempt(handler: BatchHandler, batch: ConsumedBatch, ctx: BatchContext, limit: number): Promise<{ done: BatchDone | void } | { failed: unknown }> {
+    let failures = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         const done = await handler(batch, ctx);
         if (this.failing) this.logger.info('batch_recovered', { groupId: this.settings.groupId, partition: batch.partition, attempts: attempt + 1 });
         this.failing = false;
-        return done;
+        return { done };
       } catch (err) {
         // A member the group dropped (a pause longer than the session timeout on a busy machine)
         // fails every heartbeat: retrying in place would go on for ever; kafkajs rejoins on these.
         if (ctx.isStale() || this.stopping || lostGroupMembership(err)) throw err;
         this.failing = true;
+        if (!isDependencyFailure(err) && ++failures >= limit) return { failed: err };
         if (attempt % 10 === 0) this.logger.warn('batch_failed_retrying', { groupId: this.settings.groupId, partition: batch.partition, attempt, err });
         // Capped well inside the session timeout, so the heartbeat after it keeps this member in the group.
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, this.settings.sessionTimeoutMs / 4, 200 * 2 ** attempt)));

@@ -12,3 +12,5 @@ export * from './read-topic.ts';
 export * from './topic-tail.ts';
 export * from './consumer-lag.ts';
 export * from './erasure-list.ts';
+export * from './poison-records.ts';
+export * from './committed-metadata.ts';

@@ -81,10 +81,11 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       maxMessageBytes: config.MAX_MESSAGE_BYTES,
       tickIntervalMs: config.TICK_INTERVAL_SECONDS * 1000,
       sessionTimeoutMs,
+      processingAttempts: config.PROCESSING_ATTEMPTS,
     }, common));
   }
   if (redis && rules && roles.has('segmenter')) {
-    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES }, { ...common, redis }));
+    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES, processingAttempts: config.PROCESSING_ATTEMPTS }, { ...common, redis }));
   }
   if (clickhouse && roles.has('sink')) {
     roleHandles.push(createSink({

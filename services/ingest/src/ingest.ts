@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { CUSTOMER_EVENTS_PARTITIONS, sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
-import { BatchConsumer, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
+import { BatchConsumer, describeFailure, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
 import { createTicker } from './ticker.ts';
@@ -16,6 +16,8 @@ export interface IngestSettings {
   /** Write a tick into a `customer-events` partition idle for this long (ms); 0 writes none (replays, tests). */
   tickIntervalMs: number;
   sessionTimeoutMs: number;
+  /** Failures (not a dependency's) before the message that keeps failing is dead-lettered; absent: retried for ever. */
+  processingAttempts?: number;
 }
 
 export interface IngestDeps {
@@ -51,6 +53,14 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     stallTimeoutMs: 60_000,
     // Every partition of every source at once: their offsets then go in one commit per round (coalescing.ts).
     partitionsConcurrently: contracts.size * CUSTOMER_EVENTS_PARTITIONS,
+    poison: settings.processingAttempts === undefined ? undefined : {
+      attempts: settings.processingAttempts,
+      deadLetter: async (message, err) => {
+        const cause = { reason: 'processing_failed', stage: 'ingest', step: 'forward', message: describeFailure(err) } as const;
+        await sendToDeadLetter(deps.producer, contracts.get(message.topic)!.deadLetterTopic, [{ message, cause }]);
+        tally.handled({ topic: message.topic, partition: message.partition, messages: [message] }, [{ deadLettered: cause.reason }]);
+      },
+    },
   }, logger);
   const ticker = createTicker({ topic: settings.topics.customerEvents, intervalMs: settings.tickIntervalMs }, { ...deps, logger, now });
   let customerEventSchemaId = 0;
