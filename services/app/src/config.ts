@@ -49,7 +49,7 @@ export const configSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: intSetting(6000).default(10_000), // the broker refuses less (group.min.session.timeout.ms)
   /** Bytes of one customer-events partition the segmenter fetches and applies as one batch at most. */
   SEGMENTER_BATCH_BYTES: intSetting(16 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
-  /** Failures of a batch, not a dependency's, before ingest and the segmenter isolate the record that keeps failing and dead-letter it (processing_failed). */
+  /** Failures of a batch, not a dependency's, before ingest isolates the message that keeps failing and dead-letters it (processing_failed). */
   PROCESSING_ATTEMPTS: intSetting(1, 100).default(3),
   /** Where the notifier delivers churn alerts and selected segment changes (see services/notifier/README.md). */
   NOTIFIER_FILE: z.string().default(join(repoRoot, 'config', 'notifier.yaml')),

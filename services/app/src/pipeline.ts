@@ -85,7 +85,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     }, common));
   }
   if (redis && rules && roles.has('segmenter')) {
-    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES, processingAttempts: config.PROCESSING_ATTEMPTS }, { ...common, redis }));
+    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES }, { ...common, redis }));
   }
   if (clickhouse && roles.has('sink')) {
     roleHandles.push(createSink({

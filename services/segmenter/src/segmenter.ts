@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, valueSubject } from '@segmentation/contracts';
 import {
-  BatchConsumer, describeFailure, fetchClusterId, InFlight, sendToDeadLetter,
+  BatchConsumer, fetchClusterId, InFlight, sendToDeadLetter,
   type AvroCodec, type ErasureList, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
@@ -23,8 +23,6 @@ export interface SegmenterSettings {
   sessionTimeoutMs: number;
   /** Bytes fetched per partition at most: the size of a batch, and so of what a crash redoes. */
   maxBatchBytes?: number;
-  /** Failures (not a dependency's) before the record that keeps failing is dead-lettered; absent: retried for ever. */
-  processingAttempts?: number;
 }
 
 export interface SegmenterDeps {
@@ -91,10 +89,6 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     // commit, per round (coalescing.ts), instead of a round trip each behind one another.
     partitionsConcurrently: CUSTOMER_EVENTS_PARTITIONS,
     maxBytesPerPartition: settings.maxBatchBytes,
-    poison: settings.processingAttempts === undefined ? undefined : {
-      attempts: settings.processingAttempts,
-      deadLetter: (message, err) => sendToDeadLetter(deps.producer, settings.topics.customerEventsDeadLetter, [{ message, cause: { reason: 'processing_failed', stage: 'segmenter', step: 'fold', message: describeFailure(err) } }]),
-    },
   }, logger);
 
   const schemaIds = { change: 0, alert: 0, snapshot: 0 }; // registered in start()
