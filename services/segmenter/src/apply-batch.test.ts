@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anOrderEvent, aTick, type CustomerEvent } from '@segmentation/contracts';
+import { anOrderEvent, aProfileEvent, aTick, type CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +27,42 @@ const log = (...events: CustomerEvent[]): LogEntry[] => events.map((event, i) =>
 const order = (customerId: string, eventId: string, eventTime: number, amountBase = 100, sourceOffset = 0): CustomerEvent =>
   ({ ...anOrderEvent({ customerId, eventId, eventTime, amountBase }), source: { topic: 'orders', partition: 0, offset: sourceOffset } });
 const nothingStored = new Map<string, StoredCustomer<CustomerRecord>>();
+
+/** The rules with a bug that shows only for customers of one industry: their evaluation throws. */
+const brokenFor = (industry: string): CompiledRules => ({
+  ...rules,
+  churn: { ...rules.churn, cadenceFor: (i) => { if (i === industry) throw new TypeError(`no cadence for ${i}`); return rules.churn.cadenceFor(i); } },
+});
+
+describe('a customer the fold fails on', () => {
+  const profile = (customerId: string, eventId: string, eventTime: number, industry: 'OTHER') => aProfileEvent({ customerId, eventId, eventTime, industry });
+
+  it('has the event it fails on dead-lettered (processing_failed); it moves the clock, and the rest is as without it', () => {
+    const broken = { ...applier, rules: brokenFor('OTHER') };
+    const events = log(order('A', 'a1', T0 + HOUR), profile('P', 'p1', T0 + 4 * HOUR, 'OTHER'), order('P', 'p2', T0 + 2 * HOUR, 100, 1), order('A', 'a2', T0 + 3 * HOUR, 100, 2));
+    const folded = foldEntries(broken, events, nothingStored, T0);
+    expect(folded.rejected.map((r) => [r.message.offset, r.cause.reason, r.cause.stage])).toEqual([['1', 'processing_failed', 'segmenter']]);
+    expect(folded.rejected[0]!.cause.message).toBe('TypeError: no cadence for OTHER');
+    expect(folded.failures.map((f) => [f.customerId, f.eventId])).toEqual([['P', 'p1']]);
+    expect(folded.watermark).toBe(T0 + 4 * HOUR);
+    const withoutIt = foldEntries(applier, log(order('A', 'a1', T0 + HOUR), aTick(0, T0 + 4 * HOUR), order('P', 'p2', T0 + 2 * HOUR, 100, 1), order('A', 'a2', T0 + 3 * HOUR, 100, 2)), nothingStored, T0);
+    expect(folded.commits).toEqual(withoutIt.commits);
+    // Pure: the same batch again (a retry, a replay, a rebuild) fails on the same event the same way.
+    expect(foldEntries(broken, events, nothingStored, T0)).toEqual(folded);
+  });
+
+  it('whose timer fails is left as it was, without a next evaluation time, and the batch goes on', () => {
+    const first = foldEntries(applier, log(profile('P', 'p1', T0, 'OTHER'), order('P', 'p2', T0 + HOUR, 100, 1)), nothingStored, T0);
+    const p = first.commits.find((c) => c.customerId === 'P')!;
+    expect(p.state.nextEvaluationAt).not.toBeNull();
+    const stored = new Map([['P', { customerId: 'P', version: '1', state: p.state, pending: new Map() }]]);
+    const folded = foldEntries({ ...applier, rules: brokenFor('OTHER') }, log(aTick(0, p.state.nextEvaluationAt! + HOUR), order('A', 'a1', p.state.nextEvaluationAt! + 2 * HOUR)), stored, T0 + HOUR);
+    expect(folded.failures.map((f) => [f.customerId, f.eventId, f.at])).toEqual([['P', null, p.state.nextEvaluationAt]]);
+    expect(folded.commits.find((c) => c.customerId === 'P')!.state).toEqual({ ...p.state, nextEvaluationAt: null });
+    expect(folded.timers.find((t) => t.customerId === 'P')!.at).toBeNull();
+    expect(folded.counts.applied).toBe(1);
+  });
+});
 
 describe('folding a batch', () => {
   it('moves the clock with applied records and ticks, in log order, never backwards', () => {

@@ -1,5 +1,5 @@
 import type { ChurnAlert, CustomerEvent, FeatureSnapshot, SegmentChange } from '@segmentation/contracts';
-import type { ConsumedMessage, DeadLetterCause } from '@segmentation/kafka';
+import { describeFailure, type ConsumedMessage, type DeadLetterCause } from '@segmentation/kafka';
 import {
   applyEvent, applyTimer, classifyRecord, emptyRecord,
   type ApplyOptions, type CompiledRules, type CustomerOutputs, type CustomerRecord,
@@ -62,11 +62,22 @@ export function fromOutbox(customerId: string, id: string, payload: Buffer, enco
   return { kind, id, customerId, value: payload.subarray(1) };
 }
 
+export interface EvaluationFailure {
+  customerId: string;
+  /** The event whose application failed (it is dead-lettered), or null for a timer's evaluation. */
+  eventId: string | null;
+  at: number;
+  /** The error's class and message. */
+  error: string;
+}
+
 export interface AppliedBatch {
   /** Outputs to produce: those left in outboxes by an earlier crash, then the ones just decided. */
   outgoing: Outgoing[];
   rejected: Array<{ message: ConsumedMessage; cause: DeadLetterCause }>;
   counts: { applied: number; already_applied: number; ignored: number; erased: number; timers: number };
+  /** Customer evaluations the fold failed on (a bug or a value no code path expected): skipped, see foldEntries. */
+  failures: EvaluationFailure[];
   /** The partition's event-time watermark after the batch. */
   watermark: number | null;
   /** Every loaded customer's next evaluation time, for the partition's index once outputs are acknowledged. */
@@ -104,7 +115,7 @@ export async function applyBatch(applier: BatchApplier, partition: number, entri
   const kept = keptOutputs(applier.encode, stored, folded.commits);
   const conflicts = await applier.store.commit(kept.commits, version);
   if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);
-  return { outgoing: kept.outgoing, rejected: folded.rejected, counts: folded.counts, watermark: folded.watermark, timers: folded.timers };
+  return { outgoing: kept.outgoing, rejected: folded.rejected, counts: folded.counts, failures: folded.failures, watermark: folded.watermark, timers: folded.timers };
 }
 
 /**
@@ -135,12 +146,22 @@ interface Working {
   decided: Output[];
 }
 
-/** The pure part: every record in log order, each customer evaluated right after each of its events
- *  and whenever the partition's clock passes its next evaluation time (before the record that moved it). */
+/**
+ * The pure part: every record in log order, each customer evaluated right after each of its events
+ * and whenever the partition's clock passes its next evaluation time (before the record that moved it).
+ *
+ * A customer's evaluation that throws (a bug, a value no code path expected) must not hold the whole
+ * partition: it is pure code, so it throws again on every retry, a replay and a rebuild. The failure
+ * is the customer's, not the batch's: an event whose application throws is dead-lettered
+ * (processing_failed) and not applied, though it still moves the clock, like an erased customer's;
+ * a timer whose evaluation throws leaves the customer as they were, without a next evaluation time
+ * (their next event evaluates them again). Everyone else's results are those of a run without it.
+ */
 export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'now' | 'erased'>, entries: readonly LogEntry[], stored: Map<string, StoredCustomer<CustomerRecord>>, watermarkBefore: number | null) {
   const working = new Map<string, Working>();
   const rejected: AppliedBatch['rejected'] = [];
   const counts = { applied: 0, already_applied: 0, ignored: 0, erased: 0, timers: 0 };
+  const failures: EvaluationFailure[] = [];
   const timers = new TimerQueue();
   const customer = (id: string): Working => {
     let c = working.get(id);
@@ -166,9 +187,17 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
     for (let t = timers.popUpTo(to); t !== undefined; t = timers.popUpTo(to)) {
       const c = customer(t.customerId);
       if (c.record.nextEvaluationAt !== t.at) continue; // superseded since it was queued
-      const { record, outputs } = applyTimer(c.record, t.customerId, t.at, applier.rules, applier.options);
       counts.timers++;
-      take(t.customerId, c, record, outputs);
+      let evaluated: ReturnType<typeof applyTimer>;
+      try {
+        evaluated = applyTimer(c.record, t.customerId, t.at, applier.rules, applier.options);
+      } catch (err) {
+        failures.push({ customerId: t.customerId, eventId: null, at: t.at, error: describeFailure(err) });
+        c.record = { ...c.record, nextEvaluationAt: null };
+        c.changed = true;
+        continue;
+      }
+      take(t.customerId, c, evaluated.record, evaluated.outputs);
     }
     watermark = to;
   };
@@ -197,8 +226,16 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
     }
     moveClock(event.eventTime);
     if (kind === 'already_applied') { counts.already_applied++; continue; }
-    const outcome = applyEvent(c.record, event, offset, watermark ?? event.eventTime, applier.rules, applier.options);
-    if (outcome.kind !== 'applied') throw new Error(`event ${event.eventId} classified new but not applied (${outcome.kind})`);
+    let outcome: ReturnType<typeof applyEvent>;
+    try {
+      outcome = applyEvent(c.record, event, offset, watermark ?? event.eventTime, applier.rules, applier.options);
+      if (outcome.kind !== 'applied') throw new Error(`event ${event.eventId} classified new but not applied (${outcome.kind})`);
+    } catch (err) {
+      const error = describeFailure(err);
+      failures.push({ customerId: event.customerId, eventId: event.eventId, at: event.eventTime, error });
+      rejected.push({ message, cause: { reason: 'processing_failed', message: error, step: 'apply', stage: 'segmenter' } });
+      continue;
+    }
     counts.applied++;
     take(event.customerId, c, outcome.record, outcome.outputs);
   }
@@ -216,7 +253,7 @@ export function foldEntries(applier: Pick<BatchApplier, 'rules' | 'options' | 'n
   for (const [customerId, s] of stored) if (s.state) next.set(customerId, s.state.nextEvaluationAt);
   for (const [customerId, c] of working) if (c.changed) next.set(customerId, c.record.nextEvaluationAt);
   const nextTimers: EvaluationTimer[] = [...next].map(([customerId, at]) => ({ customerId, at }));
-  return { commits, decided, rejected, counts, watermark, timers: nextTimers };
+  return { commits, decided, rejected, counts, failures, watermark, timers: nextTimers };
 }
 
 /** A min-heap of (time, customer id), ties broken by id so every instance fires in the same order. */

@@ -75,6 +75,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   const records = new Counter({ name: 'segmenter_records_total', help: 'customer-events records consumed, by outcome', labelNames: ['result'], registers: [deps.metrics] });
   const changesEmitted = new Counter({ name: 'segmenter_segment_changes_total', help: 'Segment changes acknowledged by Kafka', labelNames: ['dimension'], registers: [deps.metrics] });
   const alertsEmitted = new Counter({ name: 'segmenter_churn_alerts_total', help: 'Churn alerts acknowledged by Kafka', labelNames: ['level'], registers: [deps.metrics] });
+  const evaluationsFailed = new Counter({ name: 'segmenter_evaluations_failed_total', help: 'Customer evaluations the fold failed on (a bug or a value no code path expected) and skipped: an event dead-lettered (processing_failed), or a timer', labelNames: ['kind'], registers: [deps.metrics] });
   const timersFired = new Counter({ name: 'segmenter_timers_fired_total', help: 'Silent customers evaluated because the partition clock reached their next evaluation time', registers: [deps.metrics] });
   const watermarks = new Gauge({ name: 'segmenter_partition_watermark_seconds', help: 'Event-time watermark of each customer-events partition (latest event time applied), epoch seconds', labelNames: ['partition'], registers: [deps.metrics] });
   const reevaluated = new Counter({ name: 'segmenter_rules_reevaluated_customers_total', help: 'Customers re-evaluated because a rules control record put new rules in force', registers: [deps.metrics] });
@@ -113,6 +114,10 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
         records.inc({ result: 'erased' }, applied.counts.erased);
         records.inc({ result: 'dead_lettered' }, applied.rejected.length);
         timersFired.inc(applied.counts.timers);
+        for (const f of applied.failures) {
+          evaluationsFailed.inc({ kind: f.eventId === null ? 'timer' : 'event' });
+          logger.error('customer_evaluation_failed', { partition, customerId: f.customerId, eventId: f.eventId, at: f.at, error: f.error });
+        }
         if (applied.watermark !== null) watermarks.set({ partition: String(partition) }, applied.watermark / 1000);
       },
       control: () => records.inc({ result: 'control' }),
