@@ -1,7 +1,7 @@
 import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, valueSubject, type TopicNames } from '@segmentation/contracts';
 import type { Kafka } from 'kafkajs';
 import type { AvroCodec } from './avro-codec.ts';
-import { ensureTopics, type TopicSpec } from './topics-admin.ts';
+import { ensureTopics, verifyTopics, type TopicSpec } from './topics-admin.ts';
 
 const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000; // 30 days to inspect and re-drive
 
@@ -16,7 +16,7 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
     // The CRM's current view of each customer: only the latest profile per key matters.
     { topic: t.customerProfiles, partitions: keyed, config: { 'cleanup.policy': 'compact' } },
     // The product's source of truth: kept without time limit (state rebuilds replay it).
-    { topic: t.customerEvents, partitions: keyed, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
+    { topic: t.customerEvents, partitions: keyed, config: { 'retention.ms': '-1', 'retention.bytes': '-1' }, needs: "the source of truth, replayed by state rebuilds and the churn fit; each customer's records stay in one partition" },
     { topic: t.segmentChanges, partitions: keyed },
     { topic: t.churnAlerts, partitions: keyed },
     { topic: t.featureSnapshots, partitions: keyed },
@@ -31,11 +31,11 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
 }
 
 /** Every rules version ever put in force: a handful a year, kept for good; one partition keeps their order. */
-export const rulesVersionsTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
+export const rulesVersionsTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' }, needs: 'every rules version in force on some partition must stay readable, in order' });
 
 /** The erasure list: the latest record per customer is all that matters, kept for good (a rebuild
  *  must still skip them years later); one partition, read whole by every process. */
-export const customerErasuresTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'cleanup.policy': 'compact' } });
+export const customerErasuresTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'cleanup.policy': 'compact' }, needs: 'the erasure list, read whole by every process: no erased customer may fall out of it' });
 
 /** The console's audit trail: every record is evidence (who opened which customer), so it is kept
  *  without time limit and never compacted; one partition keeps the trail in the order it happened
@@ -59,8 +59,9 @@ export function topicSchemas(t: TopicNames): Array<[topic: string, schema: strin
   ];
 }
 
-/** Creates missing topics and registers every value schema with BACKWARD compatibility. */
+/** Creates missing topics, refuses existing ones that differ from what the design needs, and registers every value schema with BACKWARD compatibility. */
 export async function provisionPipeline(kafka: Kafka, codec: AvroCodec, t: TopicNames): Promise<void> {
   await ensureTopics(kafka, topicSpecs(t));
+  await verifyTopics(kafka, topicSpecs(t));
   for (const [topic, schema] of topicSchemas(t)) await codec.register(valueSubject(topic), schema);
 }
