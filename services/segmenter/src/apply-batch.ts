@@ -1,4 +1,4 @@
-import type { ChurnAlert, CustomerEvent, FeatureSnapshot, SegmentChange } from '@segmentation/contracts';
+import { aTick, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type SegmentChange } from '@segmentation/contracts';
 import { describeFailure, type ConsumedMessage, type DeadLetterCause } from '@segmentation/kafka';
 import {
   applyEvent, applyTimer, classifyRecord, emptyRecord,
@@ -111,7 +111,26 @@ export async function applyBatch(applier: BatchApplier, partition: number, entri
   for (const e of entries) if (e.kind === 'event') horizon = advance(horizon, e.event.eventTime);
   const due = horizon === null ? [] : (await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER)).filter((d) => !erased(d.customerId));
   const stored = await applier.store.load([...new Set([...inBatch, ...due.map((d) => d.customerId)])]);
-  const folded = foldEntries(applier, entries, stored, watermarkBefore);
+  return commitFolded(applier, stored, foldEntries(applier, entries, stored, watermarkBefore), version);
+}
+
+/**
+ * Fires the timers of `customers` — a page of those due by `clock`, in due order — as a tick at
+ * `clock` would, and writes them: how a batch whose clock passes more timers than fit in memory at
+ * once (a long pause, then one tick) fires the earlier ones first, page by page (partition-log.ts).
+ * Each customer's timers depend on nothing but their own record, so the pages decide what one fold
+ * of them all would.
+ */
+export async function applyTimerPage(applier: BatchApplier, partition: number, customers: readonly string[], clock: number, watermarkBefore: number | null, version: string): Promise<AppliedBatch> {
+  const erased = applier.erased ?? (() => false);
+  const stored = await applier.store.load(customers.filter((id) => !erased(id)));
+  const message: ConsumedMessage = { topic: '', partition, offset: '-1', key: null, value: null, headers: {}, timestamp: 0 };
+  const folded = foldEntries(applier, [{ kind: 'event', event: aTick(partition, clock), message }], stored, watermarkBefore);
+  return commitFolded(applier, stored, { ...folded, counts: { ...folded.counts, ignored: 0 } }, version);
+}
+
+/** Writes what a fold decided, each changed customer with its new outputs, in one compare-and-set. */
+async function commitFolded(applier: BatchApplier, stored: Map<string, StoredCustomer<CustomerRecord>>, folded: ReturnType<typeof foldEntries>, version: string): Promise<AppliedBatch> {
   const kept = keptOutputs(applier.encode, stored, folded.commits);
   const conflicts = await applier.store.commit(kept.commits, version);
   if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);

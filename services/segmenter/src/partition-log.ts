@@ -3,7 +3,7 @@ import { UndecodableError, type AvroCodec, type ConsumedMessage } from '@segment
 import type { Logger } from '@segmentation/runtime';
 import { RulesError, type CompiledRules } from '@segmentation/segmentation';
 import type { EvaluationTimer } from '@segmentation/state';
-import { applyBatch, type AppliedBatch, type BatchApplier, type LogEntry, type Outgoing } from './apply-batch.ts';
+import { applyBatch, applyTimerPage, type AppliedBatch, type BatchApplier, type LogEntry, type Outgoing } from './apply-batch.ts';
 import type { PartitionMark } from './partition-clock.ts';
 import { reevaluatePartition } from './rules-reevaluation.ts';
 import type { RulesBook } from './rules-registry.ts';
@@ -93,13 +93,35 @@ export async function runPartitionLog(r: PartitionRunner, partition: number, ent
   return mark;
 }
 
+/**
+ * Customers whose timers one fold fires at most: after a long pause (a month without records, then
+ * one tick) the whole partition can be due at once; the ones due before the batch's first record
+ * are fired first, in pages of this many (applyTimerPage), so memory stays bounded.
+ */
+export const TIMER_PAGE = 5000;
+
 /** Steps 1–5 of the segmenter for records under one rules version; returns the new watermark. */
 async function applyRun(r: PartitionRunner, partition: number, entries: LogEntry[], watermarkBefore: number | null, rules: CompiledRules): Promise<number | null> {
   const version = `${partition}:${entries.at(-1)?.message.offset ?? ''}`;
+  const first = entries.find((e) => e.kind === 'event');
+  if (first?.kind === 'event') await fireDueTimersInPages(r, partition, first.event.eventTime, watermarkBefore, rules, version);
   const applied = await applyBatch({ ...r, rules }, partition, entries, watermarkBefore, version);
   await r.emit(partition, applied.outgoing, applied.timers, applied.rejected);
   r.observe?.applied?.(partition, applied);
   return applied.watermark;
+}
+
+/** Fires, page by page, the timers due by `upTo` while more are due than one page holds. */
+async function fireDueTimersInPages(r: PartitionRunner, partition: number, upTo: number, watermarkBefore: number | null, rules: CompiledRules, version: string): Promise<void> {
+  for (let page = 1; ; page++) {
+    const due = await r.timers.due(partition, upTo, TIMER_PAGE + 1);
+    if (due.length <= TIMER_PAGE) return;
+    const customers = due.slice(0, TIMER_PAGE);
+    const applied = await applyTimerPage({ ...r, rules }, partition, customers.map((d) => d.customerId), customers.at(-1)!.at, watermarkBefore, `${version}:timers:${page}`);
+    await r.emit(partition, applied.outgoing, applied.timers, applied.rejected);
+    r.observe?.applied?.(partition, applied);
+    if (applied.counts.timers === 0) return; // only erased customers' timers left: the erasure removes them
+  }
 }
 
 async function reevaluate(r: PartitionRunner, partition: number, rules: CompiledRules, watermark: number | null, control: { eventId: string; offset: number }, heartbeat: () => Promise<void>): Promise<void> {
