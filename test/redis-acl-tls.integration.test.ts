@@ -168,7 +168,7 @@ describe('Redis over TLS', () => {
       // A CA file with a plain redis:// URL is a slip, said at start-up.
       const plain = await failure(connect(tlsServer.url, { tlsCaFile: certificates.caFile }));
       expect(plain).toBeInstanceOf(ConfigError);
-      expect(plain.message).toBe(`REDIS_TLS_CA_FILE is set, but REDIS_URL redis://segmentation:***@127.0.0.1:${new URL(tlsServer.url).port} is not TLS: use rediss://`);
+      expect(plain.message).toBe(`REDIS_TLS_CA_FILE is set, but REDIS_URL redis://segmentation:***@127.0.0.1:${new URL(tlsServer.url).port} is not TLS: use rediss:// (rediss+cluster:// for a cluster)`);
     } finally {
       await tlsServer.remove();
     }

@@ -8,10 +8,47 @@ export type RedisClient = Redis | Cluster;
 /** Evicting policies would let customer state vanish silently: refuse to run on them. */
 const SAFE_POLICIES = new Set(['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
 
-/** `redis+cluster://host:port,host:port` names a Redis Cluster by some of its nodes. */
-const CLUSTER_SCHEME = 'redis+cluster://';
+/** `redis+cluster://[user:password@]host:port,host:port` names a Redis Cluster by some of its nodes; `rediss+cluster://` over TLS. */
+const CLUSTER_SCHEMES = ['redis+cluster://', 'rediss+cluster://'] as const;
 
-export const isClusterUrl = (url: string): boolean => url.startsWith(CLUSTER_SCHEME);
+export const isClusterUrl = (url: string): boolean => CLUSTER_SCHEMES.some((scheme) => url.startsWith(scheme));
+
+/** What a cluster URL says: TLS or not, the ACL user, and the nodes to start from. */
+export interface ClusterUrl {
+  tls: boolean;
+  username?: string;
+  password?: string;
+  seeds: Array<{ host: string; port: number }>;
+}
+
+/** Parses a cluster URL; messages show it without the password. */
+export function parseClusterUrl(url: string): ClusterUrl {
+  const shown = withoutPassword(url);
+  const rest = url.slice(url.indexOf('://') + 3);
+  const at = rest.lastIndexOf('@');
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new ConfigError(`REDIS_URL: ${shown}: percent-encode : / ? # @ % in the user and password`);
+    }
+  };
+  const credentials: Pick<ClusterUrl, 'username' | 'password'> = {};
+  if (at !== -1) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    if (colon === -1) throw new ConfigError(`REDIS_URL: ${shown}: give the user and password as user:password@ (or :password@ for the default user)`);
+    if (colon > 0) credentials.username = decode(userinfo.slice(0, colon));
+    credentials.password = decode(userinfo.slice(colon + 1));
+  }
+  const seeds = rest.slice(at + 1).split(',').filter((s) => s !== '').map((hostPort) => {
+    const [host, port] = hostPort.split(':');
+    if (!host || !port || !/^\d+$/.test(port)) throw new ConfigError(`REDIS_URL: "${hostPort}" in ${shown} is not host:port`);
+    return { host, port: Number(port) };
+  });
+  if (seeds.length === 0) throw new ConfigError(`REDIS_URL: ${shown} names no cluster node (redis+cluster://host:port,host:port)`);
+  return { tls: url.startsWith('rediss+cluster://'), ...credentials, seeds };
+}
 
 /** How the client trusts the server's TLS certificate (the REDIS_TLS_CA_FILE setting). */
 export interface RedisSecurity {
@@ -21,14 +58,14 @@ export interface RedisSecurity {
 
 /**
  * Connects to Redis (`redis://`, `rediss://`, either with `user:password@` of an ACL user) or a
- * Redis Cluster (`redis+cluster://h1:p1,h2:p2`) and checks it is usable: reachable (else an error
+ * Redis Cluster (`redis+cluster://[user:password@]h1:p1,h2:p2`, `rediss+cluster://` over TLS) and checks it is usable: reachable (else an error
  * naming Redis and how to start it), accepting the credentials (else a ConfigError naming
  * REDIS_URL), trusted (else one naming REDIS_TLS_CA_FILE) and not configured to evict keys the state
  * has not marked as expiring (on every master of a cluster). Messages show the URL without its password.
  */
 export async function connectRedis(url: string, security: RedisSecurity = {}): Promise<RedisClient> {
   const shown = withoutPassword(url);
-  const redis = isClusterUrl(url) ? newCluster(url) : newRedis(url, security);
+  const redis = isClusterUrl(url) ? newCluster(url, security) : newRedis(url, security);
   // ioredis rejects connect() with "Connection is closed."; the reason came as an 'error' event.
   let reason: Error | undefined;
   redis.on('error', (err: Error) => { reason = err; }); // later ones: reported through failed commands and readiness, not as crashes
@@ -61,16 +98,19 @@ export function withoutPassword(url: string): string {
   return `${url.slice(0, start)}${colon === -1 ? '' : userinfo.slice(0, colon + 1)}***@${url.slice(at + 1)}`;
 }
 
-function newRedis(url: string, security: RedisSecurity): Redis {
-  let ca: string | undefined;
-  if (security.tlsCaFile !== undefined) {
-    if (!url.startsWith('rediss://')) throw new ConfigError(`REDIS_TLS_CA_FILE is set, but REDIS_URL ${withoutPassword(url)} is not TLS: use rediss://`);
-    try {
-      ca = readFileSync(security.tlsCaFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`REDIS_TLS_CA_FILE: cannot read ${security.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+/** The CA of REDIS_TLS_CA_FILE, refused for a URL that is not TLS. */
+function trustedCa(url: string, tls: boolean, security: RedisSecurity): string | undefined {
+  if (security.tlsCaFile === undefined) return undefined;
+  if (!tls) throw new ConfigError(`REDIS_TLS_CA_FILE is set, but REDIS_URL ${withoutPassword(url)} is not TLS: use rediss:// (rediss+cluster:// for a cluster)`);
+  try {
+    return readFileSync(security.tlsCaFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`REDIS_TLS_CA_FILE: cannot read ${security.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+}
+
+function newRedis(url: string, security: RedisSecurity): Redis {
+  const ca = trustedCa(url, url.startsWith('rediss://'), security);
   try {
     return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000, ...(ca === undefined ? {} : { tls: { ca } }) });
   } catch {
@@ -84,7 +124,9 @@ function newRedis(url: string, security: RedisSecurity): Redis {
  * of AUTH keeps the command, password included, on the error (`err.command.args`): such an error is
  * described, never attached as the cause.
  */
-function connectionError(shown: string, service: string, err: unknown): Error {
+function connectionError(shown: string, service: string, failure: unknown): Error {
+  // A cluster client reports that no node answered; the node's own refusal is its last error.
+  const err = (failure as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? failure;
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown }).code;
   if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) {
@@ -96,20 +138,15 @@ function connectionError(shown: string, service: string, err: unknown): Error {
   return new ServiceUnavailableError(service, shown, typeof err === 'object' && err !== null && 'command' in err ? new Error(message) : err);
 }
 
-function newCluster(url: string): Cluster {
-  // Not supported yet rather than half-parsed: split at ',' and ':', a password would land in a message.
-  if (url.includes('@')) throw new ConfigError(`REDIS_URL: ${withoutPassword(url)}: a user and password in a redis+cluster:// URL are not supported yet`);
-  const seeds = url.slice(CLUSTER_SCHEME.length).split(',').filter((s) => s !== '').map((hostPort) => {
-    const [host, port] = hostPort.split(':');
-    if (!host || !port || !/^\d+$/.test(port)) throw new ConfigError(`REDIS_URL: "${hostPort}" in ${url} is not host:port`);
-    return { host, port: Number(port) };
-  });
-  if (seeds.length === 0) throw new ConfigError(`REDIS_URL: ${url} names no cluster node (redis+cluster://host:port,host:port)`);
+function newCluster(url: string, security: RedisSecurity): Cluster {
+  const { tls, username, password, seeds } = parseClusterUrl(url);
+  const ca = trustedCa(url, tls, security);
   return new Cluster(seeds, {
     lazyConnect: true,
     // State is written to masters only; reading a replica could return a version older than our last commit.
     scaleReads: 'master',
-    redisOptions: { maxRetriesPerRequest: 3, connectTimeout: 5000 },
+    // Every node the cluster redirects to is reached with the same user and the same trust.
+    redisOptions: { maxRetriesPerRequest: 3, connectTimeout: 5000, username, password, ...(tls ? { tls: ca === undefined ? {} : { ca } } : {}) },
   });
 }
 

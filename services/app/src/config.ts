@@ -21,8 +21,8 @@ export const configSchema = z.object({
     for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) ctx.addIssue({ code: 'custom', message: `unknown role "${r}"; use all or a comma list of ${ROLES.join(', ')}` });
     return roles as Role[];
   }),
-  /** One server (redis://, rediss://) or a Redis Cluster by some of its nodes (redis+cluster://host:port,host:port). */
-  REDIS_URL: z.string().regex(/^(rediss?|redis\+cluster):\/\//, 'must start with redis://, rediss:// or redis+cluster://').default('redis://127.0.0.1:6379'),
+  /** One server (redis://, rediss://) or a Redis Cluster by some of its nodes (redis+cluster://host:port,host:port; rediss+cluster:// over TLS). */
+  REDIS_URL: z.string().regex(/^(rediss?|rediss?\+cluster):\/\//, 'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://').default('redis://127.0.0.1:6379'),
   /** IANA time zone in which business days (and so the 7/30/90/365-day windows) begin. */
   BUSINESS_TIME_ZONE: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai or Europe/Berlin'),
   /** A ClickHouse server (http://host:8123); when unset, the embedded engine stores data in CLICKHOUSE_PATH. */
