@@ -2,9 +2,10 @@
 // CRASH_KILLS=50 CRASH_CUSTOMERS=2000 `./dev pnpm test:crash`, a million events with
 // CRASH_CUSTOMERS=10000 CRASH_TIMEOUT_MINUTES=100. One simulated log, two runs, each a
 // child process running the segmenter and the sink (embedded ClickHouse in a folder of its own):
-// run A undisturbed; run B killed with SIGKILL at seeded points of its progress and started again
-// each time, so kills land anywhere: between the state write, the produce and the offset commit,
-// inside a ClickHouse insert. At the end both runs have every customer's state equal, the same
+// run A undisturbed; run B killed with SIGKILL at seeded points spread over the whole log and
+// started again each time, so kills land anywhere (inside a ClickHouse insert too), and every third
+// process kills itself exactly between the state write and the produce, or between the produce and
+// the offset commit (SEGMENTER_FAULT). At the end both runs have every customer's state equal, the same
 // change, alert and snapshot ids, each customer's changes numbered without gaps, and in ClickHouse
 // rows = distinct ids = the undisturbed count, per table.
 import { join } from 'node:path';
@@ -101,26 +102,43 @@ describe(`${KILLS} SIGKILLs of the segmenter and the sink`, () => {
     const rng = createRandom(SEED, 'crash-test'); // the kill points of a seed are always the same
     const rand = (): number => rng.next();
     const group = segmenterGroupId({ GROUP_PREFIX: runB });
-    let current: PipelineProcess = processes.start(`${runB}-0`, env(runB));
+    let current: PipelineProcess | undefined;
     let kills = 0;
-    const killedAt: number[] = [];
+    const killedAt: string[] = [];
+    // Evenly spread over the whole log, each point jittered within its share: a process that runs
+    // past one point is killed at the next, never all at the start.
+    const points = Array.from({ length: KILLS }, (_, k) => Math.floor(((k + rand()) * eventsB) / (KILLS + 1)));
     while (kills < KILLS) {
-      // A kill point: some way further into the log than where the last process started; close
-      // enough that all the kills fit in the log even when the process runs well past each point
-      // before the kill lands (it applies thousands of events a second).
       const from = await committed(group, topics(runB).customerEvents);
-      const target = Math.min(eventsB - 1, from + 100 + Math.floor(rand() * (eventsB / (KILLS * 6))));
       if (from >= eventsB - 1) break;
-      await processes.guard(waitFor(`${runB} past offset ${target}`, async () => (await committed(group, topics(runB).customerEvents)) >= target, WAIT_MS));
-      // Within a few hundred ms of the commit: somewhere inside the next batches.
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 150)));
-      killedAt.push(await committed(group, topics(runB).customerEvents));
-      await current.kill('SIGKILL');
+      // Every third process kills itself exactly between the state write and the produce, every
+      // third between the produce and the offset commit (SEGMENTER_FAULT), a few batches after it
+      // starts; the others are killed from outside once the log is past the next point.
+      const fault = kills % 3 === 0 ? undefined : `${kills % 3 === 1 ? 'state_written' : 'produced'}:${1 + Math.floor(rand() * 20)}`;
+      current = processes.start(`${runB}-${kills}`, fault === undefined ? env(runB) : { ...env(runB), SEGMENTER_FAULT: fault });
+      if (fault !== undefined) {
+        current.stopping = true; // its own SIGKILL is expected
+        const ended = await processes.guard(Promise.race([
+          current.exited.then((exit) => exit.signal),
+          waitFor(`${runB} through the log before ${fault}`, async () => (await committed(group, topics(runB).customerEvents)) >= eventsB, WAIT_MS).then(() => 'done' as const),
+        ]));
+        if (ended !== 'SIGKILL') break; // the log ended first: nothing left to kill in
+        killedAt.push(`${await committed(group, topics(runB).customerEvents)} (${fault})`);
+      } else {
+        const target = Math.max(from + 100, points[kills]!);
+        if (target >= eventsB - 1) break;
+        await processes.guard(waitFor(`${runB} past offset ${target}`, async () => (await committed(group, topics(runB).customerEvents)) >= target, WAIT_MS));
+        // Within a few hundred ms of the commit: somewhere inside the next batches.
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 150)));
+        killedAt.push(String(await committed(group, topics(runB).customerEvents)));
+        await current.kill('SIGKILL');
+      }
       kills++;
-      current = processes.start(`${runB}-${kills}`, env(runB));
     }
+    if (current?.running !== true) current = processes.start(`${runB}-${kills}-last`, env(runB));
     console.log(`crash test: ${eventsB} events, ${kills} kills (seed ${SEED}), at committed offsets ${killedAt.join(', ')}`);
     expect(kills).toBe(KILLS);
+    expect(killedAt.filter((k) => k.includes('(')).length).toBeGreaterThanOrEqual(Math.floor((2 * KILLS) / 3) - 1);
     await waitUntilDone(runB);
     await processes.stopAll();
 

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { ConfigError } from '@segmentation/runtime';
 
 export interface TopicSpec {
@@ -56,6 +56,9 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
   }
 }
 
+// kafkajs's ConfigResourceTypes.TOPIC; the enum is not a named export Node's ESM loader finds in the CommonJS package.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
 /** Refuses to go on when an existing topic the design relies on has other partitions or configs than it needs. */
 export async function verifyTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const checked = specs.filter((s) => s.needs !== undefined);
@@ -67,7 +70,7 @@ export async function verifyTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
     const partitions = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: checked.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic, configNames: Object.keys(s.config ?? {}) })),
+      resources: checked.map((s) => ({ type: TOPIC_RESOURCE, name: s.topic, configNames: Object.keys(s.config ?? {}) })),
     });
     const configs = new Map(described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
     const problems = checked.flatMap((s) => topicMismatches(s, { partitions: partitions.get(s.topic) ?? 0, config: configs.get(s.topic) ?? {} }));

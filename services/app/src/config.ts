@@ -51,6 +51,8 @@ export const configSchema = z.object({
   SEGMENTER_BATCH_BYTES: intSetting(16 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** Failures of a batch, not a dependency's, before ingest isolates the message that keeps failing and dead-letters it (processing_failed). */
   PROCESSING_ATTEMPTS: intSetting(1, 100).default(3),
+  /** Test-only (the crash test): `state_written:<n>` or `produced:<n>` kills the process the n-th time the segmenter reaches that point. */
+  SEGMENTER_FAULT: z.string().regex(/^(state_written|produced):[1-9]\d*$/, 'state_written:<n> or produced:<n> (test-only)').optional(),
   /** Where the notifier delivers churn alerts and selected segment changes (see services/notifier/README.md). */
   NOTIFIER_FILE: z.string().default(join(repoRoot, 'config', 'notifier.yaml')),
   /** Where the console (API, live stream, web page) listens; 0 picks a free port. */

@@ -6,7 +6,7 @@ import { AvroCodec, createKafka, ErasureList, kafkaSecurity, probeKafka, probeSc
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createConsole } from '@segmentation/console';
 import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
-import { createSegmenter } from '@segmentation/segmenter';
+import { createSegmenter, parseFault } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import type { RedisClient } from '@segmentation/state';
 import { connectConfiguredRedis, consoleAccess, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
@@ -85,7 +85,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     }, common));
   }
   if (redis && rules && roles.has('segmenter')) {
-    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES }, { ...common, redis }));
+    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES, fault: parseFault(config.SEGMENTER_FAULT) }, { ...common, redis }));
   }
   if (clickhouse && roles.has('sink')) {
     roleHandles.push(createSink({

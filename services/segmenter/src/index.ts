@@ -2,6 +2,7 @@ export * from './segmenter.ts';
 export * from './apply-batch.ts';
 export * from './partition-clock.ts';
 export * from './partition-log.ts';
+export * from './fault-point.ts';
 export * from './customer-reader.ts';
 export * from './rules-registry.ts';
 export * from './rules-dry-run.ts';

@@ -8,6 +8,7 @@ import type { Logger } from '@segmentation/runtime';
 import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
 import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './apply-batch.ts';
+import { faultPoints, type FaultSetting } from './fault-point.ts';
 import { markFromMetadata, metadataForMark, PartitionClocks } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
 import { applyRulesVersion, readRulesHistory, RulesBook } from './rules-registry.ts';
@@ -23,6 +24,8 @@ export interface SegmenterSettings {
   sessionTimeoutMs: number;
   /** Bytes fetched per partition at most: the size of a batch, and so of what a crash redoes. */
   maxBatchBytes?: number;
+  /** Test-only (the crash test): kill the process at a point of the step (fault-point.ts). */
+  fault?: FaultSetting;
 }
 
 export interface SegmenterDeps {
@@ -96,6 +99,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   const erasures = deps.erasures;
   const inFlight = new InFlight();
   const clocks = new PartitionClocks();
+  const reached = faultPoints(settings.fault);
   erasures?.onErased('segmenter', async (customerIds) => {
     await inFlight.settled(); // a batch that loaded them before they were listed may still write them
     await store.erase(customerIds);
@@ -132,6 +136,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
       const committed = markFromMetadata(ctx.committedMetadata);
       clocks.check(batch.partition, batch.messages[0]!.offset, committed);
       const mark = await runPartitionLog(runner, batch.partition, entries, committed, () => ctx.heartbeat());
+      reached('produced'); // outputs acknowledged, outboxes cleared, timers moved; the offset not yet committed
       clocks.completed(batch.partition, batch.messages.at(-1)!.offset, mark);
       return { metadata: metadataForMark(mark) };
     })());
@@ -139,6 +144,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
 
   /** Produces outputs and dead letters, waits for Kafka, then clears the outboxes and moves the timers. */
   async function emit(partition: number, outgoing: Outgoing[], next: EvaluationTimer[], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
+    reached('state_written'); // the customers' state and outboxes are in Redis; nothing produced yet
     await Promise.all([
       produce(settings.topics.segmentChanges, 'change', outgoing),
       produce(settings.topics.churnAlerts, 'alert', outgoing),
