@@ -6,6 +6,9 @@ import tseslint from 'typescript-eslint';
 const FOLD_FILES = [
   'packages/segmentation/src/**/*.ts',
   'services/segmenter/src/apply-batch.ts',
+  'services/segmenter/src/fold.ts',
+  'services/segmenter/src/outbox.ts',
+  'services/segmenter/src/timer-queue.ts',
   'services/segmenter/src/partition-log.ts',
   'services/segmenter/src/partition-clock.ts',
   'services/segmenter/src/quality/replay.ts',

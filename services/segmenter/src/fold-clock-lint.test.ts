@@ -13,7 +13,7 @@ describe('no wall clock in the fold', () => {
   it('refuses Date.now(), new Date() and performance.now() in the segmentation package and the fold', async () => {
     const code = 'export const a = Date.now();\nexport const b = new Date();\nexport const c = performance.now();\nexport const d = new Date(0);\n';
     expect(await ruleErrors('packages/segmentation/src/churn/cadence.ts', code)).toEqual([1, 2, 3]);
-    expect(await ruleErrors('services/segmenter/src/apply-batch.ts', code)).toEqual([1, 2, 3]);
+    expect(await ruleErrors('services/segmenter/src/fold.ts', code)).toEqual([1, 2, 3]);
   }, 60_000);
 
   it('allows a use that says why, and the wall clock outside the fold', async () => {

@@ -1,5 +1,7 @@
 export * from './segmenter.ts';
 export * from './apply-batch.ts';
+export * from './fold.ts';
+export * from './outbox.ts';
 export * from './partition-clock.ts';
 export * from './partition-log.ts';
 export * from './fault-point.ts';

@@ -3,7 +3,9 @@ import { UndecodableError, type AvroCodec, type ConsumedMessage } from '@segment
 import type { Logger } from '@segmentation/runtime';
 import { RulesError, type CompiledRules } from '@segmentation/segmentation';
 import type { EvaluationTimer } from '@segmentation/state';
-import { applyBatch, applyTimerPage, type AppliedBatch, type BatchApplier, type LogEntry, type Outgoing } from './apply-batch.ts';
+import { applyBatch, applyTimerPage, type AppliedBatch, type BatchApplier } from './apply-batch.ts';
+import type { LogEntry } from './fold.ts';
+import type { Outgoing } from './outbox.ts';
 import type { PartitionMark } from './partition-clock.ts';
 import { reevaluatePartition } from './rules-reevaluation.ts';
 import type { RulesBook } from './rules-registry.ts';

@@ -1,28 +1,50 @@
 import type { Kafka } from '@segmentation/kafka';
 import {
-  calendarFor, compileRules, featureValues, populationThresholds, profileAttributes, withPopulationThresholds,
-  type CompiledRules, type PopulationCustomer, type PopulationThresholds,
+  calendarFor, compileRules, customerValues, featureValues, fitOrderValues, orderValueHistory, populationThresholds, profileAttributes, withOrderValueFit,
+  withPopulationThresholds, type CompiledRules, type MonetaryHistory, type OrderValueFitResult, type PopulationCustomer, type PopulationThresholds,
 } from '@segmentation/segmentation';
 import type { RedisClient } from '@segmentation/state';
 import { storedCustomers, type StoredCustomersSettings } from './stored-customers.ts';
 
 /**
- * Population-relative thresholds from stored state (DESIGN.md invariant 9): every stored customer's
- * features at their partition's clock, the quantiles the `population` section of `base` asks for,
- * and `base` rewritten with them (comments kept), ready to dry-run and publish as a new version.
+ * Population-relative thresholds from stored state (DESIGN.md invariant 9): the Gamma-Gamma model
+ * of order values fitted on every stored customer with 2+ orders in 365 days (when the rules have a
+ * `value` section), then every customer's features at their partition's clock under the fitted
+ * rules, the quantiles the `population` section of `base` asks for, and `base` rewritten with both
+ * (comments kept), ready to dry-run and publish as a new version. Two passes over the stored
+ * customers: the quantiles of clv_12m must be those of the fitted model.
  */
-export async function populationRules(kafka: Kafka, redis: RedisClient, settings: StoredCustomersSettings & { timeZone: string }, base: CompiledRules): Promise<{ text: string; rules: CompiledRules; thresholds: PopulationThresholds }> {
+export async function populationRules(kafka: Kafka, redis: RedisClient, settings: StoredCustomersSettings & { timeZone: string }, base: CompiledRules): Promise<{
+  text: string; rules: CompiledRules; thresholds: PopulationThresholds; orderValueFit: OrderValueFitResult | undefined;
+}> {
   const calendar = calendarFor(settings.timeZone);
+  let fitted = { text: base.source, rules: base };
+  let orderValueFit: OrderValueFitResult | undefined;
+  if (base.value !== undefined) {
+    const histories: MonetaryHistory[] = [];
+    let clock = 0;
+    for await (const { record, at } of storedCustomers(kafka, redis, settings)) {
+      const history = orderValueHistory(featureValues(record.features, at, calendar));
+      if (history) histories.push(history);
+      clock = Math.max(clock, at);
+    }
+    orderValueFit = fitOrderValues(base, histories);
+    if ('fit' in orderValueFit) {
+      const text = withOrderValueFit(base.source, orderValueFit.fit, clock, `rules version ${base.version}`);
+      fitted = { text, rules: compileRules(text, 'rules with the order value fit') };
+    }
+  }
   // Only the features the quantiles read are kept: a few numbers per customer, not sixty.
   const read = new Set(['days_since_last_order', 'orders_365d', 'order_value_365d', ...Object.values(base.file.population?.parameters ?? {}).map((p) => p.feature)]);
   const customers: PopulationCustomer[] = [];
   for await (const { record, at } of storedCustomers(kafka, redis, settings)) {
-    const all = featureValues(record.features, at, calendar);
+    // The derived values too (churn risk, predicted value): a parameter may be a quantile of one.
+    const { features: all } = customerValues(fitted.rules, record, at, calendar);
     const features: Record<string, number> = {};
     for (const name of read) if (all[name] !== undefined) features[name] = all[name];
     customers.push({ industry: profileAttributes(record.features).industry, features });
   }
-  const thresholds = populationThresholds(base, customers);
-  const text = withPopulationThresholds(base.source, thresholds, `rules version ${base.version}`);
-  return { text, rules: compileRules(text, 'population rules'), thresholds };
+  const thresholds = populationThresholds(fitted.rules, customers);
+  const text = withPopulationThresholds(fitted.text, thresholds, `rules version ${base.version}`);
+  return { text, rules: compileRules(text, 'population rules'), thresholds, orderValueFit };
 }

@@ -1,6 +1,7 @@
 import { applyRules, type ApplyOptions, type CompiledRules, type CustomerRecord, type RulesControl } from '@segmentation/segmentation';
 import type { CustomerStateStore, EvaluationTimer, EvaluationTimers } from '@segmentation/state';
-import { decidedOutputs, keptOutputs, type FoldedCommit, type Outgoing, type OutputEncoder } from './apply-batch.ts';
+import type { FoldedCommit } from './fold.ts';
+import { decidedOutputs, keptOutputs, type Outgoing, type OutputEncoder } from './outbox.ts';
 
 export interface Reevaluator {
   store: CustomerStateStore<CustomerRecord>;

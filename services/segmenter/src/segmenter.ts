@@ -7,7 +7,7 @@ import {
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
-import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './apply-batch.ts';
+import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './outbox.ts';
 import { faultPoints, type FaultSetting } from './fault-point.ts';
 import { markFromMetadata, metadataForMark, PartitionClocks } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';

@@ -20,7 +20,9 @@ import { createLogger, hash32, parseConfig, runCommand } from '@segmentation/run
 import { calendarFor, compileRules } from '@segmentation/segmentation';
 import { simulateHistory } from '@segmentation/simulator';
 import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, timersKey, usedMemoryBytes } from '@segmentation/state';
-import { applyBatch, outboxEntries, type BatchApplier, type LogEntry } from '../apply-batch.ts';
+import { applyBatch, type BatchApplier } from '../apply-batch.ts';
+import type { LogEntry } from '../fold.ts';
+import { outboxEntries } from '../outbox.ts';
 import { reevaluatePartition } from '../rules-reevaluation.ts';
 import { customerRecordCodec, outputEncoder } from '../segmenter.ts';
 

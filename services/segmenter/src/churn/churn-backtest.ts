@@ -5,7 +5,7 @@
 // value tier and per industry. Nothing is written anywhere.
 import { bodyOf, type CustomerEvent } from '@segmentation/contracts';
 import { profileAttributes, type BusinessCalendar, type CompiledRules } from '@segmentation/segmentation';
-import type { Output } from '../apply-batch.ts';
+import type { Output } from '../outbox.ts';
 import { DAY_MS, scoreDetector, type ChurnTruth, type DetectionFigures } from '../quality/quality-metrics.ts';
 import { episodeRaises, replayLog } from '../quality/replay.ts';
 import { churnTruthOf, type ChurnDefinition } from './history-truth.ts';

@@ -7,7 +7,8 @@ import { aTick, bodyOf, type CustomerEvent } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 import type { ApplyOptions, CompiledRules, CustomerFeatures, CustomerRecord } from '@segmentation/segmentation';
 import type { StoredCustomer } from '@segmentation/state';
-import { foldEntries, type LogEntry, type Output } from '../apply-batch.ts';
+import { foldEntries, type LogEntry } from '../fold.ts';
+import type { Output } from '../outbox.ts';
 import { advance } from '../partition-clock.ts';
 
 const BATCH_SIZE = 500; // the segmenter's batch size

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calendarFor, compileRules, emptyRecord, type CompiledRules, type CustomerRecord } from '@segmentation/segmentation';
 import type { StoredCustomer } from '@segmentation/state';
-import { foldEntries, fromOutbox, keptOutputs, outboxEntries, outputId, type LogEntry, type Output } from './apply-batch.ts';
+import { foldEntries, type LogEntry } from './fold.ts';
+import { fromOutbox, keptOutputs, outboxEntries, outputId, type Output } from './outbox.ts';
 
 const RULES_FILE = join(import.meta.dirname, '..', '..', '..', 'config', 'rules.yaml');
 /** The repository's rules, with value tiers a few orders apart and no minimum dwell. */
