@@ -18,6 +18,11 @@ Simulates logistics customers and writes their events to Kafka, with a ground-tr
                       live: source topics at --rate, event time = wall clock (default fast)
   --rate N            live mode: events per second (default 100)
   --batch-size N      records per produce request (default 5000)
+  --from-day N        live mode: publish from simulated day N on (continues the customers of a
+                      fast run with the same --seed, --customers and --start)
+  --resume-file F     live mode: keep the last simulated day published in F and, when F exists,
+                      continue after it (a restart sends no event twice)
+  --if-empty          fast mode: write nothing when customer-events already holds records
   --limit N           stop after N events
   --topic-prefix P    prefix of every topic (default: TOPIC_PREFIX)
   --ground-truth F    ground-truth JSON Lines file (default under .local/simulator/)
@@ -37,6 +42,7 @@ await runCommand('simulator', async () => {
         seed: { type: 'string' }, customers: { type: 'string' }, days: { type: 'string' }, start: { type: 'string' },
         mode: { type: 'string' }, rate: { type: 'string' }, 'batch-size': { type: 'string' }, limit: { type: 'string' },
         'topic-prefix': { type: 'string' }, 'ground-truth': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+        'from-day': { type: 'string' }, 'resume-file': { type: 'string' }, 'if-empty': { type: 'boolean' },
       },
     }).values;
   } catch (err) {

@@ -34,6 +34,10 @@ export interface RunSettings {
   batchSize: number;
   /** Stop after this many events. */
   limit?: number | undefined;
+  /** Live mode: the first simulated day whose records are published. */
+  fromDay?: number;
+  /** Live mode: told the simulated day of the last record each publish acknowledged. */
+  onPublished?: (day: number) => void;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
 }

@@ -87,6 +87,17 @@ describe('paced live mode', () => {
     expect(report.total).toBeGreaterThan(0);
     expect(report.total).toBeLessThanOrEqual(10);
   });
+  it('continues from a given day the customers whose history a fast run already wrote', async () => {
+    const all = new RecordingPublisher(new FakeClock());
+    await runLive(simulation(), all, new FakeClock(), 1_000_000, { batchSize: 5000 });
+    const later = new RecordingPublisher(new FakeClock());
+    await runLive(simulation(), later, new FakeClock(), 1_000_000, { batchSize: 5000, fromDay: 30 });
+    const sent = (p: RecordingPublisher) => p.sends.flatMap((s) => s.records.map((r) => `${r.kind}:${'eventId' in r.value ? r.value.eventId : ''}`));
+    let early = 0;
+    for (const day of simulation().days()) if (day.day < 30) early += day.records.length;
+    expect(sent(later)).toEqual(sent(all).slice(early));
+    expect(sent(later).length).toBeGreaterThan(0);
+  });
 });
 
 describe('restamping a record to the wall clock', () => {

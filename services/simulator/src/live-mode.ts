@@ -45,9 +45,9 @@ export function restamp(record: SourceRecord, now: number): SourceRecord {
   }
 }
 
-function* records(simulation: Simulation, report: RunReport): Generator<SourceRecord> {
+function* records(simulation: Simulation, report: RunReport, fromDay: number): Generator<{ record: SourceRecord; day: number }> {
   for (const day of simulation.days()) {
-    for (const r of day.records) yield r.record;
+    if (day.day >= fromDay) for (const r of day.records) yield { record: r.record, day: day.day };
     report.daysSimulated = day.day + 1;
   }
 }
@@ -59,7 +59,7 @@ function* records(simulation: Simulation, report: RunReport): Generator<SourceRe
 export async function runLive(simulation: Simulation, publisher: SourcePublisher, clock: Clock, rate: number, settings: RunSettings): Promise<RunReport> {
   const report = emptyReport();
   const limit = settings.limit ?? Number.POSITIVE_INFINITY;
-  const source = records(simulation, report);
+  const source = records(simulation, report, settings.fromDay ?? 0);
   const started = clock.now();
   let next = source.next();
   while (!next.done && report.total < limit && !settings.signal?.aborted) {
@@ -71,11 +71,14 @@ export async function runLive(simulation: Simulation, publisher: SourcePublisher
     }
     const now = clock.now();
     const batch: SourceRecord[] = [];
+    let lastDay = 0;
     while (!next.done && batch.length < Math.min(due, settings.batchSize, limit - report.total)) {
-      batch.push(restamp(next.value, now));
+      batch.push(restamp(next.value.record, now));
+      lastDay = next.value.day;
       next = source.next();
     }
     await publisher.publish(batch);
+    if (batch.length > 0) settings.onPublished?.(lastDay);
     for (const r of batch) report.written[r.kind]++;
     report.total += batch.length;
     report.firstEventTime ??= now;

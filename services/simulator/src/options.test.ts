@@ -41,4 +41,12 @@ describe('simulator options', () => {
   it('lets a live run reach into the future: its events carry the wall clock', () => {
     expect(parseOptions({ mode: 'live', start: '2026-11-23', days: '30' }, {}, now).days).toBe(30);
   });
+
+  it('takes --from-day for live mode below --days, and --if-empty for fast mode', () => {
+    expect(parseOptions({ mode: 'live', start: '2025-11-23', days: '730', 'from-day': '365' }, {}, now).fromDay).toBe(365);
+    expect(parseOptions({ 'if-empty': true }, {}, now).ifEmpty).toBe(true);
+    expect(() => parseOptions({ 'from-day': '5' }, {}, now)).toThrow('--from-day');
+    expect(() => parseOptions({ mode: 'live', days: '30', 'from-day': '30' }, {}, now)).toThrow('--from-day');
+    expect(() => parseOptions({ mode: 'live', 'if-empty': true }, {}, now)).toThrow('--if-empty');
+  });
 });

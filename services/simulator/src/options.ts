@@ -26,6 +26,12 @@ export const optionsSchema = z.object({
   rate: intSetting(1, 1_000_000).default(100),
   /** Records per produce request: large batches amortise the round trip to the broker. */
   'batch-size': intSetting(1, 10_000).default(5000),
+  /** Live mode: publish from this simulated day on (the days before it are simulated, not sent): continues customers whose history a fast run with the same seed, customers and start already wrote. */
+  'from-day': intSetting(0, 3649).default(0),
+  /** Live mode: a file that keeps the last simulated day published, so the next run continues after it instead of sending the same events again. */
+  'resume-file': z.string().optional(),
+  /** Fast mode: write nothing when customer-events already holds records (a demo that loads its history once). */
+  'if-empty': z.boolean().default(false),
   /** Stop after this many events (the ground truth then covers the days lived so far). */
   limit: intSetting(1).optional(),
   /** Overrides TOPIC_PREFIX. */
@@ -50,6 +56,9 @@ export interface SimulatorOptions {
   rate: number;
   batchSize: number;
   limit: number | undefined;
+  fromDay: number;
+  resumeFile: string | undefined;
+  ifEmpty: boolean;
   topicPrefix: string;
   groundTruthPath: string;
   json: boolean;
@@ -87,6 +96,9 @@ export function parseOptions(flags: Record<string, string | boolean | undefined>
   if (o.mode === 'fast' && businessMidnight(start) + o.days * DAY_MS > today + DAY_MS) {
     fail('option', [{ path: ['start'], message: `${start} plus ${o.days} days reaches past today (${businessDate(now)}); fast mode writes history only` }]);
   }
+  if (o['from-day'] > 0 && (o.mode !== 'live' || o['from-day'] >= o.days)) fail('option', [{ path: ['from-day'], message: `is for live mode and must be below --days (${o.days})` }]);
+  if (o['if-empty'] && o.mode !== 'fast') fail('option', [{ path: ['if-empty'], message: 'is for fast mode' }]);
+  if (o['resume-file'] !== undefined && o.mode !== 'live') fail('option', [{ path: ['resume-file'], message: 'is for live mode' }]);
   let currencies: CurrencyTable;
   try {
     currencies = currencyTableSchema.parse(parseRates(s.BASE_CURRENCY, s.CURRENCY_RATES));
@@ -103,6 +115,9 @@ export function parseOptions(flags: Record<string, string | boolean | undefined>
     rate: o.rate,
     batchSize: o['batch-size'],
     limit: o.limit,
+    fromDay: o['from-day'],
+    resumeFile: o['resume-file'],
+    ifEmpty: o['if-empty'],
     topicPrefix,
     groundTruthPath: o['ground-truth'] ?? join(repoRoot, '.local', 'simulator', `${topicPrefix}ground-truth-seed${o.seed}-${o.customers}x${o.days}-${start}.jsonl`),
     json: o.json,

@@ -4,6 +4,7 @@ import type { SimulatorRun } from './run.ts';
 
 /** What the run did, for people: events by kind, elapsed time and rate. */
 export function formatSummary(run: SimulatorRun): string {
+  if (run.skipped !== undefined) return `simulator (${run.mode}): ${run.skipped}`;
   const r = run.report;
   const seconds = run.elapsedMs / 1000;
   const target = run.mode === 'fast' ? run.customerEventsTopic : 'the source topics';
