@@ -1,9 +1,13 @@
 // The import command against real Kafka and the Schema Registry, as an operator runs it
 // (`pnpm import-history`, a process of its own): a CSV and a JSON Lines export with some bad rows
 // → the good rows in `customer-events` in event-time order, the bad ones in the report with line
-// and reason; a second run adds nothing; a run after appending N rows adds exactly N.
+// and reason; a second run adds nothing; a run after appending N rows adds exactly N. Then a
+// messy JSON Lines history without a mapping file (renamed and extra columns, Chinese keys, an
+// order kind in a `type` column, status rows that do not repeat the shipment's mode or the
+// complaint's severity): every row that can be read goes in, its gaps filled from the earlier
+// rows, including the rows of an earlier run.
 import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +32,10 @@ const orders = join(work, 'orders.csv');
 const shipments = join(work, 'shipments.jsonl');
 const report = join(work, 'rejects.jsonl');
 let log: TopicReader;
+const messyRun = uniqueName('import-messy');
+const messyTopics = topicNames(`${messyRun}.`);
+const messy = join(repoRoot, 'test/fixtures/import/messy');
+let messyLog: TopicReader;
 
 interface Summary {
   rowsRead: number;
@@ -37,18 +45,21 @@ interface Summary {
   rejectedByReason: Record<string, number>;
 }
 
-/** Runs the command as `pnpm import-history` does, against this test's topics. */
-async function importHistory(): Promise<{ exitCode: number; summary: Summary }> {
-  const args = ['services/importer/src/cli.ts', '--orders', orders, '--shipments', shipments, '--report', report, '--json', '--quiet'];
-  const env = { ...process.env, KAFKA_BROKERS: services.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: services.schemaRegistryUrl, TOPIC_PREFIX: `${run}.`, LOG_LEVEL: 'warn' };
-  const { stdout, exitCode } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env })
-    .then((r) => ({ stdout: r.stdout, exitCode: 0 }))
+/** Runs the command as `pnpm import-history` does, against the topics of `prefix`; stdout must be one JSON document. */
+async function runCli<T>(files: string[], prefix: string): Promise<{ exitCode: number; summary: T; stderr: string }> {
+  const args = ['services/importer/src/cli.ts', ...files, '--report', report, '--json', '--quiet'];
+  const env = { ...process.env, KAFKA_BROKERS: services.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: services.schemaRegistryUrl, TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  const { stdout, stderr, exitCode } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env })
+    .then((r) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: 0 }))
     .catch((err: { stdout: string; stderr: string; code: number }) => {
-      if (err.code !== 3) throw new Error(`import-history exited with ${err.code}: ${err.stderr}`);
-      return { stdout: err.stdout, exitCode: err.code };
+      // 3: finished with rejected rows; 2: refused before writing (the pre-flight).
+      if (err.code !== 3 && err.code !== 2) throw new Error(`import-history exited with ${err.code}: ${err.stderr}`);
+      return { stdout: err.stdout, stderr: err.stderr, exitCode: err.code };
     });
-  return { exitCode, summary: JSON.parse(stdout) as Summary };
+  return { exitCode, summary: JSON.parse(stdout) as T, stderr };
 }
+
+const importHistory = () => runCli<Summary>(['--orders', orders, '--shipments', shipments], `${run}.`);
 
 /** Records in the topic: the sum of its partitions' end offsets, exact once a produce is acknowledged. */
 async function recordCount(topic: string): Promise<number> {
@@ -80,7 +91,9 @@ beforeAll(() => {
 
 afterAll(async () => {
   await log?.close();
+  await messyLog?.close();
   await deleteTopicsWithPrefix(kafka, run);
+  await deleteTopicsWithPrefix(kafka, messyRun);
 });
 
 describe('importing history', () => {
@@ -151,5 +164,62 @@ describe('importing history', () => {
     const ledger: string[] = [];
     await readTopicToEnd(kafka, ledgerTopic, (m) => { ledger.push(m.key!.toString()); });
     expect(ledger.sort()).toEqual(events.map((e) => e.eventId).sort());
+  });
+});
+
+interface FileSummary {
+  kind: string;
+  rows: number;
+  imported: number;
+  rejectedByReason: Record<string, number>;
+  carriedForward: Record<string, number>;
+  defaults: Record<string, number>;
+  events: Record<string, number>;
+}
+
+describe('importing a messy JSON Lines history without a mapping file', () => {
+  const fileArgs = ['--profiles', 'profiles.jsonl', '--orders', 'orders.jsonl', '--shipments', 'shipments.jsonl', '--complaints', 'complaints.jsonl'].map((a, i) => (i % 2 === 1 ? join(messy, a) : a));
+
+  it('imports every readable row, filling what status rows leave out from the earlier rows, and says what it did per file', async () => {
+    const { exitCode, summary } = await runCli<Summary & { files: FileSummary[] }>(fileArgs, `${messyRun}.`);
+    expect(exitCode).toBe(3);
+    expect(summary).toMatchObject({ rowsRead: 19, imported: 16, rejected: 3, rejectedByReason: { no_earlier_row: 2, invalid_value: 1 } });
+    const file = (kind: string) => summary.files.find((f) => f.kind === kind);
+    const [profiles, ordersFile, shipmentsFile, complaintsFile] = ['profiles', 'orders', 'shipments', 'complaints'].map(file);
+    expect(profiles).toMatchObject({ kind: 'profiles', imported: 3, events: { PROFILE: 3 } });
+    expect(ordersFile).toMatchObject({ imported: 5, events: { PLACED: 3, RETURNED: 1, CANCELLED: 1 }, defaults: {}, carriedForward: { originCountry: 2, destinationCountry: 2 }, rejectedByReason: { no_earlier_row: 1, invalid_value: 1 } });
+    expect(shipmentsFile).toMatchObject({ imported: 5, carriedForward: { transportMode: 3 }, rejectedByReason: { no_earlier_row: 1 } });
+    expect(complaintsFile).toMatchObject({ imported: 3, carriedForward: { severity: 2, category: 2 } });
+
+    messyLog = await TopicReader.open(services.kafkaBrokers, messyTopics.customerEvents);
+    const events = await Promise.all((await messyLog.waitForMessages(16)).map(decode));
+    const bodies = events.map(bodyOf);
+    expect(bodies.find((b) => b.kind === 'order' && b.order.kind === 'RETURNED')).toMatchObject({ order: { orderId: 'MO-1', originCountry: 'CN', destinationCountry: 'DE' } });
+    expect(bodies.find((b) => b.kind === 'shipment' && b.shipment.status === 'DELIVERED')).toMatchObject({ shipment: { shipmentId: 'MS-1', transportMode: 'SEA', port: 'CNNGB', onTime: true } });
+    expect(bodies.find((b) => b.kind === 'complaint' && b.complaint.action === 'RESOLVED')).toMatchObject({ complaint: { severity: 'HIGH', category: 'DAMAGE', satisfactionScore: 2 } });
+    expect(events.filter((e) => e.customerId === 'C-MSY-1').map(bodyOf).find((b) => b.kind === 'profile')).toMatchObject({ profile: { industry: 'MANUFACTURING', customerType: 'CARGO_OWNER', country: 'CN', region: '浙江' } });
+    expect(reportLines().map((r) => [r.file.split('/').pop(), r.line, r.reason])).toEqual([['orders.jsonl', 6, 'no_earlier_row'], ['orders.jsonl', 7, 'invalid_value'], ['shipments.jsonl', 6, 'no_earlier_row']]);
+  });
+
+  it('takes what a later run\'s status row leaves out from the rows an earlier run imported', async () => {
+    const feed = join(work, 'tracking-later.jsonl');
+    writeFileSync(feed, JSON.stringify({ waybill_no: 'MS-2', customer_code: 'C-MSY-1', event_type: 'returned', occurred_at: '2024-03-09 09:00' }) + '\n');
+    const { exitCode, summary } = await runCli<Summary & { files: FileSummary[] }>(['--shipments', feed], `${messyRun}.`);
+    expect(exitCode).toBe(0);
+    expect(summary.files[0]).toMatchObject({ imported: 1, carriedForward: { transportMode: 1, orderId: 1 }, events: { RETURNED: 1 } });
+    const events = await Promise.all((await messyLog.waitForMessages(17)).map(decode));
+    expect(events.map(bodyOf).find((b) => b.kind === 'shipment' && b.shipment.status === 'RETURNED'))
+      .toMatchObject({ shipment: { shipmentId: 'MS-2', transportMode: 'ROAD', orderId: 'MO-2' } });
+  });
+
+  it('refuses a later status feed whose shipments no earlier run imported, before writing anything', async () => {
+    const feed = join(work, 'tracking-unknown.jsonl');
+    writeFileSync(feed, JSON.stringify({ waybill_no: 'MS-99', customer_code: 'C-MSY-1', event_type: 'delivered', occurred_at: '2024-03-09 09:00', delivered_at: '2024-03-09 08:00' }) + '\n');
+    const before = await recordCount(messyTopics.customerEvents);
+    const { exitCode, summary, stderr } = await runCli<{ refused: string }>(['--shipments', feed], `${messyRun}.`);
+    expect(exitCode).toBe(2);
+    expect(summary.refused).toMatch(/has no column for: transportMode \(looked for .*\), and no earlier import of these shipments gives it/);
+    expect(stderr).toContain('no earlier import');
+    expect(await recordCount(messyTopics.customerEvents)).toBe(before);
   });
 });

@@ -1,19 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { importLedgerTopic, parseRates, topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, CustomerEventLogWriter, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, readErasedCustomers, ReliableProducer } from '@segmentation/kafka';
+import { parseRates } from '@segmentation/contracts';
 import type { Logger } from '@segmentation/runtime';
-import { checkFiles, runImport, type ImportSettings } from './importer.ts';
-import { KafkaImportLedger, MemoryImportLedger } from './ledger.ts';
+import { runImport, type ImportSettings } from './importer.ts';
+import { MemoryImportLedger } from './ledger.ts';
 import type { ImportEnv, ImportOptions } from './options.ts';
+import { preflight, type Preflight } from './preflight.ts';
 import { createProgress, silentProgress, type ProgressOutput } from './progress.ts';
 import { createRejectionReport, type ImportSummary } from './report.ts';
 
 /**
- * The whole command once its options are parsed: checks the files, provisions the pipeline's
- * topics and schemas (an import may be the first thing a new installation runs), reads the
- * ledger, and imports.
+ * The whole command once its options are parsed: samples the files (pre-flight, refusing the run
+ * when a required field has no column), then either validates and reports (a dry run) or
+ * imports into Kafka. `onPreflight` sees the pre-flight report before anything is written.
  */
-export async function importHistory(env: ImportEnv, options: ImportOptions, logger: Logger, progressOut: ProgressOutput): Promise<ImportSummary> {
+export async function importHistory(env: ImportEnv, options: ImportOptions, logger: Logger, progressOut: ProgressOutput, onPreflight: (report: Preflight) => void = () => undefined): Promise<ImportSummary> {
   const settings: ImportSettings = {
     files: options.files,
     mapping: options.mapping,
@@ -24,30 +23,12 @@ export async function importHistory(env: ImportEnv, options: ImportOptions, logg
     maxFutureSkewMs: env.MAX_FUTURE_SKEW_SECONDS * 1000,
     reportFile: options.reportFile,
   };
-  await checkFiles(settings);
+  const checked = await preflight(settings);
+  onPreflight(checked);
   const progress = options.quiet ? silentProgress : (label: string, total: number, unit?: string) => createProgress(label, total, progressOut, unit);
   const report = await createRejectionReport(options.reportFile);
-  if (options.dryRun) return runImport(settings, { log: null, ledger: new MemoryImportLedger(), report, now: Date.now, progress });
-
-  await probeKafka(env.KAFKA_BROKERS, undefined, kafkaSecurity(env));
-  await probeSchemaRegistry(env.SCHEMA_REGISTRY_URL);
-  const topics = topicNames(env.TOPIC_PREFIX);
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'import-history', security: kafkaSecurity(env) }, logger);
-  const codec = new AvroCodec(env.SCHEMA_REGISTRY_URL);
-  await provisionPipeline(kafka, codec, topics);
-  const erased = await readErasedCustomers(kafka, codec, topics.customerErasures);
-  const producer = new ReliableProducer(kafka);
-  await producer.connect();
-  try {
-    const log = await CustomerEventLogWriter.open(producer, codec, topics.customerEvents);
-    const run = randomUUID();
-    const ledgerTopic = importLedgerTopic(topics.customerEvents);
-    const ledger = await KafkaImportLedger.open(kafka, producer, ledgerTopic, run);
-    logger.info('import_started', { run, topic: topics.customerEvents, ledgerTopic, ledgerSize: ledger.size, files: options.files.map((f) => f.path) });
-    const summary = await runImport(settings, { log, ledger, report, now: Date.now, progress, erased: (id) => erased.has(id) });
-    logger.info('import_finished', { run, rowsRead: summary.rowsRead, imported: summary.imported, alreadyImported: summary.alreadyImported, rejected: summary.rejected });
-    return summary;
-  } finally {
-    await producer.disconnect();
-  }
+  if (options.dryRun) return { ...await runImport(settings, { log: null, ledger: new MemoryImportLedger(), report, now: Date.now, progress }), preflight: checked };
+  // Loaded only for a real run: a dry run checks exports on any machine, without the Kafka client.
+  const { importIntoKafka } = await import('./kafka-import.ts');
+  return { ...await importIntoKafka(env, settings, { report, progress, preflight: checked }, logger), preflight: checked };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bodyOf, parseRates, type CustomerEvent } from '@segmentation/contracts';
-import { checkFiles, ImportFailedError, runImport, type EventLog, type ImportFile, type ImportSettings } from './importer.ts';
+import { ImportFailedError, runImport, type EventLog, type ImportFile, type ImportSettings } from './importer.ts';
 import { MemoryImportLedger } from './ledger.ts';
 import { silentProgress } from './progress.ts';
 import { formatSummary, memoryReport } from './report.ts';
@@ -12,8 +12,8 @@ const NOW = Date.UTC(2025, 0, 1);
 const dir = mkdtempSync(join(tmpdir(), 'importer-run-'));
 let n = 0;
 
-const ORDERS_HEADER = 'customer_id,order_id,order_time,amount,currency,service_level,origin_country,destination_country';
-const orderLine = (customer: string, order: string, time: string, amount = '100', currency = 'CNY') => `${customer},${order},${time},${amount},${currency},standard,CN,DE`;
+const ORDERS_HEADER = 'customer_id,order_id,order_status,order_time,amount,currency,service_level,origin_country,destination_country';
+const orderLine = (customer: string, order: string, time: string, amount = '100', currency = 'CNY') => `${customer},${order},placed,${time},${amount},${currency},standard,CN,DE`;
 const shipmentLine = (fields: Record<string, unknown>) => JSON.stringify({ customer_id: 'C-1', transport_mode: 'sea', status: 'IN_TRANSIT', ...fields });
 
 function write(lines: string[], ext: string): string {
@@ -136,7 +136,7 @@ describe('runImport', () => {
     const first = { kind: 'orders' as const, format: 'csv' as const, path: write([ORDERS_HEADER, orderLine('C-1', 'O-1', '2024-01-01 10:00')], '.csv') };
     // The same order exported by another system: other column names, an explicit offset, JSON.
     const again = { kind: 'orders' as const, format: 'jsonl' as const, path: write([
-      JSON.stringify({ customerId: 'C-1', orderId: 'O-1', eventTime: '2024-01-01T02:00:00Z', amount: 100, currency: 'CNY', serviceLevel: 'STANDARD', originCountry: 'CN', destinationCountry: 'DE' }),
+      JSON.stringify({ customerId: 'C-1', orderId: 'O-1', kind: 'PLACED', eventTime: '2024-01-01T02:00:00Z', amount: 100, currency: 'CNY', serviceLevel: 'STANDARD', originCountry: 'CN', destinationCountry: 'DE' }),
     ], '.jsonl') };
     const log = fakeLog();
     const { report, done } = run([first, again], new MemoryImportLedger(), log);
@@ -153,15 +153,21 @@ describe('runImport', () => {
   });
 });
 
-describe('checkFiles', () => {
-  it('refuses a CSV file without a column a field needs, before any row is read', async () => {
-    const path = write(['customer_id,order_id,order_time,amount', 'C-1,O-1,2024-01-01,5'], '.csv');
-    await expect(checkFiles(settings([{ kind: 'orders', format: 'csv', path }]))).rejects.toThrow(/has no column for: currency \(looked for currency, currency_code, 币种, 货币\); serviceLevel/);
-  });
+describe('a default of what an event is', () => {
+  it('is used only when the mapping file names it, and counted per field in the summary', async () => {
+    const path = write([
+      'customer_id,order_id,order_time,amount,currency,service_level,origin_country,destination_country',
+      'C-1,O-1,2024-01-01 10:00,100,CNY,standard,CN,DE',
+      'C-1,O-2,2024-01-02 10:00,100,,standard,CN,DE',
+    ], '.csv');
+    const files: ImportFile[] = [{ kind: 'orders', format: 'csv', path }];
+    const without = await run(files, new MemoryImportLedger()).done;
+    expect(without).toMatchObject({ newEvents: 0, rejectedByReason: { invalid_value: 2 } });
 
-  it('accepts the files when a mapping file supplies what the header lacks', async () => {
-    const path = write(['customer_id,order_id,order_time,amount,service_level,destination_country', 'C-1,O-1,2024-01-01,5,standard,DE'], '.csv');
-    const mapping = { orders: { defaults: { currency: 'CNY', originCountry: 'CN' } } };
-    await expect(checkFiles(settings([{ kind: 'orders', format: 'csv', path }], { mapping }))).resolves.toBeUndefined();
+    const log = fakeLog();
+    const summary = await run(files, new MemoryImportLedger(), log, { mapping: { orders: { defaults: { kind: 'PLACED', currency: 'CNY' } } } }).done;
+    expect(summary.files[0]).toMatchObject({ imported: 2, defaults: { kind: 2, currency: 1 }, events: { PLACED: 2 } });
+    expect(formatSummary(summary)).toContain('defaults used    currency 1, kind 2');
   });
 });
+

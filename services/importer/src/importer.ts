@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { sourceContracts, topicNames, type CurrencyTable, type CustomerEvent, type DeadLetterReason, type SourceContract, type ValidationContext } from '@segmentation/contracts';
-import type { ImportKind } from './columns.ts';
-import { deriveEventId } from './event-id.ts';
-import type { ImportLedger } from './ledger.ts';
-import { createRowMapper, type MappingFile, type RowMapper } from './mapping.ts';
+import { bodyOf, sourceContracts, topicNames, type CurrencyTable, type CustomerEvent, type SourceContract, type ValidationContext } from '@segmentation/contracts';
+import { carryFields, carryForward, entityKey, type CarryRow } from './carry-forward.ts';
+import { entityField, IMPORT_KINDS, meaningField, type ImportKind, type KindSpec } from './columns.ts';
+import type { ImportLedger, LedgerEntry } from './ledger.ts';
+import { createRowMapper, type MappingFile, type RowMapper, type RowProblem } from './mapping.ts';
 import { sortForLog, type PendingEvent } from './merge.ts';
+import { refuseIf, type Preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
-import { ImportInputError, readRows, type FileFormat, type SourceRow } from './read-rows.ts';
-import type { FileSummary, ImportSummary, RejectionReport } from './report.ts';
+import { readRows, type FileFormat } from './read-rows.ts';
+import { totalsByKind, type FileSummary, type ImportSummary, type RejectionReport, type RejectReason } from './report.ts';
+import { validateRecord } from './row-validation.ts';
 
 export interface ImportFile {
   kind: ImportKind;
@@ -45,6 +47,8 @@ export interface ImportDeps {
   /** Customers on the erasure list: their rows are not imported (docs/operations.md, "Customer erasure"). */
   erased?: (customerId: string) => boolean;
   progress: (label: string, total: number, unit?: string) => Progress;
+  /** The pre-flight report, shown again when the run is refused after reading the ledger. */
+  preflight?: Preflight;
 }
 
 /** The run stopped part-way (Kafka refused a batch): `summary` says what was written before. */
@@ -60,56 +64,78 @@ export class ImportFailedError extends Error {
 
 const contractKind: Record<ImportKind, SourceContract['kind']> = { orders: 'order', shipments: 'shipment', complaints: 'complaint', profiles: 'profile' };
 
+/** A row as read, before carry-forward: the drafts of all files are needed before any row is judged. */
+interface ReadRow extends CarryRow {
+  raw: unknown;
+  /** The line is not a row at all (bad JSON, a broken quote). */
+  unreadable?: string;
+}
+
 /**
- * Imports historical records: reads every file, validates each row with the same `normalise` as
- * ingest, skips what the ledger says an earlier run imported, and writes the rest into the log in
- * event-time order, batch by batch, recording each acknowledged batch in the ledger.
+ * Imports historical records: reads every file, fills what update rows leave out from the
+ * earlier rows of their order, shipment or complaint, validates each row with the same
+ * `normalise` as ingest, skips what the ledger says an earlier run imported, and writes the rest
+ * into the log in event-time order, batch by batch, recording each acknowledged batch in the ledger.
  */
 export async function runImport(settings: ImportSettings, deps: ImportDeps): Promise<ImportSummary> {
   const contracts = new Map(sourceContracts(topicNames()).map((c) => [c.kind, c]));
   const ctx: ValidationContext = { currencies: settings.currencies, now: deps.now(), maxFutureSkewMs: settings.maxFutureSkewMs };
   const summary: ImportSummary = {
     dryRun: deps.log === null, rowsRead: 0, newEvents: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
-    rejectedByReason: {}, files: [], reportFile: settings.reportFile, ledgerSizeAtStart: deps.ledger.size,
+    rejectedByReason: {}, files: [], kinds: {}, reportFile: settings.reportFile, ledgerSizeAtStart: deps.ledger.size,
   };
+  const mappers = new Map(IMPORT_KINDS.map((kind) => [kind, createRowMapper(kind, settings.mapping, settings.timeZone)]));
   const pending: PendingEvent[] = [];
   /** Event id → where this run first saw it: the same event twice in the exports is one event. */
   const seen = new Map<string, string>();
 
-  const totalBytes = settings.files.reduce((sum, f) => sum + statSync(f.path).size, 0);
-  const reading = deps.progress('reading', totalBytes, 'B');
-  let bytesBefore = 0;
   try {
+    const read = await readAll(settings, mappers, deps);
+    const refusals: string[] = [];
+    for (const kind of IMPORT_KINDS) {
+      const rows = read.flatMap((fileRows) => fileRows.filter((r) => r.unreadable === undefined && settings.files[r.fileIndex]!.kind === kind));
+      carryForward(kind, mappers.get(kind)!.spec, rows, (entity) => deps.ledger.carried(entity));
+      // A dry run does not read earlier imports: it reports such rows one by one instead.
+      if (deps.log !== null) refusals.push(...ungivenFields(kind, mappers.get(kind)!.spec, rows, settings.files));
+    }
+    refuseIf(deps.preflight ?? { sampleRows: 0, files: [] }, refusals);
     for (const [fileIndex, file] of settings.files.entries()) {
-      const fileSummary: FileSummary = { file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0 };
+      const fileSummary: FileSummary = {
+        file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
+        rejectedByReason: {}, defaults: {}, carriedForward: {}, events: {},
+      };
       summary.files.push(fileSummary);
-      const mapper = createRowMapper(file.kind, settings.mapping, settings.timeZone);
+      const mapper = mappers.get(file.kind)!;
       const contract = contracts.get(contractKind[file.kind])!;
-      const reject = async (line: number, reason: DeadLetterReason, message: string, row: unknown) => {
+      const reject = async (line: number, reason: RejectReason, message: string, row: unknown, problems?: RowProblem[]) => {
         fileSummary.rejected++;
         summary.rejected++;
+        fileSummary.rejectedByReason[reason] = (fileSummary.rejectedByReason[reason] ?? 0) + 1;
         summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
-        await deps.report.add({ file: file.path, line, kind: file.kind, reason, message, row });
+        await deps.report.add({ file: file.path, line, kind: file.kind, reason, message, ...(problems ? { problems } : {}), row });
       };
-      const rows = readRows(file.path, file.format, {
-        encoding: settings.encoding,
-        onHeader: (columns) => requireColumns(file, mapper, columns),
-        onBytes: (bytes) => reading.update(bytesBefore + bytes),
-      });
-      for await (const row of rows) {
+      const rows = read[fileIndex]!;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        // Judged rows are let go as the events they became pile up: the peak stays one copy of the run.
+        rows[i] = RELEASED;
         fileSummary.rows++;
         summary.rowsRead++;
-        const raw = 'values' in row ? row.values : row.raw;
-        const outcome = validateRow(file.kind, mapper, contract, row, ctx);
+        if (row.unreadable !== undefined) {
+          await reject(row.line, 'invalid_value', `the row ${row.unreadable}`, row.raw);
+          continue;
+        }
+        const done = mapper.complete(row.draft, row.carried);
+        const outcome = validateRecord(file.kind, done.record, done.problems, contract, ctx);
         if (!outcome.ok) {
-          await reject(row.line, outcome.reason, outcome.message, raw);
+          await reject(row.line, outcome.reason, outcome.message, row.raw, outcome.problems);
           continue;
         }
         const { event } = outcome;
         const where = `${file.path}:${row.line}`;
         const first = seen.get(event.eventId);
         if (first !== undefined) {
-          await reject(row.line, 'duplicate', `event ${event.eventId} is the same event as ${first}`, raw);
+          await reject(row.line, 'duplicate', `event ${event.eventId} is the same event as ${first}`, row.raw);
           continue;
         }
         seen.set(event.eventId, where);
@@ -123,18 +149,21 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
           summary.alreadyImported++;
           continue;
         }
+        count(fileSummary.defaults, done.defaulted);
+        count(fileSummary.carriedForward, done.carried);
+        const meaning = meaningField[file.kind];
+        count(fileSummary.events, [meaning === null ? 'PROFILE' : String(done.record[meaning])]);
         pending.push({ event, kind: file.kind, fileIndex, line: row.line });
       }
-      bytesBefore += statSync(file.path).size;
     }
   } finally {
     // Even when a file is refused part-way: the rows reported so far are in the report.
-    reading.finish();
     await deps.report.close();
   }
 
   sortForLog(pending);
   summary.newEvents = pending.length;
+  summary.kinds = totalsByKind(summary.files);
   if (deps.log === null) return summary;
 
   const writing = deps.progress('writing', pending.length);
@@ -144,9 +173,12 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
       await deps.log.write(batch.map((p) => p.event));
       // Right after the acknowledgement, in the same order: a crash between the two leaves at
       // most this one batch written but unrecorded, and the next run writes it again.
-      await deps.ledger.record(batch.map((p) => ({ eventId: p.event.eventId, kind: p.kind, file: basename(settings.files[p.fileIndex]!.path), line: p.line })));
+      await deps.ledger.record(batch.map((p) => ({
+        eventId: p.event.eventId, kind: p.kind, file: basename(settings.files[p.fileIndex]!.path), line: p.line, ...carryToKeep(p.kind, mappers.get(p.kind)!.spec, p.event),
+      })));
       for (const p of batch) summary.files[p.fileIndex]!.imported++;
       summary.imported += batch.length;
+      summary.kinds = totalsByKind(summary.files);
       writing.update(summary.imported);
     }
   } catch (err) {
@@ -157,38 +189,57 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
   return summary;
 }
 
+/** Every row of every file, read and converted (the progress bar counts bytes). */
+async function readAll(settings: ImportSettings, mappers: Map<ImportKind, RowMapper>, deps: ImportDeps): Promise<ReadRow[][]> {
+  const totalBytes = settings.files.reduce((sum, f) => sum + statSync(f.path).size, 0);
+  const reading = deps.progress('reading', totalBytes, 'B');
+  let bytesBefore = 0;
+  const out: ReadRow[][] = [];
+  try {
+    for (const [fileIndex, file] of settings.files.entries()) {
+      const mapper = mappers.get(file.kind)!;
+      const rows: ReadRow[] = [];
+      for await (const row of readRows(file.path, file.format, { encoding: settings.encoding, onBytes: (bytes) => reading.update(bytesBefore + bytes) })) {
+        if ('problem' in row) rows.push({ draft: { values: {}, problems: [] }, fileIndex, line: row.line, raw: row.raw, unreadable: row.problem });
+        else rows.push({ draft: mapper.read(row.values), fileIndex, line: row.line, raw: row.values });
+      }
+      out.push(rows);
+      bytesBefore += statSync(file.path).size;
+    }
+  } finally {
+    reading.finish();
+  }
+  return out;
+}
+
+function count(counts: Record<string, number>, keys: string[]): void {
+  for (const k of keys) counts[k] = (counts[k] ?? 0) + 1;
+}
+
+/** The carry-forward fields of an imported event, for the ledger: what later runs' update rows may take. */
+function carryToKeep(kind: ImportKind, spec: KindSpec, event: CustomerEvent): Pick<LedgerEntry, 'carry'> {
+  const idField = entityField[kind];
+  const body = bodyOf(event) as Record<string, unknown> & { kind: string };
+  const record = body[body.kind] as Record<string, unknown> | undefined;
+  const id = idField === null ? undefined : record?.[idField];
+  if (record === undefined || typeof id !== 'string') return {};
+  // The record carries the same field names as the export's mapping (contracts' records).
+  const fields = Object.fromEntries(carryFields(spec).filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [f, record[f]]));
+  return Object.keys(fields).length > 0 ? { carry: { entity: entityKey(kind, event.customerId, id), eventTime: event.eventTime, fields } } : {};
+}
+
 /**
- * Reads only the header of each CSV file and its first bytes: a missing column or a wrong
- * encoding then stops the command before it connects anywhere or reads a large ledger.
+ * Required fields of an order, shipment or complaint that no row of the kind has, and no earlier
+ * import gives to any of them (a tracking feed of shipments never imported): every row would be
+ * refused, so the run is, before anything is written.
  */
-export async function checkFiles(settings: Pick<ImportSettings, 'files' | 'mapping' | 'timeZone' | 'encoding'>): Promise<void> {
-  for (const file of settings.files) {
-    const mapper = createRowMapper(file.kind, settings.mapping, settings.timeZone);
-    const rows = readRows(file.path, file.format, { encoding: settings.encoding, onHeader: (columns) => requireColumns(file, mapper, columns) });
-    // The first row comes after the header check; closing the generator closes the file.
-    await rows.next();
-    await rows.return(undefined);
-  }
+function ungivenFields(kind: ImportKind, spec: KindSpec, rows: ReadRow[], files: ImportFile[]): string[] {
+  if (rows.length === 0) return [];
+  const required = carryFields(spec).filter((f) => !spec[f]!.optional && spec[f]!.default === undefined);
+  const never = required.filter((f) => !rows.some((r) => r.draft.values[f] !== undefined || r.carried?.values[f] !== undefined));
+  if (never.length === 0) return [];
+  const paths = [...new Set(rows.map((r) => files[r.fileIndex]!.path))].join(', ');
+  return [`${paths} (${kind}) has no column for: ${never.map((f) => `${f} (looked for ${spec[f]!.columns.join(', ')})`).join('; ')}, and no earlier import of these ${kind} gives it`];
 }
 
-function requireColumns(file: ImportFile, mapper: RowMapper, columns: string[]): void {
-  const missing = mapper.missingColumns(columns);
-  if (missing.length > 0) {
-    throw new ImportInputError(`${file.path} (${file.kind}) has no column for: ${missing.join('; ')}. ` +
-      'Name the columns in a mapping file (--mapping) or give defaults there; see docs/import.md');
-  }
-}
-
-type RowOutcome = { ok: true; event: CustomerEvent } | { ok: false; reason: DeadLetterReason; message: string };
-
-/** One row through conversion, id derivation and the ingest validation. */
-export function validateRow(kind: ImportKind, mapper: RowMapper, contract: SourceContract, row: SourceRow, ctx: ValidationContext): RowOutcome {
-  if ('problem' in row) return { ok: false, reason: 'invalid_value', message: `the row ${row.problem}` };
-  const mapped = mapper.map(row.values);
-  if (!mapped.ok) return { ok: false, reason: 'invalid_value', message: mapped.message };
-  const record = mapped.record;
-  if (record.eventId === null || record.eventId === undefined) record.eventId = deriveEventId(kind, record);
-  // The key ingest would see is the customer id the source system keyed the message by.
-  const result = contract.normalise(record, record.customerId as string, null, ctx);
-  return result.ok ? { ok: true, event: result.value } : { ok: false, reason: result.reason, message: result.message };
-}
+const RELEASED: ReadRow = { draft: { values: {}, problems: [] }, fileIndex: -1, line: 0, raw: null };

@@ -14,12 +14,12 @@ const refused = (kind: Parameters<typeof createRowMapper>[0], row: Record<string
 };
 
 const orderRow = {
-  customer_id: 'C-1', order_id: 'O-1', order_time: '2024-03-05 09:00', amount: '1200.50', currency: 'cny',
+  customer_id: 'C-1', order_id: 'O-1', order_status: 'placed', order_time: '2024-03-05 09:00', amount: '1200.50', currency: 'cny',
   service_level: 'Express', origin_country: 'cn', destination_country: 'DE',
 };
 
 describe('the default column mapping', () => {
-  it('turns a common order export row into an Order, filling what the export leaves out', () => {
+  it('turns a common order export row into an Order, leaving optional fields empty', () => {
     expect(mapped('orders', orderRow)).toEqual({
       eventId: null, customerId: 'C-1', orderId: 'O-1', kind: 'PLACED', eventTime: Date.UTC(2024, 2, 5, 1), amount: 1200.5,
       currency: 'CNY', serviceLevel: 'EXPRESS', valueAddedServices: [], weightKg: null, volumeM3: null,
@@ -29,8 +29,8 @@ describe('the default column mapping', () => {
 
   it('finds columns whatever their case, spacing or language', () => {
     const expected = mapped('orders', orderRow);
-    expect(mapped('orders', { 'Customer ID': 'C-1', orderId: 'O-1', 'ORDER-TIME': '2024-03-05 09:00', order_amount: '1200.50', Currency: 'CNY', 'Service Level': 'express', 'origin country': 'CN', destination_country: 'DE' })).toEqual(expected);
-    expect(mapped('orders', { 客户编号: 'C-1', 订单号: 'O-1', 下单时间: '2024-03-05 09:00', 金额: '1200.50', 币种: 'CNY', 服务等级: '特快', 始发国: 'CN', 目的国: 'DE' })).toEqual(expected);
+    expect(mapped('orders', { 'Customer ID': 'C-1', orderId: 'O-1', Type: 'Placed', 'ORDER-TIME': '2024-03-05 09:00', order_amount: '1200.50', Currency: 'CNY', 'Service Level': 'express', 'origin country': 'CN', destination_country: 'DE' })).toEqual(expected);
+    expect(mapped('orders', { 客户编号: 'C-1', 订单号: 'O-1', 订单类型: '下单', 下单时间: '2024-03-05 09:00', 金额: '1200.50', 币种: 'CNY', 服务等级: '特快', 始发国: 'CN', 目的国: 'DE' })).toEqual(expected);
   });
 
   it('takes the first matching column when an export has several', () => {
@@ -67,18 +67,57 @@ describe('the default column mapping', () => {
   });
 
   it('refuses a row without a required value, naming the columns looked for', () => {
-    expect(refused('orders', { ...orderRow, currency: ' ' })).toBe('currency: missing (looked for columns currency, currency_code, 币种, 货币)');
+    expect(refused('orders', { ...orderRow, currency: ' ' })).toBe('currency: missing (looked for columns currency, currency_code, ccy, 币种, 货币)');
   });
 
   it('says which required fields a header cannot give', () => {
     const mapper = createRowMapper('orders', {}, SHANGHAI);
     expect(mapper.missingColumns(Object.keys(orderRow))).toEqual([]);
-    expect(mapper.missingColumns(['customer_id', 'order_id', 'order_time', 'amount'])).toEqual([
-      'currency (looked for currency, currency_code, 币种, 货币)',
-      'serviceLevel (looked for service_level, serviceLevel, service_type, 服务等级, 服务类型)',
-      'originCountry (looked for origin_country, origin_country_code, from_country, origin, 始发国, 起运国)',
-      'destinationCountry (looked for destination_country, destination_country_code, dest_country, to_country, destination, 目的国)',
+    expect(mapper.missingFields(['customer_id', 'order_id', 'order_time', 'amount'])).toEqual(['kind', 'currency', 'serviceLevel', 'originCountry', 'destinationCountry']);
+    expect(mapper.missingColumns(['customer_id', 'order_id', 'order_time', 'amount', 'kind', 'service_level', 'origin_country', 'destination_country'])).toEqual([
+      'currency (looked for currency, currency_code, ccy, 币种, 货币)',
     ]);
+  });
+});
+
+describe('fields that say what an event is', () => {
+  it('have no built-in default: an order row without its kind is refused, not imported as placed', () => {
+    const { order_status: _, ...withoutKind } = orderRow;
+    expect(refused('orders', withoutKind)).toMatch(/^kind: missing \(looked for columns kind, order_kind, .*, type, 类型\)$/);
+    for (const kind of ['orders', 'shipments', 'complaints'] as const) {
+      const spec = createRowMapper(kind, {}, SHANGHAI).spec;
+      const meaning = Object.values(spec).filter((f) => f.meaning);
+      expect(meaning).toHaveLength(1);
+      expect(meaning[0]!.default).toBeUndefined();
+    }
+  });
+
+  it('take a default only when the mapping file names one', () => {
+    const { order_status: _, ...withoutKind } = orderRow;
+    expect(mapped('orders', withoutKind, { orders: { defaults: { kind: 'PLACED' } } }).kind).toBe('PLACED');
+  });
+
+  it('are read from type and event_type columns, placed / returned and their Chinese labels', () => {
+    const { order_status: _, ...withoutKind } = orderRow;
+    expect(mapped('orders', { ...withoutKind, type: 'returned' }).kind).toBe('RETURNED');
+    expect(mapped('orders', { ...withoutKind, event_type: 'Cancel' }).kind).toBe('CANCELLED');
+    expect(mapped('orders', { ...withoutKind, 类型: '退货' }).kind).toBe('RETURNED');
+    expect(mapped('shipments', { customer_id: 'C-1', waybill_no: 'S-1', event_type: 'pod', mode: 'ocean freight', occurred_at: '2024-03-05' })).toMatchObject({ status: 'DELIVERED', transportMode: 'SEA', eventTime: Date.UTC(2024, 2, 4, 16) });
+    expect(mapped('complaints', { customer_id: 'C-1', ticket_id: 'T-1', type: 'closed', category: 'delay', severity: 'high', occurred_at: '2024-03-05' })).toMatchObject({ action: 'RESOLVED' });
+  });
+
+  it('prefer a kind\'s own column to the vague type', () => {
+    expect(mapped('orders', { ...orderRow, type: 'returned' }).kind).toBe('PLACED');
+  });
+});
+
+describe('every problem of a row at once', () => {
+  it('names each field that cannot be read or is missing, not only the first', () => {
+    const result = createRowMapper('orders', {}, SHANGHAI).map({ ...orderRow, amount: 'lots', order_time: 'yesterday', currency: '' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.field, p.reason])).toEqual([['eventTime', 'invalid_value'], ['amount', 'invalid_value'], ['currency', 'invalid_value']]);
+    expect(result.message).toMatch(/^eventTime: "yesterday" is not a time .*; amount: "lots" is not a number \(column amount\); currency: missing/);
   });
 });
 
@@ -92,7 +131,7 @@ describe('a mapping file', () => {
   });
 
   it('renames columns, fills defaults and maps the export\'s own labels', () => {
-    expect(mapped('orders', { CUST_NO: 'C-9', order_id: 'O-1', order_time: '2024-03-05 09:00', AMT: '50', service_level: 'next day', destination_country: '德国' }, mapping))
+    expect(mapped('orders', { CUST_NO: 'C-9', order_id: 'O-1', event_type: 'placed', order_time: '2024-03-05 09:00', AMT: '50', service_level: 'next day', destination_country: '德国' }, mapping))
       .toMatchObject({ customerId: 'C-9', amount: 50, currency: 'CNY', originCountry: 'CN', serviceLevel: 'EXPRESS', destinationCountry: 'DE' });
   });
 

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { columnKey, defaultColumns, IMPORT_KINDS, valueAddedServiceNames, type FieldSpec, type ImportKind, type KindSpec } from './columns.ts';
+import { enumOptions } from './contract-schemas.ts';
+import { columnKey, defaultColumns, entityField, IMPORT_KINDS, valueAddedServiceNames, type FieldSpec, type ImportKind, type KindSpec } from './columns.ts';
+import type { RejectReason } from './report.ts';
 import { parseEventTime } from './time.ts';
 
 // Turns one exported row (column → cell) into the shape of a source record (Order, Shipment,
 // Complaint, CustomerProfile): cells converted, enums canonicalised, times read in the business
 // time zone. Validation proper is not done here: the result goes through the same `normalise` as
 // ingest. Only what stops a cell from becoming a value at all (a non-number amount, an unreadable
-// date, a missing column) is refused here, with the column named.
+// date, an enum label no alias knows, a missing column) is refused here, with the column named,
+// and every such problem of a row is kept, not the first: an operator fixes an export once.
 
 const columnList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -50,19 +53,81 @@ export function effectiveSpec(kind: ImportKind, mapping: MappingFile = {}): Kind
   return spec;
 }
 
-export type MapResult = { ok: true; record: Record<string, unknown> } | { ok: false; message: string };
+/** One thing wrong with a row: a row is reported with all of them at once. */
+export interface RowProblem {
+  field: string;
+  reason: RejectReason;
+  message: string;
+  /** The label of an enum cell that is neither a canonical value nor a known alias. */
+  unknownValue?: string;
+}
+
+/**
+ * A row read and converted, before carry-forward and defaults fill what it leaves out. A whole
+ * run's drafts are held at once, so they hold no more than this: a field with neither a value nor
+ * a problem is one the row leaves out.
+ */
+export interface RowDraft {
+  /** Converted values of the fields the row has. */
+  values: Record<string, unknown>;
+  /** Cells that could not become a value (one shared empty list when none). */
+  readonly problems: readonly RowProblem[];
+}
+
+/** Shared by every row without a problem: a run holds all its drafts at once. */
+const NO_PROBLEMS: readonly RowProblem[] = Object.freeze([]);
+
+/** Whether the row leaves the field out (no cell, or an empty one), as opposed to having a bad cell. */
+export const leavesOut = (draft: RowDraft, field: string) => draft.values[field] === undefined && !draft.problems.some((p) => p.field === field);
+
+/** Values an update row may take from the earlier rows of its order, shipment or complaint. */
+export interface Carried {
+  values: Record<string, unknown>;
+  /** Whether any earlier row of the same order, shipment or complaint exists. */
+  earlierRow: boolean;
+}
+
+/** What a row without any earlier row of its order, shipment or complaint is given. */
+export const NOTHING_EARLIER: Carried = Object.freeze({ values: Object.freeze({}), earlierRow: false });
+
+export interface CompletedRow {
+  record: Record<string, unknown>;
+  problems: RowProblem[];
+  /** Fields filled from the mapping file's (or the built-in) defaults. */
+  defaulted: string[];
+  /** Fields taken from an earlier row of the same order, shipment or complaint. */
+  carried: string[];
+}
+
+export type MapResult = { ok: true; record: Record<string, unknown> } | { ok: false; message: string; problems: RowProblem[] };
 
 export interface RowMapper {
-  /** Fields that need a value but that no column of `columns` can give (and no default covers). */
+  readonly spec: KindSpec;
+  /** Fields that need a value but that no column of `columns` can give (and no default or fallback covers). */
+  missingFields(columns: string[]): string[];
+  /** The same, each with the column names looked for. */
   missingColumns(columns: string[]): string[];
+  /** The column of `columns` the field is read from, if any. */
+  columnOf(field: string, columns: string[]): string | undefined;
+  /** Field → the column of the row its value is read from (cells with a value only). */
+  columnsOf(row: Record<string, unknown>): Record<string, string>;
+  read(row: Record<string, unknown>): RowDraft;
+  /** Fills what the row left out: from earlier rows first, then defaults, fallbacks, empty optionals. */
+  complete(draft: RowDraft, carried?: Carried): CompletedRow;
+  /** `read` and `complete` with nothing carried: one row on its own. */
   map(row: Record<string, unknown>): MapResult;
 }
+
+export const describeProblems = (problems: readonly RowProblem[]) => problems.map((p) => p.message).join('; ');
 
 export function createRowMapper(kind: ImportKind, mapping: MappingFile, timeZone: string): RowMapper {
   const spec = effectiveSpec(kind, mapping);
   const lookups = new Map<string, Map<string, string>>();
   const wanted = Object.entries(spec).map(([name, field]) => [name, field, field.columns.map(columnKey)] as const);
+  const looseOf = new Map(wanted.map(([name, , loose]) => [name, loose]));
   const valueAliases = new Map(Object.entries(spec).map(([name, field]) => [name, lowerKeys(field.values ?? {})]));
+  const canonical = new Map(Object.keys(spec).map((name) => [name, enumOptions(kind, name)]));
+  const entity = entityField[kind];
 
   /** Loose header name → the row's actual key; cached per set of keys (once per CSV file). */
   function lookup(row: Record<string, unknown>): Map<string, string> {
@@ -78,48 +143,102 @@ export function createRowMapper(kind: ImportKind, mapping: MappingFile, timeZone
     return found;
   }
 
-  const columnOf = (keys: Map<string, string>, loose: readonly string[]) => loose.map((c) => keys.get(c)).find((k) => k !== undefined);
+  const columnIn = (keys: Map<string, string>, loose: readonly string[]) => loose.map((c) => keys.get(c)).find((k) => k !== undefined);
+  const looked = (field: FieldSpec) => `looked for columns ${field.columns.join(', ')}`;
 
-  return {
-    missingColumns(columns) {
+  const mapper: RowMapper = {
+    spec,
+    missingFields(columns) {
       const keys = new Map(columns.map((c) => [columnKey(c), c]));
       return wanted
-        .filter(([, field, loose]) => !field.optional && field.default === undefined && field.fallback === undefined && columnOf(keys, loose) === undefined)
-        .map(([name, field]) => `${name} (looked for ${field.columns.join(', ')})`);
+        .filter(([, field, loose]) => !field.optional && field.default === undefined && field.fallback === undefined && columnIn(keys, loose) === undefined)
+        .map(([name]) => name);
     },
-    map(row) {
+    missingColumns(columns) {
+      return mapper.missingFields(columns).map((name) => `${name} (looked for ${spec[name]!.columns.join(', ')})`);
+    },
+    columnOf(field, columns) {
+      const keys = new Map(columns.map((c) => [columnKey(c), c]));
+      return columnIn(keys, looseOf.get(field) ?? []);
+    },
+    columnsOf(row) {
       const keys = lookup(row);
-      const record: Record<string, unknown> = {};
-      const absent: Array<[string, FieldSpec]> = [];
-      for (const [name, field, loose] of wanted) {
-        const column = columnOf(keys, loose);
-        const cell = column === undefined ? undefined : row[column];
-        if (isBlank(cell)) {
-          absent.push([name, field]);
-          continue;
-        }
-        const value = convert(field, cell, valueAliases.get(name)!, timeZone);
-        if (!value.ok) return { ok: false, message: `${name}: ${value.problem} (column ${column})` };
-        record[name] = value.value;
+      const found: Record<string, string> = {};
+      for (const [name, , loose] of wanted) {
+        const column = columnIn(keys, loose);
+        if (column !== undefined && !isBlank(row[column])) found[name] = column;
       }
-      // Defaults and fallbacks after the cells, so a fallback can take another field's value.
-      for (const [name, field] of absent) {
-        if (field.default !== undefined) {
+      return found;
+    },
+    read(row) {
+      const keys = lookup(row);
+      const values: Record<string, unknown> = {};
+      const problems: RowProblem[] = [];
+      for (const [name, field, loose] of wanted) {
+        const column = columnIn(keys, loose);
+        const cell = column === undefined ? undefined : row[column];
+        if (isBlank(cell)) continue;
+        const value = convert(field, cell, valueAliases.get(name)!, timeZone);
+        const allowed = canonical.get(name);
+        if (!value.ok) {
+          problems.push({ field: name, reason: 'invalid_value', message: `${name}: ${value.problem} (column ${column})` });
+        } else if (allowed !== undefined && !allowed.includes(value.value as string)) {
+          const label = String(cell).trim();
+          problems.push({
+            field: name, reason: 'invalid_value', unknownValue: label,
+            message: `${name}: "${label}" is not one of ${allowed.join(', ')} (column ${column}); name its meaning in the mapping file ("values")`,
+          });
+        } else {
+          values[name] = value.value;
+        }
+      }
+      return { values, problems: problems.length > 0 ? problems : NO_PROBLEMS };
+    },
+    complete(draft, carried) {
+      const done: CompletedRow = { record: { ...draft.values }, problems: [...draft.problems], defaulted: [], carried: [] };
+      const { record } = done;
+      const absent = Object.keys(spec).filter((name) => leavesOut(draft, name));
+      // Earlier rows and defaults before fallbacks, so a fallback can take another field's value.
+      for (const name of absent) {
+        const field = spec[name]!;
+        const earlier = field.carry ? carried?.values[name] : undefined;
+        if (earlier !== undefined && earlier !== null) {
+          record[name] = earlier;
+          done.carried.push(name);
+        } else if (field.default !== undefined) {
           const value = convert(field, field.default, valueAliases.get(name)!, timeZone);
-          if (!value.ok) return { ok: false, message: `${name}: default ${value.problem}` };
-          record[name] = value.value;
-        } else if (field.fallback !== undefined && record[field.fallback] !== undefined && record[field.fallback] !== null) {
+          if (value.ok) {
+            record[name] = value.value;
+            done.defaulted.push(name);
+          } else {
+            done.problems.push({ field: name, reason: 'invalid_value', message: `${name}: default ${value.problem}` });
+          }
+        }
+      }
+      for (const name of absent) {
+        if (name in record) continue;
+        const field = spec[name]!;
+        if (field.fallback !== undefined && record[field.fallback] !== undefined && record[field.fallback] !== null) {
           record[name] = record[field.fallback];
         } else if (field.optional) {
           record[name] = field.type === 'list' ? [] : null;
+        } else if (field.carry && entity !== null && carried !== undefined && !carried.earlierRow) {
+          done.problems.push({ field: name, reason: 'no_earlier_row', message: `${name}: not in the row, and no earlier row of ${entityNoun[kind]} ${typeof record[entity] === 'string' ? record[entity] : '?'} gives it (${looked(field)})` });
         } else {
-          return { ok: false, message: `${name}: missing (looked for columns ${field.columns.join(', ')})` };
+          done.problems.push({ field: name, reason: 'invalid_value', message: `${name}: missing (${looked(field)})` });
         }
       }
-      return { ok: true, record };
+      return done;
+    },
+    map(row) {
+      const done = mapper.complete(mapper.read(row));
+      return done.problems.length === 0 ? { ok: true, record: done.record } : { ok: false, message: describeProblems(done.problems), problems: done.problems };
     },
   };
+  return mapper;
 }
+
+const entityNoun: Record<ImportKind, string> = { orders: 'order', shipments: 'shipment', complaints: 'complaint', profiles: 'profile' };
 
 type Converted = { ok: true; value: unknown } | { ok: false; problem: string };
 
@@ -131,7 +250,7 @@ function convert(field: FieldSpec, cell: unknown, aliases: Map<string, string>, 
     case 'code':
       return typeof cell === 'string' ? { ok: true, value: (aliases.get(cell.trim().toLowerCase()) ?? cell.trim()).toUpperCase() } : notA('code', cell);
     case 'enum':
-      return typeof cell === 'string' ? { ok: true, value: canonicalEnum(aliases.get(cell.trim().toLowerCase()) ?? cell) } : notA('name', cell);
+      return typeof cell === 'string' ? { ok: true, value: canonicalEnum(aliasOf(aliases, cell) ?? cell) } : notA('name', cell);
     case 'number':
       return parseNumber(cell);
     case 'time': {
@@ -163,3 +282,5 @@ export function parseNumber(cell: unknown): Converted {
 const isBlank = (cell: unknown) => cell === undefined || cell === null || (typeof cell === 'string' && cell.trim() === '');
 const notA = (what: string, cell: unknown): Converted => ({ ok: false, problem: `expected a ${what}, got ${JSON.stringify(cell)}` });
 const lowerKeys = (values: Record<string, string>) => new Map(Object.entries(values).map(([k, v]) => [k.trim().toLowerCase(), v]));
+/** A label as written (`Ocean Freight`), or in its snake form (`ocean_freight`). */
+const aliasOf = (aliases: Map<string, string>, cell: string) => aliases.get(cell.trim().toLowerCase()) ?? aliases.get(cell.trim().toLowerCase().replace(/[\s-]+/g, '_'));

@@ -1,18 +1,31 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import type { DeadLetterReason } from '@segmentation/contracts';
 import type { ImportKind } from './columns.ts';
+import type { RowProblem } from './mapping.ts';
+import type { Preflight } from './preflight.ts';
 
 // The rejection report: one JSON line per refused row, with what an operator needs to fix it in
 // the export and re-run (file, line, reason code, message, and the row as read). It is a local
 // file for the operator, not a log: rows hold customer data and never go to the logs.
 
+/**
+ * Why a row was refused: the fixed list ingest dead-letters with (packages/contracts/src/dead-letter.ts),
+ * plus one only an import can have.
+ */
+export type RejectReason = DeadLetterReason | 'no_earlier_row';
+export const importOnlyReasons = {
+  no_earlier_row: 'an update row leaves out a field of its order, shipment or complaint, and no earlier row of it (in this run or an earlier import) gives it',
+} as const;
+
 export interface Rejection {
   file: string;
   line: number;
   kind: ImportKind;
-  /** The same fixed list ingest dead-letters with (packages/contracts/src/dead-letter.ts). */
-  reason: DeadLetterReason;
+  /** The reason of the row's first problem. */
+  reason: RejectReason;
+  /** Every problem of the row, joined. */
   message: string;
+  problems?: RowProblem[];
   row: unknown;
 }
 
@@ -61,6 +74,13 @@ export interface FileSummary {
   /** Valid rows of customers on the erasure list, not imported. */
   erased: number;
   rejected: number;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  /** Field → new events that took it from a default (the mapping file's, or a built-in one). */
+  defaults: Record<string, number>;
+  /** Field → new events that took it from an earlier row of the same order, shipment or complaint. */
+  carriedForward: Record<string, number>;
+  /** New events by what they are: order kind, shipment status or complaint action (profiles: PROFILE). */
+  events: Record<string, number>;
 }
 
 export interface ImportSummary {
@@ -73,11 +93,36 @@ export interface ImportSummary {
   /** Valid rows of customers on the erasure list, not imported. */
   erased: number;
   rejected: number;
-  rejectedByReason: Partial<Record<DeadLetterReason, number>>;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
   files: FileSummary[];
+  /** The files of each kind added up (what `files` says, per kind). */
+  kinds: Partial<Record<ImportKind, Omit<FileSummary, 'file' | 'kind'>>>;
+  /** What the sample of each file showed before the run (columns found, unknown values, defaults). */
+  preflight?: Preflight;
   reportFile: string | null;
   /** Events already in the ledger when the run started. */
   ledgerSizeAtStart: number;
+}
+
+/** Adds the files of each kind up; in a dry run `imported` stays 0, as in the files. */
+export function totalsByKind(files: FileSummary[]): ImportSummary['kinds'] {
+  const kinds: ImportSummary['kinds'] = {};
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+  };
+  for (const { file: _, kind, ...f } of files) {
+    const total = kinds[kind] ??= { rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0, rejectedByReason: {}, defaults: {}, carriedForward: {}, events: {} };
+    total.rows += f.rows;
+    total.imported += f.imported;
+    total.alreadyImported += f.alreadyImported;
+    total.erased += f.erased;
+    total.rejected += f.rejected;
+    add(total.rejectedByReason, f.rejectedByReason);
+    add(total.defaults, f.defaults);
+    add(total.carriedForward, f.carriedForward);
+    add(total.events, f.events);
+  }
+  return kinds;
 }
 
 /** The summary as an operator reads it at the end of a run. */
@@ -91,8 +136,23 @@ export function formatSummary(s: ImportSummary): string {
     `  rejected           ${s.rejected}`,
     ...Object.entries(s.rejectedByReason).sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `    ${reason.padEnd(18)} ${n}`),
     '  per file:',
-    ...s.files.map((f) => `    ${f.kind.padEnd(10)} ${f.file}: ${f.rows} rows, ${s.dryRun ? 'new' : 'imported'} ${s.dryRun ? f.rows - f.rejected - f.alreadyImported - f.erased : f.imported}, already imported ${f.alreadyImported}, rejected ${f.rejected}`),
   ];
-  if (s.rejected > 0 && s.reportFile) lines.push(`Rejected rows, with line and reason: ${s.reportFile}`);
+  // Per kind only when a kind has several files; otherwise its one file says it all.
+  const several = Object.entries(s.kinds).filter(([kind]) => s.files.filter((f) => f.kind === kind).length > 1);
+  const blocks = [...s.files, ...several.map(([kind, totals]) => ({ ...totals, kind: kind as ImportKind, file: `all ${kind} files` }))];
+  for (const f of blocks) {
+    const written = s.dryRun ? f.rows - f.rejected - f.alreadyImported - f.erased : f.imported;
+    lines.push(`    ${f.kind.padEnd(10)} ${f.file}: ${f.rows} rows, ${s.dryRun ? 'new' : 'imported'} ${written}, already imported ${f.alreadyImported}, rejected ${f.rejected}`);
+    const counts = (label: string, c: Record<string, number>) => {
+      const entries = Object.entries(c).sort(([a], [b]) => a.localeCompare(b));
+      if (entries.length > 0) lines.push(`      ${label.padEnd(16)} ${entries.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    };
+    counts('events', f.events);
+    counts('rejected', f.rejectedByReason);
+    counts('defaults used', f.defaults);
+    counts('carried forward', f.carriedForward);
+  }
+  if (s.dryRun && (s.rejectedByReason.no_earlier_row ?? 0) > 0) lines.push('A dry run does not read earlier imports: rows rejected as no_earlier_row may find their earlier row in a real run.');
+  if (s.rejected > 0 && s.reportFile) lines.push(`Rejected rows, with line and every problem: ${s.reportFile}`);
   return lines.join('\n');
 }
