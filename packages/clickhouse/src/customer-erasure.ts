@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 
 /** Every table with a row per customer fact; each has a `customer_id` column. */
-export const CUSTOMER_TABLES = ['orders', 'shipments', 'complaints', 'customer_profiles', 'segment_changes', 'churn_alerts', 'feature_snapshots'] as const;
+export const CUSTOMER_TABLES = ['orders', 'shipments', 'complaints', 'customer_profiles', 'segment_changes', 'churn_alerts', 'feature_snapshots', 'alert_workflow_events'] as const;
 
 /**
  * The aggregate tables fed by materialized views over customer tables. They hold uniqExact states

@@ -9,3 +9,5 @@ export * from './rules-versions-table.ts';
 export * from './clickhouse-errors.ts';
 export * from './bi-queries.ts';
 export * from './customer-erasure.ts';
+export * from './alert-workflow-table.ts';
+export * from './alert-outcome-queries.ts';

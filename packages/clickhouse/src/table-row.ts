@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SegmentChange } from '@segmentation/contracts';
 import { complaintRowSchema, customerProfileRowSchema, orderRowSchema, shipmentRowSchema } from './business-event-tables.ts';
+import { alertWorkflowRowSchema } from './alert-workflow-table.ts';
 import { churnAlertRowSchema } from './churn-alerts-table.ts';
 import { featureSnapshotRowSchema } from './feature-snapshots-table.ts';
 import { rulesVersionRowSchema } from './rules-versions-table.ts';
@@ -23,6 +24,7 @@ export const tableRowSchemas: Readonly<Record<string, z.ZodType>> = {
   churn_alerts: churnAlertRowSchema,
   feature_snapshots: featureSnapshotRowSchema,
   rules_versions: rulesVersionRowSchema,
+  alert_workflow_events: alertWorkflowRowSchema,
 };
 
 export function rowsForSegmentChange(change: SegmentChange): TableRow[] {

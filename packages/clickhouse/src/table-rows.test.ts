@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { rowsForAlertWorkflowEvent } from './alert-workflow-table.ts';
 import { rowsForCustomerEvent } from './business-event-tables.ts';
 import { rowsForChurnAlert } from './churn-alerts-table.ts';
 import { rowsForFeatureSnapshot } from './feature-snapshots-table.ts';
 import { rowsForRulesVersion } from './rules-versions-table.ts';
 import { segmentChangeRow } from './segment-changes-table.ts';
 import { insertRows, InvalidRowError, rowsForSegmentChange, tableRowSchemas, type TableRow } from './table-row.ts';
-import { aChurnAlert, aComplaintEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick } from '@segmentation/contracts';
+import { aChurnAlert, aComplaintEvent, anAlertWorkflowEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick } from '@segmentation/contracts';
 
 const at = Date.UTC(2026, 2, 1, 2, 0, 0, 123);
 const position = { partition: 7, offset: 4242 };
@@ -124,5 +125,21 @@ describe('insertRows', () => {
     await expect(insertRows(client, 'ordres', [orderRow()])).rejects.toThrow(/no row schema for ClickHouse table ordres/);
     await insertRows(client, 'orders', []);
     expect(inserts).toEqual([]);
+  });
+});
+
+describe('rowsForAlertWorkflowEvent', () => {
+  it('maps every kind of record to a valid row of alert_workflow_events', () => {
+    for (const kind of ['acknowledged', 'assigned', 'action_taken', 'closed_with_outcome'] as const) {
+      const rows = rowsForAlertWorkflowEvent(anAlertWorkflowEvent({ episodeId: 'C1/episode/1', at, kind }));
+      expect(valid(rows), kind).toBe(true);
+    }
+    const action = rowsForAlertWorkflowEvent(anAlertWorkflowEvent({ episodeId: 'C1/episode/1', at, kind: 'action_taken', actionAt: at - 3_600_000 }))[0]!;
+    expect(action).toMatchObject({ table: 'alert_workflow_events', row: { customer_id: 'C1', episode_id: 'C1/episode/1', at: '2026-03-01 02:00:00.123', action_at: '2026-03-01 01:00:00.123', recommended: true } });
+  });
+
+  it('refuses an outcome the business does not know', () => {
+    const rows = rowsForAlertWorkflowEvent({ ...anAlertWorkflowEvent({ episodeId: 'C1/episode/1', at, kind: 'closed_with_outcome' }), outcome: 'happy' as never });
+    expect(valid(rows)).toBe(false);
   });
 });

@@ -18,4 +18,5 @@ export const avroSchemas = {
   rulesVersion: load('rules-version.avsc'),
   customerErasure: load('customer-erasure.avsc'),
   consoleAudit: load('console-audit.avsc'),
+  alertWorkflow: load('alert-workflow.avsc'),
 } as const;

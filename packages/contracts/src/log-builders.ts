@@ -1,4 +1,4 @@
-import type { ChurnAlert, CustomerEvent, FeatureSnapshot, OrderRecorded, ProfileRecorded, SegmentChange, ShipmentRecorded, ComplaintRecorded } from './records.ts';
+import type { AlertWorkflowEvent, ChurnAlert, CustomerEvent, FeatureSnapshot, OrderRecorded, ProfileRecorded, SegmentChange, ShipmentRecorded, ComplaintRecorded } from './records.ts';
 import { anOrder } from './builders.ts';
 
 // Builders of log records (customer-events) and outputs, with defaults; tests and benchmarks override what
@@ -119,5 +119,23 @@ export function aFeatureSnapshot(s: Pick<FeatureSnapshot, 'customerId' | 'eventT
     ruleVersion: 'r1',
     detectedAt: s.eventTime + 1000,
     ...s,
+  };
+}
+
+/** A record of the work on an alert episode (`alert-workflow`); `acknowledged` unless told otherwise. */
+export function anAlertWorkflowEvent(e: Pick<AlertWorkflowEvent, 'episodeId' | 'at'> & Partial<AlertWorkflowEvent>): AlertWorkflowEvent {
+  const kind = e.kind ?? 'acknowledged';
+  return {
+    workflowId: `${e.episodeId}/${kind}/${e.at}`,
+    customerId: e.episodeId.replace(/\/episode\/\d+$/, ''),
+    kind,
+    by: 'ops-zhang',
+    assignee: kind === 'assigned' ? 'am.li' : null,
+    action: kind === 'action_taken' ? 'account manager call' : null,
+    recommended: kind === 'action_taken' ? true : null,
+    actionAt: kind === 'action_taken' ? e.at : null,
+    outcome: kind === 'closed_with_outcome' ? 'retained' : null,
+    note: '',
+    ...e,
   };
 }

@@ -140,12 +140,39 @@ export interface ConsoleAuditRecord {
   at: number;
   user: string;
   role: string;
-  /** `customer_viewed`, `customers_erased`; later actions add values. */
+  /** `customer_viewed`, `customers_erased`, `alert_acknowledged`, `alert_assigned`, `alert_action_recorded`, `alert_closed`; later actions add values. */
   action: string;
   customerIds: string[];
   /** The route pattern, never the URL. */
   route: string;
   detail: string;
+}
+
+/** What an alert workflow record says happened (`alert-workflow`). */
+export type AlertWorkflowKind = 'acknowledged' | 'assigned' | 'action_taken' | 'closed_with_outcome';
+
+/** How the work on an episode ended: 留住 retained, 挽回 won back, 流失 lost, 非流失风险 not a churn risk. */
+export type AlertOutcome = 'retained' | 'won_back' | 'lost' | 'not_a_churn_risk';
+export const ALERT_OUTCOMES: readonly AlertOutcome[] = ['retained', 'won_back', 'lost', 'not_a_churn_risk'];
+
+/** One step of the work on a churn alert episode (`alert-workflow`, key: customer id). The segmenter never reads it. */
+export interface AlertWorkflowEvent {
+  /** Derived from the request, so a retried request is recognisably the same record. */
+  workflowId: string;
+  episodeId: string;
+  customerId: string;
+  kind: AlertWorkflowKind;
+  /** The console user who recorded it. */
+  by: string;
+  /** Epoch ms, when it was recorded. */
+  at: number;
+  assignee: string | null;
+  action: string | null;
+  recommended: boolean | null;
+  /** Epoch ms, when the action was taken. */
+  actionAt: number | null;
+  outcome: AlertOutcome | null;
+  note: string;
 }
 
 export interface CustomerEvent {

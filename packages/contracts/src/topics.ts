@@ -25,6 +25,9 @@ export interface TopicNames {
   customerErasures: string;
   /** The console's audit trail: who opened which customer, who changed what (kept, not compacted). */
   consoleAudit: string;
+  /** The work on churn alert episodes (acknowledged, assigned, action taken, outcome): kept, not compacted. */
+  alertWorkflow: string;
+  alertWorkflowDeadLetter: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
@@ -49,6 +52,8 @@ export function topicNames(prefix = ''): TopicNames {
     rulesVersionsDeadLetter: `${prefix}rules-versions.dlq`,
     customerErasures: `${prefix}customer-erasures`,
     consoleAudit: `${prefix}console-audit`,
+    alertWorkflow: `${prefix}alert-workflow`,
+    alertWorkflowDeadLetter: `${prefix}alert-workflow.dlq`,
   };
 }
 

@@ -23,9 +23,11 @@ export function topicSpecs(t: TopicNames): TopicSpec[] {
     rulesVersionsTopic(t.rulesVersions),
     customerErasuresTopic(t.customerErasures),
     consoleAuditTopic(t.consoleAudit),
+    alertWorkflowTopic(t.alertWorkflow),
     ...[
       t.ordersDeadLetter, t.shipmentsDeadLetter, t.complaintsDeadLetter, t.customerProfilesDeadLetter,
       t.customerEventsDeadLetter, t.segmentChangesDeadLetter, t.churnAlertsDeadLetter, t.featureSnapshotsDeadLetter, t.rulesVersionsDeadLetter,
+      t.alertWorkflowDeadLetter,
     ].map(deadLetter),
   ];
 }
@@ -42,6 +44,16 @@ export const customerErasuresTopic = (topic: string): TopicSpec => ({ topic, par
  *  (a handful of records per person and hour). Operators with a retention policy set `retention.ms`. */
 export const consoleAuditTopic = (topic: string): TopicSpec => ({ topic, partitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
 
+/** The work on churn alert episodes: people's decisions and their outcomes, the history BI measures
+ *  actions by, so kept without time limit and never compacted: its key is the customer, and
+ *  compaction would keep one record per customer. A handful of records per episode. */
+export const alertWorkflowTopic = (topic: string): TopicSpec => ({
+  topic,
+  partitions: CUSTOMER_EVENTS_PARTITIONS,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' },
+  needs: 'the history of the work on churn alert episodes, which BI measures actions by: keyed by customer, so compaction or a time limit would lose it',
+});
+
 /** Every value schema, by the topic it is registered for (subject `<topic>-value`). */
 export function topicSchemas(t: TopicNames): Array<[topic: string, schema: string]> {
   return [
@@ -56,6 +68,7 @@ export function topicSchemas(t: TopicNames): Array<[topic: string, schema: strin
     [t.rulesVersions, avroSchemas.rulesVersion],
     [t.customerErasures, avroSchemas.customerErasure],
     [t.consoleAudit, avroSchemas.consoleAudit],
+    [t.alertWorkflow, avroSchemas.alertWorkflow],
   ];
 }
 

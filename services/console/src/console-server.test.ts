@@ -5,6 +5,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@segmentation/runtime';
 import type { EpisodeQueries } from './alert-episodes.ts';
+import type { AlertInbox } from './alert-inbox.ts';
+import type { AlertWorkflowStore } from './alert-workflow-store.ts';
 import type { ConsoleAccess } from './console-access.ts';
 import { AuditUnavailableError, type AuditEntry } from './console-audit.ts';
 import { createConsoleServer } from './console-server.ts';
@@ -34,6 +36,8 @@ async function startServer(access: ConsoleAccess): Promise<Harness> {
     {
       history,
       episodes: {} as EpisodeQueries,
+      workflow: {} as AlertWorkflowStore,
+      inbox: {} as AlertInbox,
       customers,
       feed: new LiveFeed({ backlogSize: 10, maxCustomers: 10 }),
       audit: {

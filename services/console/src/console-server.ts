@@ -6,6 +6,10 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { healthReport, ServiceUnavailableError, type HealthCheck, type Logger } from '@segmentation/runtime';
 import type { EpisodeQueries } from './alert-episodes.ts';
+import type { AlertInbox } from './alert-inbox.ts';
+import { registerAlertWorkflowRoutes } from './alert-workflow-routes.ts';
+import { WorkflowUnavailableError, type AlertWorkflowStore } from './alert-workflow-store.ts';
+import { ApiError, parse } from './api-request.ts';
 import { createAuthenticator, defaultRole, requiresRole, type ConsoleAccess } from './console-access.ts';
 import { AuditUnavailableError, type AuditTrail } from './console-audit.ts';
 import { roleAllows, type ConsoleRole, type ConsoleUser } from './console-users.ts';
@@ -41,6 +45,10 @@ export interface ConsoleServerSettings {
 export interface ConsoleServerDeps {
   history: HistoryQueries;
   episodes: EpisodeQueries;
+  /** The work on alert episodes: acknowledged, assigned, actions, outcomes (the alert-workflow topic). */
+  workflow: AlertWorkflowStore;
+  /** Alert episodes with their work, per account manager or for the team (alert_episode_facts). */
+  inbox: AlertInbox;
   customers: CustomerDetails;
   feed: LiveFeed;
   /** Who opened which customer, who changed what. */
@@ -61,18 +69,9 @@ const staticFiles: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/i18n.js': { file: 'i18n.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/alert-inbox.js': { file: 'alert-inbox.js', type: 'text/javascript; charset=utf-8' },
+  '/alert-inbox.css': { file: 'alert-inbox.css', type: 'text/css; charset=utf-8' },
 };
-
-/** A request the API refuses, with the status and a message that says what to send instead. */
-class ApiError extends Error {
-  readonly status: number;
-  readonly extra: Record<string, unknown>;
-  constructor(status: number, message: string, extra: Record<string, unknown> = {}) {
-    super(message);
-    this.status = status;
-    this.extra = extra;
-  }
-}
 
 const name = z.string().min(1).max(128);
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
@@ -87,14 +86,6 @@ const querySchemas = {
   // At most 100 per request: an erasure is deliberate, one ticket's customers at a time.
   erasure: z.object({ customerIds: z.array(name).min(1).max(100), reason: z.string().trim().min(1, 'must name a reference such as a ticket number').max(256) }).strict(),
 };
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
-  throw new ApiError(400, issue.code === 'unrecognized_keys' ? `unknown ${where} parameter ${field}` : `${where} parameter ${field}: ${issue.message}`);
-}
 
 /** The business day `days` before today in `timeZone`, as YYYY-MM-DD. */
 function businessDay(timeZone: string, daysAgo = 0): string {
@@ -155,6 +146,10 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
       deps.logger.error('console_audit_failed', { route: req.routeOptions.url, user: req.consoleUser?.name, err });
       return reply.code(503).send({ error: 'the audit trail could not be written (Kafka unavailable): nothing is shown or changed that it cannot record; try again later' });
     }
+    if (err instanceof WorkflowUnavailableError) {
+      deps.logger.error('console_workflow_write_failed', { route: req.routeOptions.url, user: req.consoleUser?.name, err });
+      return reply.code(503).send({ error: `${err.message}: nothing was recorded; try again (the same request is recognised if it did arrive)` });
+    }
     if (err instanceof ServiceUnavailableError) return reply.code(503).send({ error: err.message });
     if (err.statusCode !== undefined && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     deps.logger.error('console_request_failed', { route: req.routeOptions.url, err });
@@ -206,6 +201,7 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
     // Accepted: every role removes them as it reads the erasure list (docs/operations.md).
     return reply.code(202).send({ customerIds, requestedBy: `console:${user.name}`, reason: body.reason });
   });
+  registerAlertWorkflowRoutes(app, deps.workflow, deps.inbox, audit);
   app.get('/api/trends', async (req) => {
     const q = parse(querySchemas.trends, req.query, 'query');
     const to = q.to ?? businessDay(settings.timeZone);

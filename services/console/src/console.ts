@@ -8,6 +8,8 @@ import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { createCustomerReader, readRulesHistory } from '@segmentation/segmenter';
 import type { RedisClient } from '@segmentation/state';
 import { episodeQueries } from './alert-episodes.ts';
+import { alertInbox } from './alert-inbox.ts';
+import { alertWorkflowStore } from './alert-workflow-store.ts';
 import type { ConsoleAccess } from './console-access.ts';
 import { kafkaAuditTrail } from './console-audit.ts';
 import { createConsoleServer } from './console-server.ts';
@@ -50,7 +52,8 @@ const RULES_REFRESH_MS = 60_000;
 /**
  * The console role: the operations API, the live stream and the web page (services/console/web).
  * Reads ClickHouse (history), Redis (each customer now) and tails the output topics; writes only
- * the audit trail and, for an admin, the erasure list.
+ * the audit trail, the work on alert episodes (alert-workflow, for operators) and, for an admin,
+ * the erasure list.
  */
 export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
   const logger = deps.logger.child({ role: 'console' });
@@ -111,6 +114,8 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
         {
           history,
           episodes: episodeQueries(deps.clickhouse),
+          workflow: alertWorkflowStore(deps, settings.topics.alertWorkflow),
+          inbox: alertInbox(deps.clickhouse),
           customers: customerDetails({
             history,
             // With the rules in force: the drill-down shows the churn risk and predicted value (CLTV) the segments were decided on.

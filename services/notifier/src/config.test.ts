@@ -88,6 +88,13 @@ describe('the notifier config', () => {
     expect(problem(valid, { ...env, OPS_URL: 'not a url with-token' })).toContain('receivers[0] "ops-webhook".url: not a URL');
   });
 
+  it('reads the console address from ${ENV} and refuses one that is not a URL', () => {
+    expect(parseNotifierConfig(`consoleUrl: "\${CONSOLE_PUBLIC_URL}"\n`, { CONSOLE_PUBLIC_URL: 'https://console.example.com' }).consoleUrl).toBe('https://console.example.com');
+    expect(parseNotifierConfig('receivers: []\n', {}).consoleUrl).toBeUndefined();
+    expect(problem('consoleUrl: "${CONSOLE_PUBLIC_URL}"\n', {})).toContain('consoleUrl: environment variable CONSOLE_PUBLIC_URL is not set');
+    expect(problem('consoleUrl: console.example.com\n', {})).toContain('consoleUrl: not a URL');
+  });
+
   it.each([
     ['an unknown receiver type', valid.replace('type: webhook', 'type: email'), 'receivers[0] "ops-webhook".type'],
     ['an unknown receiver in a route', valid.replace('receivers: [am]', 'receivers: [pager]'), 'routes[1].receivers[0]: unknown receiver "pager"'],

@@ -73,6 +73,11 @@ const segmentChangeRouteSchema = z.object({
 export const notifierConfigSchema = z.object({
   receivers: z.array(receiverSchema).default([]),
   routes: z.array(routeSchema).default([]),
+  /**
+   * The console's address as the receivers' readers reach it (may be `${ENV}`): churn alert messages
+   * then link to their episode in the console's alert inbox. Absent: messages carry the episode id only.
+   */
+  consoleUrl: z.string().trim().min(1).optional(),
   /** Absent or empty: the notifier does not read segment-changes at all. */
   segmentChanges: z.array(segmentChangeRouteSchema).default([]),
   /**
@@ -152,6 +157,15 @@ export function parseNotifierConfig(text: string, env: Record<string, string | u
     if (why) problems.push(`${where}.url: ${why}`);
     return { ...r, url, secret };
   });
+  if (config.consoleUrl !== undefined) {
+    let unset = false;
+    config.consoleUrl = expandEnv(config.consoleUrl, env, (name) => {
+      unset = true;
+      problems.push(`consoleUrl: environment variable ${name} is not set`);
+    });
+    const why = unset ? undefined : urlProblem(config.consoleUrl);
+    if (why) problems.push(`consoleUrl: ${why}`);
+  }
   if (problems.length > 0) throw new ConfigError(`${SETTING} ${source}: invalid notifier configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }

@@ -155,3 +155,23 @@ describe('Alertmanager', () => {
     expect(posted!.labels).toEqual({ alertname: 'CustomerSegmentChange', customer_id: 'C-2', dimension: 'value_tier', from_segment: 'high', to_segment: 'medium', severity: 'info' });
   });
 });
+
+describe('the link to the episode in the console', () => {
+  const consoleUrl = 'https://console.example.com/ops/';
+  const link = 'https://console.example.com/ops/#/episode/C-1%2Fepisode%2F2';
+
+  it('is in every format once the console address is set, with the episode id encoded', () => {
+    expect(JSON.parse(webhookRequest(receiver('hook'), churn, NOW, consoleUrl).body)).toEqual({ kind: 'churn_alert', ...alert, episodeUrl: link });
+    expect(messageText(churn, consoleUrl).facts.at(-1)).toEqual(['预警处理 Work it in the console', link]);
+    for (const name of ['slack', 'ding', 'wecom']) expect(buildRequest(receiver(name), churn, { nowMs: NOW, consoleUrl })!.body, name).toContain(link);
+    expect(alertmanagerAlerts(churn, { nowMs: NOW, consoleUrl }, 24)[0]!.annotations.episode_url).toBe(link);
+  });
+
+  it('is left out without a console address, for an alert outside any episode, and for a segment change', () => {
+    expect(JSON.parse(webhookRequest(receiver('hook'), churn, NOW).body)).not.toHaveProperty('episodeUrl');
+    const older: Notification = { kind: 'churn_alert', alert: { ...alert, episodeId: null, episodeEvent: null } };
+    expect(JSON.parse(webhookRequest(receiver('hook'), older, NOW, consoleUrl).body)).not.toHaveProperty('episodeUrl');
+    expect(messageText(change, consoleUrl).facts.map(([label]) => label)).not.toContain('预警处理 Work it in the console');
+    expect(alertmanagerAlerts(churn, { nowMs: NOW }, 24)[0]!.annotations).not.toHaveProperty('episode_url');
+  });
+});

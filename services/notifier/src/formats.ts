@@ -25,21 +25,34 @@ export type AlertLabels = Record<string, string>;
 export interface FormatContext {
   nowMs: number;
   firing?: AlertLabels;
+  /** The console's address as receivers reach it (notifier file `consoleUrl`): messages link to the episode there. */
+  consoleUrl?: string;
 }
+
+/**
+ * Where an episode is worked in the console: its page opens the episode in the alert inbox. The id
+ * holds slashes, so it travels encoded. Undefined without a console address or an episode.
+ */
+export function episodeUrl(consoleUrl: string | undefined, episodeId: string | null): string | undefined {
+  if (consoleUrl === undefined || episodeId === null) return undefined;
+  return `${consoleUrl.replace(/\/+$/, '')}/#/episode/${encodeURIComponent(episodeId)}`;
+}
+
+const linkOf = (n: Notification, consoleUrl: string | undefined) => (n.kind === 'churn_alert' ? episodeUrl(consoleUrl, n.alert.episodeId) : undefined);
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 
 /** The request for a receiver, or undefined when there is nothing to tell it (a clear of an alert it never saw fire). */
 export function buildRequest(receiver: ReceiverConfig, n: Notification, ctx: FormatContext): OutgoingRequest | undefined {
   switch (receiver.type) {
-    case 'webhook': return webhookRequest(receiver, n, ctx.nowMs);
-    case 'slack': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(slackMessage(n)) };
+    case 'webhook': return webhookRequest(receiver, n, ctx.nowMs, ctx.consoleUrl);
+    case 'slack': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(slackMessage(n, ctx.consoleUrl)) };
     case 'dingtalk': return {
       url: receiver.secret === undefined ? receiver.url : dingTalkSignedUrl(receiver.url, receiver.secret, ctx.nowMs),
       headers: JSON_TYPE,
-      body: JSON.stringify(dingTalkMessage(n)),
+      body: JSON.stringify(dingTalkMessage(n, ctx.consoleUrl)),
     };
-    case 'wecom': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(weComMessage(n)) };
+    case 'wecom': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(weComMessage(n, ctx.consoleUrl)) };
     case 'alertmanager': {
       const alerts = alertmanagerAlerts(n, ctx, receiver.holdHours);
       return alerts.length === 0 ? undefined : { url: alertmanagerEndpoint(receiver.url), headers: JSON_TYPE, body: JSON.stringify(alerts) };
@@ -49,9 +62,10 @@ export function buildRequest(receiver: ReceiverConfig, n: Notification, ctx: For
 
 // --- generic JSON webhook ---------------------------------------------------------------------
 
-/** The record as the topic carries it, plus `kind`; signed when the receiver has a secret. */
-export function webhookRequest(receiver: Pick<ReceiverConfig, 'url' | 'secret'>, n: Notification, nowMs: number): OutgoingRequest {
-  const body = JSON.stringify(n.kind === 'churn_alert' ? { kind: n.kind, ...n.alert } : { kind: n.kind, ...n.change });
+/** The record as the topic carries it, plus `kind` (and `episodeUrl` with a console address); signed when the receiver has a secret. */
+export function webhookRequest(receiver: Pick<ReceiverConfig, 'url' | 'secret'>, n: Notification, nowMs: number, consoleUrl?: string): OutgoingRequest {
+  const link = linkOf(n, consoleUrl);
+  const body = JSON.stringify(n.kind === 'churn_alert' ? { kind: n.kind, ...n.alert, ...(link === undefined ? {} : { episodeUrl: link }) } : { kind: n.kind, ...n.change });
   const timestamp = Math.floor(nowMs / 1000);
   const headers: Record<string, string> = { ...JSON_TYPE, [ID_HEADER]: notificationId(n), [TIMESTAMP_HEADER]: String(timestamp) };
   if (receiver.secret !== undefined) headers[SIGNATURE_HEADER] = webhookSignature(receiver.secret, timestamp, body);
@@ -98,9 +112,10 @@ export interface MessageText {
   action: [label: string, value: string] | undefined;
 }
 
-export function messageText(n: Notification): MessageText {
+export function messageText(n: Notification, consoleUrl?: string): MessageText {
   if (n.kind === 'churn_alert') {
     const a = n.alert;
+    const link = linkOf(n, consoleUrl);
     return {
       title: churnAlertTitle(a),
       facts: [
@@ -109,6 +124,7 @@ export function messageText(n: Notification): MessageText {
         ['级别 Level', a.previousLevel === null ? levelWord(a.level) : `${levelWord(a.previousLevel)} → ${levelWord(a.level)}`],
         ['价值层级 Value tier', a.valueTier ?? '未知 unknown'],
         ...churnAlertContext(a),
+        ...(link === undefined ? [] : [['预警处理 Work it in the console', link] as [string, string]]),
       ],
       reasonsLabel: '原因 Reasons',
       reasons: a.reasons.slice(0, MAX_REASONS).map((r) => r.text),
@@ -143,8 +159,8 @@ function markdown(m: MessageText, breakLine: string): string {
 const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A Slack-compatible incoming webhook (also Mattermost, Rocket.Chat): `text` is the notification fallback. */
-export function slackMessage(n: Notification): { text: string; blocks: unknown[] } {
-  const m = messageText(n);
+export function slackMessage(n: Notification, consoleUrl?: string): { text: string; blocks: unknown[] } {
+  const m = messageText(n, consoleUrl);
   const lines = m.facts.map(([label, value]) => `*${slackEscape(label)}*: ${slackEscape(value)}`);
   if (m.reasons.length > 0) lines.push(`*${m.reasonsLabel}*:\n${m.reasons.map((r) => `• ${slackEscape(r)}`).join('\n')}`);
   if (m.action) lines.push(`*${m.action[0]}*: ${slackEscape(m.action[1])}`);
@@ -158,8 +174,8 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
 }
 
 /** A DingTalk custom robot (自定义机器人) markdown message. */
-export function dingTalkMessage(n: Notification): { msgtype: 'markdown'; markdown: { title: string; text: string } } {
-  const m = messageText(n);
+export function dingTalkMessage(n: Notification, consoleUrl?: string): { msgtype: 'markdown'; markdown: { title: string; text: string } } {
+  const m = messageText(n, consoleUrl);
   return { msgtype: 'markdown', markdown: { title: m.title, text: markdown(m, '\n\n') } };
 }
 
@@ -167,8 +183,8 @@ export function dingTalkMessage(n: Notification): { msgtype: 'markdown'; markdow
 const WECOM_MAX_BYTES = 4096;
 
 /** A WeCom (企业微信) group robot markdown message. */
-export function weComMessage(n: Notification): { msgtype: 'markdown'; markdown: { content: string } } {
-  let content = markdown(messageText(n), '\n');
+export function weComMessage(n: Notification, consoleUrl?: string): { msgtype: 'markdown'; markdown: { content: string } } {
+  let content = markdown(messageText(n, consoleUrl), '\n');
   while (Buffer.byteLength(content) > WECOM_MAX_BYTES) content = content.slice(0, content.length - 64) + '…';
   return { msgtype: 'markdown', markdown: { content } };
 }
@@ -226,6 +242,8 @@ export function alertmanagerAlerts(n: Notification, ctx: FormatContext, holdHour
   // An annotation, not a label: labels are the alert's identity, and routing trees written before
   // episodes existed keep matching.
   if (a.episodeId !== null) annotations.episode = a.episodeId;
+  const link = episodeUrl(ctx.consoleUrl, a.episodeId);
+  if (link !== undefined) annotations.episode_url = link;
   const alerts: PostableAlert[] = [];
   const current = a.level === 'cleared' ? undefined : churnAlertLabels(a);
   if (current) alerts.push({ labels: current, annotations, startsAt: iso(Math.min(a.detectedAt, now)), endsAt: holdUntil });

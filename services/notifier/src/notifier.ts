@@ -115,7 +115,7 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
     const id = notificationId(n);
     const tracksFiring = receiver.type === 'alertmanager' && n.kind === 'churn_alert';
     const firing = tracksFiring ? await ledger.firing(notificationCustomer(n), receiver.name) : undefined;
-    const build = () => buildRequest(receiver, n, { nowMs: now(), firing });
+    const build = () => buildRequest(receiver, n, { nowMs: now(), firing, consoleUrl: config.consoleUrl });
     if (build() === undefined) {
       deliveries.inc({ receiver: receiver.name, outcome: 'nothing_to_send' });
       return undefined;

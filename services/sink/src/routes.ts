@@ -1,5 +1,5 @@
-import { rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForRulesVersion, rowsForSegmentChange, type TableRow } from '@segmentation/clickhouse';
-import { avroSchemas, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type RulesVersionRecord, type SegmentChange, type TopicNames } from '@segmentation/contracts';
+import { rowsForAlertWorkflowEvent, rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForRulesVersion, rowsForSegmentChange, type TableRow } from '@segmentation/clickhouse';
+import { avroSchemas, type AlertWorkflowEvent, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type RulesVersionRecord, type SegmentChange, type TopicNames } from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 
 /** One topic the sink reads: its contract, where its refusals go, and the rows a record becomes. */
@@ -12,7 +12,8 @@ export interface SinkRoute {
 
 /**
  * Everything that happened goes to ClickHouse: the business events (imported history included)
- * from `customer-events`, every output of the segmenter, and every rules version applied.
+ * from `customer-events`, every output of the segmenter, every rules version applied, and the
+ * work people did on churn alert episodes (`alert-workflow`, written by the console).
  */
 export function sinkRoutes(t: TopicNames): SinkRoute[] {
   return [
@@ -26,5 +27,6 @@ export function sinkRoutes(t: TopicNames): SinkRoute[] {
     { topic: t.churnAlerts, deadLetterTopic: t.churnAlertsDeadLetter, schema: avroSchemas.churnAlert, toRows: (r) => rowsForChurnAlert(r as ChurnAlert) },
     { topic: t.featureSnapshots, deadLetterTopic: t.featureSnapshotsDeadLetter, schema: avroSchemas.featureSnapshot, toRows: (r) => rowsForFeatureSnapshot(r as FeatureSnapshot) },
     { topic: t.rulesVersions, deadLetterTopic: t.rulesVersionsDeadLetter, schema: avroSchemas.rulesVersion, toRows: (r) => rowsForRulesVersion(r as RulesVersionRecord) },
+    { topic: t.alertWorkflow, deadLetterTopic: t.alertWorkflowDeadLetter, schema: avroSchemas.alertWorkflow, toRows: (r) => rowsForAlertWorkflowEvent(r as AlertWorkflowEvent) },
   ];
 }
