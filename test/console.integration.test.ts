@@ -174,13 +174,17 @@ describe('the console API', () => {
       stream.close();
     }
 
+    const number = expect.any(Number) as unknown;
     const details = await waitFor('the drill-down with its explanation (the change reached ClickHouse)', async () => {
       const r = await api<{ segments: Array<{ dimension: string; reasons: unknown[] }> }>(`/api/customers/${customerId}`);
       return r.status === 200 && r.body.segments.some((s) => s.dimension === 'value_tier' && s.reasons.length > 0) ? r.body : undefined;
     });
     expect(details).toMatchObject({
       customerId,
-      features: expect.objectContaining({ order_value_365d: 21_300 }) as unknown,
+      // With the derived values of the rules in force: the churn risk and the predicted value (CLTV).
+      features: expect.objectContaining({
+        order_value_365d: 21_300, churn_risk: number, clv_12m: number, expected_orders_12m: number, expected_order_value: number,
+      }) as unknown,
       segments: expect.arrayContaining([expect.objectContaining({
         dimension: 'value_tier', segment: 'medium', rule: 'value_tier.medium.enter', strategy: expect.any(String) as unknown,
         reasons: [{ condition: 'order_value_365d >= $medium_value', feature: 'order_value_365d', value: 21_300, threshold: 20_000 }],
@@ -339,6 +343,9 @@ describe('the console page in a browser', () => {
       const explanation = detail.getByTestId('explanation');
       await expect.poll(async () => explanation.innerText(), { timeout: 30_000 }).toMatch(/21,300/);
       expect(await explanation.innerText()).toMatch(/20,000/);
+      const value = await detail.getByTestId('cltv').innerText();
+      expect(value).toMatch(/CLTV/);
+      expect(value).not.toMatch(/暂无预测|No prediction/);
       expect(page.url()).not.toContain(token); // the token lives in sessionStorage, never in a URL
       await page.screenshot({ path: join(artifacts, 'console-customer.png'), fullPage: true });
     } finally {

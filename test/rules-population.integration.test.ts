@@ -31,7 +31,8 @@ const repoRoot = join(import.meta.dirname, '..');
 const rulesText = readFileSync(join(repoRoot, 'config', 'rules.yaml'), 'utf8').replace('min_dwell_days: 30', 'min_dwell_days: 0');
 const dir = mkdtempSync(join(tmpdir(), 'population-test-'));
 
-// 40 manufacturers ordering 1,000 … 40,000 CNY: medium from 20,000 under the shipped thresholds, nobody high.
+// 40 manufacturers ordering 1,000 … 40,000 CNY in two orders: medium from 20,000 under the shipped thresholds, nobody high
+// (not by the predicted value either: two orders on one day are no rhythm of their own).
 const customers = Array.from({ length: 40 }, (_, i) => ({ id: uniqueName(`M${i}`), value: 1000 * (i + 1) }));
 
 let env: Record<string, string>;
@@ -66,7 +67,8 @@ beforeAll(async () => {
   changes = await TopicReader.open(config.KAFKA_BROKERS, topics.segmentChanges);
   const events: CustomerEvent[] = customers.flatMap(({ id, value }) => [
     aProfileEvent({ customerId: id, eventId: `${id}-p`, eventTime: T0, industry: 'MANUFACTURING' }),
-    { ...anOrderEvent({ customerId: id, eventId: `${id}-o`, eventTime: T0 + 3_600_000, amountBase: value }), source: null },
+    { ...anOrderEvent({ customerId: id, eventId: `${id}-o`, eventTime: T0 + 3_600_000, amountBase: value * 0.4 }), source: null },
+    { ...anOrderEvent({ customerId: id, eventId: `${id}-o2`, eventTime: T0 + 7_200_000, amountBase: value * 0.6 }), source: null },
   ]);
   const schemaId = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
   await producer.send(topics.customerEvents, events.map((e) => ({ key: e.customerId, value: codec.encode(schemaId, avroSchemas.customerEvent, e) })));
@@ -87,8 +89,10 @@ describe('population thresholds', () => {
     const before = await tiers();
     const out = join(dir, 'population.yaml');
     const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rules-cli.ts'), 'population', '--out', out, '--publish', '--by', 'analyst@example'], { env: { ...process.env, ...env }, cwd: repoRoot });
-    const printed = JSON.parse(stdout.slice(0, stdout.lastIndexOf('}') + 1)) as PopulationThresholds & { base: string; version: string; dryRun: DryRunReport };
+    const printed = JSON.parse(stdout.slice(0, stdout.lastIndexOf('}') + 1)) as PopulationThresholds & { base: string; version: string; dryRun: DryRunReport; orderValueFit: unknown };
     expect(printed.counts).toMatchObject({ customers: 40, skipped: 0, byIndustry: { MANUFACTURING: 40 } });
+    // The Gamma-Gamma fit read every customer's two orders, and kept the prior: 40 are fewer than value.fit_min_customers.
+    expect(printed.orderValueFit).toEqual({ skipped: expect.stringContaining('40 customers with 2+ orders in 365 days, fewer than value.fit_min_customers (100)') as unknown, customers: 40 });
     const { high_value: high, medium_value: medium } = printed.industryParameters.MANUFACTURING!;
     expect(high).toBeGreaterThan(medium!);
     const written = compileRules(readFileSync(out, 'utf8'));

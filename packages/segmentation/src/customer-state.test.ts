@@ -138,7 +138,7 @@ describe('applyEvent', () => {
 
   it('reports on a change only what its dimension reads', () => {
     const { changes } = applied(apply(emptyRecord(), anOrderEvent({ source: fromOrders(0) }, { amountBase: 300 }), 0));
-    expect(Object.keys(changes[0]!.features).sort()).toEqual(['order_value_365d', 'value_trend_30d']);
+    expect(Object.keys(changes[0]!.features).sort()).toEqual(['clv_12m', 'order_value_365d', 'orders_365d', 'tenure_days', 'value_trend_30d']);
   });
 
   it('puts the rule version, rule, features, cause event and event time on the change', () => {

@@ -4,7 +4,7 @@ export { calendarFor, FEATURE_NAMES, featureValues, profileAttributes, type Cust
 export { classifyRecord, emptyRecord, type CustomerRecord, type Membership } from './features/feature-record.ts';
 export { decodeRecord, encodeRecord } from './features/state-codec.ts';
 export { nextEvaluationTime } from './features/next-evaluation.ts';
-export { CHURN_ALERT_KEY, evaluateCustomer, SNAPSHOT_KEY, type CustomerOutputs, type EvaluationCause, type Evaluated } from './rules/engine.ts';
+export { CHURN_ALERT_KEY, customerValues, evaluateCustomer, SNAPSHOT_KEY, type CustomerOutputs, type EvaluationCause, type Evaluated } from './rules/engine.ts';
 export { compileRules, DIMENSIONS, RulesError, versionOf, type CompiledRules, type PopulationSettings, type RulesFile } from './rules/rules-file.ts';
 export {
   populationThresholds, withPopulationThresholds, type PopulationCounts, type PopulationCustomer, type PopulationThresholds, type RfmCutPoints,
@@ -12,3 +12,6 @@ export {
 export * from './churn/index.ts';
 export { rulesWithChurnFit } from './rules/churn-rules.ts';
 export * from './value/gamma-gamma.ts';
+export * from './value/customer-value.ts';
+export { VALUE_FEATURES, type ValueRules } from './rules/value-rules.ts';
+export { FIT_MIN_ORDERS, fitOrderValues, orderValueHistory, withOrderValueFit, type OrderValueFit, type OrderValueFitResult } from './rules/value-fit.ts';

@@ -4,7 +4,7 @@
 //   pnpm rules publish <file> [--by NAME] [--note T]  put a rules file in force
 //   pnpm rules restore <version> [--by NAME] [--note T]  put an earlier version in force again
 //   pnpm rules population [--out FILE] [--publish] [--by NAME] [--note T]
-//                                                     quantile thresholds from stored state, as a new version
+//                                                     quantile thresholds (and the Gamma-Gamma fit of order values) from stored state, as a new version
 // Settings from the environment as for the pipeline (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX,
 // REDIS_URL, REDIS_KEY_PREFIX, GROUP_PREFIX, BASE_CURRENCY, BUSINESS_TIME_ZONE).
 import { writeFileSync } from 'node:fs';
@@ -72,11 +72,12 @@ await runCommand('rules', async () => {
       const inForce = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
       if (!inForce) throw new ConfigError('no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`');
       const base = compileRules(inForce.content, `rules version ${inForce.version}`);
-      const { text, rules, thresholds, dryRun } = await withRedis(async (redis) => {
+      const { text, rules, thresholds, orderValueFit, dryRun } = await withRedis(async (redis) => {
         const computed = await populationRules(kafka, redis, stored, base);
         return { ...computed, dryRun: await dryRunRules(kafka, redis, stored, computed.rules) };
       });
-      console.log(JSON.stringify({ base: base.version, version: rules.version, ...thresholds, dryRun }, null, 2));
+      // The Gamma-Gamma fit of the value section (parameters, customers, log-likelihood), or why it was skipped.
+      console.log(JSON.stringify({ base: base.version, version: rules.version, ...thresholds, orderValueFit, dryRun }, null, 2));
       if (values.out) writeFileSync(values.out, text);
       if (!values.publish) return;
       if (rules.version === base.version) {

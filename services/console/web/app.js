@@ -138,8 +138,8 @@ function debounce(fn, ms) {
 function featureKind(name) {
   if (/_at$/.test(name)) return 'time';
   if (name === 'value_trend_30d') return 'trend';
-  if (/^(return_rate|cancellation_rate|share_|on_time_rate)/.test(name) || name === 'p_alive' || name === 'churn_risk') return 'share';
-  if (/^(order_value_|lifetime_value|avg_order_value)/.test(name)) return 'money';
+  if (/^(return_rate|cancellation_rate|share_|on_time_rate)/.test(name) || ['p_alive', 'churn_risk', 'silence_probability'].includes(name)) return 'share';
+  if (/^(order_value_|lifetime_value|avg_order_value|expected_order_value|clv_)/.test(name)) return 'money';
   return 'number';
 }
 
@@ -994,7 +994,7 @@ function renderDetail() {
   }
   if (error) root.append(cardMessage(errorText(error), { error: true, retry: loadDetail }));
   root.append(h('div', { class: 'detail-grid' },
-    h('div', { class: 'detail-col' }, profileCard(data.profile ?? {}), churnCard(data.churn), explanationCard(data.segments ?? [])),
+    h('div', { class: 'detail-col' }, profileCard(data.profile ?? {}), churnCard(data.churn), valueCard(data.features ?? {}), explanationCard(data.segments ?? [])),
     h('div', { class: 'detail-col' }, featuresCard(data.features ?? {}), timelineCard(data.timeline ?? []))));
   fill(view, root);
 }
@@ -1032,6 +1032,17 @@ function churnCard(churn) {
       churn.episodeId ? h('span', { class: 'muted', title: churn.episodeId }, `${labelText('alerts.col.episode')}${episodeEventName(churn.episodeEvent)}`) : null),
     churn.reasons?.length ? h('div', {}, h('h4', {}, t('detail.churn.reasons')), h('ul', { class: 'reasons' }, churn.reasons.map((r) => h('li', {}, churnReasonNode(r))))) : null,
     churn.action ? h('p', { class: 'feed-advice' }, h('strong', {}, labelText('common.action')), churn.action) : null);
+}
+
+/** The predicted value (客户终身价值, CLTV) the value tier reads beside the realised one: absent without an order. */
+const CLTV_FEATURES = ['clv_12m', 'expected_orders_12m', 'expected_order_value'];
+
+function valueCard(features) {
+  if (typeof features.clv_12m !== 'number') return card('detail.cltv', { class: 'card value-card', 'data-testid': 'cltv' }, h('p', { class: 'empty' }, t('detail.cltv.none')));
+  return card('detail.cltv', { class: 'card value-card', 'data-testid': 'cltv' },
+    h('dl', { class: 'kv-list' }, CLTV_FEATURES.map((name) => h('div', { class: 'kv', 'data-feature': name },
+      h('dt', { title: name }, featureName(name)), h('dd', { class: 'num' }, formatFeatureValue(name, features[name]))))),
+    h('p', { class: 'muted small' }, t('detail.cltv.note')));
 }
 
 /** Current segments with since-time, strategy and why (reasons in words and the flags). */

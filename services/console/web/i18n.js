@@ -117,6 +117,9 @@ const UI = {
     'detail.churn.score': '风险分',
     'detail.churn.reasons': '流失原因分析',
     'detail.churn.since': '预警时间',
+    'detail.cltv': '客户终身价值（CLTV）',
+    'detail.cltv.none': '暂无预测：客户尚无订单，或生效规则没有 value 段。',
+    'detail.cltv.note': '未来12个月：预计订单数 × 预计单均金额，按规则 value 段的年折现率逐月折现。订单少于3笔或合作不足90天时，预测主要来自总体先验，默认规则的价值分层不计入。',
     'detail.segments': '当前细分与解释',
     'detail.segments.none': '尚无细分结果。',
     'detail.since': '自 {time}',
@@ -234,6 +237,9 @@ const UI = {
     'detail.churn.score': 'Risk score',
     'detail.churn.reasons': 'Churn cause analysis',
     'detail.churn.since': 'Alert time',
+    'detail.cltv': 'Customer lifetime value (CLTV)',
+    'detail.cltv.none': 'No prediction: no order yet, or the rules in force have no value section.',
+    'detail.cltv.note': 'Next 12 months: expected orders × expected order value, discounted month by month at the annual rate of the rules\' value section. With fewer than 3 orders or under 90 days as a customer it is mostly the population\'s prior, and the shipped value tier does not count it.',
     'detail.segments': 'Current segments and why',
     'detail.segments.none': 'No segments yet.',
     'detail.since': 'since {time}',
@@ -521,6 +527,10 @@ const FEATURES = {
   m_score: ['M 得分（消费金额）', 'M score (monetary)'],
   p_alive: ['仍在下单的概率', 'chance the customer still orders'],
   churn_risk: ['流失风险', 'churn risk'],
+  silence_probability: ['按平常节奏出现当前沉默的概率', 'chance of this silence while ordering as usual'],
+  clv_12m: ['客户终身价值（未来12个月，CLTV）', 'customer lifetime value, next 12 months (CLTV)'],
+  expected_orders_12m: ['预计未来12个月订单数', 'expected orders, next 12 months'],
+  expected_order_value: ['预计单均金额', 'expected order value'],
   days_in_segment: ['在当前细分的天数', 'days in the current segment'],
 };
 
@@ -560,7 +570,8 @@ export const FEATURE_ORDER = [
   'shipments_lost_30d', 'shipments_lost_90d',
   'complaints_opened_30d', 'complaints_opened_90d', 'open_complaints', 'complaint_resolution_mean_hours',
   'satisfaction_score_mean', 'nps_latest',
-  'r_score', 'f_score', 'm_score', 'p_alive', 'churn_risk', 'days_in_segment',
+  'r_score', 'f_score', 'm_score', 'p_alive', 'churn_risk', 'silence_probability', 'days_in_segment',
+  'clv_12m', 'expected_orders_12m', 'expected_order_value',
 ];
 
 // ---------------------------------------------------------------------------------------------

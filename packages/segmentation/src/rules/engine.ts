@@ -1,13 +1,16 @@
 import type { ChurnAlert, ChurnReason, FeatureSnapshot, OutputCause, SegmentChange } from '@segmentation/contracts';
 import { stepEpisode, type EpisodeState } from '../churn/alert-episode.ts';
-import type { CadenceSettings } from '../churn/cadence.ts';
-import { assessChurn, churnInputs, ORDERING_CAUSES, timeRiskReaches, usualGapDays, type ChurnAssessment, type ChurnDriver, type ChurnInputs } from '../churn/churn-model.ts';
+import { rateOf, type CadenceBase, type CadenceSettings } from '../churn/cadence.ts';
+import {
+  assessChurn, churnHorizonDays, churnInputs, ORDERING_CAUSES, timeRiskReaches, usualGapDays, type ChurnAssessment, type ChurnDriver, type ChurnInputs,
+} from '../churn/churn-model.ts';
 import type { BusinessCalendar } from '../features/buckets.ts';
 import { featureValues, profileAttributes } from '../features/customer-features.ts';
 import type { CustomerRecord, Membership } from '../features/feature-record.ts';
 import { nextEvaluationTime } from '../features/next-evaluation.ts';
 import { evaluateDimension } from './dimension.ts';
 import type { AttributeDimensionRules, CompiledRules } from './rules-file.ts';
+import { predictValue, type PredictedValue, type ValueSettings } from '../value/customer-value.ts';
 
 // Evaluating one customer at one point of the log (after an event, or at a timer): every dimension,
 // the churn risk and its alert level, and the periodic feature snapshot. Pure: the outputs and the
@@ -53,8 +56,34 @@ function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, cale
   const inputs = churnInputs(features, record.features, at, calendar.dayOf, cadence);
   const churn = assessChurn(inputs, rules.churn.model, features);
   features.churn_risk = churn.risk;
-  if (inputs.cadence) features.silence_probability = Math.round(Math.exp(-inputs.cadence.silence.surprise) * 10_000) / 10_000;
+  if (inputs.cadence) {
+    features.silence_probability = Math.round(Math.exp(-inputs.cadence.silence.surprise) * 10_000) / 10_000;
+    if (rules.value) Object.assign(features, predictedValue(rules.value, rules, record, features, inputs.cadence.base));
+  }
   return { features, attributes, parameters, churn, inputs, cadence };
+}
+
+/** Expected orders, order value and CLTV (value/customer-value.ts) from the churn model's own cadence and risk. */
+function predictedValue(settings: ValueSettings, rules: CompiledRules, record: CustomerRecord, features: Record<string, number>, base: CadenceBase): PredictedValue {
+  const orders = features.orders_365d ?? 0;
+  const orderingDays = record.features.orderDays.length;
+  return predictValue(settings, {
+    orderingDaysPerDay: rateOf(base),
+    ordersPerOrderingDay: orderingDays > 0 ? Math.max(1, orders / orderingDays) : 1,
+    churnRisk: features.churn_risk ?? 0,
+    churnHorizonDays: churnHorizonDays(rules.churn.model.horizon, base),
+    orders,
+    meanOrderValue: orders > 0 ? (features.order_value_365d ?? 0) / orders : 0,
+  });
+}
+
+/**
+ * A customer's features with the derived scores the rules read (RFM scores, churn risk, predicted
+ * value), as the engine computes them at `at`: for readers that show a customer (the console).
+ */
+export function customerValues(rules: CompiledRules, record: CustomerRecord, at: number, calendar: BusinessCalendar): { features: Record<string, number>; attributes: Record<string, string> } {
+  const { features, attributes } = valuesAt(rules, record, at, calendar);
+  return { features, attributes };
 }
 
 /** How many cut points are at or below the value (0–4). */

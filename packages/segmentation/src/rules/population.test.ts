@@ -164,6 +164,13 @@ describe('populationThresholds', () => {
     expect(populationThresholds(withPopulation({}), stored()).counts.byIndustry).toEqual({ OTHER: 10 });
   });
 
+  it('sets parameters of the predicted value (clv_12m) in whole units, like money', () => {
+    const rules = withPopulation({ parameters: { high_value_clv: { feature: 'clv_12m', quantile: 0.5 }, high_value_clv_exit: { feature: 'clv_12m', quantile: 0.4 } } });
+    const customers = range(10, (i) => aCustomer({ industry: 'RETAIL', days: 1, features: { clv_12m: 1000.37 * (i + 1) } }));
+    // Q(0.5) = 5001.85 + 0.5 × 1000.37 = 5502.035; Q(0.4) = 4001.48 + 0.6 × 1000.37 = 4601.702.
+    expect(populationThresholds(rules, customers).industryParameters.RETAIL).toEqual({ high_value_clv: 5502, high_value_clv_exit: 4602 });
+  });
+
   it('needs a population section', () => {
     const without = { ...repository, file: { ...repository.file, population: undefined } };
     expect(() => populationThresholds(without, [])).toThrow(RulesError);
@@ -178,6 +185,11 @@ describe('populationThresholds', () => {
       expect(tiers[`${tier}_exit`]?.quantile).toBeLessThan(tiers[tier]?.quantile ?? 0);
     }
     expect(tiers.medium_value?.quantile).toBeLessThan(tiers.high_value_exit?.quantile ?? 0);
+    // Potential (predicted value) at the same shares as contribution, with wider exits.
+    for (const tier of ['high_value', 'medium_value']) {
+      expect(tiers[`${tier}_clv`]).toEqual({ feature: 'clv_12m', quantile: tiers[tier]?.quantile });
+      expect(tiers[`${tier}_clv_exit`]?.quantile).toBeLessThan(tiers[`${tier}_exit`]?.quantile ?? 0);
+    }
   });
 });
 

@@ -45,7 +45,8 @@ const RFM_KEYS = Object.keys(RFM_FEATURES) as RfmKey[];
 const QUINTILES = [0.2, 0.4, 0.6, 0.8] as const;
 
 /** Money in the base currency: its thresholds are whole units, like the ones written by hand. */
-const isMoney = (feature: string): boolean => feature.startsWith('order_value_') || feature === 'lifetime_value' || feature === 'avg_order_value';
+const isMoney = (feature: string): boolean =>
+  feature.startsWith('order_value_') || ['lifetime_value', 'avg_order_value', 'expected_order_value', 'clv_12m'].includes(feature);
 
 /**
  * The p-quantile of ascending values by linear interpolation between order statistics (Hyndman
@@ -152,7 +153,8 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
   };
 }
 
-interface Edit { start: number; end: number; text: string }
+/** A replacement of [start, end) of the rules text: edits keep everything else, comments included. */
+export interface Edit { start: number; end: number; text: string }
 
 /**
  * The rules file text with the rfm cut points and `industry_parameters` replaced by `thresholds`.
@@ -234,10 +236,10 @@ function renderIndustries(values: Record<string, Record<string, number>>): strin
   return doc.toString({ flowCollectionPadding: true, lineWidth: 0 }).trimEnd().split('\n');
 }
 
-const indented = (lines: readonly string[], indent: string): string => lines.map((l) => `${indent}${l}\n`).join('');
-const lineStart = (source: string, at: number): number => source.lastIndexOf('\n', at - 1) + 1;
+export const indented = (lines: readonly string[], indent: string): string => lines.map((l) => `${indent}${l}\n`).join('');
+export const lineStart = (source: string, at: number): number => source.lastIndexOf('\n', at - 1) + 1;
 
-function rangeOf(node: Node, field: string): [number, number] {
+export function rangeOf(node: Node, field: string): [number, number] {
   if (!node.range) throw new Error(`${field} has no position in the rules text`);
   return [node.range[0], node.range[1]];
 }
@@ -246,7 +248,7 @@ function rangeOf(node: Node, field: string): [number, number] {
  * Replaces [start, end) with `text`, keeping an end-of-line comment after it in its column (the
  * file aligns them), with at least one space before it.
  */
-function replaceAligned(source: string, start: number, end: number, text: string): Edit {
+export function replaceAligned(source: string, start: number, end: number, text: string): Edit {
   const gap = /[ \t]*/y;
   gap.lastIndex = end;
   const spaces = gap.exec(source)?.[0].length ?? 0;

@@ -5,13 +5,15 @@ import { FEATURE_NAMES } from '../features/customer-features.ts';
 import { churnSchema, compileChurn, type CompiledChurn } from './churn-rules.ts';
 import type { DimensionRules, SegmentRule } from './dimension.ts';
 import { ExpressionError, namesIn, parseExpression, type Expression, type Operand } from './expression.ts';
+import { compileValue, VALUE_FEATURES, valueSchema } from './value-rules.ts';
+import type { ValueSettings } from '../value/customer-value.ts';
 
 // The segmentation and churn rules are data (DESIGN.md invariant 9): one YAML file, validated in
 // full at start-up with errors that name the line and the field, and versioned by a hash of its
 // content (so reformatting or comments do not make a new version).
 
 /** Scores and values the engine derives before evaluating rules, usable in conditions beside the features. */
-export const DERIVED_NAMES = ['r_score', 'f_score', 'm_score', 'churn_risk', 'silence_probability', 'days_in_segment'] as const;
+export const DERIVED_NAMES = ['r_score', 'f_score', 'm_score', 'churn_risk', 'silence_probability', 'days_in_segment', ...VALUE_FEATURES] as const;
 
 /** The dimensions every rules file defines, in the order changes are decided and listed. */
 export const DIMENSIONS = ['value_tier', 'rfm', 'rfm_group', 'lifecycle', 'behaviour', 'needs', 'loyalty', 'industry', 'region'] as const;
@@ -67,6 +69,8 @@ export const rulesFileSchema = z.object({
   population: populationSchema.optional(),
   dimensions: z.object(Object.fromEntries(DIMENSIONS.map((d) => [d, z.union([ruleDimension, attributeDimension])])) as Record<Dimension, z.ZodUnion<[typeof ruleDimension, typeof attributeDimension]>>).strict(),
   churn: churnSchema,
+  /** Predicted customer lifetime value (value-rules.ts). Optional: rules written before it keep their version. */
+  value: valueSchema.optional(),
   snapshots: z.object({ interval_days: z.number().positive().default(7) }).strict().default({ interval_days: 7 }),
 }).strict();
 
@@ -92,6 +96,8 @@ export interface CompiledRules {
   /** The points in time at which the rules can decide differently for a silent customer. */
   timers: TimerPoints;
   churn: CompiledChurn;
+  /** Absent without a `value` section: then no customer has the predicted-value features. */
+  value: ValueSettings | undefined;
 }
 
 /** When to wake a silent customer: only where something the rules read can change (timers are not free). */
@@ -130,6 +136,7 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
   }
   const file = parsed.data;
   const known = new Set<string>([...FEATURE_NAMES, ...DERIVED_NAMES]);
+  const valueFeatures = new Set<string>(VALUE_FEATURES);
   for (const [industry, values] of Object.entries(file.industry_parameters)) {
     for (const p of Object.keys(values)) if (!(p in file.parameters)) report(['industry_parameters', industry, p], `"${p}" is not in parameters; give its default there`);
   }
@@ -139,6 +146,7 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
       const expression = parseExpression(source);
       const { features, parameters } = namesIn(expression);
       for (const f of features) if (!known.has(f)) report(path, `unknown feature "${f}" (see FEATURES.md; derived: ${DERIVED_NAMES.join(', ')})`);
+      for (const f of features) if (file.value === undefined && valueFeatures.has(f)) report(path, `"${f}" is predicted from the value section: add one (value: horizon_months, discount_rate, gamma_gamma)`);
       for (const p of parameters) if (!(p in file.parameters)) report(path, `unknown parameter "$${p}" (define it under parameters)`);
       return expression;
     } catch (err) {
@@ -177,7 +185,10 @@ export function compileRules(text: string, where = 'rules'): CompiledRules {
     if ('segments' in d) reads[d.name] = [...new Set(d.segments.flatMap((s) => [s.enter, ...(s.exit ? [s.exit] : [])]).flatMap((e) => [...namesIn(e).features]))].sort();
   }
   const timers = timerPoints(file, dimensions);
-  return { version: versionOf(file), source: text, file, dimensions, reads, timers, churn: compileChurn(file.churn, timers.riskLevels) };
+  return {
+    version: versionOf(file), source: text, file, dimensions, reads, timers, churn: compileChurn(file.churn, timers.riskLevels),
+    value: file.value === undefined ? undefined : compileValue(file.value),
+  };
 }
 
 /**
@@ -192,6 +203,7 @@ function checkPopulation(file: RulesFile, known: ReadonlySet<string>, report: (p
     const path = ['population', 'parameters', p];
     if (!(p in file.parameters)) report(path, `"${p}" is not in parameters; give its default there`);
     if (!known.has(feature)) report([...path, 'feature'], `unknown feature "${feature}" (see FEATURES.md; derived: ${DERIVED_NAMES.join(', ')})`);
+    else if (file.value === undefined && (VALUE_FEATURES as readonly string[]).includes(feature)) report([...path, 'feature'], `"${feature}" is predicted from the value section: add one (value: horizon_months, discount_rate, gamma_gamma)`);
     const twin = p.endsWith('_exit') ? p.slice(0, -'_exit'.length) : `${p}_exit`;
     const other = configured[twin];
     if (other === undefined && twin in file.parameters) report(path, `"${twin}" must be population-relative too, or an industry's exit could pass its enter`);
@@ -207,6 +219,11 @@ const SCORE_INPUTS: Record<string, readonly string[]> = {
   // The cadence reads the order history (its own timer: timeRiskReaches); the other signals read 90-day windows.
   churn_risk: ['orders_90d', 'complaints_opened_90d', 'shipments_delivered_90d', 'value_trend_30d'],
   value_trend_30d: ['order_value_90d'],
+  // The predicted value: the cadence and churn risk (above) and the orders of the last 365 days. Between
+  // those timers it drifts with the silence; the window edges re-evaluate a silent customer often.
+  expected_orders_12m: ['orders_365d', 'churn_risk'],
+  expected_order_value: ['order_value_365d'],
+  clv_12m: ['expected_orders_12m', 'expected_order_value'],
 };
 
 function timerPoints(file: RulesFile, dimensions: CompiledRules['dimensions']): TimerPoints {
