@@ -1,5 +1,6 @@
 import type { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { ConfigError } from '@segmentation/runtime';
+import { withRetry } from './retry.ts';
 
 export interface TopicSpec {
   topic: string;
@@ -39,17 +40,21 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.partitions,
-        replicationFactor: -1, // the broker's default: 1 on the single local node, 3 on a cluster
-        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-      })),
+    // A broker under load can answer the creation's own metadata check with "does not host this
+    // topic-partition" for a moment: listed again and retried, as a retriable error.
+    await withRetry(async () => {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: -1, // the broker's default: 1 on the single local node, 3 on a cluster
+          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
     });
   } finally {
     await admin.disconnect();
@@ -66,12 +71,12 @@ export async function verifyTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const metadata = await admin.fetchTopicMetadata({ topics: checked.map((s) => s.topic) });
+    const metadata = await withRetry(() => admin.fetchTopicMetadata({ topics: checked.map((s) => s.topic) }));
     const partitions = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-    const described = await admin.describeConfigs({
+    const described = await withRetry(() => admin.describeConfigs({
       includeSynonyms: false,
       resources: checked.map((s) => ({ type: TOPIC_RESOURCE, name: s.topic, configNames: Object.keys(s.config ?? {}) })),
-    });
+    }));
     const configs = new Map(described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
     const problems = checked.flatMap((s) => topicMismatches(s, { partitions: partitions.get(s.topic) ?? 0, config: configs.get(s.topic) ?? {} }));
     if (problems.length > 0) throw new ConfigError(problems.join('\n'));
