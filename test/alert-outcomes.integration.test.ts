@@ -71,11 +71,21 @@ const records = [
 
 // Orders placed after the episodes opened: P (day 14), R (day 17) and U (day 27) within 90 days; Q
 // only on day 120; S and V not at all; a cancellation by S is no order.
+// Revenue recovered counts the won-back episodes' orders in the 90 days after the close, by their
+// value in the base currency (amount_base): P's 1250.50 on day 30 (closed day 20), not its order on
+// day 14 (before the close) nor the one on day 115 (95 days after); U's 320.25 on day 27 and 80.1234
+// on day 40 (an order in USD, 11.15, worth 80.1234 in the base currency), not its cancellation on
+// day 50. Q's order on day 120 comes 20 days after its close, but the close came on day 100, after
+// the 90 days that count as won back. R ordered, but nobody closed its episode.
 const orders = [
-  anOrderEvent({ customerId: 'P', eventId: 'P-o1', eventTime: P0 + 14 * DAY }),
-  anOrderEvent({ customerId: 'Q', eventId: 'Q-o1', eventTime: Q0 + 120 * DAY }),
-  anOrderEvent({ customerId: 'R', eventId: 'R-o1', eventTime: R0 + 17 * DAY }),
-  anOrderEvent({ customerId: 'U', eventId: 'U-o1', eventTime: U0 + 27 * DAY }),
+  anOrderEvent({ customerId: 'P', eventId: 'P-o1', eventTime: P0 + 14 * DAY, amountBase: 700 }),
+  anOrderEvent({ customerId: 'P', eventId: 'P-o2', eventTime: P0 + 30 * DAY, amountBase: 1250.5 }),
+  anOrderEvent({ customerId: 'P', eventId: 'P-o3', eventTime: P0 + 115 * DAY, amountBase: 999 }),
+  anOrderEvent({ customerId: 'Q', eventId: 'Q-o1', eventTime: Q0 + 120 * DAY, amountBase: 640 }),
+  anOrderEvent({ customerId: 'R', eventId: 'R-o1', eventTime: R0 + 17 * DAY, amountBase: 410 }),
+  anOrderEvent({ customerId: 'U', eventId: 'U-o1', eventTime: U0 + 27 * DAY, amountBase: 320.25 }),
+  anOrderEvent({ customerId: 'U', eventId: 'U-o2', eventTime: U0 + 40 * DAY, amount: 11.15, currency: 'USD', amountBase: 80.1234 }),
+  anOrderEvent({ customerId: 'U', eventId: 'U-o3', eventTime: U0 + 50 * DAY, kind: 'CANCELLED', amountBase: 500 }),
   anOrderEvent({ customerId: 'S', eventId: 'S-o1', eventTime: S0 + 5 * DAY, kind: 'CANCELLED' }),
 ];
 
@@ -127,19 +137,21 @@ describe('alert work and outcomes in ClickHouse (embedded engine)', () => {
     const retail = { value_tier: 'medium', main_cause: 'late_deliveries', industry: 'RETAIL' };
     expect(measures).toEqual([
       // R and S: nobody acted. S acknowledged after 1 h and lost; R ordered again on day 17.
-      { action: null, ...group, episodes: 2, acknowledged: 1, avg_hours_to_acknowledge: 1, avg_hours_to_act: null, won_back_90d: 0, won_back_rate_90d: 0, lost: 1, ordered_90d: 1, ordered_rate_90d: 0.5 },
+      { action: null, ...group, episodes: 2, acknowledged: 1, avg_hours_to_acknowledge: 1, avg_hours_to_act: null, won_back_90d: 0, won_back_rate_90d: 0, lost: 1, ordered_90d: 1, ordered_rate_90d: 0.5, revenue_recovered_90d: '0' },
       // P and Q: acknowledged after 2 h and 4 h (3), first action after 4 h and 8 h (6); P won back on
-      // day 20, Q's retained came on day 100; P ordered on day 14, Q only on day 120.
-      { action: 'account manager call', ...group, episodes: 2, acknowledged: 2, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 0.5, lost: 0, ordered_90d: 1, ordered_rate_90d: 0.5 },
+      // day 20, Q's retained came on day 100; P ordered on day 14, Q only on day 120. Recovered: P's
+      // 1250.50 on day 30.
+      { action: 'account manager call', ...group, episodes: 2, acknowledged: 2, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 0.5, lost: 0, ordered_90d: 1, ordered_rate_90d: 0.5, revenue_recovered_90d: '1250.5' },
       // U under each of its two actions: acknowledged after 3 h, first action after 6 h, won back, ordered on day 27.
-      { action: 'account manager call', ...retail, episodes: 1, acknowledged: 1, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 1, lost: 0, ordered_90d: 1, ordered_rate_90d: 1 },
-      { action: 'service recovery call', ...retail, episodes: 1, acknowledged: 1, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 1, lost: 0, ordered_90d: 1, ordered_rate_90d: 1 },
+      // Recovered: 320.25 + 80.1234, under each action.
+      { action: 'account manager call', ...retail, episodes: 1, acknowledged: 1, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 1, lost: 0, ordered_90d: 1, ordered_rate_90d: 1, revenue_recovered_90d: '400.3734' },
+      { action: 'service recovery call', ...retail, episodes: 1, acknowledged: 1, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 1, lost: 0, ordered_90d: 1, ordered_rate_90d: 1, revenue_recovered_90d: '400.3734' },
     ]);
   });
 
   it('counts the episodes a rules change opened only when asked', async () => {
     const measures = await alertActionOutcomes(client, { from: '2026-03-01', to: '2026-03-31', includeRulesChanged: true });
-    expect(measures[0]).toMatchObject({ action: null, episodes: 3, acknowledged: 1, lost: 1, ordered_90d: 1, ordered_rate_90d: 0.3333 });
+    expect(measures[0]).toMatchObject({ action: null, episodes: 3, acknowledged: 1, lost: 1, ordered_90d: 1, ordered_rate_90d: 0.3333, revenue_recovered_90d: '0' });
     expect(measures).toHaveLength(4);
   });
 

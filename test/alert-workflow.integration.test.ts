@@ -104,6 +104,10 @@ describe('working a churn alert episode', () => {
     const otherId = uniqueName('C-quiet');
     await sendProfile(aProfile({ customerId: otherId, accountManager: null, industry: 'MANUFACTURING', region: 'East China', eventTime: now - 60_000 }));
     await sendAlert(aChurnAlert({ customerId: otherId, sequence: 1, level: 'critical', valueTier: 'medium', eventTime: now - 10_000, detectedAt: now - 10_000, episodeId: `${otherId}/episode/1` }));
+    // An episode raised ten days ago and left lying, for the age filter.
+    const lyingId = uniqueName('C-lying');
+    const tenDays = 10 * 86_400_000;
+    await sendAlert(aChurnAlert({ customerId: lyingId, sequence: 1, level: 'warning', valueTier: 'low', eventTime: now - tenDays, detectedAt: now - tenDays, episodeId: `${lyingId}/episode/1` }));
     await waitFor('the episode and the profile in ClickHouse', async () => {
       const r = await api(people.viewer, 'GET', path);
       return r.status === 200 && r.body.accountManager === 'am.chen' && (r.body.timeline as unknown[]).length === 2 || undefined;
@@ -121,6 +125,14 @@ describe('working a churn alert episode', () => {
     expect((await api<Inbox>(people.viewer, 'GET', '/api/inbox?assignee=am.chen')).body.episodes).toEqual([expect.objectContaining({ episodeId, assignee: 'am.chen', assigneeSource: 'profile' })]);
     expect((await api<Inbox>(people.viewer, 'GET', '/api/inbox?industry=MANUFACTURING&region=East%20China&valueTier=medium&level=critical')).body.episodes.map((e) => e.episodeId)).toEqual([`${otherId}/episode/1`]);
     expect((await api<Inbox>(people.viewer, 'GET', '/api/inbox?industry=RETAIL&level=critical')).body.episodes).toEqual([]);
+    // Open longer than 7 days: only the one raised ten days ago; longer than 30: none.
+    const lying = await waitFor('the episode left lying in the inbox', async () => {
+      const r = await api<Inbox>(people.viewer, 'GET', '/api/inbox?openLongerThanDays=7');
+      return r.body.episodes.length > 0 ? r.body.episodes : undefined;
+    });
+    expect(lying.map((e) => e.episodeId)).toEqual([`${lyingId}/episode/1`]);
+    expect((await api<Inbox>(people.viewer, 'GET', '/api/inbox?openLongerThanDays=30')).body.episodes).toEqual([]);
+    expect(await api(people.viewer, 'GET', '/api/inbox?openLongerThanDays=0')).toMatchObject({ status: 400, body: { error: expect.stringContaining('openLongerThanDays') as unknown } });
     expect(await api(people.viewer, 'GET', '/api/inbox?state=done')).toMatchObject({ status: 400, body: { error: expect.stringContaining('state') as unknown } });
 
     expect(await api(people.viewer, 'POST', `${path}/acknowledge`, {})).toMatchObject({ status: 403, body: { requiredRole: 'operator' } });
@@ -181,9 +193,10 @@ describe('the alert inbox in a browser', () => {
     const episodeId = `${customerId}/episode/1`;
     const now = Date.now();
     await sendProfile(aProfile({ customerId, accountManager: 'ops-zhang', industry: 'E_COMMERCE', eventTime: now - 60_000 }));
-    await sendAlert(aChurnAlert({ customerId, sequence: 1, level: 'critical', valueTier: 'high', eventTime: now - 5_000, detectedAt: now - 5_000, episodeId, action: 'service recovery plan with compensation' }));
+    await sendAlert(aChurnAlert({ customerId, sequence: 1, level: 'warning', riskScore: 0.55, valueTier: 'high', eventTime: now - 8_000, detectedAt: now - 8_000, episodeId, action: 'service recovery plan with compensation' }));
+    await sendAlert(aChurnAlert({ customerId, sequence: 2, level: 'critical', previousLevel: 'warning', riskScore: 0.82, valueTier: 'high', eventTime: now - 5_000, detectedAt: now - 5_000, episodeId, episodeEvent: 'escalated', action: 'service recovery plan with compensation' }));
     await waitFor('the episode in the inbox', async () =>
-      (await api<{ episodes: Array<{ episodeId: string; assignee: string | null }> }>(people.operator, 'GET', '/api/inbox?assignee=ops-zhang')).body.episodes.some((e) => e.episodeId === episodeId) || undefined);
+      (await api<{ episodes: Array<{ episodeId: string; level: string }> }>(people.operator, 'GET', '/api/inbox?assignee=ops-zhang')).body.episodes.some((e) => e.episodeId === episodeId && e.level === 'critical') || undefined);
 
     const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     try {
@@ -195,8 +208,18 @@ describe('the alert inbox in a browser', () => {
       await page.getByTestId('inbox-scope').selectOption('ops-zhang');
       const row = page.locator(`[data-testid="inbox-row"][data-episode="${episodeId}"]`);
       await row.waitFor({ timeout: 30_000 });
-      expect(await row.innerText()).toMatch(/严重[\s\S]*待处理/);
+      expect(await row.innerText()).toMatch(/严重[\s\S]*待处理[\s\S]*0 天/);
+      // Open longer than 7 days: not this one, raised seconds ago.
+      await page.getByTestId('inbox-age').selectOption('7');
+      await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(0);
+      await page.getByTestId('inbox-age').selectOption('');
+      await row.waitFor({ timeout: 10_000 });
       await row.click();
+      // The churn risk of each alert, oldest first, as a line and in the timeline.
+      const dots = page.getByTestId('inbox-risk-point');
+      await expect.poll(async () => Promise.all((await dots.all()).map((d) => d.getAttribute('data-risk'))), { timeout: 10_000 }).toEqual(['0.55', '0.82']);
+      expect(await page.getByTestId('inbox-risk-latest').innerText()).toBe('0.55 → 0.82');
+      expect(await page.getByTestId('inbox-timeline-alert').allInnerTexts()).toEqual([expect.stringMatching(/严重[\s\S]*风险分 0\.82/), expect.stringMatching(/预警[\s\S]*风险分 0\.55/)]);
       const stage = page.getByTestId('inbox-panel-stage');
       await expect.poll(() => stage.innerText(), { timeout: 10_000 }).toBe('待处理');
       await page.getByTestId('inbox-acknowledge').click();

@@ -377,17 +377,18 @@ segmentChanges:
 
   it("tells an episode's opening, escalations, close and reopening but not the moves within it, alerts from before episodes as before, and routes a rules change by its cause", async () => {
     const channel = await openChannel('episodes');
-    const [ops, review] = await Promise.all([startReceiver(), startReceiver()]);
+    const [ops, review, risksOnly] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
     const { notifier, groupId, metrics } = startNotifier(channel, `
 receivers:
   - { name: ops, type: webhook, url: "\${OPS_URL}" }
   - { name: rules-review, type: webhook, url: "\${REVIEW_URL}" }
+  - { name: risks-only, type: webhook, url: "\${RISKS_URL}", closes: false }
 routes:
   - match: { causes: [event, timer, profile] }
-    receivers: [ops]
+    receivers: [ops, risks-only]
   - match: { causes: [rules_changed] }
     receivers: [rules-review]
-`, { OPS_URL: ops.url, REVIEW_URL: review.url });
+`, { OPS_URL: ops.url, REVIEW_URL: review.url, RISKS_URL: risksOnly.url });
     const customerId = uniqueName('C-episode');
     const episodeId = `${customerId}/episode/1`;
     const step = (sequence: number, previousLevel: ChurnAlert['previousLevel'], level: ChurnAlert['level'], episodeEvent: ChurnAlert['episodeEvent']) =>
@@ -406,12 +407,15 @@ routes:
       await waitFor('every alert committed', async () => (await committedOffsets(kafka, groupId, channel.topics.churnAlerts)) >= 9 || undefined);
       expect(ops.ids().sort()).toEqual([episode[0]!, episode[1]!, episode[4]!, episode[5]!, episode[6]!, older].map((a) => a.alertId).sort());
       expect(review.ids()).toEqual([byRules.alertId]);
+      // Set to closes: false, it hears the opening, the escalations and the reopening, not the close.
+      expect(risksOnly.ids().sort()).toEqual([episode[0]!, episode[1]!, episode[4]!, episode[6]!, older].map((a) => a.alertId).sort());
+      expect(await metricTotal(metrics, 'notifier_deliveries_total', { receiver: 'risks-only', outcome: 'close_not_wanted' })).toBe(1);
       expect(await metricTotal(metrics, 'notifier_deliveries_total', { outcome: 'within_episode' })).toBe(2);
       const escalation = ops.received.find((r) => r.headers['x-segmentation-id'] === episode[4]!.alertId)!;
       expect(JSON.parse(escalation.body)).toMatchObject({ kind: 'churn_alert', episodeId, episodeEvent: 'escalated', level: 'critical' });
     } finally {
       await notifier.stop();
-      await Promise.all([ops.close(), review.close()]);
+      await Promise.all([ops.close(), review.close(), risksOnly.close()]);
     }
   });
 

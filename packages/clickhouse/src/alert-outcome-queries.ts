@@ -59,7 +59,9 @@ export function alertEpisodeFacts(client: ClickHouseClient, p: Period): Promise<
 // NULL: the comparison that says whether the actions work. Won back: a person closed it as retained
 // or won_back within 90 days of the alert. Ordered: the customer placed an order (event time)
 // within 90 days after the episode opened, whoever recorded what: the measure that also judges the
-// episodes nobody worked, which rarely get an outcome recorded.
+// episodes nobody worked, which rarely get an outcome recorded. Revenue recovered: what the
+// customers of the episodes counted as won back ordered (placed orders' value in the base currency,
+// exact decimals) in the 90 days after the close: what the save was worth, beside how often it came.
 export const ALERT_ACTION_OUTCOMES_SQL = `
 WITH
   facts AS (
@@ -72,6 +74,14 @@ WITH
     FROM facts
     INNER JOIN (SELECT customer_id, event_time FROM orders FINAL WHERE kind = 'PLACED') AS placed ON placed.customer_id = facts.customer_id
     WHERE placed.event_time > facts.opened_at AND placed.event_time <= facts.opened_at + INTERVAL 90 DAY
+  ),
+  recovered AS (
+    SELECT facts.episode_id AS recovered_episode_id, sum(placed.amount_base) AS recovered_revenue
+    FROM facts
+    INNER JOIN (SELECT customer_id, event_time, amount_base FROM orders FINAL WHERE kind = 'PLACED') AS placed ON placed.customer_id = facts.customer_id
+    WHERE facts.outcome IN ('retained', 'won_back') AND facts.closed_at <= facts.alerted_at + INTERVAL 90 DAY
+      AND placed.event_time > facts.closed_at AND placed.event_time <= facts.closed_at + INTERVAL 90 DAY
+    GROUP BY recovered_episode_id
   )
 SELECT
   nullIf(taken, '') AS action,
@@ -86,9 +96,11 @@ SELECT
   round(won_back_90d / episodes, 4) AS won_back_rate_90d,
   countIf(outcome = 'lost') AS lost,
   countIf(episode_id IN (SELECT episode_id FROM ordered)) AS ordered_90d,
-  round(ordered_90d / episodes, 4) AS ordered_rate_90d
+  round(ordered_90d / episodes, 4) AS ordered_rate_90d,
+  toString(sum(recovered_revenue)) AS revenue_recovered_90d
 FROM facts
 ARRAY JOIN if(empty(actions), [''], actions) AS taken
+LEFT JOIN recovered ON recovered.recovered_episode_id = facts.episode_id
 GROUP BY action, value_tier, main_cause, industry
 ORDER BY action NULLS FIRST, value_tier NULLS FIRST, main_cause NULLS FIRST, industry NULLS FIRST`;
 
@@ -107,6 +119,11 @@ export interface AlertActionOutcomeRow {
   lost: number;
   ordered_90d: number;
   ordered_rate_90d: number;
+  /**
+   * Placed orders' value (base currency, exact decimal text) of the won-back episodes' customers in
+   * the 90 days after the close; an episode under two actions counts under each. "0" when none.
+   */
+  revenue_recovered_90d: string;
 }
 
 type Counted = 'episodes' | 'acknowledged' | 'won_back_90d' | 'lost' | 'ordered_90d';

@@ -17,6 +17,11 @@ export interface InboxFilter {
   valueTier?: string;
   industry?: string;
   region?: string;
+  /**
+   * Only episodes open longer than this many days (7, 30: the ones left lying), counted from when
+   * the opening alert was raised (alerted_at) to the workflow's close, or to now while not closed.
+   */
+  openLongerThanDays?: number;
   /** open: everything not closed (the default); or one stage; or all. */
   state: InboxState;
   limit: number;
@@ -49,12 +54,14 @@ export interface InboxEpisode {
 
 const ms = (column: string) => `toUnixTimestamp64Milli(${column})`;
 
+// Qualified columns where the list's SELECT gives the same name to their milliseconds.
 const FILTERS = `
   ({assignee:String} = '' OR ifNull(assignee, account_manager) = {assignee:String})
   AND ({level:String} = '' OR last_level = {level:String})
   AND ({valueTier:String} = '' OR value_tier = {valueTier:String})
   AND ({industry:String} = '' OR industry = {industry:String})
-  AND ({region:String} = '' OR region = {region:String})`;
+  AND ({region:String} = '' OR region = {region:String})
+  AND ifNull(toUnixTimestamp64Milli(alert_episode_facts.closed_at), {nowMs:Int64}) - toUnixTimestamp64Milli(alert_episode_facts.alerted_at) >= {minOpenMs:Int64}`;
 
 const STAGES = `multiIf({state:String} = 'all', true, {state:String} = 'open', stage != 'closed', stage = {state:String})`;
 
@@ -87,11 +94,15 @@ interface InboxRow {
 
 const time = (v: Num | null) => (v === null ? null : Number(v));
 
-export function alertInbox(client: ClickHouseClient) {
+const DAY_MS = 86_400_000;
+
+/** `now` (wall-clock ms): the end of an episode not yet closed, for the age filter; tests pass their own. */
+export function alertInbox(client: ClickHouseClient, now: () => number = Date.now) {
   return {
     async episodes(f: InboxFilter): Promise<InboxEpisode[]> {
       const found = await rows<InboxRow>(client, INBOX_SQL, {
         assignee: f.assignee ?? '', level: f.level ?? '', valueTier: f.valueTier ?? '', industry: f.industry ?? '', region: f.region ?? '', state: f.state, limit: f.limit,
+        nowMs: now(), minOpenMs: (f.openLongerThanDays ?? 0) * DAY_MS,
       });
       return found.map((r) => ({
         episodeId: r.episode_id, customerId: r.customer_id, openedAt: Number(r.opened_at), alertedAt: Number(r.alerted_at), alertClosedAt: time(r.alert_closed_at),

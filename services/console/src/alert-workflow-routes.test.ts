@@ -9,7 +9,7 @@ import { aChurnAlert, type AlertWorkflowEvent } from '@segmentation/contracts';
 import type { AvroCodec, ReliableProducer } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import type { EpisodeQueries } from './alert-episodes.ts';
-import type { AlertInbox } from './alert-inbox.ts';
+import { alertInbox } from './alert-inbox.ts';
 import { alertWorkflowStore } from './alert-workflow-store.ts';
 import type { AuditEntry } from './console-audit.ts';
 import { createConsoleServer } from './console-server.ts';
@@ -30,11 +30,21 @@ const alertRow = (sequence: number, action: string) => {
   };
 };
 
+/** The parameters of the inbox's queries, newest last. */
+const inboxQueries: Array<Record<string, unknown>> = [];
+
+/** The inbox: no episodes; its list query's parameters are kept. */
+function inboxRows(query: string, params: Record<string, unknown>): unknown[] {
+  if (query.includes('{minOpenMs:Int64}')) inboxQueries.push(params);
+  return [];
+}
+
 /** ClickHouse as far as the store asks it: the episode's alerts, no stored workflow rows yet, the profile's account manager. */
 const clickhouse = {
   query: ({ query, query_params }: { query: string; query_params: Record<string, unknown> }) => ({
     json: () => Promise.resolve(
-      query.includes('FROM churn_alerts') ? (query_params.episodeId === EPISODE ? [alertRow(2, 'account manager visit within 48 hours'), alertRow(1, 'account manager call')] : [])
+      query.includes('FROM alert_episode_facts') ? inboxRows(query, query_params)
+        : query.includes('FROM churn_alerts') ? (query_params.episodeId === EPISODE ? [alertRow(2, 'account manager visit within 48 hours'), alertRow(1, 'account manager call')] : [])
         : query.includes('FROM customer_profiles') ? [{ account_manager: 'am.chen' }]
           : [],
     ),
@@ -62,7 +72,7 @@ describe('the alert-workflow endpoints', () => {
         history: {} as HistoryQueries,
         episodes: {} as EpisodeQueries,
         workflow: alertWorkflowStore({ clickhouse, producer, codec }, 'alert-workflow'),
-        inbox: {} as AlertInbox,
+        inbox: alertInbox(clickhouse, () => T),
         customers: {} as CustomerDetails,
         feed: new LiveFeed({ backlogSize: 10, maxCustomers: 10 }),
         audit: { record: (entry) => { audit.push(entry); return Promise.resolve(); } },
@@ -124,6 +134,17 @@ describe('the alert-workflow endpoints', () => {
     const late = await call(tokens.operator, 'POST', `${episodePath}/actions`, { ...action, requestId: 'req-0002-abcd' });
     expect(late).toMatchObject({ status: 409, body: { error: expect.stringContaining('closed with the outcome retained by ops-zhang') as unknown, workflow: { stage: 'closed' } } });
     expect(written).toHaveLength(4);
+  });
+
+  it('filters the inbox by how long episodes have been open, in days, and refuses an age that is not a whole number of days', async () => {
+    inboxQueries.length = 0;
+    expect(await call(tokens.viewer, 'GET', '/api/inbox?openLongerThanDays=30')).toMatchObject({ status: 200, body: { episodes: [] } });
+    expect(inboxQueries.at(-1)).toMatchObject({ nowMs: T, minOpenMs: 30 * 86_400_000 });
+    expect(await call(tokens.viewer, 'GET', '/api/inbox')).toMatchObject({ status: 200 });
+    expect(inboxQueries.at(-1)).toMatchObject({ minOpenMs: 0 });
+    for (const bad of ['0', '7.5', 'week']) {
+      expect(await call(tokens.viewer, 'GET', `/api/inbox?openLongerThanDays=${bad}`), bad).toMatchObject({ status: 400, body: { error: expect.stringContaining('openLongerThanDays') as unknown } });
+    }
   });
 
   it('answers 404 for an unknown episode and 400 for a bad body, naming the field', async () => {

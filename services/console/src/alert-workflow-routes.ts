@@ -19,6 +19,8 @@ const inboxQuery = z.object({
   valueTier: filterValue,
   industry: filterValue,
   region: filterValue,
+  // Days (7, 30: episodes left lying); at most ten years.
+  openLongerThanDays: z.coerce.number().int().min(1).max(3650).optional(),
   state: z.enum(['open', 'new', 'acknowledged', 'acting', 'closed', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 }).strict();

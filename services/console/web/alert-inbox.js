@@ -13,6 +13,9 @@ const VALUE_TIERS = ['high', 'medium', 'low'];
 const INDUSTRIES = ['MANUFACTURING', 'RETAIL', 'E_COMMERCE', 'OTHER'];
 const STATES = ['open', 'new', 'acknowledged', 'acting', 'closed', 'all'];
 const OUTCOMES = ['retained', 'won_back', 'lost', 'not_a_churn_risk'];
+// Episodes left lying: open longer than a week, a month, a quarter.
+const AGES = [7, 30, 90];
+const DAY_MS = 86_400_000;
 const OTHER_ACTION = '__other__';
 
 // The inbox's words; names from data (levels, tiers, industries, reasons) come from i18n.js.
@@ -26,6 +29,12 @@ const WORDS = {
   industry: ['行业', 'Industry'],
   region: ['地区', 'Region'],
   state: ['处理状态', 'State'],
+  age: ['已开启', 'Open for'],
+  olderThan: ['超过 {days} 天', 'Over {days} days'],
+  days: ['{days} 天', '{days} d'],
+  risk: ['流失风险', 'Churn risk'],
+  riskScore: ['风险分 {score}', 'risk {score}'],
+  riskTrend: ['各次预警的流失风险（0–1）', 'Churn risk of each alert (0–1)'],
   any: ['全部', 'All'],
   customer: ['客户', 'Customer'],
   cause: ['主要原因', 'Main cause'],
@@ -81,7 +90,7 @@ function w(key, params = {}) {
 
 const state = {
   me: null,
-  filters: { assignee: '', level: '', valueTier: '', industry: '', region: '', state: 'open' },
+  filters: { assignee: '', level: '', valueTier: '', industry: '', region: '', openLongerThanDays: '', state: 'open' },
   data: null,
   error: '',
   episode: null, // the open panel: the answer of GET /api/episodes/<id>
@@ -175,7 +184,7 @@ function patchRow(episode) {
   const wf = episode.workflow;
   Object.assign(row, {
     stage: wf.stage, assignee: wf.assignee, assigneeSource: wf.assigneeSource,
-    outcome: wf.closed?.outcome ?? null, actions: [...new Set(wf.actions.map((a) => a.action))],
+    outcome: wf.closed?.outcome ?? null, closedAt: wf.closed?.at ?? null, actions: [...new Set(wf.actions.map((a) => a.action))],
   });
   renderList();
 }
@@ -205,6 +214,7 @@ function renderFilters() {
     select('valueTier', VALUE_TIERS.map((t) => [t, tierName(t)]), 'valueTier', f.valueTier, 'inbox-value-tier'),
     select('industry', INDUSTRIES.map((i) => [i, profileValue('industry', i)]), 'industry', f.industry, 'inbox-industry'),
     h('label', {}, h('span', {}, w('region')), h('input', { name: 'region', value: f.region, size: 10, 'data-testid': 'inbox-region' })),
+    select('openLongerThanDays', AGES.map((d) => [String(d), w('olderThan', { days: d })]), 'age', f.openLongerThanDays, 'inbox-age'),
     h('label', {}, h('span', {}, w('state')), h('select', { name: 'state', 'data-testid': 'inbox-state' },
       STATES.map((s) => h('option', { value: s, selected: s === f.state }, w(`state.${s}`))))),
   );
@@ -223,7 +233,7 @@ function renderList() {
     list.replaceChildren(h('p', { class: 'empty inbox-empty' }, w('empty')));
     return;
   }
-  const head = ['customer', 'level', 'valueTier', 'industry', 'region', 'cause', 'assignee', 'stage', 'alerted', 'actions'];
+  const head = ['customer', 'level', 'valueTier', 'industry', 'region', 'cause', 'assignee', 'stage', 'alerted', 'age', 'actions'];
   list.replaceChildren(h('table', { class: 'inbox-table' },
     h('thead', {}, h('tr', {}, head.map((k) => h('th', {}, w(k))))),
     h('tbody', {}, episodes.map((e) => h('tr', { 'data-testid': 'inbox-row', 'data-episode': e.episodeId, tabindex: 0, onclick: () => openEpisode(e.episodeId), onkeydown: (ev) => { if (ev.key === 'Enter') openEpisode(e.episodeId); } },
@@ -236,14 +246,21 @@ function renderList() {
       h('td', {}, e.assignee ?? '—', e.assigneeSource === 'profile' ? h('span', { class: 'muted' }, w('fromProfile')) : null),
       h('td', {}, h('span', { class: `stage stage-${e.stage}`, 'data-testid': 'inbox-stage' }, w(`state.${e.stage}`)), e.outcome ? ` · ${w(`outcome.${e.outcome}`)}` : ''),
       h('td', {}, formatDateTime(e.alertedAt, { seconds: false })),
+      h('td', { 'data-testid': 'inbox-age-days' }, w('days', { days: openDays(e) })),
       h('td', {}, String(e.actions.length)),
     )))));
 }
 
+/** Whole days from the opening alert to the close, or to now while not closed: what the age filter counts. */
+const openDays = (e) => Math.floor(((e.closedAt ?? Date.now()) - e.alertedAt) / DAY_MS);
+
+const riskText = (score) => (typeof score === 'number' ? score.toFixed(2) : '—');
+
 function timelineItem(item) {
   if (item.kind === 'alert') {
-    return h('li', { class: 'inbox-tl-item' }, h('time', {}, formatDateTime(item.time)), h('span', { class: 'badge tl-churn_alert' }, w('kind.alert')),
-      h('span', {}, `${episodeEventName(item.episodeEvent)} · `, levelBadge(item.level), item.reasons?.[0] ? ` ${reasonCodeName(item.reasons[0].code)}` : ''));
+    return h('li', { class: 'inbox-tl-item', 'data-testid': 'inbox-timeline-alert' }, h('time', {}, formatDateTime(item.time)), h('span', { class: 'badge tl-churn_alert' }, w('kind.alert')),
+      h('span', {}, `${episodeEventName(item.episodeEvent)} · `, levelBadge(item.level), ` ${w('riskScore', { score: riskText(item.riskScore) })}`,
+        item.reasons?.[0] ? ` · ${reasonCodeName(item.reasons[0].code)}` : ''));
   }
   const detail = item.kind === 'assigned' ? item.assignee
     : item.kind === 'action_taken' ? `${item.action}${item.recommended ? '' : ` ${w('notRecommended')}`} · ${formatDateTime(item.actionAt, { seconds: false })}`
@@ -251,6 +268,38 @@ function timelineItem(item) {
   return h('li', { class: 'inbox-tl-item', 'data-testid': 'inbox-timeline-work' }, h('time', {}, formatDateTime(item.time)),
     h('span', { class: 'badge tl-work' }, w(`kind.${item.kind}`)),
     h('span', {}, [detail, w('by', { who: item.by }), item.note].filter(Boolean).join(' · ')));
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+  el.append(...children);
+  return el;
+}
+
+/**
+ * The churn risk of each alert of the episode over time, oldest left: a line through one dot per
+ * alert (its level's colour; hover for time, level and risk), on a fixed 0–1 scale so two episodes
+ * read alike. Drawn with SVG elements and text nodes, no markup from data.
+ */
+function riskChart(timeline) {
+  const alerts = timeline.filter((t) => t.kind === 'alert' && typeof t.riskScore === 'number').sort((a, b) => a.time - b.time);
+  if (alerts.length === 0) return null;
+  const width = 260, height = 56, pad = 6;
+  const first = alerts[0].time, span = alerts.at(-1).time - first;
+  const x = (a, i) => pad + (width - 2 * pad) * (span > 0 ? (a.time - first) / span : alerts.length > 1 ? i / (alerts.length - 1) : 0.5);
+  const y = (a) => pad + (height - 2 * pad) * (1 - Math.min(1, Math.max(0, a.riskScore)));
+  const points = alerts.map((a, i) => `${x(a, i).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
+  const chart = svg('svg', { class: 'inbox-risk-chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'data-testid': 'inbox-risk-chart' },
+    svg('title', {}, w('riskTrend')),
+    svg('line', { x1: pad, x2: width - pad, y1: height / 2, y2: height / 2, class: 'risk-mid' }),
+    svg('polyline', { points, class: 'risk-line' }),
+    ...alerts.map((a, i) => svg('circle', { cx: x(a, i).toFixed(1), cy: y(a).toFixed(1), r: 3.5, class: `risk-dot risk-${a.level}`, 'data-testid': 'inbox-risk-point', 'data-risk': riskText(a.riskScore) },
+      svg('title', {}, `${formatDateTime(a.time, { seconds: false })} · ${levelName(a.level)} · ${riskText(a.riskScore)}`))));
+  const latest = alerts.at(-1);
+  return h('div', { class: 'inbox-risk' }, h('span', { class: 'muted' }, w('risk')), chart,
+    h('span', { 'data-testid': 'inbox-risk-latest' }, alerts.length > 1 ? `${riskText(alerts[0].riskScore)} → ${riskText(latest.riskScore)}` : riskText(latest.riskScore)));
 }
 
 function stepForms(e) {
@@ -315,6 +364,7 @@ function renderPanel() {
       state.message ? h('p', { class: 'inbox-message', role: 'status', 'data-testid': 'inbox-message' }, state.message) : null,
       h('div', { class: 'inbox-steps' }, stepForms(e)),
       h('h4', {}, w('timeline')),
+      riskChart(e.timeline),
       h('ol', { class: 'inbox-timeline', 'data-testid': 'inbox-timeline' }, e.timeline.map(timelineItem))),
   );
 }

@@ -57,6 +57,12 @@ describe('the notifier config', () => {
     expect(config.segmentChanges).toEqual([{ dimension: 'value_tier', from: ['high'], receivers: ['ops-webhook'] }]);
     expect(config.retry).toEqual({ attempts: 5, initialMs: 500, maxMs: 30_000 });
     expect(config.maxAgeHours).toBe(24);
+    expect(config.receivers.every((r) => r.closes)).toBe(true);
+  });
+
+  it('lets a receiver hear of openings and escalations only (closes: false)', () => {
+    const config = parseNotifierConfig(valid.replace('timeoutMs: 3000', 'timeoutMs: 3000\n    closes: false'), env);
+    expect(config.receivers.map((r) => [r.name, r.closes])).toEqual([['ops-webhook', true], ['dingtalk-ops', false], ['am', true]]);
   });
 
   it('the shipped config/notifier.yaml is valid and enables no receiver', () => {
@@ -108,6 +114,7 @@ describe('the notifier config', () => {
     ['a secret on a receiver that cannot sign', valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    secret: x'), 'receivers[2] "am".secret'],
     ['retry attempts below one', `${valid}\nretry: { attempts: 0 }`, 'retry.attempts'],
     ['maxMs below initialMs', `${valid}\nretry: { initialMs: 5000, maxMs: 100 }`, 'retry.maxMs: maxMs must not be below initialMs'],
+    ['closes: false on alertmanager, where the close resolves the alert', valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    closes: false'), 'receivers[2] "am".closes: an alertmanager receiver always gets the close'],
     ['a bad receiver name', valid.replace('name: am', 'name: "Alert Manager"'), 'receivers[2] "Alert Manager".name'],
     ['YAML that does not parse', 'receivers: [\n  - oops', 'not valid YAML'],
   ])('refuses %s, naming it', (_, text, expected) => {

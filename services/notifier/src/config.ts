@@ -38,6 +38,13 @@ const receiverSchema = z.object({
    * otherwise resolve it after its resolve_timeout, 5 minutes). A `cleared` alert ends it at once.
    */
   holdHours: z.number().positive().max(24 * 365).default(24 * 7),
+  /**
+   * Whether the receiver hears of an episode's close (流失预警解除), default true. false: only the
+   * opening and the escalations, for a group that acts on risk and finds the all-clear noise.
+   * Not on alertmanager: there the close resolves the alert, and whether people hear of a resolved
+   * alert is Alertmanager's own `send_resolved`.
+   */
+  closes: z.boolean().default(true),
 }).strict();
 
 const matchSchema = z.object({
@@ -102,6 +109,9 @@ export const notifierConfigSchema = z.object({
     seen.add(r.name);
     if (r.secret !== undefined && !['webhook', 'dingtalk'].includes(r.type)) {
       ctx.addIssue({ code: 'custom', message: `a ${r.type} receiver takes no secret (only webhook and dingtalk sign)`, path: ['receivers', i, 'secret'] });
+    }
+    if (r.type === 'alertmanager' && !r.closes) {
+      ctx.addIssue({ code: 'custom', message: 'an alertmanager receiver always gets the close: it resolves the alert (set send_resolved in Alertmanager to choose who hears of it)', path: ['receivers', i, 'closes'] });
     }
   });
   const known = (list: string[], path: Array<string | number>) => list.forEach((name, j) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aChurnAlert, type ChurnAlert, type EpisodeEvent } from '@segmentation/contracts';
-import { toldToReceivers } from './episode-events.ts';
+import { closesEpisode, toldToReceivers } from './episode-events.ts';
 
 const anAlert = (episodeEvent: EpisodeEvent | null, previousLevel: ChurnAlert['previousLevel'] = 'warning') => aChurnAlert({
   customerId: 'C-1', sequence: 2, level: 'warning', previousLevel, eventTime: Date.UTC(2026, 0, 5), episodeId: episodeEvent && 'C-1/episode/1', episodeEvent,
@@ -25,5 +25,19 @@ describe('which alerts receivers are told of', () => {
   it('tells every alert written before episodes existed, as before', () => {
     expect(toldToReceivers(anAlert(null))).toBe(true);
     expect(toldToReceivers(anAlert(null, null))).toBe(true);
+  });
+});
+
+describe('which alerts close an episode (what a receiver set to closes: false is not told)', () => {
+  it('is the close, and a cleared alert written before episodes existed', () => {
+    expect(closesEpisode({ episodeEvent: 'closed', level: 'cleared' })).toBe(true);
+    expect(closesEpisode({ episodeEvent: null, level: 'cleared' })).toBe(true);
+  });
+
+  it('is not an opening, an escalation or a move within the episode', () => {
+    for (const episodeEvent of ['opened', 'escalated', 're_escalated', 'de_escalated'] as const) {
+      expect(closesEpisode({ episodeEvent, level: 'warning' }), episodeEvent).toBe(false);
+    }
+    expect(closesEpisode({ episodeEvent: null, level: 'critical' })).toBe(false);
   });
 });

@@ -25,3 +25,12 @@ const TOLD: Record<EpisodeEvent, boolean> = {
 export function toldToReceivers(alert: Pick<ChurnAlert, 'episodeEvent' | 'previousLevel'>): boolean {
   return alert.episodeEvent === null || alert.previousLevel === null || TOLD[alert.episodeEvent];
 }
+
+/**
+ * Whether the alert closes its episode (流失预警解除): what a receiver with `closes: false` is not
+ * told. An alert written before episodes existed has no episode event; its `cleared` level was
+ * the close then.
+ */
+export function closesEpisode(alert: Pick<ChurnAlert, 'episodeEvent' | 'level'>): boolean {
+  return alert.episodeEvent === 'closed' || alert.level === 'cleared';
+}

@@ -6,7 +6,7 @@ import { createCustomerReader } from '@segmentation/segmenter';
 import type { RedisClient } from '@segmentation/state';
 import type { NotifierConfig, ReceiverConfig } from './config.ts';
 import { deliver, DeliveryAbandoned, type AttemptReport } from './delivery.ts';
-import { toldToReceivers } from './episode-events.ts';
+import { closesEpisode, toldToReceivers } from './episode-events.ts';
 import { buildRequest, churnAlertLabels, notificationCustomer, notificationId, type Notification } from './formats.ts';
 import { createDeliveryLedger } from './ledger.ts';
 import { alertReceivers, changeReceivers, routesNeedProfile, type CustomerFacts } from './routing.ts';
@@ -68,7 +68,7 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
   // Without segment-change routes the notifier does not read that topic at all.
   if (config.segmentChanges.length > 0) sources.set(topics.segmentChanges, { kind: 'segment_change', schema: avroSchemas.segmentChange, deadLetterTopic: topics.segmentChangesDeadLetter });
 
-  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer; within_episode, receiver "": a churn alert that re-escalates or de-escalates an open episode)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
+  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send, close_not_wanted: a close to a receiver set to closes: false; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer; within_episode, receiver "": a churn alert that re-escalates or de-escalates an open episode)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
   const attemptSeconds = new Histogram({
     name: 'notifier_delivery_seconds', help: 'Duration of one delivery attempt, by receiver and answer (delivered, retry, permanent)',
     labelNames: ['receiver', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [deps.metrics],
@@ -160,7 +160,12 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
       deliveries.inc({ receiver: '', outcome: 'within_episode' });
       return [];
     }
-    const targets = await receiversOf(n);
+    let targets = await receiversOf(n);
+    if (n.kind === 'churn_alert' && closesEpisode(n.alert)) {
+      // Receivers set to `closes: false` hear of openings and escalations only.
+      for (const r of targets.filter((t) => !t.closes)) deliveries.inc({ receiver: r.name, outcome: 'close_not_wanted' });
+      targets = targets.filter((t) => t.closes);
+    }
     const id = notificationId(n);
     const done = await ledger.deliveredTo(id, targets.map((r) => r.name));
     for (const name of done) deliveries.inc({ receiver: name, outcome: 'already_delivered' });
