@@ -11,3 +11,4 @@ export * from './bi-queries.ts';
 export * from './customer-erasure.ts';
 export * from './alert-workflow-table.ts';
 export * from './alert-outcome-queries.ts';
+export * from './crm-queries.ts';
