@@ -13,7 +13,8 @@ import { avroSchemas, topicNames, type ChurnAlert } from '@segmentation/contract
 import { AvroCodec, createKafka, CustomerEventLogWriter, readTopicToEnd, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
-import { readLogPartitions, readRulesHistory, replayPartitions } from '@segmentation/segmenter';
+import { readLogPartitions, replayPartitions } from '@segmentation/segmenter';
+import { readRulesHistory } from '@segmentation/readers';
 import { simulateHistory } from '@segmentation/simulator';
 import { deleteTopicsWithPrefix, groupProgress } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv, segmenterOnlyConfig } from './harness/segmenter-run.ts';

@@ -12,7 +12,7 @@ import { AvroCodec, createKafka, customerErasuresTopic, ensureTopics, ErasureLis
 import { createNotifier, firingKey, notifiedKey, parseNotifierConfig, verifyWebhookSignature } from '@segmentation/notifier';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { applyEvent, emptyRecord } from '@segmentation/segmentation';
-import { customerRecordCodec } from '@segmentation/segmenter';
+import { customerRecordCodec } from '@segmentation/readers';
 import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, type RedisClient } from '@segmentation/state';
 import { startAlertmanager, type AlertmanagerHandle } from './harness/alertmanager.ts';
 import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';

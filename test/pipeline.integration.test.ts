@@ -14,7 +14,8 @@ import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, typ
 import { AvroCodec, createKafka, ReliableProducer, trackConsumerLag } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { DIMENSIONS, lifetimeValueOf, type CustomerRecord } from '@segmentation/segmentation';
-import { customerRecordCodec, outboxPayload, outgoingOf, outputEncoder } from '@segmentation/segmenter';
+import { outboxPayload, outgoingOf, outputEncoder } from '@segmentation/segmenter';
+import { customerRecordCodec } from '@segmentation/readers';
 import { CustomerStateStore } from '@segmentation/state';
 import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';

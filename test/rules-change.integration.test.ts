@@ -15,7 +15,8 @@ import { anOrderEvent, avroSchemas, topicNames, valueSubject, type CustomerEvent
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
-import { applyRulesVersion, readRulesHistory, type DryRunReport } from '@segmentation/segmenter';
+import { applyRulesVersion, type DryRunReport } from '@segmentation/segmenter';
+import { readRulesHistory } from '@segmentation/readers';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';

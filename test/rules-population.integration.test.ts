@@ -13,7 +13,8 @@ import { anOrderEvent, aProfileEvent, avroSchemas, topicNames, valueSubject, typ
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { compileRules, type PopulationThresholds } from '@segmentation/segmentation';
-import { readRulesHistory, type DryRunReport } from '@segmentation/segmenter';
+import { type DryRunReport } from '@segmentation/segmenter';
+import { readRulesHistory } from '@segmentation/readers';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { testServices } from './harness/services.ts';

@@ -18,7 +18,7 @@ import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, type ChurnAlert, t
 import { AvroCodec, createKafka, provisionPipeline, readTopicToEnd } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import type { CustomerRecord } from '@segmentation/segmentation';
-import { customerRecordCodec } from '@segmentation/segmenter';
+import { customerRecordCodec } from '@segmentation/readers';
 import { parseOptions, runSimulation } from '@segmentation/simulator';
 import { connectRedis, CustomerStateStore, type StoredCustomer } from '@segmentation/state';
 import { deleteTopicsWithPrefix, groupMembers, groupProgress } from './harness/kafka-state.ts';

@@ -1,4 +1,4 @@
-import { customerRecordCodec } from '@segmentation/segmenter';
+import { customerRecordCodec } from '@segmentation/readers';
 import { connectRedis, CustomerStateStore } from '@segmentation/state';
 
 /**

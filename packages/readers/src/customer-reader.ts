@@ -1,6 +1,6 @@
 import { calendarFor, customerValues, featureValues, profileAttributes, type CompiledRules, type Membership } from '@segmentation/segmentation';
 import { CustomerStateStore, type RedisClient } from '@segmentation/state';
-import { customerRecordCodec } from './segmenter.ts';
+import { customerRecordCodec } from './record-codec.ts';
 
 /** One customer's features as a reader sees them (console, evaluation, backfills). */
 export interface CustomerView {

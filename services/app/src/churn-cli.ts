@@ -21,10 +21,8 @@ import { topicNames } from '@segmentation/contracts';
 import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
 import { ConfigError, createLogger, parseConfig, runCommand } from '@segmentation/runtime';
 import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
-import {
-  applyRulesVersion, backtest, cutoffsOf, evaluateChurn, fitChurn, fitSpanOf, fittedRulesText, GENERATORS, historySpan, readLogHistory, readLogPartitions, readRulesHistory,
-  replayLog, scoredHistory, type BacktestFigures, type ChurnFit, type DetectionFigures, type TimelinessCeiling,
-} from '@segmentation/segmenter';
+import { applyRulesVersion, backtest, cutoffsOf, evaluateChurn, fitChurn, fitSpanOf, fittedRulesText, GENERATORS, historySpan, readLogHistory, readLogPartitions, replayLog, scoredHistory, type BacktestFigures, type ChurnFit, type DetectionFigures, type TimelinessCeiling } from '@segmentation/segmenter';
+import { readRulesHistory } from '@segmentation/readers';
 import { loadConfig, loadRulesFile } from './config.ts';
 
 const DEFAULT_RULES = join(import.meta.dirname, '..', '..', '..', 'config', 'rules.yaml');

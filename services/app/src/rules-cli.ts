@@ -14,7 +14,8 @@ import { topicNames } from '@segmentation/contracts';
 import { AvroCodec, createKafka, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
-import { applyRulesVersion, dryRunRules, populationRules, readRulesHistory } from '@segmentation/segmenter';
+import { applyRulesVersion, dryRunRules, populationRules } from '@segmentation/segmenter';
+import { readRulesHistory } from '@segmentation/readers';
 import type { RedisClient } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
 

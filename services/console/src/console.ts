@@ -5,7 +5,7 @@ import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } fro
 import { requestErasure, tailTopics, type AvroCodec, type ConsumedMessage, type ErasureList, type Kafka, type ReliableProducer, type TopicTail } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
-import { createCustomerReader, readRulesHistory } from '@segmentation/segmenter';
+import { createCustomerReader, readRulesHistory } from '@segmentation/readers';
 import type { RedisClient } from '@segmentation/state';
 import { episodeQueries } from './alert-episodes.ts';
 import { alertInbox } from './alert-inbox.ts';

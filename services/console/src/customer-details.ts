@@ -1,4 +1,4 @@
-import type { CustomerView } from '@segmentation/segmenter';
+import type { CustomerView } from '@segmentation/readers';
 import type { AlertView, HistoryQueries, SegmentExplanation, TimelineEntry } from './history-queries.ts';
 
 /** One customer as the drill-down shows it. */

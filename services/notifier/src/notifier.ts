@@ -2,7 +2,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
 import { BatchConsumer, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type BatchContext, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
-import { createCustomerReader } from '@segmentation/segmenter';
+import { createCustomerReader } from '@segmentation/readers';
 import type { RedisClient } from '@segmentation/state';
 import type { NotifierConfig, ReceiverConfig } from './config.ts';
 import { deliver, DeliveryAbandoned, type AttemptReport } from './delivery.ts';

@@ -5,7 +5,6 @@ export * from './outbox.ts';
 export * from './partition-clock.ts';
 export * from './partition-log.ts';
 export * from './fault-point.ts';
-export * from './customer-reader.ts';
 export * from './rules-registry.ts';
 export * from './rules-dry-run.ts';
 export * from './rules-population.ts';

@@ -1,5 +1,6 @@
 import { avroSchemas, valueSubject, type CustomerEvent, type RulesApplied, type RulesVersionRecord } from '@segmentation/contracts';
-import { ensureTopics, readTopicToEnd, rulesVersionsTopic, type AvroCodec, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import type { AvroCodec, Kafka, ReliableProducer } from '@segmentation/kafka';
+import { ensureRegistryTopic } from '@segmentation/readers';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 
 // Rules are versioned data (DESIGN.md invariant 9). Two records make a version take effect:
@@ -19,16 +20,6 @@ export interface RegistryDeps {
   kafka: Kafka;
   producer: ReliableProducer;
   codec: AvroCodec;
-}
-
-/** Every application of a rules version, oldest first. */
-export async function readRulesHistory(deps: Pick<RegistryDeps, 'kafka' | 'codec'>, topic: string): Promise<RulesVersionRecord[]> {
-  await ensureRegistryTopic(deps.kafka, topic);
-  const history: Array<{ offset: bigint; record: RulesVersionRecord }> = [];
-  await readTopicToEnd(deps.kafka, topic, async (m) => {
-    history.push({ offset: BigInt(m.offset), record: await deps.codec.decode<RulesVersionRecord>(m.value, avroSchemas.rulesVersion) });
-  });
-  return history.sort((a, b) => (a.offset < b.offset ? -1 : 1)).map((h) => h.record);
 }
 
 /**
@@ -118,7 +109,6 @@ export class RulesBook {
   }
 }
 
-const ensureRegistryTopic = (kafka: Kafka, topic: string) => ensureTopics(kafka, [rulesVersionsTopic(topic)]);
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();

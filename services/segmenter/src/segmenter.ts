@@ -5,13 +5,14 @@ import {
   type AvroCodec, type ErasureList, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
-import { calendarFor, decodeRecord, encodeRecord, type CompiledRules } from '@segmentation/segmentation';
+import { customerRecordCodec, readRulesHistory } from '@segmentation/readers';
+import { calendarFor, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
 import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './outbox.ts';
 import { faultPoints, type FaultSetting } from './fault-point.ts';
 import { markFromMetadata, metadataForMark, PartitionClocks } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
-import { applyRulesVersion, readRulesHistory, RulesBook } from './rules-registry.ts';
+import { applyRulesVersion, RulesBook } from './rules-registry.ts';
 
 export interface SegmenterSettings {
   groupId: string;
@@ -42,7 +43,6 @@ export interface SegmenterDeps {
 }
 
 /** How customer records are stored: the binary codec of the feature state. */
-export const customerRecordCodec = { encode: encodeRecord, decode: decodeRecord };
 
 const OUTPUT_SCHEMAS = { change: avroSchemas.segmentChange, alert: avroSchemas.churnAlert, snapshot: avroSchemas.featureSnapshot };
 

@@ -5,8 +5,8 @@ import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
 import { markFromMetadata, type PartitionMark } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
-import { readRulesHistory, RulesBook } from './rules-registry.ts';
-import { customerRecordCodec } from './segmenter.ts';
+import { customerRecordCodec, readRulesHistory } from '@segmentation/readers';
+import { RulesBook } from './rules-registry.ts';
 
 export interface RebuildSettings {
   /** The segmenter's consumer group: where it stands is where the rebuild stops. */

@@ -2,7 +2,7 @@ import { fetchTopicEnds, type Kafka } from '@segmentation/kafka';
 import type { CustomerRecord } from '@segmentation/segmentation';
 import { CustomerStateStore, EvaluationTimers, type RedisClient } from '@segmentation/state';
 import { markFromMetadata } from './partition-clock.ts';
-import { customerRecordCodec } from './segmenter.ts';
+import { customerRecordCodec } from '@segmentation/readers';
 
 export interface StoredCustomersSettings {
   /** The segmenter's consumer group: its committed metadata holds each partition's clock. */

@@ -24,7 +24,8 @@ import { anOrder, aTick, avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, va
 import { AvroCodec, BatchConsumer, createKafka, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer, tailTopics } from '@segmentation/kafka';
 import { ConfigError, createLogger, createMetricsRegistry, parseConfig, runCommand, type Logger, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
-import { applyRulesVersion, customerRecordCodec } from '@segmentation/segmenter';
+import { applyRulesVersion } from '@segmentation/segmenter';
+import { customerRecordCodec } from '@segmentation/readers';
 import { simulateHistory } from '@segmentation/simulator';
 import { CustomerStateStore, customerKey, deleteKeysWithPrefix, timersKey, type RedisClient } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig, segmenterGroupId, type Config } from '../config.ts';

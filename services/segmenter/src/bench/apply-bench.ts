@@ -24,7 +24,8 @@ import { applyBatch, type BatchApplier } from '../apply-batch.ts';
 import type { LogEntry } from '../fold.ts';
 import { outboxEntries } from '../outbox.ts';
 import { reevaluatePartition } from '../rules-reevaluation.ts';
-import { customerRecordCodec, outputEncoder } from '../segmenter.ts';
+import { customerRecordCodec } from '@segmentation/readers';
+import { outputEncoder } from '../segmenter.ts';
 
 const PARTITIONS = 12;
 const PARTITIONS_CONCURRENTLY = PARTITIONS; // as the segmenter's consumer runs them: every partition at once
