@@ -1,4 +1,4 @@
-// The crash test (issue 9), seeded short version run by the README's test command; more kills with
+// The crash test, seeded short version run by the README's test command; more kills with
 // CRASH_KILLS=50 CRASH_CUSTOMERS=2000 `./dev pnpm test:crash`, a million events with
 // CRASH_CUSTOMERS=10000 CRASH_TIMEOUT_MINUTES=100. One simulated log, two runs, each a
 // child process running the segmenter and the sink (embedded ClickHouse in a folder of its own):

@@ -1,4 +1,4 @@
-// Customer erasure (issue 9): `pnpm erase-customer` puts a customer on the erasure list while the
+// Customer erasure: `pnpm erase-customer` puts a customer on the erasure list while the
 // pipeline runs. Two runs read the same simulated log, each a child process running ingest, the
 // segmenter and the sink (embedded ClickHouse of its own): one keeps everyone, the other has
 // customer X erased half-way. Afterwards nothing of X is in Redis or ClickHouse, everyone else is

@@ -1,4 +1,4 @@
-// Hostile input at volume (issue 9), through real Kafka, the registry and Redis: a seeded fuzzer
+// Hostile input at volume, through real Kafka, the registry and Redis: a seeded fuzzer
 // mixes 10,000 mutated messages (truncation, bit flips, wrong schema ids, garbage, missing keys,
 // extreme numbers and times, huge strings, re-sent event ids) into a stream of valid orders,
 // shipments and complaints. Ingest and the segmenter must not stop; every message is accounted

@@ -1,4 +1,4 @@
-// The Kafka broker restarted in the middle of a run (issue 9): a broker of this test's own (the
+// The Kafka broker restarted in the middle of a run: a broker of this test's own (the
 // project's infra/stack.sh under a temporary home and another port), so the shared one is never
 // disturbed. The segmenter reports not ready while the broker is away, rejoins by itself when it is
 // back, and ends with the same state for every customer and the same change and alert ids as a run

@@ -1,4 +1,4 @@
-// Kafka with SASL/SCRAM over TLS (issue 9): a broker of this test's own, made by the project's
+// Kafka with SASL/SCRAM over TLS: a broker of this test's own, made by the project's
 // infra/stack.sh with a SCRAM-SHA-256 user (KAFKA_SASL_USERNAME/PASSWORD) and a TLS listener
 // (KAFKA_TLS=true: a certificate signed by a CA of its own). A client without the credentials, with
 // the wrong password, without TLS or without trusting the CA is refused, and the pipeline

@@ -1,4 +1,4 @@
-// Redis with an ACL user and TLS (issue 9), on a redis-server of this test's own. The ACL user may
+// Redis with an ACL user and TLS, on a redis-server of this test's own. The ACL user may
 // touch only the state's keys (REDIS_KEY_PREFIX `seg:`) with the commands the pipeline sends, and
 // the default user is off: connectRedis with the user in REDIS_URL keeps customer state through
 // the project's state store; no user or a wrong password is refused with an error naming Redis and

@@ -1,4 +1,4 @@
-// Redis away for 30 seconds in the middle of a run (issue 9), a Redis server this test started, never
+// Redis away for 30 seconds in the middle of a run, a Redis server this test started, never
 // the machine's own: the segmenter reports not ready, commits nothing while it cannot write, recovers
 // by itself when Redis is back, and ends with the same state for every customer and the same
 // change and alert ids as a run of the same log that was never disturbed.

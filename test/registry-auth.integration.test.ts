@@ -1,4 +1,4 @@
-// Schema Registry credentials (issue 9). The registry is the shared one, behind a proxy of this
+// Schema Registry credentials. The registry is the shared one, behind a proxy of this
 // test's own that demands HTTP basic auth, as a registry with authentication does. A codec without
 // credentials and one with a wrong password are refused with the status and the setting to fix
 // (never the password); one with the credentials in SCHEMA_REGISTRY_URL's userinfo registers,

@@ -20,7 +20,7 @@ import { uniqueName } from './harness/unique.ts';
 import { waitFor } from './harness/wait-for.ts';
 
 const services = testServices();
-/** How long ClickHouse stays away in the outage test (issue 9 asks for 60 s). */
+/** How long ClickHouse stays away in the outage test (a minute, as an operator would notice). */
 const OUTAGE_SECONDS = Number(process.env.SINK_OUTAGE_SECONDS ?? 60);
 const run = uniqueName('sink');
 const topics = topicNames(`${run}.`);

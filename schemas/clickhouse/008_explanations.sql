@@ -1,4 +1,4 @@
--- Explanations on the outputs (issue 5): a segment change carries the business's strategy for the
+-- Explanations on the outputs: a segment change carries the business's strategy for the
 -- new segment, the comparisons that put the customer there (four parallel arrays, most important
 -- first, so BI can ARRAY JOIN them) and the overlapping traits; a churn alert carries the
 -- recommended action. Rows written before this migration read the defaults.
