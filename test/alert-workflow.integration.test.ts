@@ -247,6 +247,7 @@ describe('the alert inbox in a browser', () => {
       await expect.poll(() => page.getByTestId('inbox-panel').isHidden(), { timeout: 10_000 }).toBe(true);
       await page.goto(`${base}/#/episode/${encodeURIComponent(episodeId)}`);
       await expect.poll(() => stage.innerText(), { timeout: 10_000 }).toBe('Closed · Won back');
+      await page.screenshot({ path: join(artifacts, 'console-alert-inbox-en.png'), fullPage: true });
 
       const written = (await readAll<AlertWorkflowEvent>(topics.alertWorkflow, avroSchemas.alertWorkflow)).filter((r) => r.customerId === customerId);
       expect(written.map((r) => [r.kind, r.by, r.action ?? r.outcome])).toEqual([
