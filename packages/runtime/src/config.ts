@@ -27,3 +27,24 @@ export const boolSetting = z.enum(['true', 'false', '1', '0']).transform((v) => 
 
 /** A comma-separated list. */
 export const listSetting = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/**
+ * Where in a parsed settings document (a users file, the notifier file) a problem is, as a person
+ * finds it: `receivers[1] "dingtalk-ops".timeoutMs` — each list index with its entry's name, when
+ * the entry has one. `whole` names the document itself (an empty path).
+ */
+export function describeDocumentPath(raw: unknown, path: ReadonlyArray<PropertyKey>, whole = '(document)'): string {
+  let node: unknown = raw;
+  let out = '';
+  for (const key of path) {
+    node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    if (typeof key === 'number') {
+      out += `[${key}]`;
+      const name = typeof node === 'object' && node !== null ? (node as { name?: unknown }).name : undefined;
+      if (typeof name === 'string') out += ` "${name}"`;
+    } else {
+      out += out === '' ? String(key) : `.${String(key)}`;
+    }
+  }
+  return out || whole;
+}

@@ -2,7 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '@segmentation/runtime';
+import { ConfigError, describeDocumentPath } from '@segmentation/runtime';
 
 // The console's people (身份与角色): each signs in with a personal access token `<name>:<secret>`;
 // the users file (CONSOLE_USERS_FILE) or the CONSOLE_USERS setting holds their names, roles and
@@ -127,7 +127,7 @@ export function parseConsoleUsers(text: string, setting: string, source: string)
   const result = usersDocumentSchema.safeParse(raw);
   const issues = [...(result.success ? [] : result.error.issues), ...duplicateNames(raw)];
   if (!result.success || issues.length > 0) {
-    const problems = issues.map((i) => `${describePath(raw, i.path)}: ${i.message}`);
+    const problems = issues.map((i) => `${describeDocumentPath(raw, i.path)}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${setting}: ${source} has invalid console users:\n    ${problems.join('\n    ')}`);
   }
   return result.data.users.map((u) => ({ name: u.name, role: u.role, secretHash: u.secret }));
@@ -156,21 +156,4 @@ export function loadConsoleUsers(sources: { file?: string; inline?: string }): C
     byName.set(u.name, u.from);
   }
   return users.map(({ from: _from, ...u }) => u);
-}
-
-/** `users[1] "li.wei".role`: the list index and, when it has one, the entry's name. */
-function describePath(raw: unknown, path: ReadonlyArray<PropertyKey>): string {
-  let node: unknown = raw;
-  let out = '';
-  for (const key of path) {
-    node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
-    if (typeof key === 'number') {
-      out += `[${key}]`;
-      const name = typeof node === 'object' && node !== null ? (node as { name?: unknown }).name : undefined;
-      if (typeof name === 'string') out += ` "${name}"`;
-    } else {
-      out += out === '' ? String(key) : `.${String(key)}`;
-    }
-  }
-  return out || '(document)';
 }

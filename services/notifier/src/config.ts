@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { OutputCause } from '@segmentation/contracts';
-import { ConfigError } from '@segmentation/runtime';
+import { ConfigError, describeDocumentPath } from '@segmentation/runtime';
 
 // Where alerts go: one YAML file (NOTIFIER_FILE), validated in full at start-up. Receiver URLs
 // and secrets are credentials (DingTalk's access_token, WeCom's key, Slack's hook path), so no
@@ -149,13 +149,13 @@ export function parseNotifierConfig(text: string, env: Record<string, string | u
   const raw: unknown = doc.toJS() ?? {};
   const result = notifierConfigSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${describePath(raw, i.path)}: ${i.message}`);
+    const problems = result.error.issues.map((i) => `${describeDocumentPath(raw, i.path, '(file)')}: ${i.message}`);
     throw new ConfigError(`${SETTING} ${source}: invalid notifier configuration:\n  ${problems.join('\n  ')}`);
   }
   const config = result.data;
   const problems: string[] = [];
   config.receivers = config.receivers.map((r, i) => {
-    const where = describePath(raw, ['receivers', i]);
+    const where = describeDocumentPath(raw, ['receivers', i], '(file)');
     let unset = false;
     const expand = (field: 'url' | 'secret', value: string) => expandEnv(value, env, (name) => {
       unset = true;
@@ -202,21 +202,4 @@ function urlProblem(url: string): string | undefined {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `must be http or https, not ${parsed.protocol.replace(':', '')}`;
   return undefined;
-}
-
-/** `receivers[1] "dingtalk-ops".timeoutMs`: the list index and, when it has one, the entry's name. */
-function describePath(raw: unknown, path: ReadonlyArray<PropertyKey>): string {
-  let node: unknown = raw;
-  let out = '';
-  for (const key of path) {
-    node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
-    if (typeof key === 'number') {
-      out += `[${key}]`;
-      const name = typeof node === 'object' && node !== null ? (node as { name?: unknown }).name : undefined;
-      if (typeof name === 'string') out += ` "${name}"`;
-    } else {
-      out += out === '' ? String(key) : `.${String(key)}`;
-    }
-  }
-  return out || '(file)';
 }
