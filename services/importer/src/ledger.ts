@@ -32,9 +32,11 @@ export interface ImportLedger {
   record(entries: LedgerEntry[]): Promise<void>;
 }
 
-/** A ledger kept in memory: unit tests, and the dry run (which writes nothing anywhere). */
-export class MemoryImportLedger implements ImportLedger {
-  readonly entries: LedgerEntry[] = [];
+/**
+ * What every ledger knows in memory: the event ids imported, and per order, shipment or complaint
+ * the latest carry-forward fields. Where the entries are kept is the subclass's business.
+ */
+export abstract class KnownImports implements ImportLedger {
   private readonly ids = new Set<string>();
   private readonly memory = new CarryMemory();
 
@@ -50,12 +52,24 @@ export class MemoryImportLedger implements ImportLedger {
     return this.memory.get(entity);
   }
 
-  record(entries: LedgerEntry[]): Promise<void> {
+  abstract record(entries: LedgerEntry[]): Promise<void>;
+
+  /** Takes entries (read back, or just made durable) into what the ledger knows. */
+  protected know(entries: Iterable<Pick<LedgerEntry, 'eventId' | 'carry'>>): void {
     for (const e of entries) {
-      this.entries.push(e);
       this.ids.add(e.eventId);
       if (e.carry) this.memory.remember(e.carry.entity, e.carry.eventTime, e.carry.fields);
     }
+  }
+}
+
+/** A ledger kept in memory: unit tests, and the dry run (which writes nothing anywhere). */
+export class MemoryImportLedger extends KnownImports {
+  readonly entries: LedgerEntry[] = [];
+
+  record(entries: LedgerEntry[]): Promise<void> {
+    this.entries.push(...entries);
+    this.know(entries);
     return Promise.resolve();
   }
 }
