@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ALERT_ACTION_OUTCOMES_SQL, ALERT_EPISODE_FACTS_SQL, alertActionOutcomes, alertEpisodeFacts, connectClickHouse, eraseCustomers, insertRows, migrate, rowsForAlertWorkflowEvent, rowsForChurnAlert,
-  rowsForCustomerEvent, type ClickHouseClient, type TableRow,
+  ALERT_ACTION_OUTCOMES_SQL, ALERT_EPISODE_FACTS_SQL, alertActionOutcomes, alertEpisodeFacts, connectClickHouse, eraseCustomers, migrate, rowsForAlertWorkflowEvent, rowsForChurnAlert,
+  rowsForCustomerEvent, type ClickHouseClient,
 } from '@segmentation/clickhouse';
 import { aChurnAlert, anAlertWorkflowEvent, anOrderEvent, aProfileEvent, shanghai, type AlertWorkflowEvent, type ChurnAlert } from '@segmentation/contracts';
+import { insertBatch } from './harness/clickhouse-fixture.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -88,12 +89,6 @@ const orders = [
   anOrderEvent({ customerId: 'U', eventId: 'U-o3', eventTime: U0 + 50 * DAY, kind: 'CANCELLED', amountBase: 500 }),
   anOrderEvent({ customerId: 'S', eventId: 'S-o1', eventTime: S0 + 5 * DAY, kind: 'CANCELLED' }),
 ];
-
-async function insertBatch(client: ClickHouseClient, tableRows: TableRow[]): Promise<void> {
-  const byTable = new Map<string, Array<Record<string, unknown>>>();
-  for (const { table, row } of tableRows) byTable.set(table, [...(byTable.get(table) ?? []), row]);
-  for (const [table, rows] of byTable) await insertRows(client, table, rows);
-}
 
 describe('alert work and outcomes in ClickHouse (embedded engine)', () => {
   let client: ClickHouseClient;

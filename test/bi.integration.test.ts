@@ -7,15 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  churnAlertEpisodes, churnAlertsByReasonAndValueTier, churnAlertsPerDay, cohortRetention, connectClickHouse, customerTimeline, insertRows, membersOnDate, migrate,
+  churnAlertEpisodes, churnAlertsByReasonAndValueTier, churnAlertsPerDay, cohortRetention, connectClickHouse, customerTimeline, membersOnDate, migrate,
   rfmGroups, rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange, segmentSizeTrend, transitionMatrix,
-  transitionsPerDay, type ClickHouseClient, type ClickHouseTarget, type TableRow,
+  transitionsPerDay, type ClickHouseClient, type ClickHouseTarget,
 } from '@segmentation/clickhouse';
 import {
   aChurnAlert, aComplaintEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick, shanghai,
 } from '@segmentation/contracts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
+import { insertBatch } from './harness/clickhouse-fixture.ts';
 
 const serverUrl = testServices().clickhouseUrl;
 const targets: Array<[string, ClickHouseTarget | undefined]> = [
@@ -86,13 +87,6 @@ const snapshots = [
   aFeatureSnapshot({ customerId: 'D', eventTime: shanghai('2026-03-10 23:00'), features: rfm(60, 8, 2000) }),
   aFeatureSnapshot({ customerId: 'E', eventTime: shanghai('2026-03-08 10:00'), features: { lifetimeValue: 5 } }), // no RFM features
 ];
-
-/** Groups table rows by table and inserts each group, as the sink does with a batch. */
-async function insertBatch(client: ClickHouseClient, tableRows: TableRow[]): Promise<void> {
-  const byTable = new Map<string, Array<Record<string, unknown>>>();
-  for (const { table, row } of tableRows) byTable.set(table, [...(byTable.get(table) ?? []), row]);
-  for (const [table, rows] of byTable) await insertRows(client, table, rows);
-}
 
 for (const [label, target] of targets) {
   describe.skipIf(target === undefined)(`BI queries: ${label}${target ? '' : ' (skipped: CLICKHOUSE_URL is not set)'}`, () => {

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CRM_MEASURES_SQL, connectClickHouse, crmMeasures, insertRows, migrate, readMigrations, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange,
-  type ClickHouseClient, type CrmMeasuresRow, type TableRow,
+  CRM_MEASURES_SQL, connectClickHouse, crmMeasures, migrate, readMigrations, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange,
+  type ClickHouseClient, type CrmMeasuresRow,
 } from '@segmentation/clickhouse';
 import { aComplaintEvent, aFeatureSnapshot, anOrderEvent, aSegmentChange, aShipmentEvent, shanghai } from '@segmentation/contracts';
+import { insertBatch } from './harness/clickhouse-fixture.ts';
 
 const DEC = shanghai('2025-12-01 09:00');
 
@@ -69,12 +70,6 @@ const snapshots = [
   clv('C', '2026-01-25 10:00', 3000.5),
   clv('D', '2026-01-16 10:00', 1500), clv('D', '2026-02-20 10:00', 900),
 ];
-
-async function insertBatch(client: ClickHouseClient, tableRows: TableRow[]): Promise<void> {
-  const byTable = new Map<string, Array<Record<string, unknown>>>();
-  for (const { table, row } of tableRows) byTable.set(table, [...(byTable.get(table) ?? []), row]);
-  for (const [table, rows] of byTable) await insertRows(client, table, rows);
-}
 
 const none = { repeat_purchase_rate: null, cltv_mean: null, satisfaction: null, nps: null, complaints_per_100_shipments: null, on_time_rate: null };
 
