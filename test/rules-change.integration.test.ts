@@ -15,7 +15,7 @@ import { anOrderEvent, avroSchemas, topicNames, valueSubject, type CustomerEvent
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
-import { applyRulesVersion, type DryRunReport } from '@segmentation/segmenter';
+import { applyRulesVersion, RulesInForceChanged, type DryRunReport } from '@segmentation/segmenter';
 import { readRulesHistory } from '@segmentation/readers';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
@@ -139,6 +139,12 @@ describe('rules as versioned data', () => {
     expect(list.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3))).toEqual([[v1.version, 'segmenter'], [v2.version, 'ops@example'], [v1.version, 'lead@example']]);
     expect(list).toContain(`restore of ${v1.version}`);
     expect(list.trim().split('\n').at(-1)).toMatch(/\(in force\)$/);
+  });
+
+  it('refuses a publisher whose rules were computed from a version no longer in force', async () => {
+    // v1 is in force again (restored above); a fit computed from v2 must not undo that.
+    await expect(applyRulesVersion({ kafka: kafka(), producer, codec }, topics, v2, { ...by('fit@example'), basedOn: v2.version })).rejects.toBeInstanceOf(RulesInForceChanged);
+    expect((await rulesCommand('list')).trim().split('\n')).toHaveLength(3);
   });
 
   it('dead-letters a control record whose rules do not validate, and keeps the rules in force', async () => {

@@ -66,7 +66,7 @@ async function fit(args: string[]): Promise<void> {
   await producer.connect();
   try {
     const by = { appliedBy: values.by ?? `${userInfo().username}@${hostname()}`, appliedAt: Date.now(), note: values.note ?? `churn model fitted on ${result.trainSamples} samples of ${result.trainCustomers} customers (base ${inForce.version})` };
-    const record = await applyRulesVersion({ kafka, producer, codec }, topics, candidate, by);
+    const record = await applyRulesVersion({ kafka, producer, codec }, topics, candidate, { ...by, basedOn: inForce.version });
     console.log(`rules version ${record.version} applied: each segmenter re-evaluates its partitions' customers when it reaches the control record (cause rules_changed)`);
   } finally {
     await producer.disconnect();

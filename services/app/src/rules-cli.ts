@@ -35,11 +35,11 @@ await runCommand('rules', async () => {
     return argument;
   };
 
-  const apply = async (rules: ReturnType<typeof compileRules>, note: string) => {
+  const apply = async (rules: ReturnType<typeof compileRules>, note: string, basedOn?: string) => {
     const producer = new ReliableProducer(kafka);
     await producer.connect();
     try {
-      const record = await applyRulesVersion({ kafka, producer, codec }, topics, rules, { ...by, note });
+      const record = await applyRulesVersion({ kafka, producer, codec }, topics, rules, { ...by, note, basedOn });
       console.log(`rules version ${record.version} applied by ${record.appliedBy}: each segmenter re-evaluates its partitions' customers when it reaches the control record (progress in its log, rules_reevaluation_progress)`);
     } finally {
       await producer.disconnect();
@@ -85,7 +85,7 @@ await runCommand('rules', async () => {
         console.log(`the population gives the thresholds already in force (version ${base.version}); nothing to publish`);
         return;
       }
-      await apply(rules, values.note ?? `population thresholds from ${thresholds.counts.customers} customers (base ${base.version})`);
+      await apply(rules, values.note ?? `population thresholds from ${thresholds.counts.customers} customers (base ${base.version})`, base.version);
       return;
     }
     case 'publish': {

@@ -1,6 +1,7 @@
 import { avroSchemas, valueSubject, type CustomerEvent, type RulesApplied, type RulesVersionRecord } from '@segmentation/contracts';
 import type { AvroCodec, Kafka, ReliableProducer } from '@segmentation/kafka';
-import { ensureRegistryTopic } from '@segmentation/readers';
+import { ensureRegistryTopic, readRulesHistory } from '@segmentation/readers';
+import { ConfigError } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 
 // Rules are versioned data (DESIGN.md invariant 9). Two records make a version take effect:
@@ -22,14 +23,27 @@ export interface RegistryDeps {
   codec: AvroCodec;
 }
 
+/** A publisher computed its rules from a version that is no longer in force. */
+export class RulesInForceChanged extends ConfigError {
+  constructor(readFrom: string, inForce: string | undefined) {
+    super(`not published: these rules were computed from version ${readFrom}, but ${inForce ?? 'no version'} is in force now (someone published meanwhile); run the command again on the version in force`);
+  }
+}
+
 /**
  * Puts rules in force: the registry record, then a control record into every partition of
  * `customer-events`. Safe to repeat (a partition already running the version changes nothing there).
  * With `controlRecords: false` only the registry record is written: the first version, which
- * partitions run before any control record.
+ * partitions run before any control record. A publisher that rewrote its own section of the version
+ * in force (population thresholds, the churn fit) names that version in `basedOn`, and is refused
+ * when another has been published since, so two publishers never undo each other (DESIGN.md invariant 9).
  */
-export async function applyRulesVersion(deps: RegistryDeps, topics: RulesTopics, rules: CompiledRules, by: { appliedBy: string; note: string; appliedAt: number }, controlRecords = true): Promise<RulesVersionRecord> {
+export async function applyRulesVersion(deps: RegistryDeps, topics: RulesTopics, rules: CompiledRules, by: { appliedBy: string; note: string; appliedAt: number; basedOn?: string }, controlRecords = true): Promise<RulesVersionRecord> {
   const record: RulesVersionRecord = { version: rules.version, content: rules.source, appliedAt: by.appliedAt, appliedBy: by.appliedBy, note: by.note };
+  if (by.basedOn !== undefined) {
+    const inForce = (await readRulesHistory(deps, topics.rulesVersions)).at(-1)?.version;
+    if (inForce !== by.basedOn) throw new RulesInForceChanged(by.basedOn, inForce);
+  }
   await ensureRegistryTopic(deps.kafka, topics.rulesVersions);
   const registryId = await deps.codec.register(valueSubject(topics.rulesVersions), avroSchemas.rulesVersion);
   await deps.producer.send(topics.rulesVersions, [{ key: record.version, value: deps.codec.encode(registryId, avroSchemas.rulesVersion, record) }]);
