@@ -74,7 +74,8 @@ export function topicSchemas(t: TopicNames): Array<[topic: string, schema: strin
 
 /** Creates missing topics, refuses existing ones that differ from what the design needs, and registers every value schema with BACKWARD compatibility. */
 export async function provisionPipeline(kafka: Kafka, codec: AvroCodec, t: TopicNames): Promise<void> {
-  await ensureTopics(kafka, topicSpecs(t));
-  await verifyTopics(kafka, topicSpecs(t));
+  const specs = topicSpecs(t);
+  await ensureTopics(kafka, specs);
+  await verifyTopics(kafka, specs);
   for (const [topic, schema] of topicSchemas(t)) await codec.register(valueSubject(topic), schema);
 }
