@@ -13,7 +13,7 @@ import { createNotifier, firingKey, notifiedKey, parseNotifierConfig, verifyWebh
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { applyEvent, emptyRecord } from '@segmentation/segmentation';
 import { customerRecordCodec } from '@segmentation/readers';
-import { connectRedis, CustomerStateStore, deleteKeysWithPrefix, type RedisClient } from '@segmentation/state';
+import { connectRedis, customerKey, CustomerStateStore, deleteKeysWithPrefix, type RedisClient } from '@segmentation/state';
 import { startAlertmanager, type AlertmanagerHandle } from './harness/alertmanager.ts';
 import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { testServices } from './harness/services.ts';
@@ -108,7 +108,7 @@ async function startReceiver(answer: (r: Received, n: number) => { status: numbe
   };
 }
 
-function startNotifier(channel: Channel, configText: string, env: Record<string, string>, groupId = uniqueName('notifier'), metrics: Registry = createMetricsRegistry(false), erasures?: ErasureList) {
+function startNotifier(channel: Channel, configText: string, env: Record<string, string>, groupId = uniqueName('notifier'), metrics: Registry = createMetricsRegistry(false), erasures?: ErasureList, processingAttempts?: number) {
   const notifier = createNotifier({
     groupId,
     topics: channel.topics,
@@ -116,6 +116,7 @@ function startNotifier(channel: Channel, configText: string, env: Record<string,
     sessionTimeoutMs: 6000,
     redisKeyPrefix: keyPrefix,
     timeZone: 'Asia/Shanghai',
+    processingAttempts,
   }, { kafka, producer, codec, logger, metrics, redis, erasures });
   return { notifier, groupId, metrics };
 }
@@ -372,6 +373,43 @@ segmentChanges:
     } finally {
       await notifier.stop();
       await Promise.all([critical.close(), vip.close(), east.close()]);
+    }
+  });
+
+  it('dead-letters an alert it fails on again and again (processing_failed) and delivers the ones after it', async () => {
+    const channel = await openChannel('poison');
+    const east = await startReceiver();
+    // Region routes read the customer's stored record; one that no code path can decode (written by
+    // hand here; a newer version's format, a corrupted write) breaks the notifier on that alert alone.
+    const unreadable = uniqueName('C-unreadable');
+    await redis.hset(customerKey(keyPrefix, unreadable), 's', Buffer.from('not a customer record'));
+    const alerts = [anAlert(uniqueName('C-before')), anAlert(unreadable), anAlert(uniqueName('C-after'))];
+    const alertSchema = await codec.register(valueSubject(channel.topics.churnAlerts), avroSchemas.churnAlert);
+    // One partition: the unreadable customer's alert between two others, in that order.
+    await producer.send(channel.topics.churnAlerts, alerts.map((a) => ({ key: a.customerId, partition: 0, value: codec.encode(alertSchema, avroSchemas.churnAlert, a) })));
+    const metrics = createMetricsRegistry(false);
+    const { notifier, groupId } = startNotifier(channel, `
+receivers:
+  - { name: east, type: webhook, url: "\${EAST_URL}" }
+routes:
+  - match: { regions: [East China] }
+    receivers: [east]
+  - match: { levels: [warning] }
+    receivers: [east]
+`, { EAST_URL: east.url }, uniqueName('notifier'), metrics, undefined, 2);
+    const dead = await TopicReader.open(services.kafkaBrokers, channel.topics.churnAlertsDeadLetter);
+    await notifier.start();
+    try {
+      const [letter] = await dead.waitForMessages(1);
+      expect(letter!.key!.toString()).toBe(unreadable);
+      expect(String(letter!.headers['__connect.errors.exception.class.name'])).toBe('processing_failed');
+      await waitFor('every alert committed', async () => (await committedOffsets(kafka, groupId, channel.topics.churnAlerts)) >= 3 || undefined);
+      expect(east.ids().sort()).toEqual([alerts[0]!.alertId, alerts[2]!.alertId].sort());
+      expect(await metricTotal(metrics, 'consumer_poison_records_total')).toBe(1);
+    } finally {
+      await notifier.stop();
+      await dead.close();
+      await east.close();
     }
   });
 

@@ -79,18 +79,23 @@ const storedChanges = async (prefix: string) => {
 };
 
 
-function startSink(groupId: string, outage: { on: boolean }) {
+/** `breaksOn`: an insert holding a row with this change id fails (at the client boundary) as a bug would. */
+function startSink(groupId: string, outage: { on: boolean }, poison?: { breaksOn: string; processingAttempts: number }) {
   const deps = sinkDeps(clickhouse);
   const sink = createSink({
     groupId,
     routes: sinkRoutes(topics),
-    buffer: { maxRows: 1000, maxDelayMs: 100, retryInitialMs: 50, retryMaxMs: 200 },
+    buffer: { maxRows: 1000, maxDelayMs: 100, retryInitialMs: 50, retryMaxMs: 200, processingAttempts: poison?.processingAttempts },
     sessionTimeoutMs: 6000,
   }, {
     kafka, producer, codec, clickhouse, logger, metrics: createMetricsRegistry(false),
     ...deps,
     // The outage, at the client boundary: every insert fails as a refused connection would.
-    insert: (table, rows) => (outage.on ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' })) : deps.insert(table, rows)),
+    insert: (table, rows) => {
+      if (outage.on) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }));
+      if (poison && rows.some((r) => r.change_id === poison.breaksOn)) return Promise.reject(new RangeError('Invalid time value'));
+      return deps.insert(table, rows);
+    },
   });
   return sink;
 }
@@ -186,6 +191,27 @@ describe('the ClickHouse sink', () => {
         return r.length >= 2 ? r : undefined;
       });
       expect(stored.map((r) => r.event_id)).toEqual([`${prefix}-good-1`, `${prefix}-good-2`]);
+    } finally {
+      await sink.stop();
+      await dead.close();
+    }
+  });
+
+  it('dead-letters a row whose insert fails again and again while the others go in (processing_failed), and commits past it', async () => {
+    const prefix = uniqueName('C-poison');
+    const changes = Array.from({ length: 8 }, (_, i) => aChange(`${prefix}-${i}`, 1));
+    const poisonId = changes[5]!.changeId;
+    await sendChanges(changes);
+    const dead = await TopicReader.open(services.kafkaBrokers, topics.segmentChangesDeadLetter);
+    const groupId = uniqueName('sink-poison');
+    const sink = startSink(groupId, { on: false }, { breaksOn: poisonId, processingAttempts: 2 });
+    await sink.start();
+    try {
+      const [letter] = await dead.waitForMessages(1, (m) => m.key?.toString() === `${prefix}-5`);
+      expect(letter!.headers['__connect.errors.exception.class.name']?.toString()).toBe('processing_failed');
+      expect(letter!.headers['__connect.errors.exception.message']?.toString()).toContain('RangeError');
+      await waitFor('every change committed, the poison one included', async () => [...(await groupProgress(kafka, groupId, topics.segmentChanges)).values()].every((p) => p.committed === p.end) || undefined);
+      expect(await storedChanges(prefix)).toEqual({ rows: 7, ids: 7 });
     } finally {
       await sink.stop();
       await dead.close();

@@ -2,7 +2,8 @@ import type { Admin, Consumer, Kafka, TopicPartitionOffsetAndMetadata } from 'ka
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
-import { describeFailure, isDependencyFailure, isolatePoison, type Attempts, type PoisonHandling } from './poison-records.ts';
+import { describeFailure, isDependencyFailure, isolatePoison, PoisonStreak, POISON_STREAK_LIMIT, type Attempts, type PoisonHandling } from './poison-records.ts';
+import { partitionCounts } from './topics-admin.ts';
 import { Coalescing } from './coalescing.ts';
 import { trackConsumerLag } from './consumer-lag.ts';
 
@@ -56,8 +57,8 @@ export interface BatchConsumerSettings {
   sessionTimeoutMs: number;
   /** A loop with no fetch or batch activity for this long (ms) reports unhealthy. */
   stallTimeoutMs: number;
-  /** Partitions processed in parallel by this process; each partition stays strictly ordered. */
-  partitionsConcurrently: number;
+  /** Partitions processed in parallel by this process (`every`: as many as its topics have); each partition stays strictly ordered. */
+  partitionsConcurrently: number | 'every';
   maxBytesPerPartition?: number;
   /** Where the group's lag per partition is reported (kafka_consumer_lag_messages). */
   metrics?: Registry;
@@ -194,6 +195,7 @@ export class BatchConsumer implements HealthCheck {
   private readonly settings: BatchConsumerSettings;
   private readonly logger: Logger;
   private readonly poisonRecords: Counter<'group'> | undefined;
+  private readonly poisonStreak = new PoisonStreak(POISON_STREAK_LIMIT);
   private readonly lastCommit: Gauge<'group' | 'topic' | 'partition'> | undefined;
 
   constructor(kafka: Kafka, settings: BatchConsumerSettings, logger: Logger) {
@@ -256,6 +258,13 @@ export class BatchConsumer implements HealthCheck {
     await this.start(handler);
   }
 
+  private async concurrency(): Promise<number> {
+    const wanted = this.settings.partitionsConcurrently;
+    if (wanted !== 'every') return wanted;
+    const counts = await partitionCounts(this.kafka, this.settings.topics);
+    return Math.max(1, [...counts.values()].reduce((a, b) => a + b, 0));
+  }
+
   /** Connects, subscribes and runs: the first start, and each restart after a crash. */
   private async start(handler: BatchHandler): Promise<void> {
     await this.consumer.connect();
@@ -263,7 +272,7 @@ export class BatchConsumer implements HealthCheck {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.settings.partitionsConcurrently,
+      partitionsConsumedConcurrently: await this.concurrency(),
       eachBatch: async (payload) => {
         const { batch } = payload;
         this.lastActivity = Date.now();
@@ -297,7 +306,14 @@ export class BatchConsumer implements HealthCheck {
   /** Runs the handler until the batch is done, its poison records (if any) isolated and dead-lettered. */
   private async untilDone(handler: BatchHandler, batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone | void> {
     const { poison, groupId } = this.settings;
-    const attempts: Attempts = { run: (b, c) => this.attempt(handler, b, c, poison?.attempts ?? Number.POSITIVE_INFINITY) };
+    const attempts: Attempts = {
+      run: (b, c) => this.attempt(handler, b, c, poison?.attempts ?? Number.POSITIVE_INFINITY),
+      runUntilDone: async (b, c) => {
+        const result = await this.attempt(handler, b, c, Number.POSITIVE_INFINITY);
+        return 'done' in result ? result.done : undefined;
+      },
+      streak: this.poisonStreak,
+    };
     const first = await attempts.run(batch, ctx);
     if ('done' in first) return first.done;
     // Only with poison handling: the same failure, not a dependency's, `attempts` times.
@@ -326,6 +342,7 @@ export class BatchConsumer implements HealthCheck {
     for (let attempt = 0; ; attempt++) {
       try {
         const done = await handler(batch, ctx);
+        this.poisonStreak.applied();
         if (this.failing) this.logger.info('batch_recovered', { groupId: this.settings.groupId, partition: batch.partition, attempts: attempt + 1 });
         this.failing = false;
         return { done };

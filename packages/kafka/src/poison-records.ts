@@ -5,7 +5,9 @@
 // isolated: the batch is applied in halves, in log order, each half starting from the offset
 // metadata the one before returned, down to the single record that keeps failing, which is
 // dead-lettered with reason `processing_failed` and skipped. Its neighbours going through is what
-// shows the fault is that record's, not a dependency's.
+// shows the fault is that record's, not a dependency's. Records dead-lettered one after another
+// with none applied in between show the opposite, a fault of the role itself (a bug deployed on
+// every record): then the role stops isolating and holds the partition (PoisonStreak).
 import { ServiceUnavailableError } from '@segmentation/runtime';
 import type { BatchContext, BatchDone, ConsumedBatch, ConsumedMessage } from './batch-consumer.ts';
 import { isRetriable } from './retry.ts';
@@ -39,7 +41,32 @@ export function isDependencyFailure(err: unknown): boolean {
 export interface Attempts {
   /** Runs the handler on a batch or part until it succeeds, or fails `attempts` times other than by a dependency. */
   run(batch: ConsumedBatch, ctx: BatchContext): Promise<{ done: BatchDone | void } | { failed: unknown }>;
+  /** Runs it until it succeeds, retrying every failure in place: what a systemic fault gets. */
+  runUntilDone(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone | void>;
+  /** The role's streak of records dead-lettered with none applied in between. */
+  streak: PoisonStreak;
 }
+
+/**
+ * A poison record is rare and stands alone. When `limit` records in a row are dead-lettered with
+ * none applied in between (on any partition of the role), the fault is the role's, not theirs —
+ * a bug that breaks every record, a setting — and dead-lettering the whole stream would strip
+ * every customer of their events: the role then retries in place without limit instead, holding
+ * the partition (not ready; PartitionNotCommitting fires) until the fix is deployed.
+ */
+export class PoisonStreak {
+  private length = 0;
+  readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  applied(): void { this.length = 0; }
+  deadLettered(): void { this.length++; }
+  get systemic(): boolean { return this.length >= this.limit; }
+}
+
+/** Records dead-lettered in a row, none applied between, after which a role stops isolating. */
+export const POISON_STREAK_LIMIT = 10;
 
 /**
  * Applies `batch`, which has failed `attempts` times with `failure`, with its poison records
@@ -49,7 +76,15 @@ export interface Attempts {
 export async function isolatePoison(batch: ConsumedBatch, ctx: BatchContext, failure: unknown, attempts: Attempts, handling: PoisonHandling): Promise<BatchDone | void> {
   let metadata = ctx.committedMetadata;
   const split = async (messages: ConsumedMessage[], err: unknown): Promise<void> => {
-    if (messages.length === 1) return handling.deadLetter(messages[0]!, err);
+    if (messages.length === 1) {
+      if (!attempts.streak.systemic) {
+        attempts.streak.deadLettered();
+        return handling.deadLetter(messages[0]!, err);
+      }
+      const done = await attempts.runUntilDone({ ...batch, messages }, { ...ctx, committedMetadata: metadata });
+      if (done?.metadata !== undefined) metadata = done.metadata;
+      return;
+    }
     const half = messages.length >> 1;
     await apply(messages.slice(0, half));
     await apply(messages.slice(half));

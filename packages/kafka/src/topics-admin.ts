@@ -64,6 +64,19 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
 // kafkajs's ConfigResourceTypes.TOPIC; the enum is not a named export Node's ESM loader finds in the CommonJS package.
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
+/** The number of partitions of each topic, as the brokers report it (0 for a topic they do not know). */
+export async function partitionCounts(kafka: Kafka, topics: string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await withRetry(() => admin.fetchTopicMetadata({ topics }));
+    const counts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+    return new Map(topics.map((t) => [t, counts.get(t) ?? 0]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Refuses to go on when an existing topic the design relies on has other partitions or configs than it needs. */
 export async function verifyTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const checked = specs.filter((s) => s.needs !== undefined);

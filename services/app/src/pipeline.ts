@@ -91,7 +91,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     roleHandles.push(createSink({
       groupId: `${config.GROUP_PREFIX}-sink`,
       routes: sinkRoutes(topics),
-      buffer: { maxRows: config.SINK_FLUSH_ROWS, maxDelayMs: config.SINK_FLUSH_INTERVAL_MS, retryInitialMs: 200, retryMaxMs: 10_000 },
+      buffer: { maxRows: config.SINK_FLUSH_ROWS, maxDelayMs: config.SINK_FLUSH_INTERVAL_MS, retryInitialMs: 200, retryMaxMs: 10_000, processingAttempts: config.PROCESSING_ATTEMPTS },
       sessionTimeoutMs,
     }, { ...common, clickhouse, ...sinkDeps(clickhouse) }));
   }
@@ -103,6 +103,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
       sessionTimeoutMs,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
       timeZone: config.BUSINESS_TIME_ZONE,
+      processingAttempts: config.PROCESSING_ATTEMPTS,
     }, { ...common, redis }));
   }
   const consoleRole = clickhouse && rules && access

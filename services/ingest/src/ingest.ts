@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { CUSTOMER_EVENTS_PARTITIONS, sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
+import { sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
 import { BatchConsumer, describeFailure, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
@@ -52,7 +52,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     sessionTimeoutMs: settings.sessionTimeoutMs,
     stallTimeoutMs: 60_000,
     // Every partition of every source at once: their offsets then go in one commit per round (coalescing.ts).
-    partitionsConcurrently: contracts.size * CUSTOMER_EVENTS_PARTITIONS,
+    partitionsConcurrently: 'every',
     poison: settings.processingAttempts === undefined ? undefined : {
       attempts: settings.processingAttempts,
       deadLetter: async (message, err) => {

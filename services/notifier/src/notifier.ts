@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { BatchConsumer, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type BatchContext, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import { BatchConsumer, describeFailure, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type BatchContext, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createCustomerReader } from '@segmentation/readers';
 import type { RedisClient } from '@segmentation/state';
@@ -20,6 +20,8 @@ export interface NotifierSettings {
   /** The segmenter's key prefix: customer profiles are read from its records; the ledger lives beside them. */
   redisKeyPrefix: string;
   timeZone: string;
+  /** Failures of a batch, not a dependency's, before the message that keeps failing is dead-lettered (processing_failed) and skipped; unset: retried for ever. */
+  processingAttempts?: number;
 }
 
 export interface NotifierDeps {
@@ -88,6 +90,17 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
     // Each partition is one ordered stream of customers' alerts; a few at once keeps one slow
     // receiver from holding everything, without flooding rate-limited chat robots.
     partitionsConcurrently: 4,
+    // A message that breaks the notifier itself (a bug, a value no format expected) must not hold
+    // its partition's later alerts for ever: found, dead-lettered and skipped (poison-records.ts).
+    // The ledger's marks keep the deliveries of the parts re-run meanwhile from going out twice.
+    poison: settings.processingAttempts === undefined ? undefined : {
+      attempts: settings.processingAttempts,
+      deadLetter: async (message, err) => {
+        const cause = { reason: 'processing_failed', stage: 'notifier', step: 'notify', message: describeFailure(err) } as const;
+        await sendToDeadLetter(deps.producer, sources.get(message.topic)!.deadLetterTopic, [{ message, cause }]);
+        deadLettered.inc({ receiver: '', reason: cause.reason });
+      },
+    },
   }, logger);
 
   async function customerFacts(customerId: string): Promise<CustomerFacts> {

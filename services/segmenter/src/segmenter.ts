@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, valueSubject } from '@segmentation/contracts';
+import { avroSchemas, valueSubject } from '@segmentation/contracts';
 import {
-  BatchConsumer, fetchClusterId, InFlight, sendToDeadLetter,
+  BatchConsumer, fetchClusterId, InFlight, partitionCounts, sendToDeadLetter,
   type AvroCodec, type ErasureList, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
@@ -91,11 +91,14 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     stallTimeoutMs: 60_000,
     // Every partition at once: their outputs go in one produce request, and their offsets in one
     // commit, per round (coalescing.ts), instead of a round trip each behind one another.
-    partitionsConcurrently: CUSTOMER_EVENTS_PARTITIONS,
+    partitionsConcurrently: 'every',
     maxBytesPerPartition: settings.maxBatchBytes,
   }, logger);
 
   const schemaIds = { change: 0, alert: 0, snapshot: 0 }; // registered in start()
+  // The log's partition count, as the brokers report it (start-up verified it is what the design needs).
+  let partitionCount: number | undefined;
+  const logPartitions = async () => (partitionCount ??= (await partitionCounts(deps.kafka, [settings.topics.customerEvents])).get(settings.topics.customerEvents)!);
   const erasures = deps.erasures;
   const inFlight = new InFlight();
   const clocks = new PartitionClocks();
@@ -103,7 +106,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   erasures?.onErased('segmenter', async (customerIds) => {
     await inFlight.settled(); // a batch that loaded them before they were listed may still write them
     await store.erase(customerIds);
-    await timers.remove(customerIds, CUSTOMER_EVENTS_PARTITIONS);
+    await timers.remove(customerIds, await logPartitions());
   });
 
   const runner: PartitionRunner = {
@@ -201,6 +204,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
       schemaIds.alert = await deps.codec.register(valueSubject(settings.topics.churnAlerts), avroSchemas.churnAlert);
       schemaIds.snapshot = await deps.codec.register(valueSubject(settings.topics.featureSnapshots), avroSchemas.featureSnapshot);
       await adoptRulesFile();
+      await logPartitions();
       await consumer.connect(handle);
     },
     stop: () => consumer.disconnect(),

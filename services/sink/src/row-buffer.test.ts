@@ -14,9 +14,9 @@ class FailingWith extends Error {
   }
 }
 
-function harness(insert: (table: string, rows: Array<Record<string, unknown>>) => Promise<void>) {
+function harness(insert: (table: string, rows: Array<Record<string, unknown>>) => Promise<void>, processingAttempts?: number) {
   const inserted: Array<{ table: string; ids: unknown[] }> = [];
-  const refused: Array<{ source: Source; table: string; code: number | undefined }> = [];
+  const refused: Array<{ source: Source; table: string; code: number | undefined; kind?: string }> = [];
   const degraded: boolean[] = [];
   const deps: RowBufferDeps<Source> = {
     insert: async (table, rows) => {
@@ -25,11 +25,11 @@ function harness(insert: (table: string, rows: Array<Record<string, unknown>>) =
     },
     classify: (err) => (err instanceof FailingWith ? err.kind : 'fail'),
     errorCode: (err) => (err instanceof FailingWith && err.kind === 'reject' ? 53 : undefined),
-    reject: (r) => { refused.push(...r.map(({ source, table, code }) => ({ source, table, code }))); return Promise.resolve(); },
+    reject: (r) => { refused.push(...r.map(({ source, table, code, kind }) => ({ source, table, code, kind }))); return Promise.resolve(); },
     onDegraded: (d) => { degraded.push(d); },
     logger: createLogger({}, 'silent'),
   };
-  return { buffer: new RowBuffer<Source>(settings, deps), inserted, refused, degraded };
+  return { buffer: new RowBuffer<Source>({ ...settings, processingAttempts }, deps), inserted, refused, degraded };
 }
 
 describe('RowBuffer', () => {
@@ -68,13 +68,42 @@ describe('RowBuffer', () => {
   it('dead-letters only the rows ClickHouse refuses for good, and inserts the rest', async () => {
     const { buffer, inserted, refused } = harness((_table, rows) => (rows.some((r) => r.id === 'bad') ? Promise.reject(new FailingWith('reject')) : Promise.resolve()));
     await buffer.add(rowsOf('orders', 'a', 'bad', 'c', 'd'));
-    expect(refused).toEqual([{ source: 'm-bad', table: 'orders', code: 53 }]);
+    expect(refused).toEqual([{ source: 'm-bad', table: 'orders', code: 53, kind: 'bad_data' }]);
     expect(inserted.flatMap((i) => i.ids).sort()).toEqual(['a', 'c', 'd']);
   });
 
   it('fails the waiting batches on an error that is neither retriable nor bad data, so nothing is committed', async () => {
     const { buffer, refused } = harness(() => Promise.reject(new FailingWith('fail')));
     await expect(buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'))).rejects.toThrow('fail');
+    expect(refused).toEqual([]);
+  });
+
+  it('with processing attempts, dead-letters a row an insert fails on alone again and again while the others go in (a poison row)', async () => {
+    const tries = new Map<string, number>();
+    const { buffer, inserted, refused } = harness((_table, rows) => {
+      const key = rows.map((r) => r.id).join();
+      tries.set(key, (tries.get(key) ?? 0) + 1);
+      return rows.some((r) => r.id === 'poison') ? Promise.reject(new FailingWith('fail')) : Promise.resolve();
+    }, 3);
+    await buffer.add(rowsOf('orders', 'a', 'poison', 'c', 'd'));
+    expect(refused.map(({ source, kind }) => ({ source, kind }))).toEqual([{ source: 'm-poison', kind: 'failing' }]);
+    expect(inserted.flatMap((i) => i.ids).sort()).toEqual(['a', 'c', 'd']);
+    // Tried as many times as the setting says, whole and alone, before it counts against the row.
+    expect(tries.get('a,poison,c,d')).toBe(3);
+    expect(tries.get('poison')).toBe(3);
+  });
+
+  it('with processing attempts, a failure that passes on a retry dead-letters nothing', async () => {
+    let failures = 2;
+    const { buffer, inserted, refused } = harness(() => (failures-- > 0 ? Promise.reject(new FailingWith('fail')) : Promise.resolve()), 3);
+    await buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'));
+    expect(refused).toEqual([]);
+    expect(inserted).toEqual([{ table: 'orders', ids: ['a', 'b', 'c', 'd'] }]);
+  });
+
+  it('with processing attempts, fails the batches when no row goes in at all: the fault is not a row\'s', async () => {
+    const { buffer, refused } = harness(() => Promise.reject(new FailingWith('fail')), 2);
+    await expect(buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'))).rejects.toThrow('fails on every row');
     expect(refused).toEqual([]);
   });
 

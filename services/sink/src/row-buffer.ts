@@ -15,6 +15,22 @@ export interface RowBufferSettings {
   /** Backoff between retries of a failing insert, capped (ms). */
   retryInitialMs: number;
   retryMaxMs: number;
+  /**
+   * Failures of an insert that are neither ClickHouse away nor bad data before the rows that keep
+   * failing alone are looked for by halving (poison rows); unset: such an insert fails its batches,
+   * which are retried without limit.
+   */
+  processingAttempts?: number;
+}
+
+/** A row ClickHouse will not take: refused for good (bad data) or failing alone again and again (poison). */
+export interface RefusedRow<M> {
+  source: M;
+  table: string;
+  code: number | undefined;
+  message: string;
+  /** `bad_data`: a refusal ClickHouse calls so; `failing`: another error, only ever on this row. */
+  kind: 'bad_data' | 'failing';
 }
 
 export interface RowBufferDeps<M> {
@@ -26,8 +42,8 @@ export interface RowBufferDeps<M> {
    */
   classify(err: unknown): 'retry' | 'reject' | 'fail';
   errorCode(err: unknown): number | undefined;
-  /** Rows ClickHouse refuses for good; resolves once they are dead-lettered. */
-  reject(rejected: Array<{ source: M; table: string; code: number | undefined; message: string }>): Promise<void>;
+  /** Rows ClickHouse refuses for good, or fails on alone; resolves once they are dead-lettered. */
+  reject(rejected: Array<RefusedRow<M>>): Promise<void>;
   /** Called with true while inserts fail and are being retried, false once they pass again. */
   onDegraded(degraded: boolean): void;
   logger: Logger;
@@ -46,7 +62,9 @@ interface Pending<M> {
  * commits its offsets after that and never before. While ClickHouse fails, the flush retries with
  * capped backoff and jitter and the waiting batches hold their partitions: consumption pauses
  * instead of dropping anything. A row ClickHouse refuses for good (bad data) is found by
- * splitting the failed insert, and only that row is dead-lettered with the error code.
+ * splitting the failed insert, and only that row is dead-lettered with the error code. So is a row
+ * whose insert fails otherwise, again and again, while the other rows of the insert go through (a
+ * poison row); when none goes through, the fault is not a row's and the batches fail, uncommitted.
  */
 export class RowBuffer<M> {
   private current: Pending<M> | undefined;
@@ -100,24 +118,50 @@ export class RowBuffer<M> {
       else byTable.set(r.table, [r]);
     }
     for (const [table, tableRows] of byTable) {
-      const refused = await this.insertOrFindRefused(table, tableRows);
+      const { refused, inserted } = await this.insertOrFindRefused(table, tableRows);
+      const failing = refused.filter((r) => r.kind === 'failing');
+      // Rows failing alone while none of the others went in: ClickHouse or the sink is at fault
+      // (a missing table, a bug on every row), not those rows. Fail the batches, commit nothing.
+      if (failing.length > 0 && inserted === 0) throw new Error(`inserting into ${table} fails on every row: ${failing[0]!.message}`);
       if (refused.length > 0) await this.deps.reject(refused);
     }
   }
 
-  /** Inserts the rows; returns the ones ClickHouse refuses for good, found by halving the batch. */
-  private async insertOrFindRefused(table: string, rows: Array<BufferedRow<M>>): Promise<Array<{ source: M; table: string; code: number | undefined; message: string }>> {
-    try {
-      await this.insertWithRetry(table, rows.map((r) => r.row));
-      return [];
-    } catch (err) {
-      if (this.deps.classify(err) !== 'reject') throw err;
-      if (rows.length === 1) {
-        return [{ source: rows[0]!.source, table, code: this.deps.errorCode(err), message: err instanceof Error ? err.message : String(err) }];
+  /**
+   * Inserts the rows; returns the ones ClickHouse refuses for good (bad data) or keeps failing on
+   * alone, found by halving the insert, and how many went in.
+   */
+  private async insertOrFindRefused(table: string, rows: Array<BufferedRow<M>>): Promise<{ refused: Array<RefusedRow<M>>; inserted: number }> {
+    const limit = this.settings.processingAttempts;
+    for (let failures = 1; ; failures++) {
+      try {
+        await this.insertWithRetry(table, rows.map((r) => r.row));
+        return { refused: [], inserted: rows.length };
+      } catch (err) {
+        const kind = this.deps.classify(err) === 'reject' ? 'bad_data' : 'failing';
+        // A failure that is neither the server away nor bad data is tried again first: only one
+        // that repeats counts against the rows.
+        if (kind === 'failing' && (limit === undefined || failures < limit)) {
+          if (limit === undefined) throw err;
+          await this.pause(failures);
+          continue;
+        }
+        if (rows.length === 1) {
+          // A poison row's error is not ClickHouse's verdict: its class says what broke.
+          const message = !(err instanceof Error) ? String(err) : kind === 'failing' ? `${err.name}: ${err.message}` : err.message;
+          return { refused: [{ source: rows[0]!.source, table, code: this.deps.errorCode(err), message, kind }], inserted: 0 };
+        }
+        const half = Math.ceil(rows.length / 2);
+        const first = await this.insertOrFindRefused(table, rows.slice(0, half));
+        const second = await this.insertOrFindRefused(table, rows.slice(half));
+        return { refused: [...first.refused, ...second.refused], inserted: first.inserted + second.inserted };
       }
-      const half = Math.ceil(rows.length / 2);
-      return [...await this.insertOrFindRefused(table, rows.slice(0, half)), ...await this.insertOrFindRefused(table, rows.slice(half))];
     }
+  }
+
+  private pause(attempt: number): Promise<void> {
+    const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryInitialMs * 2 ** Math.min(attempt, 20));
+    return new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * (backoff / 2)));
   }
 
   private async insertWithRetry(table: string, rows: Array<Record<string, unknown>>): Promise<void> {
@@ -135,9 +179,8 @@ export class RowBuffer<M> {
           throw err;
         }
         if (attempt === 0) this.deps.onDegraded(true);
-        const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryInitialMs * 2 ** Math.min(attempt, 20));
         this.deps.logger.warn('clickhouse_insert_retry', { table, rows: rows.length, attempt: attempt + 1, code: this.deps.errorCode(err), err });
-        await new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * (backoff / 2)));
+        await this.pause(attempt);
       }
     }
   }

@@ -88,7 +88,8 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
     reject: (refused) => deadLetter(refused.map((r) => ({
       message: r.source,
       cause: {
-        reason: 'clickhouse_rejected',
+        // ClickHouse's own verdict on bad data, or an error that only ever happens on this row (poison).
+        reason: r.kind === 'bad_data' ? 'clickhouse_rejected' : 'processing_failed',
         message: `ClickHouse error ${r.code ?? 'unknown'} inserting into ${r.table}: ${r.message}`,
         step: 'insert',
         stage: 'sink',
