@@ -11,6 +11,7 @@
 // (summed over the masters of a cluster) divided by the customers stored: state, event-id memory,
 // outbox and timer index included. Redis: REDIS_URL, else redis://127.0.0.1:6379 (`./dev stack up`).
 // The benchmark's keys carry a prefix of their own and are deleted at the end.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ import { outputEncoder } from '../segmenter.ts';
 const PARTITIONS = 12;
 const PARTITIONS_CONCURRENTLY = PARTITIONS; // as the segmenter's consumer runs them: every partition at once
 const DRAIN_EVERY = 100_000; // events
+const DETECTED_AT = Date.UTC(2026, 0, 1);
 const RULES_FILE = join(import.meta.dirname, '..', '..', '..', '..', 'config', 'rules.yaml');
 
 await runCommand('bench:apply', async () => {
@@ -47,7 +49,9 @@ await runCommand('bench:apply', async () => {
   const applier: BatchApplier = {
     store: new CustomerStateStore(redis, prefix, customerRecordCodec),
     timers: new EvaluationTimers(redis, prefix),
-    rules: compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE), options: { calendar: calendarFor('Asia/Shanghai') }, now: Date.now,
+    // A fixed detection time: the outputs' bytes then depend on the log alone, so their digest
+    // shows that an optimisation changed nothing the segmenter decides.
+    rules: compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE), options: { calendar: calendarFor('Asia/Shanghai') }, now: () => DETECTED_AT,
     // Encoded as the segmenter encodes them (the schema ids, which need a registry, do not matter here).
     encode: outputEncoder(new AvroCodec('http://127.0.0.1:1'), { change: 0, alert: 0, snapshot: 0 }),
   };
@@ -57,11 +61,15 @@ await runCommand('bench:apply', async () => {
     const nextOffset = new Array<number>(PARTITIONS).fill(0);
     const watermarks = new Array<number | null>(PARTITIONS).fill(null);
     let applySeconds = 0;
+    // CPU time of this process while applying: on a busy machine, steadier than the rate.
+    let applyCpuSeconds = 0;
     let events = 0;
     let batches = 0;
     let queued = 0;
     let outputs = 0;
     const outputsByKind: Record<string, number> = {};
+    // Per partition, in log order: every output's id and Kafka value.
+    const digests = Array.from({ length: PARTITIONS }, () => createHash('sha256'));
     let timersFired = 0;
 
     /** Applies full batches (or, at the end, whatever is left), every partition at once. */
@@ -70,6 +78,7 @@ await runCommand('bench:apply', async () => {
         const ready = queues.map((q, p) => [q, p] as const).filter(([q]) => q.length >= minimum && q.length > 0).slice(0, PARTITIONS_CONCURRENTLY);
         if (ready.length === 0) return;
         const started = performance.now();
+        const cpuStarted = process.cpuUsage();
         await Promise.all(ready.map(async ([queue, partition]) => {
           const batch = queue.splice(0, opts.batch);
           const result = await applyBatch(applier, partition, batch, watermarks[partition]!, `${partition}:${batch.at(-1)!.message.offset}`);
@@ -78,12 +87,15 @@ await runCommand('bench:apply', async () => {
           watermarks[partition] = result.watermark;
           outputs += result.outgoing.length;
           for (const o of result.outgoing) {
+            digests[partition]!.update(o.id).update(o.value);
             const kind = o.decided?.kind === 'change' ? `change:${o.decided.value.dimension}` : o.kind;
             outputsByKind[kind] = (outputsByKind[kind] ?? 0) + 1;
           }
           timersFired += result.counts.timers;
         }));
         applySeconds += (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuStarted);
+        applyCpuSeconds += (cpu.user + cpu.system) / 1e6;
         batches += ready.length;
       }
     };
@@ -142,18 +154,22 @@ await runCommand('bench:apply', async () => {
       outputsByKind,
       applyEventsPerSecond: Math.round(events / applySeconds),
       applySeconds: Number(applySeconds.toFixed(1)),
+      applyCpuMicrosPerEvent: Math.round((applyCpuSeconds * 1e6) / events),
       wallSeconds: Number(totalSeconds.toFixed(1)),
       backfillCustomersPerSecond: Math.round(backfill.reevaluated / backfill.seconds),
       backfillChanges: backfill.changes,
       redisBytesPerCustomer: Math.round((memoryAfter - memoryBefore) / stored),
       timerIndexBytesPerCustomer: Math.round(timerBytes / stored),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      outputsDigest: createHash('sha256').update(digests.map((d) => d.digest('hex')).join()).digest('hex').slice(0, 16),
     };
     console.log(`customers stored              ${result.customers} (${result.days} days of simulated history)`);
     console.log(`events applied                ${result.events} in ${result.batches} batches of up to ${result.batchSize}`);
     console.log(`timers fired, outputs         ${result.timersFired} silent-customer evaluations, ${result.outputs} changes, alerts and snapshots`);
     console.log(`outputs by kind               ${Object.entries(outputsByKind).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    console.log(`outputs digest                ${result.outputsDigest} (ids and bytes per partition in log order: the same log and rules give the same digest)`);
     console.log(`apply throughput              ${result.applyEventsPerSecond} events/s (read, fold, evaluate every dimension and churn risk, atomic write, timers; ${result.applySeconds} s)`);
+    console.log(`apply CPU per event           ${result.applyCpuMicrosPerEvent} µs of this process (Redis's own work not included)`);
     console.log(`rules change backfill         ${result.backfillCustomersPerSecond} customers/s (${backfill.reevaluated} of ${backfill.customers} re-evaluated under raised value tiers, ${backfill.changes} changes; ${backfill.seconds.toFixed(1)} s)`);
     console.log(`Redis memory per customer     ${result.redisBytesPerCustomer} bytes (growth of used_memory; timer index ${result.timerIndexBytesPerCustomer} of them)`);
     console.log(`peak RSS of this process      ${result.peakRssMiB} MiB (simulator included)`);
