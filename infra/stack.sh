@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Native provisioning of the pipeline's services, for machines without a Docker engine.
 #
-#   infra/stack.sh up [kafka|registry|redis]...   install (first time) and start, wait until ready
-#   infra/stack.sh down [kafka|registry|redis]... stop what this script started
-#   infra/stack.sh status                         what runs where
+#   infra/stack.sh up [kafka|registry|redis|connect]...   install (first time) and start, wait until ready
+#   infra/stack.sh down [kafka|registry|redis|connect]... stop what this script started
+#   infra/stack.sh status                                 what runs where
+#
+# `up` without names starts kafka, registry and redis; Kafka Connect (change data capture from
+# databases, with the Debezium connectors) only when named.
 #
 # Idempotent: `up` on a running service only checks it. Downloads, data, logs and pids live under
 # .local/ (or $SEGMENTATION_HOME). The effective addresses are written to .local/stack.env, which
@@ -13,18 +16,24 @@
 # Schema Registry: Apicurio Registry 3.0.x (Confluent-compatible API at /apis/ccompat/v7), storing
 #   its schemas in a Kafka topic (KafkaSQL), so they survive restarts as long as Kafka's data does.
 # Redis: reuses the server at $REDIS_URL when one answers; otherwise starts Debian's redis-server.
+# Kafka Connect: a distributed worker from the broker's Maven Central jars, with the Debezium
+#   PostgreSQL and MySQL connectors as a plugin; its REST API on 127.0.0.1:$CONNECT_PORT, its
+#   configs, offsets and status in topics of the project's Kafka. Connectors: infra/connect/*.json.
 # ClickHouse needs no service: the embedded engine (npm chdb) runs inside the pipeline's process.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 KAFKA_VERSION=4.1.1
 APICURIO_VERSION=3.0.9
+DEBEZIUM_VERSION=3.6.1.Final
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 REGISTRY_PORT="${REGISTRY_PORT:-8081}"
 OWN_REDIS_PORT="${OWN_REDIS_PORT:-16379}"   # used only when no Redis answers at $REDIS_URL
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
 REGISTRY_HEAP="${REGISTRY_HEAP:--Xms128m -Xmx512m}"
+CONNECT_PORT="${CONNECT_PORT:-8083}"
+CONNECT_HEAP="${CONNECT_HEAP:--Xms128m -Xmx512m}"
 
 RUN="$LOCAL/run"
 mkdir -p "$RUN"
@@ -224,6 +233,99 @@ up_registry() {
   say "registry: ready"
 }
 
+# ---- Kafka Connect with Debezium -----------------------------------------------------------------
+CONNECT_HOME_DIR="$LOCAL/connect"
+CONNECT_URL="http://127.0.0.1:$CONNECT_PORT"
+
+# collect_jars NAME POM DIR: the runtime jars of POM into DIR, once.
+collect_jars() {
+  local name=$1 pom=$2 dir=$3
+  [ -f "$dir/.complete" ] && return 0
+  require_maven
+  say "$name: collecting jars from Maven Central (log: $LOGS/$name-install.log)"
+  rm -rf "$dir"
+  mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" \
+    >"$LOGS/$name-install.log" 2>&1 || die "$name: jar download failed; read $LOGS/$name-install.log"
+  touch "$dir/.complete"
+}
+
+# Ready: the REST API answers and the Debezium plugin was loaded.
+connect_ready() { curl -sf "$CONNECT_URL/connector-plugins" | grep -q 'io.debezium.connector.postgresql.PostgresConnector'; }
+
+# The worker's and its connectors' clients authenticate as the pipeline's own do.
+connect_client_security() {
+  [ -n "${KAFKA_SASL_USERNAME:-}" ] || return 0
+  local protocol=SASL_PLAINTEXT prefix
+  [ "${KAFKA_TLS:-false}" = true ] && protocol=SASL_SSL
+  for prefix in "" producer. consumer. admin.; do
+    printf '%ssecurity.protocol=%s\n%ssasl.mechanism=SCRAM-SHA-256\n' "$prefix" "$protocol" "$prefix"
+    printf '%ssasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";\n' \
+      "$prefix" "$KAFKA_SASL_USERNAME" "$KAFKA_SASL_PASSWORD"
+    if [ "${KAFKA_TLS:-false}" = true ]; then printf '%sssl.truststore.type=PEM\n%sssl.truststore.location=%s\n' "$prefix" "$prefix" "$KAFKA_HOME_DIR/tls/ca.pem"; fi
+  done
+}
+
+up_connect() {
+  if pid_alive connect; then wait_until connect "$LOGS/connect.log" 120 connect_ready; say "connect: running at $CONNECT_URL"; register_connectors; return; fi
+  if connect_ready; then say "connect: a Kafka Connect worker with Debezium already answers at $CONNECT_URL (not started by this checkout); using it"; register_connectors; return; fi
+  require_java
+  collect_jars connect "$ROOT/infra/maven/connect/pom.xml" "$CACHE/connect-$KAFKA_VERSION"
+  collect_jars debezium "$ROOT/infra/maven/debezium/pom.xml" "$CACHE/debezium-$DEBEZIUM_VERSION/debezium"
+  kafka_ready || die "connect: it keeps its configs and offsets in Kafka, which is not ready: run infra/stack.sh up kafka"
+  mkdir -p "$CONNECT_HOME_DIR"
+  local props="$CONNECT_HOME_DIR/worker.properties" prefix="${TOPIC_PREFIX:-}"
+  touch "$props" && chmod 600 "$props" # it may hold the SCRAM user's password
+  cat >"$props" <<EOF
+# Written by infra/stack.sh: one Kafka Connect worker in distributed mode, REST on loopback only.
+bootstrap.servers=127.0.0.1:$KAFKA_PORT
+group.id=${prefix}segmentation-connect
+listeners=http://127.0.0.1:$CONNECT_PORT
+rest.advertised.host.name=127.0.0.1
+plugin.path=$CACHE/debezium-$DEBEZIUM_VERSION
+# Plugins found by their service manifests: no half-minute scan of every class at start-up.
+plugin.discovery=service_load
+# Change events as plain JSON (no embedded schema): ingest's source adapters read them.
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=false
+value.converter.schemas.enable=false
+config.storage.topic=${prefix}connect-configs
+offset.storage.topic=${prefix}connect-offsets
+status.storage.topic=${prefix}connect-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.flush.interval.ms=1000
+EOF
+  connect_client_security >>"$props"
+  # Warnings and errors, and what Debezium and the workers say about connectors starting and stopping.
+  cat >"$CONNECT_HOME_DIR/log4j2.properties" <<EOF
+appender.console.type=Console
+appender.console.name=console
+appender.console.layout.type=PatternLayout
+appender.console.layout.pattern=%d{HH:mm:ss.SSS} %-5level [%t] %logger{1} - %msg%n
+rootLogger.level=warn
+rootLogger.appenderRef.console.ref=console
+logger.debezium.name=io.debezium
+logger.debezium.level=info
+logger.worker.name=org.apache.kafka.connect.runtime.Worker
+logger.worker.level=info
+EOF
+  say "connect: starting at $CONNECT_URL (log: $LOGS/connect.log)"
+  # shellcheck disable=SC2086
+  start_daemon connect "$LOGS/connect.log" java $CONNECT_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$CONNECT_HOME_DIR/log4j2.properties" -cp "$CACHE/connect-$KAFKA_VERSION/*" org.apache.kafka.connect.cli.ConnectDistributed "$props"
+  wait_until connect "$LOGS/connect.log" 180 connect_ready
+  say "connect: ready"
+  register_connectors
+}
+
+# Registers (or updates) each connector of infra/connect/*.json whose ${VARIABLES} are all set;
+# names the ones left out and what they miss.
+register_connectors() {
+  node --no-warnings "$ROOT/packages/kafka/src/cli/connect-register.ts" "$CONNECT_URL" "$ROOT"/infra/connect/*.json
+}
+
 # ---- Redis ---------------------------------------------------------------------------------------
 EFFECTIVE_REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 
@@ -264,11 +366,12 @@ export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export SCHEMA_REGISTRY_URL=$REGISTRY_URL
 export REDIS_URL=$EFFECTIVE_REDIS_URL
 EOF
+  if connect_ready 2>/dev/null; then echo "export CONNECT_URL=$CONNECT_URL" >>"$LOCAL/stack.env"; fi
 }
 
 status() {
   local s
-  for s in kafka registry redis; do
+  for s in kafka registry redis connect; do
     if pid_alive "$s"; then printf '%-9s running (pid %s)\n' "$s" "$(cat "$RUN/$s.pid")"; else printf '%-9s not started by this script\n' "$s"; fi
   done
   if kafka_ready 2>/dev/null; then echo "kafka     answers at 127.0.0.1:$KAFKA_PORT"; else echo "kafka     not answering at 127.0.0.1:$KAFKA_PORT"; fi
@@ -276,6 +379,12 @@ status() {
   if redis_answers "$EFFECTIVE_REDIS_URL"; then echo "redis     answers at $EFFECTIVE_REDIS_URL";
   elif redis_answers "redis://127.0.0.1:$OWN_REDIS_PORT"; then echo "redis     answers at redis://127.0.0.1:$OWN_REDIS_PORT";
   else echo "redis     not answering"; fi
+  if connect_ready 2>/dev/null; then
+    echo "connect   answers at $CONNECT_URL"
+    node --no-warnings "$ROOT/packages/kafka/src/cli/connect-register.ts" --status "$CONNECT_URL" || true
+  else
+    echo "connect   not answering at $CONNECT_URL (started only when named: infra/stack.sh up connect)"
+  fi
   echo "clickhouse embedded engine (npm chdb), inside the pipeline's process; CLICKHOUSE_URL selects a server"
 }
 
@@ -286,14 +395,14 @@ services=("$@")
 case "$cmd" in
   up)
     for s in "${services[@]}"; do
-      case "$s" in kafka) up_kafka ;; registry) up_registry ;; redis) up_redis ;; *) die "unknown service '$s' (kafka, registry, redis)" ;; esac
+      case "$s" in kafka) up_kafka ;; registry) up_registry ;; redis) up_redis ;; connect) up_connect ;; *) die "unknown service '$s' (kafka, registry, redis, connect)" ;; esac
     done
     write_env ;;
   down)
-    # Reverse order: the registry keeps its schemas in Kafka.
-    for s in redis registry kafka; do
+    # Reverse order: the registry and Connect keep their state in Kafka.
+    for s in connect redis registry kafka; do
       if [[ " ${services[*]} " == *" $s "* ]]; then stop_daemon "$s"; fi
     done ;;
   status) status ;;
-  *) die "usage: infra/stack.sh up|down|status [kafka|registry|redis]..." ;;
+  *) die "usage: infra/stack.sh up|down|status [kafka|registry|redis|connect]..." ;;
 esac

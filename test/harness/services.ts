@@ -9,11 +9,13 @@ export interface TestServices {
   redisUrl: string;
   /** A ClickHouse server; undefined means the embedded engine. */
   clickhouseUrl: string | undefined;
+  /** Kafka Connect's REST API (with the Debezium connectors): `./dev stack up connect`. */
+  connectUrl: string;
 }
 
 /**
  * The services the integration tests use: those named by KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
- * REDIS_URL and CLICKHOUSE_URL when set, otherwise the ones `infra/stack.sh up` provisioned
+ * REDIS_URL, CLICKHOUSE_URL and CONNECT_URL when set, otherwise the ones `infra/stack.sh up` provisioned
  * (recorded in .local/stack.env).
  */
 export function testServices(env: NodeJS.ProcessEnv = process.env): TestServices {
@@ -24,6 +26,7 @@ export function testServices(env: NodeJS.ProcessEnv = process.env): TestServices
     schemaRegistryUrl: pick('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
     redisUrl: pick('REDIS_URL', 'redis://127.0.0.1:6379'),
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    connectUrl: pick('CONNECT_URL', 'http://127.0.0.1:8083'),
   };
 }
 

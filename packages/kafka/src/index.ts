@@ -14,3 +14,4 @@ export * from './consumer-lag.ts';
 export * from './erasure-list.ts';
 export * from './poison-records.ts';
 export * from './committed-metadata.ts';
+export * from './connect/kafka-connect.ts';
