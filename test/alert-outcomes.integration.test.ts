@@ -7,99 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ALERT_ACTION_OUTCOMES_SQL, ALERT_EPISODE_FACTS_SQL, alertActionOutcomes, alertEpisodeFacts, connectClickHouse, eraseCustomers, migrate, rowsForAlertWorkflowEvent, rowsForChurnAlert,
-  rowsForCustomerEvent, type ClickHouseClient,
+  ALERT_ACTION_OUTCOMES_SQL, ALERT_EPISODE_FACTS_SQL, alertActionOutcomes, alertEpisodeFacts, connectClickHouse, eraseCustomers, migrate, type ClickHouseClient,
 } from '@segmentation/clickhouse';
-import { aChurnAlert, anAlertWorkflowEvent, anOrderEvent, aProfileEvent, shanghai, type AlertWorkflowEvent, type ChurnAlert } from '@segmentation/contracts';
+import { alertOutcomesBatch, records } from './fixtures/alert-outcomes-fixture.ts';
 import { insertBatch } from './harness/clickhouse-fixture.ts';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const gap = [{ code: 'order_gap', text: 'No order for 40 days', value: 40 }];
-const late = [{ code: 'late_deliveries', text: '3 late deliveries', value: 3 }];
-
-/** An episode's opening alert, decided (detectedAt) at the moment of its event time: people's hours count from there. */
-const opening = (customerId: string, at: number, valueTier: string, reasons: ChurnAlert['reasons'], more: Partial<ChurnAlert> = {}) =>
-  aChurnAlert({ customerId, sequence: 1, level: 'watch', eventTime: at, detectedAt: at, valueTier, reasons, ...more });
-
-const P0 = shanghai('2026-03-01 10:00');
-const Q0 = shanghai('2026-03-02 10:00');
-const R0 = shanghai('2026-03-03 10:00');
-const S0 = shanghai('2026-03-04 10:00');
-const U0 = shanghai('2026-03-05 10:00');
-const V0 = shanghai('2026-03-06 10:00');
-const W0 = shanghai('2026-05-01 10:00');
-
-// P, Q, R, S, V: high-value manufacturers gone quiet (order_gap); U: a medium-value retailer with
-// late deliveries; W opens outside the period. V's episode was opened by a rules change.
-const profiles = ['P', 'Q', 'R', 'S', 'V', 'W'].map((c, i) => aProfileEvent({ customerId: c, eventId: `${c}-p`, eventTime: shanghai('2026-01-05 09:00'), industry: 'MANUFACTURING', accountManager: 'am.chen', region: 'East China', ...{ signedUpAt: shanghai('2025-01-01 09:00') + i } }));
-profiles.push(aProfileEvent({ customerId: 'U', eventId: 'U-p', eventTime: shanghai('2026-01-05 09:00'), industry: 'RETAIL', region: 'South China', accountManager: null, signedUpAt: shanghai('2025-01-01 09:00') }));
-
-const alerts = [
-  opening('P', P0, 'high', gap),
-  aChurnAlert({ customerId: 'P', sequence: 2, level: 'warning', previousLevel: 'watch', eventTime: P0 + DAY, detectedAt: P0 + DAY, valueTier: 'high', reasons: gap, episodeEvent: 'escalated' }),
-  opening('Q', Q0, 'high', gap),
-  opening('R', R0, 'high', gap),
-  opening('S', S0, 'high', gap),
-  opening('U', U0, 'medium', late),
-  opening('V', V0, 'high', gap, { cause: 'rules_changed' }),
-  opening('W', W0, 'high', gap),
-];
-
-const work = (episodeId: string, at: number, kind: AlertWorkflowEvent['kind'], more: Partial<AlertWorkflowEvent> = {}) =>
-  anAlertWorkflowEvent({ episodeId, at, kind, by: 'ops-zhang', ...more });
-const records = [
-  // P: acknowledged after 2 h, called after 4 h (recorded at 5 h), won back on day 20. A console that
-  // raced the close recorded an offer after it: the first close stands, the offer is not counted.
-  work('P/episode/1', P0 + 2 * HOUR, 'acknowledged'),
-  work('P/episode/1', P0 + 3 * HOUR, 'assigned', { assignee: 'am.li' }),
-  work('P/episode/1', P0 + 5 * HOUR, 'action_taken', { action: 'account manager call', actionAt: P0 + 4 * HOUR }),
-  work('P/episode/1', P0 + 20 * DAY, 'closed_with_outcome', { outcome: 'won_back' }),
-  work('P/episode/1', P0 + 21 * DAY, 'action_taken', { workflowId: 'P/episode/1/action/late', action: 'discount offer', actionAt: P0 + 21 * DAY }),
-  // Q: acknowledged after 4 h, called after 8 h, recorded as retained only on day 100: not within 90 days.
-  work('Q/episode/1', Q0 + 4 * HOUR, 'acknowledged'),
-  work('Q/episode/1', Q0 + 8 * HOUR, 'action_taken', { action: 'account manager call', actionAt: Q0 + 8 * HOUR }),
-  work('Q/episode/1', Q0 + 100 * DAY, 'closed_with_outcome', { outcome: 'retained' }),
-  // R: nobody worked it. S: acknowledged after 1 h, no action, lost on day 30.
-  work('S/episode/1', S0 + HOUR, 'acknowledged'),
-  work('S/episode/1', S0 + 30 * DAY, 'closed_with_outcome', { outcome: 'lost' }),
-  // U: acknowledged after 3 h, two actions (6 h and 10 h), won back on day 10.
-  work('U/episode/1', U0 + 3 * HOUR, 'acknowledged'),
-  work('U/episode/1', U0 + 6 * HOUR, 'action_taken', { workflowId: 'U/episode/1/action/a', action: 'service recovery call', actionAt: U0 + 6 * HOUR, recommended: false }),
-  work('U/episode/1', U0 + 10 * HOUR, 'action_taken', { workflowId: 'U/episode/1/action/b', action: 'account manager call', actionAt: U0 + 10 * HOUR }),
-  work('U/episode/1', U0 + 10 * DAY, 'closed_with_outcome', { outcome: 'won_back' }),
-];
-
-// Orders placed after the episodes opened: P (day 14), R (day 17) and U (day 27) within 90 days; Q
-// only on day 120; S and V not at all; a cancellation by S is no order.
-// Revenue recovered counts the won-back episodes' orders in the 90 days after the close, by their
-// value in the base currency (amount_base): P's 1250.50 on day 30 (closed day 20), not its order on
-// day 14 (before the close) nor the one on day 115 (95 days after); U's 320.25 on day 27 and 80.1234
-// on day 40 (an order in USD, 11.15, worth 80.1234 in the base currency), not its cancellation on
-// day 50. Q's order on day 120 comes 20 days after its close, but the close came on day 100, after
-// the 90 days that count as won back. R ordered, but nobody closed its episode.
-const orders = [
-  anOrderEvent({ customerId: 'P', eventId: 'P-o1', eventTime: P0 + 14 * DAY, amountBase: 700 }),
-  anOrderEvent({ customerId: 'P', eventId: 'P-o2', eventTime: P0 + 30 * DAY, amountBase: 1250.5 }),
-  anOrderEvent({ customerId: 'P', eventId: 'P-o3', eventTime: P0 + 115 * DAY, amountBase: 999 }),
-  anOrderEvent({ customerId: 'Q', eventId: 'Q-o1', eventTime: Q0 + 120 * DAY, amountBase: 640 }),
-  anOrderEvent({ customerId: 'R', eventId: 'R-o1', eventTime: R0 + 17 * DAY, amountBase: 410 }),
-  anOrderEvent({ customerId: 'U', eventId: 'U-o1', eventTime: U0 + 27 * DAY, amountBase: 320.25 }),
-  anOrderEvent({ customerId: 'U', eventId: 'U-o2', eventTime: U0 + 40 * DAY, amount: 11.15, currency: 'USD', amountBase: 80.1234 }),
-  anOrderEvent({ customerId: 'U', eventId: 'U-o3', eventTime: U0 + 50 * DAY, kind: 'CANCELLED', amountBase: 500 }),
-  anOrderEvent({ customerId: 'S', eventId: 'S-o1', eventTime: S0 + 5 * DAY, kind: 'CANCELLED' }),
-];
 
 describe('alert work and outcomes in ClickHouse (embedded engine)', () => {
   let client: ClickHouseClient;
   beforeAll(async () => {
     client = await connectClickHouse({ kind: 'embedded', path: join(mkdtempSync(join(tmpdir(), 'segmentation-outcomes-')), 'data') });
     await migrate(client);
-    const batch = [
-      ...[...profiles, ...orders].flatMap((e, i) => rowsForCustomerEvent(e, { partition: 1, offset: i })),
-      ...alerts.flatMap(rowsForChurnAlert),
-      ...records.flatMap(rowsForAlertWorkflowEvent),
-    ];
+    const batch = alertOutcomesBatch();
     await insertBatch(client, batch);
     await insertBatch(client, batch); // redelivered
   });

@@ -1,17 +1,23 @@
 // The console against real services: the pipeline runs ingest, segmenter, sink and console in one
 // process (real Kafka, registry, Redis, embedded ClickHouse); orders go in at the source topic and
 // the API, the live stream and the page in headless Chromium show what they did, churn alerts as
-// alert episodes (预警事件) included.
+// alert episodes (预警事件) included. The fixtures of docs/bi.md §9 and §10 (alert outcomes in March
+// 2026, CRM measures in January and February 2026: months no other test here touches) are loaded
+// into the pipeline's ClickHouse for the measures pages (流失挽回效果, 客户关系管理指标).
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
+import { clickHouseTarget, loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
+import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhouse';
 import { hashSecret, newSecret, personalToken } from '@segmentation/console';
 import { aChurnAlert, anOrder, avroSchemas, topicNames, valueSubject, type ChurnAlert, type ConsoleAuditRecord, type CustomerErasure, type Order } from '@segmentation/contracts';
 import { AvroCodec, createKafka, readTopicToEnd, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry } from '@segmentation/runtime';
+import { alertOutcomesBatch } from './fixtures/alert-outcomes-fixture.ts';
+import { crmMeasuresBatch } from './fixtures/crm-measures-fixture.ts';
+import { insertBatch } from './harness/clickhouse-fixture.ts';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
 import { repoRoot, testServices } from './harness/services.ts';
@@ -37,6 +43,7 @@ let pipeline: Pipeline;
 let codec: AvroCodec;
 let producer: ReliableProducer;
 let base: string;
+let clickhouse: ClickHouseClient;
 
 beforeAll(async () => {
   const usersFile = join(mkdtempSync(join(tmpdir(), 'segmentation-console-users-')), 'console-users.yaml');
@@ -61,9 +68,17 @@ beforeAll(async () => {
   producer = new ReliableProducer(createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'console-test' }, logger));
   await producer.connect();
   await waitFor('the console ready', async () => (await fetch(`${base}/readyz`)).ok || undefined);
+  // The same process may open the embedded folder the pipeline writes to. Each batch twice, as a
+  // redelivery: the measures below hold only if a row counts once.
+  clickhouse = await connectClickHouse(clickHouseTarget(config));
+  for (const batch of [alertOutcomesBatch(), crmMeasuresBatch()]) {
+    await insertBatch(clickhouse, batch);
+    await insertBatch(clickhouse, batch);
+  }
 });
 
 afterAll(async () => {
+  await clickhouse?.close();
   await pipeline?.stop();
   await producer?.disconnect();
   await deleteRunKeys(config.REDIS_URL, run);
@@ -166,7 +181,8 @@ describe('the console API', () => {
       const event = await waitFor('the change on the live stream', () => stream.events.find((e) => e.event === 'segment_change' && (e.data as { customerId: string }).customerId === customerId));
       expect(event.data).toMatchObject({
         changeId: `${customerId}/value_tier/1`, dimension: 'value_tier', fromSegment: null, toSegment: 'medium', valueTier: 'medium',
-        reasons: [{ feature: 'order_value_365d', value: 21_300, threshold: 20_000 }],
+        // Read from the feature's side by the server, so the page renders it without parsing the condition.
+        reasons: [{ feature: 'order_value_365d', value: 21_300, threshold: 20_000, operator: '>=', mirrored: false, holds: true }],
       });
       // The filter: only value-tier changes came through.
       expect(stream.events.filter((e) => e.event === 'segment_change').every((e) => (e.data as { dimension: string }).dimension === 'value_tier')).toBe(true);
@@ -187,7 +203,7 @@ describe('the console API', () => {
       }) as unknown,
       segments: expect.arrayContaining([expect.objectContaining({
         dimension: 'value_tier', segment: 'medium', rule: 'value_tier.medium.enter', strategy: expect.any(String) as unknown,
-        reasons: [{ condition: 'order_value_365d >= $medium_value', feature: 'order_value_365d', value: 21_300, threshold: 20_000 }],
+        reasons: [{ condition: 'order_value_365d >= $medium_value', feature: 'order_value_365d', value: 21_300, threshold: 20_000, operator: '>=', mirrored: false, holds: true }],
       })]) as unknown,
       churn: null,
     });
@@ -310,6 +326,56 @@ describe('the console API', () => {
   });
 });
 
+// The answers worked out by hand in test/alert-outcomes.integration.test.ts and
+// test/crm-measures.integration.test.ts for the same fixtures, as the console's API names them.
+const manufacturing = { valueTier: 'high', mainCause: 'order_gap', industry: 'MANUFACTURING' };
+const retail = { valueTier: 'medium', mainCause: 'late_deliveries', industry: 'RETAIL' };
+const retailAction = (action: string) => ({
+  action, episodes: 1, acknowledged: 1, avgHoursToAcknowledge: 3, avgHoursToAct: 6, wonBack90d: 1, wonBackRate90d: 1, lost: 0, ordered90d: 1, orderedRate90d: 1, revenueRecovered90d: '400.3734',
+});
+
+describe('the measures API on the fixtures of docs/bi.md', () => {
+  it('answers a viewer which actions won customers back in March 2026, each group beside its episodes without action', async () => {
+    const r = await api<{ groups: unknown[] }>('/api/alert-outcomes?from=2026-03-01&to=2026-03-31', authOf(people.viewer));
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      from: '2026-03-01', to: '2026-03-31', includeRulesChanged: false,
+      groups: [
+        {
+          ...manufacturing,
+          // R and S: nobody acted; S lost, R ordered again. P and Q: called; P won back (1250.5 recovered).
+          noAction: { action: null, episodes: 2, acknowledged: 1, avgHoursToAcknowledge: 1, avgHoursToAct: null, wonBack90d: 0, wonBackRate90d: 0, lost: 1, ordered90d: 1, orderedRate90d: 0.5, revenueRecovered90d: '0' },
+          actions: [{ action: 'account manager call', episodes: 2, acknowledged: 2, avgHoursToAcknowledge: 3, avgHoursToAct: 6, wonBack90d: 1, wonBackRate90d: 0.5, lost: 0, ordered90d: 1, orderedRate90d: 0.5, revenueRecovered90d: '1250.5' }],
+        },
+        // U: both actions on one episode, so no comparison in its group.
+        { ...retail, noAction: null, actions: [retailAction('account manager call'), retailAction('service recovery call')] },
+      ],
+    });
+    const retailOnly = await api<{ groups: Array<{ industry: string }> }>('/api/alert-outcomes?from=2026-03-01&to=2026-03-31&industry=RETAIL&valueTier=medium');
+    expect(retailOnly.body.groups.map((g) => g.industry)).toEqual(['RETAIL']);
+    // V's episode, opened by a rules change, joins the comparison only when asked.
+    const withRulesChanged = await api<{ groups: Array<{ noAction: { episodes: number } | null }> }>('/api/alert-outcomes?from=2026-03-01&to=2026-03-31&includeRulesChanged=true');
+    expect(withRulesChanged.body.groups[0]?.noAction?.episodes).toBe(3);
+    expect(await api('/api/alert-outcomes?from=2026-03-31&to=2026-03-01')).toMatchObject({ status: 400, body: { error: expect.stringContaining('from') as unknown } });
+  });
+
+  it('answers the CRM measures per value tier for January and February 2026, one segment when asked', async () => {
+    type Crm = { segments: string[]; months: Array<Record<string, unknown>> };
+    const r = await api<Crm>('/api/crm-measures?dimension=value_tier&from=2026-01&to=2026-02', authOf(people.viewer));
+    expect(r.status).toBe(200);
+    expect(r.body.segments).toEqual(['high', 'low', 'medium']);
+    expect(r.body.months.map((m) => `${String(m.month)} ${String(m.segment)}`)).toEqual(['2026-01 high', '2026-01 low', '2026-01 medium', '2026-02 high', '2026-02 low', '2026-02 medium']);
+    expect(r.body.months[0]).toEqual({
+      month: '2026-01', segment: 'high', customers: 2, customersAtStart: 2, revenue: '6000.5', orderingCustomers: 2, repeatCustomers: 1, repeatPurchaseRate: 0.5,
+      cltvCustomers: 2, cltvSum: 20000, cltvMean: 10000, churnBase: 2, churned: 1, churnRate: 0.5, churnedAtMonthStart: 0, wonBack: 0, winBackRate: null,
+      satisfactionAnswers: 2, satisfaction: 3, npsAnswers: 2, nps: 0, complaints: 2, shipmentsDelivered: 4, complaintsPer100Shipments: 50, onTimeRate: 0.6667,
+    });
+    const medium = await api<Crm>('/api/crm-measures?dimension=value_tier&from=2026-01&to=2026-02&segment=medium');
+    expect(medium.body.months.map((m) => [m.month, m.winBackRate, m.churnRate, m.nps])).toEqual([['2026-01', 1, null, 0], ['2026-02', null, 0.5, -100]]);
+    expect(await api('/api/crm-measures?dimension=no_such_dimension')).toMatchObject({ status: 400, body: { error: expect.stringContaining('dimension') as unknown } });
+  });
+});
+
 // Debian's chromium, installed by infra/os-packages.sh (./dev test runs it); no browser download.
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = join(repoRoot, '.local', 'artifacts');
@@ -377,6 +443,64 @@ describe('the console page in a browser', () => {
       await expect.poll(events, { timeout: 10_000 }).toEqual(['escalated', 'opened']);
       expect(await page.getByTestId('episode-timeline').innerText()).toMatch(/升级[\s\S]*开启/);
       await page.screenshot({ path: join(artifacts, 'console-episodes.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('shows the win-back outcomes and the CRM measures of the fixtures, in Chinese and in English', async () => {
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      for (const { locale, suffix, words } of [
+        { locale: 'zh-CN', suffix: '', words: { noAction: '未采取措施（对照）', manufacturing: '制造业', high: '高价值客户', onTime: '准时交付率' } },
+        { locale: 'en-GB', suffix: '-en', words: { noAction: 'No action (comparison)', manufacturing: 'Manufacturing', high: 'High-value customer', onTime: 'On-time delivery rate' } },
+      ]) {
+        // A new page is a new browser context: its language is the browser's (locale), nothing saved.
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale });
+        await page.goto(`${base}/#/outcomes`);
+        await page.getByTestId('token-input').fill(token);
+        await page.getByTestId('token-submit').click();
+
+        const outcomes = page.getByTestId('outcomes-page');
+        await outcomes.locator('input[name="from"]').fill('2026-03-01');
+        await outcomes.locator('input[name="to"]').fill('2026-03-31');
+        const manufacturers = outcomes.locator('[data-testid="outcome-group"][data-industry="MANUFACTURING"]');
+        const cell = (action: string, column: string) => manufacturers.locator(`tr[data-action="${action}"] td[data-column="${column}"]`);
+        await expect.poll(async () => cell('account manager call', 'revenue').innerText().catch(() => ''), { timeout: 30_000 }).toBe('1,250.5');
+        expect(await cell('account manager call', 'wonBackRate').innerText()).toBe('50%');
+        expect(await cell('', 'episodes').innerText()).toBe('2'); // the comparison: R and S
+        expect(await cell('', 'lost').innerText()).toBe('1');
+        expect(await cell('', 'orderedRate').innerText()).toBe('50%');
+        expect(await manufacturers.innerText()).toContain(words.noAction);
+        expect(await manufacturers.innerText()).toContain(words.manufacturing);
+        const retail = outcomes.locator('[data-testid="outcome-group"][data-industry="RETAIL"]');
+        expect(await retail.locator('td[data-column="revenue"]').allInnerTexts()).toEqual(['400.37', '400.37']);
+        await page.screenshot({ path: join(artifacts, `console-outcomes${suffix}.png`), fullPage: true });
+
+        await page.getByTestId('nav-crm').click();
+        const crm = page.getByTestId('crm-page');
+        await crm.locator('input[name="from"]').fill('2026-01');
+        await crm.locator('input[name="to"]').fill('2026-02');
+        const january = crm.locator('tr[data-testid="crm-row"][data-month="2026-01"][data-segment="high"]');
+        const measure = (key: string) => january.locator(`td[data-measure="${key}"]`).innerText();
+        await expect.poll(async () => measure('revenue').catch(() => ''), { timeout: 30_000 }).toBe('6,000.5');
+        expect(await measure('customers')).toBe('2');
+        expect(await measure('cltvSum')).toBe('20,000');
+        expect(await measure('churnRate')).toBe('50%');
+        expect(await measure('complaintsPer100Shipments')).toBe('50');
+        expect(await measure('onTimeRate')).toBe('66.7%');
+        expect(await measure('winBackRate')).toBe('—');
+        expect(await january.innerText()).toContain(words.high);
+        expect(await crm.locator('tr[data-testid="crm-row"]').count()).toBe(6);
+        // The trend of one measure: one line per value tier over the two months.
+        await crm.getByTestId('crm-measure').selectOption('onTimeRate');
+        const chart = crm.locator('[data-testid="crm-chart"][data-measure="onTimeRate"]');
+        await chart.waitFor();
+        expect(await chart.locator('polyline.series').count()).toBe(2); // high and medium; low delivered nothing: no rate, no line
+        expect(await chart.innerText()).toContain(words.onTime);
+        await page.screenshot({ path: join(artifacts, `console-crm${suffix}.png`), fullPage: true });
+        await page.close();
+      }
     } finally {
       await browser.close();
     }

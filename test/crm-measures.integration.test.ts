@@ -5,71 +5,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CRM_MEASURES_SQL, connectClickHouse, crmMeasures, migrate, readMigrations, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange,
-  type ClickHouseClient, type CrmMeasuresRow,
-} from '@segmentation/clickhouse';
-import { aComplaintEvent, aFeatureSnapshot, anOrderEvent, aSegmentChange, aShipmentEvent, shanghai } from '@segmentation/contracts';
+import { CRM_MEASURES_SQL, connectClickHouse, crmMeasures, migrate, readMigrations, type ClickHouseClient, type CrmMeasuresRow } from '@segmentation/clickhouse';
+import { changes, crmMeasuresBatch } from './fixtures/crm-measures-fixture.ts';
 import { insertBatch } from './harness/clickhouse-fixture.ts';
-
-const DEC = shanghai('2025-12-01 09:00');
-
-// Value tiers: A and B high (B moves to medium on 10 February), C medium, D medium from 15 January
-// (no tier when January began), E low. Lifecycle: A active; B churns on 20 January and is won back
-// on 15 February; C churned in December and is won back on 25 January; D new on 15 January, churned
-// on 20 February; E churned in December and stays so.
-const tier = (customerId: string, sequence: number, fromSegment: string | null, toSegment: string, eventTime: number) =>
-  aSegmentChange({ customerId, dimension: 'value_tier', sequence, fromSegment, toSegment, eventTime });
-const life = (customerId: string, sequence: number, fromSegment: string | null, toSegment: string, eventTime: number) =>
-  aSegmentChange({ customerId, dimension: 'lifecycle', sequence, fromSegment, toSegment, eventTime, rule: `lifecycle.${toSegment}.enter` });
-const changes = [
-  tier('A', 1, null, 'high', DEC), tier('B', 1, null, 'high', DEC), tier('C', 1, null, 'medium', DEC), tier('E', 1, null, 'low', DEC),
-  tier('D', 1, null, 'medium', shanghai('2026-01-15 10:00')),
-  tier('B', 2, 'high', 'medium', shanghai('2026-02-10 10:00')),
-  life('A', 1, null, 'active', DEC),
-  life('B', 1, null, 'active', DEC), life('B', 2, 'active', 'churned', shanghai('2026-01-20 10:00')), life('B', 3, 'churned', 'won_back', shanghai('2026-02-15 10:00')),
-  life('C', 1, null, 'churned', shanghai('2025-12-20 10:00')), life('C', 2, 'churned', 'won_back', shanghai('2026-01-25 10:00')),
-  life('D', 1, null, 'new', shanghai('2026-01-15 10:00')), life('D', 2, 'new', 'churned', shanghai('2026-02-20 10:00')),
-  life('E', 1, null, 'churned', shanghai('2025-12-10 10:00')),
-];
-
-let n = 0;
-const id = (c: string) => `${c}-${++n}`;
-const order = (customerId: string, local: string, amountBase: number, kind: 'PLACED' | 'CANCELLED' = 'PLACED') =>
-  anOrderEvent({ customerId, eventId: id(customerId), eventTime: shanghai(local), amountBase, kind });
-const delivered = (customerId: string, local: string, onTime: boolean | null, shipmentId?: string) =>
-  aShipmentEvent({ customerId, eventId: id(customerId), eventTime: shanghai(local), onTime, ...(shipmentId ? { shipmentId } : {}) });
-const complaint = (customerId: string, complaintId: string, local: string, action: 'OPENED' | 'ESCALATED' | 'RESOLVED', satisfactionScore: number | null, npsScore: number | null) =>
-  aComplaintEvent({ customerId, eventId: id(customerId), eventTime: shanghai(local), complaintId, action, satisfactionScore, npsScore });
-
-const events = [
-  order('A', '2026-01-05 10:00', 1000), order('A', '2026-01-20 10:00', 2000.5), order('A', '2026-02-03 10:00', 500),
-  order('A', '2026-02-04 10:00', 9999, 'CANCELLED'), // a cancellation is no order and no revenue
-  order('B', '2026-01-08 10:00', 3000), order('B', '2026-02-16 10:00', 1200.25),
-  order('C', '2026-01-28 10:00', 800),
-  order('C', '2026-02-01 03:00', 700), // still January in UTC, February in Shanghai
-  order('D', '2026-01-16 10:00', 400), order('D', '2026-01-30 10:00', 600),
-  delivered('A', '2026-01-07 10:00', true), delivered('A', '2026-01-15 10:00', false, 'S-A-late'), delivered('A', '2026-01-22 10:00', null),
-  aShipmentEvent({ customerId: 'A', eventId: id('A'), eventTime: shanghai('2026-01-14 10:00'), status: 'IN_TRANSIT', onTime: null, actualDeliveryTime: null, shipmentId: 'S-A-late' }),
-  delivered('B', '2026-01-10 10:00', true), delivered('C', '2026-01-27 10:00', true), delivered('D', '2026-01-17 10:00', false),
-  delivered('A', '2026-02-05 10:00', true), delivered('B', '2026-02-12 10:00', true), delivered('D', '2026-02-03 10:00', true), delivered('D', '2026-02-04 10:00', true),
-  complaint('A', 'K1', '2026-01-06 10:00', 'OPENED', null, null), complaint('A', 'K1', '2026-01-09 10:00', 'RESOLVED', 4, 9),
-  complaint('B', 'K2', '2026-01-12 10:00', 'OPENED', null, null), complaint('B', 'K2', '2026-01-13 10:00', 'ESCALATED', null, null),
-  complaint('B', 'K2', '2026-01-18 10:00', 'RESOLVED', 2, 3),
-  complaint('C', 'K3', '2026-01-26 10:00', 'OPENED', null, 7),
-  complaint('D', 'K5', '2026-01-31 10:00', 'OPENED', null, null), complaint('D', 'K5', '2026-02-02 10:00', 'RESOLVED', 3, 6),
-  complaint('A', 'K4', '2026-02-04 10:00', 'OPENED', null, null), complaint('A', 'K4', '2026-02-06 10:00', 'RESOLVED', 5, 10),
-];
-
-const clv = (customerId: string, local: string, clv12m?: number) =>
-  aFeatureSnapshot({ customerId, eventTime: shanghai(local), features: clv12m === undefined ? { churn_risk: 0.2 } : { clv_12m: clv12m, churn_risk: 0.2 } });
-const snapshots = [
-  clv('A', '2026-01-10 10:00', 10000), clv('A', '2026-01-28 10:00', 12000), clv('A', '2026-02-20 10:00', 11000),
-  clv('B', '2026-01-09 10:00', 8000),
-  clv('B', '2026-02-16 10:00'), // no cadence yet in February: no prediction to count
-  clv('C', '2026-01-25 10:00', 3000.5),
-  clv('D', '2026-01-16 10:00', 1500), clv('D', '2026-02-20 10:00', 900),
-];
 
 const none = { repeat_purchase_rate: null, cltv_mean: null, satisfaction: null, nps: null, complaints_per_100_shipments: null, on_time_rate: null };
 
@@ -78,11 +16,7 @@ describe('CRM measures per segment and month in ClickHouse (embedded engine)', (
   beforeAll(async () => {
     client = await connectClickHouse({ kind: 'embedded', path: join(mkdtempSync(join(tmpdir(), 'segmentation-crm-')), 'data') });
     await migrate(client);
-    const batch = [
-      ...events.flatMap((e, i) => rowsForCustomerEvent(e, { partition: 2, offset: i })),
-      ...changes.flatMap(rowsForSegmentChange),
-      ...snapshots.flatMap(rowsForFeatureSnapshot),
-    ];
+    const batch = crmMeasuresBatch();
     await insertBatch(client, batch);
     await insertBatch(client, batch); // redelivered
   });

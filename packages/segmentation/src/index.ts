@@ -15,3 +15,4 @@ export * from './value/gamma-gamma.ts';
 export * from './value/customer-value.ts';
 export { VALUE_FEATURES, type ValueRules } from './rules/value-rules.ts';
 export { FIT_MIN_ORDERS, fitOrderValues, orderValueHistory, withOrderValueFit, type OrderValueFit, type OrderValueFitResult } from './rules/value-fit.ts';
+export { structureReason, type StructuredReason } from './rules/reason-structure.ts';

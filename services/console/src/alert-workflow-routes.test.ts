@@ -15,6 +15,7 @@ import type { AuditEntry } from './console-audit.ts';
 import { createConsoleServer } from './console-server.ts';
 import { hashSecret, newSecret, personalToken } from './console-users.ts';
 import type { CustomerDetails } from './customer-details.ts';
+import type { MeasureQueries } from './measures.ts';
 import type { HistoryQueries } from './history-queries.ts';
 import { LiveFeed } from './live-feed.ts';
 
@@ -73,6 +74,7 @@ describe('the alert-workflow endpoints', () => {
         episodes: {} as EpisodeQueries,
         workflow: alertWorkflowStore({ clickhouse, producer, codec }, 'alert-workflow'),
         inbox: alertInbox(clickhouse, () => T),
+        measures: {} as MeasureQueries,
         customers: {} as CustomerDetails,
         feed: new LiveFeed({ backlogSize: 10, maxCustomers: 10 }),
         audit: { record: (entry) => { audit.push(entry); return Promise.resolve(); } },

@@ -14,6 +14,7 @@ import { hashSecret, newSecret, personalToken } from './console-users.ts';
 import type { CustomerDetails } from './customer-details.ts';
 import type { HistoryQueries } from './history-queries.ts';
 import { LiveFeed } from './live-feed.ts';
+import type { MeasureQueries } from './measures.ts';
 
 const cheap = { N: 2 ** 14, r: 8, p: 1 };
 const KNOWN_CUSTOMER = 'C-000042';
@@ -39,6 +40,7 @@ async function startServer(access: ConsoleAccess): Promise<Harness> {
       workflow: {} as AlertWorkflowStore,
       inbox: {} as AlertInbox,
       customers,
+      measures: {} as MeasureQueries,
       feed: new LiveFeed({ backlogSize: 10, maxCustomers: 10 }),
       audit: {
         record: (entry) => {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -16,6 +16,8 @@ import { roleAllows, type ConsoleRole, type ConsoleUser } from './console-users.
 import type { CustomerDetails } from './customer-details.ts';
 import type { HistoryQueries } from './history-queries.ts';
 import type { FeedItem, LiveFeed } from './live-feed.ts';
+import type { MeasureQueries } from './measures.ts';
+import { registerMeasureRoutes } from './measures-routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,6 +52,8 @@ export interface ConsoleServerDeps {
   /** Alert episodes with their work, per account manager or for the team (alert_episode_facts). */
   inbox: AlertInbox;
   customers: CustomerDetails;
+  /** Alert outcomes and CRM measures (the measures pages), from ClickHouse. */
+  measures: MeasureQueries;
   feed: LiveFeed;
   /** Who opened which customer, who changed what. */
   audit: AuditTrail;
@@ -64,14 +68,29 @@ export interface ConsoleServerDeps {
 }
 
 const webDir = join(import.meta.dirname, '..', 'web');
-const staticFiles: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/i18n.js': { file: 'i18n.js', type: 'text/javascript; charset=utf-8' },
-  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-  '/alert-inbox.js': { file: 'alert-inbox.js', type: 'text/javascript; charset=utf-8' },
-  '/alert-inbox.css': { file: 'alert-inbox.css', type: 'text/css; charset=utf-8' },
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  // ES modules must come as JavaScript: browsers refuse a module script of another type (nosniff).
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
 };
+
+/**
+ * The page's files by URL path: index.html at `/`, every other .js, .css and .html file of web/
+ * (its ES modules under lib/ and views/ included) at its path. Read once at start-up: the page has
+ * no build step, and nothing outside web/ can be reached.
+ */
+export function pageFiles(dir = webDir): Record<string, { body: Buffer; type: string }> {
+  const files: Record<string, { body: Buffer; type: string }> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const type = contentTypes[extname(entry.name)];
+    if (!entry.isFile() || type === undefined) continue;
+    const path = join(entry.parentPath, entry.name);
+    const url = `/${path.slice(dir.length + 1).split(/[\\/]/).join('/')}`;
+    files[url === '/index.html' ? '/' : url] = { body: readFileSync(path), type };
+  }
+  return files;
+}
 
 const name = z.string().min(1).max(128);
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
@@ -105,7 +124,7 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   const authenticate = createAuthenticator(settings.access);
   // CORS stays GET-only: what changes state is done from the console's own page.
   if (settings.corsOrigins.length > 0) await app.register(cors, { origin: settings.corsOrigins, methods: ['GET'], allowedHeaders: ['Authorization'] });
-  const pages = Object.fromEntries(Object.entries(staticFiles).map(([path, f]) => [path, { body: readFileSync(join(webDir, f.file)), type: f.type }]));
+  const pages = pageFiles();
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
@@ -202,6 +221,7 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
     return reply.code(202).send({ customerIds, requestedBy: `console:${user.name}`, reason: body.reason });
   });
   registerAlertWorkflowRoutes(app, deps.workflow, deps.inbox, audit);
+  registerMeasureRoutes(app, { measures: deps.measures, dimensions: deps.dimensions, timeZone: settings.timeZone });
   app.get('/api/trends', async (req) => {
     const q = parse(querySchemas.trends, req.query, 'query');
     const to = q.to ?? businessDay(settings.timeZone);

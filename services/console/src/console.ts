@@ -16,6 +16,7 @@ import { createConsoleServer } from './console-server.ts';
 import { customerDetails } from './customer-details.ts';
 import { historyQueries } from './history-queries.ts';
 import { LiveFeed, VALUE_TIER } from './live-feed.ts';
+import { measureQueries } from './measures.ts';
 
 export interface ConsoleSettings {
   host: string;
@@ -116,6 +117,7 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
           episodes: episodeQueries(deps.clickhouse),
           workflow: alertWorkflowStore(deps, settings.topics.alertWorkflow),
           inbox: alertInbox(deps.clickhouse),
+          measures: measureQueries(deps.clickhouse, settings.timeZone),
           customers: customerDetails({
             history,
             // With the rules in force: the drill-down shows the churn risk and predicted value (CLTV) the segments were decided on.

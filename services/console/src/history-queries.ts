@@ -1,4 +1,5 @@
 import { customerTimeline, segmentSizeTrend, type ClickHouseClient } from '@segmentation/clickhouse';
+import { structureReason, type StructuredReason } from '@segmentation/segmentation';
 
 // What the console reads from ClickHouse. Every user value travels as a server-side parameter
 // ({name:Type}), never spliced into the SQL text. Tables are read FINAL (or through the id-set
@@ -31,7 +32,8 @@ export interface SegmentExplanation {
   since: number;
   strategy: string;
   rule: string;
-  reasons: Array<{ condition: string; feature: string; value: number; threshold: number }>;
+  /** Each comparison behind the segment, read from the feature's side (structureReason). */
+  reasons: StructuredReason[];
   flags: string[];
 }
 
@@ -127,7 +129,7 @@ export function historyQueries(client: ClickHouseClient, timeZone: string) {
         since: Number(x.since),
         strategy: x.strategy,
         rule: x.rule,
-        reasons: x.reason_conditions.map((condition, i) => ({ condition, feature: x.reason_features[i] ?? '', value: x.reason_values[i] ?? 0, threshold: x.reason_thresholds[i] ?? 0 })),
+        reasons: x.reason_conditions.map((condition, i) => structureReason({ condition, feature: x.reason_features[i] ?? '', value: x.reason_values[i] ?? 0, threshold: x.reason_thresholds[i] ?? 0 })),
         flags: x.flags,
       }));
     },

@@ -25,6 +25,18 @@ describe('the live feed', () => {
     expect(feed.viewerCount).toBe(1);
   });
 
+  it('carries each reason of a change read from the feature\'s side, so the page renders it without parsing the condition', () => {
+    const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 10 });
+    const item = feed.addChange(aSegmentChange({
+      customerId: 'C-1', dimension: 'lifecycle', sequence: 1, fromSegment: null, toSegment: 'at_risk', eventTime: T,
+      reasons: [{ condition: '30 < days_since_last_order', feature: 'days_since_last_order', value: 45, threshold: 30 }, { condition: 'orders_90d >= 2', feature: 'orders_90d', value: 0, threshold: 2 }],
+    }));
+    expect(item.reasons).toEqual([
+      { condition: '30 < days_since_last_order', feature: 'days_since_last_order', value: 45, threshold: 30, operator: '>', mirrored: true, holds: true },
+      { condition: 'orders_90d >= 2', feature: 'orders_90d', value: 0, threshold: 2, operator: '>=', mirrored: false, holds: false },
+    ]);
+  });
+
   it('gives a new viewer the last items that match, oldest first, within the backlog size', () => {
     const feed = new LiveFeed({ backlogSize: 3, maxCustomers: 10 });
     for (let i = 1; i <= 5; i++) feed.addChange(change(`C-${i}`, 'value_tier', null, i % 2 ? 'high' : 'low'));

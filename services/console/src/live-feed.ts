@@ -1,4 +1,5 @@
 import type { ChurnAlert, SegmentChange } from '@segmentation/contracts';
+import { structureReason, type StructuredReason } from '@segmentation/segmentation';
 
 // The console's live feed: segment changes and churn alerts as viewers see them, a short backlog
 // for a viewer who just arrived, and each viewer's filter. Pure: the Kafka tail feeds it.
@@ -13,7 +14,8 @@ export interface SegmentChangeItem {
   cause: string;
   rule: string;
   strategy: string;
-  reasons: SegmentChange['reasons'];
+  /** Read from the feature's side (structureReason): the page renders them without parsing conditions. */
+  reasons: StructuredReason[];
   eventTime: number;
   detectedAt: number;
   /** The customer's value tier as last seen by this console (null until one was seen). */
@@ -80,7 +82,7 @@ export class LiveFeed {
     return this.publish({
       kind: 'segment_change', changeId: c.changeId, customerId: c.customerId, dimension: c.dimension,
       fromSegment: c.fromSegment, toSegment: c.toSegment, cause: c.cause, rule: c.rule, strategy: c.strategy,
-      reasons: c.reasons, eventTime: c.eventTime, detectedAt: c.detectedAt, valueTier: this.tiers.get(c.customerId) ?? null,
+      reasons: c.reasons.map(structureReason), eventTime: c.eventTime, detectedAt: c.detectedAt, valueTier: this.tiers.get(c.customerId) ?? null,
     });
   }
 

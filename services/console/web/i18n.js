@@ -274,6 +274,17 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/**
+ * Adds a page's own words ({ key: [中文, English] }) to the interface text: the measures pages keep
+ * their words beside their code instead of growing this file.
+ */
+export function addWords(words) {
+  for (const [key, [zh, en]] of Object.entries(words)) {
+    UI.zh[key] = zh;
+    UI.en[key] = en;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Names from the rules (config/rules.yaml): dimensions and their segments. [中文, English]
 // ---------------------------------------------------------------------------------------------
