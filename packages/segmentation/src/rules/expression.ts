@@ -122,7 +122,7 @@ export interface Values {
 const resolve = (o: Operand, v: Values): number | undefined =>
   o.kind === 'number' ? o.value : o.kind === 'feature' ? v.features[o.name] : v.parameters[o.name];
 
-function compare(a: number, op: Comparison, b: number): boolean {
+export function compare(a: number, op: Comparison, b: number): boolean {
   switch (op) {
     case '>=': return a >= b;
     case '>': return a > b;

@@ -1,4 +1,4 @@
-import { parseExpression, type Comparison, type Reason } from './expression.ts';
+import { compare, parseExpression, type Comparison, type Reason } from './expression.ts';
 
 // A segment's reason as the console shows it: the comparison read from the feature's side, with
 // the values behind it. Built from the condition text with the rules engine's own parser, so the
@@ -17,17 +17,6 @@ export interface StructuredReason extends Reason {
 }
 
 const MIRROR: Record<Comparison, Comparison> = { '>=': '<=', '<=': '>=', '>': '<', '<': '>', '==': '==', '!=': '!=' };
-
-function compare(a: number, op: Comparison, b: number): boolean {
-  switch (op) {
-    case '>=': return a >= b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '<': return a < b;
-    case '==': return a === b;
-    case '!=': return a !== b;
-  }
-}
 
 /** Parses condition texts once: the same few conditions explain every change. */
 const parsed = new Map<string, ReturnType<typeof parseExpression> | null>();
