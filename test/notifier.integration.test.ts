@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, loadRules } from '@segmentation/app';
 import { aChurnAlert, aProfileEvent, aSegmentChange, avroSchemas, topicNames, valueSubject, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, customerErasuresTopic, ensureTopics, ErasureList, ReliableProducer, requestErasure, type Kafka } from '@segmentation/kafka';
+import { AvroCodec, createKafka, customerErasuresTopic, ensureTopics, ErasureList, ReliableProducer, requestErasure, rewindGroup, type Kafka } from '@segmentation/kafka';
 import { createNotifier, firingKey, notifiedKey, parseNotifierConfig, verifyWebhookSignature } from '@segmentation/notifier';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { applyEvent, emptyRecord } from '@segmentation/segmentation';
@@ -258,9 +258,7 @@ routes:
     expect(hook.ids()).toEqual([alert.alertId]);
 
     // The group's offsets back to the start, as after a crash before the commit: every batch comes again.
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.resetOffsets({ groupId: first.groupId, topic: channel.topics.churnAlerts, earliest: true }).finally(() => admin.disconnect());
+    await rewindGroup(kafka, first.groupId, channel.topics.churnAlerts);
     expect(await committedOffsets(kafka, first.groupId, channel.topics.churnAlerts)).toBe(0);
     const again = startNotifier(channel, config, { HOOK_URL: hook.url }, first.groupId);
     await again.notifier.start();

@@ -15,3 +15,4 @@ export * from './erasure-list.ts';
 export * from './poison-records.ts';
 export * from './committed-metadata.ts';
 export * from './connect/kafka-connect.ts';
+export * from './group-offsets.ts';

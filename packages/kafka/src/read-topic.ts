@@ -28,44 +28,69 @@ const MAX_READ_CRASHES = 10;
 export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Pick<Logger, 'warn'> = kafka.logger()): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
-  let ends: Map<number, bigint>;
+  let ends: Map<number, number>;
   try {
     const offsets = await fetchTopicEnds(admin, topic);
-    ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    ends = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   } finally {
     await admin.disconnect();
   }
-  const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  if (pending.size === 0) return 0;
+  let count = 0;
+  await readPartitionsUntil(kafka, topic, ends, async (messages) => {
+    for (const m of messages) {
+      count++;
+      await onMessage(m);
+    }
+  }, { logger });
+  return count;
+}
 
+/**
+ * Reads each partition of the topic from its beginning up to (not including) its offset in
+ * `ends`, in log order, a batch at a time, and resolves when every partition got there: a replay
+ * in a fresh group that commits nothing. Survives consumer crashes as readTopicToEnd does; a
+ * restarted consumer begins again at the beginning and what was handed over is skipped.
+ */
+export async function readPartitionsUntil(
+  kafka: Kafka, topic: string, ends: ReadonlyMap<number, number>,
+  onBatch: (messages: ConsumedMessage[], partition: number, heartbeat: () => Promise<void>) => Promise<void>,
+  options: { logger: Pick<Logger, 'warn'>; partitionsConcurrently?: number },
+): Promise<void> {
+  const pending = new Set([...ends].filter(([, high]) => high > 0).map(([p]) => p));
+  if (pending.size === 0) return;
+  const { logger } = options;
   const groupId = `read-${topic}-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   /** Per partition, the next offset to hand over: a restarted consumer reads from the beginning again. */
-  const next = new Map<number, bigint>();
-  let count = 0;
+  const next = new Map<number, number>();
   let finished = false;
   let crashes = 0;
   let done!: () => void;
   let fail!: (err: unknown) => void;
   const read = new Promise<void>((resolve, reject) => { done = resolve; fail = reject; });
-  const eachBatch: EachBatchHandler = async ({ batch }) => {
-    const end = ends.get(batch.partition) ?? 0n;
-    for (const m of batch.messages) {
-      const offset = BigInt(m.offset);
-      if (offset >= end) break;
-      if (offset < (next.get(batch.partition) ?? 0n)) continue;
-      count++;
-      await onMessage({ topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) });
-      next.set(batch.partition, offset + 1n);
+  const eachBatch: EachBatchHandler = async (payload) => {
+    const { batch } = payload;
+    if (!pending.has(batch.partition)) return;
+    const end = ends.get(batch.partition) ?? 0;
+    const from = next.get(batch.partition) ?? 0;
+    const messages = batch.messages
+      .filter((m) => Number(m.offset) < end && Number(m.offset) >= from)
+      .map((m) => ({ topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) }));
+    if (messages.length > 0) {
+      await onBatch(messages, batch.partition, () => payload.heartbeat());
+      next.set(batch.partition, Number(messages.at(-1)!.offset) + 1);
     }
-    if (BigInt(batch.lastOffset()) + 1n >= end) pending.delete(batch.partition);
-    if (pending.size === 0) done();
+    if (Number(batch.lastOffset()) + 1 >= end) {
+      pending.delete(batch.partition);
+      payload.pause(); // nothing more of this partition is wanted
+      if (pending.size === 0) done();
+    }
   };
   /** Connects, subscribes and runs: the first start, and each restart after a crash. */
   const start = async () => {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatch });
+    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1, eachBatch });
   };
   const restarts = new ConsumerRestarts({
     restart: async () => {
@@ -92,5 +117,4 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m:
     await restarts.settle();
     await consumer.disconnect();
   }
-  return count;
 }

@@ -1,5 +1,5 @@
 import { avroSchemas, type CustomerEvent } from '@segmentation/contracts';
-import type { AvroCodec, Kafka, ReliableProducer } from '@segmentation/kafka';
+import { partitionCounts, type AvroCodec, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 
 /**
@@ -33,10 +33,7 @@ export function createTicker(settings: { topic: string; intervalMs: number }, de
     },
     async start(schemaId: number): Promise<void> {
       if (settings.intervalMs <= 0) return;
-      const admin = deps.kafka.admin();
-      await admin.connect();
-      const metadata = await admin.fetchTopicMetadata({ topics: [settings.topic] }).finally(() => admin.disconnect());
-      const partitions = metadata.topics[0]?.partitions.length ?? 0;
+      const partitions = (await partitionCounts(deps.kafka, [settings.topic])).get(settings.topic) ?? 0;
       const started = deps.now();
       for (let p = 0; p < partitions; p++) if (!lastWritten.has(p)) lastWritten.set(p, started);
       timer = setInterval(() => {

@@ -1,5 +1,5 @@
 import { avroSchemas, valueSubject, type CustomerEvent, type RulesApplied, type RulesVersionRecord } from '@segmentation/contracts';
-import type { AvroCodec, Kafka, ReliableProducer } from '@segmentation/kafka';
+import { partitionCounts, type AvroCodec, type Kafka, type ReliableProducer } from '@segmentation/kafka';
 import { ensureRegistryTopic, readRulesHistory } from '@segmentation/readers';
 import { ConfigError } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
@@ -125,14 +125,7 @@ export class RulesBook {
 
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics[0]?.partitions.length ?? 0;
-    if (count === 0) throw new Error(`topic ${topic} has no partitions: provision the pipeline first`);
-    return count;
-  } finally {
-    await admin.disconnect();
-  }
+  const count = (await partitionCounts(kafka, [topic])).get(topic) ?? 0;
+  if (count === 0) throw new Error(`topic ${topic} has no partitions: provision the pipeline first`);
+  return count;
 }

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { fetchTopicEnds, readErasedCustomers, type AvroCodec, type Kafka } from '@segmentation/kafka';
+import { committedPositions, groupMemberCount, readErasedCustomers, readPartitionsUntil, topicOffsets, type AvroCodec, type Kafka } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
@@ -54,40 +53,14 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
   await runner.book.refresh();
 
   const marks = new Map<number, PartitionMark>();
-  const pending = new Set([...targets].filter(([, t]) => t.offset > 0).map(([p]) => p));
   let records = 0;
-  if (pending.size > 0) {
-    const consumer = deps.kafka.consumer({ groupId: `${settings.groupId}-rebuild-${randomUUID()}` });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [settings.topics.customerEvents], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
-        consumer.run({
-          autoCommit: false,
-          partitionsConsumedConcurrently: 4,
-          eachBatch: async (payload) => {
-            const { batch } = payload;
-            const end = targets.get(batch.partition)?.offset ?? 0;
-            if (!pending.has(batch.partition)) return;
-            const mine = batch.messages.filter((m) => Number(m.offset) < end)
-              .map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) }));
-            const mark = marks.get(batch.partition) ?? { watermark: null, rulesVersion: null };
-            marks.set(batch.partition, await runPartitionLog(runner, batch.partition, await decodeLogEntries(deps.codec, mine), mark, () => payload.heartbeat()));
-            records += mine.length;
-            if (mine.length > 0 && Number(mine.at(-1)!.offset) + 1 >= end) {
-              pending.delete(batch.partition);
-              consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-              deps.logger.info('rebuild_partition_done', { partition: batch.partition, records: end, partitionsLeft: pending.size });
-              if (pending.size === 0) resolve();
-            }
-          },
-        }).catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-  }
+  const ends = new Map([...targets].map(([p, t]) => [p, t.offset]));
+  await readPartitionsUntil(deps.kafka, settings.topics.customerEvents, ends, async (messages, partition, heartbeat) => {
+    const mark = marks.get(partition) ?? { watermark: null, rulesVersion: null };
+    marks.set(partition, await runPartitionLog(runner, partition, await decodeLogEntries(deps.codec, messages), mark, heartbeat));
+    records += messages.length;
+    if (Number(messages.at(-1)!.offset) + 1 >= ends.get(partition)!) deps.logger.info('rebuild_partition_done', { partition, records: ends.get(partition) });
+  }, { logger: deps.logger, partitionsConcurrently: 4 });
 
   const drift = [...targets].filter(([p, t]) => t.mark.watermark !== null && marks.get(p)?.watermark !== t.mark.watermark);
   if (drift.length > 0) {
@@ -100,20 +73,11 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
 
 /** Where the group stands on each partition; refuses while it has members (a running segmenter). */
 async function groupPositions(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, { offset: number; mark: PartitionMark }>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const members = groups[0]?.members.length ?? 0;
-    if (members > 0) throw new Error(`the segmenter group ${groupId} has ${members} running member(s): stop every segmenter before rebuilding its state`);
-    const partitions = (await fetchTopicEnds(admin, topic)).map((o) => o.partition);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p]));
-    return new Map(partitions.map((p) => {
-      const c = byPartition.get(p);
-      return [p, { offset: Math.max(0, Number(c?.offset ?? -1)), mark: markFromMetadata(c?.metadata ?? null) }];
-    }));
-  } finally {
-    await admin.disconnect();
-  }
+  const members = await groupMemberCount(kafka, groupId);
+  if (members > 0) throw new Error(`the segmenter group ${groupId} has ${members} running member(s): stop every segmenter before rebuilding its state`);
+  const [partitions, committed] = await Promise.all([topicOffsets(kafka, topic), committedPositions(kafka, groupId, topic)]);
+  return new Map([...partitions.keys()].map((p) => {
+    const c = committed.get(p);
+    return [p, { offset: c?.offset ?? 0, mark: markFromMetadata(c?.metadata ?? null) }];
+  }));
 }

@@ -1,4 +1,4 @@
-import { fetchTopicEnds, type Kafka } from '@segmentation/kafka';
+import { committedPositions, topicOffsets, type Kafka } from '@segmentation/kafka';
 import type { CustomerRecord } from '@segmentation/segmentation';
 import { CustomerStateStore, EvaluationTimers, type RedisClient } from '@segmentation/state';
 import { markFromMetadata } from './partition-clock.ts';
@@ -32,14 +32,6 @@ export async function* storedCustomers(kafka: Kafka, redis: RedisClient, setting
 
 /** Every partition of the topic with the watermark the group committed for it (null if none). */
 async function partitionClocks(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, number | null>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const partitions = (await fetchTopicEnds(admin, topic)).map((o) => o.partition).sort((a, b) => a - b);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const metadata = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.metadata]));
-    return new Map(partitions.map((p) => [p, markFromMetadata(metadata.get(p) ?? null).watermark]));
-  } finally {
-    await admin.disconnect();
-  }
+  const [partitions, committed] = await Promise.all([topicOffsets(kafka, topic), committedPositions(kafka, groupId, topic)]);
+  return new Map([...partitions.keys()].map((p) => [p, markFromMetadata(committed.get(p)?.metadata ?? null).watermark]));
 }

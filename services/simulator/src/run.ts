@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sourceContracts, topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, CustomerEventLogWriter, fetchTopicEnds, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
+import { AvroCodec, createKafka, CustomerEventLogWriter, topicOffsets, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { emptyReport, runFast, type Progress, type RunReport } from './fast-mode.ts';
 import { writeGroundTruth } from './ground-truth.ts';
@@ -76,13 +76,7 @@ export async function runSimulation(options: SimulatorOptions, deps: RunDeps): P
 
 /** Records a topic holds (over every partition). */
 async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await fetchTopicEnds(admin, topic)).reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return [...(await topicOffsets(kafka, topic)).values()].reduce((n, p) => n + p.high - p.low, 0);
 }
 
 /** The day after the last one a previous live run published (in `file`), and how to record this run's. */

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { anOrder, aTick, avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, valueSubject, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, BatchConsumer, createKafka, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer, tailTopics } from '@segmentation/kafka';
+import { AvroCodec, BatchConsumer, committedPositions, createKafka, deleteTopics, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer, tailTopics, topicOffsets, topicsWithPrefix } from '@segmentation/kafka';
 import { ConfigError, createLogger, createMetricsRegistry, parseConfig, runCommand, type Logger, type Registry } from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion } from '@segmentation/segmenter';
@@ -163,11 +163,7 @@ await runCommand('bench:e2e', async () => {
     await producer.disconnect().catch(() => undefined);
     await deleteKeysWithPrefix(redis, `${prefix}:`);
     redis.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-    await admin.disconnect();
+    await deleteTopics(kafka, await topicsWithPrefix(kafka, prefix));
   }
 });
 
@@ -249,25 +245,16 @@ async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: Rel
  * partition's end (offsets, not the processes' counters: a batch redone after a rebalance counts once).
  */
 async function throughput(kafka: ReturnType<typeof createKafka>, config: Config, topic: string, pids: number[]) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const committed = async () => {
-      const [offsets] = await admin.fetchOffsets({ groupId: segmenterGroupId(config), topics: [topic] });
-      return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    };
-    await until(async () => (await committed()) > 0, 120);
-    const started = performance.now();
-    const cpuBefore = cpuSeconds(pids);
-    const atStart = await committed();
-    // The end includes the rules control records the segmenters wrote on start.
-    const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    await until(async () => (await committed()) >= end);
-    const seconds = (performance.now() - started) / 1000;
-    return { pipelineRate: (end - atStart) / seconds, cpuDuringPipeline: cpuShares(cpuBefore, cpuSeconds(pids), seconds) };
-  } finally {
-    await admin.disconnect();
-  }
+  const committed = async () => [...(await committedPositions(kafka, segmenterGroupId(config), topic)).values()].reduce((n, p) => n + p.offset, 0);
+  await until(async () => (await committed()) > 0, 120);
+  const started = performance.now();
+  const cpuBefore = cpuSeconds(pids);
+  const atStart = await committed();
+  // The end includes the rules control records the segmenters wrote on start.
+  const end = [...(await topicOffsets(kafka, topic)).values()].reduce((n, p) => n + p.high, 0);
+  await until(async () => (await committed()) >= end);
+  const seconds = (performance.now() - started) / 1000;
+  return { pipelineRate: (end - atStart) / seconds, cpuDuringPipeline: cpuShares(cpuBefore, cpuSeconds(pids), seconds) };
 }
 
 type Counter = (name: string, result?: string) => Promise<number>;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, rowsForSegmentChange } from '@segmentation/clickhouse';
 import { avroSchemas, sharedSettings, topicNames, valueSubject, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, createKafka, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import { AvroCodec, createKafka, deleteTopics, provisionPipeline, ReliableProducer, topicsWithPrefix } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, parseConfig, runCommand } from '@segmentation/runtime';
 import { z } from 'zod';
 import { classifyInsertFailure } from '../insert-failures.ts';
@@ -86,11 +86,7 @@ await runCommand('bench:sink', async () => {
     console.log(JSON.stringify(result));
   } finally {
     await producer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopics(kafka, await topicsWithPrefix(kafka, prefix)).catch(() => undefined);
     rmSync(folder, { recursive: true, force: true });
   }
 });
