@@ -12,3 +12,5 @@ export * from './customer-erasure.ts';
 export * from './alert-workflow-table.ts';
 export * from './alert-outcome-queries.ts';
 export * from './crm-queries.ts';
+export { startBiEndpoint, type BiEndpoint, type BiEndpointSettings } from './bi-endpoint/bi-endpoint.ts';
+export { openBiEngine, type BiEngine, type BiLimits, type BiQuery } from './bi-endpoint/bi-engine.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '@segmentation/console';
-import { consoleAccess, consoleToken, currencyTable, loadConfig, loadRules } from './config.ts';
+import { biEndpointSettings, consoleAccess, consoleToken, currencyTable, loadConfig, loadRules } from './config.ts';
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
 function configErrorOf(env: Record<string, string>): ConfigError {
@@ -163,6 +163,54 @@ describe('the console users', () => {
     expect(message).toMatch(/users\[0\] "li\.wei"\.role: must be one of viewer, operator, admin/);
     expect(message).toMatch(/users\[0\] "li\.wei"\.secret: must be a hash/);
     expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('the BI endpoint settings', () => {
+  const users = async (...entries: Array<[string, string]>) => {
+    const hash = await hashSecret('a-secret', { N: 2 ** 14, r: 8, p: 1 });
+    const file = join(mkdtempSync(join(tmpdir(), 'bi-users-')), 'users.yaml');
+    writeFileSync(file, `users:\n${entries.map(([name, role]) => `  - name: ${name}\n    role: ${role}\n    secret: ${hash}\n`).join('')}`);
+    return { file, hash };
+  };
+
+  it('leave the endpoint off by default, on loopback with safe limits when BI_PORT is set', async () => {
+    expect(loadConfig({}).BI_PORT).toBeUndefined();
+    expect(biEndpointSettings(loadConfig({}))).toBeUndefined();
+    const { file, hash } = await users(['li.wei', 'viewer'], ['metabase', 'bi']);
+    expect(biEndpointSettings(loadConfig({ BI_PORT: '8124', CONSOLE_USERS_FILE: file }))).toEqual({
+      host: '127.0.0.1',
+      port: 8124,
+      limits: { maxExecutionSeconds: 60, maxResultRows: 1_000_000, maxResultBytes: 128 * 1024 ** 2 },
+      maxConcurrentQueries: 2,
+      users: [{ name: 'metabase', role: 'bi', secretHash: hash }], // the BI users only
+    });
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['BI_PORT', { BI_PORT: '8124' }], // no users file: no BI user can exist
+    ['BI_PORT', { BI_PORT: '8124', CONSOLE_USERS_FILE: '/etc/users.yaml', CLICKHOUSE_URL: 'http://clickhouse:8123' }],
+    ['BI_PORT', { BI_PORT: '8124', CONSOLE_USERS_FILE: '/etc/users.yaml', ROLES: 'ingest,segmenter' }],
+    ['BI_PORT', { BI_PORT: '70000', CONSOLE_USERS_FILE: '/etc/users.yaml' }],
+    ['BI_MAX_EXECUTION_SECONDS', { BI_MAX_EXECUTION_SECONDS: '0' }],
+    ['BI_MAX_RESULT_ROWS', { BI_MAX_RESULT_ROWS: 'many' }],
+    ['BI_MAX_RESULT_BYTES', { BI_MAX_RESULT_BYTES: '10' }],
+    ['BI_MAX_CONCURRENT_QUERIES', { BI_MAX_CONCURRENT_QUERIES: '0' }],
+  ])('fail with a ConfigError naming %s for %j', (setting, env) => {
+    expect(blamed(configErrorOf(env))).toEqual([setting]);
+  });
+
+  it('refuse to start when the users file has no user of role bi, and say how to add one', async () => {
+    const { file } = await users(['li.wei', 'admin']);
+    let message = '';
+    try {
+      biEndpointSettings(loadConfig({ BI_PORT: '8124', CONSOLE_USERS_FILE: file }));
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^ {2}BI_PORT: the BI endpoint needs a user of role bi/m);
+    expect(message).toContain('pnpm console-user add NAME --role bi');
   });
 });
 

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkCurrencySettings, checkKafkaSecurity, currencyTableSchema, parseRates, sharedSettings, type CurrencyTable } from '@segmentation/contracts';
 import { ConfigError, intSetting, listSetting, parseConfig } from '@segmentation/runtime';
-import { loadConsoleUsers, type ConsoleAccess } from '@segmentation/console';
+import { BI_ROLE, loadConsoleUsers, type ConsoleAccess, type ConsoleUserEntry } from '@segmentation/console';
+import type { BiLimits } from '@segmentation/clickhouse';
 import { compileRules, RulesError, type CompiledRules } from '@segmentation/segmentation';
 import { connectRedis } from '@segmentation/state';
 
@@ -72,6 +73,22 @@ export const configSchema = z.object({
   CONSOLE_CORS_ORIGINS: listSetting.default([]),
   /** Live streams the console serves at once; more are refused (503) rather than exhausting sockets. */
   CONSOLE_MAX_STREAMS: intSetting(1, 10_000).default(100),
+  /**
+   * The read-only ClickHouse-compatible HTTP endpoint for BI tools (docs/bi.md, "Connecting BI
+   * tools"), served by the process that owns the embedded engine; unset = off. Its users are the
+   * users of role bi in CONSOLE_USERS_FILE / CONSOLE_USERS. 0 picks a free port.
+   */
+  BI_PORT: intSetting(0, 65535).optional(),
+  /** Loopback by default: open it to a network only on purpose (it has no TLS; put a TLS proxy in front). */
+  BI_HOST: z.string().default('127.0.0.1'),
+  /** Seconds a BI query may run before the engine stops it: long enough for the docs/bi.md queries on years of history. */
+  BI_MAX_EXECUTION_SECONDS: intSetting(1, 3600).default(60),
+  /** Rows a BI answer may have: a dashboard needs far fewer; a million rows still fits a spreadsheet export. */
+  BI_MAX_RESULT_ROWS: intSetting(1, 1_000_000_000).default(1_000_000),
+  /** Bytes a BI answer may have (in the engine and as sent): the engine holds an answer whole in this process's memory before it goes out. */
+  BI_MAX_RESULT_BYTES: intSetting(1024, 4 * 1024 ** 3).default(128 * 1024 ** 2),
+  /** BI queries run at once; more are refused. Each takes a thread of libuv's pool of 4, which the pipeline's own ClickHouse queries and scrypt share. */
+  BI_MAX_CONCURRENT_QUERIES: intSetting(1, 16).default(2),
   OPS_HOST: z.string().default('127.0.0.1'),
   /** /healthz, /readyz and /metrics; 0 picks a free port. */
   OPS_PORT: intSetting(0, 65535).default(9464),
@@ -80,6 +97,12 @@ export const configSchema = z.object({
   checkCurrencySettings(c, ctx);
   checkKafkaSecurity(c, ctx);
   // Refused rather than ignored: someone still handing out the shared token must learn it stopped working.
+  if (c.BI_PORT !== undefined) {
+    // A server already speaks this protocol, with its own users and grants: BI tools connect to it directly.
+    if (c.CLICKHOUSE_URL !== undefined) ctx.addIssue({ code: 'custom', path: ['BI_PORT'], message: 'the BI endpoint serves the embedded engine only; with CLICKHOUSE_URL, point BI tools at that server (docs/bi.md, "Connecting BI tools") and unset BI_PORT' });
+    else if (!c.ROLES.includes('sink') && !c.ROLES.includes('console')) ctx.addIssue({ code: 'custom', path: ['BI_PORT'], message: 'the BI endpoint is served by the process that opens the embedded engine: its ROLES must include sink or console' });
+    else if (c.CONSOLE_USERS_FILE === undefined && c.CONSOLE_USERS === undefined) ctx.addIssue({ code: 'custom', path: ['BI_PORT'], message: 'the BI endpoint needs a user of role bi in CONSOLE_USERS_FILE or CONSOLE_USERS: add one with pnpm console-user add NAME --role bi --file FILE' });
+  }
   if (c.CONSOLE_TOKEN !== undefined && (c.CONSOLE_USERS_FILE !== undefined || c.CONSOLE_USERS !== undefined)) {
     ctx.addIssue({ code: 'custom', path: ['CONSOLE_TOKEN'], message: 'the shared token is not accepted once console users are configured (CONSOLE_USERS_FILE or CONSOLE_USERS): unset it, and give its holders their own tokens (pnpm console-user add NAME --role admin)' });
   }
@@ -118,6 +141,26 @@ export function consoleToken(c: Pick<Config, 'CONSOLE_TOKEN' | 'CONSOLE_TOKEN_FI
 export function consoleAccess(c: Pick<Config, 'CONSOLE_USERS_FILE' | 'CONSOLE_USERS' | 'CONSOLE_TOKEN' | 'CONSOLE_TOKEN_FILE'>): ConsoleAccess {
   if (c.CONSOLE_USERS_FILE === undefined && c.CONSOLE_USERS === undefined) return { kind: 'shared-token', token: consoleToken(c) };
   return { kind: 'users', users: loadConsoleUsers({ file: c.CONSOLE_USERS_FILE, inline: c.CONSOLE_USERS }) };
+}
+
+/**
+ * The BI endpoint's settings, when BI_PORT is set: its limits and its users (those of role bi in the
+ * users file, validated in full); refused, naming BI_PORT, when the file has no user of role bi.
+ */
+export function biEndpointSettings(c: Config): { host: string; port: number; limits: BiLimits; maxConcurrentQueries: number; users: ConsoleUserEntry[] } | undefined {
+  if (c.BI_PORT === undefined) return undefined;
+  const users = loadConsoleUsers({ file: c.CONSOLE_USERS_FILE, inline: c.CONSOLE_USERS }).filter((u) => u.role === BI_ROLE);
+  if (users.length === 0) {
+    const where = [c.CONSOLE_USERS_FILE, c.CONSOLE_USERS !== undefined ? 'CONSOLE_USERS' : undefined].filter(Boolean).join(' and ');
+    throw new ConfigError(`invalid configuration:\n  BI_PORT: the BI endpoint needs a user of role bi, and ${where} has none: add one with pnpm console-user add NAME --role bi${c.CONSOLE_USERS_FILE ? '' : ' --file FILE'}`);
+  }
+  return {
+    host: c.BI_HOST,
+    port: c.BI_PORT,
+    limits: { maxExecutionSeconds: c.BI_MAX_EXECUTION_SECONDS, maxResultRows: c.BI_MAX_RESULT_ROWS, maxResultBytes: c.BI_MAX_RESULT_BYTES },
+    maxConcurrentQueries: c.BI_MAX_CONCURRENT_QUERIES,
+    users,
+  };
 }
 
 /** The segmenter's consumer group: its committed offsets carry each partition's clock and rules version. */

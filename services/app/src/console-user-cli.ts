@@ -1,5 +1,6 @@
 // The console's people (docs/console.md, "Users and roles"):
-//   pnpm console-user add NAME --role viewer|operator|admin [--file FILE] [--replace]
+//   pnpm console-user add NAME --role viewer|operator|admin|bi [--file FILE] [--replace]
+// (bi: a BI tool's user, for the BI endpoint only; docs/bi.md)
 //   pnpm console-user remove NAME [--file FILE]
 //   pnpm console-user list [--file FILE]
 //   pnpm console-user audit [--user NAME] [--customer ID] [--since ISO]
@@ -10,13 +11,13 @@
 // lines; settings as for the pipeline (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX ...).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONSOLE_ROLES, entriesOf, hashSecret, newSecret, personalToken, userNameSchema, withoutUser, withUser, type ConsoleRole } from '@segmentation/console';
+import { entriesOf, hashSecret, newSecret, personalToken, USER_ROLES, userNameSchema, withoutUser, withUser, type UserRole } from '@segmentation/console';
 import { avroSchemas, topicNames, type ConsoleAuditRecord } from '@segmentation/contracts';
 import { AvroCodec, consoleAuditTopic, createKafka, ensureTopics, kafkaSecurity, readTopicToEnd } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { loadConfig } from './config.ts';
 
-const USAGE = `usage: pnpm console-user add NAME --role ${CONSOLE_ROLES.join('|')} [--file FILE] [--replace]
+const USAGE = `usage: pnpm console-user add NAME --role ${USER_ROLES.join('|')} [--file FILE] [--replace]
        pnpm console-user remove NAME [--file FILE]
        pnpm console-user list [--file FILE]
        pnpm console-user audit [--user NAME] [--customer ID] [--since ISO]`;
@@ -36,9 +37,9 @@ await runCommand('console-user', async () => {
     case 'add': {
       const user = checkedName(name);
       const role = values.role;
-      if (!CONSOLE_ROLES.includes(role as ConsoleRole)) throw new ConfigError(`--role must be one of ${CONSOLE_ROLES.join(', ')}\n${USAGE}`);
+      if (!USER_ROLES.includes(role as UserRole)) throw new ConfigError(`--role must be one of ${USER_ROLES.join(', ')}\n${USAGE}`);
       const secret = newSecret();
-      const entry = { name: user, role: role as ConsoleRole, secret: await hashSecret(secret) };
+      const entry = { name: user, role: role as UserRole, secret: await hashSecret(secret) };
       if (file === undefined) {
         console.log('No users file (--file or CONSOLE_USERS_FILE). The entry, for the users: list of a file:');
         console.log(`  - ${JSON.stringify(entry)}`);
@@ -48,9 +49,14 @@ await runCommand('console-user', async () => {
         const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
         // Owner-only when the command creates it: the hashes are not secrets, but no one else needs them.
         writeFileSync(file, withUser(file, text, entry, values.replace ?? false), { mode: 0o600 });
-        console.log(`${user} (${role}) is in ${file}; restart the console to let them in.`);
+        console.log(`${user} (${role}) is in ${file}; restart the ${role === 'bi' ? 'pipeline process that serves the BI endpoint (BI_PORT)' : 'console'} to let them in.`);
       }
-      console.log(`Their personal access token, shown this once (hand it over privately; the console keeps only its hash):\n  ${personalToken(user, secret)}`);
+      if (role === 'bi') {
+        // BI tools ask for a user and a password, not a token: the same secret, split at the colon.
+        console.log(`For their BI tool (the BI endpoint, docs/bi.md), shown this once (hand it over privately; only its hash is kept):\n  user: ${user}\n  password: ${secret}`);
+      } else {
+        console.log(`Their personal access token, shown this once (hand it over privately; the console keeps only its hash):\n  ${personalToken(user, secret)}`);
+      }
       return;
     }
     case 'remove': {

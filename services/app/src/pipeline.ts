@@ -1,15 +1,15 @@
 import type { Registry } from 'prom-client';
-import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
+import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, startBiEndpoint, type BiEndpoint, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
 import { AvroCodec, createKafka, ErasureList, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
-import { createConsole } from '@segmentation/console';
+import { createBiAuthenticator, createConsole } from '@segmentation/console';
 import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
 import { createSegmenter, parseFault } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import type { RedisClient } from '@segmentation/state';
-import { connectConfiguredRedis, consoleAccess, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
+import { biEndpointSettings, connectConfiguredRedis, consoleAccess, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -22,6 +22,8 @@ export interface Pipeline {
   checks: HealthCheck[];
   /** Where the console's page and API answer, when this process runs the console. */
   consoleUrl: string | undefined;
+  /** Where BI tools connect (the read-only ClickHouse-compatible endpoint), when BI_PORT is set. */
+  biUrl: string | undefined;
   /** Stops in order: consumers (stop fetching, finish the batch), producer, stores. */
   stop(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const rules = roles.has('segmenter') || roles.has('console') ? loadRules(config) : undefined;
   const notifierConfig = roles.has('notifier') ? loadNotifierConfig(config.NOTIFIER_FILE, env) : undefined;
   const access = roles.has('console') ? consoleAccess(config) : undefined;
+  const bi = biEndpointSettings(config);
   await probeKafka(config.KAFKA_BROKERS, 5000, kafkaSecurity(config));
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
   const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectConfiguredRedis(config) : undefined;
@@ -56,6 +59,20 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     clickhouse = await connectClickHouse(clickHouseTarget(config));
     const applied = await migrate(clickhouse);
     if (applied.length > 0) logger.info('clickhouse_migrated', { applied: applied.map((m) => m.name) });
+  }
+  // Beside the ClickHouse client: the endpoint opens its own connections to the same data folder
+  // (config.ts refuses BI_PORT with CLICKHOUSE_URL or without a role that opens the engine).
+  let biEndpoint: BiEndpoint | undefined;
+  if (bi && clickhouse) {
+    try {
+      biEndpoint = await startBiEndpoint({
+        host: bi.host, port: bi.port, dataPath: config.CLICKHOUSE_PATH, limits: bi.limits, maxConcurrentQueries: bi.maxConcurrentQueries,
+        authenticate: createBiAuthenticator(bi.users), logger: logger.child({ component: 'bi-endpoint' }),
+      });
+    } catch (err) {
+      await clickhouse.close();
+      throw err;
+    }
   }
 
   const topics = topicNames(config.TOPIC_PREFIX);
@@ -133,6 +150,7 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
     await erasures.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     redis?.disconnect();
+    await biEndpoint?.close();
     await clickhouse?.close();
     throw err;
   }
@@ -140,16 +158,19 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
   // While Redis is away the segmenter's batches fail and are retried, nothing committed: not ready.
   const redisCheck: HealthCheck[] = redis ? [{ name: 'redis', isHealthy: () => true, isReady: () => redis.status === 'ready' }] : [];
-  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck, erasures);
+  const biCheck: HealthCheck[] = biEndpoint ? [{ name: 'bi-endpoint', isHealthy: () => biEndpoint.isListening(), isReady: () => biEndpoint.isListening() }] : [];
+  checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck, ...biCheck, erasures);
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {
     checks,
     consoleUrl: consoleRole && `http://${config.CONSOLE_HOST}:${consoleRole.port}/`,
+    biUrl: biEndpoint?.url,
     async stop() {
       for (const role of started) await role.stop();
       await erasures.stop();
       await producer.disconnect();
       redis?.disconnect();
+      await biEndpoint?.close();
       await clickhouse?.close();
     },
   };

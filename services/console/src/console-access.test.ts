@@ -1,17 +1,43 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator, defaultRole, requiresRole, SHARED_TOKEN_USER } from './console-access.ts';
+import { createAuthenticator, createBiAuthenticator, defaultRole, requiresRole, SHARED_TOKEN_USER } from './console-access.ts';
 import { hashSecret, newSecret, verifySecret, type ConsoleUserEntry } from './console-users.ts';
 
 const cheap = { N: 2 ** 14, r: 8, p: 1 };
 
 describe('signing in with a personal token', () => {
-  const secrets = { viewer: newSecret(), admin: newSecret() };
+  const secrets = { viewer: newSecret(), admin: newSecret(), bi: newSecret() };
   let users: ConsoleUserEntry[];
   beforeAll(async () => {
     users = [
       { name: 'li.wei', role: 'viewer', secretHash: await hashSecret(secrets.viewer, cheap) },
       { name: 'wang', role: 'admin', secretHash: await hashSecret(secrets.admin, cheap) },
+      { name: 'metabase', role: 'bi', secretHash: await hashSecret(secrets.bi, cheap) },
     ];
+  });
+
+  it('refuses a BI user (role bi) with the right secret, and says where BI users belong', async () => {
+    const authenticate = createAuthenticator({ kind: 'users', users });
+    expect(await authenticate(`Bearer metabase:${secrets.bi}`)).toEqual({ ok: false, error: expect.stringContaining('BI endpoint') as unknown });
+    expect(await authenticate(`Bearer metabase:${secrets.bi}x`)).toMatchObject({ ok: false, error: expect.stringContaining('Authorization: Bearer <name>:<secret>') as unknown });
+  });
+
+  it('lets only BI users into the BI endpoint, by name and secret, checking scrypt once per pair', async () => {
+    let checks = 0;
+    const counting: typeof verifySecret = (secret, stored) => {
+      checks += 1;
+      return verifySecret(secret, stored);
+    };
+    const authenticate = createBiAuthenticator(users, counting);
+    expect(await Promise.all([authenticate('metabase', secrets.bi), authenticate('metabase', secrets.bi)])).toEqual([true, true]);
+    expect(await authenticate('metabase', secrets.bi)).toBe(true);
+    expect(checks).toBe(1);
+    // Console users, even admins, do not get in; nor does a wrong secret or an unknown name.
+    expect(await authenticate('wang', secrets.admin)).toBe(false);
+    expect(await authenticate('li.wei', secrets.viewer)).toBe(false);
+    expect(await authenticate('metabase', secrets.admin)).toBe(false);
+    expect(await authenticate('nobody', secrets.bi)).toBe(false);
+    expect(await authenticate('metabase', '')).toBe(false);
+    expect(checks).toBe(6);
   });
 
   it('knows each person by name and secret, with their role', async () => {

@@ -4,7 +4,7 @@ import { entriesOf, withoutUser, withUser } from './console-users-file.ts';
 import { hashSecret } from './console-users.ts';
 
 const hash = await hashSecret('s', { N: 2 ** 14, r: 8, p: 1 });
-const entry = (name: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') => ({ name, role, secret: hash });
+const entry = (name: string, role: 'viewer' | 'operator' | 'admin' | 'bi' = 'viewer') => ({ name, role, secret: hash });
 
 describe('editing a console users file', () => {
   it('starts a new YAML file, adds to it keeping its comments, and replaces only when told', () => {
@@ -16,6 +16,11 @@ describe('editing a console users file', () => {
     expect(() => withUser('users.yaml', second, entry('wang', 'viewer'), false)).toThrow(/already has a user "wang"; add --replace/);
     const replaced = withUser('users.yaml', second, entry('wang', 'operator'), true);
     expect(entriesOf('users.yaml', replaced).map((u) => [u.name, u.role])).toEqual([['li.wei', 'viewer'], ['wang', 'operator']]);
+  });
+
+  it('adds a BI user (role bi) beside the console users', () => {
+    const text = withUser('users.yaml', withUser('users.yaml', '', entry('li.wei'), false), entry('metabase', 'bi'), false);
+    expect(entriesOf('users.yaml', text).map((u) => [u.name, u.role])).toEqual([['li.wei', 'viewer'], ['metabase', 'bi']]);
   });
 
   it('keeps a JSON file JSON', () => {

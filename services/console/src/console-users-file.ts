@@ -1,6 +1,6 @@
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { ConfigError } from '@segmentation/runtime';
-import { parseConsoleUsers, type ConsoleRole, type ConsoleUserEntry } from './console-users.ts';
+import { parseConsoleUsers, type ConsoleUserEntry, type UserRole } from './console-users.ts';
 
 // Edits of a users file by the console-user command. YAML files keep their comments and layout;
 // JSON files stay JSON. Every result is parsed back with the console's own validation before it
@@ -9,7 +9,7 @@ import { parseConsoleUsers, type ConsoleRole, type ConsoleUserEntry } from './co
 const isJson = (path: string, text: string) => path.endsWith('.json') || text.trimStart().startsWith('{');
 
 /** `text` with `user` added; a user of that name is replaced only with `replace`. */
-export function withUser(path: string, text: string, user: { name: string; role: ConsoleRole; secret: string }, replace: boolean): string {
+export function withUser(path: string, text: string, user: { name: string; role: UserRole; secret: string }, replace: boolean): string {
   const existing = text.trim() === '' ? [] : entriesOf(path, text);
   const index = existing.findIndex((u) => u.name === user.name);
   if (index >= 0 && !replace) throw new ConfigError(`${path} already has a user "${user.name}"; add --replace to give them a new token and role`);

@@ -56,6 +56,10 @@ describe('roles', () => {
     expect(roleAllows('admin', 'operator')).toBe(true);
     expect(roleAllows('admin', 'admin')).toBe(true);
   });
+
+  it('keeps bi outside the ladder: a BI user may do nothing in the console', () => {
+    for (const needed of ['viewer', 'operator', 'admin'] as const) expect(roleAllows('bi', needed)).toBe(false);
+  });
 });
 
 describe('the console users file', () => {
@@ -70,8 +74,10 @@ describe('the console users file', () => {
       { name: 'li.wei', role: 'viewer', secretHash: hash },
       { name: 'ops-zhang', role: 'operator', secretHash: hash },
     ]);
-    const json = JSON.stringify({ users: [{ name: 'admin_wang', role: 'admin', secret: hash }] });
-    expect(parseConsoleUsers(json, 'CONSOLE_USERS', 'the setting')).toEqual([{ name: 'admin_wang', role: 'admin', secretHash: hash }]);
+    const json = JSON.stringify({ users: [{ name: 'admin_wang', role: 'admin', secret: hash }, { name: 'metabase', role: 'bi', secret: hash }] });
+    expect(parseConsoleUsers(json, 'CONSOLE_USERS', 'the setting')).toEqual([
+      { name: 'admin_wang', role: 'admin', secretHash: hash }, { name: 'metabase', role: 'bi', secretHash: hash },
+    ]);
   });
 
   it('names the setting, the source and the entry of every bad entry', () => {
@@ -85,7 +91,7 @@ describe('the console users file', () => {
     ] });
     const message = configError(() => parseConsoleUsers(text, 'CONSOLE_USERS_FILE', '/etc/console-users.yaml'));
     expect(message).toContain('CONSOLE_USERS_FILE: /etc/console-users.yaml');
-    expect(message).toMatch(/users\[1\] "zhang"\.role: must be one of viewer, operator, admin/);
+    expect(message).toMatch(/users\[1\] "zhang"\.role: must be one of viewer, operator, admin, bi/);
     expect(message).toMatch(/users\[2\] "Wang Fang"\.name: use 1-64 lower-case/);
     expect(message).toMatch(/users\[3\] "chen"\.secret: must be a hash made by `pnpm console-user add`/);
     expect(message).not.toContain('plain-text-password'); // a secret pasted by mistake is never repeated

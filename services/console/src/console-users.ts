@@ -12,18 +12,32 @@ import { ConfigError, describeDocumentPath } from '@segmentation/runtime';
 export const CONSOLE_ROLES = ['viewer', 'operator', 'admin'] as const;
 export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
+/**
+ * BI tools' users (DBeaver, Metabase, Superset, Grafana): they read ClickHouse through the BI
+ * endpoint (docs/bi.md) and only there. Outside the console's ladder: the console refuses them,
+ * so a token saved in a BI tool's connection settings opens no console page or API.
+ */
+export const BI_ROLE = 'bi';
+/** Every role a users file may give. */
+export const USER_ROLES = [...CONSOLE_ROLES, BI_ROLE] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
 export interface ConsoleUser {
   name: string;
   role: ConsoleRole;
 }
 
-export interface ConsoleUserEntry extends ConsoleUser {
+/** One person of the users file: a console user, or a BI user (role bi). */
+export interface ConsoleUserEntry {
+  name: string;
+  role: UserRole;
   /** `scrypt:<N>:<r>:<p>:<salt>:<hash>`, salt and hash in base64url. */
   secretHash: string;
 }
 
-/** Whether `role` may do what needs `needed`. */
-export const roleAllows = (role: ConsoleRole, needed: ConsoleRole): boolean => CONSOLE_ROLES.indexOf(role) >= CONSOLE_ROLES.indexOf(needed);
+/** Whether `role` may do what needs `needed` in the console; a BI user may do nothing there. */
+export const roleAllows = (role: UserRole, needed: ConsoleRole): boolean =>
+  role !== BI_ROLE && CONSOLE_ROLES.indexOf(role) >= CONSOLE_ROLES.indexOf(needed);
 
 // scrypt's cost: N = 2^15 with r = 8 takes some 50-100 ms and 32 MiB per guess, which is what makes
 // a stolen users file slow to attack; the console pays it once per token (console-access.ts caches).
@@ -87,7 +101,7 @@ export const userNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'u
 
 const userSchema = z.object({
   name: userNameSchema,
-  role: z.enum(CONSOLE_ROLES, { error: `must be one of ${CONSOLE_ROLES.join(', ')}` }),
+  role: z.enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` }),
   secret: z.string().superRefine((v, ctx) => {
     const problem = hashProblem(v);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
@@ -95,7 +109,7 @@ const userSchema = z.object({
 }).strict();
 
 export const usersDocumentSchema = z.object({
-  users: z.array(userSchema).min(1, 'list at least one user (pnpm console-user add NAME --role viewer|operator|admin)'),
+  users: z.array(userSchema).min(1, 'list at least one user (pnpm console-user add NAME --role viewer|operator|admin|bi)'),
 }).strict();
 
 /** Names used twice, from the raw document: zod skips refinements while any entry is invalid. */
