@@ -36,6 +36,9 @@ const messyRun = uniqueName('import-messy');
 const messyTopics = topicNames(`${messyRun}.`);
 const messy = join(repoRoot, 'test/fixtures/import/messy');
 let messyLog: TopicReader;
+const reversedRun = uniqueName('import-reversed');
+const reversedTopics = topicNames(`${reversedRun}.`);
+let reversedLog: TopicReader | undefined;
 
 interface Summary {
   rowsRead: number;
@@ -46,9 +49,9 @@ interface Summary {
 }
 
 /** Runs the command as `pnpm import-history` does, against the topics of `prefix`; stdout must be one JSON document. */
-async function runCli<T>(files: string[], prefix: string): Promise<{ exitCode: number; summary: T; stderr: string }> {
-  const args = ['services/importer/src/cli.ts', ...files, '--report', report, '--json', '--quiet'];
-  const env = { ...process.env, KAFKA_BROKERS: services.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: services.schemaRegistryUrl, TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' };
+async function runCli<T>(files: string[], prefix: string, extraEnv: Record<string, string> = {}): Promise<{ exitCode: number; summary: T; stderr: string }> {
+  const args = ['services/app/src/import-history-cli.ts', ...files, '--report', report, '--json', '--quiet'];
+  const env = { ...process.env, KAFKA_BROKERS: services.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: services.schemaRegistryUrl, TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv };
   const { stdout, stderr, exitCode } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env })
     .then((r) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: 0 }))
     .catch((err: { stdout: string; stderr: string; code: number }) => {
@@ -92,8 +95,10 @@ beforeAll(() => {
 afterAll(async () => {
   await log?.close();
   await messyLog?.close();
+  await reversedLog?.close();
   await deleteTopicsWithPrefix(kafka, run);
   await deleteTopicsWithPrefix(kafka, messyRun);
+  await deleteTopicsWithPrefix(kafka, reversedRun);
 });
 
 describe('importing history', () => {
@@ -221,5 +226,32 @@ describe('importing a messy JSON Lines history without a mapping file', () => {
     expect(summary.refused).toMatch(/has no column for: transportMode \(looked for .*\), and no earlier import of these shipments gives it/);
     expect(stderr).toContain('no earlier import');
     expect(await recordCount(messyTopics.customerEvents)).toBe(before);
+  });
+});
+
+describe('importing a file in reverse time order, sorted on disk', () => {
+  it('writes every row in event-time order (ties in line order) when the rows fill many sorted runs', async () => {
+    // 90 orders of 3 customers, the newest first; each two rows share a time, so ties are broken by line.
+    const file = join(work, 'orders-newest-first.csv');
+    const rows = Array.from({ length: 90 }, (_, k) => {
+      const i = 89 - k;
+      const time = new Date(Date.UTC(2024, 0, 1) + Math.floor(i / 2) * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+      return { line: k + 2, customer: `C-REV-${i % 3}`, order: `O-REV-${i}`, time, text: `C-REV-${i % 3},O-REV-${i},placed,${time}+00:00,100,CNY,standard,,,CN,DE,` };
+    });
+    writeFileSync(file, ['customer_id,Order ID,order_status,order_time,order_amount,currency,service_level,value_added_services,weight_kg,origin_country,destination_country,remark', ...rows.map((r) => r.text)].join('\n') + '\n');
+
+    // 90 rows in runs of 4: more than 20 runs spilled and merged for each sort of the run.
+    const { exitCode, summary } = await runCli<Summary>(['--orders', file], `${reversedRun}.`, { IMPORT_SORT_RUN_ROWS: '4' });
+    expect(exitCode).toBe(0);
+    expect(summary).toMatchObject({ rowsRead: 90, imported: 90, rejected: 0 });
+
+    reversedLog = await TopicReader.open(services.kafkaBrokers, reversedTopics.customerEvents);
+    const messages = await reversedLog.waitForMessages(90);
+    for (const customer of ['C-REV-0', 'C-REV-1', 'C-REV-2']) {
+      const logged = await Promise.all(messages.filter((m) => m.key?.toString() === customer).sort((a, b) => Number(a.offset) - Number(b.offset)).map(decode));
+      const expected = rows.filter((r) => r.customer === customer).sort((a, b) => a.time.localeCompare(b.time) || a.line - b.line).map((r) => r.order);
+      expect(logged.map(label)).toEqual(expected);
+    }
+    expect(await recordCount(reversedTopics.customerEvents)).toBe(90);
   });
 });

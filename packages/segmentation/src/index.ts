@@ -5,9 +5,9 @@ export { classifyRecord, emptyRecord, type CustomerRecord, type Membership } fro
 export { decodeRecord, encodeRecord } from './features/state-codec.ts';
 export { nextEvaluationTime } from './features/next-evaluation.ts';
 export { CHURN_ALERT_KEY, customerValues, evaluateCustomer, SNAPSHOT_KEY, type CustomerOutputs, type EvaluationCause, type Evaluated } from './rules/engine.ts';
-export { compileRules, DIMENSIONS, RulesError, versionOf, type CompiledRules, type PopulationSettings, type RulesFile } from './rules/rules-file.ts';
+export { compileRules, DIMENSIONS, POPULATION_SCOPES, populationAuto, populationScope, RulesError, versionOf, type CompiledRules, type PopulationScope, type PopulationSettings, type RulesFile } from './rules/rules-file.ts';
 export {
-  populationThresholds, withPopulationThresholds, type PopulationCounts, type PopulationCustomer, type PopulationThresholds, type RfmCutPoints,
+  populationThresholds, quantile, withPopulationThresholds, type PopulationCounts, type PopulationCustomer, type PopulationThresholds, type RfmCutPoints,
 } from './rules/population.ts';
 export * from './churn/index.ts';
 export { rulesWithChurnFit } from './rules/churn-rules.ts';

@@ -5,6 +5,8 @@
 //   pnpm rules restore <version> [--by NAME] [--note T]  put an earlier version in force again
 //   pnpm rules population [--out FILE] [--publish] [--by NAME] [--note T]
 //                                                     quantile thresholds (and the Gamma-Gamma fit of order values) from stored state, as a new version
+//   pnpm rules calibrate [--after TEXT]               the same, published once the segmenters have consumed customer-events to its
+//                                                     present end, unless the rules in force say population.auto: false (run after a bulk load)
 // Settings from the environment as for the pipeline (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX,
 // REDIS_URL, REDIS_KEY_PREFIX, GROUP_PREFIX, BASE_CURRENCY, BUSINESS_TIME_ZONE).
 import { writeFileSync } from 'node:fs';
@@ -18,11 +20,12 @@ import { applyRulesVersion, dryRunRules, populationRules } from '@segmentation/s
 import { readRulesHistory } from '@segmentation/readers';
 import type { RedisClient } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
+import { calibrateValueTiers, logEnds } from './population-calibration.ts';
 
-const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT] | population [--out FILE] [--publish] [--by NAME] [--note TEXT]';
+const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT] | population [--out FILE] [--publish] [--by NAME] [--note TEXT] | calibrate [--after TEXT]';
 
 await runCommand('rules', async () => {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, note: { type: 'string' }, out: { type: 'string' }, publish: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, note: { type: 'string' }, out: { type: 'string' }, publish: { type: 'boolean' }, after: { type: 'string' } } });
   const [command, argument] = positionals;
   const config = loadConfig();
   const topics = topicNames(config.TOPIC_PREFIX);
@@ -86,6 +89,16 @@ await runCommand('rules', async () => {
         return;
       }
       await apply(rules, values.note ?? `population thresholds from ${thresholds.counts.customers} customers (base ${base.version})`, base.version);
+      return;
+    }
+    case 'calibrate': {
+      // What `./dev start` runs after the demo's first history load; the import command calls the same module itself.
+      const logged = createLogger({ service: 'rules' }, 'info', (line) => process.stderr.write(line + '\n'));
+      const ends = await logEnds(config, logged);
+      const outcome = await calibrateValueTiers(config, logged, { trigger: values.after ?? 'a history load', ends, progress: (line) => process.stderr.write(line + '\n') });
+      console.log(`value tiers: ${outcome.message}`);
+      // Off or already calibrated is success; anything that leaves the tiers uncalibrated is not.
+      if (!['published', 'unchanged', 'off'].includes(outcome.outcome)) process.exitCode = 1;
       return;
     }
     case 'publish': {

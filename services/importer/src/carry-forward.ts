@@ -25,6 +25,17 @@ export type EarlierImports = (entity: string) => Record<string, unknown> | undef
 
 export const carryFields = (spec: KindSpec) => Object.entries(spec).filter(([, f]) => f.carry).map(([name]) => name);
 
+/** The order, shipment or complaint a row belongs to; undefined for profiles, and rows without their customer, id or time. */
+export function entityOf(kind: ImportKind, draft: RowDraft): string | undefined {
+  const idField = entityField[kind];
+  if (idField === null) return undefined;
+  const { customerId, eventTime } = draft.values;
+  const id = draft.values[idField];
+  // Without its customer, id or time a row cannot be placed among its siblings; it is refused anyway.
+  if (typeof customerId !== 'string' || typeof id !== 'string' || typeof eventTime !== 'number') return undefined;
+  return entityKey(kind, customerId, id);
+}
+
 /** Decides, for every row of one kind (all its files), what it may take from earlier rows. */
 export function carryForward(kind: ImportKind, spec: KindSpec, rows: CarryRow[], earlier: EarlierImports = () => undefined): void {
   const idField = entityField[kind];
@@ -32,38 +43,53 @@ export function carryForward(kind: ImportKind, spec: KindSpec, rows: CarryRow[],
   if (idField === null || fields.length === 0) return;
   const groups = new Map<string, CarryRow[]>();
   for (const row of rows) {
-    const { customerId, eventTime } = row.draft.values;
-    const id = row.draft.values[idField];
-    // Without its customer, id or time a row cannot be placed among its siblings; it is refused anyway.
-    if (typeof customerId !== 'string' || typeof id !== 'string' || typeof eventTime !== 'number') continue;
-    const entity = entityKey(kind, customerId, id);
+    const entity = entityOf(kind, row.draft);
+    if (entity === undefined) continue;
     const group = groups.get(entity);
     if (group) group.push(row);
     else groups.set(entity, [row]);
   }
   for (const [entity, group] of groups) {
     group.sort((a, b) => (a.draft.values.eventTime as number) - (b.draft.values.eventTime as number) || a.fileIndex - b.fileIndex || a.line - b.line);
-    const before = earlier(entity);
-    const known: Record<string, unknown> = { ...before };
-    let earlierRow = before !== undefined;
-    for (const row of group) {
-      const values: Record<string, unknown> = {};
-      let any = false;
-      for (const f of fields) {
-        if (known[f] !== undefined && leavesOut(row.draft, f)) {
-          values[f] = known[f];
-          any = true;
-        }
-      }
-      // Most rows leave nothing out: they share one empty answer instead of holding their own.
-      row.carried = any ? { values, earlierRow } : earlierRow ? HAS_EARLIER : NOTHING_EARLIER;
-      for (const f of fields) if (row.draft.values[f] !== undefined && row.draft.values[f] !== null) known[f] = row.draft.values[f];
-      earlierRow = true;
-    }
+    const along = new CarryAlong(fields, earlier(entity));
+    for (const row of group) row.carried = along.next(row.draft);
   }
 }
 
-const HAS_EARLIER: Carried = Object.freeze({ values: Object.freeze({}), earlierRow: true });
+/**
+ * The rows of one order, shipment or complaint, given in event-time order (ties: file, then
+ * line): what each may take from the rows before it, or from `before` (what earlier imports gave).
+ */
+export class CarryAlong {
+  private readonly fields: string[];
+  private readonly known: Record<string, unknown>;
+  private earlierRow: boolean;
+
+  constructor(fields: string[], before: Record<string, unknown> | undefined) {
+    this.fields = fields;
+    this.known = { ...before };
+    this.earlierRow = before !== undefined;
+  }
+
+  /** `draft` needs only its carry-forward fields' values, and the problems of those fields. */
+  next(draft: RowDraft): Carried {
+    const values: Record<string, unknown> = {};
+    let any = false;
+    for (const f of this.fields) {
+      if (this.known[f] !== undefined && leavesOut(draft, f)) {
+        values[f] = this.known[f];
+        any = true;
+      }
+    }
+    // Most rows leave nothing out: they share one empty answer instead of holding their own.
+    const carried = any ? { values, earlierRow: this.earlierRow } : this.earlierRow ? HAS_EARLIER : NOTHING_EARLIER;
+    for (const f of this.fields) if (draft.values[f] !== undefined && draft.values[f] !== null) this.known[f] = draft.values[f];
+    this.earlierRow = true;
+    return carried;
+  }
+}
+
+export const HAS_EARLIER: Carried = Object.freeze({ values: Object.freeze({}), earlierRow: true });
 
 /** What an import keeps of each order, shipment or complaint for later runs: its latest value of each carry-forward field. */
 export class CarryMemory {

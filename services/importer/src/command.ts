@@ -22,6 +22,8 @@ export async function importHistory(env: ImportEnv, options: ImportOptions, logg
     currencies: parseRates(env.BASE_CURRENCY, env.CURRENCY_RATES),
     maxFutureSkewMs: env.MAX_FUTURE_SKEW_SECONDS * 1000,
     reportFile: options.reportFile,
+    tempDir: env.IMPORT_TEMP_DIR,
+    sortRunRows: env.IMPORT_SORT_RUN_ROWS,
   };
   const checked = await preflight(settings);
   onPreflight(checked);

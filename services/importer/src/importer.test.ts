@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -150,6 +150,46 @@ describe('runImport', () => {
     expect(await done).toMatchObject({ dryRun: true, newEvents: 3, imported: 0, rejected: 3 });
     expect(report.rejections).toHaveLength(3);
     expect(ledger.size).toBe(0);
+  });
+});
+
+describe('runImport with more rows than a sorted run holds', () => {
+  /** Orders of many customers, the file in reverse time order, with carry-forward across runs and a duplicate. */
+  function reversedOrders(count: number): ImportFile {
+    const lines = [ORDERS_HEADER];
+    for (let i = count - 1; i >= 0; i--) {
+      const time = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+      // Every fifth order is returned a day later, the return repeating none of the order's fields.
+      if (i % 5 === 0) lines.push(`C-${i % 9},O-${i},returned,${new Date(Date.UTC(2024, 0, 2) + i * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')},,,,,`);
+      lines.push(orderLine(`C-${i % 9}`, `O-${i}`, time));
+    }
+    lines.push(orderLine('C-3', 'O-3', new Date(Date.UTC(2024, 0, 1) + 3 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')));
+    return { kind: 'orders', format: 'csv', path: write(lines, '.csv') };
+  }
+
+  it('writes the same events in the same order, with the same summary and report, as a run that sorts in memory', async () => {
+    const file = reversedOrders(120);
+    const inMemory = fakeLog();
+    const one = run([file], new MemoryImportLedger(), inMemory);
+    const spilled = fakeLog();
+    const many = run([file], new MemoryImportLedger(), spilled, { sortRunRows: 7 });
+    const [a, b] = [await one.done, await many.done];
+    expect(spilled.events()).toEqual(inMemory.events());
+    expect(spilled.events().map((e) => e.eventTime)).toEqual([...spilled.events().map((e) => e.eventTime)].sort((x, y) => x - y));
+    expect(b).toEqual(a);
+    expect(b).toMatchObject({ rowsRead: 145, imported: 144, rejected: 1, rejectedByReason: { duplicate: 1 } });
+    expect(b.files[0]!.carriedForward).toMatchObject({ amount: 24, currency: 24 });
+    expect(many.report.rejections).toEqual(one.report.rejections);
+  });
+
+  it('leaves no spill folder behind, after a run and after a run the log stopped part-way', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'importer-spill-'));
+    const done = await run([reversedOrders(40)], new MemoryImportLedger(), fakeLog(), { sortRunRows: 5, tempDir: temp }).done;
+    expect(done.imported).toBe(48);
+    expect(readdirSync(temp)).toEqual([]);
+    await expect(run([reversedOrders(40)], new MemoryImportLedger(), fakeLog(3), { sortRunRows: 5, tempDir: temp, batchSize: 4 }).done).rejects.toThrow(ImportFailedError);
+    expect(readdirSync(temp)).toEqual([]);
+    rmdirSync(temp);
   });
 });
 

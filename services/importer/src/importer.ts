@@ -1,15 +1,17 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { bodyOf, sourceContracts, topicNames, type CurrencyTable, type CustomerEvent, type SourceContract, type ValidationContext } from '@segmentation/contracts';
-import { carryFields, carryForward, entityKey, type CarryRow } from './carry-forward.ts';
+import { CarryAlong, carryFields, entityKey, entityOf, HAS_EARLIER } from './carry-forward.ts';
 import { entityField, IMPORT_KINDS, meaningField, type ImportKind, type KindSpec } from './columns.ts';
+import { ExternalSort, withSpillFolder } from './external-sort.ts';
 import type { ImportLedger, LedgerEntry } from './ledger.ts';
-import { createRowMapper, type MappingFile, type RowMapper, type RowProblem } from './mapping.ts';
-import { sortForLog, type PendingEvent } from './merge.ts';
+import { SqliteSeenEvents } from './ledger-index.ts';
+import { createRowMapper, NOTHING_EARLIER, type Carried, type MappingFile, type RowDraft, type RowProblem } from './mapping.ts';
+import { compareForLog, type PendingEvent } from './merge.ts';
 import { refuseIf, type Preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
-import { readRows, type FileFormat } from './read-rows.ts';
-import { totalsByKind, type FileSummary, type ImportSummary, type RejectionReport, type RejectReason } from './report.ts';
+import { readRows, type FileFormat, type SourceRow } from './read-rows.ts';
+import { totalsByKind, type ImportSummary, type RejectionReport, type RejectReason } from './report.ts';
 import { validateRecord } from './row-validation.ts';
 
 export interface ImportFile {
@@ -30,7 +32,14 @@ export interface ImportSettings {
   currencies: CurrencyTable;
   maxFutureSkewMs: number;
   reportFile: string | null;
+  /** Where the run's spill folder is made (sorted runs, indexes): the system's temporary folder by default. */
+  tempDir?: string;
+  /** Rows held in memory per sorted run before it is spilled to the spill folder (DEFAULT_SORT_RUN_ROWS). */
+  sortRunRows?: number;
 }
+
+/** Rows per sorted run: the rows of one run are the most any sort holds in memory. */
+export const DEFAULT_SORT_RUN_ROWS = 50_000;
 
 /** Where accepted events go; `CustomerEventLogWriter` in production. Resolves once acknowledged. */
 export interface EventLog {
@@ -64,123 +73,194 @@ export class ImportFailedError extends Error {
 
 const contractKind: Record<ImportKind, SourceContract['kind']> = { orders: 'order', shipments: 'shipment', complaints: 'complaint', profiles: 'profile' };
 
-/** A row as read, before carry-forward: the drafts of all files are needed before any row is judged. */
-interface ReadRow extends CarryRow {
-  raw: unknown;
-  /** The line is not a row at all (bad JSON, a broken quote). */
-  unreadable?: string;
+// Rows travel through the run in three passes over sorts that spill to disk, so memory stays
+// bounded whatever the size and the order of the files:
+// 1. read every file: each row of an order, shipment or complaint leaves its carry-forward fields,
+//    sorted by that order, shipment or complaint and event time;
+// 2. walk them in that order, deciding what each row takes from the rows before it (and from
+//    earlier imports): the answers are sorted back into file and line order;
+// 3. read every file again, in file and line order as before, join each row with its answer,
+//    validate it and report it; the accepted events are sorted by `compareForLog`;
+// then the events are written in that order, batch by batch.
+
+/** A row's carry-forward fields, sorted by its order, shipment or complaint, then event time, file, line. */
+interface CarryItem {
+  /** entityKey */
+  e: string;
+  k: ImportKind;
+  t: number;
+  f: number;
+  l: number;
+  /** The row's values of the carry-forward fields (null included: a value given as empty). */
+  v: Record<string, unknown>;
+  /** Carry-forward fields whose cell could not be read: not "left out", so never filled. */
+  p?: string[];
 }
+
+/** What a row takes from earlier rows: 0 nothing and no earlier row, 1 nothing but an earlier row exists. */
+interface CarriedItem {
+  f: number;
+  l: number;
+  c: 0 | 1 | Carried;
+}
+
+/** An accepted event waiting for its place in the log, with what the ledger keeps of it. */
+interface LogItem extends PendingEvent {
+  carry?: LedgerEntry['carry'];
+}
+
+const compareCarry = (a: CarryItem, b: CarryItem) => (a.e < b.e ? -1 : a.e > b.e ? 1 : 0) || a.t - b.t || a.f - b.f || a.l - b.l;
+const compareAtPosition = (a: CarriedItem, b: CarriedItem) => a.f - b.f || a.l - b.l;
 
 /**
  * Imports historical records: reads every file, fills what update rows leave out from the
  * earlier rows of their order, shipment or complaint, validates each row with the same
  * `normalise` as ingest, skips what the ledger says an earlier run imported, and writes the rest
  * into the log in event-time order, batch by batch, recording each acknowledged batch in the ledger.
+ * Its temporary files live in a spill folder that is removed at the end, whether the run succeeded or not.
  */
 export async function runImport(settings: ImportSettings, deps: ImportDeps): Promise<ImportSummary> {
+  try {
+    return await withSpillFolder(settings.tempDir, (folder) => importWith(folder.path, settings, deps));
+  } finally {
+    // Even when a file is refused part-way: the rows reported so far are in the report.
+    await deps.report.close();
+  }
+}
+
+async function importWith(spill: string, settings: ImportSettings, deps: ImportDeps): Promise<ImportSummary> {
   const contracts = new Map(sourceContracts(topicNames()).map((c) => [c.kind, c]));
   const ctx: ValidationContext = { currencies: settings.currencies, now: deps.now(), maxFutureSkewMs: settings.maxFutureSkewMs };
   const summary: ImportSummary = {
     dryRun: deps.log === null, rowsRead: 0, newEvents: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
     rejectedByReason: {}, files: [], kinds: {}, reportFile: settings.reportFile, ledgerSizeAtStart: deps.ledger.size,
   };
+  const runRows = settings.sortRunRows ?? DEFAULT_SORT_RUN_ROWS;
   const mappers = new Map(IMPORT_KINDS.map((kind) => [kind, createRowMapper(kind, settings.mapping, settings.timeZone)]));
-  const pending: PendingEvent[] = [];
-  /** Event id → where this run first saw it: the same event twice in the exports is one event. */
-  const seen = new Map<string, string>();
+  const carried = new Map(IMPORT_KINDS.map((kind) => [kind, carryFields(mappers.get(kind)!.spec)]));
 
-  try {
-    const read = await readAll(settings, mappers, deps);
-    const refusals: string[] = [];
-    for (const kind of IMPORT_KINDS) {
-      const rows = read.flatMap((fileRows) => fileRows.filter((r) => r.unreadable === undefined && settings.files[r.fileIndex]!.kind === kind));
-      carryForward(kind, mappers.get(kind)!.spec, rows, (entity) => deps.ledger.carried(entity));
-      // A dry run does not read earlier imports: it reports such rows one by one instead.
-      if (deps.log !== null) refusals.push(...ungivenFields(kind, mappers.get(kind)!.spec, rows, settings.files));
+  // 1. Carry-forward fields by order, shipment or complaint; and which fields any row of a kind gives.
+  const byEntity = new ExternalSort<CarryItem>(spill, 'carry', compareCarry, runRows);
+  const given = new Map(IMPORT_KINDS.map((kind) => [kind, new Set<string>()]));
+  /** Files with a readable row, per kind: named when the run is refused. */
+  const readFiles = new Map(IMPORT_KINDS.map((kind) => [kind, new Set<number>()]));
+  await eachRow(settings, deps, 'reading', async (fileIndex, file, row) => {
+    if (!('values' in row)) return;
+    const draft = mappers.get(file.kind)!.read(row.values);
+    readFiles.get(file.kind)!.add(fileIndex);
+    const fields = carried.get(file.kind)!;
+    for (const f of fields) if (draft.values[f] !== undefined) given.get(file.kind)!.add(f);
+    const entity = fields.length === 0 ? undefined : entityOf(file.kind, draft);
+    if (entity === undefined) return;
+    const v: Record<string, unknown> = {};
+    for (const f of fields) if (draft.values[f] !== undefined) v[f] = draft.values[f];
+    const p = draft.problems.filter((problem) => fields.includes(problem.field)).map((problem) => problem.field);
+    await byEntity.add({ e: entity, k: file.kind, t: draft.values.eventTime as number, f: fileIndex, l: row.line, v, ...(p.length > 0 ? { p } : {}) });
+  });
+
+  // 2. What each row takes from the rows before it, back in file and line order.
+  const atPosition = new ExternalSort<CarriedItem>(spill, 'carried', compareAtPosition, runRows);
+  let entity: string | undefined;
+  let along: CarryAlong | undefined;
+  for await (const item of byEntity.sorted()) {
+    if (item.e !== entity) {
+      entity = item.e;
+      along = new CarryAlong(carried.get(item.k)!, deps.ledger.carried(item.e));
     }
-    refuseIf(deps.preflight ?? { sampleRows: 0, files: [] }, refusals);
-    for (const [fileIndex, file] of settings.files.entries()) {
-      const fileSummary: FileSummary = {
-        file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
-        rejectedByReason: {}, defaults: {}, carriedForward: {}, events: {},
-      };
-      summary.files.push(fileSummary);
-      const mapper = mappers.get(file.kind)!;
-      const contract = contracts.get(contractKind[file.kind])!;
-      const reject = async (line: number, reason: RejectReason, message: string, row: unknown, problems?: RowProblem[]) => {
-        fileSummary.rejected++;
-        summary.rejected++;
-        fileSummary.rejectedByReason[reason] = (fileSummary.rejectedByReason[reason] ?? 0) + 1;
-        summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
-        await deps.report.add({ file: file.path, line, kind: file.kind, reason, message, ...(problems ? { problems } : {}), row });
-      };
-      const rows = read[fileIndex]!;
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        // Judged rows are let go as the events they became pile up: the peak stays one copy of the run.
-        rows[i] = RELEASED;
-        fileSummary.rows++;
-        summary.rowsRead++;
-        if (row.unreadable !== undefined) {
-          await reject(row.line, 'invalid_value', `the row ${row.unreadable}`, row.raw);
-          continue;
-        }
-        const done = mapper.complete(row.draft, row.carried);
-        const outcome = validateRecord(file.kind, done.record, done.problems, contract, ctx);
-        if (!outcome.ok) {
-          await reject(row.line, outcome.reason, outcome.message, row.raw, outcome.problems);
-          continue;
-        }
-        const { event } = outcome;
-        const where = `${file.path}:${row.line}`;
-        const first = seen.get(event.eventId);
-        if (first !== undefined) {
-          await reject(row.line, 'duplicate', `event ${event.eventId} is the same event as ${first}`, row.raw);
-          continue;
-        }
-        seen.set(event.eventId, where);
-        if (deps.erased?.(event.customerId)) {
-          fileSummary.erased++;
-          summary.erased++;
-          continue;
-        }
-        if (deps.ledger.has(event.eventId)) {
-          fileSummary.alreadyImported++;
-          summary.alreadyImported++;
-          continue;
-        }
-        count(fileSummary.defaults, done.defaulted);
-        count(fileSummary.carriedForward, done.carried);
-        const meaning = meaningField[file.kind];
-        count(fileSummary.events, [meaning === null ? 'PROFILE' : String(done.record[meaning])]);
-        pending.push({ event, kind: file.kind, fileIndex, line: row.line });
-      }
-    }
-  } finally {
-    // Even when a file is refused part-way: the rows reported so far are in the report.
-    await deps.report.close();
+    const draft: RowDraft = { values: item.v, problems: (item.p ?? []).map((field) => ({ field, reason: 'invalid_value', message: '' })) };
+    const c = along!.next(draft);
+    for (const f of Object.keys(c.values)) given.get(item.k)!.add(f);
+    await atPosition.add({ f: item.f, l: item.l, c: c === NOTHING_EARLIER ? 0 : c === HAS_EARLIER ? 1 : c });
   }
 
-  sortForLog(pending);
-  summary.newEvents = pending.length;
+  // A dry run does not read earlier imports: it reports such rows one by one instead.
+  const refusals = deps.log === null ? [] : IMPORT_KINDS.flatMap((kind) => ungivenFields(kind, mappers.get(kind)!.spec, given.get(kind)!, [...readFiles.get(kind)!].map((i) => settings.files[i]!.path)));
+  refuseIf(deps.preflight ?? { sampleRows: 0, files: [] }, refusals);
+
+  // 3. Every row judged, in file and line order; the accepted events sorted into log order.
+  const forLog = new ExternalSort<LogItem>(spill, 'log', compareForLog, runRows);
+  const seen = new SqliteSeenEvents(spill);
+  const answers = joinAnswers(atPosition.sorted());
+  try {
+    summary.files = settings.files.map((file) => ({
+      file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
+      rejectedByReason: {}, defaults: {}, carriedForward: {}, events: {},
+    }));
+    await eachRow(settings, deps, 'checking', async (fileIndex, file, row) => {
+      const fs = summary.files[fileIndex]!;
+      const reject = async (reason: RejectReason, message: string, raw: unknown, problems?: RowProblem[]) => {
+        fs.rejected++;
+        summary.rejected++;
+        fs.rejectedByReason[reason] = (fs.rejectedByReason[reason] ?? 0) + 1;
+        summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
+        await deps.report.add({ file: file.path, line: row.line, kind: file.kind, reason, message, ...(problems ? { problems } : {}), row: raw });
+      };
+      fs.rows++;
+      summary.rowsRead++;
+      if (!('values' in row)) {
+        await reject('invalid_value', `the row ${row.problem}`, row.raw);
+        return;
+      }
+      const mapper = mappers.get(file.kind)!;
+      const done = mapper.complete(mapper.read(row.values), await answers.at(fileIndex, row.line));
+      const outcome = validateRecord(file.kind, done.record, done.problems, contracts.get(contractKind[file.kind])!, ctx);
+      if (!outcome.ok) {
+        await reject(outcome.reason, outcome.message, row.values, outcome.problems);
+        return;
+      }
+      const { event } = outcome;
+      const first = seen.firstSeen(event.eventId, fileIndex, row.line);
+      if (first !== undefined) {
+        await reject('duplicate', `event ${event.eventId} is the same event as ${settings.files[first.file]!.path}:${first.line}`, row.values);
+        return;
+      }
+      if (deps.erased?.(event.customerId)) {
+        fs.erased++;
+        summary.erased++;
+        return;
+      }
+      if (deps.ledger.has(event.eventId)) {
+        fs.alreadyImported++;
+        summary.alreadyImported++;
+        return;
+      }
+      count(fs.defaults, done.defaulted);
+      count(fs.carriedForward, done.carried);
+      const meaning = meaningField[file.kind];
+      count(fs.events, [meaning === null ? 'PROFILE' : String(done.record[meaning])]);
+      await forLog.add({ event, kind: file.kind, fileIndex, line: row.line, ...carryToKeep(file.kind, mapper.spec, event) });
+    });
+  } finally {
+    seen.close();
+    await answers.close();
+  }
+
+  summary.newEvents = forLog.size;
   summary.kinds = totalsByKind(summary.files);
   if (deps.log === null) return summary;
+  const log = deps.log;
 
-  const writing = deps.progress('writing', pending.length);
+  const writing = deps.progress('writing', summary.newEvents);
   try {
-    for (let start = 0; start < pending.length; start += settings.batchSize) {
-      const batch = pending.slice(start, start + settings.batchSize);
-      await deps.log.write(batch.map((p) => p.event));
+    let batch: LogItem[] = [];
+    const send = async () => {
+      await log.write(batch.map((p) => p.event));
       // Right after the acknowledgement, in the same order: a crash between the two leaves at
       // most this one batch written but unrecorded, and the next run writes it again.
       await deps.ledger.record(batch.map((p) => ({
-        eventId: p.event.eventId, kind: p.kind, file: basename(settings.files[p.fileIndex]!.path), line: p.line, ...carryToKeep(p.kind, mappers.get(p.kind)!.spec, p.event),
+        eventId: p.event.eventId, kind: p.kind, file: basename(settings.files[p.fileIndex]!.path), line: p.line, ...(p.carry ? { carry: p.carry } : {}),
       })));
       for (const p of batch) summary.files[p.fileIndex]!.imported++;
       summary.imported += batch.length;
       summary.kinds = totalsByKind(summary.files);
       writing.update(summary.imported);
+      batch = [];
+    };
+    for await (const item of forLog.sorted()) {
+      batch.push(item);
+      if (batch.length >= settings.batchSize) await send();
     }
+    if (batch.length > 0) await send();
   } catch (err) {
     throw new ImportFailedError(summary, err);
   } finally {
@@ -189,27 +269,50 @@ export async function runImport(settings: ImportSettings, deps: ImportDeps): Pro
   return summary;
 }
 
-/** Every row of every file, read and converted (the progress bar counts bytes). */
-async function readAll(settings: ImportSettings, mappers: Map<ImportKind, RowMapper>, deps: ImportDeps): Promise<ReadRow[][]> {
+/** Every row of every file, in file and line order, to `onRow` (the progress bar counts bytes). */
+async function eachRow(settings: ImportSettings, deps: ImportDeps, label: string, onRow: (fileIndex: number, file: ImportFile, row: SourceRow) => Promise<void>): Promise<void> {
   const totalBytes = settings.files.reduce((sum, f) => sum + statSync(f.path).size, 0);
-  const reading = deps.progress('reading', totalBytes, 'B');
+  const progress = deps.progress(label, totalBytes, 'B');
   let bytesBefore = 0;
-  const out: ReadRow[][] = [];
   try {
     for (const [fileIndex, file] of settings.files.entries()) {
-      const mapper = mappers.get(file.kind)!;
-      const rows: ReadRow[] = [];
-      for await (const row of readRows(file.path, file.format, { encoding: settings.encoding, onBytes: (bytes) => reading.update(bytesBefore + bytes) })) {
-        if ('problem' in row) rows.push({ draft: { values: {}, problems: [] }, fileIndex, line: row.line, raw: row.raw, unreadable: row.problem });
-        else rows.push({ draft: mapper.read(row.values), fileIndex, line: row.line, raw: row.values });
+      for await (const row of readRows(file.path, file.format, { encoding: settings.encoding, onBytes: (bytes) => progress.update(bytesBefore + bytes) })) {
+        await onRow(fileIndex, file, row);
       }
-      out.push(rows);
       bytesBefore += statSync(file.path).size;
     }
   } finally {
-    reading.finish();
+    progress.finish();
   }
-  return out;
+}
+
+/**
+ * The answers of pass 2 in file and line order, joined with the rows of pass 3 as they come: a
+ * row without an answer belongs to no order, shipment or complaint (a profile, a row without id).
+ */
+function joinAnswers(items: AsyncGenerator<CarriedItem>) {
+  let next: CarriedItem | undefined;
+  let started = false;
+  let ended = false;
+  const advance = async () => {
+    const r = await items.next();
+    ended = r.done === true;
+    next = r.done ? undefined : r.value;
+  };
+  return {
+    async at(fileIndex: number, line: number): Promise<Carried | undefined> {
+      if (!started) {
+        started = true;
+        await advance();
+      }
+      while (!ended && next !== undefined && (next.f < fileIndex || (next.f === fileIndex && next.l < line))) await advance();
+      if (next === undefined || next.f !== fileIndex || next.l !== line) return undefined;
+      const { c } = next;
+      await advance();
+      return c === 0 ? NOTHING_EARLIER : c === 1 ? HAS_EARLIER : c;
+    },
+    close: async () => { await items.return(undefined); },
+  };
 }
 
 function count(counts: Record<string, number>, keys: string[]): void {
@@ -231,15 +334,14 @@ function carryToKeep(kind: ImportKind, spec: KindSpec, event: CustomerEvent): Pi
 /**
  * Required fields of an order, shipment or complaint that no row of the kind has, and no earlier
  * import gives to any of them (a tracking feed of shipments never imported): every row would be
- * refused, so the run is, before anything is written.
+ * refused, so the run is, before anything is written. `given`: the fields some row has or takes;
+ * `paths`: the files of the kind with a readable row.
  */
-function ungivenFields(kind: ImportKind, spec: KindSpec, rows: ReadRow[], files: ImportFile[]): string[] {
-  if (rows.length === 0) return [];
+function ungivenFields(kind: ImportKind, spec: KindSpec, given: Set<string>, paths: string[]): string[] {
+  if (paths.length === 0) return [];
   const required = carryFields(spec).filter((f) => !spec[f]!.optional && spec[f]!.default === undefined);
-  const never = required.filter((f) => !rows.some((r) => r.draft.values[f] !== undefined || r.carried?.values[f] !== undefined));
+  const never = required.filter((f) => !given.has(f));
   if (never.length === 0) return [];
-  const paths = [...new Set(rows.map((r) => files[r.fileIndex]!.path))].join(', ');
-  return [`${paths} (${kind}) has no column for: ${never.map((f) => `${f} (looked for ${spec[f]!.columns.join(', ')})`).join('; ')}, and no earlier import of these ${kind} gives it`];
+  return [`${paths.join(', ')} (${kind}) has no column for: ${never.map((f) => `${f} (looked for ${spec[f]!.columns.join(', ')})`).join('; ')}, and no earlier import of these ${kind} gives it`];
 }
 
-const RELEASED: ReadRow = { draft: { values: {}, problems: [] }, fileIndex: -1, line: 0, raw: null };

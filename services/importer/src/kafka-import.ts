@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { importLedgerTopic, topicNames } from '@segmentation/contracts';
 import { AvroCodec, createKafka, CustomerEventLogWriter, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, readErasedCustomers, ReliableProducer } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
+import { withSpillFolder } from './external-sort.ts';
 import { runImport, type ImportDeps, type ImportSettings } from './importer.ts';
 import { KafkaImportLedger } from './kafka-ledger.ts';
+import { SqliteKnownStore } from './ledger-index.ts';
 import type { ImportEnv } from './options.ts';
 import type { ImportSummary } from './report.ts';
 
@@ -25,11 +27,18 @@ export async function importIntoKafka(env: ImportEnv, settings: ImportSettings, 
     const log = await CustomerEventLogWriter.open(producer, codec, topics.customerEvents);
     const run = randomUUID();
     const ledgerTopic = importLedgerTopic(topics.customerEvents);
-    const ledger = await KafkaImportLedger.open(kafka, producer, ledgerTopic, run);
-    logger.info('import_started', { run, topic: topics.customerEvents, ledgerTopic, ledgerSize: ledger.size, files: settings.files.map((f) => f.path) });
-    const summary = await runImport(settings, { ...deps, log, ledger, now: Date.now, erased: (id) => erased.has(id) });
-    logger.info('import_finished', { run, rowsRead: summary.rowsRead, imported: summary.imported, alreadyImported: summary.alreadyImported, rejected: summary.rejected });
-    return summary;
+    // The ledger topic is read into an index on disk, rebuilt on every run and removed after it.
+    return await withSpillFolder(settings.tempDir, async (folder) => {
+      const ledger = await KafkaImportLedger.open(kafka, producer, ledgerTopic, run, new SqliteKnownStore(folder.path));
+      try {
+        logger.info('import_started', { run, topic: topics.customerEvents, ledgerTopic, ledgerSize: ledger.size, files: settings.files.map((f) => f.path) });
+        const summary = await runImport(settings, { ...deps, log, ledger, now: Date.now, erased: (id) => erased.has(id) });
+        logger.info('import_finished', { run, rowsRead: summary.rowsRead, imported: summary.imported, alreadyImported: summary.alreadyImported, rejected: summary.rejected });
+        return summary;
+      } finally {
+        ledger.close();
+      }
+    });
   } finally {
     await producer.disconnect();
   }

@@ -33,32 +33,86 @@ export interface ImportLedger {
 }
 
 /**
- * What every ledger knows in memory: the event ids imported, and per order, shipment or complaint
- * the latest carry-forward fields. Where the entries are kept is the subclass's business.
+ * Where a ledger keeps what it knows: the event ids imported, and per order, shipment or complaint
+ * the latest carry-forward fields. In memory for unit tests and dry runs; for a real run an index
+ * on disk (ledger-index.ts), so that a ledger of tens of millions of events costs no memory.
  */
-export abstract class KnownImports implements ImportLedger {
-  private readonly ids = new Set<string>();
+export interface KnownStore {
+  hasId(eventId: string): boolean;
+  /** Adds an id; false when it was known already. */
+  addId(eventId: string): boolean;
+  readonly ids: number;
+  carried(entity: string): Record<string, unknown> | undefined;
+  /** Merges fields into an entity's: a later event's value wins, an earlier one fills only gaps. */
+  remember(entity: string, eventTime: number, fields: Record<string, unknown>): void;
+  close(): void;
+}
+
+/** A `KnownStore` in memory. */
+export class MemoryKnownStore implements KnownStore {
+  private readonly known = new Set<string>();
   private readonly memory = new CarryMemory();
 
-  has(eventId: string): boolean {
-    return this.ids.has(eventId);
+  hasId(eventId: string): boolean {
+    return this.known.has(eventId);
   }
 
-  get size(): number {
-    return this.ids.size;
+  addId(eventId: string): boolean {
+    if (this.known.has(eventId)) return false;
+    this.known.add(eventId);
+    return true;
+  }
+
+  get ids(): number {
+    return this.known.size;
   }
 
   carried(entity: string): Record<string, unknown> | undefined {
     return this.memory.get(entity);
   }
 
+  remember(entity: string, eventTime: number, fields: Record<string, unknown>): void {
+    this.memory.remember(entity, eventTime, fields);
+  }
+
+  close(): void {}
+}
+
+/**
+ * What every ledger knows: the event ids imported, and per order, shipment or complaint the latest
+ * carry-forward fields, in a `KnownStore`. Where the entries are kept durably is the subclass's business.
+ */
+export abstract class KnownImports implements ImportLedger {
+  protected readonly store: KnownStore;
+
+  constructor(store: KnownStore = new MemoryKnownStore()) {
+    this.store = store;
+  }
+
+  has(eventId: string): boolean {
+    return this.store.hasId(eventId);
+  }
+
+  get size(): number {
+    return this.store.ids;
+  }
+
+  carried(entity: string): Record<string, unknown> | undefined {
+    return this.store.carried(entity);
+  }
+
   abstract record(entries: LedgerEntry[]): Promise<void>;
+
+  /** Lets the store go (an index on disk is closed, before its folder is removed). */
+  close(): void {
+    this.store.close();
+  }
 
   /** Takes entries (read back, or just made durable) into what the ledger knows. */
   protected know(entries: Iterable<Pick<LedgerEntry, 'eventId' | 'carry'>>): void {
     for (const e of entries) {
-      this.ids.add(e.eventId);
-      if (e.carry) this.memory.remember(e.carry.entity, e.carry.eventTime, e.carry.fields);
+      this.store.addId(e.eventId);
+      if (e.carry) this.store.remember(e.carry.entity, e.carry.eventTime, e.carry.fields);
     }
   }
 }

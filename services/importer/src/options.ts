@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { checkCurrencySettings, sharedSettings } from '@segmentation/contracts';
 import { ConfigError, intSetting, parseConfig } from '@segmentation/runtime';
 import { IMPORT_KINDS, type ImportKind } from './columns.ts';
-import type { ImportFile } from './importer.ts';
+import { DEFAULT_SORT_RUN_ROWS, type ImportFile } from './importer.ts';
 import { mappingFileSchema, type MappingFile } from './mapping.ts';
-import { FILE_FORMATS, formatOf } from './read-rows.ts';
+import { FILE_FORMATS, formatOf, knownEncoding } from './read-rows.ts';
 import { isTimeZone } from './time.ts';
 
 // The import command's settings: where the pipeline is, from the same environment variables as
@@ -22,6 +22,10 @@ export const envSchema = z.object({
   BUSINESS_TIME_ZONE: timeZone.default('Asia/Shanghai'),
   /** Logs go to stderr; warn by default, so the progress bar stays readable. */
   LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('warn'),
+  /** Where the run's spill folder goes (sorted runs, the ledger index): the system's temporary folder when unset. */
+  IMPORT_TEMP_DIR: z.string().min(1).refine((path) => existsSync(path) && statSync(path).isDirectory(), { error: (issue) => `${String(issue.input)}: no such folder` }).optional(),
+  /** Rows per sorted run held in memory before it is spilled: the memory of the sorts. */
+  IMPORT_SORT_RUN_ROWS: intSetting(1, 10_000_000).default(DEFAULT_SORT_RUN_ROWS),
 }).superRefine((c, ctx) => {
   checkCurrencySettings(c, ctx);
   // Checked even when another setting is bad too, so one run names every problem.
@@ -53,14 +57,7 @@ const mappingOption = z.string().transform((path, ctx): MappingFile => {
   return z.NEVER;
 });
 
-const encodingOption = z.string().refine((label) => {
-  try {
-    new TextDecoder(label);
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: (issue) => `unknown text encoding ${JSON.stringify(issue.input)}; use utf-8, gbk or gb18030` });
+const encodingOption = z.string().refine(knownEncoding, { error: (issue) => `unknown text encoding ${JSON.stringify(issue.input)}; use utf-8, gbk or gb18030` });
 
 export const optionsSchema = z.object({
   orders: z.array(fileOption('orders')).default([]),

@@ -70,6 +70,21 @@ describe('readRows, CSV', () => {
     await expect(rows(file(gbk, '.csv'), 'csv')).rejects.toThrow(/is not valid utf-8 text .*--encoding gbk/);
   });
 
+  it('refuses a GBK file with bytes that are not GBK, instead of importing replacement characters', async () => {
+    // "客户编号,金额\nC-1," then 0xFF 0xFF, which no GBK character starts with.
+    const broken = Buffer.concat([Buffer.from('bfcdbba7b1e0bac52cbdf0b6ee0a432d312c', 'hex'), Buffer.from([0xff, 0xff]), Buffer.from('\n')]);
+    await expect(rows(file(broken, '.csv'), 'csv', 'gbk')).rejects.toThrow(/is not valid gbk text near byte/);
+  });
+
+  it('reads GB18030, and UTF-8 characters split across the chunks a file is read in', async () => {
+    // "客户编号,金额\nC-1,100\n" is the same in GB18030 as in GBK.
+    const gb18030 = Buffer.from('bfcdbba7b1e0bac52cbdf0b6ee0a432d312c3130300a', 'hex');
+    expect(await rows(file(gb18030, '.csv'), 'csv', 'GB18030')).toEqual([{ line: 2, values: { 客户编号: 'C-1', 金额: '100' } }]);
+    const long = 'name\n' + '宁波舟山港'.repeat(60_000) + '\n';
+    const [row] = await rows(file(long, '.csv'), 'csv');
+    expect(row).toEqual({ line: 2, values: { name: '宁波舟山港'.repeat(60_000) } });
+  });
+
   it('refuses a header that names a column twice, and a file without a header', async () => {
     await expect(rows(file('id,amount,id\n1,2,3\n', '.csv'), 'csv')).rejects.toThrow(ImportInputError);
     await expect(rows(file('id,amount,id\n1,2,3\n', '.csv'), 'csv')).rejects.toThrow(/column "id" appears twice/);

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
+import iconv from 'iconv-lite';
 import { ConfigError } from '@segmentation/runtime';
-import { CsvParser } from './csv.ts';
+import { csvRecords, type CsvRecord } from './csv.ts';
 
 // Rows of one export file, streamed: CSV / TSV with a header row, or JSON Lines (one object per
 // line). Each row keeps the physical line it starts on, for the rejection report.
@@ -40,24 +41,52 @@ export async function* readRows(path: string, format: FileFormat, options: ReadO
   yield* format === 'jsonl' ? jsonLines(chunks) : csvRows(chunks, format === 'tsv' ? '\t' : ',', path, options.onHeader);
 }
 
+/** UTF-8 in every spelling of its label: decoded by the platform, the rest by iconv-lite. */
+const isUtf8 = (label: string) => /^(unicode-1-1-)?utf-?8$/i.test(label.trim());
+
+/** Whether `--encoding` names an encoding the import can read (a WHATWG or iconv-lite label). */
+export const knownEncoding = (label: string) => isUtf8(label) || iconv.encodingExists(label);
+
 async function* decodedChunks(path: string, { encoding, onBytes }: ReadOptions): AsyncGenerator<string> {
-  // fatal: a GBK export read as UTF-8 would otherwise import mojibake customer names silently.
-  const decoder = new TextDecoder(encoding, { fatal: true });
+  // Refused rather than replaced: a GBK export read as UTF-8 would otherwise import mojibake
+  // customer names silently. TextDecoder refuses by itself (fatal); iconv-lite (GBK, GB18030,
+  // Big5…) puts U+FFFD in place of bytes that are not in the encoding, which those exports never
+  // contain on purpose: GBK cannot even encode it.
+  const decode = isUtf8(encoding) ? utf8Decoder() : iconvDecoder(encoding);
   let bytes = 0;
+  const invalid = () => new ImportInputError(`${path} is not valid ${encoding} text near byte ${bytes}` +
+    (isUtf8(encoding) ? ' (an Excel export from Chinese Windows is usually gbk: pass --encoding gbk)' : ''));
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
       bytes += (chunk as Buffer).length;
-      yield decoder.decode(chunk as Buffer, { stream: true });
+      const text = decode(chunk as Buffer);
+      if (text === null) throw invalid();
+      yield text;
       onBytes?.(bytes);
     }
-    yield decoder.decode();
+    const rest = decode(null);
+    if (rest === null) throw invalid();
+    yield rest;
   } catch (err) {
-    if (err instanceof TypeError && (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-      throw new ImportInputError(`${path} is not valid ${encoding} text near byte ${bytes}` +
-        (encoding.toLowerCase().replace('-', '') === 'utf8' ? ' (an Excel export from Chinese Windows is usually gbk: pass --encoding gbk)' : ''));
-    }
+    if (err instanceof TypeError && (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw invalid();
     throw err;
   }
+}
+
+/** Decodes chunk by chunk (null: the end); a BOM is dropped. Returns null for bytes not in the encoding. */
+type ChunkDecoder = (chunk: Buffer | null) => string | null;
+
+function utf8Decoder(): ChunkDecoder {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  return (chunk) => (chunk === null ? decoder.decode() : decoder.decode(chunk, { stream: true }));
+}
+
+function iconvDecoder(encoding: string): ChunkDecoder {
+  const decoder = iconv.getDecoder(encoding, { stripBOM: true });
+  return (chunk) => {
+    const text = chunk === null ? decoder.end() ?? '' : decoder.write(chunk);
+    return text.includes('\uFFFD') ? null : text;
+  };
 }
 
 async function* jsonLines(chunks: AsyncIterable<string>): AsyncGenerator<SourceRow> {
@@ -92,21 +121,14 @@ async function* jsonLines(chunks: AsyncIterable<string>): AsyncGenerator<SourceR
 }
 
 async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, path: string, onHeader?: (columns: string[]) => void): AsyncGenerator<SourceRow> {
-  const parser = new CsvParser(delimiter);
   let header: string[] | undefined;
-  for await (const chunk of chunks) {
-    for (const record of parser.push(chunk)) {
-      const row = toRow(record.line, record.fields, record.problem);
-      if (row) yield row;
-    }
-  }
-  for (const record of parser.end()) {
-    const row = toRow(record.line, record.fields, record.problem);
+  for await (const record of csvRecords(chunks, delimiter)) {
+    const row = toRow(record);
     if (row) yield row;
   }
   if (header === undefined) throw new ImportInputError(`${path} has no header row`);
 
-  function toRow(line: number, fields: string[], problem: string | undefined): SourceRow | undefined {
+  function toRow({ line, fields, problem }: CsvRecord): SourceRow | undefined {
     // Spreadsheets pad the end of a sheet with rows of empty cells.
     if (problem === undefined && fields.every((f) => f.trim() === '')) return undefined;
     if (header === undefined) {

@@ -54,8 +54,29 @@ export function wallClockToUtc(wall: number, zone: string): number {
   return second;
 }
 
-/** How far (ms) the clocks of `zone` are ahead of UTC at instant `utc`. */
+/** Offsets by zone and UTC hour, where the offset is the same at both ends of the hour. */
+const hourOffsets = new Map<string, number>();
+const HOUR_MS = 3_600_000;
+
+/**
+ * How far (ms) the clocks of `zone` are ahead of UTC at instant `utc`. Asking Intl is slow, and an
+ * import asks once or twice per row: an hour whose two ends have the same offset has it
+ * throughout (no zone changes its clocks twice within an hour), so it is asked once per hour.
+ */
 export function zoneOffsetMs(utc: number, zone: string): number {
+  const hour = Math.floor(utc / HOUR_MS);
+  const key = `${zone}|${hour}`;
+  const known = hourOffsets.get(key);
+  if (known !== undefined) return known;
+  const start = exactZoneOffsetMs(hour * HOUR_MS, zone);
+  if (start !== exactZoneOffsetMs(hour * HOUR_MS + HOUR_MS - 1000, zone)) return exactZoneOffsetMs(utc, zone);
+  // Bounded: a long history touches many hours, and this is a cache, not a table.
+  if (hourOffsets.size >= 200_000) hourOffsets.clear();
+  hourOffsets.set(key, start);
+  return start;
+}
+
+function exactZoneOffsetMs(utc: number, zone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatter(zone).formatToParts(new Date(utc))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);

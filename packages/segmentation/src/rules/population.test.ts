@@ -171,6 +171,26 @@ describe('populationThresholds', () => {
     expect(populationThresholds(rules, customers).industryParameters.RETAIL).toEqual({ high_value_clv: 5502, high_value_clv_exit: 4602 });
   });
 
+  it('with scope all, sets the defaults at their quantiles across every industry (and none), dropping industry overrides of them', () => {
+    const rules = withPopulation({ scope: 'all', min_customers: 5, parameters: HIGH_VALUE }, {
+      ...repository,
+      file: { ...repository.file, industry_parameters: { RETAIL: { high_value: 1, rising_value: 70_000 } } },
+    });
+    // 10 customers of two industries and none, values 10,000 … 100,000: one population.
+    const customers = range(10, (i) => aCustomer({ industry: ['RETAIL', 'MANUFACTURING', undefined][i % 3], days: 1, value: (i + 1) * 10_000 }));
+    const thresholds = populationThresholds(rules, customers);
+    // Q(0.88) of 10 … 100 thousand: 80,000 + 0.92 × 10,000; Q(0.84): 80,000 + 0.56 × 10,000.
+    expect(thresholds).toMatchObject({ scope: 'all', parameters: { high_value: 89_200, high_value_exit: 85_600 }, industryParameters: { RETAIL: { rising_value: 70_000 } } });
+    expect(thresholds.counts).toMatchObject({ byIndustry: { MANUFACTURING: 3, RETAIL: 4 }, withoutIndustry: 3 });
+    // Within industries none of the defaults move.
+    expect(populationThresholds(withPopulation({ min_customers: 3, parameters: HIGH_VALUE }), customers).parameters).toEqual({});
+  });
+
+  it('with scope all, keeps the defaults of a base smaller than min_customers', () => {
+    const customers = range(4, (i) => aCustomer({ industry: 'RETAIL', days: 1, value: i * 1000 }));
+    expect(populationThresholds(withPopulation({ scope: 'all', min_customers: 5, parameters: HIGH_VALUE }), customers).parameters).toEqual({});
+  });
+
   it('needs a population section', () => {
     const without = { ...repository, file: { ...repository.file, population: undefined } };
     expect(() => populationThresholds(without, [])).toThrow(RulesError);
@@ -253,6 +273,16 @@ describe('withPopulationThresholds', () => {
     expect(without).not.toBe(RULES);
     expect(compileRules(withPopulationThresholds(without, thresholds)).file.industry_parameters).toEqual(industryParameters);
     expect(withPopulationThresholds(without, { rfm: undefined, industryParameters: {} })).toBe(without);
+  });
+
+  it('sets the defaults under parameters (scope all), each comment kept in its column', () => {
+    const edited = withPopulationThresholds(RULES, { rfm: undefined, industryParameters: {}, parameters: { high_value: 250_000, high_value_exit: 9_000 } });
+    expect(compileRules(edited).file.parameters).toEqual({ ...repository.file.parameters, high_value: 250_000, high_value_exit: 9_000 });
+    expect(changedLines(RULES, edited)).toEqual([
+      '  high_value: 250000          # CNY of orders in 365 days to become a high-value customer (高价值客户)',
+      '  high_value_exit: 9000',
+    ]);
+    expect(withPopulationThresholds(RULES, { rfm: undefined, industryParameters: {}, parameters: { ...repository.file.parameters } })).toBe(RULES);
   });
 
   it('refuses values that are not valid rules', () => {

@@ -1,5 +1,5 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { compileRules, RulesError, type CompiledRules, type RulesFile } from './rules-file.ts';
+import { compileRules, populationScope, RulesError, type CompiledRules, type PopulationScope, type RulesFile } from './rules-file.ts';
 
 // Population-relative thresholds (DESIGN.md invariant 9): the pure part of the batch command that
 // reads every customer's stored features and publishes the result as a new rules version. The
@@ -27,8 +27,13 @@ export interface PopulationCounts {
 }
 
 export interface PopulationThresholds {
+  /** Where the shares were counted (`population.scope`). */
+  scope: PopulationScope;
   /** New rfm cut points; undefined when `rfm_quintiles` is off or the population is smaller than `min_customers`. */
   rfm: RfmCutPoints | undefined;
+  /** Scope `all`: the new defaults of the configured parameters (those under `parameters`); empty
+   *  within industries, or where the population is smaller than `min_customers`. */
+  parameters: Record<string, number>;
   /** The whole new `industry_parameters` section. */
   industryParameters: Record<string, Record<string, number>>;
   counts: PopulationCounts;
@@ -97,6 +102,9 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
   const features = [...new Set(parameters.map(([, p]) => p.feature))];
   const rfmValues: Record<RfmKey, number[]> = { recency_days: [], frequency_orders_365d: [], monetary_value_365d: [] };
   const industries = new Map<string, { members: number; values: Map<string, number[]> }>();
+  const scope = populationScope(settings);
+  // Scope all: one population of every member, industry or none.
+  const everyone = new Map<string, number[]>(features.map((f) => [f, []]));
   let read = 0;
   let skipped = 0;
   let withoutIndustry = 0;
@@ -105,6 +113,7 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
     const days = customer.features.days_since_last_order;
     if (days === undefined || !(days < settings.active_days)) { skipped += 1; continue; }
     if (settings.rfm_quintiles) for (const key of RFM_KEYS) pushValue(rfmValues[key], customer.features[RFM_FEATURES[key]]);
+    if (scope === 'all') for (const [feature, values] of everyone) pushValue(values, customer.features[feature]);
     // An empty industry is none, as in the engine: no industry parameters apply to it.
     if (!customer.industry) { withoutIndustry += 1; continue; }
     let industry = industries.get(customer.industry);
@@ -129,7 +138,7 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
     const kept = Object.entries(values).filter(([p]) => !configured.has(p));
     if (kept.length > 0) industryParameters.set(industry, Object.fromEntries(kept));
   }
-  for (const [industry, { values }] of industries) {
+  const computedFrom = (values: Map<string, number[]>): Record<string, number> => {
     const sorted = new Map([...values].map(([f, v]) => [f, ascending(v)]));
     const computed: Record<string, number> = {};
     for (const [parameter, { feature, quantile: p }] of parameters) {
@@ -138,11 +147,21 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
       const among = sorted.get(feature);
       if (among !== undefined && among.length >= settings.min_customers) computed[parameter] = thresholdOf(feature, quantile(among, p));
     }
-    if (Object.keys(computed).length > 0) industryParameters.set(industry, { ...industryParameters.get(industry), ...computed });
+    return computed;
+  };
+  // Across the whole base the defaults themselves move, and no industry keeps an override of them.
+  const defaults = scope === 'all' ? computedFrom(everyone) : {};
+  if (scope === 'industry') {
+    for (const [industry, { values }] of industries) {
+      const computed = computedFrom(values);
+      if (Object.keys(computed).length > 0) industryParameters.set(industry, { ...industryParameters.get(industry), ...computed });
+    }
   }
 
   return {
+    scope,
     rfm,
+    parameters: defaults,
     industryParameters: Object.fromEntries([...industryParameters].sort(byName)),
     counts: {
       customers: read,
@@ -162,10 +181,11 @@ export interface Edit { start: number; end: number; text: string }
  * the whole document would move every end-of-line comment and restyle every flow mapping. Throws
  * a RulesError when the input or the result is not valid rules.
  */
-export function withPopulationThresholds(text: string, thresholds: Pick<PopulationThresholds, 'rfm' | 'industryParameters'>, where = 'rules'): string {
+export function withPopulationThresholds(text: string, thresholds: Pick<PopulationThresholds, 'rfm' | 'industryParameters'> & Partial<Pick<PopulationThresholds, 'parameters'>>, where = 'rules'): string {
   compileRules(text, where);
   const doc = parseDocument(text);
   const edits: Edit[] = [];
+  for (const [parameter, value] of Object.entries(thresholds.parameters ?? {})) edits.push(parameterEdit(text, doc.getIn(['parameters', parameter], true), value, `parameters.${parameter}`));
   if (thresholds.rfm) for (const key of RFM_KEYS) edits.push(...cutPointEdits(text, doc.getIn(['rfm', key], true), thresholds.rfm[key], `rfm.${key}`));
   edits.push(...industryParameterEdits(text, doc, thresholds.industryParameters));
   let edited = text;
@@ -177,6 +197,13 @@ export function withPopulationThresholds(text: string, thresholds: Pick<Populati
   }
   compileRules(edited, `${where} with population thresholds`);
   return edited;
+}
+
+/** A default under `parameters` set to a value of the whole population (scope all), its comment kept in its column. */
+function parameterEdit(source: string, node: unknown, value: number, field: string): Edit {
+  if (!isScalar(node) || typeof node.value !== 'number') throw new RulesError(`${field} is not written as a number: write it so, or edit it by hand`);
+  const [start, end] = rangeOf(node, field);
+  return replaceAligned(source, start, end, String(value));
 }
 
 function cutPointEdits(source: string, node: unknown, cuts: readonly number[], field: string): Edit[] {

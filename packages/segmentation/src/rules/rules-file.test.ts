@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { evaluateDimension, type DimensionRules } from './dimension.ts';
-import { compileRules, DIMENSIONS, RulesError, type AttributeDimensionRules } from './rules-file.ts';
+import { compileRules, DIMENSIONS, populationAuto, populationScope, RulesError, type AttributeDimensionRules } from './rules-file.ts';
 
 // The repository's own rules file is the fixture: bad files are made by editing its text, so every
 // error case sits in a realistic document and the tests follow the file when it grows.
@@ -218,6 +218,26 @@ describe('problems name the line and the field', () => {
       ]);
     });
 
+    it('auto and scope: absent they mean true and industry, and keep the version of rules written before them', () => {
+      const without = edited('  auto: true ', '  # auto ', edited('  scope: industry ', '  # scope '));
+      const compiledWithout = compileRules(without, WHERE);
+      expect(compiledWithout.file.population).not.toHaveProperty('auto');
+      expect(populationAuto(compiledWithout.file)).toBe(true);
+      expect(populationScope(compiledWithout.file.population!)).toBe('industry');
+      expect(compileRules(without.replace('# auto', 'auto: true'), WHERE).version).not.toBe(compiledWithout.version);
+      const off = compileRules(edited('auto: true', 'auto: false'), WHERE);
+      expect(populationAuto(off.file)).toBe(false);
+      expect(populationScope(compileRules(edited('scope: industry', 'scope: all'), WHERE).file.population!)).toBe('all');
+      expect(populationAuto({ population: undefined })).toBe(false);
+    });
+
+    it('an auto that is not true or false, or an unknown scope', () => {
+      const auto = edited('auto: true', 'auto: "yes"');
+      expect(problems(auto)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(auto, 'auto:')}: population\\.auto: .*expected boolean`))]);
+      const scope = edited('scope: industry', 'scope: region');
+      expect(problems(scope)).toEqual([`${WHERE}:${lineOf(scope, 'scope:')}: population.scope: write industry or all`]);
+    });
+
     it('a wrong type or an unknown setting', () => {
       const days = edited('active_days: 365', 'active_days: a year');
       expect(problems(days)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(days, 'a year')}: population\\.active_days: .*expected number`))]);
@@ -225,7 +245,7 @@ describe('problems name the line and the field', () => {
       expect(problems(count)).toEqual([`${WHERE}:${lineOf(count, '2.5')}: population.min_customers: a whole number of customers`]);
       const typo = edited('rfm_quintiles: true', 'rfm_quintile: true');
       // A block mapping's line is that of its first entry.
-      expect(problems(typo)).toEqual([`${WHERE}:${lineOf(typo, 'active_days')}: population: Unrecognized key: "rfm_quintile"`]);
+      expect(problems(typo)).toEqual([`${WHERE}:${lineOf(typo, '  auto: true')}: population: Unrecognized key: "rfm_quintile"`]);
     });
   });
 

@@ -27,12 +27,22 @@ const condition = z.string().trim().min(1, 'write a condition, e.g. "orders_90d 
 const strategy = z.string().trim().min(1, 'say what the business does for these customers');
 const cuts = z.array(z.number()).length(4, 'give four cut points (scores 1–5)')
   .refine((c) => c.every((v, i) => i === 0 || v > c[i - 1]!), 'cut points must increase');
+/** industry: quantiles within each industry; all: across every customer of the population. */
+export const POPULATION_SCOPES = ['industry', 'all'] as const;
+export type PopulationScope = (typeof POPULATION_SCOPES)[number];
 const between = 'a quantile is strictly between 0 and 1 (0.9: the value 90% of the industry is below)';
 const quantile = z.number().gt(0, between).lt(1, between);
 
 /** Thresholds computed from the whole population by a batch command and published as a new rules
  *  version (DESIGN.md invariant 9). Evaluation never reads this section: it reads what was published. */
 const populationSchema = z.object({
+  /** Recompute and publish the thresholds on their own after an import or the demo's first history
+   *  load (services/app population-calibration.ts). Absent means true; optional without a default so
+   *  that rules written before it keep their version. */
+  auto: z.boolean().optional(),
+  /** Where a customer's share is counted: within their industry (`industry_parameters`) or across the
+   *  whole customer base (the defaults under `parameters`). Absent means industry, for the same reason. */
+  scope: z.enum(POPULATION_SCOPES, `write ${POPULATION_SCOPES.join(' or ')}`).optional(),
   /** The population: customers whose last order is fewer than this many days ago. */
   active_days: z.number().int('a whole number of days').positive(),
   /** Recompute the rfm cut points as quintiles of the population. */
@@ -76,6 +86,12 @@ export const rulesFileSchema = z.object({
 
 export type RulesFile = z.output<typeof rulesFileSchema>;
 export type PopulationSettings = z.output<typeof populationSchema>;
+
+/** Whether the rules ask for the automatic calibration after an import or the demo's first load (absent: yes). */
+export const populationAuto = (file: Pick<RulesFile, 'population'>): boolean => file.population !== undefined && file.population.auto !== false;
+
+/** Where the population's shares are counted (absent: within each industry). */
+export const populationScope = (settings: Pick<PopulationSettings, 'scope'>): PopulationScope => settings.scope ?? 'industry';
 
 export interface AttributeDimensionRules {
   name: string;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 // The command as a process, in dry runs (no services): what scripts that parse its output rely on.
-const cli = join(import.meta.dirname, 'cli.ts');
+const cli = join(import.meta.dirname, 'import-history-cli.ts');
 const messy = join(import.meta.dirname, '../../../test/fixtures/import/messy');
 const dir = mkdtempSync(join(tmpdir(), 'importer-cli-'));
 
