@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSchemas, bodyOf, topicNames, type CustomerEvent } from '@segmentation/contracts';
-import { AvroCodec, createKafka, readTopicToEnd, type ConsumedMessage } from '@segmentation/kafka';
+import { AvroCodec, createKafka, readTopicToEnd, topicOffsets, type ConsumedMessage } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { repoRoot, testServices } from './harness/services.ts';
@@ -66,13 +66,7 @@ const importHistory = () => runCli<Summary>(['--orders', orders, '--shipments', 
 
 /** Records in the topic: the sum of its partitions' end offsets, exact once a produce is acknowledged. */
 async function recordCount(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return [...(await topicOffsets(kafka, topic)).values()].reduce((sum, p) => sum + p.high, 0);
 }
 
 const decode = (m: ConsumedMessage) => codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent);

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import type { Admin, Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
@@ -6,6 +6,7 @@ import { describeFailure, isDependencyFailure, isolatePoison, PoisonStreak, POIS
 import { partitionCounts } from './topics-admin.ts';
 import { Coalescing } from './coalescing.ts';
 import { trackConsumerLag } from './consumer-lag.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 export interface ConsumedMessage {
   topic: string;
@@ -176,7 +177,7 @@ export class BatchConsumer implements HealthCheck {
   private admin: Admin | undefined;
   /** Offset-commit metadata per partition, as last committed; forgotten on every assignment. */
   private readonly metadata = new CommittedMetadata(async (topic) => {
-    this.admin ??= this.kafka.admin();
+    this.admin ??= clientOf(this.kafka).admin();
     await this.admin.connect(); // a no-op once connected
     const [committed] = await this.admin.fetchOffsets({ groupId: this.settings.groupId, topics: [topic] });
     return committed?.partitions ?? [];
@@ -218,7 +219,7 @@ export class BatchConsumer implements HealthCheck {
       onAttemptFailed: (attempt, err) => this.logger.warn('consumer_restart_failed', { groupId, attempt, err }),
       onRestarted: (attempts) => this.logger.info('consumer_restarted', { groupId, attempts }),
     });
-    this.consumer = kafka.consumer({
+    this.consumer = clientOf(kafka).consumer({
       groupId: settings.groupId,
       sessionTimeout: settings.sessionTimeoutMs,
       heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),

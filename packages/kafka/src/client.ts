@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka as KafkaJs, logLevel as kafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { clientOf, connectionOf, type Kafka } from './kafka-client.ts';
 import { ServiceUnavailableError, type Logger } from '@segmentation/runtime';
 
 // kafkajs 2.2.4 arms a timer with a negative delay whenever a response arrives unthrottled;
@@ -44,7 +45,7 @@ function connectionOptions(security: KafkaSecurity | undefined): Pick<KafkaConfi
 /** The one place that builds a kafkajs client: its log lines go through the project's logger. */
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  return connectionOf(new KafkaJs({
     clientId: settings.clientId,
     brokers: settings.brokers,
     ...connectionOptions(settings.security),
@@ -56,12 +57,12 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
       if (level <= kafkaLogLevel.ERROR) log.error('kafkajs', { message, ...fields });
       else log.warn('kafkajs', { message, ...fields });
     },
-  });
+  }));
 }
 
 /** Fails with a message naming Kafka and how to start it unless a metadata request succeeds. */
 export async function probeKafka(brokers: string[], timeoutMs = 5000, security?: KafkaSecurity): Promise<void> {
-  const kafka = new Kafka({ clientId: 'probe', brokers, connectionTimeout: timeoutMs, retry: { retries: 0 }, logLevel: kafkaLogLevel.NOTHING, ...connectionOptions(security) });
+  const kafka = new KafkaJs({ clientId: 'probe', brokers, connectionTimeout: timeoutMs, retry: { retries: 0 }, logLevel: kafkaLogLevel.NOTHING, ...connectionOptions(security) });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -75,7 +76,7 @@ export async function probeKafka(brokers: string[], timeoutMs = 5000, security?:
 
 /** The Kafka cluster's id: state derived from a log is only meaningful against that cluster. */
 export async function fetchClusterId(kafka: Kafka): Promise<string> {
-  const admin = kafka.admin();
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   try {
     return (await admin.describeCluster()).clusterId;

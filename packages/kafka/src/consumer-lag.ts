@@ -1,6 +1,7 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
 import { fetchTopicEnds } from './read-topic.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 export const CONSUMER_LAG_METRIC = 'kafka_consumer_lag_messages';
 
@@ -38,7 +39,7 @@ export function trackConsumerLag(registry: Registry, kafka: Kafka, groupId: stri
       },
     });
   }
-  const source: LagSource = { groupId, topics, admin: kafka.admin() };
+  const source: LagSource = { groupId, topics, admin: clientOf(kafka).admin() };
   sources.add(source);
   return async () => {
     sources.delete(source);

@@ -1,5 +1,4 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Kafka } from 'kafkajs';
 import { avroSchemas, valueSubject, type CustomerErasure } from '@segmentation/contracts';
 import { ServiceUnavailableError, type HealthCheck, type Logger } from '@segmentation/runtime';
 import { UndecodableError, type AvroCodec } from './avro-codec.ts';
@@ -7,6 +6,7 @@ import type { ConsumedMessage } from './batch-consumer.ts';
 import type { ReliableProducer } from './producer.ts';
 import { fetchTopicEnds, readTopicToEnd } from './read-topic.ts';
 import { tailTopics, type TopicTail } from './topic-tail.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 /** What a role does about erased customers: remove what it holds of them. Must be idempotent. */
 export type ErasureHandler = (customerIds: string[]) => Promise<void>;
@@ -62,7 +62,7 @@ export class ErasureList implements HealthCheck {
 
   /** Reads the whole list, runs every handler with it, then follows the list. */
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
+    const admin = clientOf(this.kafka).admin();
     await admin.connect();
     const ends = new Map<number, bigint>();
     try {

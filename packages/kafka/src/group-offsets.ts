@@ -2,12 +2,13 @@
 // the roles and commands that decide from it (the state rebuild, the calibration after an import,
 // the ticker, the rules registry) and for the tests that wait on it. Each call opens and closes
 // its own admin connection: they are occasional reads, not a hot path.
-import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { fetchTopicEnds } from './read-topic.ts';
 import { withRetry } from './retry.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   try {
     return await use(admin);

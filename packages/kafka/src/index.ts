@@ -4,7 +4,7 @@ export * from './producer.ts';
 export * from './avro-codec.ts';
 export * from './batch-consumer.ts';
 export * from './dead-letter-queue.ts';
-export type { Kafka } from 'kafkajs';
+export type { Kafka } from './kafka-client.ts';
 export * from './pipeline-topics.ts';
 export * from './customer-event-log.ts';
 export * from './retry.ts';

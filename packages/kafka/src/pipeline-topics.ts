@@ -1,7 +1,7 @@
 import { avroSchemas, CUSTOMER_EVENTS_PARTITIONS, valueSubject, type TopicNames } from '@segmentation/contracts';
-import type { Kafka } from 'kafkajs';
 import type { AvroCodec } from './avro-codec.ts';
 import { ensureTopics, verifyTopics, type TopicSpec } from './topics-admin.ts';
+import type { Kafka } from './kafka-client.ts';
 
 const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000; // 30 days to inspect and re-drive
 

@@ -1,5 +1,6 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { Coalescing } from './coalescing.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 export interface OutgoingMessage {
   key: string | Buffer | null;
@@ -24,7 +25,7 @@ export class ReliableProducer {
   );
 
   constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
+    this.producer = clientOf(kafka).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       // Keep retrying while the broker is away instead of failing the batch: nothing is

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, EachBatchHandler, Kafka } from 'kafkajs';
+import type { Admin, EachBatchHandler } from 'kafkajs';
 import type { Logger } from '@segmentation/runtime';
 import { ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
 import { withRetry } from './retry.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 /**
  * The partitions' offsets of a topic. Retried: right after a topic is created, or a broker
@@ -25,8 +26,8 @@ const MAX_READ_CRASHES = 10;
  * offsets are committed), so records already handed over are skipped. The read fails after
  * MAX_READ_CRASHES crashes.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Pick<Logger, 'warn'> = kafka.logger()): Promise<number> {
-  const admin = kafka.admin();
+export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Pick<Logger, 'warn'> = clientOf(kafka).logger()): Promise<number> {
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   let ends: Map<number, number>;
   try {
@@ -60,7 +61,7 @@ export async function readPartitionsUntil(
   if (pending.size === 0) return;
   const { logger } = options;
   const groupId = `read-${topic}-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId });
+  const consumer = clientOf(kafka).consumer({ groupId });
   /** Per partition, the next offset to hand over: a restarted consumer reads from the beginning again. */
   const next = new Map<number, number>();
   let finished = false;

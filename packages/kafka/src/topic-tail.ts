@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EachBatchHandler, Kafka } from 'kafkajs';
+import type { EachBatchHandler } from 'kafkajs';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
 import { fetchTopicEnds } from './read-topic.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 export interface TopicTailSettings {
   topics: string[];
@@ -26,7 +27,7 @@ export interface TopicTail extends HealthCheck {
  */
 export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Logger): Promise<TopicTail> {
   const next = new Map<string, bigint>(); // `topic:partition` → the next offset to read
-  const admin = kafka.admin();
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   try {
     for (const topic of settings.topics) {
@@ -40,7 +41,7 @@ export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMe
   }
 
   const groupId = `${settings.groupPrefix}-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 10, initialRetryTime: 300 } });
+  const consumer = clientOf(kafka).consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 10, initialRetryTime: 300 } });
   let joined = false;
   let stopping = false;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {

@@ -1,6 +1,7 @@
-import type { ConfigResourceTypes, Kafka } from 'kafkajs';
+import type { ConfigResourceTypes } from 'kafkajs';
 import { ConfigError } from '@segmentation/runtime';
 import { withRetry } from './retry.ts';
+import { clientOf, type Kafka } from './kafka-client.ts';
 
 export interface TopicSpec {
   topic: string;
@@ -37,7 +38,7 @@ export function topicMismatches(spec: TopicSpec, state: TopicState): string[] {
 
 /** Creates the topics that do not exist yet; existing ones are left as they are. */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
-  const admin = kafka.admin();
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   try {
     // A broker under load can answer the creation's own metadata check with "does not host this
@@ -66,7 +67,7 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** The number of partitions of each topic, as the brokers report it (0 for a topic they do not know). */
 export async function partitionCounts(kafka: Kafka, topics: string[]): Promise<Map<string, number>> {
-  const admin = kafka.admin();
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   try {
     const metadata = await withRetry(() => admin.fetchTopicMetadata({ topics }));
@@ -81,7 +82,7 @@ export async function partitionCounts(kafka: Kafka, topics: string[]): Promise<M
 export async function verifyTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const checked = specs.filter((s) => s.needs !== undefined);
   if (checked.length === 0) return;
-  const admin = kafka.admin();
+  const admin = clientOf(kafka).admin();
   await admin.connect();
   try {
     const metadata = await withRetry(() => admin.fetchTopicMetadata({ topics: checked.map((s) => s.topic) }));

@@ -7,7 +7,7 @@
 // every way it can end is an outcome the caller reports beside its own result.
 import { hostname, userInfo } from 'node:os';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, fetchTopicEnds, kafkaSecurity, ReliableProducer, type Kafka } from '@segmentation/kafka';
+import { AvroCodec, committedPositions, createKafka, groupMemberCount, kafkaSecurity, ReliableProducer, topicOffsets, type Kafka } from '@segmentation/kafka';
 import { readRulesHistory } from '@segmentation/readers';
 import type { Logger } from '@segmentation/runtime';
 import { compileRules, populationAuto } from '@segmentation/segmentation';
@@ -117,13 +117,7 @@ type CalibrationConfig = Pick<Config, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 
 /** The ends of customer-events now: call it as soon as the load has finished. */
 export async function logEnds(config: CalibrationConfig, logger: Logger): Promise<LogEnds> {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'calibration', security: kafkaSecurity(config) }, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await fetchTopicEnds(admin, topicNames(config.TOPIC_PREFIX).customerEvents)).map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
+  return new Map([...(await topicOffsets(kafka, topicNames(config.TOPIC_PREFIX).customerEvents))].map(([partition, o]) => [partition, BigInt(o.high)]));
 }
 
 /**
@@ -192,18 +186,8 @@ async function calibrate(config: CalibrationConfig, logger: Logger, run: Calibra
 }
 
 async function lookAtGroup(kafka: Kafka, groupId: string, topic: string): Promise<GroupLook> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const { groups } = await admin.describeGroups([groupId]);
-    return {
-      committed: new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)])),
-      members: groups[0]?.members.length ?? 0,
-    };
-  } finally {
-    await admin.disconnect();
-  }
+  const [committed, members] = await Promise.all([committedPositions(kafka, groupId, topic), groupMemberCount(kafka, groupId)]);
+  return { committed: new Map([...committed].map(([partition, p]) => [partition, BigInt(p.offset)])), members };
 }
 
 /** A progress line at most every 5 s: a long wait shows it moves without flooding the terminal. */

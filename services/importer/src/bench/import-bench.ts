@@ -16,7 +16,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createKafka } from '@segmentation/kafka';
+import { createKafka, deleteTopics, topicsWithPrefix } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { loadEnv } from '../options.ts';
 
@@ -98,14 +98,7 @@ function node(args: string[], extraEnv: Record<string, string>, lock?: string): 
 /** The topics of the run's prefix, and their schema subjects in the registry. */
 async function deleteBenchTopics(env: ReturnType<typeof loadEnv>, prefix: string): Promise<void> {
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-import' }, createLogger({ service: 'bench-import' }, 'error'));
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
+  await deleteTopics(kafka, await topicsWithPrefix(kafka, prefix));
   const registry = env.SCHEMA_REGISTRY_URL.replace(/\/$/, '');
   const subjects = await (await fetch(`${registry}/subjects`)).json() as string[];
   for (const subject of subjects.filter((s) => s.startsWith(prefix))) {
