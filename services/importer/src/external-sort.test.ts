@@ -3,27 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '@segmentation/contracts';
+import { createRandom } from '@segmentation/simulator';
 import type { ImportKind } from './columns.ts';
 import { ExternalSort, withSpillFolder } from './external-sort.ts';
 import { compareForLog, type PendingEvent } from './merge.ts';
 
 const KINDS: ImportKind[] = ['complaints', 'shipments', 'orders', 'profiles'];
 
-/** A seeded uniform source in [0, 1) (mulberry32): the same input on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Events in no order at all, with many ties of time, and of time and kind, across files. */
 function shuffledEvents(count: number, seed: number): PendingEvent[] {
-  const next = random(seed);
+  const random = createRandom(seed);
+  const next = () => random.next();
   const events: PendingEvent[] = [];
   for (let i = 0; i < count; i++) {
     const eventTime = Date.UTC(2024, 0, 1) + Math.floor(next() * 20) * 60_000;

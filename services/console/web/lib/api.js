@@ -85,3 +85,27 @@ export const errorText = (err) => t('common.error', { message: err?.message || S
 
 /** A refresh that failed because the token was refused or the request aborted says nothing itself. */
 export const isSilent = (err) => err?.status === 401 || err?.name === 'AbortError';
+
+/**
+ * Loads a page of measures (outcomes, CRM) into its `page` record ({data, error, loading, seq,
+ * filters}), redrawing before and after: a newer load supersedes one still under way, and the
+ * period the server chose (from, to) is shown in the filters.
+ */
+export async function loadPage(page, path, render) {
+  const seq = ++page.seq;
+  page.loading = true;
+  render();
+  try {
+    const body = await api(path);
+    if (seq !== page.seq) return; // the filters changed meanwhile
+    Object.assign(page.filters, { from: body.from, to: body.to });
+    page.data = body;
+    page.error = null;
+  } catch (err) {
+    if (seq !== page.seq || isSilent(err)) return;
+    page.error = err;
+  } finally {
+    if (seq === page.seq) page.loading = false;
+  }
+  render();
+}

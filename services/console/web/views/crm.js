@@ -4,7 +4,7 @@
 // small trend chart of one chosen measure.
 
 import { addWords, t, dimensionName, segmentName, formatNumber, formatPercent } from '../i18n.js';
-import { api, errorText, isSilent } from '../lib/api.js';
+import { errorText, loadPage } from '../lib/api.js';
 import { $, h, fill, fillSelect, cardMessage } from '../lib/dom.js';
 import { CHART_COLOURS, lineChart } from '../lib/line-chart.js';
 import { state, orderedSegments } from '../lib/state.js';
@@ -69,27 +69,12 @@ export function showCrm() {
   if (state.running && page.data === null && !page.loading) loadCrm();
 }
 
-async function loadCrm() {
-  const seq = ++page.seq;
+function loadCrm() {
   // Rules without the default dimension: start with their first one.
   if (state.dimensions.length > 0 && !state.dimensions.some((d) => d.name === page.filters.dimension)) page.filters.dimension = state.dimensions[0].name;
   const params = new URLSearchParams();
   for (const key of ['dimension', 'from', 'to', 'segment']) if (page.filters[key]) params.set(key, page.filters[key]);
-  page.loading = true;
-  renderCrm();
-  try {
-    const body = await api(`/api/crm-measures?${params}`);
-    if (seq !== page.seq) return; // the choice changed meanwhile
-    Object.assign(page.filters, { from: body.from, to: body.to }); // the server's default months, shown
-    page.data = body;
-    page.error = null;
-  } catch (err) {
-    if (seq !== page.seq || isSilent(err)) return;
-    page.error = err;
-  } finally {
-    if (seq === page.seq) page.loading = false;
-  }
-  renderCrm();
+  return loadPage(page, `/api/crm-measures?${params}`, renderCrm);
 }
 
 function onFilters(event) {

@@ -4,7 +4,7 @@
 // opened in, value tier, industry, and whether to count episodes a rules change opened.
 
 import { addWords, t, segmentName, reasonCodeName, formatNumber, formatPercent } from '../i18n.js';
-import { api, errorText, isSilent } from '../lib/api.js';
+import { errorText, loadPage } from '../lib/api.js';
 import { $, h, fill, fillSelect, cardMessage } from '../lib/dom.js';
 import { state } from '../lib/state.js';
 
@@ -59,27 +59,11 @@ export function showOutcomes() {
   if (state.running && page.data === null && !page.loading) loadOutcomes();
 }
 
-async function loadOutcomes() {
-  const seq = ++page.seq;
+function loadOutcomes() {
   const params = new URLSearchParams();
   for (const key of ['from', 'to', 'valueTier', 'industry']) if (page.filters[key]) params.set(key, page.filters[key]);
   if (page.filters.includeRulesChanged) params.set('includeRulesChanged', 'true');
-  page.loading = true;
-  renderOutcomes();
-  try {
-    const body = await api(`/api/alert-outcomes${params.size ? `?${params}` : ''}`);
-    if (seq !== page.seq) return; // the filters changed meanwhile
-    // The server chose the default period: show it in the filters.
-    Object.assign(page.filters, { from: body.from, to: body.to });
-    page.data = body;
-    page.error = null;
-  } catch (err) {
-    if (seq !== page.seq || isSilent(err)) return;
-    page.error = err;
-  } finally {
-    if (seq === page.seq) page.loading = false;
-  }
-  renderOutcomes();
+  return loadPage(page, `/api/alert-outcomes${params.size ? `?${params}` : ''}`, renderOutcomes);
 }
 
 function onFilters(event) {
