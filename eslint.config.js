@@ -33,8 +33,12 @@ export default tseslint.config(
     files: [...FOLD_FILES],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-syntax': ['error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'no wall clock in the fold: use the event time (or the injected now for detection time)' },
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'no wall clock in the fold: use the event time (or the injected now for detection time)',
+        },
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'no wall clock in the fold: new Date() reads it' },
         { selector: "CallExpression[callee.name='Date']", message: 'no wall clock in the fold: Date() reads it' },
         { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: 'no wall clock in the fold' },

@@ -28,8 +28,14 @@ describe('the alert rules', () => {
 
   it('name only metrics the code exports', () => {
     const rules = readFileSync(join(rulesDir, 'alerts.yml'), 'utf8');
-    const used = new Set([...rules.matchAll(/^\s+expr:[^\n]*(?:\n\s{10}[^\n]*)*/gm)].flatMap((m) => [...m[0].matchAll(/\b([a-z]+(?:_[a-z0-9]+)+)\b(?=\s*[{[)])/g)].map((x) => x[1]!)));
-    const source = [...sourceFiles(join(repoRoot, 'packages')), ...sourceFiles(join(repoRoot, 'services'))].map((f) => readFileSync(f, 'utf8')).join('\n');
+    const used = new Set(
+      [...rules.matchAll(/^\s+expr:[^\n]*(?:\n\s{10}[^\n]*)*/gm)].flatMap((m) =>
+        [...m[0].matchAll(/\b([a-z]+(?:_[a-z0-9]+)+)\b(?=\s*[{[)])/g)].map((x) => x[1]!),
+      ),
+    );
+    const source = [...sourceFiles(join(repoRoot, 'packages')), ...sourceFiles(join(repoRoot, 'services'))]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     expect(used.size).toBeGreaterThanOrEqual(8);
     for (const metric of used) expect(source.includes(`'${metric}'`), metric).toBe(true);
   });

@@ -14,14 +14,43 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  alertActionOutcomes, alertEpisodeFacts, churnAlertEpisodes, churnAlertsByReasonAndValueTier, churnAlertsPerDay, cohortRetention, connectClickHouse,
-  crmMeasures, customerTimeline, membersOnDate, migrate, openBiEngine, rfmGroups, rowsForAlertWorkflowEvent, rowsForChurnAlert, rowsForCustomerEvent,
-  rowsForFeatureSnapshot, rowsForSegmentChange, segmentSizeTrend, startBiEndpoint, transitionMatrix, transitionsPerDay, TRANSITION_MATRIX_SQL,
-  type BiEndpoint, type ClickHouseClient,
+  alertActionOutcomes,
+  alertEpisodeFacts,
+  churnAlertEpisodes,
+  churnAlertsByReasonAndValueTier,
+  churnAlertsPerDay,
+  cohortRetention,
+  connectClickHouse,
+  crmMeasures,
+  customerTimeline,
+  membersOnDate,
+  migrate,
+  openBiEngine,
+  rfmGroups,
+  rowsForAlertWorkflowEvent,
+  rowsForChurnAlert,
+  rowsForCustomerEvent,
+  rowsForFeatureSnapshot,
+  rowsForSegmentChange,
+  segmentSizeTrend,
+  startBiEndpoint,
+  transitionMatrix,
+  transitionsPerDay,
+  TRANSITION_MATRIX_SQL,
+  type BiEndpoint,
+  type ClickHouseClient,
 } from '@segmentation/clickhouse';
 import { createBiAuthenticator, hashSecret, newSecret, type ConsoleUserEntry } from '@segmentation/console';
 import {
-  aChurnAlert, aComplaintEvent, aFeatureSnapshot, anAlertWorkflowEvent, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, shanghai,
+  aChurnAlert,
+  aComplaintEvent,
+  aFeatureSnapshot,
+  anAlertWorkflowEvent,
+  anOrderEvent,
+  aProfileEvent,
+  aSegmentChange,
+  aShipmentEvent,
+  shanghai,
 } from '@segmentation/contracts';
 import { insertBatch } from './harness/clickhouse-fixture.ts';
 
@@ -30,7 +59,9 @@ const ROOT = join(import.meta.dirname, '..');
 // The product's own @clickhouse/client (the test workspace does not list it: application code reaches
 // it through @segmentation/clickhouse), configured as a BI user would: url, username, password.
 type CreateClient = (config: { url: string; username: string; password: string; compression?: { response?: boolean } }) => ClickHouseClient;
-const { createClient } = createRequire(join(ROOT, 'packages', 'clickhouse', 'package.json'))('@clickhouse/client') as { createClient: CreateClient };
+const { createClient } = createRequire(join(ROOT, 'packages', 'clickhouse', 'package.json'))('@clickhouse/client') as {
+  createClient: CreateClient;
+};
 
 const events = [
   aProfileEvent({ customerId: 'A', eventId: 'a-p1', eventTime: shanghai('2026-01-10 09:00'), signedUpAt: shanghai('2026-01-10 09:00') }),
@@ -40,19 +71,55 @@ const events = [
   anOrderEvent({ customerId: 'A', eventId: 'a-o3', eventTime: shanghai('2026-03-20 10:00'), amountBase: 900.25 }),
   anOrderEvent({ customerId: 'B', eventId: 'b-o1', eventTime: shanghai('2026-01-25 10:00') }),
   anOrderEvent({ customerId: 'B', eventId: 'b-o2', eventTime: shanghai('2026-02-10 10:00') }),
-  aShipmentEvent({ customerId: 'A', eventId: 'a-s1', eventTime: shanghai('2026-03-02 12:00'), status: 'DELAYED', onTime: false, actualDeliveryTime: null }),
+  aShipmentEvent({
+    customerId: 'A',
+    eventId: 'a-s1',
+    eventTime: shanghai('2026-03-02 12:00'),
+    status: 'DELAYED',
+    onTime: false,
+    actualDeliveryTime: null,
+  }),
   aComplaintEvent({ customerId: 'A', eventId: 'a-k1', eventTime: shanghai('2026-03-04 12:00'), category: 'DELAY', severity: 'HIGH' }),
 ];
 const changes = [
   aSegmentChange({ customerId: 'A', sequence: 1, fromSegment: null, toSegment: 'low', eventTime: shanghai('2026-03-01 10:00') }),
   aSegmentChange({ customerId: 'A', sequence: 2, fromSegment: 'low', toSegment: 'high', eventTime: shanghai('2026-03-05 00:30') }),
   aSegmentChange({ customerId: 'B', sequence: 1, fromSegment: null, toSegment: 'medium', eventTime: shanghai('2026-03-02 12:00') }),
-  aSegmentChange({ customerId: 'A', dimension: 'lifecycle', sequence: 1, fromSegment: null, toSegment: 'active', eventTime: shanghai('2026-03-01 10:00') }),
+  aSegmentChange({
+    customerId: 'A',
+    dimension: 'lifecycle',
+    sequence: 1,
+    fromSegment: null,
+    toSegment: 'active',
+    eventTime: shanghai('2026-03-01 10:00'),
+  }),
 ];
 const alerts = [
-  aChurnAlert({ customerId: 'A', sequence: 1, level: 'warning', valueTier: 'high', eventTime: shanghai('2026-03-05 10:00'), detectedAt: shanghai('2026-03-05 10:00') }),
-  aChurnAlert({ customerId: 'A', sequence: 2, level: 'cleared', previousLevel: 'warning', valueTier: 'high', eventTime: shanghai('2026-03-21 10:00'), reasons: [] }),
-  aChurnAlert({ customerId: 'B', sequence: 1, level: 'critical', valueTier: 'medium', eventTime: shanghai('2026-03-06 10:00'), detectedAt: shanghai('2026-03-06 10:00') }),
+  aChurnAlert({
+    customerId: 'A',
+    sequence: 1,
+    level: 'warning',
+    valueTier: 'high',
+    eventTime: shanghai('2026-03-05 10:00'),
+    detectedAt: shanghai('2026-03-05 10:00'),
+  }),
+  aChurnAlert({
+    customerId: 'A',
+    sequence: 2,
+    level: 'cleared',
+    previousLevel: 'warning',
+    valueTier: 'high',
+    eventTime: shanghai('2026-03-21 10:00'),
+    reasons: [],
+  }),
+  aChurnAlert({
+    customerId: 'B',
+    sequence: 1,
+    level: 'critical',
+    valueTier: 'medium',
+    eventTime: shanghai('2026-03-06 10:00'),
+    detectedAt: shanghai('2026-03-06 10:00'),
+  }),
 ];
 const work = [
   anAlertWorkflowEvent({ episodeId: 'A/episode/1', at: shanghai('2026-03-05 12:00'), kind: 'acknowledged' }),
@@ -60,8 +127,16 @@ const work = [
   anAlertWorkflowEvent({ episodeId: 'A/episode/1', at: shanghai('2026-03-22 10:00'), kind: 'closed_with_outcome', outcome: 'won_back' }),
 ];
 const snapshots = [
-  aFeatureSnapshot({ customerId: 'A', eventTime: shanghai('2026-03-09 10:00'), features: { daysSinceLastOrder: 2, orders365d: 10, revenue365d: 50000 } }),
-  aFeatureSnapshot({ customerId: 'B', eventTime: shanghai('2026-03-08 10:00'), features: { daysSinceLastOrder: 30, orders365d: 3, revenue365d: 600 } }),
+  aFeatureSnapshot({
+    customerId: 'A',
+    eventTime: shanghai('2026-03-09 10:00'),
+    features: { daysSinceLastOrder: 2, orders365d: 10, revenue365d: 50000 },
+  }),
+  aFeatureSnapshot({
+    customerId: 'B',
+    eventTime: shanghai('2026-03-08 10:00'),
+    features: { daysSinceLastOrder: 30, orders365d: 3, revenue365d: 600 },
+  }),
 ];
 
 const march = { from: '2026-03-01', to: '2026-03-31' };
@@ -99,12 +174,15 @@ describe('the BI endpoint on the embedded engine', () => {
   };
   /** A raw request, as a BI tool's HTTP layer sends it. */
   const send = (path: string, init: RequestInit & { auth?: [string, string] | null } = {}) => {
-    const [user, password] = init.auth === undefined ? ['metabase', secrets.bi] : init.auth ?? ['', ''];
+    const [user, password] = init.auth === undefined ? ['metabase', secrets.bi] : (init.auth ?? ['', '']);
     const headers = new Headers(init.headers);
     if (init.auth !== null) headers.set('Authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
     return fetch(`${endpoint.url}${path}`, { ...init, headers });
   };
-  const count = async (table: string) => Number((await (await inProcess.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+  const count = async (table: string) =>
+    Number(
+      (await (await inProcess.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n,
+    );
 
   beforeAll(async () => {
     dataPath = join(mkdtempSync(join(tmpdir(), 'segmentation-bi-endpoint-')), 'data');
@@ -122,7 +200,12 @@ describe('the BI endpoint on the embedded engine', () => {
       { name: 'wang', role: 'admin', secretHash: await hashSecret(secrets.admin, cheap) },
     ];
     endpoint = await startBiEndpoint({
-      host: '127.0.0.1', port: 0, dataPath, limits: LIMITS, maxConcurrentQueries: 2, authenticate: createBiAuthenticator(users),
+      host: '127.0.0.1',
+      port: 0,
+      dataPath,
+      limits: LIMITS,
+      maxConcurrentQueries: 2,
+      authenticate: createBiAuthenticator(users),
     });
   });
   afterAll(async () => {
@@ -154,21 +237,33 @@ describe('the BI endpoint on the embedded engine', () => {
     expect(r.headers.get('x-clickhouse-timezone')).toBeTruthy();
     expect(r.headers.get('x-clickhouse-server-display-name')).toBeTruthy();
     expect(JSON.parse(r.headers.get('x-clickhouse-summary')!)).toMatchObject({ read_rows: '1', written_rows: '0' });
-    expect((await r.json() as { data: unknown[][] }).data).toEqual([[1]]);
+    expect(((await r.json()) as { data: unknown[][] }).data).toEqual([[1]]);
 
-    const csv = await send('/', { method: 'POST', body: 'SELECT 2 AS two FORMAT CSVWithNames', headers: { 'X-ClickHouse-Format': 'JSON' } });
+    const csv = await send('/', {
+      method: 'POST',
+      body: 'SELECT 2 AS two FORMAT CSVWithNames',
+      headers: { 'X-ClickHouse-Format': 'JSON' },
+    });
     expect([csv.headers.get('x-clickhouse-format'), await csv.text()]).toEqual(['CSVWithNames', '"two"\n2\n']);
     const byHeader = await send('/', { method: 'POST', body: 'SELECT 3 AS three', headers: { 'X-ClickHouse-Format': 'JSONEachRow' } });
     expect(await byHeader.text()).toBe('{"three":3}\n');
 
     const db = await send(`/?database=system&query=${encodeURIComponent('SELECT currentDatabase()')}`);
     expect(await db.text()).toBe('system\n');
-    const dbHeader = await send('/', { method: 'POST', body: 'SELECT count() > 0 FROM tables', headers: { 'X-ClickHouse-Database': 'system' } });
+    const dbHeader = await send('/', {
+      method: 'POST',
+      body: 'SELECT count() > 0 FROM tables',
+      headers: { 'X-ClickHouse-Database': 'system' },
+    });
     expect(await dbHeader.text()).toBe('1\n');
     // A compressed body, and one that would unpack beyond the query size limit.
     const zipped = await send('/', { method: 'POST', body: gzipSync('SELECT 4'), headers: { 'Content-Encoding': 'gzip' } });
     expect(await zipped.text()).toBe('4\n');
-    const bomb = await send('/', { method: 'POST', body: gzipSync(`SELECT 1${' '.repeat(8 * 1024 * 1024)}`), headers: { 'Content-Encoding': 'gzip' } });
+    const bomb = await send('/', {
+      method: 'POST',
+      body: gzipSync(`SELECT 1${' '.repeat(8 * 1024 * 1024)}`),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     expect([bomb.status, bomb.headers.get('x-clickhouse-exception-code')]).toEqual([413, '229']);
     // POST with the start of the query in query= and the rest in the body.
     const split = await send(`/?query=${encodeURIComponent('SELECT count()')}`, { method: 'POST', body: 'FROM segment_changes' });
@@ -176,13 +271,21 @@ describe('the BI endpoint on the embedded engine', () => {
   });
 
   it('binds {name:Type} values from param_name= as a server does, escapes included', async () => {
-    const sql = 'SELECT {s:String} AS s, length({s:String}) AS len, {d:Date} AS d, {a:Array(String)} AS a, {n:Nullable(UInt8)} AS n FORMAT JSONEachRow';
-    const r = await send(`/?query=${encodeURIComponent(sql)}&param_s=${encodeURIComponent("it's\\ta\\\\b")}&param_d=2026-03-01&param_a=${encodeURIComponent("['x','y']")}&param_n=${encodeURIComponent('\\N')}`);
+    const sql =
+      'SELECT {s:String} AS s, length({s:String}) AS len, {d:Date} AS d, {a:Array(String)} AS a, {n:Nullable(UInt8)} AS n FORMAT JSONEachRow';
+    const r = await send(
+      `/?query=${encodeURIComponent(sql)}&param_s=${encodeURIComponent("it's\\ta\\\\b")}&param_d=2026-03-01&param_a=${encodeURIComponent("['x','y']")}&param_n=${encodeURIComponent('\\N')}`,
+    );
     expect(await r.json()).toEqual({ s: "it's\ta\\b", len: 8, d: '2026-03-01', a: ['x', 'y'], n: null });
   });
 
   it('takes a BI user by basic auth or X-ClickHouse-User/-Key; refuses wrong, missing and console credentials with AUTHENTICATION_FAILED', async () => {
-    const ok = await send('/', { method: 'POST', body: 'SELECT 1', auth: null, headers: { 'X-ClickHouse-User': 'metabase', 'X-ClickHouse-Key': secrets.bi } });
+    const ok = await send('/', {
+      method: 'POST',
+      body: 'SELECT 1',
+      auth: null,
+      headers: { 'X-ClickHouse-User': 'metabase', 'X-ClickHouse-Key': secrets.bi },
+    });
     expect([ok.status, await ok.text()]).toEqual([200, '1\n']);
     const refusals: Array<[string, RequestInit & { auth?: [string, string] | null }]> = [
       ['wrong secret', { auth: ['metabase', `${secrets.bi}x`] }],
@@ -194,7 +297,9 @@ describe('the BI endpoint on the embedded engine', () => {
     for (const [label, init] of refusals) {
       const r = await send('/', { method: 'POST', body: 'SELECT 1', ...init });
       expect([r.status, r.headers.get('x-clickhouse-exception-code')], label).toEqual([403, '516']);
-      expect(await r.text(), label).toMatch(/^Code: 516\. DB::Exception: .*Authentication failed.*\(AUTHENTICATION_FAILED\) \(version [\d.]+\)\n$/);
+      expect(await r.text(), label).toMatch(
+        /^Code: 516\. DB::Exception: .*Authentication failed.*\(AUTHENTICATION_FAILED\) \(version [\d.]+\)\n$/,
+      );
     }
     // A password in the URL is refused too (URLs end up in logs), even the right one.
     const inUrl = await send(`/?user=metabase&password=${secrets.bi}&query=SELECT+1`, { auth: null });
@@ -203,7 +308,7 @@ describe('the BI endpoint on the embedded engine', () => {
   });
 
   it.each([
-    ['INSERT INTO segment_changes (customer_id) VALUES (\'X\')', 164, 500],
+    ["INSERT INTO segment_changes (customer_id) VALUES ('X')", 164, 500],
     ['ALTER TABLE segment_changes DELETE WHERE 1', 164, 500],
     ['CREATE TABLE stolen (a UInt8) ENGINE = Memory', 164, 500],
     ['DROP TABLE segment_changes', 164, 500],
@@ -222,7 +327,7 @@ describe('the BI endpoint on the embedded engine', () => {
     ['SELECT 1 SETTINGS readonly = 0', 164, 500],
     ['SELECT count() FROM numbers(10) SETTINGS max_execution_time = 0', 164, 500],
     ["SELECT 1 SETTINGS max_result_rows = 0, result_overflow_mode = 'break'", 164, 500],
-  ])('refuses %s with code %i (HTTP %i), in the server\'s format', async (sql, code, status) => {
+  ])("refuses %s with code %i (HTTP %i), in the server's format", async (sql, code, status) => {
     const before = await count('segment_changes');
     const r = await send('/', { method: 'POST', body: sql });
     expect([r.status, r.headers.get('x-clickhouse-exception-code')]).toEqual([status, String(code)]);
@@ -237,21 +342,29 @@ describe('the BI endpoint on the embedded engine', () => {
       expect([r.status, r.headers.get('x-clickhouse-exception-code')], setting).toEqual([500, '164']);
     }
     // Other settings pass through, as on a server; readonly=1 or 2 asks for nothing more than it has.
-    const r = await send('/?max_threads=1&readonly=1&query=SELECT+getSetting(\'max_threads\')');
+    const r = await send("/?max_threads=1&readonly=1&query=SELECT+getSetting('max_threads')");
     expect(await r.text()).toBe('1\n');
   });
 
-  it("leaves refusing writes to the engine itself as well: its connections run with readonly=2", async () => {
+  it('leaves refusing writes to the engine itself as well: its connections run with readonly=2', async () => {
     const engine = await openBiEngine(dataPath, LIMITS);
     const plain = { defaultFormat: 'TSV', database: undefined, settings: [], params: [] };
     // Straight to the engine, past the statement check: the engine refuses on its own.
-    await expect(engine.run({ ...plain, sql: "INSERT INTO segment_changes (customer_id) VALUES ('X')" })).rejects.toMatchObject({ code: 164, errorName: 'READONLY' });
+    await expect(engine.run({ ...plain, sql: "INSERT INTO segment_changes (customer_id) VALUES ('X')" })).rejects.toMatchObject({
+      code: 164,
+      errorName: 'READONLY',
+    });
     await expect(engine.run({ ...plain, sql: 'CREATE TABLE stolen (a UInt8) ENGINE = Memory' })).rejects.toMatchObject({ code: 164 });
     await expect(engine.run({ ...plain, sql: 'SELECT 1 SETTINGS readonly = 0' })).rejects.toMatchObject({ code: 164 });
     expect(new TextDecoder().decode((await engine.run({ ...plain, sql: "SELECT getSetting('readonly')" })).body)).toBe('2\n');
     // ...and the pipeline's own connection still writes: nothing a BI request sets reaches it.
     const before = await count('segment_changes');
-    await insertBatch(inProcess, rowsForSegmentChange(aSegmentChange({ customerId: 'Z', sequence: 1, fromSegment: null, toSegment: 'low', eventTime: shanghai('2026-04-01 10:00') })));
+    await insertBatch(
+      inProcess,
+      rowsForSegmentChange(
+        aSegmentChange({ customerId: 'Z', sequence: 1, fromSegment: null, toSegment: 'low', eventTime: shanghai('2026-04-01 10:00') }),
+      ),
+    );
     expect(await count('segment_changes')).toBe(before + 1);
   });
 
@@ -261,9 +374,14 @@ describe('the BI endpoint on the embedded engine', () => {
     expect(await slow.text()).toMatch(/^Code: 159\. DB::Exception: Timeout exceeded: .*\(TIMEOUT_EXCEEDED\)/);
     const rows = await send('/', { method: 'POST', body: `SELECT number FROM numbers(${LIMITS.maxResultRows * 5})` });
     expect([rows.status, rows.headers.get('x-clickhouse-exception-code')]).toEqual([500, '396']);
-    const bytes = await send('/', { method: 'POST', body: `SELECT repeat('x', 1000) FROM numbers(${Math.ceil(LIMITS.maxResultBytes / 1000) + 10})` });
+    const bytes = await send('/', {
+      method: 'POST',
+      body: `SELECT repeat('x', 1000) FROM numbers(${Math.ceil(LIMITS.maxResultBytes / 1000) + 10})`,
+    });
     expect([bytes.status, bytes.headers.get('x-clickhouse-exception-code')]).toEqual([500, '396']);
-    await expect(biClient().query({ query: `SELECT number FROM numbers(${LIMITS.maxResultRows * 5})`, format: 'JSONEachRow' })).rejects.toMatchObject({ code: '396', type: 'TOO_MANY_ROWS_OR_BYTES' });
+    await expect(
+      biClient().query({ query: `SELECT number FROM numbers(${LIMITS.maxResultRows * 5})`, format: 'JSONEachRow' }),
+    ).rejects.toMatchObject({ code: '396', type: 'TOO_MANY_ROWS_OR_BYTES' });
   });
 
   it('refuses a query beyond the concurrent limit instead of queueing it', async () => {
@@ -274,23 +392,39 @@ describe('the BI endpoint on the embedded engine', () => {
 
   describe('through the official ClickHouse JDBC driver (com.clickhouse:clickhouse-jdbc 0.10.0 from Maven Central)', () => {
     let libs: string;
-    beforeAll(async () => { libs = await jdbcDriverJars(); }, MAVEN_TIMEOUT_MS + 30_000);
+    beforeAll(async () => {
+      libs = await jdbcDriverJars();
+    }, MAVEN_TIMEOUT_MS + 30_000);
 
     it('connects with its defaults, queries, reads DatabaseMetaData, and has its INSERT refused', async () => {
       const values = { dimension: 'value_tier', from: '2026-03-01', to: '2026-03-31', timeZone: 'Asia/Shanghai' };
       // The docs/bi.md transition matrix as a BI user types it: the values written into the SQL.
-      const sql = TRANSITION_MATRIX_SQL.replace(/\{(\w+):(\w+)\}/g, (_, name: keyof typeof values, type: string) => `CAST('${values[name]}', '${type}')`);
+      const sql = TRANSITION_MATRIX_SQL.replace(
+        /\{(\w+):(\w+)\}/g,
+        (_, name: keyof typeof values, type: string) => `CAST('${values[name]}', '${type}')`,
+      );
       // As the driver's getString() gives them: text, numbers in decimal, NULL as null.
-      const expected = (await (await inProcess.query({ query: sql, format: 'JSONCompactEachRow' })).json<Array<string | number | null>>())
-        .map((row) => row.map((v) => (v === null ? null : String(v))));
+      const expected = (
+        await (await inProcess.query({ query: sql, format: 'JSONCompactEachRow' })).json<Array<string | number | null>>()
+      ).map((row) => row.map((v) => (v === null ? null : String(v))));
       expect(expected.length).toBeGreaterThan(0);
 
-      const steps = await runJdbcCheck(libs, [`jdbc:clickhouse://127.0.0.1:${endpoint.port}/default`, 'metabase', secrets.bi, 'segment_changes', sql]);
+      const steps = await runJdbcCheck(libs, [
+        `jdbc:clickhouse://127.0.0.1:${endpoint.port}/default`,
+        'metabase',
+        secrets.bi,
+        'segment_changes',
+        sql,
+      ]);
       expect(steps.get('connect')).toMatchObject({ product: 'ClickHouse', driver: expect.stringContaining('0.10.0') as unknown });
       expect(steps.get('adhoc')).toEqual({ step: 'adhoc', rows: [['2', 'segment']] });
       expect(steps.get('bi_query')).toEqual({ step: 'bi_query', rows: expected });
-      expect((steps.get('tables') as { tables: string[] }).tables).toEqual(expect.arrayContaining(['default.segment_changes', 'default.churn_alerts']));
-      const described = (await (await inProcess.query({ query: 'DESCRIBE TABLE segment_changes', format: 'JSONEachRow' })).json<{ name: string; type: string }>());
+      expect((steps.get('tables') as { tables: string[] }).tables).toEqual(
+        expect.arrayContaining(['default.segment_changes', 'default.churn_alerts']),
+      );
+      const described = await (
+        await inProcess.query({ query: 'DESCRIBE TABLE segment_changes', format: 'JSONEachRow' })
+      ).json<{ name: string; type: string }>();
       expect((steps.get('columns') as { columns: string[][] }).columns).toEqual(described.map((c) => [c.name, c.type]));
       expect(steps.get('insert')).toMatchObject({ code: 164, error: expect.stringContaining('READONLY') as unknown });
     }, 180_000);
@@ -308,7 +442,15 @@ async function jdbcDriverJars(): Promise<string> {
   if (existsSync(done)) return libs;
   mkdirSync(dir, { recursive: true });
   const log = join(dir, 'mvn.log');
-  const args = ['-B', '-q', '-f', join(ROOT, 'test', 'jdbc', 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`];
+  const args = [
+    '-B',
+    '-q',
+    '-f',
+    join(ROOT, 'test', 'jdbc', 'pom.xml'),
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${libs}`,
+  ];
   await new Promise<void>((resolve, reject) => {
     execFile('mvn', args, { timeout: MAVEN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       writeFileSync(log, `${stdout}${stderr}`);
@@ -326,10 +468,16 @@ async function jdbcDriverJars(): Promise<string> {
 /** Runs test/jdbc/BiJdbcCheck.java with Java's single-file launcher; its JSON lines by step. */
 async function runJdbcCheck(libs: string, args: string[]): Promise<Map<string, Record<string, unknown>>> {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile('java', ['-cp', join(libs, '*'), join(ROOT, 'test', 'jdbc', 'BiJdbcCheck.java'), ...args], { timeout: 150_000, maxBuffer: 16 * 1024 * 1024 }, (err, out, errOut) => {
-      if (err !== null) reject(new Error(`the JDBC check failed${err.killed ? ' (it ran out of time)' : ''}: ${err.message}\n${out}\n${errOut}`));
-      else resolve(out);
-    });
+    execFile(
+      'java',
+      ['-cp', join(libs, '*'), join(ROOT, 'test', 'jdbc', 'BiJdbcCheck.java'), ...args],
+      { timeout: 150_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, out, errOut) => {
+        if (err !== null)
+          reject(new Error(`the JDBC check failed${err.killed ? ' (it ran out of time)' : ''}: ${err.message}\n${out}\n${errOut}`));
+        else resolve(out);
+      },
+    );
   });
   const steps = new Map<string, Record<string, unknown>>();
   for (const line of stdout.split('\n').filter((l) => l.startsWith('{'))) {

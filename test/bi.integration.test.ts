@@ -7,12 +7,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  churnAlertEpisodes, churnAlertsByReasonAndValueTier, churnAlertsPerDay, cohortRetention, connectClickHouse, customerTimeline, membersOnDate, migrate,
-  rfmGroups, rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForSegmentChange, segmentSizeTrend, transitionMatrix,
-  transitionsPerDay, type ClickHouseClient, type ClickHouseTarget,
+  churnAlertEpisodes,
+  churnAlertsByReasonAndValueTier,
+  churnAlertsPerDay,
+  cohortRetention,
+  connectClickHouse,
+  customerTimeline,
+  membersOnDate,
+  migrate,
+  rfmGroups,
+  rowsForChurnAlert,
+  rowsForCustomerEvent,
+  rowsForFeatureSnapshot,
+  rowsForSegmentChange,
+  segmentSizeTrend,
+  transitionMatrix,
+  transitionsPerDay,
+  type ClickHouseClient,
+  type ClickHouseTarget,
 } from '@segmentation/clickhouse';
 import {
-  aChurnAlert, aComplaintEvent, aFeatureSnapshot, anOrderEvent, aProfileEvent, aSegmentChange, aShipmentEvent, aTick, shanghai,
+  aChurnAlert,
+  aComplaintEvent,
+  aFeatureSnapshot,
+  anOrderEvent,
+  aProfileEvent,
+  aSegmentChange,
+  aShipmentEvent,
+  aTick,
+  shanghai,
 } from '@segmentation/contracts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -21,7 +44,18 @@ import { insertBatch } from './harness/clickhouse-fixture.ts';
 const serverUrl = testServices().clickhouseUrl;
 const targets: Array<[string, ClickHouseTarget | undefined]> = [
   ['embedded engine (chdb)', { kind: 'embedded', path: join(mkdtempSync(join(tmpdir(), 'segmentation-bi-')), 'data') }],
-  ['server at CLICKHOUSE_URL', serverUrl ? { kind: 'server', url: serverUrl, database: uniqueName('bi').replace(/-/g, '_'), username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD } : undefined],
+  [
+    'server at CLICKHOUSE_URL',
+    serverUrl
+      ? {
+          kind: 'server',
+          url: serverUrl,
+          database: uniqueName('bi').replace(/-/g, '_'),
+          username: process.env.CLICKHOUSE_USER,
+          password: process.env.CLICKHOUSE_PASSWORD,
+        }
+      : undefined,
+  ],
 ];
 
 // Three customers A, B, C (value tiers), one more (D) only in snapshots. Business days are in
@@ -31,19 +65,39 @@ const events = [
   aProfileEvent({ customerId: 'A', eventId: 'a-p1', eventTime: shanghai('2026-01-10 09:00'), signedUpAt: shanghai('2026-01-10 09:00') }),
   aProfileEvent({ customerId: 'B', eventId: 'b-p1', eventTime: shanghai('2026-01-20 09:00'), signedUpAt: shanghai('2026-01-20 09:00') }),
   // B's later profile update: same sign-up date, another account manager; cohorts use the latest.
-  aProfileEvent({ customerId: 'B', eventId: 'b-p2', eventTime: shanghai('2026-02-15 09:00'), signedUpAt: shanghai('2026-01-20 09:00'), accountManager: 'Li Wei' }),
+  aProfileEvent({
+    customerId: 'B',
+    eventId: 'b-p2',
+    eventTime: shanghai('2026-02-15 09:00'),
+    signedUpAt: shanghai('2026-01-20 09:00'),
+    accountManager: 'Li Wei',
+  }),
   aProfileEvent({ customerId: 'C', eventId: 'c-p1', eventTime: shanghai('2026-02-05 09:00'), signedUpAt: shanghai('2026-02-05 09:00') }),
   anOrderEvent({ customerId: 'A', eventId: 'a-o1', eventTime: shanghai('2026-01-15 10:00'), amountBase: 5000 }),
   // 04:00 on 1 February in Shanghai is still January in UTC: retention counts it in February.
   anOrderEvent({ customerId: 'A', eventId: 'a-o2', eventTime: shanghai('2026-02-01 04:00'), amountBase: 7000.5 }),
-  anOrderEvent({ customerId: 'A', eventId: 'a-o3', eventTime: shanghai('2026-03-01 10:00'), amountBase: 90000.25, amount: 12676.09, currency: 'USD' }),
+  anOrderEvent({
+    customerId: 'A',
+    eventId: 'a-o3',
+    eventTime: shanghai('2026-03-01 10:00'),
+    amountBase: 90000.25,
+    amount: 12676.09,
+    currency: 'USD',
+  }),
   anOrderEvent({ customerId: 'B', eventId: 'b-o1', eventTime: shanghai('2026-01-25 10:00') }),
   anOrderEvent({ customerId: 'B', eventId: 'b-o2', eventTime: shanghai('2026-02-10 10:00') }),
   anOrderEvent({ customerId: 'C', eventId: 'c-o1', eventTime: shanghai('2026-02-06 10:00') }),
   anOrderEvent({ customerId: 'C', eventId: 'c-o2', eventTime: shanghai('2026-03-02 08:00') }),
   // A cancellation is no activity: C's April does not count.
   anOrderEvent({ customerId: 'C', eventId: 'c-o3', eventTime: shanghai('2026-04-02 08:00'), kind: 'CANCELLED' }),
-  aShipmentEvent({ customerId: 'A', eventId: 'a-s1', eventTime: shanghai('2026-03-02 12:00'), status: 'DELAYED', onTime: false, actualDeliveryTime: null }),
+  aShipmentEvent({
+    customerId: 'A',
+    eventId: 'a-s1',
+    eventTime: shanghai('2026-03-02 12:00'),
+    status: 'DELAYED',
+    onTime: false,
+    actualDeliveryTime: null,
+  }),
   aComplaintEvent({ customerId: 'A', eventId: 'a-k1', eventTime: shanghai('2026-03-04 12:00'), category: 'DELAY', severity: 'HIGH' }),
   aTick(3, shanghai('2026-03-04 12:00')),
 ];
@@ -56,25 +110,96 @@ const changes = [
   aSegmentChange({ customerId: 'B', sequence: 2, fromSegment: 'low', toSegment: 'medium', eventTime: shanghai('2026-03-04 09:00') }),
   aSegmentChange({ customerId: 'C', sequence: 1, fromSegment: null, toSegment: 'medium', eventTime: shanghai('2026-03-02 08:00') }),
   // Another dimension: must not leak into value_tier answers.
-  aSegmentChange({ customerId: 'A', dimension: 'lifecycle', sequence: 1, fromSegment: null, toSegment: 'new', eventTime: shanghai('2026-03-01 10:00') }),
+  aSegmentChange({
+    customerId: 'A',
+    dimension: 'lifecycle',
+    sequence: 1,
+    fromSegment: null,
+    toSegment: 'new',
+    eventTime: shanghai('2026-03-01 10:00'),
+  }),
 ];
 
 const alerts = [
-  aChurnAlert({ customerId: 'A', sequence: 1, level: 'warning', valueTier: 'high', eventTime: shanghai('2026-03-05 10:00'), reasons: [
-    { code: 'order_gap', text: 'No order for 40 days', value: 40 }, { code: 'late_deliveries', text: '2 late deliveries', value: 2 }] }),
+  aChurnAlert({
+    customerId: 'A',
+    sequence: 1,
+    level: 'warning',
+    valueTier: 'high',
+    eventTime: shanghai('2026-03-05 10:00'),
+    reasons: [
+      { code: 'order_gap', text: 'No order for 40 days', value: 40 },
+      { code: 'late_deliveries', text: '2 late deliveries', value: 2 },
+    ],
+  }),
   aChurnAlert({ customerId: 'B', sequence: 1, level: 'warning', valueTier: 'medium', eventTime: shanghai('2026-03-05 11:00') }),
   // C's episode was opened by a rules change, as many are at once when the rules move.
-  aChurnAlert({ customerId: 'C', sequence: 1, level: 'critical', valueTier: null, cause: 'rules_changed', eventTime: shanghai('2026-03-06 09:00'), reasons: [{ code: 'open_complaints', text: '3 open complaints', value: 3 }] }),
-  aChurnAlert({ customerId: 'A', sequence: 2, level: 'cleared', previousLevel: 'warning', valueTier: 'high', eventTime: shanghai('2026-03-07 09:00'), reasons: [] }),
+  aChurnAlert({
+    customerId: 'C',
+    sequence: 1,
+    level: 'critical',
+    valueTier: null,
+    cause: 'rules_changed',
+    eventTime: shanghai('2026-03-06 09:00'),
+    reasons: [{ code: 'open_complaints', text: '3 open complaints', value: 3 }],
+  }),
+  aChurnAlert({
+    customerId: 'A',
+    sequence: 2,
+    level: 'cleared',
+    previousLevel: 'warning',
+    valueTier: 'high',
+    eventTime: shanghai('2026-03-07 09:00'),
+    reasons: [],
+  }),
   // B's episode escalates to critical, then falls back to warning while still open: peak and last level differ.
-  aChurnAlert({ customerId: 'B', sequence: 2, level: 'critical', previousLevel: 'warning', valueTier: 'medium', eventTime: shanghai('2026-03-08 10:00'), episodeEvent: 'escalated' }),
-  aChurnAlert({ customerId: 'B', sequence: 3, level: 'warning', previousLevel: 'critical', valueTier: 'medium', eventTime: shanghai('2026-03-09 10:00'), episodeEvent: 'de_escalated' }),
+  aChurnAlert({
+    customerId: 'B',
+    sequence: 2,
+    level: 'critical',
+    previousLevel: 'warning',
+    valueTier: 'medium',
+    eventTime: shanghai('2026-03-08 10:00'),
+    episodeEvent: 'escalated',
+  }),
+  aChurnAlert({
+    customerId: 'B',
+    sequence: 3,
+    level: 'warning',
+    previousLevel: 'critical',
+    valueTier: 'medium',
+    eventTime: shanghai('2026-03-09 10:00'),
+    episodeEvent: 'de_escalated',
+  }),
   // Written before episodes existed: counted with the alerts, in no episode.
-  aChurnAlert({ customerId: 'D', sequence: 1, level: 'watch', valueTier: null, eventTime: shanghai('2026-03-10 10:00'), episodeId: null, episodeEvent: null }),
+  aChurnAlert({
+    customerId: 'D',
+    sequence: 1,
+    level: 'watch',
+    valueTier: null,
+    eventTime: shanghai('2026-03-10 10:00'),
+    episodeId: null,
+    episodeEvent: null,
+  }),
   // E's episode closes, and a raise soon after continues it: open again, with no close.
   aChurnAlert({ customerId: 'E', sequence: 1, level: 'watch', valueTier: 'low', eventTime: shanghai('2026-03-11 10:00') }),
-  aChurnAlert({ customerId: 'E', sequence: 2, level: 'cleared', previousLevel: 'watch', valueTier: 'low', eventTime: shanghai('2026-03-12 10:00'), reasons: [] }),
-  aChurnAlert({ customerId: 'E', sequence: 3, level: 'warning', previousLevel: null, valueTier: 'low', eventTime: shanghai('2026-03-13 10:00') }),
+  aChurnAlert({
+    customerId: 'E',
+    sequence: 2,
+    level: 'cleared',
+    previousLevel: 'watch',
+    valueTier: 'low',
+    eventTime: shanghai('2026-03-12 10:00'),
+    reasons: [],
+  }),
+  aChurnAlert({
+    customerId: 'E',
+    sequence: 3,
+    level: 'warning',
+    previousLevel: null,
+    valueTier: 'low',
+    eventTime: shanghai('2026-03-13 10:00'),
+  }),
 ];
 
 const rfm = (r: number, f: number, m: number) => ({ daysSinceLastOrder: r, orders365d: f, revenue365d: m });
@@ -103,7 +228,9 @@ for (const [label, target] of targets) {
       await insertBatch(client, batch);
       await insertBatch(client, batch); // redelivered after a crash before the offset commit
     });
-    afterAll(async () => { await client?.close(); });
+    afterAll(async () => {
+      await client?.close();
+    });
 
     it('stored every row twice, so the answers below are exact only because duplicates count once', async () => {
       const r = await client.query({ query: 'SELECT count() AS n FROM segment_changes', format: 'JSONEachRow' });
@@ -114,10 +241,18 @@ for (const [label, target] of targets) {
       const sizes = await segmentSizeTrend(client, { dimension: 'value_tier', from: '2026-03-02', to: '2026-03-05' });
       const table = sizes.map((s) => `${s.day} ${s.segment}=${s.customers}`);
       expect(table).toEqual([
-        '2026-03-02 high=0', '2026-03-02 low=2', '2026-03-02 medium=1',
-        '2026-03-03 high=0', '2026-03-03 low=1', '2026-03-03 medium=2',
-        '2026-03-04 high=0', '2026-03-04 low=0', '2026-03-04 medium=3',
-        '2026-03-05 high=1', '2026-03-05 low=0', '2026-03-05 medium=2',
+        '2026-03-02 high=0',
+        '2026-03-02 low=2',
+        '2026-03-02 medium=1',
+        '2026-03-03 high=0',
+        '2026-03-03 low=1',
+        '2026-03-03 medium=2',
+        '2026-03-04 high=0',
+        '2026-03-04 low=0',
+        '2026-03-04 medium=3',
+        '2026-03-05 high=1',
+        '2026-03-05 low=0',
+        '2026-03-05 medium=2',
       ]);
     });
 
@@ -145,7 +280,11 @@ for (const [label, target] of targets) {
     it('transitions per business day', async () => {
       const perDay = await transitionsPerDay(client, { dimension: 'value_tier', from: '2026-03-01', to: '2026-03-05' });
       expect(perDay.map((t) => `${t.day} ${t.from_segment ?? 'none'}->${t.to_segment} ${t.changes}`)).toEqual([
-        '2026-03-01 none->low 2', '2026-03-02 none->medium 1', '2026-03-03 low->medium 1', '2026-03-04 low->medium 1', '2026-03-05 medium->high 1',
+        '2026-03-01 none->low 2',
+        '2026-03-02 none->medium 1',
+        '2026-03-03 low->medium 1',
+        '2026-03-04 low->medium 1',
+        '2026-03-05 medium->high 1',
       ]);
     });
 
@@ -180,17 +319,55 @@ for (const [label, target] of targets) {
 
     it('alert episodes: one row each, open, closed or reopened, with peak and last level, messages counted once, the opening tier and cause', async () => {
       expect(await churnAlertEpisodes(client, { from: '2026-03-01', to: '2026-03-31' })).toEqual([
-        { episode_id: 'A/episode/1', customer_id: 'A', opened_at: '2026-03-05 02:00:00.000', closed_at: '2026-03-07 01:00:00.000',
-          peak_level: 'warning', last_level: 'cleared', messages: 2, value_tier: 'high', opening_cause: 'timer' },
-        { episode_id: 'B/episode/1', customer_id: 'B', opened_at: '2026-03-05 03:00:00.000', closed_at: null,
-          peak_level: 'critical', last_level: 'warning', messages: 3, value_tier: 'medium', opening_cause: 'timer' },
-        { episode_id: 'C/episode/1', customer_id: 'C', opened_at: '2026-03-06 01:00:00.000', closed_at: null,
-          peak_level: 'critical', last_level: 'critical', messages: 1, value_tier: null, opening_cause: 'rules_changed' },
-        { episode_id: 'E/episode/1', customer_id: 'E', opened_at: '2026-03-11 02:00:00.000', closed_at: null,
-          peak_level: 'warning', last_level: 'warning', messages: 3, value_tier: 'low', opening_cause: 'timer' },
+        {
+          episode_id: 'A/episode/1',
+          customer_id: 'A',
+          opened_at: '2026-03-05 02:00:00.000',
+          closed_at: '2026-03-07 01:00:00.000',
+          peak_level: 'warning',
+          last_level: 'cleared',
+          messages: 2,
+          value_tier: 'high',
+          opening_cause: 'timer',
+        },
+        {
+          episode_id: 'B/episode/1',
+          customer_id: 'B',
+          opened_at: '2026-03-05 03:00:00.000',
+          closed_at: null,
+          peak_level: 'critical',
+          last_level: 'warning',
+          messages: 3,
+          value_tier: 'medium',
+          opening_cause: 'timer',
+        },
+        {
+          episode_id: 'C/episode/1',
+          customer_id: 'C',
+          opened_at: '2026-03-06 01:00:00.000',
+          closed_at: null,
+          peak_level: 'critical',
+          last_level: 'critical',
+          messages: 1,
+          value_tier: null,
+          opening_cause: 'rules_changed',
+        },
+        {
+          episode_id: 'E/episode/1',
+          customer_id: 'E',
+          opened_at: '2026-03-11 02:00:00.000',
+          closed_at: null,
+          peak_level: 'warning',
+          last_level: 'warning',
+          messages: 3,
+          value_tier: 'low',
+          opening_cause: 'timer',
+        },
       ]);
       // By the business day the episode opened on.
-      expect((await churnAlertEpisodes(client, { from: '2026-03-06', to: '2026-03-06' })).map((e) => e.episode_id)).toEqual(['C/episode/1']);
+      expect((await churnAlertEpisodes(client, { from: '2026-03-06', to: '2026-03-06' })).map((e) => e.episode_id)).toEqual([
+        'C/episode/1',
+      ]);
     });
 
     it("one customer's timeline across events, segment changes and churn alerts, each once", async () => {
@@ -241,15 +418,18 @@ for (const [label, target] of targets) {
     });
 
     it('runs every Grafana panel query; the segment sizes panel agrees with segmentSizeTrend', async () => {
-      const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'infra', 'grafana', 'segmentation-dashboard.json'), 'utf8')) as {
+      const dashboard = JSON.parse(
+        readFileSync(join(import.meta.dirname, '..', 'infra', 'grafana', 'segmentation-dashboard.json'), 'utf8'),
+      ) as {
         panels: Array<{ title: string; targets: Array<{ rawSql: string }> }>;
       };
       // What the data source sends for these macros and variables (:sqlstring quotes the value).
-      const asSent = (sql: string) => sql
-        .replaceAll('$__fromTime', `toDateTime(${shanghai('2026-03-02 00:00') / 1000})`)
-        .replaceAll('$__toTime', `toDateTime(${shanghai('2026-03-05 23:59') / 1000})`)
-        .replaceAll('${dimension:sqlstring}', "'value_tier'")
-        .replaceAll('${timezone:sqlstring}', "'Asia/Shanghai'");
+      const asSent = (sql: string) =>
+        sql
+          .replaceAll('$__fromTime', `toDateTime(${shanghai('2026-03-02 00:00') / 1000})`)
+          .replaceAll('$__toTime', `toDateTime(${shanghai('2026-03-05 23:59') / 1000})`)
+          .replaceAll('${dimension:sqlstring}', "'value_tier'")
+          .replaceAll('${timezone:sqlstring}', "'Asia/Shanghai'");
       const answers = new Map<string, Array<Record<string, unknown>>>();
       for (const panel of dashboard.panels) {
         const sql = asSent(panel.targets[0]!.rawSql);
@@ -257,7 +437,9 @@ for (const [label, target] of targets) {
         answers.set(panel.title, await (await client.query({ query: sql, format: 'JSONEachRow' })).json());
         expect(answers.get(panel.title)!.length, panel.title).toBeGreaterThan(0);
       }
-      const sizes = answers.get('Segment sizes · 客群规模')!.map((r) => `${String(r.time).slice(0, 10)} ${String(r.segment)}=${Number(r.customers)}`);
+      const sizes = answers
+        .get('Segment sizes · 客群规模')!
+        .map((r) => `${String(r.time).slice(0, 10)} ${String(r.segment)}=${Number(r.customers)}`);
       const expected = await segmentSizeTrend(client, { dimension: 'value_tier', from: '2026-03-02', to: '2026-03-05' });
       expect(sizes).toEqual(expected.map((s) => `${s.day} ${s.segment}=${s.customers}`));
     });

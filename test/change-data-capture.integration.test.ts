@@ -7,7 +7,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorStatuses, createKafka, deleteConnector, ensureTopics, fillConnector, parseConnectorFile, putConnector, restartConnector, type ConsumedMessage, type Kafka } from '@segmentation/kafka';
+import {
+  connectorStatuses,
+  createKafka,
+  deleteConnector,
+  ensureTopics,
+  fillConnector,
+  parseConnectorFile,
+  putConnector,
+  restartConnector,
+  type ConsumedMessage,
+  type Kafka,
+} from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { startPostgresServer, type PostgresServerHandle } from './harness/postgres-server.ts';
@@ -35,10 +46,18 @@ const changeOf = (m: ConsumedMessage): ChangeEvent => JSON.parse(m.value!.toStri
 const topicOf = (table: string) => `${run}.public.${table}`;
 
 beforeAll(async () => {
-  const plugins = await fetch(`${services.connectUrl}/connector-plugins`).then((r) => r.text(), (err: unknown) => {
-    throw new Error(`Kafka Connect does not answer at ${services.connectUrl} (${(err as Error).message}): start it with ./dev stack up connect`);
-  });
-  if (!plugins.includes('PostgresConnector')) throw new Error(`Kafka Connect at ${services.connectUrl} has no Debezium PostgreSQL connector: start the project's worker with ./dev stack up connect`);
+  const plugins = await fetch(`${services.connectUrl}/connector-plugins`).then(
+    (r) => r.text(),
+    (err: unknown) => {
+      throw new Error(
+        `Kafka Connect does not answer at ${services.connectUrl} (${(err as Error).message}): start it with ./dev stack up connect`,
+      );
+    },
+  );
+  if (!plugins.includes('PostgresConnector'))
+    throw new Error(
+      `Kafka Connect at ${services.connectUrl} has no Debezium PostgreSQL connector: start the project's worker with ./dev stack up connect`,
+    );
   kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'cdc-test' }, logger);
   db = await startPostgresServer();
   await db.sql(`
@@ -48,14 +67,25 @@ beforeAll(async () => {
     ALTER TABLE orders REPLICA IDENTITY FULL; ALTER TABLE waybills REPLICA IDENTITY FULL; ALTER TABLE tickets REPLICA IDENTITY FULL;`);
   // The connector's topics exist before it writes (12 partitions, as infra/connect asks for), so
   // the readers can follow them from the start.
-  await ensureTopics(kafka, TABLES.map((t) => ({ topic: topicOf(t), partitions: 12 })));
+  await ensureTopics(
+    kafka,
+    TABLES.map((t) => ({ topic: topicOf(t), partitions: 12 })),
+  );
   for (const t of TABLES) readers.set(t, await TopicReader.open(services.kafkaBrokers, topicOf(t)));
   // The connector file the product ships, filled as `./dev stack up connect` fills it.
   const file = parseConnectorFile(readFileSync(join(repoRoot, 'infra', 'connect', 'postgres.json'), 'utf8'), 'postgres.json');
-  const filled = fillConnector({ ...file, name: run }, {
-    CDC_POSTGRES_HOST: db.host, CDC_POSTGRES_PORT: String(db.port), CDC_POSTGRES_USER: db.user, CDC_POSTGRES_DATABASE: db.database,
-    CDC_POSTGRES_TABLES: TABLES.map((t) => `public.${t}`).join(','), CDC_POSTGRES_SLOT: run, CDC_POSTGRES_PUBLICATION: run,
-  });
+  const filled = fillConnector(
+    { ...file, name: run },
+    {
+      CDC_POSTGRES_HOST: db.host,
+      CDC_POSTGRES_PORT: String(db.port),
+      CDC_POSTGRES_USER: db.user,
+      CDC_POSTGRES_DATABASE: db.database,
+      CDC_POSTGRES_TABLES: TABLES.map((t) => `public.${t}`).join(','),
+      CDC_POSTGRES_SLOT: run,
+      CDC_POSTGRES_PUBLICATION: run,
+    },
+  );
   if ('missing' in filled) throw new Error(`infra/connect/postgres.json needs ${filled.missing.join(', ')}`);
   await putConnector(services.connectUrl, run, { ...filled.config, 'topic.prefix': run });
   await streaming();
@@ -70,24 +100,35 @@ afterAll(async () => {
 
 /** The connector and its task run, and its replication slot is active: what is committed from now on is captured. */
 async function streaming(): Promise<void> {
-  await waitFor('the connector streaming', async () => {
-    const status = (await connectorStatuses(services.connectUrl)).find((c) => c.name === run);
-    const failed = status?.tasks.find((t) => t.state === 'FAILED');
-    if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-    if (status?.state !== 'RUNNING' || status.tasks[0]?.state !== 'RUNNING') return undefined;
-    return (await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = '${run}'`)) === 't' || undefined;
-  }, 180_000);
+  await waitFor(
+    'the connector streaming',
+    async () => {
+      const status = (await connectorStatuses(services.connectUrl)).find((c) => c.name === run);
+      const failed = status?.tasks.find((t) => t.state === 'FAILED');
+      if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
+      if (status?.state !== 'RUNNING' || status.tasks[0]?.state !== 'RUNNING') return undefined;
+      return (await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = '${run}'`)) === 't' || undefined;
+    },
+    180_000,
+  );
 }
 
 /** The change events of one row, by its key column, in the order they arrived. */
 const changesOf = (table: (typeof TABLES)[number], key: string, id: string) =>
-  readers.get(table)!.messages.map(changeOf).filter((c) => (c.after ?? c.before)?.[key] === id);
+  readers
+    .get(table)!
+    .messages.map(changeOf)
+    .filter((c) => (c.after ?? c.before)?.[key] === id);
 
 async function waitForChanges(table: (typeof TABLES)[number], key: string, id: string, count: number): Promise<ChangeEvent[]> {
-  return waitFor(`${count} change(s) of ${table} ${id}`, () => {
-    const found = changesOf(table, key, id);
-    return found.length >= count ? found : undefined;
-  }, 120_000);
+  return waitFor(
+    `${count} change(s) of ${table} ${id}`,
+    () => {
+      const found = changesOf(table, key, id);
+      return found.length >= count ? found : undefined;
+    },
+    120_000,
+  );
 }
 
 /** The distinct source positions of the changes: a change sent again carries the position it had. */
@@ -103,7 +144,10 @@ describe('change data capture from PostgreSQL through Kafka Connect and Debezium
       UPDATE tickets SET status = 'resolved', updated_at = now() WHERE ticket_id = 'T-1';
       UPDATE orders SET status = 'returned', updated_at = now() WHERE order_id = 'O-1';`);
     const order = await waitForChanges('orders', 'order_id', 'O-1', 2);
-    expect(order.map((c) => [c.op, c.after?.status])).toEqual([['c', 'placed'], ['u', 'returned']]);
+    expect(order.map((c) => [c.op, c.after?.status])).toEqual([
+      ['c', 'placed'],
+      ['u', 'returned'],
+    ]);
     // Money as text (decimal.handling.mode=string): no float rounding of amounts.
     expect(order[0]!.after).toMatchObject({ customer_id: 'C-1', amount: '1250.50', currency: 'CNY' });
     expect(order[1]!.before).toMatchObject({ status: 'placed' }); // REPLICA IDENTITY FULL: the row before
@@ -119,7 +163,11 @@ describe('change data capture from PostgreSQL through Kafka Connect and Debezium
     await restartConnector(services.connectUrl, run);
     await streaming();
     await db.sql(`UPDATE orders SET status = 'cancelled', updated_at = now() WHERE order_id = 'O-2';`);
-    await waitFor('the update after the connector restart', () => changesOf('orders', 'order_id', 'O-2').some((c) => c.after?.status === 'cancelled') || undefined, 120_000);
+    await waitFor(
+      'the update after the connector restart',
+      () => changesOf('orders', 'order_id', 'O-2').some((c) => c.after?.status === 'cancelled') || undefined,
+      120_000,
+    );
 
     await db.stop();
     await db.start();

@@ -31,7 +31,11 @@ let config: Config;
 let pipeline: Pipeline | undefined;
 const kafka = () => createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churn-backtest-test' }, logger);
 const churn = (args: string[]) =>
-  promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'churn-cli.ts'), ...args], { env: { ...process.env, ...runEnv(services, run) }, cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+  promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'churn-cli.ts'), ...args], {
+    env: { ...process.env, ...runEnv(services, run) },
+    cwd: repoRoot,
+    maxBuffer: 16 * 1024 * 1024,
+  });
 
 beforeAll(async () => {
   config = segmenterOnlyConfig(services, run);
@@ -56,25 +60,32 @@ describe('the churn backtest', () => {
     } finally {
       await producer.disconnect();
     }
-    await waitFor('the segmenter applied the whole log', async () => {
-      const progress = await groupProgress(kafka(), `${run}-segmenter`, topics.customerEvents);
-      return [...progress.values()].every((p) => p.committed >= p.end) || undefined;
-    }, 180_000);
+    await waitFor(
+      'the segmenter applied the whole log',
+      async () => {
+        const progress = await groupProgress(kafka(), `${run}-segmenter`, topics.customerEvents);
+        return [...progress.values()].every((p) => p.committed >= p.end) || undefined;
+      },
+      180_000,
+    );
 
     // Offsets follow effects: every alert of the applied log is on the topic.
     const emitted: ChurnAlert[] = [];
-    await readTopicToEnd(kafka(), topics.churnAlerts, async (m) => { emitted.push(await codec.decode<ChurnAlert>(m.value, avroSchemas.churnAlert)); });
+    await readTopicToEnd(kafka(), topics.churnAlerts, async (m) => {
+      emitted.push(await codec.decode<ChurnAlert>(m.value, avroSchemas.churnAlert));
+    });
     const { partitions } = await readLogPartitions(kafka(), codec, topics);
     const replay = await replayPartitions(partitions, loadRules(config), calendarFor(config.BUSINESS_TIME_ZONE));
     const decided = replay.outputs.flatMap((o) => (o.kind === 'alert' ? [o.value] : []));
 
-    const key = (a: Omit<ChurnAlert, 'detectedAt'>) => `${a.alertId} ${a.level} ${a.eventTime} ${a.riskScore} ${a.episodeId} ${a.episodeEvent} ${a.cause}`;
+    const key = (a: Omit<ChurnAlert, 'detectedAt'>) =>
+      `${a.alertId} ${a.level} ${a.eventTime} ${a.riskScore} ${a.episodeId} ${a.episodeEvent} ${a.cause}`;
     expect(emitted.length).toBeGreaterThan(20);
     expect(new Set(emitted.map((a) => a.episodeEvent))).toContain('opened');
     expect(decided.map(key).sort()).toEqual(emitted.map(key).sort());
   });
 
-  it('fits the model on the pipeline\'s own history, backtests it beside the rules in force, and publishes it as a rules version', async () => {
+  it("fits the model on the pipeline's own history, backtests it beside the rules in force, and publishes it as a rules version", async () => {
     const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
     const before = (await readRulesHistory({ kafka: kafka(), codec }, topics.rulesVersions)).at(-1)!;
     const fitted = join(mkdtempSync(join(tmpdir(), 'churn-fit-')), 'fitted.yaml');
@@ -86,7 +97,11 @@ describe('the churn backtest', () => {
     const backtest = await churn(['backtest', '--rules', fitted]);
     expect(backtest.stdout).toContain(`in force ${before.version}`);
     expect(backtest.stdout).toMatch(/candidate [0-9a-f]{12}/);
-    const [inForce, candidate] = JSON.parse(backtest.stdout.trim().split('\n').at(-1)!) as Array<{ rulesVersion: string; customers: number; warning: { episodes: number } }>;
+    const [inForce, candidate] = JSON.parse(backtest.stdout.trim().split('\n').at(-1)!) as Array<{
+      rulesVersion: string;
+      customers: number;
+      warning: { episodes: number };
+    }>;
     expect(inForce!.rulesVersion).toBe(before.version);
     expect(inForce!.customers).toBe(80);
     expect(candidate!.rulesVersion).not.toBe(before.version);

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClickHouse, insertRows, migrate, readMigrations, segmentChangeRow, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
+import {
+  connectClickHouse,
+  insertRows,
+  migrate,
+  readMigrations,
+  segmentChangeRow,
+  type ClickHouseClient,
+  type ClickHouseTarget,
+} from '@segmentation/clickhouse';
 import type { SegmentChange } from '@segmentation/contracts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -15,7 +23,18 @@ const embeddedPath = join(mkdtempSync(join(tmpdir(), 'segmentation-ch-')), 'data
 const serverUrl = testServices().clickhouseUrl;
 const targets: Array<[string, ClickHouseTarget | undefined]> = [
   ['embedded engine (chdb)', { kind: 'embedded', path: embeddedPath }],
-  ['server at CLICKHOUSE_URL', serverUrl ? { kind: 'server', url: serverUrl, database: uniqueName('t').replace(/-/g, '_'), username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD } : undefined],
+  [
+    'server at CLICKHOUSE_URL',
+    serverUrl
+      ? {
+          kind: 'server',
+          url: serverUrl,
+          database: uniqueName('t').replace(/-/g, '_'),
+          username: process.env.CLICKHOUSE_USER,
+          password: process.env.CLICKHOUSE_PASSWORD,
+        }
+      : undefined,
+  ],
 ];
 
 const aChange = (customerId: string, sequence: number, overrides: Partial<SegmentChange> = {}): SegmentChange => ({
@@ -42,14 +61,20 @@ for (const [label, target] of targets) {
   // A server is optional: without CLICKHOUSE_URL these tests have nothing to run against.
   describe.skipIf(target === undefined)(`ClickHouse: ${label}${target ? '' : ' (skipped: CLICKHOUSE_URL is not set)'}`, () => {
     let client: ClickHouseClient;
-    beforeAll(async () => { client = await connectClickHouse(target!); });
-    afterAll(async () => { await client?.close(); });
+    beforeAll(async () => {
+      client = await connectClickHouse(target!);
+    });
+    afterAll(async () => {
+      await client?.close();
+    });
 
     it('applies every migration once and records it; a second run applies nothing', async () => {
       const first = await migrate(client);
       expect(first.map((m) => m.name)).toEqual(readMigrations().map((m) => m.name));
       expect(await migrate(client)).toEqual([]);
-      const recorded = await (await client.query({ query: 'SELECT name FROM schema_migrations FINAL ORDER BY version', format: 'JSONEachRow' })).json<{ name: string }>();
+      const recorded = await (
+        await client.query({ query: 'SELECT name FROM schema_migrations FINAL ORDER BY version', format: 'JSONEachRow' })
+      ).json<{ name: string }>();
       expect(recorded.map((r) => r.name)).toEqual(first.map((m) => m.name));
     });
 
@@ -65,7 +90,14 @@ for (const [label, target] of targets) {
         query_params: { customer },
         format: 'JSONEachRow',
       });
-      const stored = await result.json<{ change_id: string; from_segment: string | null; to_segment: string; sequence: string; ltv: number; event_ms: string }>();
+      const stored = await result.json<{
+        change_id: string;
+        from_segment: string | null;
+        to_segment: string;
+        sequence: string;
+        ltv: number;
+        event_ms: string;
+      }>();
       expect(stored).toHaveLength(2);
       expect(stored[0]).toMatchObject({ change_id: `${customer}/value_tier/1`, from_segment: null, to_segment: 'low', ltv: 1200.5 });
       expect(Number(stored[0]!.event_ms)).toBe(Date.UTC(2026, 10, 1, 8, 30, 0, 123));

@@ -5,11 +5,26 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRM_MEASURES_SQL, connectClickHouse, crmMeasures, migrate, readMigrations, type ClickHouseClient, type CrmMeasuresRow } from '@segmentation/clickhouse';
+import {
+  CRM_MEASURES_SQL,
+  connectClickHouse,
+  crmMeasures,
+  migrate,
+  readMigrations,
+  type ClickHouseClient,
+  type CrmMeasuresRow,
+} from '@segmentation/clickhouse';
 import { changes, crmMeasuresBatch } from './fixtures/crm-measures-fixture.ts';
 import { insertBatch } from './harness/clickhouse-fixture.ts';
 
-const none = { repeat_purchase_rate: null, cltv_mean: null, satisfaction: null, nps: null, complaints_per_100_shipments: null, on_time_rate: null };
+const none = {
+  repeat_purchase_rate: null,
+  cltv_mean: null,
+  satisfaction: null,
+  nps: null,
+  complaints_per_100_shipments: null,
+  on_time_rate: null,
+};
 
 describe('CRM measures per segment and month in ClickHouse (embedded engine)', () => {
   let client: ClickHouseClient;
@@ -20,11 +35,18 @@ describe('CRM measures per segment and month in ClickHouse (embedded engine)', (
     await insertBatch(client, batch);
     await insertBatch(client, batch); // redelivered
   });
-  afterAll(async () => { await client?.close(); });
+  afterAll(async () => {
+    await client?.close();
+  });
 
   it('stored every row twice, so the answers below hold only because a row counts once', async () => {
-    const r = await client.query({ query: 'SELECT (SELECT count() FROM orders) AS orders, (SELECT count() FROM segment_changes) AS changes', format: 'JSONEachRow' });
-    expect((await r.json<{ orders: string; changes: string }>()).map((x) => [Number(x.orders), Number(x.changes)])).toEqual([[20, 2 * changes.length]]);
+    const r = await client.query({
+      query: 'SELECT (SELECT count() FROM orders) AS orders, (SELECT count() FROM segment_changes) AS changes',
+      format: 'JSONEachRow',
+    });
+    expect((await r.json<{ orders: string; changes: string }>()).map((x) => [Number(x.orders), Number(x.changes)])).toEqual([
+      [20, 2 * changes.length],
+    ]);
   });
 
   it('measures each value tier in each business month', async () => {
@@ -35,47 +57,193 @@ describe('CRM measures per segment and month in ClickHouse (embedded engine)', (
       // K1 and K2 opened; resolved with 4 and 2; NPS 9 (promoter) and 3 (detractor). Delivered: A three
       // (on time, late, unknown; the late one's in-transit record is no delivery), B one on time: 2 of 3
       // known on time; 2 complaints per 4 deliveries.
-      { month: '2026-01-01', segment: 'high', customers: 2, customers_at_start: 2, revenue: '6000.5', ordering_customers: 2, repeat_customers: 1, repeat_purchase_rate: 0.5,
-        cltv_customers: 2, cltv_sum: 20000, cltv_mean: 10000, churn_base: 2, churned: 1, churn_rate: 0.5, churned_at_month_start: 0, won_back: 0, win_back_rate: null,
-        satisfaction_answers: 2, satisfaction: 3, nps_answers: 2, nps: 0, complaints: 2, shipments_delivered: 4, complaints_per_100_shipments: 50, on_time_rate: 0.6667 },
+      {
+        month: '2026-01-01',
+        segment: 'high',
+        customers: 2,
+        customers_at_start: 2,
+        revenue: '6000.5',
+        ordering_customers: 2,
+        repeat_customers: 1,
+        repeat_purchase_rate: 0.5,
+        cltv_customers: 2,
+        cltv_sum: 20000,
+        cltv_mean: 10000,
+        churn_base: 2,
+        churned: 1,
+        churn_rate: 0.5,
+        churned_at_month_start: 0,
+        won_back: 0,
+        win_back_rate: null,
+        satisfaction_answers: 2,
+        satisfaction: 3,
+        nps_answers: 2,
+        nps: 0,
+        complaints: 2,
+        shipments_delivered: 4,
+        complaints_per_100_shipments: 50,
+        on_time_rate: 0.6667,
+      },
       // January, low: E, churned since December, no activity.
-      { ...none, month: '2026-01-01', segment: 'low', customers: 1, customers_at_start: 1, revenue: '0', ordering_customers: 0, repeat_customers: 0,
-        cltv_customers: 0, cltv_sum: 0, churn_base: 0, churned: 0, churn_rate: null, churned_at_month_start: 1, won_back: 0, win_back_rate: 0,
-        satisfaction_answers: 0, nps_answers: 0, complaints: 0, shipments_delivered: 0 },
+      {
+        ...none,
+        month: '2026-01-01',
+        segment: 'low',
+        customers: 1,
+        customers_at_start: 1,
+        revenue: '0',
+        ordering_customers: 0,
+        repeat_customers: 0,
+        cltv_customers: 0,
+        cltv_sum: 0,
+        churn_base: 0,
+        churned: 0,
+        churn_rate: null,
+        churned_at_month_start: 1,
+        won_back: 0,
+        win_back_rate: 0,
+        satisfaction_answers: 0,
+        nps_answers: 0,
+        complaints: 0,
+        shipments_delivered: 0,
+      },
       // January, medium: C (churned at the start, won back on the 25th) and D (no tier at the start).
       // Orders C 800, D 400 + 600 (D twice); C's order at 03:00 on 1 February is February's. CLTV
       // 3000.5 + 1500. Complaints K3 and K5 opened, none resolved; C's NPS 7 is passive. Delivered C on
       // time, D late.
-      { month: '2026-01-01', segment: 'medium', customers: 2, customers_at_start: 1, revenue: '1800', ordering_customers: 2, repeat_customers: 1, repeat_purchase_rate: 0.5,
-        cltv_customers: 2, cltv_sum: 4500.5, cltv_mean: 2250.25, churn_base: 0, churned: 0, churn_rate: null, churned_at_month_start: 1, won_back: 1, win_back_rate: 1,
-        satisfaction_answers: 0, satisfaction: null, nps_answers: 1, nps: 0, complaints: 2, shipments_delivered: 2, complaints_per_100_shipments: 100, on_time_rate: 0.5 },
+      {
+        month: '2026-01-01',
+        segment: 'medium',
+        customers: 2,
+        customers_at_start: 1,
+        revenue: '1800',
+        ordering_customers: 2,
+        repeat_customers: 1,
+        repeat_purchase_rate: 0.5,
+        cltv_customers: 2,
+        cltv_sum: 4500.5,
+        cltv_mean: 2250.25,
+        churn_base: 0,
+        churned: 0,
+        churn_rate: null,
+        churned_at_month_start: 1,
+        won_back: 1,
+        win_back_rate: 1,
+        satisfaction_answers: 0,
+        satisfaction: null,
+        nps_answers: 1,
+        nps: 0,
+        complaints: 2,
+        shipments_delivered: 2,
+        complaints_per_100_shipments: 100,
+        on_time_rate: 0.5,
+      },
       // February, high: A and B (B began the month high; its move to medium on the 10th does not split
       // it). Orders A 500 (and a cancellation), B 1200.25. CLTV: A's 11000; B's snapshot has none. A
       // not churned at the start and stays; B churned at the start and won back on the 15th. K4 opened
       // and resolved with 5, NPS 10. Delivered A and B, on time.
-      { month: '2026-02-01', segment: 'high', customers: 2, customers_at_start: 2, revenue: '1700.25', ordering_customers: 2, repeat_customers: 0, repeat_purchase_rate: 0,
-        cltv_customers: 1, cltv_sum: 11000, cltv_mean: 11000, churn_base: 1, churned: 0, churn_rate: 0, churned_at_month_start: 1, won_back: 1, win_back_rate: 1,
-        satisfaction_answers: 1, satisfaction: 5, nps_answers: 1, nps: 100, complaints: 1, shipments_delivered: 2, complaints_per_100_shipments: 50, on_time_rate: 1 },
-      { ...none, month: '2026-02-01', segment: 'low', customers: 1, customers_at_start: 1, revenue: '0', ordering_customers: 0, repeat_customers: 0,
-        cltv_customers: 0, cltv_sum: 0, churn_base: 0, churned: 0, churn_rate: null, churned_at_month_start: 1, won_back: 0, win_back_rate: 0,
-        satisfaction_answers: 0, nps_answers: 0, complaints: 0, shipments_delivered: 0 },
+      {
+        month: '2026-02-01',
+        segment: 'high',
+        customers: 2,
+        customers_at_start: 2,
+        revenue: '1700.25',
+        ordering_customers: 2,
+        repeat_customers: 0,
+        repeat_purchase_rate: 0,
+        cltv_customers: 1,
+        cltv_sum: 11000,
+        cltv_mean: 11000,
+        churn_base: 1,
+        churned: 0,
+        churn_rate: 0,
+        churned_at_month_start: 1,
+        won_back: 1,
+        win_back_rate: 1,
+        satisfaction_answers: 1,
+        satisfaction: 5,
+        nps_answers: 1,
+        nps: 100,
+        complaints: 1,
+        shipments_delivered: 2,
+        complaints_per_100_shipments: 50,
+        on_time_rate: 1,
+      },
+      {
+        ...none,
+        month: '2026-02-01',
+        segment: 'low',
+        customers: 1,
+        customers_at_start: 1,
+        revenue: '0',
+        ordering_customers: 0,
+        repeat_customers: 0,
+        cltv_customers: 0,
+        cltv_sum: 0,
+        churn_base: 0,
+        churned: 0,
+        churn_rate: null,
+        churned_at_month_start: 1,
+        won_back: 0,
+        win_back_rate: 0,
+        satisfaction_answers: 0,
+        nps_answers: 0,
+        complaints: 0,
+        shipments_delivered: 0,
+      },
       // February, medium: C and D, both in it at the start, neither churned then; D churns on the 20th.
       // C's order 700. CLTV: D's 900. K5 resolved with 3, NPS 6 (detractor), opened in January.
       // Delivered D twice on time.
-      { month: '2026-02-01', segment: 'medium', customers: 2, customers_at_start: 2, revenue: '700', ordering_customers: 1, repeat_customers: 0, repeat_purchase_rate: 0,
-        cltv_customers: 1, cltv_sum: 900, cltv_mean: 900, churn_base: 2, churned: 1, churn_rate: 0.5, churned_at_month_start: 0, won_back: 0, win_back_rate: null,
-        satisfaction_answers: 1, satisfaction: 3, nps_answers: 1, nps: -100, complaints: 0, shipments_delivered: 2, complaints_per_100_shipments: 0, on_time_rate: 1 },
+      {
+        month: '2026-02-01',
+        segment: 'medium',
+        customers: 2,
+        customers_at_start: 2,
+        revenue: '700',
+        ordering_customers: 1,
+        repeat_customers: 0,
+        repeat_purchase_rate: 0,
+        cltv_customers: 1,
+        cltv_sum: 900,
+        cltv_mean: 900,
+        churn_base: 2,
+        churned: 1,
+        churn_rate: 0.5,
+        churned_at_month_start: 0,
+        won_back: 0,
+        win_back_rate: null,
+        satisfaction_answers: 1,
+        satisfaction: 3,
+        nps_answers: 1,
+        nps: -100,
+        complaints: 0,
+        shipments_delivered: 2,
+        complaints_per_100_shipments: 0,
+        on_time_rate: 1,
+      },
     ];
     expect(measures).toEqual(expected);
   });
 
   it('answers a BI tool that sends literals: February by lifecycle began with B and E churned, and B was won back', async () => {
     const r = await client.query({
-      query: "SELECT * FROM crm_measures_monthly(dimension = 'lifecycle', from_month = '2026-02-01', to_month = '2026-02-01', timeZone = 'Asia/Shanghai')",
+      query:
+        "SELECT * FROM crm_measures_monthly(dimension = 'lifecycle', from_month = '2026-02-01', to_month = '2026-02-01', timeZone = 'Asia/Shanghai')",
       format: 'JSONEachRow',
     });
     const measures = await r.json<Record<string, string | number | null>>();
-    expect(measures.map((m) => [m.segment, Number(m.customers), Number(m.churned_at_month_start), Number(m.won_back), m.win_back_rate, Number(m.churn_base), Number(m.churned), m.revenue])).toEqual([
+    expect(
+      measures.map((m) => [
+        m.segment,
+        Number(m.customers),
+        Number(m.churned_at_month_start),
+        Number(m.won_back),
+        m.win_back_rate,
+        Number(m.churn_base),
+        Number(m.churned),
+        m.revenue,
+      ]),
+    ).toEqual([
       ['active', 1, 0, 0, null, 1, 0, '500'],
       ['churned', 2, 2, 1, 0.5, 0, 0, '1200.25'],
       ['new', 1, 0, 0, null, 1, 1, '0'],

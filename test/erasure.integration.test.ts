@@ -46,7 +46,8 @@ const env = (name: string) => ({
   LOG_LEVEL: 'info',
 });
 const topics = (name: string) => topicNames(`${name}.`);
-const done = (name: string, ingest = false) => processes.guard(waitFor(`${name}: through everything`, () => pipelineDone(kafka, name, { ingest }), 180_000));
+const done = (name: string, ingest = false) =>
+  processes.guard(waitFor(`${name}: through everything`, () => pipelineDone(kafka, name, { ingest }), 180_000));
 
 async function withClickHouse<T>(name: string, work: (client: ClickHouseClient) => Promise<T>): Promise<T> {
   const client = await connectClickHouse({ kind: 'embedded', path: env(name).CLICKHOUSE_PATH });
@@ -56,14 +57,19 @@ async function withClickHouse<T>(name: string, work: (client: ClickHouseClient) 
     await client.close();
   }
 }
-const rows = async <T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}) => (await client.query({ query, format: 'JSONEachRow', query_params: params })).json<T>();
+const rows = async <T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}) =>
+  (await client.query({ query, format: 'JSONEachRow', query_params: params })).json<T>();
 const rowsOf = (client: ClickHouseClient, table: string, customerId: string) =>
-  rows<{ n: string }>(client, `SELECT count() AS n FROM ${table} WHERE customer_id = {id:String}`, { id: customerId }).then((r) => Number(r[0]!.n));
-const changeIds = (client: ClickHouseClient) => rows<{ change_id: string; customer_id: string }>(client, 'SELECT change_id, customer_id FROM segment_changes FINAL ORDER BY change_id');
+  rows<{ n: string }>(client, `SELECT count() AS n FROM ${table} WHERE customer_id = {id:String}`, { id: customerId }).then((r) =>
+    Number(r[0]!.n),
+  );
+const changeIds = (client: ClickHouseClient) =>
+  rows<{ change_id: string; customer_id: string }>(client, 'SELECT change_id, customer_id FROM segment_changes FINAL ORDER BY change_id');
 
 /** The hourly aggregates, summed, next to the same counts made from the rows themselves. */
 async function aggregatesAndRows(client: ClickHouseClient) {
-  const q = (sql: string) => rows<Record<string, string>>(client, sql).then((r) => r.map((x) => Object.values(x).map(String).join(' ')).sort());
+  const q = (sql: string) =>
+    rows<Record<string, string>>(client, sql).then((r) => r.map((x) => Object.values(x).map(String).join(' ')).sort());
   return {
     entered: await q('SELECT dimension, segment, uniqExactMerge(entered) FROM segment_flows_hourly GROUP BY dimension, segment'),
     enteredFromRows: await q('SELECT dimension, to_segment, uniqExact(change_id) FROM segment_changes GROUP BY dimension, to_segment'),
@@ -77,7 +83,9 @@ async function aggregatesAndRows(client: ClickHouseClient) {
 async function redisHolds(name: string, customerId: string): Promise<{ record: boolean; timers: boolean }> {
   const redis = await connectRedis(services.redisUrl);
   try {
-    const scores = await Promise.all(Array.from({ length: CUSTOMER_EVENTS_PARTITIONS }, (_, p) => redis.zscore(timersKey(`${name}:`, p), customerId)));
+    const scores = await Promise.all(
+      Array.from({ length: CUSTOMER_EVENTS_PARTITIONS }, (_, p) => redis.zscore(timersKey(`${name}:`, p), customerId)),
+    );
     return { record: (await redis.exists(customerKey(`${name}:`, customerId))) === 1, timers: scores.some((s) => s !== null) };
   } finally {
     redis.disconnect();
@@ -85,7 +93,10 @@ async function redisHolds(name: string, customerId: string): Promise<{ record: b
 }
 
 const cli = (file: string, name: string, args: string[]) =>
-  run(process.execPath, [join(repoRoot, 'services', 'app', 'src', file), ...args], { env: { ...process.env, ...env(name), LOG_LEVEL: 'warn' }, cwd: repoRoot });
+  run(process.execPath, [join(repoRoot, 'services', 'app', 'src', file), ...args], {
+    env: { ...process.env, ...env(name), LOG_LEVEL: 'warn' },
+    cwd: repoRoot,
+  });
 
 describe('erasing a customer while the pipeline runs', () => {
   it('removes them everywhere, changes nobody else, and nothing brings them back', async () => {
@@ -158,8 +169,17 @@ describe('erasing a customer while the pipeline runs', () => {
       const y = [...states.keys()][0]!;
       const orderId = await codec.register(valueSubject(topics(erased).orders), avroSchemas.order);
       const [ofX, ofY] = [anOrder({ customerId: x, amount: 900 }), anOrder({ customerId: y, amount: 900 })];
-      await producer.send(topics(erased).orders, [ofX, ofY].map((o) => ({ key: o.customerId, value: codec.encode(orderId, avroSchemas.order, o) })));
-      await processes.guard(waitFor('Y\'s order applied', async () => (await storedStates(services.redisUrl, `${erased}:`)).get(y)?.state !== states.get(y)!.state || undefined, 120_000));
+      await producer.send(
+        topics(erased).orders,
+        [ofX, ofY].map((o) => ({ key: o.customerId, value: codec.encode(orderId, avroSchemas.order, o) })),
+      );
+      await processes.guard(
+        waitFor(
+          "Y's order applied",
+          async () => (await storedStates(services.redisUrl, `${erased}:`)).get(y)?.state !== states.get(y)!.state || undefined,
+          120_000,
+        ),
+      );
       await done(erased, true);
       const forwarded: string[] = [];
       await readTopicToEnd(kafka, topics(erased).customerEvents, async (m) => {
@@ -174,7 +194,9 @@ describe('erasing a customer while the pipeline runs', () => {
         expect(await rowsOf(client, 'orders', y)).toBeGreaterThan(0);
       });
       const xChanges = keptChanges.filter((c) => c.customer_id === x).length;
-      console.log(`erasure: ${events.length} events, ${perCustomer.get(x)} of them customer ${x}'s (${xChanges} segment changes), ${states.size} other customers unchanged`);
+      console.log(
+        `erasure: ${events.length} events, ${perCustomer.get(x)} of them customer ${x}'s (${xChanges} segment changes), ${states.size} other customers unchanged`,
+      );
     } finally {
       await producer.disconnect();
     }

@@ -10,7 +10,15 @@ import { calendarFor, encodeRecord, featureValues, profileAttributes, type Custo
 import { applyBatch, outboxEntries, outputEncoder, type BatchApplier, type LogEntry } from '@segmentation/segmenter';
 import { createCustomerReader, customerRecordCodec } from '@segmentation/readers';
 import { createRandom, simulateHistory } from '@segmentation/simulator';
-import { connectRedis, customerKey, CustomerStateStore, EvaluationTimers, groupByNode, timersKey, type RedisClient } from '@segmentation/state';
+import {
+  connectRedis,
+  customerKey,
+  CustomerStateStore,
+  EvaluationTimers,
+  groupByNode,
+  timersKey,
+  type RedisClient,
+} from '@segmentation/state';
 import { startRedisCluster } from './harness/redis-cluster.ts';
 import { testServices } from './harness/services.ts';
 import { uniqueName } from './harness/unique.ts';
@@ -29,9 +37,16 @@ beforeAll(async () => {
 });
 
 /** The log entries the segmenter would consume: each event at its offset of one partition. */
-const asLog = (events: readonly CustomerEvent[], firstOffset = 0): LogEntry[] => events.map((event, i) => ({ kind: 'event', event, message: logMessage(event, firstOffset + i) }));
+const asLog = (events: readonly CustomerEvent[], firstOffset = 0): LogEntry[] =>
+  events.map((event, i) => ({ kind: 'event', event, message: logMessage(event, firstOffset + i) }));
 const logMessage = (event: CustomerEvent, offset: number): ConsumedMessage => ({
-  topic: 'customer-events', partition: PARTITION, offset: String(offset), key: Buffer.from(event.customerId), value: null, headers: {}, timestamp: 0,
+  topic: 'customer-events',
+  partition: PARTITION,
+  offset: String(offset),
+  key: Buffer.from(event.customerId),
+  value: null,
+  headers: {},
+  timestamp: 0,
 });
 
 interface Fed {
@@ -65,7 +80,8 @@ async function storedRecords(store: CustomerStateStore<CustomerRecord>): Promise
   }
   return all;
 }
-const digest = (records: Map<string, CustomerRecord>) => new Map([...records].map(([id, r]) => [id, Buffer.from(encodeRecord(r)).toString('hex')]));
+const digest = (records: Map<string, CustomerRecord>) =>
+  new Map([...records].map(([id, r]) => [id, Buffer.from(encodeRecord(r)).toString('hex')]));
 
 /** Shuffles each run of `block` consecutive events: disorder of about a day, as late deliveries cause. */
 function shuffleWithinBlocks(events: readonly CustomerEvent[], block: number, seed: number): CustomerEvent[] {
@@ -88,15 +104,33 @@ interface Deployment {
 }
 
 const deployments: Array<[string, () => Promise<Deployment>]> = [
-  ['a single Redis', async () => {
-    const redis = await connectRedis(testServices().redisUrl);
-    return { redis, stop: () => { redis.disconnect(); return Promise.resolve(); } };
-  }],
-  ['a Redis Cluster of three masters', async () => {
-    const cluster = await startRedisCluster();
-    const redis = await connectRedis(cluster.url);
-    return { redis, stop: async () => { redis.disconnect(); await cluster.stop(); } };
-  }],
+  [
+    'a single Redis',
+    async () => {
+      const redis = await connectRedis(testServices().redisUrl);
+      return {
+        redis,
+        stop: () => {
+          redis.disconnect();
+          return Promise.resolve();
+        },
+      };
+    },
+  ],
+  [
+    'a Redis Cluster of three masters',
+    async () => {
+      const cluster = await startRedisCluster();
+      const redis = await connectRedis(cluster.url);
+      return {
+        redis,
+        stop: async () => {
+          redis.disconnect();
+          await cluster.stop();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(deployments)('customer feature state on %s', (_, open) => {
@@ -124,7 +158,9 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     return {
       store: new CustomerStateStore(redis, prefix, customerRecordCodec),
       timers: new EvaluationTimers(redis, prefix),
-      rules, options: { calendar }, now: () => 0,
+      rules,
+      options: { calendar },
+      now: () => 0,
       encode: outputEncoder(new AvroCodec('http://127.0.0.1:1'), { change: 0, alert: 0, snapshot: 0 }),
     };
   };
@@ -165,8 +201,11 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     const at = sorted.watermark!;
     for (const [id, record] of a) {
       const other = b.get(id)!;
-      expect({ id, features: featureValues(other.features, at, calendar), profile: profileAttributes(other.features) })
-        .toEqual({ id, features: featureValues(record.features, at, calendar), profile: profileAttributes(record.features) });
+      expect({ id, features: featureValues(other.features, at, calendar), profile: profileAttributes(other.features) }).toEqual({
+        id,
+        features: featureValues(record.features, at, calendar),
+        profile: profileAttributes(record.features),
+      });
       expect(other.features.lifetime).toEqual(record.features.lifetime);
     }
   });
@@ -193,14 +232,18 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     // Each timer lies after the clock the customer was last evaluated at; the earliest come first.
     for (const [, r] of scheduled) expect(r.nextEvaluationAt!).toBeGreaterThan(r.features.asOf!);
     const earliest = Math.min(...due.values());
-    expect(await applier.timers.due(PARTITION, earliest)).toEqual([...due].filter(([, at]) => at === earliest).map(([customerId, at]) => ({ customerId, at })));
+    expect(await applier.timers.due(PARTITION, earliest)).toEqual(
+      [...due].filter(([, at]) => at === earliest).map(([customerId, at]) => ({ customerId, at })),
+    );
   });
 
   it('re-sends what timers decided when a crash came before the acknowledgement: the timers stay due until then', async () => {
     const applier = anApplier();
     const fed = await feed(applier, asLog(history));
     // Months of silence pass in one tick: many customers' timers fire and decide outputs.
-    const tick: LogEntry[] = [{ kind: 'event', event: aTick(PARTITION, fed.watermark! + 200 * DAY_MS), message: logMessage(aTick(PARTITION, 0), history.length) }];
+    const tick: LogEntry[] = [
+      { kind: 'event', event: aTick(PARTITION, fed.watermark! + 200 * DAY_MS), message: logMessage(aTick(PARTITION, 0), history.length) },
+    ];
     const version = `${PARTITION}:${history.length}`;
     const decided = await applyBatch(applier, PARTITION, tick, fed.watermark, version);
     expect(decided.counts.timers).toBeGreaterThan(0);
@@ -211,7 +254,7 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     expect(again.outgoing.map((o) => o.id).sort()).toEqual(decided.outgoing.map((o) => o.id).sort());
   });
 
-  it('reads one customer\'s features, and lists every customer without blocking Redis', async () => {
+  it("reads one customer's features, and lists every customer without blocking Redis", async () => {
     const applier = anApplier();
     const fed = await feed(applier, asLog(history));
     const reader = createCustomerReader(redis, prefixes.at(-1)!, 'Asia/Shanghai');
@@ -222,7 +265,12 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
 
     const [id, record] = [...records].find(([, r]) => r.features.lifetime.orders > 3)!;
     const view = (await reader.customer(id, fed.watermark!))!;
-    expect(view).toMatchObject({ customerId: id, asOf: fed.watermark, memberships: record.memberships, nextEvaluationAt: record.nextEvaluationAt });
+    expect(view).toMatchObject({
+      customerId: id,
+      asOf: fed.watermark,
+      memberships: record.memberships,
+      nextEvaluationAt: record.nextEvaluationAt,
+    });
     expect(view.features).toEqual(featureValues(record.features, fed.watermark!, calendar));
     expect(view.features.lifetime_orders).toBe(record.features.lifetime.orders);
     expect(view.profile).toEqual(profileAttributes(record.features));
@@ -233,10 +281,15 @@ describe.each(deployments)('customer feature state on %s', (_, open) => {
     const applier = anApplier();
     await feed(applier, asLog(history));
     const ids = [...(await storedRecords(applier.store)).keys()];
-    const groups = groupByNode(redis, ids.map((id) => customerKey('p:', id)));
+    const groups = groupByNode(
+      redis,
+      ids.map((id) => customerKey('p:', id)),
+    );
     const masters = 'nodes' in redis ? redis.nodes('master') : [redis];
     expect(groups).toHaveLength(masters.length);
-    const perMaster = await Promise.all(masters.map(async (node) => (await node.keys(`${customerKey(prefixes.at(-1)!, '').slice(0, -1)}*`)).length));
+    const perMaster = await Promise.all(
+      masters.map(async (node) => (await node.keys(`${customerKey(prefixes.at(-1)!, '').slice(0, -1)}*`)).length),
+    );
     expect(perMaster.reduce((a, b) => a + b, 0)).toBe(ids.length);
     for (const n of perMaster) expect(n).toBeGreaterThan(0);
   });

@@ -26,17 +26,21 @@ let codec: AvroCodec;
 
 beforeAll(async () => {
   metrics = createMetricsRegistry(false);
-  pipeline = await startPipeline(loadConfig({
-    ROLES: 'ingest',
-    KAFKA_BROKERS: services.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-    TOPIC_PREFIX: `${run}.`,
-    GROUP_PREFIX: run,
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    TICK_INTERVAL_SECONDS: '0',
-    MAX_MESSAGE_BYTES: String(256 * 1024),
-    LOG_LEVEL: 'silent',
-  }), logger, metrics);
+  pipeline = await startPipeline(
+    loadConfig({
+      ROLES: 'ingest',
+      KAFKA_BROKERS: services.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+      TOPIC_PREFIX: `${run}.`,
+      GROUP_PREFIX: run,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      TICK_INTERVAL_SECONDS: '0',
+      MAX_MESSAGE_BYTES: String(256 * 1024),
+      LOG_LEVEL: 'silent',
+    }),
+    logger,
+    metrics,
+  );
   kafka = createKafka({ brokers: services.kafkaBrokers, clientId: 'hostile-input-test' }, logger);
   producer = new ReliableProducer(kafka);
   await producer.connect();
@@ -61,16 +65,48 @@ describe('ingest under hostile input', () => {
 
     const cases: Array<{ name: string; reason: string; message: OutgoingMessage }> = [
       { name: 'garbage bytes', reason: 'undecodable', message: { key: customerId, value: Buffer.from('{"this is": "not avro at all"}') } },
-      { name: 'wrong magic byte', reason: 'undecodable', message: { key: customerId, value: withMagic(1, encodeOrder(anOrder({ customerId }))) } },
-      { name: 'truncated body', reason: 'undecodable', message: { key: customerId, value: encodeOrder(anOrder({ customerId })).subarray(0, 12) } },
+      {
+        name: 'wrong magic byte',
+        reason: 'undecodable',
+        message: { key: customerId, value: withMagic(1, encodeOrder(anOrder({ customerId }))) },
+      },
+      {
+        name: 'truncated body',
+        reason: 'undecodable',
+        message: { key: customerId, value: encodeOrder(anOrder({ customerId })).subarray(0, 12) },
+      },
       { name: 'unknown schema id', reason: 'unknown_schema', message: { key: customerId, value: unknownId } },
-      { name: 'valid Avro of the wrong schema', reason: 'schema_mismatch', message: { key: customerId, value: codec.encode(shipmentId, avroSchemas.shipment, aShipment({ customerId })) } },
+      {
+        name: 'valid Avro of the wrong schema',
+        reason: 'schema_mismatch',
+        message: { key: customerId, value: codec.encode(shipmentId, avroSchemas.shipment, aShipment({ customerId })) },
+      },
       { name: 'missing key', reason: 'missing_key', message: { key: null, value: encodeOrder(anOrder({ customerId })) } },
-      { name: 'negative amount', reason: 'invalid_value', message: { key: customerId, value: encodeOrder(anOrder({ customerId, amount: -5 })) } },
-      { name: 'key differs from customer id', reason: 'invalid_value', message: { key: 'C-SOMEONE-ELSE', value: encodeOrder(anOrder({ customerId })) } },
-      { name: 'unknown currency', reason: 'unknown_currency', message: { key: customerId, value: encodeOrder(anOrder({ customerId, currency: 'XYZ' })) } },
-      { name: 'event time far in the future', reason: 'future_event_time', message: { key: customerId, value: encodeOrder(anOrder({ customerId, eventTime: Date.now() + 86_400_000 })) } },
-      { name: 'oversized message', reason: 'oversized', message: { key: customerId, value: encodeOrder(anOrder({ customerId, channel: 'x'.repeat(300 * 1024) })) } },
+      {
+        name: 'negative amount',
+        reason: 'invalid_value',
+        message: { key: customerId, value: encodeOrder(anOrder({ customerId, amount: -5 })) },
+      },
+      {
+        name: 'key differs from customer id',
+        reason: 'invalid_value',
+        message: { key: 'C-SOMEONE-ELSE', value: encodeOrder(anOrder({ customerId })) },
+      },
+      {
+        name: 'unknown currency',
+        reason: 'unknown_currency',
+        message: { key: customerId, value: encodeOrder(anOrder({ customerId, currency: 'XYZ' })) },
+      },
+      {
+        name: 'event time far in the future',
+        reason: 'future_event_time',
+        message: { key: customerId, value: encodeOrder(anOrder({ customerId, eventTime: Date.now() + 86_400_000 })) },
+      },
+      {
+        name: 'oversized message',
+        reason: 'oversized',
+        message: { key: customerId, value: encodeOrder(anOrder({ customerId, channel: 'x'.repeat(300 * 1024) })) },
+      },
     ];
     const goodIds: string[] = [];
     const messages: OutgoingMessage[] = [];
@@ -87,7 +123,12 @@ describe('ingest under hostile input', () => {
       for (const m of messages) await producer.send(topics.orders, [m]);
 
       const letters = await dead.waitForMessages(cases.length);
-      const reasonByCase = Object.fromEntries(letters.map((l): [string, string | undefined] => [l.headers['test-case']?.toString() ?? '', l.headers['__connect.errors.exception.class.name']?.toString()]));
+      const reasonByCase = Object.fromEntries(
+        letters.map((l): [string, string | undefined] => [
+          l.headers['test-case']?.toString() ?? '',
+          l.headers['__connect.errors.exception.class.name']?.toString(),
+        ]),
+      );
       expect(reasonByCase).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.reason])));
       for (const [i, c] of cases.entries()) {
         const letter = letters.find((l) => l.headers['test-case']?.toString() === c.name)!;
@@ -99,7 +140,9 @@ describe('ingest under hostile input', () => {
       }
 
       const forwarded = await log.waitForMessages(goodIds.length);
-      const events: CustomerEvent[] = await Promise.all(forwarded.map((m) => codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)));
+      const events: CustomerEvent[] = await Promise.all(
+        forwarded.map((m) => codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)),
+      );
       expect(events.map((e) => e.eventId)).toEqual(goodIds);
       expect(events.map((e) => e.source?.offset)).toEqual(goodIds.map((_, i) => 2 * i + 1));
 

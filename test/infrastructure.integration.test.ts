@@ -21,18 +21,35 @@ afterAll(async () => {
 });
 
 const shipmentV1 = JSON.stringify({
-  type: 'record', name: 'Parcel', namespace: 'test',
-  fields: [{ name: 'id', type: 'string' }, { name: 'weightKg', type: 'double' }],
+  type: 'record',
+  name: 'Parcel',
+  namespace: 'test',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'weightKg', type: 'double' },
+  ],
 });
 // Adds a field with a default: readers of v2 can read v1 data (BACKWARD compatible).
 const shipmentV2 = JSON.stringify({
-  type: 'record', name: 'Parcel', namespace: 'test',
-  fields: [{ name: 'id', type: 'string' }, { name: 'weightKg', type: 'double' }, { name: 'port', type: 'string', default: 'CNSHA' }],
+  type: 'record',
+  name: 'Parcel',
+  namespace: 'test',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'weightKg', type: 'double' },
+    { name: 'port', type: 'string', default: 'CNSHA' },
+  ],
 });
 // Adds a field without a default: v2 readers could not read v1 data.
 const shipmentIncompatible = JSON.stringify({
-  type: 'record', name: 'Parcel', namespace: 'test',
-  fields: [{ name: 'id', type: 'string' }, { name: 'weightKg', type: 'double' }, { name: 'port', type: 'string' }],
+  type: 'record',
+  name: 'Parcel',
+  namespace: 'test',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'weightKg', type: 'double' },
+    { name: 'port', type: 'string' },
+  ],
 });
 
 describe('Schema Registry (Apicurio, Confluent-compatible API)', () => {
@@ -48,7 +65,10 @@ describe('Schema Registry (Apicurio, Confluent-compatible API)', () => {
 
     const byId = (await (await fetch(`${stack.registryUrl}/schemas/ids/${v1}`)).json()) as { schema: string };
     expect(JSON.parse(byId.schema)).toEqual(JSON.parse(shipmentV1));
-    const latest = (await (await fetch(`${stack.registryUrl}/subjects/${subject}/versions/latest`)).json()) as { id: number; version: number };
+    const latest = (await (await fetch(`${stack.registryUrl}/subjects/${subject}/versions/latest`)).json()) as {
+      id: number;
+      version: number;
+    };
     expect(latest).toMatchObject({ id: v2, version: 2 });
     const config = (await (await fetch(`${stack.registryUrl}/config/${subject}`)).json()) as { compatibilityLevel: string };
     expect(config.compatibilityLevel).toBe('BACKWARD');
@@ -76,11 +96,19 @@ describe('kafkajs against the Kafka 4 broker', () => {
     await ensureTopics(kafka, [{ topic, partitions: 3 }]);
     const producer = new ReliableProducer(kafka);
     await producer.connect();
-    const send = (list: string[]) => producer.send(topic, list.map((v, i) => ({ key: `customer-${i % 7}`, value: Buffer.from(v) })));
+    const send = (list: string[]) =>
+      producer.send(
+        topic,
+        list.map((v, i) => ({ key: `customer-${i % 7}`, value: Buffer.from(v) })),
+      );
 
     const received: string[] = [];
     const consume = async () => {
-      const consumer = new BatchConsumer(kafka, { groupId, topics: [topic], sessionTimeoutMs: 6000, stallTimeoutMs: 60_000, partitionsConcurrently: 3 }, logger);
+      const consumer = new BatchConsumer(
+        kafka,
+        { groupId, topics: [topic], sessionTimeoutMs: 6000, stallTimeoutMs: 60_000, partitionsConcurrently: 3 },
+        logger,
+      );
       await consumer.connect((batch) => {
         received.push(...batch.messages.map((m) => m.value?.toString() ?? ''));
         return Promise.resolve();

@@ -29,7 +29,11 @@ let undisturbed: LogRun;
 let disturbed: LogRun;
 
 const ready = (run: LogRun) => run.pipeline!.checks.every((c) => c.isReady());
-const notReady = (run: LogRun) => run.pipeline!.checks.filter((c) => !c.isReady()).map((c) => c.name).join(', ');
+const notReady = (run: LogRun) =>
+  run
+    .pipeline!.checks.filter((c) => !c.isReady())
+    .map((c) => c.name)
+    .join(', ');
 
 beforeAll(async () => {
   await broker.up('kafka');
@@ -49,7 +53,10 @@ afterAll(async () => {
   await sharedProducer?.disconnect();
   await privateProducer?.disconnect();
   if (undisturbed) {
-    await deleteTopicsWithPrefix(createKafka({ brokers: services.kafkaBrokers, clientId: 'kafka-restart-cleanup' }, logger), undisturbed.name);
+    await deleteTopicsWithPrefix(
+      createKafka({ brokers: services.kafkaBrokers, clientId: 'kafka-restart-cleanup' }, logger),
+      undisturbed.name,
+    );
     await deleteRunKeys(services.redisUrl, undisturbed.name);
   }
   if (disturbed) await deleteRunKeys(services.redisUrl, disturbed.name);

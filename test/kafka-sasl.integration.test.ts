@@ -27,7 +27,14 @@ let pipeline: Pipeline | undefined;
 
 beforeAll(async () => {
   await broker.up('kafka');
-  config = loadConfig({ ...runEnv(services, run), ROLES: 'ingest', KAFKA_SASL_MECHANISM: 'scram-sha-256', ...credentials, KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: broker.kafkaCaFile });
+  config = loadConfig({
+    ...runEnv(services, run),
+    ROLES: 'ingest',
+    KAFKA_SASL_MECHANISM: 'scram-sha-256',
+    ...credentials,
+    KAFKA_TLS: 'true',
+    KAFKA_TLS_CA_FILE: broker.kafkaCaFile,
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -37,7 +44,8 @@ afterAll(async () => {
 
 describe('Kafka with SASL/SCRAM over TLS', () => {
   it('refuses a client without the credentials, with the wrong password, without TLS, or not trusting the CA', async () => {
-    const refused = (security: Parameters<typeof probeKafka>[2]) => expect(probeKafka(broker.brokers, 5000, security)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    const refused = (security: Parameters<typeof probeKafka>[2]) =>
+      expect(probeKafka(broker.brokers, 5000, security)).rejects.toBeInstanceOf(ServiceUnavailableError);
     await refused(kafkaSecurity({ ...config, KAFKA_SASL_USERNAME: undefined, KAFKA_SASL_PASSWORD: undefined }));
     await refused(kafkaSecurity({ ...config, KAFKA_SASL_PASSWORD: 'wrong-password' }));
     await refused(kafkaSecurity({ ...config, KAFKA_TLS: false, KAFKA_TLS_CA_FILE: undefined }));
@@ -47,7 +55,9 @@ describe('Kafka with SASL/SCRAM over TLS', () => {
 
   it('runs the pipeline with KAFKA_SASL_* and KAFKA_TLS*: topics provisioned, an order forwarded by ingest', async () => {
     pipeline = await startPipeline(config, logger, metrics);
-    const producer = new ReliableProducer(createKafka({ brokers: broker.brokers, clientId: 'kafka-sasl-test', security: kafkaSecurity(config) }, logger));
+    const producer = new ReliableProducer(
+      createKafka({ brokers: broker.brokers, clientId: 'kafka-sasl-test', security: kafkaSecurity(config) }, logger),
+    );
     await producer.connect();
     try {
       const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
@@ -55,7 +65,11 @@ describe('Kafka with SASL/SCRAM over TLS', () => {
       const id = await codec.register(valueSubject(topics.orders), avroSchemas.order);
       const order = anOrder({ customerId: uniqueName('C') });
       await producer.send(topics.orders, [{ key: order.customerId, value: codec.encode(id, avroSchemas.order, order) }]);
-      await waitFor('the order forwarded into customer-events', async () => (await metricTotal(metrics, 'ingest_messages_applied_total')) >= 1 || undefined, 60_000);
+      await waitFor(
+        'the order forwarded into customer-events',
+        async () => (await metricTotal(metrics, 'ingest_messages_applied_total')) >= 1 || undefined,
+        60_000,
+      );
     } finally {
       await producer.disconnect();
     }

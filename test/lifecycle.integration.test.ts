@@ -4,7 +4,16 @@
 // from its beginning (a consumer group that lost its offsets) emits no new ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Config, type Pipeline } from '@segmentation/app';
-import { anOrderEvent, aTick, avroSchemas, topicNames, valueSubject, type ChurnAlert, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
+import {
+  anOrderEvent,
+  aTick,
+  avroSchemas,
+  topicNames,
+  valueSubject,
+  type ChurnAlert,
+  type CustomerEvent,
+  type SegmentChange,
+} from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
@@ -38,12 +47,16 @@ async function startSegmenter(groupPrefix: string): Promise<void> {
 
 async function append(events: CustomerEvent[], partition?: number): Promise<void> {
   const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
-  await producer.send(topics.customerEvents, events.map((e) => ({ key: e.customerId || null, value: codec.encode(id, avroSchemas.customerEvent, e), partition })));
+  await producer.send(
+    topics.customerEvents,
+    events.map((e) => ({ key: e.customerId || null, value: codec.encode(id, avroSchemas.customerEvent, e), partition })),
+  );
 }
 
 const decoded = async <T>(reader: TopicReader, schema: string, customerId: string): Promise<T[]> =>
   Promise.all(reader.messages.filter((m) => m.key?.toString() === customerId).map((m) => codec.decode<T>(m.value, schema)));
-const lifecycleOf = async (customerId: string) => (await decoded<SegmentChange>(changes, avroSchemas.segmentChange, customerId)).filter((c) => c.dimension === 'lifecycle');
+const lifecycleOf = async (customerId: string) =>
+  (await decoded<SegmentChange>(changes, avroSchemas.segmentChange, customerId)).filter((c) => c.dimension === 'lifecycle');
 
 beforeAll(async () => {
   config = segmenterOnlyConfig(services, run);
@@ -69,27 +82,49 @@ describe('a customer who goes silent', () => {
   const lastOrder = T0 + 19 * 7 * DAY;
 
   it('becomes at risk and then churned with no event of their own, as the partition clock moves', async () => {
-    await append(Array.from({ length: 20 }, (_, i) => ({ ...anOrderEvent({ customerId, eventId: `${customerId}-w${i}`, eventTime: T0 + i * 7 * DAY, amountBase: 800 }), source: null })));
+    await append(
+      Array.from({ length: 20 }, (_, i) => ({
+        ...anOrderEvent({ customerId, eventId: `${customerId}-w${i}`, eventTime: T0 + i * 7 * DAY, amountBase: 800 }),
+        source: null,
+      })),
+    );
     const log = await TopicReader.open(config.KAFKA_BROKERS, topics.customerEvents);
     const [first] = await log.waitForMessages(1, (m) => m.key?.toString() === customerId);
     await log.close();
     // Time passes in the customer's partition only through ticks: a week at a time for 40 weeks.
-    await append(Array.from({ length: 40 }, (_, i) => aTick(first!.partition, lastOrder + (i + 1) * 7 * DAY)), first!.partition);
+    await append(
+      Array.from({ length: 40 }, (_, i) => aTick(first!.partition, lastOrder + (i + 1) * 7 * DAY)),
+      first!.partition,
+    );
 
-    const moves = await waitFor('at risk, then churned', async () => {
-      const l = await lifecycleOf(customerId);
-      return l.some((c) => c.toSegment === 'churned') ? l : undefined;
-    }, 60_000);
+    const moves = await waitFor(
+      'at risk, then churned',
+      async () => {
+        const l = await lifecycleOf(customerId);
+        return l.some((c) => c.toSegment === 'churned') ? l : undefined;
+      },
+      60_000,
+    );
     const silent = moves.filter((c) => c.eventTime > lastOrder);
-    expect(silent.map((c) => [c.fromSegment, c.toSegment, c.cause])).toEqual([['active', 'at_risk', 'timer'], ['at_risk', 'churned', 'timer']]);
+    expect(silent.map((c) => [c.fromSegment, c.toSegment, c.cause])).toEqual([
+      ['active', 'at_risk', 'timer'],
+      ['at_risk', 'churned', 'timer'],
+    ]);
     expect(silent.map((c) => c.sequence)).toEqual([silent[0]!.sequence, silent[0]!.sequence + 1]);
-    const raised = await waitFor('a churn alert', async () => (await decoded<ChurnAlert>(alerts, avroSchemas.churnAlert, customerId)).find((a) => a.level !== 'cleared'));
-    expect(raised).toMatchObject({ cause: 'timer', reasons: expect.arrayContaining([expect.objectContaining({ code: 'inactivity' })]) as unknown });
+    const raised = await waitFor('a churn alert', async () =>
+      (await decoded<ChurnAlert>(alerts, avroSchemas.churnAlert, customerId)).find((a) => a.level !== 'cleared'),
+    );
+    expect(raised).toMatchObject({
+      cause: 'timer',
+      reasons: expect.arrayContaining([expect.objectContaining({ code: 'inactivity' })]) as unknown,
+    });
     expect(raised.action).not.toBe('');
   });
 
   it('is won back by an order after churning', async () => {
-    await append([{ ...anOrderEvent({ customerId, eventId: `${customerId}-back`, eventTime: lastOrder + 281 * DAY, amountBase: 800 }), source: null }]);
+    await append([
+      { ...anOrderEvent({ customerId, eventId: `${customerId}-back`, eventTime: lastOrder + 281 * DAY, amountBase: 800 }), source: null },
+    ]);
     const back = await waitFor('won back', async () => (await lifecycleOf(customerId)).find((c) => c.toSegment === 'won_back'));
     expect(back).toMatchObject({ fromSegment: 'churned', cause: 'event', causeEventId: `${customerId}-back` });
   });
@@ -101,7 +136,11 @@ describe('a customer who goes silent', () => {
     // A new consumer group over the same Redis state: every record comes again.
     const replayGroup = `${run}-replay`;
     await startSegmenter(replayGroup);
-    await waitFor('the whole log replayed', async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'already_applied' })) === 21, 60_000);
+    await waitFor(
+      'the whole log replayed',
+      async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'already_applied' })) === 21,
+      60_000,
+    );
     expect(await metricTotal(metrics, 'segmenter_records_total', { result: 'applied' })).toBe(0);
     expect(await metricTotal(metrics, 'segmenter_timers_fired_total')).toBe(0);
     expect(changes.messages.length).toBe(changeCount);

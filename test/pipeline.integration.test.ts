@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
 import { connectClickHouse, type ClickHouseClient } from '@segmentation/clickhouse';
-import { anOrder, avroSchemas, topicNames, valueSubject, type CustomerEvent, type Order, type SegmentChange } from '@segmentation/contracts';
+import {
+  anOrder,
+  avroSchemas,
+  topicNames,
+  valueSubject,
+  type CustomerEvent,
+  type Order,
+  type SegmentChange,
+} from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer, trackConsumerLag } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { DIMENSIONS, lifetimeValueOf, type CustomerRecord } from '@segmentation/segmentation';
@@ -55,9 +63,17 @@ beforeAll(async () => {
   await producer.connect();
   redis = new Redis(config.REDIS_URL);
   // The same process may open the embedded folder the sink writes to.
-  clickhouse = await connectClickHouse(config.CLICKHOUSE_URL
-    ? { kind: 'server', url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
-    : { kind: 'embedded', path: config.CLICKHOUSE_PATH });
+  clickhouse = await connectClickHouse(
+    config.CLICKHOUSE_URL
+      ? {
+          kind: 'server',
+          url: config.CLICKHOUSE_URL,
+          database: config.CLICKHOUSE_DATABASE,
+          username: config.CLICKHOUSE_USER,
+          password: config.CLICKHOUSE_PASSWORD,
+        }
+      : { kind: 'embedded', path: config.CLICKHOUSE_PATH },
+  );
 });
 
 afterAll(async () => {
@@ -80,7 +96,9 @@ async function sendOrder(order: Order): Promise<void> {
 const stateStore = () => new CustomerStateStore(redis, config.REDIS_KEY_PREFIX, customerRecordCodec);
 
 /** The customer's record as the segmenter stored it, with the order totals the value tier reads. */
-async function customerState(customerId: string): Promise<{ orderCount: number; lifetimeValue: number; memberships: CustomerRecord['memberships'] } | undefined> {
+async function customerState(
+  customerId: string,
+): Promise<{ orderCount: number; lifetimeValue: number; memberships: CustomerRecord['memberships'] } | undefined> {
   const record = (await stateStore().get(customerId))?.state;
   return record && { orderCount: record.features.lifetime.orders, lifetimeValue: lifetimeValueOf(record), memberships: record.memberships };
 }
@@ -102,33 +120,54 @@ describe('the pipeline, end to end', () => {
     try {
       await sendOrder(anOrder({ customerId, amount: 3000, currency: 'USD' })); // 21,300 CNY at USD=7.1
 
-      const state = await waitFor('the customer state in Redis', async () => (await customerState(customerId))?.orderCount === 1 ? customerState(customerId) : undefined);
-      expect(state).toMatchObject({ orderCount: 1, lifetimeValue: 21_300, memberships: { value_tier: { segment: 'medium', sequence: 1 } } });
+      const state = await waitFor('the customer state in Redis', async () =>
+        (await customerState(customerId))?.orderCount === 1 ? customerState(customerId) : undefined,
+      );
+      expect(state).toMatchObject({
+        orderCount: 1,
+        lifetimeValue: 21_300,
+        memberships: { value_tier: { segment: 'medium', sequence: 1 } },
+      });
 
-      const change = await waitFor('the value tier change', async () => (await changesOf(changes, customerId)).find((c) => c.dimension === 'value_tier'));
+      const change = await waitFor('the value tier change', async () =>
+        (await changesOf(changes, customerId)).find((c) => c.dimension === 'value_tier'),
+      );
       expect(change).toMatchObject({
-        changeId: `${customerId}/value_tier/1`, customerId, dimension: 'value_tier',
-        fromSegment: null, toSegment: 'medium', sequence: 1, cause: 'event', rule: 'value_tier.medium.enter',
+        changeId: `${customerId}/value_tier/1`,
+        customerId,
+        dimension: 'value_tier',
+        fromSegment: null,
+        toSegment: 'medium',
+        sequence: 1,
+        cause: 'event',
+        rule: 'value_tier.medium.enter',
         features: expect.objectContaining({ order_value_365d: 21_300 }) as unknown,
         reasons: [{ condition: 'order_value_365d >= $medium_value', feature: 'order_value_365d', value: 21_300, threshold: 20_000 }],
       });
       expect(change.strategy).not.toBe('');
 
       const rows = await waitFor('the change in ClickHouse', async () => {
-        const r = await (await clickhouse.query({
-          query: "SELECT change_id, to_segment, rule_version FROM segment_changes FINAL WHERE customer_id = {c:String} AND dimension = 'value_tier'",
-          query_params: { c: customerId }, format: 'JSONEachRow',
-        })).json<{ change_id: string; to_segment: string; rule_version: string }>();
+        const r = await (
+          await clickhouse.query({
+            query:
+              "SELECT change_id, to_segment, rule_version FROM segment_changes FINAL WHERE customer_id = {c:String} AND dimension = 'value_tier'",
+            query_params: { c: customerId },
+            format: 'JSONEachRow',
+          })
+        ).json<{ change_id: string; to_segment: string; rule_version: string }>();
         return r.length > 0 ? r : undefined;
       });
       expect(rows).toEqual([{ change_id: change.changeId, to_segment: 'medium', rule_version: change.ruleVersion }]);
 
       // The business event itself reaches ClickHouse too, from customer-events, with its log position.
       const orders = await waitFor('the order in ClickHouse', async () => {
-        const r = await (await clickhouse.query({
-          query: 'SELECT toFloat64(amount_base) AS amount_base, currency, source_topic FROM orders FINAL WHERE customer_id = {c:String}',
-          query_params: { c: customerId }, format: 'JSONEachRow',
-        })).json<{ amount_base: number; currency: string; source_topic: string | null }>();
+        const r = await (
+          await clickhouse.query({
+            query: 'SELECT toFloat64(amount_base) AS amount_base, currency, source_topic FROM orders FINAL WHERE customer_id = {c:String}',
+            query_params: { c: customerId },
+            format: 'JSONEachRow',
+          })
+        ).json<{ amount_base: number; currency: string; source_topic: string | null }>();
         return r.length > 0 ? r : undefined;
       });
       expect(orders).toEqual([{ amount_base: 21_300, currency: 'USD', source_topic: topics.orders }]);
@@ -170,7 +209,9 @@ describe('the pipeline, end to end', () => {
       await sendOrder(anOrder({ customerId, amount: 800 }));
       await waitFor('the order applied', async () => (await customerState(customerId))?.orderCount === 1);
       // One change per dimension: every membership starts at sequence 1.
-      const decided = Object.keys((await customerState(customerId))!.memberships).filter((d) => DIMENSIONS.includes(d as (typeof DIMENSIONS)[number])).length;
+      const decided = Object.keys((await customerState(customerId))!.memberships).filter((d) =>
+        DIMENSIONS.includes(d as (typeof DIMENSIONS)[number]),
+      ).length;
       await changes.waitForMessages(decided, (m) => m.key?.toString() === customerId);
 
       // What ingest would write again after a crash between its forward and its commit.
@@ -178,7 +219,10 @@ describe('the pipeline, end to end', () => {
       const skippedBefore = await metricValue('segmenter_records_total', { result: 'already_applied' });
       const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
       await producer.send(topics.customerEvents, [{ key: customerId, value: codec.encode(id, avroSchemas.customerEvent, logged) }]);
-      await waitFor('the re-forward recognised', async () => (await metricValue('segmenter_records_total', { result: 'already_applied' })) > skippedBefore);
+      await waitFor(
+        'the re-forward recognised',
+        async () => (await metricValue('segmenter_records_total', { result: 'already_applied' })) > skippedBefore,
+      );
 
       expect(await customerState(customerId)).toMatchObject({ orderCount: 1, lifetimeValue: 800 });
       expect(changes.messages.filter((m) => m.key?.toString() === customerId)).toHaveLength(decided);
@@ -191,10 +235,15 @@ describe('the pipeline, end to end', () => {
   it("reports each consumer group's lag per partition, read from the broker: none once caught up", async () => {
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'pipeline-test-lag' }, logger);
     const lag = (group: string, topic: string) => metricValue('kafka_consumer_lag_messages', { group, topic });
-    await waitFor('the segmenter and the sink caught up', async () =>
-      (await lag(`${run}-segmenter`, topics.customerEvents)) === 0 && (await lag(`${run}-sink`, topics.customerEvents)) === 0 || undefined);
-    const series = (await metrics.getMetricsAsJSON()).find((m) => m.name === 'kafka_consumer_lag_messages')!.values
-      .filter((v) => v.labels.group === `${run}-segmenter`);
+    await waitFor(
+      'the segmenter and the sink caught up',
+      async () =>
+        ((await lag(`${run}-segmenter`, topics.customerEvents)) === 0 && (await lag(`${run}-sink`, topics.customerEvents)) === 0) ||
+        undefined,
+    );
+    const series = (await metrics.getMetricsAsJSON())
+      .find((m) => m.name === 'kafka_consumer_lag_messages')!
+      .values.filter((v) => v.labels.group === `${run}-segmenter`);
     expect(series.length).toBeGreaterThan(1); // one per partition of customer-events
 
     // A group that never consumed lags by everything the topic holds: what ingest committed on it.
@@ -223,19 +272,39 @@ describe('a crash between the state write and the produce', () => {
       const store = stateStore();
       const stored = (await store.load([customerId])).get(customerId)!;
       const decided: SegmentChange = {
-        changeId: `${customerId}/value_tier/2`, customerId, dimension: 'value_tier', fromSegment: 'low', toSegment: 'medium',
-        sequence: 2, cause: 'event', causeEventId: 'e-crash', ruleVersion: 'r', rule: 'value_tier.medium.enter',
-        features: { lifetimeValue: 800 }, eventTime: Date.now(), detectedAt: Date.now(), strategy: '', reasons: [], flags: [],
+        changeId: `${customerId}/value_tier/2`,
+        customerId,
+        dimension: 'value_tier',
+        fromSegment: 'low',
+        toSegment: 'medium',
+        sequence: 2,
+        cause: 'event',
+        causeEventId: 'e-crash',
+        ruleVersion: 'r',
+        rule: 'value_tier.medium.enter',
+        features: { lifetimeValue: 800 },
+        eventTime: Date.now(),
+        detectedAt: Date.now(),
+        strategy: '',
+        reasons: [],
+        flags: [],
       };
       const changeSchemaId = await codec.register(valueSubject(topics.segmentChanges), avroSchemas.segmentChange);
       const left = outgoingOf({ kind: 'change', value: decided }, outputEncoder(codec, { change: changeSchemaId, alert: 0, snapshot: 0 }));
-      expect(await store.commit([{ customerId, expectedVersion: stored.version, state: stored.state!, outputs: [[left.id, outboxPayload(left)]] }], `${stored.version}+crash`)).toEqual([]);
+      expect(
+        await store.commit(
+          [{ customerId, expectedVersion: stored.version, state: stored.state!, outputs: [[left.id, outboxPayload(left)]] }],
+          `${stored.version}+crash`,
+        ),
+      ).toEqual([]);
 
       // The input comes again (its offset was never committed): already applied, yet its output goes out.
       const logged = await findLoggedEvent(customerId);
       const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
       await producer.send(topics.customerEvents, [{ key: customerId, value: codec.encode(id, avroSchemas.customerEvent, logged) }]);
-      const resent = await waitFor('the decided change re-sent', async () => (await changesOf(changes, customerId)).find((c) => c.changeId === decided.changeId));
+      const resent = await waitFor('the decided change re-sent', async () =>
+        (await changesOf(changes, customerId)).find((c) => c.changeId === decided.changeId),
+      );
       expect(resent).toMatchObject({ changeId: decided.changeId, toSegment: 'medium' });
       await waitFor('the outbox emptied again', async () => (await outboxSize(customerId)) === 0);
       expect(await customerState(customerId)).toMatchObject({ orderCount: 1, lifetimeValue: 800 });
@@ -250,7 +319,9 @@ describe('state derived from another log', () => {
     const keyPrefix = `${run}:other-log:`;
     await redis.set(`${keyPrefix}log-identity`, 'another-cluster/customer-events');
     const segmenterOnly = loadConfig({ ...baseEnv(), ROLES: 'segmenter', REDIS_KEY_PREFIX: keyPrefix, GROUP_PREFIX: uniqueName('g') });
-    await expect(startPipeline(segmenterOnly, logger, createMetricsRegistry(false))).rejects.toThrow(/derived from the log "another-cluster\/customer-events"/);
+    await expect(startPipeline(segmenterOnly, logger, createMetricsRegistry(false))).rejects.toThrow(
+      /derived from the log "another-cluster\/customer-events"/,
+    );
   });
 });
 

@@ -24,29 +24,48 @@ describe('a poison record', () => {
   it('is dead-lettered as processing_failed and skipped; the partition goes on', async () => {
     const topic = `${run}-events`;
     const dlq = `${topic}.dlq`;
-    await ensureTopics(kafka, [{ topic, partitions: 1 }, { topic: dlq, partitions: 1 }]);
+    await ensureTopics(kafka, [
+      { topic, partitions: 1 },
+      { topic: dlq, partitions: 1 },
+    ]);
     const producer = new ReliableProducer(kafka);
     await producer.connect();
     const values = ['a', 'b', 'c', 'flaky', 'd', 'poison', 'e', 'f'];
-    await producer.send(topic, values.map((v) => ({ key: 'k', value: Buffer.from(v) })));
+    await producer.send(
+      topic,
+      values.map((v) => ({ key: 'k', value: Buffer.from(v) })),
+    );
 
     const applied: string[] = [];
     let flakyFailures = 0;
     const metrics = createMetricsRegistry();
-    const consumer = new BatchConsumer(kafka, {
-      groupId: `${run}-group`, topics: [topic], sessionTimeoutMs: 6000, stallTimeoutMs: 60_000, partitionsConcurrently: 1, metrics,
-      poison: {
-        attempts: 2,
-        deadLetter: (message, err) => sendToDeadLetter(producer, dlq, [{ message, cause: { reason: 'processing_failed', stage: 'test', step: 'handle', message: describeFailure(err) } }]),
+    const consumer = new BatchConsumer(
+      kafka,
+      {
+        groupId: `${run}-group`,
+        topics: [topic],
+        sessionTimeoutMs: 6000,
+        stallTimeoutMs: 60_000,
+        partitionsConcurrently: 1,
+        metrics,
+        poison: {
+          attempts: 2,
+          deadLetter: (message, err) =>
+            sendToDeadLetter(producer, dlq, [
+              { message, cause: { reason: 'processing_failed', stage: 'test', step: 'handle', message: describeFailure(err) } },
+            ]),
+        },
       },
-    }, logger);
+      logger,
+    );
     const dead = await TopicReader.open(services.kafkaBrokers, dlq);
     try {
       await consumer.connect((batch) => {
         const seen = batch.messages.map((m) => m.value!.toString());
         if (seen.includes('poison')) throw new TypeError("Cannot read properties of undefined (reading 'amount')");
         // A dependency away for longer than the poison attempts: waited out, never blamed on the record.
-        if (seen.includes('flaky') && flakyFailures++ < 4) throw new ServiceUnavailableError('Redis', 'redis://127.0.0.1:6379', new Error('ECONNREFUSED'));
+        if (seen.includes('flaky') && flakyFailures++ < 4)
+          throw new ServiceUnavailableError('Redis', 'redis://127.0.0.1:6379', new Error('ECONNREFUSED'));
         applied.push(...seen);
         return Promise.resolve();
       });
@@ -54,7 +73,10 @@ describe('a poison record', () => {
       expect(letter!.value!.toString()).toBe('poison');
       expect(String(letter!.headers['__connect.errors.exception.class.name'])).toBe('processing_failed');
       expect(String(letter!.headers['__connect.errors.exception.message'])).toContain('TypeError');
-      await waitFor('every offset committed', async () => (await committedPositions(kafka, `${run}-group`, topic)).get(0)?.offset === values.length);
+      await waitFor(
+        'every offset committed',
+        async () => (await committedPositions(kafka, `${run}-group`, topic)).get(0)?.offset === values.length,
+      );
       expect(applied).toEqual(['a', 'b', 'c', 'flaky', 'd', 'e', 'f']);
       expect(flakyFailures).toBe(5);
       expect(await metricTotal(metrics, 'consumer_poison_records_total')).toBe(1);

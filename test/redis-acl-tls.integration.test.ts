@@ -13,7 +13,16 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@segmentation/app';
 import { ConfigError, ServiceUnavailableError } from '@segmentation/runtime';
-import { claimLogIdentity, connectRedis, CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type Redis, type RedisClient, type StateCodec } from '@segmentation/state';
+import {
+  claimLogIdentity,
+  connectRedis,
+  CustomerStateStore,
+  deleteKeysWithPrefix,
+  EvaluationTimers,
+  type Redis,
+  type RedisClient,
+  type StateCodec,
+} from '@segmentation/state';
 import { startRedisServer, StartFailed, type RedisServerHandle } from './harness/redis-server.ts';
 import { uniqueName } from './harness/unique.ts';
 
@@ -56,7 +65,19 @@ afterAll(async () => {
 async function keepsCustomerState(redis: RedisClient): Promise<void> {
   const store = new CustomerStateStore(redis, KEY_PREFIX, jsonCodec);
   const customerId = uniqueName('C');
-  expect(await store.commit([{ customerId, expectedVersion: '', state: { orders: 3, lifetimeValue: 4200 }, outputs: [['change-1', Buffer.from('{"to":"vip"}')]] }], 'v1')).toEqual([]);
+  expect(
+    await store.commit(
+      [
+        {
+          customerId,
+          expectedVersion: '',
+          state: { orders: 3, lifetimeValue: 4200 },
+          outputs: [['change-1', Buffer.from('{"to":"vip"}')]],
+        },
+      ],
+      'v1',
+    ),
+  ).toEqual([]);
   const stored = await store.get(customerId);
   expect(stored).toMatchObject({ version: 'v1', state: { orders: 3, lifetimeValue: 4200 } });
   expect([...stored!.pending]).toEqual([['change-1', Buffer.from('{"to":"vip"}')]]);
@@ -75,7 +96,10 @@ async function keepsCustomerState(redis: RedisClient): Promise<void> {
 
 /** The error `promise` rejects with; nothing of a password in any printed form of it. */
 async function failure(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   for (const text of [(err as Error).message, String((err as Error).stack), inspect(err, { depth: 10 })]) {
     expect(text).not.toContain(user.password);
@@ -95,7 +119,9 @@ describe('Redis with an ACL user', () => {
 
     // The ACL is in force: the same store under another prefix is refused.
     const elsewhere = new CustomerStateStore(redis, 'other:', jsonCodec);
-    await expect(elsewhere.commit([{ customerId: 'C-1', expectedVersion: '', state: { orders: 1, lifetimeValue: 1 }, outputs: [] }], 'v1')).rejects.toThrow(/NOPERM/);
+    await expect(
+      elsewhere.commit([{ customerId: 'C-1', expectedVersion: '', state: { orders: 1, lifetimeValue: 1 }, outputs: [] }], 'v1'),
+    ).rejects.toThrow(/NOPERM/);
     await expect((redis as Redis).flushall()).rejects.toThrow(/NOPERM/);
     await expect((redis as Redis).config('GET', 'maxmemory-policy')).rejects.toThrow(/NOPERM/); // so connectRedis could not check it
   });
@@ -103,13 +129,17 @@ describe('Redis with an ACL user', () => {
   it('refuses a client without a user (the default user is off), naming Redis and REDIS_URL', async () => {
     const err = await failure(connect(`redis://127.0.0.1:${port()}`));
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe(`Redis at redis://127.0.0.1:${port()} refused the client (NOAUTH Authentication required): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`);
+    expect(err.message).toBe(
+      `Redis at redis://127.0.0.1:${port()} refused the client (NOAUTH Authentication required): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`,
+    );
   });
 
   it('refuses the wrong password without repeating it', async () => {
     const err = await failure(connect(`redis://segmentation:${wrongPassword}@127.0.0.1:${port()}`));
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe(`Redis at redis://segmentation:***@127.0.0.1:${port()} refused the client (WRONGPASS invalid username-password pair or user is disabled): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`);
+    expect(err.message).toBe(
+      `Redis at redis://segmentation:***@127.0.0.1:${port()} refused the client (WRONGPASS invalid username-password pair or user is disabled): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`,
+    );
   });
 
   it('names Redis, not the password, when nothing answers', async () => {
@@ -128,11 +158,40 @@ describe('Redis with an ACL user', () => {
 function throwawayCertificates(folder: string): { caFile: string; certFile: string; keyFile: string } {
   const file = (name: string) => join(folder, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=segmentation test CA', '-keyout', file('ca.key'), '-out', file('ca.pem'));
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=segmentation test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+  );
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
   writeFileSync(file('server.ext'), 'subjectAltName = IP:127.0.0.1\n'); // what the client checks the address against
-  openssl('x509', '-req', '-days', '1', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-    '-extfile', file('server.ext'), '-out', file('server.pem'));
+  openssl(
+    'x509',
+    '-req',
+    '-days',
+    '1',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-extfile',
+    file('server.ext'),
+    '-out',
+    file('server.pem'),
+  );
   return { caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key') };
 }
 
@@ -156,7 +215,11 @@ describe('Redis over TLS', () => {
       // Without the CA the server's certificate is not trusted: the message says which setting helps.
       const untrusted = await failure(connect(tlsUrl));
       expect(untrusted).toBeInstanceOf(ConfigError);
-      expect(untrusted.message).toMatch(new RegExp(`^Redis at rediss://segmentation:\\*\\*\\*@127\\.0\\.0\\.1:${tlsPort} presented a certificate this client does not trust \\(.+\\): give the CA that signed it in REDIS_TLS_CA_FILE$`));
+      expect(untrusted.message).toMatch(
+        new RegExp(
+          `^Redis at rediss://segmentation:\\*\\*\\*@127\\.0\\.0\\.1:${tlsPort} presented a certificate this client does not trust \\(.+\\): give the CA that signed it in REDIS_TLS_CA_FILE$`,
+        ),
+      );
 
       // With it, through the settings as the pipeline reads them.
       const config = loadConfig({ REDIS_URL: tlsUrl, REDIS_TLS_CA_FILE: certificates.caFile });
@@ -168,7 +231,9 @@ describe('Redis over TLS', () => {
       // A CA file with a plain redis:// URL is a slip, said at start-up.
       const plain = await failure(connect(tlsServer.url, { tlsCaFile: certificates.caFile }));
       expect(plain).toBeInstanceOf(ConfigError);
-      expect(plain.message).toBe(`REDIS_TLS_CA_FILE is set, but REDIS_URL redis://segmentation:***@127.0.0.1:${new URL(tlsServer.url).port} is not TLS: use rediss:// (rediss+cluster:// for a cluster)`);
+      expect(plain.message).toBe(
+        `REDIS_TLS_CA_FILE is set, but REDIS_URL redis://segmentation:***@127.0.0.1:${new URL(tlsServer.url).port} is not TLS: use rediss:// (rediss+cluster:// for a cluster)`,
+      );
     } finally {
       await tlsServer.remove();
     }

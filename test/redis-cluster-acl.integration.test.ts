@@ -15,7 +15,10 @@ const KEY_PREFIX = 'seg:';
 const ACL_RULES = `~${KEY_PREFIX}* resetchannels -@all +@connection +@read +@write +@keyspace +@transaction +evalsha +eval -@dangerous +info +cluster|slots +cluster|shards +cluster|info`;
 const password = `pw-${uniqueName('cluster-acl')}`;
 const wrongPassword = `wrong-${uniqueName('cluster-acl')}`;
-const codec: StateCodec<{ orders: number }> = { encode: (s) => Buffer.from(JSON.stringify(s)), decode: (b) => JSON.parse(Buffer.from(b).toString('utf8')) as { orders: number } };
+const codec: StateCodec<{ orders: number }> = {
+  encode: (s) => Buffer.from(JSON.stringify(s)),
+  decode: (b) => JSON.parse(Buffer.from(b).toString('utf8')) as { orders: number },
+};
 
 let cluster: RedisClusterHandle | undefined;
 let client: RedisClient | undefined;
@@ -35,14 +38,20 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const clusterUrl = (secret: string) => `redis+cluster://segmentation:${encodeURIComponent(secret)}@${cluster!.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+const clusterUrl = (secret: string) =>
+  `redis+cluster://segmentation:${encodeURIComponent(secret)}@${cluster!.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
 
 describe('a Redis Cluster with an ACL user', () => {
   it('keeps customer state on every master as the user of REDIS_URL', async () => {
     client = await connectRedis(clusterUrl(password));
     const store = new CustomerStateStore(client, KEY_PREFIX, codec);
     const ids = Array.from({ length: 60 }, (_, i) => `C-${i}`);
-    expect(await store.commit(ids.map((customerId, i) => ({ customerId, expectedVersion: '', state: { orders: i }, outputs: [] })), 'v1')).toEqual([]);
+    expect(
+      await store.commit(
+        ids.map((customerId, i) => ({ customerId, expectedVersion: '', state: { orders: i }, outputs: [] })),
+        'v1',
+      ),
+    ).toEqual([]);
     const loaded = await store.load(ids);
     expect(ids.map((id) => loaded.get(id)?.state?.orders)).toEqual(ids.map((_, i) => i));
     // Spread over the masters, each reached with the same user.
@@ -51,9 +60,13 @@ describe('a Redis Cluster with an ACL user', () => {
   }, 60_000);
 
   it('refuses a wrong password, naming REDIS_URL and never the password', async () => {
-    const err = await connectRedis(clusterUrl(wrongPassword)).then(() => undefined, (e: unknown) => e);
+    const err = await connectRedis(clusterUrl(wrongPassword)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/REDIS_URL/);
-    for (const text of [(err as Error).message, String((err as Error).stack), inspect(err, { depth: 10 })]) expect(text).not.toContain(wrongPassword);
+    for (const text of [(err as Error).message, String((err as Error).stack), inspect(err, { depth: 10 })])
+      expect(text).not.toContain(wrongPassword);
   }, 60_000);
 });

@@ -25,11 +25,15 @@ afterAll(async () => {
 const addresses = (nodes: Array<{ host: string; port: number }>) => nodes.map((n) => `${n.host}:${n.port}`).sort();
 
 /** True when nothing listens on the port any more. */
-const refuses = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.once('connect', () => { socket.destroy(); resolve(false); });
-  socket.once('error', () => resolve(true));
-});
+const refuses = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 
 describe('startRedisCluster', () => {
   it('starts three masters that together serve all 16384 slots', async () => {
@@ -42,7 +46,9 @@ describe('startRedisCluster', () => {
     }
     expect(owners.filter((o) => o === undefined)).toHaveLength(0);
     expect([...new Set(owners)].sort()).toEqual(addresses(redis!.nodes));
-    expect(addresses(cluster!.nodes('master').map((n) => ({ host: n.options.host!, port: n.options.port! })))).toEqual(addresses(redis!.nodes));
+    expect(addresses(cluster!.nodes('master').map((n) => ({ host: n.options.host!, port: n.options.port! })))).toEqual(
+      addresses(redis!.nodes),
+    );
   });
 
   it(`spreads ${CUSTOMERS} hash-tagged customers over all three masters`, async () => {

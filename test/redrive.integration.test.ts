@@ -15,20 +15,27 @@ const services = testServices();
 const logger = createLogger({ service: 'redrive-test' }, 'silent');
 const run = uniqueName('redrive');
 const topics = topicNames(`${run}.`);
-const ingestWith = (currencyRates: string) => startPipeline(loadConfig({
-  ROLES: 'ingest',
-  KAFKA_BROKERS: services.kafkaBrokers.join(','),
-  SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-  TOPIC_PREFIX: `${run}.`,
-  GROUP_PREFIX: run,
-  CURRENCY_RATES: currencyRates,
-  KAFKA_SESSION_TIMEOUT_MS: '6000',
-  TICK_INTERVAL_SECONDS: '0',
-  LOG_LEVEL: 'silent',
-}), logger, createMetricsRegistry(false));
+const ingestWith = (currencyRates: string) =>
+  startPipeline(
+    loadConfig({
+      ROLES: 'ingest',
+      KAFKA_BROKERS: services.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+      TOPIC_PREFIX: `${run}.`,
+      GROUP_PREFIX: run,
+      CURRENCY_RATES: currencyRates,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      TICK_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'silent',
+    }),
+    logger,
+    createMetricsRegistry(false),
+  );
 
 let pipeline: Pipeline | undefined;
-afterEach(async () => { await pipeline?.stop(); });
+afterEach(async () => {
+  await pipeline?.stop();
+});
 afterAll(() => deleteTopicsWithPrefix(createKafka({ brokers: services.kafkaBrokers, clientId: 'redrive-test-cleanup' }, logger), run));
 
 describe('re-drive of dead-lettered messages', () => {
@@ -42,9 +49,13 @@ describe('re-drive of dead-lettered messages', () => {
     const log = await TopicReader.open(services.kafkaBrokers, topics.customerEvents);
     try {
       const id = await codec.register(valueSubject(topics.orders), avroSchemas.order);
-      const inMyr = [anOrder({ customerId: 'C-MY-1', currency: 'MYR', amount: 100 }), anOrder({ customerId: 'C-MY-2', currency: 'MYR', amount: 200 })];
+      const inMyr = [
+        anOrder({ customerId: 'C-MY-1', currency: 'MYR', amount: 100 }),
+        anOrder({ customerId: 'C-MY-2', currency: 'MYR', amount: 200 }),
+      ];
       const negative = anOrder({ customerId: 'C-MY-3', amount: -1 });
-      for (const o of [...inMyr, negative]) await producer.send(topics.orders, [{ key: o.customerId, value: codec.encode(id, avroSchemas.order, o) }]);
+      for (const o of [...inMyr, negative])
+        await producer.send(topics.orders, [{ key: o.customerId, value: codec.encode(id, avroSchemas.order, o) }]);
       await dead.waitForMessages(3);
       expect(log.messages).toHaveLength(0);
 

@@ -31,12 +31,16 @@ afterAll(async () => {
 
 /** The error `promise` rejects with, which must be the registry's refusal of the credentials. */
 async function refusal(promise: Promise<unknown>): Promise<RegistryCredentialsError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(RegistryCredentialsError);
   const refused = err as RegistryCredentialsError;
   // Nothing of the credentials, wherever the error is printed (its cause included).
   for (const text of [refused.message, String(refused.stack), inspect(refused, { depth: 10 })]) {
-    for (const secret of [password, wrongPassword, Buffer.from(`${username}:${wrongPassword}`).toString('base64')]) expect(text).not.toContain(secret);
+    for (const secret of [password, wrongPassword, Buffer.from(`${username}:${wrongPassword}`).toString('base64')])
+      expect(text).not.toContain(secret);
   }
   return refused;
 }
@@ -46,7 +50,9 @@ describe('a Schema Registry that demands credentials', () => {
     const subject = valueSubject(`${uniqueName('auth')}.orders`);
     const refused = await refusal(new AvroCodec(proxyUrl).register(subject, avroSchemas.order));
     expect(refused.status).toBe(401);
-    expect(refused.message).toBe(`Schema Registry at ${proxyUrl} wants credentials (HTTP 401): give them in SCHEMA_REGISTRY_URL as http://user:password@host:port/…`);
+    expect(refused.message).toBe(
+      `Schema Registry at ${proxyUrl} wants credentials (HTTP 401): give them in SCHEMA_REGISTRY_URL as http://user:password@host:port/…`,
+    );
     expect((await refusal(probeSchemaRegistry(proxyUrl))).status).toBe(401);
   });
 
@@ -57,7 +63,9 @@ describe('a Schema Registry that demands credentials', () => {
     const subject = valueSubject(`${uniqueName('auth')}.orders`);
     const refused = await refusal(codec.register(subject, avroSchemas.order));
     expect(refused.status).toBe(401);
-    expect(refused.message).toBe(`Schema Registry at ${proxyUrl} refused the user and password of SCHEMA_REGISTRY_URL (HTTP 401): check them`);
+    expect(refused.message).toBe(
+      `Schema Registry at ${proxyUrl} refused the user and password of SCHEMA_REGISTRY_URL (HTTP 401): check them`,
+    );
     await refusal(codec.checkCompatibility(subject, avroSchemas.order));
     await refusal(probeSchemaRegistry(url));
   });

@@ -64,15 +64,26 @@ async function startSegmenter(groupPrefix: string): Promise<void> {
 
 async function append(events: CustomerEvent[], partition?: number): Promise<void> {
   const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
-  await producer.send(topics.customerEvents, events.map((e) => ({ key: e.customerId || null, value: codec.encode(id, avroSchemas.customerEvent, e), partition })));
+  await producer.send(
+    topics.customerEvents,
+    events.map((e) => ({ key: e.customerId || null, value: codec.encode(id, avroSchemas.customerEvent, e), partition })),
+  );
 }
 
 const valueTierChanges = async (customerId: string): Promise<SegmentChange[]> =>
-  (await Promise.all(changes.messages.filter((m) => m.key?.toString() === customerId).map((m) => codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange))))
-    .filter((c) => c.dimension === 'value_tier');
+  (
+    await Promise.all(
+      changes.messages
+        .filter((m) => m.key?.toString() === customerId)
+        .map((m) => codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange)),
+    )
+  ).filter((c) => c.dimension === 'value_tier');
 
 async function rulesCommand(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rules-cli.ts'), ...args], { env: { ...process.env, ...env }, cwd: repoRoot });
+  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rules-cli.ts'), ...args], {
+    env: { ...process.env, ...env },
+    cwd: repoRoot,
+  });
   return stdout;
 }
 
@@ -91,7 +102,9 @@ beforeAll(async () => {
     { ...anOrderEvent({ customerId: high, eventId: `${high}-1`, eventTime: T0, amountBase: 120_000 }), source: null },
     { ...anOrderEvent({ customerId: low, eventId: `${low}-1`, eventTime: T0, amountBase: 5_000 }), source: null },
   ]);
-  await waitFor('every customer in a value tier', async () => (await Promise.all([medium, high, low].map(valueTierChanges))).every((c) => c.length === 1));
+  await waitFor('every customer in a value tier', async () =>
+    (await Promise.all([medium, high, low].map(valueTierChanges))).every((c) => c.length === 1),
+  );
 });
 
 afterAll(async () => {
@@ -113,7 +126,14 @@ describe('rules as versioned data', () => {
 
   it('dry-runs a new version: who would move, per dimension and segment, with nothing emitted', async () => {
     const report = JSON.parse(await rulesCommand('dry-run', v2File)) as DryRunReport;
-    expect(report).toEqual({ rulesVersion: v2.version, customers: 3, moving: 1, changes: { value_tier: { 'medium → low': 1 } }, alerts: {}, episodes: {} });
+    expect(report).toEqual({
+      rulesVersion: v2.version,
+      customers: 3,
+      moving: 1,
+      changes: { value_tier: { 'medium → low': 1 } },
+      alerts: {},
+      episodes: {},
+    });
     expect(await valueTierChanges(medium)).toHaveLength(1);
   });
 
@@ -121,10 +141,25 @@ describe('rules as versioned data', () => {
     const applied = await applyRulesVersion({ kafka: kafka(), producer, codec }, topics, v2, by('ops@example', 'medium tier from 40k'));
     const moved = await waitFor('the medium customer moved by the new rules', async () => (await valueTierChanges(medium))[1]);
     expect(moved).toMatchObject({
-      fromSegment: 'medium', toSegment: 'low', sequence: 2, cause: 'rules_changed', causeEventId: `rules-${v2.version}-${applied.appliedAt}`, ruleVersion: v2.version,
-      reasons: expect.arrayContaining([expect.objectContaining({ feature: 'order_value_365d', condition: 'order_value_365d < $medium_value_exit', value: 30_000, threshold: 35_000 })]) as unknown,
+      fromSegment: 'medium',
+      toSegment: 'low',
+      sequence: 2,
+      cause: 'rules_changed',
+      causeEventId: `rules-${v2.version}-${applied.appliedAt}`,
+      ruleVersion: v2.version,
+      reasons: expect.arrayContaining([
+        expect.objectContaining({
+          feature: 'order_value_365d',
+          condition: 'order_value_365d < $medium_value_exit',
+          value: 30_000,
+          threshold: 35_000,
+        }),
+      ]) as unknown,
     });
-    await waitFor('every partition re-evaluated', async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 12);
+    await waitFor(
+      'every partition re-evaluated',
+      async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 12,
+    );
     expect(await metricTotal(metrics, 'segmenter_rules_reevaluated_customers_total')).toBe(3);
     expect(await valueTierChanges(high)).toHaveLength(1);
     expect(await valueTierChanges(low)).toHaveLength(1);
@@ -136,14 +171,25 @@ describe('rules as versioned data', () => {
     const back = await waitFor('the medium customer back in medium', async () => (await valueTierChanges(medium))[2]);
     expect(back).toMatchObject({ fromSegment: 'low', toSegment: 'medium', cause: 'rules_changed', ruleVersion: v1.version });
     const list = await rulesCommand('list');
-    expect(list.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3))).toEqual([[v1.version, 'segmenter'], [v2.version, 'ops@example'], [v1.version, 'lead@example']]);
+    expect(
+      list
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).slice(1, 3)),
+    ).toEqual([
+      [v1.version, 'segmenter'],
+      [v2.version, 'ops@example'],
+      [v1.version, 'lead@example'],
+    ]);
     expect(list).toContain(`restore of ${v1.version}`);
     expect(list.trim().split('\n').at(-1)).toMatch(/\(in force\)$/);
   });
 
   it('refuses a publisher whose rules were computed from a version no longer in force', async () => {
     // v1 is in force again (restored above); a fit computed from v2 must not undo that.
-    await expect(applyRulesVersion({ kafka: kafka(), producer, codec }, topics, v2, { ...by('fit@example'), basedOn: v2.version })).rejects.toBeInstanceOf(RulesInForceChanged);
+    await expect(
+      applyRulesVersion({ kafka: kafka(), producer, codec }, topics, v2, { ...by('fit@example'), basedOn: v2.version }),
+    ).rejects.toBeInstanceOf(RulesInForceChanged);
     expect((await rulesCommand('list')).trim().split('\n')).toHaveLength(3);
   });
 
@@ -152,16 +198,28 @@ describe('rules as versioned data', () => {
     const [first] = await log.waitForMessages(1, (m) => m.key?.toString() === medium);
     await log.close();
     const partition = first!.partition;
-    const bad: CustomerEvent = { eventId: 'rules-bad', customerId: '', eventTime: T0, source: null, body: { 'segmentation.log.RulesApplied': { version: 'bad', content: 'dimensions: [', appliedAt: T0, appliedBy: 'someone' } } };
+    const bad: CustomerEvent = {
+      eventId: 'rules-bad',
+      customerId: '',
+      eventTime: T0,
+      source: null,
+      body: { 'segmentation.log.RulesApplied': { version: 'bad', content: 'dimensions: [', appliedAt: T0, appliedBy: 'someone' } },
+    };
     const late = uniqueName('D');
     await append([bad], partition);
-    await append([{ ...anOrderEvent({ customerId: late, eventId: `${late}-1`, eventTime: T0, amountBase: 30_000 }), source: null }], partition);
+    await append(
+      [{ ...anOrderEvent({ customerId: late, eventId: `${late}-1`, eventTime: T0, amountBase: 30_000 }), source: null }],
+      partition,
+    );
     const dlq = await TopicReader.open(config.KAFKA_BROKERS, topics.customerEventsDeadLetter);
     const [dead] = await dlq.waitForMessages(1);
     await dlq.close();
     expect(dead!.headers['__connect.errors.exception.class.name']?.toString()).toBe('invalid_rules');
     expect(dead!.headers['__connect.errors.exception.message']?.toString()).toMatch(/not valid YAML/);
-    const [joined] = await waitFor('the later customer evaluated', async () => { const c = await valueTierChanges(late); return c.length > 0 ? c : undefined; });
+    const [joined] = await waitFor('the later customer evaluated', async () => {
+      const c = await valueTierChanges(late);
+      return c.length > 0 ? c : undefined;
+    });
     expect(joined).toMatchObject({ toSegment: 'medium', ruleVersion: v1.version });
   });
 
@@ -169,8 +227,13 @@ describe('rules as versioned data', () => {
     const before = changes.messages.length;
     await pipeline!.stop();
     await startSegmenter(`${run}-replay`); // a group that lost its offsets: every record comes again
-    await waitFor('the whole log replayed', async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'already_applied' })) === 4
-      && (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 25, 60_000);
+    await waitFor(
+      'the whole log replayed',
+      async () =>
+        (await metricTotal(metrics, 'segmenter_records_total', { result: 'already_applied' })) === 4 &&
+        (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 25,
+      60_000,
+    );
     expect(await metricTotal(metrics, 'segmenter_records_total', { result: 'applied' })).toBe(0);
     expect(await metricTotal(metrics, 'segmenter_rules_reevaluated_customers_total')).toBe(0);
     expect(changes.messages.length).toBe(before);

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, startPipeline, type Config, type Pipeline } from '@segmentation/app';
-import { anOrderEvent, aProfileEvent, avroSchemas, topicNames, valueSubject, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
+import {
+  anOrderEvent,
+  aProfileEvent,
+  avroSchemas,
+  topicNames,
+  valueSubject,
+  type CustomerEvent,
+  type SegmentChange,
+} from '@segmentation/contracts';
 import { AvroCodec, createKafka, ReliableProducer } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { compileRules, type PopulationThresholds } from '@segmentation/segmentation';
@@ -72,8 +80,16 @@ beforeAll(async () => {
     { ...anOrderEvent({ customerId: id, eventId: `${id}-o2`, eventTime: T0 + 7_200_000, amountBase: value * 0.6 }), source: null },
   ]);
   const schemaId = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
-  await producer.send(topics.customerEvents, events.map((e) => ({ key: e.customerId, value: codec.encode(schemaId, avroSchemas.customerEvent, e) })));
-  await waitFor('every customer in a value tier', async () => (await tiers()).size === customers.length && (await metricTotal(metrics, 'segmenter_records_total', { result: 'applied' })) === events.length);
+  await producer.send(
+    topics.customerEvents,
+    events.map((e) => ({ key: e.customerId, value: codec.encode(schemaId, avroSchemas.customerEvent, e) })),
+  );
+  await waitFor(
+    'every customer in a value tier',
+    async () =>
+      (await tiers()).size === customers.length &&
+      (await metricTotal(metrics, 'segmenter_records_total', { result: 'applied' })) === events.length,
+  );
 });
 
 afterAll(async () => {
@@ -89,11 +105,23 @@ describe('population thresholds', () => {
   it('are computed from stored state, published as a new version, and move the tiers to match', async () => {
     const before = await tiers();
     const out = join(dir, 'population.yaml');
-    const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rules-cli.ts'), 'population', '--out', out, '--publish', '--by', 'analyst@example'], { env: { ...process.env, ...env }, cwd: repoRoot });
-    const printed = JSON.parse(stdout.slice(0, stdout.lastIndexOf('}') + 1)) as PopulationThresholds & { base: string; version: string; dryRun: DryRunReport; orderValueFit: unknown };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(repoRoot, 'services', 'app', 'src', 'rules-cli.ts'), 'population', '--out', out, '--publish', '--by', 'analyst@example'],
+      { env: { ...process.env, ...env }, cwd: repoRoot },
+    );
+    const printed = JSON.parse(stdout.slice(0, stdout.lastIndexOf('}') + 1)) as PopulationThresholds & {
+      base: string;
+      version: string;
+      dryRun: DryRunReport;
+      orderValueFit: unknown;
+    };
     expect(printed.counts).toMatchObject({ customers: 40, skipped: 0, byIndustry: { MANUFACTURING: 40 } });
     // The Gamma-Gamma fit read every customer's two orders, and kept the prior: 40 are fewer than value.fit_min_customers.
-    expect(printed.orderValueFit).toEqual({ skipped: expect.stringContaining('40 customers with 2+ orders in 365 days, fewer than value.fit_min_customers (100)') as unknown, customers: 40 });
+    expect(printed.orderValueFit).toEqual({
+      skipped: expect.stringContaining('40 customers with 2+ orders in 365 days, fewer than value.fit_min_customers (100)') as unknown,
+      customers: 40,
+    });
     const { high_value: high, medium_value: medium } = printed.industryParameters.MANUFACTURING!;
     expect(high).toBeGreaterThan(medium!);
     const written = compileRules(readFileSync(out, 'utf8'));
@@ -101,8 +129,15 @@ describe('population thresholds', () => {
     expect(written.file.industry_parameters.MANUFACTURING).toEqual(printed.industryParameters.MANUFACTURING);
 
     const history = await readRulesHistory({ kafka: kafka(), codec }, topics.rulesVersions);
-    expect(history.at(-1)).toMatchObject({ version: printed.version, appliedBy: 'analyst@example', note: expect.stringContaining('population thresholds from 40 customers') as unknown });
-    await waitFor('every partition at the new version', async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 12);
+    expect(history.at(-1)).toMatchObject({
+      version: printed.version,
+      appliedBy: 'analyst@example',
+      note: expect.stringContaining('population thresholds from 40 customers') as unknown,
+    });
+    await waitFor(
+      'every partition at the new version',
+      async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 12,
+    );
 
     const after = await tiers();
     // Nobody was high; now exactly those at or above the computed threshold are, from that threshold's version.

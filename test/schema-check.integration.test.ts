@@ -13,7 +13,10 @@ describe('schema check', () => {
     await codec.register(valueSubject(topic), avroSchemas.order, 'BACKWARD');
 
     const order = JSON.parse(avroSchemas.order) as { fields: Array<{ name: string }> };
-    const withOptionalField = JSON.stringify({ ...order, fields: [...order.fields, { name: 'incoterm', type: ['null', 'string'], default: null }] });
+    const withOptionalField = JSON.stringify({
+      ...order,
+      fields: [...order.fields, { name: 'incoterm', type: ['null', 'string'], default: null }],
+    });
     const withRequiredField = JSON.stringify({ ...order, fields: [...order.fields, { name: 'incoterm', type: 'string' }] });
     const renamedField = JSON.stringify({ ...order, fields: order.fields.map((f) => (f.name === 'amount' ? { ...f, name: 'value' } : f)) });
 
@@ -31,10 +34,19 @@ describe('schema check', () => {
     const codec = new AvroCodec(testServices().schemaRegistryUrl);
     const topic = `${uniqueName('check')}.churn-alerts`;
     const alert = JSON.parse(avroSchemas.churnAlert) as { fields: Array<{ name: string }> };
-    const beforeEpisodes = JSON.stringify({ ...alert, fields: alert.fields.filter((f) => f.name !== 'episodeId' && f.name !== 'episodeEvent') });
+    const beforeEpisodes = JSON.stringify({
+      ...alert,
+      fields: alert.fields.filter((f) => f.name !== 'episodeId' && f.name !== 'episodeEvent'),
+    });
     await codec.register(valueSubject(topic), beforeEpisodes, 'BACKWARD');
-    const required = JSON.stringify({ ...alert, fields: alert.fields.map((f) => (f.name === 'episodeId' ? { name: 'episodeId', type: 'string' } : f)) });
-    const results = await checkSchemas(codec, [[topic, avroSchemas.churnAlert], [topic, required]]);
+    const required = JSON.stringify({
+      ...alert,
+      fields: alert.fields.map((f) => (f.name === 'episodeId' ? { name: 'episodeId', type: 'string' } : f)),
+    });
+    const results = await checkSchemas(codec, [
+      [topic, avroSchemas.churnAlert],
+      [topic, required],
+    ]);
     expect(results.map((r) => r.verdict)).toEqual(['compatible', 'incompatible']);
   });
 });

@@ -71,14 +71,17 @@ beforeAll(async () => {
   await startEchoingReceiver();
   const dir = mkdtempSync(join(tmpdir(), 'secret-free-logs-'));
   const notifierFile = join(dir, 'notifier.yaml');
-  writeFileSync(notifierFile, `
+  writeFileSync(
+    notifierFile,
+    `
 receivers:
   - { name: dingtalk-ops, type: dingtalk, url: "${receiverUrl}/robot/send?access_token=\${DT_TOKEN}", secret: "\${DT_SECRET}" }
   - { name: ops-webhook, type: webhook, url: "${receiverUrl}/hook", secret: "\${HOOK_SECRET}" }
 routes:
   - receivers: [dingtalk-ops, ops-webhook]
 retry: { attempts: 3, initialMs: 50, maxMs: 200 }
-`);
+`,
+  );
   pipeline = processes.start('pipeline', {
     ...runEnv(services, run),
     ROLES: 'all',
@@ -112,19 +115,29 @@ const logText = () => readFileSync(pipeline.log, 'utf8');
 
 describe('the logs of a run', () => {
   it('hold no secret, although every path that could leak one ran', async () => {
-    const consoleUrl = await processes.guard(waitFor('the console', () => /"event":"console_started".*?"url":"([^"]+)"/.exec(logText())?.[1], 90_000));
+    const consoleUrl = await processes.guard(
+      waitFor('the console', () => /"event":"console_started".*?"url":"([^"]+)"/.exec(logText())?.[1], 90_000),
+    );
     await processes.guard(waitFor('the pipeline ready', async () => (await fetch(`${consoleUrl}readyz`)).ok || undefined, 90_000));
 
     // The console: right token, wrong tokens, a token where it does not belong.
-    expect((await fetch(`${consoleUrl}api/segment-sizes`, { headers: { authorization: `Bearer ${secrets.consoleToken}` } })).status).toBe(200);
-    expect((await fetch(`${consoleUrl}api/segment-sizes`, { headers: { authorization: `Bearer ${secrets.consoleToken}x` } })).status).toBe(401);
+    expect((await fetch(`${consoleUrl}api/segment-sizes`, { headers: { authorization: `Bearer ${secrets.consoleToken}` } })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${consoleUrl}api/segment-sizes`, { headers: { authorization: `Bearer ${secrets.consoleToken}x` } })).status).toBe(
+      401,
+    );
     expect((await fetch(`${consoleUrl}api/customers/${secrets.consoleToken}?token=${secrets.consoleToken}`)).status).toBe(401);
 
     // Traffic through ingest, the segmenter (Redis with its password) and the sink.
     const orderSchema = await codec.register(valueSubject(topics.orders), avroSchemas.order);
     const customerId = uniqueName('C');
-    await producer.send(topics.orders, [{ key: customerId, value: codec.encode(orderSchema, avroSchemas.order, anOrder({ customerId, amount: 3000, currency: 'USD' })) }]);
-    await processes.guard(waitFor('the order stored in ClickHouse', () => logText().includes('"event":"rows_stored"') || undefined, 60_000));
+    await producer.send(topics.orders, [
+      { key: customerId, value: codec.encode(orderSchema, avroSchemas.order, anOrder({ customerId, amount: 3000, currency: 'USD' })) },
+    ]);
+    await processes.guard(
+      waitFor('the order stored in ClickHouse', () => logText().includes('"event":"rows_stored"') || undefined, 60_000),
+    );
 
     // An alert the receivers fail on, retry, then refuse: dead-lettered, every answer quoting the request.
     const dead = await TopicReader.open(services.kafkaBrokers, topics.churnAlertsDeadLetter);

@@ -34,7 +34,10 @@ async function startSegmenter(): Promise<void> {
 
 async function append(...events: CustomerEvent[]): Promise<void> {
   const id = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
-  await producer.send(topics.customerEvents, events.map((e) => ({ key: e.customerId, value: codec.encode(id, avroSchemas.customerEvent, e) })));
+  await producer.send(
+    topics.customerEvents,
+    events.map((e) => ({ key: e.customerId, value: codec.encode(id, avroSchemas.customerEvent, e) })),
+  );
 }
 
 const applied = () => metricTotal(metrics, 'segmenter_records_total', { result: 'applied' });
@@ -61,7 +64,8 @@ describe('the partition clock', () => {
     await append({ ...anOrderEvent({ customerId, eventId: `${customerId}-1`, eventTime: latest }), source: null });
     const group = `${config.GROUP_PREFIX}-segmenter`;
     const [partition, committed] = await waitFor('the offset committed', async () =>
-      [...await committedPositions(kafka(), group, topics.customerEvents)].find(([, p]) => p.offset > 0));
+      [...(await committedPositions(kafka(), group, topics.customerEvents))].find(([, p]) => p.offset > 0),
+    );
     expect(committed.metadata).toBe(`watermark=${latest}`);
 
     await pipeline!.stop();
@@ -79,7 +83,10 @@ describe('the partition clock', () => {
 describe('an event id seen again', () => {
   it('is dead-lettered with the reason duplicate and counted once', async () => {
     const customerId = uniqueName('C');
-    const event = { ...anOrderEvent({ customerId, eventId: `${customerId}-order`, eventTime: Date.UTC(2030, 0, 2) }), source: { topic: topics.orders, partition: 0, offset: 0 } };
+    const event = {
+      ...anOrderEvent({ customerId, eventId: `${customerId}-order`, eventTime: Date.UTC(2030, 0, 2) }),
+      source: { topic: topics.orders, partition: 0, offset: 0 },
+    };
     const dlq = await TopicReader.open(config.KAFKA_BROKERS, topics.customerEventsDeadLetter);
     try {
       const appliedBefore = await applied();

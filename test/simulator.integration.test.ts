@@ -29,14 +29,22 @@ afterAll(() => deleteTopicsWithPrefix(kafka, run));
 describe('the simulator', () => {
   it('fast mode writes as many events as it reports into customer-events, each customer’s in event-time order', async () => {
     const prefix = `${run}-fast.`;
-    const options = parseOptions({ seed: '17', customers: '30', days: '60', 'batch-size': '500', 'topic-prefix': prefix, 'ground-truth': join(dir, 'fast.jsonl') }, env);
+    const options = parseOptions(
+      { seed: '17', customers: '30', days: '60', 'batch-size': '500', 'topic-prefix': prefix, 'ground-truth': join(dir, 'fast.jsonl') },
+      env,
+    );
     const result = await runSimulation(options, { logger });
     expect(result.report.invalid).toBe(0);
     expect(result.report.total).toBeGreaterThan(200);
 
     const logged: Array<{ partition: number; offset: bigint; key: string | undefined; event: CustomerEvent }> = [];
     const count = await readTopicToEnd(kafka, topicNames(prefix).customerEvents, async (m) => {
-      logged.push({ partition: m.partition, offset: BigInt(m.offset), key: m.key?.toString('utf8'), event: await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent) });
+      logged.push({
+        partition: m.partition,
+        offset: BigInt(m.offset),
+        key: m.key?.toString('utf8'),
+        event: await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent),
+      });
     });
     expect(count).toBe(result.report.total);
 
@@ -51,7 +59,10 @@ describe('the simulator', () => {
     for (const [customerId, entries] of byCustomer) {
       expect(new Set(entries.map((e) => e.partition)).size, customerId).toBe(1);
       const times = entries.map((e) => e.event.eventTime);
-      expect(times.every((t, i) => i === 0 || t >= times[i - 1]!), customerId).toBe(true);
+      expect(
+        times.every((t, i) => i === 0 || t >= times[i - 1]!),
+        customerId,
+      ).toBe(true);
     }
     const bodyKinds = logged.map(({ event }) => Object.keys(event.body)[0]);
     expect(bodyKinds.filter((k) => k === 'segmentation.log.OrderRecorded')).toHaveLength(result.report.written.order);
@@ -63,11 +74,30 @@ describe('the simulator', () => {
   it('paced live mode publishes Avro source records that decode with their topics’ schemas', async () => {
     const prefix = `${run}-live.`;
     const before = Date.now();
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      join(repoRoot, 'services', 'simulator', 'src', 'cli.ts'),
-      '--mode', 'live', '--rate', '2000', '--limit', '40', '--seed', '3', '--customers', '5', '--days', '90',
-      '--topic-prefix', prefix, '--ground-truth', join(dir, 'live.jsonl'), '--json',
-    ], { env: { ...process.env, ...env }, timeout: 90_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(repoRoot, 'services', 'simulator', 'src', 'cli.ts'),
+        '--mode',
+        'live',
+        '--rate',
+        '2000',
+        '--limit',
+        '40',
+        '--seed',
+        '3',
+        '--customers',
+        '5',
+        '--days',
+        '90',
+        '--topic-prefix',
+        prefix,
+        '--ground-truth',
+        join(dir, 'live.jsonl'),
+        '--json',
+      ],
+      { env: { ...process.env, ...env }, timeout: 90_000 },
+    );
     const after = Date.now();
     const summary = JSON.parse(stdout) as SimulatorRun;
     expect(summary.report.total).toBe(40);
@@ -83,7 +113,10 @@ describe('the simulator', () => {
     for (const kind of recordKinds) {
       const records: Array<{ customerId: string; eventTime: number; key: string | undefined }> = [];
       await readTopicToEnd(kafka, sources[kind].topic, async (m) => {
-        records.push({ ...(await codec.decode<{ customerId: string; eventTime: number }>(m.value, sources[kind].schema)), key: m.key?.toString('utf8') });
+        records.push({
+          ...(await codec.decode<{ customerId: string; eventTime: number }>(m.value, sources[kind].schema)),
+          key: m.key?.toString('utf8'),
+        });
       });
       expect(records, kind).toHaveLength(summary.report.written[kind]);
       for (const r of records) {

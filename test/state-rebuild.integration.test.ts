@@ -58,7 +58,10 @@ describe('rebuilding the state from customer-events', () => {
     const before = await storedStates(services.redisUrl, rebuilt.config.REDIS_KEY_PREFIX);
     await deleteRunKeys(services.redisUrl, rebuilt.name);
     expect((await storedStates(services.redisUrl, rebuilt.config.REDIS_KEY_PREFIX)).size).toBe(0);
-    const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rebuild-cli.ts'), '--yes'], { env: { ...process.env, ...rebuilt.env }, cwd: repoRoot });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rebuild-cli.ts'), '--yes'], {
+      env: { ...process.env, ...rebuilt.env },
+      cwd: repoRoot,
+    });
     const report = JSON.parse(stdout) as { records: number; customers: number };
     expect(report).toMatchObject({ records: half, customers: before.size });
     expect(await storedStates(services.redisUrl, rebuilt.config.REDIS_KEY_PREFIX)).toEqual(before);
@@ -81,8 +84,13 @@ describe('rebuilding the state from customer-events', () => {
 
   it('refuses while a segmenter is running', async () => {
     const running = runs[0]!;
-    const failure = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rebuild-cli.ts'), '--yes'], { env: { ...process.env, ...running.env }, cwd: repoRoot })
-      .then(() => undefined, (err: { stderr: string; code: number }) => err);
+    const failure = await promisify(execFile)(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'rebuild-cli.ts'), '--yes'], {
+      env: { ...process.env, ...running.env },
+      cwd: repoRoot,
+    }).then(
+      () => undefined,
+      (err: { stderr: string; code: number }) => err,
+    );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toMatch(/running member\(s\): stop every segmenter before rebuilding its state/);
     expect((await storedStates(services.redisUrl, running.config.REDIS_KEY_PREFIX)).size).toBeGreaterThan(0);

@@ -24,21 +24,31 @@ afterAll(async () => {
 describe('ticks', () => {
   it('writes a tick stamped with the wall clock into every idle customer-events partition', async () => {
     const before = Date.now();
-    pipeline = await startPipeline(loadConfig({
-      ROLES: 'ingest',
-      KAFKA_BROKERS: services.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
-      TOPIC_PREFIX: `${run}.`,
-      GROUP_PREFIX: run,
-      TICK_INTERVAL_SECONDS: '1',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-      LOG_LEVEL: 'silent',
-    }), logger, createMetricsRegistry(false));
+    pipeline = await startPipeline(
+      loadConfig({
+        ROLES: 'ingest',
+        KAFKA_BROKERS: services.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: services.schemaRegistryUrl,
+        TOPIC_PREFIX: `${run}.`,
+        GROUP_PREFIX: run,
+        TICK_INTERVAL_SECONDS: '1',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        LOG_LEVEL: 'silent',
+      }),
+      logger,
+      createMetricsRegistry(false),
+    );
     const log = await TopicReader.open(services.kafkaBrokers, topicNames(`${run}.`).customerEvents);
     try {
       const messages = await log.waitForMessages(CUSTOMER_EVENTS_PARTITIONS);
       const codec = new AvroCodec(services.schemaRegistryUrl);
-      const ticks = await Promise.all(messages.map(async (m) => ({ partition: m.partition, key: m.key, event: await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent) })));
+      const ticks = await Promise.all(
+        messages.map(async (m) => ({
+          partition: m.partition,
+          key: m.key,
+          event: await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent),
+        })),
+      );
       expect(new Set(ticks.map((t) => t.partition)).size).toBe(CUSTOMER_EVENTS_PARTITIONS);
       for (const t of ticks) {
         expect(bodyOf(t.event)).toEqual({ kind: 'tick', partition: t.partition });

@@ -38,29 +38,55 @@ async function partitionRun(client: RedisClient, prefix: string) {
   const store = new CustomerStateStore(client, prefix, customerRecordCodec);
   const timers = new EvaluationTimers(client, prefix);
   const runner: PartitionRunner = {
-    store, timers, options: { calendar: calendarFor('Asia/Shanghai') }, now: () => 0, logger: createLogger({ service: 'timer-pages-test' }, 'silent'),
+    store,
+    timers,
+    options: { calendar: calendarFor('Asia/Shanghai') },
+    now: () => 0,
+    logger: createLogger({ service: 'timer-pages-test' }, 'silent'),
     book: new RulesBook(() => Promise.resolve([{ version: rules.version, content: rulesText, appliedAt: 0, appliedBy: 'test', note: '' }])),
     encode: (o: Output) => Buffer.from(`\0${o.kind}`),
     async emit(partition, outgoing, next) {
       for (const o of outgoing) if (o.decided && o.kind !== 'snapshot') decided.set(o.id, o.decided.value);
       await timers.schedule(partition, next);
     },
-    observe: { applied: (_, applied) => { mostLoaded = Math.max(mostLoaded, applied.timers.length); } },
+    observe: {
+      applied: (_, applied) => {
+        mostLoaded = Math.max(mostLoaded, applied.timers.length);
+      },
+    },
   };
   await runner.book.refresh();
   let offset = 0;
   let mark = { watermark: null as number | null, rulesVersion: null as string | null };
   const feed = async (events: CustomerEvent[]) => {
-    const entries: LogEntry[] = events.map((event) => ({ kind: 'event', event, message: { topic: 'customer-events', partition: 0, offset: String(offset++), key: null, value: null, headers: {}, timestamp: 0 } satisfies ConsumedMessage }));
+    const entries: LogEntry[] = events.map((event) => ({
+      kind: 'event',
+      event,
+      message: {
+        topic: 'customer-events',
+        partition: 0,
+        offset: String(offset++),
+        key: null,
+        value: null,
+        headers: {},
+        timestamp: 0,
+      } satisfies ConsumedMessage,
+    }));
     mark = await runPartitionLog(runner, 0, entries, mark, () => Promise.resolve());
   };
   return { decided, feed, mostLoaded: () => mostLoaded };
 }
 
-const orders = (): CustomerEvent[] => Array.from({ length: CUSTOMERS }, (_, i) => ({
-  ...anOrderEvent({ customerId: `C${String(i).padStart(6, '0')}`, eventId: `o-${i}`, eventTime: T0 + Math.floor((i * DAY) / CUSTOMERS), amountBase: 100 + (i % 500) * 40 }),
-  source: { topic: 'orders', partition: 0, offset: i },
-}));
+const orders = (): CustomerEvent[] =>
+  Array.from({ length: CUSTOMERS }, (_, i) => ({
+    ...anOrderEvent({
+      customerId: `C${String(i).padStart(6, '0')}`,
+      eventId: `o-${i}`,
+      eventTime: T0 + Math.floor((i * DAY) / CUSTOMERS),
+      amountBase: 100 + (i % 500) * 40,
+    }),
+    source: { topic: 'orders', partition: 0, offset: i },
+  }));
 
 describe('a month of silence, then one tick', () => {
   it('fires every timer in pages and decides what daily ticks decide', async () => {

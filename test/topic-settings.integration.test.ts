@@ -22,9 +22,14 @@ describe('existing topics', () => {
     const topics = topicNames(prefix);
     await ensureTopics(kafka, [{ topic: topics.customerEvents, partitions: 12, config: { 'retention.ms': '604800000' } }]);
     const codec = new AvroCodec(services.schemaRegistryUrl);
-    const refused = await provisionPipeline(kafka, codec, topics).then(() => undefined, (err: unknown) => err);
+    const refused = await provisionPipeline(kafka, codec, topics).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(refused).toBeInstanceOf(ConfigError);
-    expect((refused as Error).message).toContain(`Kafka topic ${topics.customerEvents} has retention.ms=604800000; it needs retention.ms=-1`);
+    expect((refused as Error).message).toContain(
+      `Kafka topic ${topics.customerEvents} has retention.ms=604800000; it needs retention.ms=-1`,
+    );
     expect((refused as Error).message).not.toContain(topics.customerErasures); // the ones it created are as needed
   }, 60_000);
 });

@@ -54,17 +54,41 @@ const history = () => readRulesHistory({ kafka: kafka(), codec }, topics.rulesVe
 function writeHistory(name: string, rows: typeof customers, day: number): string[] {
   const profiles = join(dir, `${name}-profiles.csv`);
   const orders = join(dir, `${name}-orders.csv`);
-  writeFileSync(profiles, ['customer_id,industry,customer_type,country,signed_up_at,event_time', ...rows.map((c) => `${c.id},retail,shipper,CN,2024-01-01,2025-06-0${day} 08:00`)].join('\n') + '\n');
-  writeFileSync(orders, ['customer_id,order_id,order_status,order_time,order_amount,currency,service_level,origin_country,destination_country',
-    ...rows.flatMap((c) => [`${c.id},${c.id}-A,placed,2025-06-0${day + 1} 09:00,${(c.value * 2) / 5},CNY,standard,CN,DE`, `${c.id},${c.id}-B,placed,2025-06-0${day + 2} 09:00,${(c.value * 3) / 5},CNY,standard,CN,DE`])].join('\n') + '\n');
+  writeFileSync(
+    profiles,
+    [
+      'customer_id,industry,customer_type,country,signed_up_at,event_time',
+      ...rows.map((c) => `${c.id},retail,shipper,CN,2024-01-01,2025-06-0${day} 08:00`),
+    ].join('\n') + '\n',
+  );
+  writeFileSync(
+    orders,
+    [
+      'customer_id,order_id,order_status,order_time,order_amount,currency,service_level,origin_country,destination_country',
+      ...rows.flatMap((c) => [
+        `${c.id},${c.id}-A,placed,2025-06-0${day + 1} 09:00,${(c.value * 2) / 5},CNY,standard,CN,DE`,
+        `${c.id},${c.id}-B,placed,2025-06-0${day + 2} 09:00,${(c.value * 3) / 5},CNY,standard,CN,DE`,
+      ]),
+    ].join('\n') + '\n',
+  );
   return ['--profiles', profiles, '--orders', orders];
 }
 
-interface ImportRun { exitCode: number; summary: { imported: number; rejected: number; calibration?: CalibrationOutcome } }
+interface ImportRun {
+  exitCode: number;
+  summary: { imported: number; rejected: number; calibration?: CalibrationOutcome };
+}
 
 /** `pnpm import-history … --json` against the run's topics, groups and keys. */
 async function importHistory(files: string[]): Promise<ImportRun> {
-  const args = [join(repoRoot, 'services/app/src/import-history-cli.ts'), ...files, '--report', join(dir, 'rejects.jsonl'), '--json', '--quiet'];
+  const args = [
+    join(repoRoot, 'services/app/src/import-history-cli.ts'),
+    ...files,
+    '--report',
+    join(dir, 'rejects.jsonl'),
+    '--json',
+    '--quiet',
+  ];
   const { stdout, exitCode } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env } })
     .then((r) => ({ stdout: r.stdout, exitCode: 0 }))
     .catch((err: { stdout: string; stderr: string; code: number }) => {
@@ -112,7 +136,11 @@ describe('value tiers calibrated after an import', () => {
     expect(before).toHaveLength(1); // RULES_FILE, applied by the segmenter on its first start
     const { exitCode, summary } = await importHistory(writeHistory('first', customers, 1));
     expect(exitCode).toBe(0);
-    expect(summary).toMatchObject({ imported: 180, rejected: 0, calibration: { outcome: 'published', basedOn: before[0]!.version, customers: 60 } });
+    expect(summary).toMatchObject({
+      imported: 180,
+      rejected: 0,
+      calibration: { outcome: 'published', basedOn: before[0]!.version, customers: 60 },
+    });
 
     const versions = await history();
     expect(versions).toHaveLength(2);
@@ -123,10 +151,16 @@ describe('value tiers calibrated after an import', () => {
     const retail = compileRules(calibrated.content).file.industry_parameters.RETAIL!;
     expect(retail).toMatchObject({ high_value: 5292, high_value_exit: 5056, medium_value: 3345, medium_value_exit: 2932 });
     // Only the population's own sections changed: the rest of the rules text is the base's.
-    const parameterLines = (text: string) => text.split('\n').filter((l) => !/^ {2}(RETAIL|recency_days|frequency_orders_365d|monetary_value_365d|gamma_gamma)\b|^industry_parameters/.test(l));
+    const parameterLines = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => !/^ {2}(RETAIL|recency_days|frequency_orders_365d|monetary_value_365d|gamma_gamma)\b|^industry_parameters/.test(l));
     expect(parameterLines(calibrated.content)).toEqual(parameterLines(before[0]!.content));
 
-    await waitFor('every partition at the calibrated version', async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 12);
+    await waitFor(
+      'every partition at the calibrated version',
+      async () => (await metricTotal(metrics, 'segmenter_records_total', { result: 'control' })) === 12,
+    );
     const tier = await waitFor('every customer in a tier under the calibrated thresholds', async () => {
       const t = await tiers();
       return customers.every((c) => t.has(c.id)) && [...t.values()].includes('high') ? t : undefined;
@@ -139,14 +173,21 @@ describe('value tiers calibrated after an import', () => {
     expect(Math.abs(count('medium') - 0.33 * 60)).toBeLessThanOrEqual(1);
     expect(Math.abs(count('low') - 0.55 * 60)).toBeLessThanOrEqual(1);
     // Exactly the customers at or above each published threshold.
-    expect(customers.filter((c) => tier.get(c.id) === 'high').map((c) => c.id)).toEqual(customers.filter((c) => c.value >= retail.high_value!).map((c) => c.id));
-    expect(customers.filter((c) => tier.get(c.id) === 'medium').map((c) => c.id)).toEqual(customers.filter((c) => c.value >= retail.medium_value! && c.value < retail.high_value!).map((c) => c.id));
+    expect(customers.filter((c) => tier.get(c.id) === 'high').map((c) => c.id)).toEqual(
+      customers.filter((c) => c.value >= retail.high_value!).map((c) => c.id),
+    );
+    expect(customers.filter((c) => tier.get(c.id) === 'medium').map((c) => c.id)).toEqual(
+      customers.filter((c) => c.value >= retail.medium_value! && c.value < retail.high_value!).map((c) => c.id),
+    );
   });
 
-  it('keeps the import\'s result and names the command to run later when no segmenter is running', async () => {
+  it("keeps the import's result and names the command to run later when no segmenter is running", async () => {
     await pipeline?.stop();
     pipeline = undefined;
-    await waitFor('the segmenter out of its group', async () => (await groupMembers(kafka(), config.GROUP_PREFIX + '-segmenter', topics.customerEvents)).members.size === 0);
+    await waitFor(
+      'the segmenter out of its group',
+      async () => (await groupMembers(kafka(), config.GROUP_PREFIX + '-segmenter', topics.customerEvents)).members.size === 0,
+    );
     const more = customers.slice(0, 5).map((c) => ({ id: `${c.id}-B`, value: c.value }));
     const { exitCode, summary } = await importHistory(writeHistory('second', more, 4));
     expect(exitCode).toBe(0);
@@ -162,14 +203,21 @@ describe('value tiers calibrated after an import', () => {
     // calibration is waiting when someone publishes; then the segmenter starts and consumes them.
     let published: Promise<void> | undefined;
     const outcome = await calibrateValueTiers(config, logger, {
-      trigger: 'a test load', ends, progress: () => undefined, timing: { waitMs: 120_000, pollMs: 200, noSegmenterMs: 120_000 },
+      trigger: 'a test load',
+      ends,
+      progress: () => undefined,
+      timing: { waitMs: 120_000, pollMs: 200, noSegmenterMs: 120_000 },
       onWait: () => {
         published ??= (async () => {
           const producer = new ReliableProducer(kafka());
           await producer.connect();
           try {
             const someoneElse = compileRules(rulesText.replace('rising_value: 50000', 'rising_value: 55000'));
-            await applyRulesVersion({ kafka: kafka(), producer, codec }, topics, someoneElse, { appliedBy: 'analyst@example', appliedAt: Date.now(), note: 'rising value from 55k' });
+            await applyRulesVersion({ kafka: kafka(), producer, codec }, topics, someoneElse, {
+              appliedBy: 'analyst@example',
+              appliedAt: Date.now(),
+              note: 'rising value from 55k',
+            });
           } finally {
             await producer.disconnect();
           }
@@ -178,7 +226,10 @@ describe('value tiers calibrated after an import', () => {
       },
     });
     await published;
-    expect(outcome).toMatchObject({ outcome: 'refused', message: expect.stringContaining(`computed from version ${inForce.version}`) as unknown });
+    expect(outcome).toMatchObject({
+      outcome: 'refused',
+      message: expect.stringContaining(`computed from version ${inForce.version}`) as unknown,
+    });
     const versions = await history();
     expect(versions).toHaveLength(3);
     expect(versions.at(-1)).toMatchObject({ appliedBy: 'analyst@example', note: 'rising value from 55k' });
@@ -187,7 +238,11 @@ describe('value tiers calibrated after an import', () => {
   it('does nothing when the rules in force say population.auto: false', async () => {
     const off = join(dir, 'off.yaml');
     writeFileSync(off, rulesText.replace('  auto: true ', '  auto: false'));
-    await promisify(execFile)(process.execPath, [join(repoRoot, 'services/app/src/rules-cli.ts'), 'publish', off, '--note', 'no automatic calibration'], { cwd: repoRoot, env: { ...process.env, ...env } });
+    await promisify(execFile)(
+      process.execPath,
+      [join(repoRoot, 'services/app/src/rules-cli.ts'), 'publish', off, '--note', 'no automatic calibration'],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+    );
     const versions = await history();
     expect(versions.at(-1)?.note).toBe('no automatic calibration');
     const more = customers.slice(0, 5).map((c) => ({ id: `${c.id}-C`, value: c.value * 100 }));
@@ -195,7 +250,11 @@ describe('value tiers calibrated after an import', () => {
     expect(exitCode).toBe(0);
     expect(summary).toMatchObject({ imported: 15, calibration: { outcome: 'off', version: versions.at(-1)!.version } });
     // The command ./dev start runs after the demo's load says the same, and succeeds: turned off is not a failure.
-    const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services/app/src/rules-cli.ts'), 'calibrate', '--after', 'a test load'], { cwd: repoRoot, env: { ...process.env, ...env } });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(repoRoot, 'services/app/src/rules-cli.ts'), 'calibrate', '--after', 'a test load'],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+    );
     expect(stdout).toContain('value tiers: not calibrated: the rules in force');
     expect(stdout).toContain('population.auto: false');
     expect(await history()).toHaveLength(versions.length);

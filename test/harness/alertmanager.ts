@@ -23,24 +23,39 @@ export interface AlertmanagerHandle {
   /** The base URL, as a notifier receiver takes it. */
   url: string;
   /** The alerts GET /api/v2/alerts returns (active, not resolved), as Alertmanager gives them. */
-  alerts(filter?: string[]): Promise<Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string; status: { state: string } }>>;
+  alerts(filter?: string[]): Promise<
+    Array<{
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      startsAt: string;
+      endsAt: string;
+      status: { state: string };
+    }>
+  >;
   stop(): Promise<void>;
 }
 
 export async function startAlertmanager(): Promise<AlertmanagerHandle> {
-  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run infra/os-packages.sh (it installs Debian's prometheus-alertmanager), or set ALERTMANAGER_BIN`);
+  if (!existsSync(BINARY))
+    throw new Error(
+      `${BINARY} is missing: run infra/os-packages.sh (it installs Debian's prometheus-alertmanager), or set ALERTMANAGER_BIN`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
   writeFileSync(join(dir, 'alertmanager.yml'), CONFIG);
   const port = await freePort(HOST);
   const url = `http://${HOST}:${port}`;
   const logFile = join(dir, 'alertmanager.log');
   const log = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(BINARY, [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=${HOST}:${port}`,
-    '--cluster.listen-address=', // empty: no gossip cluster, no second port
-  ], { stdio: ['ignore', log, log] });
+  const child: ChildProcess = spawn(
+    BINARY,
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=${HOST}:${port}`,
+      '--cluster.listen-address=', // empty: no gossip cluster, no second port
+    ],
+    { stdio: ['ignore', log, log] },
+  );
   closeSync(log);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -51,10 +66,19 @@ export async function startAlertmanager(): Promise<AlertmanagerHandle> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(`Alertmanager ready on ${url}`, async () => {
-      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      return (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) || undefined;
-    }, 30_000);
+    await waitFor(
+      `Alertmanager ready on ${url}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+        return (
+          (await fetch(`${url}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+          )) || undefined
+        );
+      },
+      30_000,
+    );
   } catch (err) {
     await stop();
     throw err;

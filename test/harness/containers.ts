@@ -10,7 +10,10 @@ export async function startContainers(): Promise<{ env: Record<string, string>; 
   try {
     network = await new Network().start();
   } catch (err) {
-    throw new Error(`TESTCONTAINERS=1 but no Docker engine answers (${(err as Error).message}); unset it to use the native stack (./dev stack up)`, { cause: err });
+    throw new Error(
+      `TESTCONTAINERS=1 but no Docker engine answers (${(err as Error).message}); unset it to use the native stack (./dev stack up)`,
+      { cause: err },
+    );
   }
   const started: StartedTestContainer[] = [];
   const stop = async () => {

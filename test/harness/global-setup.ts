@@ -22,7 +22,15 @@ export default async function setup(): Promise<() => Promise<void>> {
   await probeSchemaRegistry(services.schemaRegistryUrl);
   (await connectRedis(services.redisUrl)).disconnect();
   if (services.clickhouseUrl) {
-    await (await connectClickHouse({ kind: 'server', url: services.clickhouseUrl, database: 'segmentation_test', username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD })).close();
+    await (
+      await connectClickHouse({
+        kind: 'server',
+        url: services.clickhouseUrl,
+        database: 'segmentation_test',
+        username: process.env.CLICKHOUSE_USER,
+        password: process.env.CLICKHOUSE_PASSWORD,
+      })
+    ).close();
   }
   return teardown;
 }

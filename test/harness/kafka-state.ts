@@ -22,7 +22,11 @@ export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Prom
 }
 
 /** Per partition of a topic: the offset a consumer group committed (0 when none yet) and the end of the log. */
-export async function groupProgress(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, { committed: number; end: number }>> {
+export async function groupProgress(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, { committed: number; end: number }>> {
   const [ends, committed] = await Promise.all([topicOffsets(kafka, topic), committedPositions(kafka, groupId, topic)]);
   return new Map([...ends].map(([partition, { high }]) => [partition, { committed: committed.get(partition)?.offset ?? 0, end: high }]));
 }

@@ -23,7 +23,13 @@ export interface LogRun {
   writer: CustomerEventLogWriter;
 }
 
-export async function openLogRun(services: TestServices, label: string, producer: ReliableProducer, codec: AvroCodec, env: Record<string, string> = {}): Promise<LogRun> {
+export async function openLogRun(
+  services: TestServices,
+  label: string,
+  producer: ReliableProducer,
+  codec: AvroCodec,
+  env: Record<string, string> = {},
+): Promise<LogRun> {
   const name = uniqueName(label);
   const runEnvironment = { ...runEnv(services, name), ROLES: 'segmenter', ...env };
   const config = loadConfig(runEnvironment);
@@ -40,10 +46,12 @@ export async function writeEvents(run: LogRun, events: CustomerEvent[]): Promise
 const kafkaOf = (run: LogRun) => createKafka({ brokers: run.config.KAFKA_BROKERS, clientId: 'log-run' }, logger);
 
 /** How many records of its log the run's segmenter group has committed. */
-export const committedRecords = (run: LogRun) => committedOffsets(kafkaOf(run), `${run.config.GROUP_PREFIX}-segmenter`, topicNames(run.config.TOPIC_PREFIX).customerEvents);
+export const committedRecords = (run: LogRun) =>
+  committedOffsets(kafkaOf(run), `${run.config.GROUP_PREFIX}-segmenter`, topicNames(run.config.TOPIC_PREFIX).customerEvents);
 
 /** Waits until the run's segmenter has committed everything written. */
-export const caughtUp = (run: LogRun, timeoutMs = 120_000) => waitFor(`${run.name} caught up`, async () => (await committedRecords(run)) === run.written, timeoutMs);
+export const caughtUp = (run: LogRun, timeoutMs = 120_000) =>
+  waitFor(`${run.name} caught up`, async () => (await committedRecords(run)) === run.written, timeoutMs);
 
 /** Every id on one of the run's output topics, sorted, duplicates kept. */
 export async function outputIds(run: LogRun, codec: AvroCodec, topic: 'segmentChanges' | 'churnAlerts'): Promise<string[]> {

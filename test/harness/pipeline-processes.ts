@@ -65,7 +65,9 @@ export class PipelineProcess {
     if (!this.running) return this.exited;
     this.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), STOP_TIMEOUT_MS); });
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), STOP_TIMEOUT_MS);
+    });
     try {
       const exit = await Promise.race([this.exited, late]);
       if (exit) return exit;
@@ -102,14 +104,20 @@ export class PipelineProcesses {
   private reportCrash: (err: Error) => void = () => undefined;
 
   constructor() {
-    this.crashed = new Promise<never>((_, reject) => { this.reportCrash = reject; });
+    this.crashed = new Promise<never>((_, reject) => {
+      this.reportCrash = reject;
+    });
     this.crashed.catch(() => undefined); // observed through guard(); not unhandled meanwhile
   }
 
   /** Starts `node services/app/src/main.ts` with `env` over this process's environment; output goes to `<logDir>/<name>.log`. */
   start(name: string, env: Record<string, string>): PipelineProcess {
     const p = new PipelineProcess(name, join(this.logDir, `${name}.log`), env, (crashed, exit) => {
-      this.reportCrash(new Error(`process ${crashed.name} exited unexpectedly (${exit.signal ?? `code ${String(exit.code)}`}); its log, ${crashed.log}, ends:\n${crashed.logTail()}`));
+      this.reportCrash(
+        new Error(
+          `process ${crashed.name} exited unexpectedly (${exit.signal ?? `code ${String(exit.code)}`}); its log, ${crashed.log}, ends:\n${crashed.logTail()}`,
+        ),
+      );
     });
     this.all.push(p);
     return p;
@@ -125,7 +133,9 @@ export class PipelineProcesses {
     } catch (err) {
       const crashes = this.all.flatMap((p) => p.consumerCrashes().map((line) => `${p.name}: ${line.slice(0, 600)}`));
       if (crashes.length === 0) throw err;
-      throw new Error(`${(err as Error).message}\nKafka consumer crashes the processes logged meanwhile:\n${crashes.join('\n')}`, { cause: err });
+      throw new Error(`${(err as Error).message}\nKafka consumer crashes the processes logged meanwhile:\n${crashes.join('\n')}`, {
+        cause: err,
+      });
     }
   }
 
@@ -148,10 +158,12 @@ export class PipelineProcesses {
 export function processesOfTestFile(label: string, cleanUp: () => Promise<void>): PipelineProcesses {
   const processes = new PipelineProcesses();
   let failed = false;
-  beforeEach(({ onTestFailed }) => onTestFailed(() => {
-    failed = true;
-    console.error(`${label}: the processes' logs are in ${processes.logDir}`);
-  }));
+  beforeEach(({ onTestFailed }) =>
+    onTestFailed(() => {
+      failed = true;
+      console.error(`${label}: the processes' logs are in ${processes.logDir}`);
+    }),
+  );
   afterAll(async () => {
     await processes.stopAll();
     if (!failed) processes.removeLogs();

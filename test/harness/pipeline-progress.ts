@@ -7,7 +7,9 @@ import { groupProgress } from './kafka-state.ts';
 function runGroups(run: string, roles: { ingest?: boolean }): Array<[group: string, topic: string]> {
   const t = topicNames(`${run}.`);
   return [
-    ...(roles.ingest ? [t.orders, t.shipments, t.complaints, t.customerProfiles].map((topic): [string, string] => [`${run}-ingest`, topic]) : []),
+    ...(roles.ingest
+      ? [t.orders, t.shipments, t.complaints, t.customerProfiles].map((topic): [string, string] => [`${run}-ingest`, topic])
+      : []),
     [segmenterGroupId({ GROUP_PREFIX: run }), t.customerEvents],
     ...[t.customerEvents, t.segmentChanges, t.churnAlerts, t.featureSnapshots].map((topic): [string, string] => [`${run}-sink`, topic]),
   ];

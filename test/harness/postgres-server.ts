@@ -30,9 +30,16 @@ export interface PostgresServerHandle {
 /** The newest PostgreSQL of the machine's Debian packages (`postgresql`, infra/os-packages.sh). */
 function binaries(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   const bin = versions.map((v) => join(root, v, 'bin')).find((b) => existsSync(join(b, 'initdb')));
-  if (bin === undefined) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: install Debian\'s postgresql package (bash infra/os-packages.sh does)');
+  if (bin === undefined)
+    throw new Error(
+      "PostgreSQL server binaries not found under /usr/lib/postgresql: install Debian's postgresql package (bash infra/os-packages.sh does)",
+    );
   return bin;
 }
 
@@ -44,21 +51,47 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
   // As root, every server step runs as the postgres system user, who owns the folder.
   const asOwner = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
   if (asOwner.length > 0) {
-    const { uid, gid } = await run('id', ['-u', 'postgres']).then(async (u) => ({ uid: Number(u.stdout), gid: Number((await run('id', ['-g', 'postgres'])).stdout) }));
+    const { uid, gid } = await run('id', ['-u', 'postgres']).then(async (u) => ({
+      uid: Number(u.stdout),
+      gid: Number((await run('id', ['-g', 'postgres'])).stdout),
+    }));
     chownSync(dir, uid, gid);
   }
-  const command = (program: string, args: string[]): [string, string[]] => (asOwner.length > 0 ? [asOwner[0]!, [...asOwner.slice(1), join(bin, program), ...args]] : [join(bin, program), args]);
+  const command = (program: string, args: string[]): [string, string[]] =>
+    asOwner.length > 0 ? [asOwner[0]!, [...asOwner.slice(1), join(bin, program), ...args]] : [join(bin, program), args];
   await run(...command('initdb', ['-D', data, '--auth=trust', '-U', USER, '--encoding=UTF8', '--no-sync']));
   let child: ChildProcess | undefined;
-  const ready = () => run(join(bin, 'pg_isready'), ['-h', HOST, '-p', String(port)]).then(() => true, () => false);
+  const ready = () =>
+    run(join(bin, 'pg_isready'), ['-h', HOST, '-p', String(port)]).then(
+      () => true,
+      () => false,
+    );
   const start = async () => {
     const [program, args] = command('postgres', [
-      '-D', data, '-p', String(port), '-c', `listen_addresses=${HOST}`, '-c', `unix_socket_directories=${dir}`,
-      '-c', 'wal_level=logical', '-c', 'max_replication_slots=4', '-c', 'max_wal_senders=4', '-c', 'fsync=off',
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      `listen_addresses=${HOST}`,
+      '-c',
+      `unix_socket_directories=${dir}`,
+      '-c',
+      'wal_level=logical',
+      '-c',
+      'max_replication_slots=4',
+      '-c',
+      'max_wal_senders=4',
+      '-c',
+      'fsync=off',
     ]);
     const started = spawn(program, args, { stdio: 'ignore' });
     child = started;
-    const outcome = await waitFor(`PostgreSQL on ${HOST}:${port}`, async () => (started.exitCode !== null ? 'exited' : (await ready()) && 'up'), 30_000);
+    const outcome = await waitFor(
+      `PostgreSQL on ${HOST}:${port}`,
+      async () => (started.exitCode !== null ? 'exited' : (await ready()) && 'up'),
+      30_000,
+    );
     if (outcome === 'exited') throw new Error(`postgres exited with ${started.exitCode} while starting (data folder ${data})`);
   };
   const stop = async () => {
@@ -73,9 +106,26 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
   };
   await start();
   return {
-    host: HOST, port, user: USER, database: 'postgres',
+    host: HOST,
+    port,
+    user: USER,
+    database: 'postgres',
     async sql(statements) {
-      const { stdout } = await run(join(bin, 'psql'), ['-h', HOST, '-p', String(port), '-U', USER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statements]);
+      const { stdout } = await run(join(bin, 'psql'), [
+        '-h',
+        HOST,
+        '-p',
+        String(port),
+        '-U',
+        USER,
+        '-d',
+        'postgres',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-qAt',
+        '-c',
+        statements,
+      ]);
       return stdout.trim();
     },
     stop,

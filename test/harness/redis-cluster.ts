@@ -68,20 +68,25 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
 function requireRedisTools(): void {
   const missing = ['redis-server', 'redis-cli'].filter((command) => !onPath(command));
   if (missing.length > 0) {
-    throw new Error(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} needed to start a Redis Cluster for the tests but not on PATH: ` +
-      '`./dev stack up` installs them, or `apt-get install redis-server` (Redis 7)');
+    throw new Error(
+      `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} needed to start a Redis Cluster for the tests but not on PATH: ` +
+        '`./dev stack up` installs them, or `apt-get install redis-server` (Redis 7)',
+    );
   }
 }
 
 function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(join(dir, command), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 async function startNode(): Promise<Node> {
@@ -90,8 +95,11 @@ async function startNode(): Promise<Node> {
     const node = spawnNode(port);
     let state: 'ready' | 'exited';
     try {
-      state = await waitFor(`redis-server on ${HOST}:${port} to answer PING`,
-        async () => (node.done ? 'exited' : (await ping(port)) && 'ready'), NODE_START_TIMEOUT_MS);
+      state = await waitFor(
+        `redis-server on ${HOST}:${port} to answer PING`,
+        async () => (node.done ? 'exited' : (await ping(port)) && 'ready'),
+        NODE_START_TIMEOUT_MS,
+      );
     } catch (err) {
       const tail = logTail(node);
       await stopNode(node);
@@ -102,7 +110,9 @@ async function startNode(): Promise<Node> {
     await stopNode(node);
     // The ports were free when asked, but another process may have bound one before redis-server did.
     if (attempt < BIND_ATTEMPTS && tail.includes('Address already in use')) continue;
-    throw new Error(`redis-server on ${HOST}:${port} exited (${node.child.exitCode ?? node.child.signalCode ?? 'not started'}) before answering PING\n${tail}`);
+    throw new Error(
+      `redis-server on ${HOST}:${port} exited (${node.child.exitCode ?? node.child.signalCode ?? 'not started'}) before answering PING\n${tail}`,
+    );
   }
 }
 
@@ -110,22 +120,39 @@ function spawnNode(port: number): Node {
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
   const log = join(dir, 'redis.log');
   const out = openSync(log, 'a');
-  const child = spawn('redis-server', [
-    '--port', String(port),
-    '--bind', HOST,
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', 'nodes.conf',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'no',
-    '--protected-mode', 'no',
-  ], { cwd: dir, stdio: ['ignore', out, out] });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      HOST,
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      'nodes.conf',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'no',
+    ],
+    { cwd: dir, stdio: ['ignore', out, out] },
+  );
   closeSync(out); // the child has its own copy
   const node: Node = { port, dir, log, child, done: false, exited: Promise.resolve() };
   node.exited = new Promise((resolve) => {
-    const settle = () => { node.done = true; resolve(); };
+    const settle = () => {
+      node.done = true;
+      resolve();
+    };
     child.once('exit', settle);
     child.once('error', settle); // spawn failed: no 'exit' follows
   });
@@ -145,7 +172,9 @@ async function stopNode(node: Node): Promise<void> {
 
 async function exitsWithin(node: Node, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, ms, false); });
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
   try {
     return await Promise.race([node.exited.then(() => true), timeout]);
   } finally {
@@ -186,11 +215,14 @@ async function ping(port: number): Promise<boolean> {
 
 async function createCluster(nodes: Node[]): Promise<void> {
   try {
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
-      { timeout: CLUSTER_TIMEOUT_MS });
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: CLUSTER_TIMEOUT_MS,
+    });
   } catch (err) {
     const { stdout = '' } = err as { stdout?: string };
-    throw new Error(`redis-cli --cluster create failed: ${(err as Error).message}\n${stdout}\n${nodes.map((n) => logTail(n)).join('\n')}`, { cause: err });
+    throw new Error(`redis-cli --cluster create failed: ${(err as Error).message}\n${stdout}\n${nodes.map((n) => logTail(n)).join('\n')}`, {
+      cause: err,
+    });
   }
 }
 
@@ -202,13 +234,27 @@ async function waitForClusterOk(nodes: Node[]): Promise<void> {
   const count = String(nodes.length);
   let seen = 'no answer yet';
   try {
-    await waitFor(`cluster_state:ok on all ${count} nodes, each knowing all ${count} masters and ${SLOTS} slots`, async () => {
-      const infos = await Promise.all(nodes.map(async (n) => parseInfo(await redisCli(n.port, 'CLUSTER', 'INFO'))));
-      seen = infos.map((info, i) => `${HOST}:${nodes[i]!.port} state=${info.cluster_state} known_nodes=${info.cluster_known_nodes} ` +
-        `size=${info.cluster_size} slots_ok=${info.cluster_slots_ok}`).join('; ');
-      return infos.every((info) => info.cluster_state === 'ok' && info.cluster_known_nodes === count
-        && info.cluster_size === count && info.cluster_slots_ok === String(SLOTS));
-    }, CLUSTER_TIMEOUT_MS);
+    await waitFor(
+      `cluster_state:ok on all ${count} nodes, each knowing all ${count} masters and ${SLOTS} slots`,
+      async () => {
+        const infos = await Promise.all(nodes.map(async (n) => parseInfo(await redisCli(n.port, 'CLUSTER', 'INFO'))));
+        seen = infos
+          .map(
+            (info, i) =>
+              `${HOST}:${nodes[i]!.port} state=${info.cluster_state} known_nodes=${info.cluster_known_nodes} ` +
+              `size=${info.cluster_size} slots_ok=${info.cluster_slots_ok}`,
+          )
+          .join('; ');
+        return infos.every(
+          (info) =>
+            info.cluster_state === 'ok' &&
+            info.cluster_known_nodes === count &&
+            info.cluster_size === count &&
+            info.cluster_slots_ok === String(SLOTS),
+        );
+      },
+      CLUSTER_TIMEOUT_MS,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last seen: ${seen}\n${nodes.map((n) => logTail(n)).join('\n')}`, { cause: err });
   }

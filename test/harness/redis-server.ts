@@ -48,18 +48,45 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     args.push('--aclfile', aclFile);
   }
   if (opts.tls !== undefined) {
-    args.push('--tls-port', String(tlsPort), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile, '--tls-ca-cert-file', opts.tls.caFile, '--tls-auth-clients', 'no');
+    args.push(
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      opts.tls.certFile,
+      '--tls-key-file',
+      opts.tls.keyFile,
+      '--tls-ca-cert-file',
+      opts.tls.caFile,
+      '--tls-auth-clients',
+      'no',
+    );
   }
-  const auth = user !== undefined ? ['--no-auth-warning', '--user', user.name, '--pass', user.password] : opts.password === undefined ? [] : ['--no-auth-warning', '-a', opts.password];
-  const ping = async () => promisify(execFile)('redis-cli', ['-h', HOST, '-p', String(port), ...auth, 'ping']).then((r) => r.stdout.trim() === 'PONG', () => false);
+  const auth =
+    user !== undefined
+      ? ['--no-auth-warning', '--user', user.name, '--pass', user.password]
+      : opts.password === undefined
+        ? []
+        : ['--no-auth-warning', '-a', opts.password];
+  const ping = async () =>
+    promisify(execFile)('redis-cli', ['-h', HOST, '-p', String(port), ...auth, 'ping']).then(
+      (r) => r.stdout.trim() === 'PONG',
+      () => false,
+    );
   const start = async () => {
     const log = openSync(join(dir, 'redis.log'), 'a');
     const started = spawn('redis-server', args, { stdio: ['ignore', log, log] });
     child = started;
     closeSync(log);
     // A server that refuses its options (a build without TLS, say) exits: say so rather than time out.
-    const outcome = await waitFor(`redis-server on ${HOST}:${port}`, async () => (started.exitCode !== null ? 'exited' : (await ping()) && 'up'), 15_000);
-    if (outcome === 'exited') throw new StartFailed(`redis-server exited with ${started.exitCode}: ${readFileSync(join(dir, 'redis.log'), 'utf8').trim().split('\n').slice(-3).join(' / ')}`);
+    const outcome = await waitFor(
+      `redis-server on ${HOST}:${port}`,
+      async () => (started.exitCode !== null ? 'exited' : (await ping()) && 'up'),
+      15_000,
+    );
+    if (outcome === 'exited')
+      throw new StartFailed(
+        `redis-server exited with ${started.exitCode}: ${readFileSync(join(dir, 'redis.log'), 'utf8').trim().split('\n').slice(-3).join(' / ')}`,
+      );
   };
   const stop = async () => {
     const running = child;
@@ -75,8 +102,12 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     rmSync(dir, { recursive: true, force: true }); // the message quotes the log
     throw err;
   }
-  const userinfo = user !== undefined ? `${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@`
-    : opts.password === undefined ? '' : `default:${encodeURIComponent(opts.password)}@`;
+  const userinfo =
+    user !== undefined
+      ? `${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@`
+      : opts.password === undefined
+        ? ''
+        : `default:${encodeURIComponent(opts.password)}@`;
   return {
     url: `redis://${userinfo}${HOST}:${port}`,
     tlsUrl: tlsPort === undefined ? undefined : `rediss://${userinfo}${HOST}:${tlsPort}`,

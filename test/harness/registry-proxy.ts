@@ -24,16 +24,20 @@ export async function startRegistryProxy(upstreamUrl: string, username: string, 
     if (req.headers.authorization !== expected) {
       seen.refused++;
       req.resume();
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="schema-registry"', 'content-type': 'application/json' })
+      res
+        .writeHead(401, { 'www-authenticate': 'Basic realm="schema-registry"', 'content-type': 'application/json' })
         .end(JSON.stringify({ error_code: 401, message: 'Unauthorized' }));
       return;
     }
     seen.forwarded++;
     const { authorization: _, ...headers } = req.headers;
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...headers, host: upstream.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forwarded = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...headers, host: upstream.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forwarded.on('error', (err) => res.writeHead(502).end(err.message));
     req.pipe(forwarded);
   });
@@ -44,6 +48,10 @@ export async function startRegistryProxy(upstreamUrl: string, username: string, 
     url,
     urlWith: (user, pw) => url.replace('http://', `http://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@`),
     seen,
-    close: () => new Promise((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      }),
   };
 }

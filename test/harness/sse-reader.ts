@@ -1,5 +1,9 @@
 /** One Server-Sent Event as received. */
-export interface SseEvent { event: string; id: string | undefined; data: unknown }
+export interface SseEvent {
+  event: string;
+  id: string | undefined;
+  data: unknown;
+}
 
 /**
  * Reads a Server-Sent Events stream with fetch (so it can send an Authorization header, which

@@ -10,13 +10,17 @@ export class TopicReader {
 
   private constructor(brokers: string[], topic: string) {
     const logger = createLogger({ service: 'test-reader' }, 'error');
-    this.consumer = new BatchConsumer(createKafka({ brokers, clientId: 'test-reader' }, logger), {
-      groupId: uniqueName('test-reader'),
-      topics: [topic],
-      sessionTimeoutMs: 6000,
-      stallTimeoutMs: 60_000,
-      partitionsConcurrently: 1,
-    }, logger);
+    this.consumer = new BatchConsumer(
+      createKafka({ brokers, clientId: 'test-reader' }, logger),
+      {
+        groupId: uniqueName('test-reader'),
+        topics: [topic],
+        sessionTimeoutMs: 6000,
+        stallTimeoutMs: 60_000,
+        partitionsConcurrently: 1,
+      },
+      logger,
+    );
   }
 
   static async open(brokers: string[], topic: string): Promise<TopicReader> {
@@ -29,11 +33,19 @@ export class TopicReader {
   }
 
   /** Waits until at least `count` messages matching `filter` arrived, and returns them. */
-  async waitForMessages(count: number, filter: (m: ConsumedMessage) => boolean = () => true, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
-    return waitFor(`${count} message(s) on the topic`, () => {
-      const found = this.messages.filter(filter);
-      return found.length >= count ? found : undefined;
-    }, timeoutMs);
+  async waitForMessages(
+    count: number,
+    filter: (m: ConsumedMessage) => boolean = () => true,
+    timeoutMs = 30_000,
+  ): Promise<ConsumedMessage[]> {
+    return waitFor(
+      `${count} message(s) on the topic`,
+      () => {
+        const found = this.messages.filter(filter);
+        return found.length >= count ? found : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   close(): Promise<void> {

@@ -133,10 +133,23 @@ type Counted = 'episodes' | 'acknowledged' | 'won_back_90d' | 'lost' | 'ordered_
  * period, with the episodes where no action was taken as their own rows (action NULL). Episodes
  * opened by a rules change are left out unless asked for (a rules change opens many at once).
  */
-export function alertActionOutcomes(client: ClickHouseClient, p: Period & { includeRulesChanged?: boolean }): Promise<AlertActionOutcomeRow[]> {
+export function alertActionOutcomes(
+  client: ClickHouseClient,
+  p: Period & { includeRulesChanged?: boolean },
+): Promise<AlertActionOutcomeRow[]> {
   return rows<Omit<AlertActionOutcomeRow, Counted> & Record<Counted, string | number>>(client, ALERT_ACTION_OUTCOMES_SQL, {
-    from: p.from, to: p.to, timeZone: p.timeZone ?? DEFAULT_TIME_ZONE, includeRulesChanged: p.includeRulesChanged ?? false,
-  }).then((r) => r.map((x) => ({
-    ...x, episodes: Number(x.episodes), acknowledged: Number(x.acknowledged), won_back_90d: Number(x.won_back_90d), lost: Number(x.lost), ordered_90d: Number(x.ordered_90d),
-  })));
+    from: p.from,
+    to: p.to,
+    timeZone: p.timeZone ?? DEFAULT_TIME_ZONE,
+    includeRulesChanged: p.includeRulesChanged ?? false,
+  }).then((r) =>
+    r.map((x) => ({
+      ...x,
+      episodes: Number(x.episodes),
+      acknowledged: Number(x.acknowledged),
+      won_back_90d: Number(x.won_back_90d),
+      lost: Number(x.lost),
+      ordered_90d: Number(x.ordered_90d),
+    })),
+  );
 }

@@ -44,12 +44,31 @@ export const ALERT_WORKFLOW_COLUMNS = `workflow_id, episode_id, customer_id, kin
 
 /** A row read with ALERT_WORKFLOW_COLUMNS (64-bit numbers may come back as text). */
 export interface AlertWorkflowReadRow {
-  workflow_id: string; episode_id: string; customer_id: string; kind: string; by: string; at: string | number;
-  assignee: string | null; action: string | null; recommended: boolean | null; action_at: string | number | null; outcome: string | null; note: string;
+  workflow_id: string;
+  episode_id: string;
+  customer_id: string;
+  kind: string;
+  by: string;
+  at: string | number;
+  assignee: string | null;
+  action: string | null;
+  recommended: boolean | null;
+  action_at: string | number | null;
+  outcome: string | null;
+  note: string;
 }
 
 export const alertWorkflowEventOf = (r: AlertWorkflowReadRow): AlertWorkflowEvent => ({
-  workflowId: r.workflow_id, episodeId: r.episode_id, customerId: r.customer_id, kind: r.kind as AlertWorkflowEvent['kind'], by: r.by,
-  at: Number(r.at), assignee: r.assignee, action: r.action, recommended: r.recommended,
-  actionAt: r.action_at === null ? null : Number(r.action_at), outcome: r.outcome as AlertWorkflowEvent['outcome'], note: r.note,
+  workflowId: r.workflow_id,
+  episodeId: r.episode_id,
+  customerId: r.customer_id,
+  kind: r.kind as AlertWorkflowEvent['kind'],
+  by: r.by,
+  at: Number(r.at),
+  assignee: r.assignee,
+  action: r.action,
+  recommended: r.recommended,
+  actionAt: r.action_at === null ? null : Number(r.action_at),
+  outcome: r.outcome as AlertWorkflowEvent['outcome'],
+  note: r.note,
 });

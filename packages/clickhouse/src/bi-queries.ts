@@ -7,7 +7,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
-export interface Period { from: string; to: string; timeZone?: string }
+export interface Period {
+  from: string;
+  to: string;
+  timeZone?: string;
+}
 
 async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<T[]> {
   const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
@@ -39,9 +43,14 @@ FROM grid ASOF LEFT JOIN running ON grid.segment = running.segment AND grid.day 
 ORDER BY day, segment`;
 
 /** Customers per segment of one dimension at the end of each day of the period (every segment, every day). */
-export function segmentSizeTrend(client: ClickHouseClient, p: Period & { dimension: string }): Promise<Array<{ day: string; segment: string; customers: number }>> {
-  return rows<{ day: string; segment: string; customers: string | number }>(client, SEGMENT_SIZE_TREND_SQL, { ...period(p), dimension: p.dimension })
-    .then((r) => r.map((x) => ({ ...x, customers: Number(x.customers) })));
+export function segmentSizeTrend(
+  client: ClickHouseClient,
+  p: Period & { dimension: string },
+): Promise<Array<{ day: string; segment: string; customers: number }>> {
+  return rows<{ day: string; segment: string; customers: string | number }>(client, SEGMENT_SIZE_TREND_SQL, {
+    ...period(p),
+    dimension: p.dimension,
+  }).then((r) => r.map((x) => ({ ...x, customers: Number(x.customers) })));
 }
 
 export const TRANSITION_MATRIX_SQL = `
@@ -53,9 +62,14 @@ GROUP BY segment_transitions_hourly.from_segment, to_segment
 ORDER BY from_segment NULLS FIRST, to_segment`;
 
 /** How many customers moved from → to (null = their first segment) within the period. */
-export function transitionMatrix(client: ClickHouseClient, p: Period & { dimension: string }): Promise<Array<{ from_segment: string | null; to_segment: string; changes: number }>> {
-  return rows<{ from_segment: string | null; to_segment: string; changes: string | number }>(client, TRANSITION_MATRIX_SQL, { ...period(p), dimension: p.dimension })
-    .then((r) => r.map((x) => ({ ...x, changes: Number(x.changes) })));
+export function transitionMatrix(
+  client: ClickHouseClient,
+  p: Period & { dimension: string },
+): Promise<Array<{ from_segment: string | null; to_segment: string; changes: number }>> {
+  return rows<{ from_segment: string | null; to_segment: string; changes: string | number }>(client, TRANSITION_MATRIX_SQL, {
+    ...period(p),
+    dimension: p.dimension,
+  }).then((r) => r.map((x) => ({ ...x, changes: Number(x.changes) })));
 }
 
 export const TRANSITIONS_PER_DAY_SQL = `
@@ -68,9 +82,14 @@ GROUP BY day, segment_transitions_hourly.from_segment, to_segment
 ORDER BY day, from_segment NULLS FIRST, to_segment`;
 
 /** Transitions (from → to) per business day. */
-export function transitionsPerDay(client: ClickHouseClient, p: Period & { dimension: string }): Promise<Array<{ day: string; from_segment: string | null; to_segment: string; changes: number }>> {
-  return rows<{ day: string; from_segment: string | null; to_segment: string; changes: string | number }>(client, TRANSITIONS_PER_DAY_SQL, { ...period(p), dimension: p.dimension })
-    .then((r) => r.map((x) => ({ ...x, changes: Number(x.changes) })));
+export function transitionsPerDay(
+  client: ClickHouseClient,
+  p: Period & { dimension: string },
+): Promise<Array<{ day: string; from_segment: string | null; to_segment: string; changes: number }>> {
+  return rows<{ day: string; from_segment: string | null; to_segment: string; changes: string | number }>(client, TRANSITIONS_PER_DAY_SQL, {
+    ...period(p),
+    dimension: p.dimension,
+  }).then((r) => r.map((x) => ({ ...x, changes: Number(x.changes) })));
 }
 
 export const CHURN_ALERTS_PER_DAY_SQL = `
@@ -82,8 +101,9 @@ ORDER BY day, level`;
 
 /** Churn alerts per day and level; an alert with several reasons counts once (the id sets are merged). */
 export function churnAlertsPerDay(client: ClickHouseClient, p: Period): Promise<Array<{ day: string; level: string; alerts: number }>> {
-  return rows<{ day: string; level: string; alerts: string | number }>(client, CHURN_ALERTS_PER_DAY_SQL, period(p))
-    .then((r) => r.map((x) => ({ ...x, alerts: Number(x.alerts) })));
+  return rows<{ day: string; level: string; alerts: string | number }>(client, CHURN_ALERTS_PER_DAY_SQL, period(p)).then((r) =>
+    r.map((x) => ({ ...x, alerts: Number(x.alerts) })),
+  );
 }
 
 export const CHURN_ALERTS_BY_REASON_SQL = `
@@ -94,9 +114,15 @@ GROUP BY level, reason_code, churn_alerts_hourly.value_tier
 ORDER BY level, reason_code, value_tier NULLS FIRST`;
 
 /** Churn alerts within the period by level, reason (流失原因) and the customer's value tier. */
-export function churnAlertsByReasonAndValueTier(client: ClickHouseClient, p: Period): Promise<Array<{ level: string; reason_code: string; value_tier: string | null; alerts: number }>> {
-  return rows<{ level: string; reason_code: string; value_tier: string | null; alerts: string | number }>(client, CHURN_ALERTS_BY_REASON_SQL, period(p))
-    .then((r) => r.map((x) => ({ ...x, alerts: Number(x.alerts) })));
+export function churnAlertsByReasonAndValueTier(
+  client: ClickHouseClient,
+  p: Period,
+): Promise<Array<{ level: string; reason_code: string; value_tier: string | null; alerts: number }>> {
+  return rows<{ level: string; reason_code: string; value_tier: string | null; alerts: string | number }>(
+    client,
+    CHURN_ALERTS_BY_REASON_SQL,
+    period(p),
+  ).then((r) => r.map((x) => ({ ...x, alerts: Number(x.alerts) })));
 }
 
 export const CHURN_ALERT_EPISODES_SQL = `
@@ -125,8 +151,9 @@ export interface ChurnAlertEpisodeRow {
 
 /** The alert episodes (预警事件) opened within the period: one row each, open or closed. */
 export function churnAlertEpisodes(client: ClickHouseClient, p: Period): Promise<ChurnAlertEpisodeRow[]> {
-  return rows<Omit<ChurnAlertEpisodeRow, 'messages'> & { messages: string | number }>(client, CHURN_ALERT_EPISODES_SQL, period(p))
-    .then((r) => r.map((x) => ({ ...x, messages: Number(x.messages) })));
+  return rows<Omit<ChurnAlertEpisodeRow, 'messages'> & { messages: string | number }>(client, CHURN_ALERT_EPISODES_SQL, period(p)).then(
+    (r) => r.map((x) => ({ ...x, messages: Number(x.messages) })),
+  );
 }
 
 export const CUSTOMER_TIMELINE_SQL = `
@@ -153,7 +180,10 @@ SELECT toString(time) AS time, kind, id, detail FROM (
 ORDER BY time, kind, id`;
 
 /** Everything that happened to one customer, in event-time order: events, segment changes, churn alerts. */
-export function customerTimeline(client: ClickHouseClient, p: { customerId: string }): Promise<Array<{ time: string; kind: string; id: string; detail: string }>> {
+export function customerTimeline(
+  client: ClickHouseClient,
+  p: { customerId: string },
+): Promise<Array<{ time: string; kind: string; id: string; detail: string }>> {
   return rows(client, CUSTOMER_TIMELINE_SQL, { customerId: p.customerId });
 }
 
@@ -166,8 +196,16 @@ WHERE dimension = {dimension:String} AND segment = {segment:String}
 ORDER BY customer_id`;
 
 /** Who was in a segment at the end of business day `date`. */
-export async function membersOnDate(client: ClickHouseClient, p: { dimension: string; segment: string; date: string; timeZone?: string }): Promise<string[]> {
-  const r = await rows<{ customer_id: string }>(client, MEMBERS_ON_DATE_SQL, { dimension: p.dimension, segment: p.segment, date: p.date, timeZone: p.timeZone ?? DEFAULT_TIME_ZONE });
+export async function membersOnDate(
+  client: ClickHouseClient,
+  p: { dimension: string; segment: string; date: string; timeZone?: string },
+): Promise<string[]> {
+  const r = await rows<{ customer_id: string }>(client, MEMBERS_ON_DATE_SQL, {
+    dimension: p.dimension,
+    segment: p.segment,
+    date: p.date,
+    timeZone: p.timeZone ?? DEFAULT_TIME_ZONE,
+  });
   return r.map((x) => x.customer_id);
 }
 
@@ -200,9 +238,19 @@ ORDER BY cohort_month, months_since_signup`;
  * Of the customers who signed up in a month (their latest profile's sign-up date), how many placed
  * an order N months later. Cohorts whose sign-up month lies in the period.
  */
-export function cohortRetention(client: ClickHouseClient, p: Period): Promise<Array<{ cohort_month: string; months_since_signup: number; cohort_size: number; active_customers: number; retention: number }>> {
-  return rows<{ cohort_month: string; months_since_signup: number; cohort_size: string | number; active_customers: string | number; retention: number }>(client, COHORT_RETENTION_SQL, period(p))
-    .then((r) => r.map((x) => ({ ...x, cohort_size: Number(x.cohort_size), active_customers: Number(x.active_customers) })));
+export function cohortRetention(
+  client: ClickHouseClient,
+  p: Period,
+): Promise<Array<{ cohort_month: string; months_since_signup: number; cohort_size: number; active_customers: number; retention: number }>> {
+  return rows<{
+    cohort_month: string;
+    months_since_signup: number;
+    cohort_size: string | number;
+    active_customers: string | number;
+    retention: number;
+  }>(client, COHORT_RETENTION_SQL, period(p)).then((r) =>
+    r.map((x) => ({ ...x, cohort_size: Number(x.cohort_size), active_customers: Number(x.active_customers) })),
+  );
 }
 
 /** The eight RFM groups as Chinese BI tools name them (R high = a recent last order). */
@@ -234,17 +282,34 @@ FROM grouped
 GROUP BY rfm_group, rfm_group_en
 ORDER BY rfm_group_en`;
 
-export interface RfmFeatures { recencyFeature: string; frequencyFeature: string; monetaryFeature: string }
+export interface RfmFeatures {
+  recencyFeature: string;
+  frequencyFeature: string;
+  monetaryFeature: string;
+}
 
 /** Feature names the segmenter's snapshots are expected to carry for RFM; pass others if yours differ. */
-export const DEFAULT_RFM_FEATURES: RfmFeatures = { recencyFeature: 'daysSinceLastOrder', frequencyFeature: 'orders365d', monetaryFeature: 'revenue365d' };
+export const DEFAULT_RFM_FEATURES: RfmFeatures = {
+  recencyFeature: 'daysSinceLastOrder',
+  frequencyFeature: 'orders365d',
+  monetaryFeature: 'revenue365d',
+};
 
 /**
  * RFM 8-group distribution (重要价值客户 …) from each customer's latest feature snapshot on or
  * before the end of `date`: each of R, F, M is high or low against its average over those customers.
  */
-export function rfmGroups(client: ClickHouseClient, p: { date: string; timeZone?: string } & Partial<RfmFeatures>): Promise<Array<{ rfm_group: string; rfm_group_en: string; customers: number }>> {
-  const features = { ...DEFAULT_RFM_FEATURES, ...Object.fromEntries(Object.entries(p).filter(([k, v]) => k in DEFAULT_RFM_FEATURES && v !== undefined)) };
-  return rows<{ rfm_group: string; rfm_group_en: string; customers: string | number }>(client, RFM_GROUPS_SQL, { ...features, date: p.date, timeZone: p.timeZone ?? DEFAULT_TIME_ZONE })
-    .then((r) => r.map((x) => ({ ...x, customers: Number(x.customers) })));
+export function rfmGroups(
+  client: ClickHouseClient,
+  p: { date: string; timeZone?: string } & Partial<RfmFeatures>,
+): Promise<Array<{ rfm_group: string; rfm_group_en: string; customers: number }>> {
+  const features = {
+    ...DEFAULT_RFM_FEATURES,
+    ...Object.fromEntries(Object.entries(p).filter(([k, v]) => k in DEFAULT_RFM_FEATURES && v !== undefined)),
+  };
+  return rows<{ rfm_group: string; rfm_group_en: string; customers: string | number }>(client, RFM_GROUPS_SQL, {
+    ...features,
+    date: p.date,
+    timeZone: p.timeZone ?? DEFAULT_TIME_ZONE,
+  }).then((r) => r.map((x) => ({ ...x, customers: Number(x.customers) })));
 }

@@ -7,7 +7,10 @@ import type { TableRow } from './table-row.ts';
 // `customer-events` record, with its log position and, when present, its source position.
 
 /** Where a record sits in `customer-events`. */
-export interface LogPosition { partition: number; offset: number }
+export interface LogPosition {
+  partition: number;
+  offset: number;
+}
 
 const provenance = {
   event_id: id,

@@ -5,9 +5,11 @@ import { classifyClickHouseError, clickHouseErrorCode, isRetriableClickHouseErro
 import { InvalidRowError } from './table-row.ts';
 
 /** The error a server's HTTP response becomes in @clickhouse/client. */
-const fromServer = (code: number, type: string) => parseError(`Code: ${code}. DB::Exception: something went wrong. (${type}) (version 25.3.1.1)`);
+const fromServer = (code: number, type: string) =>
+  parseError(`Code: ${code}. DB::Exception: something went wrong. (${type}) (version 25.3.1.1)`);
 /** The shape chdb gives (ChdbQueryError), wrapped by the client as the cause of a ClickHouseError. */
-const fromChdb = (code: number) => Object.assign(new Error(`Code: ${code}. DB::Exception: x`), { clickhouseCode: code, code: 'CHDB_QUERY' });
+const fromChdb = (code: number) =>
+  Object.assign(new Error(`Code: ${code}. DB::Exception: x`), { clickhouseCode: code, code: 'CHDB_QUERY' });
 const nodeSocketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:8123`), { code });
 
 describe('clickHouseErrorCode', () => {
@@ -36,21 +38,35 @@ describe('clickHouseErrorCode', () => {
 
 describe('classifyClickHouseError', () => {
   it.each([
-    [252, 'TOO_MANY_PARTS'], [241, 'MEMORY_LIMIT_EXCEEDED'], [159, 'TIMEOUT_EXCEEDED'], [209, 'SOCKET_TIMEOUT'], [210, 'NETWORK_ERROR'], [202, 'TOO_MANY_SIMULTANEOUS_QUERIES'],
+    [252, 'TOO_MANY_PARTS'],
+    [241, 'MEMORY_LIMIT_EXCEEDED'],
+    [159, 'TIMEOUT_EXCEEDED'],
+    [209, 'SOCKET_TIMEOUT'],
+    [210, 'NETWORK_ERROR'],
+    [202, 'TOO_MANY_SIMULTANEOUS_QUERIES'],
   ])('retries code %i (%s)', (code, type) => {
     expect(classifyClickHouseError(fromServer(code, type))).toBe('retriable');
     expect(isRetriableClickHouseError(fromChdb(code))).toBe(true);
   });
 
   it.each([
-    [6, 'CANNOT_PARSE_TEXT'], [27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'], [41, 'CANNOT_PARSE_DATETIME'], [53, 'TYPE_MISMATCH'], [16, 'NO_SUCH_COLUMN_IN_TABLE'], [117, 'INCORRECT_DATA'],
+    [6, 'CANNOT_PARSE_TEXT'],
+    [27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'],
+    [41, 'CANNOT_PARSE_DATETIME'],
+    [53, 'TYPE_MISMATCH'],
+    [16, 'NO_SUCH_COLUMN_IN_TABLE'],
+    [117, 'INCORRECT_DATA'],
   ])('never retries bad data, code %i (%s)', (code, type) => {
     expect(classifyClickHouseError(fromServer(code, type))).toBe('bad_data');
     expect(isRetriableClickHouseError(fromChdb(code))).toBe(false);
   });
 
   it('leaves a missing table, a syntax error or a refused login unknown: a defect to fix, not data to drop', () => {
-    for (const [code, type] of [[60, 'UNKNOWN_TABLE'], [62, 'SYNTAX_ERROR'], [516, 'AUTHENTICATION_FAILED']] as const) {
+    for (const [code, type] of [
+      [60, 'UNKNOWN_TABLE'],
+      [62, 'SYNTAX_ERROR'],
+      [516, 'AUTHENTICATION_FAILED'],
+    ] as const) {
       expect(classifyClickHouseError(fromServer(code, type))).toBe('unknown');
       expect(isRetriableClickHouseError(fromServer(code, type))).toBe(false);
     }
@@ -65,7 +81,9 @@ describe('classifyClickHouseError', () => {
     expect(classifyClickHouseError(nodeSocketError('ECONNREFUSED'))).toBe('retriable');
     expect(classifyClickHouseError(new Error('request failed', { cause: nodeSocketError('ECONNRESET') }))).toBe('retriable');
     expect(classifyClickHouseError(new Error('Timeout error.'))).toBe('retriable');
-    expect(classifyClickHouseError(new ServiceUnavailableError('ClickHouse', 'http://ch:8123', nodeSocketError('ECONNREFUSED')))).toBe('retriable');
+    expect(classifyClickHouseError(new ServiceUnavailableError('ClickHouse', 'http://ch:8123', nodeSocketError('ECONNREFUSED')))).toBe(
+      'retriable',
+    );
   });
 
   it('never retries a row refused by its schema, and leaves an unexplained error unknown', () => {

@@ -33,8 +33,8 @@ export async function connectClickHouse(target: ClickHouseTarget): Promise<Click
   } catch (err) {
     throw new Error(
       `cannot open the embedded ClickHouse data folder ${target.path}: ${(err as Error).message}. ` +
-      'The embedded engine locks its folder: only one process at a time may open it. Stop the process ' +
-      'that holds it (the all-in-one pipeline), send the work through that process, or set CLICKHOUSE_PATH to another folder.',
+        'The embedded engine locks its folder: only one process at a time may open it. Stop the process ' +
+        'that holds it (the all-in-one pipeline), send the work through that process, or set CLICKHOUSE_PATH to another folder.',
       { cause: err },
     );
   }

@@ -54,8 +54,19 @@ export interface CrmMeasuresRow {
 }
 
 const COUNTS = [
-  'customers', 'customers_at_start', 'ordering_customers', 'repeat_customers', 'cltv_customers', 'churn_base', 'churned', 'churned_at_month_start', 'won_back',
-  'satisfaction_answers', 'nps_answers', 'complaints', 'shipments_delivered',
+  'customers',
+  'customers_at_start',
+  'ordering_customers',
+  'repeat_customers',
+  'cltv_customers',
+  'churn_base',
+  'churned',
+  'churned_at_month_start',
+  'won_back',
+  'satisfaction_answers',
+  'nps_answers',
+  'complaints',
+  'shipments_delivered',
 ] as const;
 
 /** The CRM measures per segment of `dimension` and per business month, for every month the period touches. */

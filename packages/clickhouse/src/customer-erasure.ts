@@ -1,7 +1,16 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 
 /** Every table with a row per customer fact; each has a `customer_id` column. */
-export const CUSTOMER_TABLES = ['orders', 'shipments', 'complaints', 'customer_profiles', 'segment_changes', 'churn_alerts', 'feature_snapshots', 'alert_workflow_events'] as const;
+export const CUSTOMER_TABLES = [
+  'orders',
+  'shipments',
+  'complaints',
+  'customer_profiles',
+  'segment_changes',
+  'churn_alerts',
+  'feature_snapshots',
+  'alert_workflow_events',
+] as const;
 
 /**
  * The aggregate tables fed by materialized views over customer tables. They hold uniqExact states
@@ -35,13 +44,26 @@ export async function eraseCustomers(client: ClickHouseClient, customerIds: read
   const erased: string[] = [];
   for (let i = 0; i < customerIds.length; i += CHUNK) {
     const chunk = [...new Set(customerIds.slice(i, i + CHUNK))];
-    const done = new Set((await rows<{ customer_id: string }>(client, 'SELECT customer_id FROM customer_erasures WHERE customer_id IN {ids:Array(String)}', { ids: chunk })).map((r) => r.customer_id));
+    const done = new Set(
+      (
+        await rows<{ customer_id: string }>(client, 'SELECT customer_id FROM customer_erasures WHERE customer_id IN {ids:Array(String)}', {
+          ids: chunk,
+        })
+      ).map((r) => r.customer_id),
+    );
     const ids = chunk.filter((id) => !done.has(id));
     if (ids.length === 0) continue;
     const hours = new Map<string, string[]>();
     for (const source of new Set(RECOUNTED.map((r) => r.source))) {
-      const found = await rows<{ hour: string }>(client, `SELECT DISTINCT ${HOUR} AS hour FROM ${source} WHERE customer_id IN {ids:Array(String)}`, { ids });
-      hours.set(source, found.map((h) => h.hour));
+      const found = await rows<{ hour: string }>(
+        client,
+        `SELECT DISTINCT ${HOUR} AS hour FROM ${source} WHERE customer_id IN {ids:Array(String)}`,
+        { ids },
+      );
+      hours.set(
+        source,
+        found.map((h) => h.hour),
+      );
     }
     for (const table of CUSTOMER_TABLES) {
       await client.command({ query: `DELETE FROM ${table} WHERE customer_id IN {ids:Array(String)}`, query_params: { ids } });
@@ -56,10 +78,18 @@ export async function eraseCustomers(client: ClickHouseClient, customerIds: read
 /** Counts the given hours of an aggregate table again from its view's source, as the view would. */
 async function recount(client: ClickHouseClient, view: string, target: string, hours: string[]): Promise<void> {
   if (hours.length === 0) return;
-  const [definition] = await rows<{ as_select: string }>(client, 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}', { view });
-  if (!definition?.as_select.includes(`${HOUR} AS hour`)) throw new Error(`materialized view ${view} does not bucket its rows by ${HOUR}: customer-erasure.ts cannot recount ${target}`);
+  const [definition] = await rows<{ as_select: string }>(
+    client,
+    'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}',
+    { view },
+  );
+  if (!definition?.as_select.includes(`${HOUR} AS hour`))
+    throw new Error(`materialized view ${view} does not bucket its rows by ${HOUR}: customer-erasure.ts cannot recount ${target}`);
   const params = { hours };
   await client.command({ query: `DELETE FROM ${target} WHERE hour IN {hours:Array(DateTime('UTC'))}`, query_params: params });
   // A row inserted meanwhile is counted by its view too: both add ids to the same sets, which changes nothing.
-  await client.command({ query: `INSERT INTO ${target} SELECT * FROM (${definition.as_select}) WHERE hour IN {hours:Array(DateTime('UTC'))}`, query_params: params });
+  await client.command({
+    query: `INSERT INTO ${target} SELECT * FROM (${definition.as_select}) WHERE hour IN {hours:Array(DateTime('UTC'))}`,
+    query_params: params,
+  });
 }

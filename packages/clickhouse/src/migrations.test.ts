@@ -69,15 +69,9 @@ describe('readMigrations', () => {
   });
 
   it('strips whole-line comments, including indented ones, and drops statements that were only comments', () => {
-    const sql = [
-      '-- why this table exists',
-      'CREATE TABLE a',
-      '(',
-      '    -- the customer',
-      '    x UInt8',
-      ');',
-      '-- trailing note;',
-    ].join('\n');
+    const sql = ['-- why this table exists', 'CREATE TABLE a', '(', '    -- the customer', '    x UInt8', ');', '-- trailing note;'].join(
+      '\n',
+    );
     const [migration] = readMigrations(aMigrationsDir({ '001_a.sql': sql }));
     expect(migration?.statements).toHaveLength(1);
     expect(migration?.statements[0]).not.toContain('--');

@@ -21,7 +21,10 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
       return {
         version: Number(file.split('_')[0]),
         name: file.replace(/\.sql$/, ''),
-        statements: sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean),
+        statements: sql
+          .split(/;\s*$/m)
+          .map((s) => s.trim())
+          .filter(Boolean),
       };
     });
   // Two files with one number: the second would never run once the first is recorded.
@@ -45,7 +48,9 @@ export async function migrate(client: ClickHouseClient, dir = MIGRATIONS_DIR): P
       version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
     ) ENGINE = ReplacingMergeTree ORDER BY version`,
   });
-  const rows = await (await client.query({ query: 'SELECT version FROM schema_migrations FINAL', format: 'JSONEachRow' })).json<{ version: number }>();
+  const rows = await (
+    await client.query({ query: 'SELECT version FROM schema_migrations FINAL', format: 'JSONEachRow' })
+  ).json<{ version: number }>();
   const applied = new Set(rows.map((r) => Number(r.version)));
   const done: Migration[] = [];
   for (const m of readMigrations(dir)) {

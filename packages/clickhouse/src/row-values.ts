@@ -5,8 +5,14 @@ import { toDateTime64 } from './segment-changes-table.ts';
 // so a bad value is refused here with the field's name instead of deep inside the engine.
 
 /** DateTime64(3, 'UTC') as `YYYY-MM-DD hh:mm:ss.mmm`, within the type's range (1900–2299). */
-export const dateTime64Text = z.string().regex(/^(19|2[0-2])\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/, 'expected a time between 1900 and 2299 as YYYY-MM-DD hh:mm:ss.mmm (UTC)');
-export const uint32 = z.number().int().min(0).max(2 ** 32 - 1);
+export const dateTime64Text = z
+  .string()
+  .regex(/^(19|2[0-2])\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/, 'expected a time between 1900 and 2299 as YYYY-MM-DD hh:mm:ss.mmm (UTC)');
+export const uint32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 export const uint64 = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const uint8 = z.number().int().min(0).max(255);
 /** Decimal(18, 4): 14 digits before the point. */
@@ -17,8 +23,7 @@ export const id = z.string().min(1);
  * Epoch ms as DateTime64 text; an invalid time becomes text the row schema refuses (with the
  * field's name) rather than a RangeError from Date that names nothing.
  */
-export const timeText = (ms: number): string =>
-  Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? toDateTime64(ms) : `invalid time ${ms}`;
+export const timeText = (ms: number): string => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? toDateTime64(ms) : `invalid time ${ms}`);
 
 export const nullableTimeText = (ms: number | null): string | null => (ms === null ? null : timeText(ms));
 

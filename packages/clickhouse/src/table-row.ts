@@ -9,7 +9,10 @@ import { rulesVersionRowSchema } from './rules-versions-table.ts';
 import { segmentChangeRowSchema, segmentChangeRowUnchecked } from './segment-changes-table.ts';
 
 /** One row for one table: what a record becomes on its way to ClickHouse. */
-export interface TableRow { table: string; row: Record<string, unknown> }
+export interface TableRow {
+  table: string;
+  row: Record<string, unknown>;
+}
 
 /**
  * The row schema of every table the sink writes. Strict: a field the table does not have is an
@@ -52,7 +55,8 @@ export class InvalidRowError extends Error {
  */
 export async function insertRows(client: ClickHouseClient, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
   const schema = tableRowSchemas[table];
-  if (schema === undefined) throw new Error(`no row schema for ClickHouse table ${table}: known tables are ${Object.keys(tableRowSchemas).join(', ')}`);
+  if (schema === undefined)
+    throw new Error(`no row schema for ClickHouse table ${table}: known tables are ${Object.keys(tableRowSchemas).join(', ')}`);
   if (rows.length === 0) return;
   for (let i = 0; i < rows.length; i++) {
     const result = schema.safeParse(rows[i]);

@@ -18,7 +18,14 @@ describe('the churn alert contract', () => {
   });
 
   it('carries the episode and its event through Avro, and null on a message outside any episode', () => {
-    const escalated = aChurnAlert({ customerId: 'C-1', sequence: 4, level: 'critical', eventTime: T, episodeId: 'C-1/episode/2', episodeEvent: 'escalated' });
+    const escalated = aChurnAlert({
+      customerId: 'C-1',
+      sequence: 4,
+      level: 'critical',
+      eventTime: T,
+      episodeId: 'C-1/episode/2',
+      episodeEvent: 'escalated',
+    });
     expect(type.fromBuffer(type.toBuffer(escalated))).toEqual(escalated);
     const older = aChurnAlert({ customerId: 'C-1', sequence: 1, level: 'watch', eventTime: T, episodeId: null, episodeEvent: null });
     expect(type.fromBuffer(type.toBuffer(older))).toEqual(older);

@@ -18,7 +18,12 @@ export const complaintSchema = z.object({
 });
 
 /** Validates a complaint event and normalises it into a `customer-events` record, or says why not. */
-export function normaliseComplaint(raw: Complaint, key: string | null, source: SourcePosition | null, ctx: ValidationContext): StepResult<CustomerEvent> {
+export function normaliseComplaint(
+  raw: Complaint,
+  key: string | null,
+  source: SourcePosition | null,
+  ctx: ValidationContext,
+): StepResult<CustomerEvent> {
   const checked = checkCommon(complaintSchema, raw, key, ctx);
   if (!checked.ok) return checked;
   const c = checked.value;

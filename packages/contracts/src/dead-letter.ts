@@ -11,16 +11,16 @@ export const deadLetterReasons = {
   duplicate: 'an event id already applied to this customer, seen again at another position',
   invalid_rules: 'a rules control record whose rules do not validate (the rules in force stay in force)',
   clickhouse_rejected: 'ClickHouse refused the row for good (its error code is in segmentation.errors.clickhouse.code)',
-  processing_failed: 'the role failed on this one record again and again while the records around it went through (a bug or a value no code path expected): it was skipped; the error class and message are in the headers',
-  undeliverable: 'a receiver of the notifier refused the alert for good or kept failing (its name in segmentation.errors.receiver, its HTTP status in segmentation.errors.status)',
+  processing_failed:
+    'the role failed on this one record again and again while the records around it went through (a bug or a value no code path expected): it was skipped; the error class and message are in the headers',
+  undeliverable:
+    'a receiver of the notifier refused the alert for good or kept failing (its name in segmentation.errors.receiver, its HTTP status in segmentation.errors.status)',
 } as const;
 
 export type DeadLetterReason = keyof typeof deadLetterReasons;
 
 /** The result of one processing step: a value to go on with, or a reason to dead-letter. */
-export type StepResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; reason: DeadLetterReason; message: string };
+export type StepResult<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; message: string };
 
 export const ok = <T>(value: T): StepResult<T> => ({ ok: true, value });
 export const deadLetter = (reason: DeadLetterReason, message: string): StepResult<never> => ({ ok: false, reason, message });

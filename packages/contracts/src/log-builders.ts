@@ -1,4 +1,14 @@
-import type { AlertWorkflowEvent, ChurnAlert, CustomerEvent, FeatureSnapshot, OrderRecorded, ProfileRecorded, SegmentChange, ShipmentRecorded, ComplaintRecorded } from './records.ts';
+import type {
+  AlertWorkflowEvent,
+  ChurnAlert,
+  CustomerEvent,
+  FeatureSnapshot,
+  OrderRecorded,
+  ProfileRecorded,
+  SegmentChange,
+  ShipmentRecorded,
+  ComplaintRecorded,
+} from './records.ts';
 import { anOrder } from './builders.ts';
 
 // Builders of log records (customer-events) and outputs, with defaults; tests and benchmarks override what
@@ -19,7 +29,13 @@ export function anOrderEvent(o: { customerId: string; eventId: string; eventTime
   const { customerId, eventId, eventTime, ...overrides } = o;
   // The source order's defaults (builders.ts), as ingest would normalise them in the base currency.
   const { eventId: _id, customerId: _customer, eventTime: _time, ...source } = anOrder();
-  const order: OrderRecorded = { ...source, orderId: `O-${eventId}`, amountBase: source.amount, baseCurrency: source.currency, ...overrides };
+  const order: OrderRecorded = {
+    ...source,
+    orderId: `O-${eventId}`,
+    amountBase: source.amount,
+    baseCurrency: source.currency,
+    ...overrides,
+  };
   return event(customerId, eventId, eventTime, { 'segmentation.log.OrderRecorded': order });
 }
 
@@ -38,7 +54,10 @@ export function aShipmentEvent(s: { customerId: string; eventId: string; eventTi
     onTime: true,
     ...overrides,
   };
-  return { ...event(customerId, eventId, eventTime, { 'segmentation.log.ShipmentRecorded': shipment }), source: { topic: 'shipments', partition: 0, offset: 0 } };
+  return {
+    ...event(customerId, eventId, eventTime, { 'segmentation.log.ShipmentRecorded': shipment }),
+    source: { topic: 'shipments', partition: 0, offset: 0 },
+  };
 }
 
 export function aComplaintEvent(c: { customerId: string; eventId: string; eventTime: number } & Partial<ComplaintRecorded>): CustomerEvent {
@@ -53,7 +72,10 @@ export function aComplaintEvent(c: { customerId: string; eventId: string; eventT
     npsScore: null,
     ...overrides,
   };
-  return { ...event(customerId, eventId, eventTime, { 'segmentation.log.ComplaintRecorded': complaint }), source: { topic: 'complaints', partition: 0, offset: 0 } };
+  return {
+    ...event(customerId, eventId, eventTime, { 'segmentation.log.ComplaintRecorded': complaint }),
+    source: { topic: 'complaints', partition: 0, offset: 0 },
+  };
 }
 
 export function aProfileEvent(p: { customerId: string; eventId: string; eventTime: number } & Partial<ProfileRecorded>): CustomerEvent {
@@ -67,14 +89,24 @@ export function aProfileEvent(p: { customerId: string; eventId: string; eventTim
     signedUpAt: eventTime,
     ...overrides,
   };
-  return { ...event(customerId, eventId, eventTime, { 'segmentation.log.ProfileRecorded': profile }), source: { topic: 'profiles', partition: 0, offset: 0 } };
+  return {
+    ...event(customerId, eventId, eventTime, { 'segmentation.log.ProfileRecorded': profile }),
+    source: { topic: 'profiles', partition: 0, offset: 0 },
+  };
 }
 
-export const aTick = (partition: number, eventTime: number): CustomerEvent =>
-  ({ eventId: `tick-${partition}-${eventTime}`, customerId: '', eventTime, source: null, body: { 'segmentation.log.Tick': { partition } } });
+export const aTick = (partition: number, eventTime: number): CustomerEvent => ({
+  eventId: `tick-${partition}-${eventTime}`,
+  customerId: '',
+  eventTime,
+  source: null,
+  body: { 'segmentation.log.Tick': { partition } },
+});
 
 /** A segment change; its id follows the segmenter's rule customer/dimension/sequence. */
-export function aSegmentChange(c: Pick<SegmentChange, 'customerId' | 'sequence' | 'fromSegment' | 'toSegment' | 'eventTime'> & Partial<SegmentChange>): SegmentChange {
+export function aSegmentChange(
+  c: Pick<SegmentChange, 'customerId' | 'sequence' | 'fromSegment' | 'toSegment' | 'eventTime'> & Partial<SegmentChange>,
+): SegmentChange {
   const dimension = c.dimension ?? 'value_tier';
   return {
     changeId: `${c.customerId}/${dimension}/${c.sequence}`,

@@ -10,15 +10,23 @@ export interface CurrencyTable {
   rates: Record<string, number>;
 }
 
-export const currencyTableSchema = z.object({
-  baseCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
-  rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()),
-}).refine((t) => t.rates[t.baseCurrency] === 1, { path: ['rates'], message: 'the base currency must convert at 1 (rates are in units of the base currency)' });
+export const currencyTableSchema = z
+  .object({
+    baseCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
+    rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()),
+  })
+  .refine((t) => t.rates[t.baseCurrency] === 1, {
+    path: ['rates'],
+    message: 'the base currency must convert at 1 (rates are in units of the base currency)',
+  });
 
 /** Parses `USD=7.1,EUR=7.7` into a rate table for `baseCurrency` (which always converts at 1). */
 export function parseRates(baseCurrency: string, spec: string): CurrencyTable {
   const rates: Record<string, number> = { [baseCurrency]: 1 };
-  for (const pair of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [code, rate] = pair.split('=');
     rates[(code ?? '').trim()] = Number(rate);
   }

@@ -14,7 +14,8 @@ const source: SourcePosition = { topic: 'orders', partition: 3, offset: 1207 };
 /** An order of the default customer, placed a minute before `NOW`. */
 const order = (overrides: Partial<Order> = {}): Order => anOrder({ customerId: 'C-SH-001', eventTime: NOW - 60_000, ...overrides });
 
-const normalise = (raw: Order, key: string | null = raw.customerId, from: SourcePosition | null = source) => normaliseOrder(raw, key, from, ctx);
+const normalise = (raw: Order, key: string | null = raw.customerId, from: SourcePosition | null = source) =>
+  normaliseOrder(raw, key, from, ctx);
 
 function accepted(result: StepResult<CustomerEvent>): CustomerEvent {
   if (!result.ok) throw new Error(`expected the order to be accepted, got ${result.reason}: ${result.message}`);
@@ -30,14 +31,20 @@ describe('normaliseOrder', () => {
   describe('values no real order has', () => {
     it('refuses an amount above the largest order taken, in the source currency or once converted', () => {
       expect(accepted(normalise(order({ amount: MAX_ORDER_AMOUNT, currency: 'CNY' }))).eventId).toBeTruthy();
-      expect(refusal(normalise(order({ amount: 1e300 })))).toMatchObject({ reason: 'invalid_value', message: expect.stringContaining('amount') as unknown });
+      expect(refusal(normalise(order({ amount: 1e300 })))).toMatchObject({
+        reason: 'invalid_value',
+        message: expect.stringContaining('amount') as unknown,
+      });
       const converted = refusal(normalise(order({ amount: MAX_ORDER_AMOUNT / 2, currency: 'USD' })));
       expect(converted).toMatchObject({ reason: 'invalid_value', message: expect.stringContaining('in the base currency') as unknown });
     });
 
     it('refuses ids longer than 128 characters and free text longer than 256', () => {
       expect(accepted(normalise(order({ orderId: 'O'.repeat(128), channel: 'c'.repeat(256) }))).eventId).toBeTruthy();
-      expect(refusal(normalise(order({ orderId: 'O'.repeat(129) })))).toMatchObject({ reason: 'invalid_value', message: expect.stringMatching(/^orderId: must be at most 128/) as unknown });
+      expect(refusal(normalise(order({ orderId: 'O'.repeat(129) })))).toMatchObject({
+        reason: 'invalid_value',
+        message: expect.stringMatching(/^orderId: must be at most 128/) as unknown,
+      });
       const longCustomer = 'C'.repeat(129);
       expect(refusal(normalise(order({ customerId: longCustomer }), longCustomer)).message).toMatch(/^customerId: must be at most 128/);
       expect(refusal(normalise(order({ channel: 'c'.repeat(257) }))).message).toMatch(/^channel: must be at most 256/);
@@ -76,7 +83,9 @@ describe('normaliseOrder', () => {
 
     it('converts the amount to the base currency and keeps the original amount and currency', () => {
       const body = accepted(normalise(order({ amount: 250.5, currency: 'USD' }))).body;
-      expect(body).toMatchObject({ 'segmentation.log.OrderRecorded': { amount: 250.5, currency: 'USD', amountBase: 1778.55, baseCurrency: 'CNY' } });
+      expect(body).toMatchObject({
+        'segmentation.log.OrderRecorded': { amount: 250.5, currency: 'USD', amountBase: 1778.55, baseCurrency: 'CNY' },
+      });
     });
 
     it('keeps a missing source position as null', () => {
@@ -90,7 +99,10 @@ describe('normaliseOrder', () => {
     });
 
     it('invalid_value for a negative amount, naming the field', () => {
-      expect(refusal(normalise(order({ amount: -5 })))).toEqual({ reason: 'invalid_value', message: expect.stringContaining('amount') as string });
+      expect(refusal(normalise(order({ amount: -5 })))).toEqual({
+        reason: 'invalid_value',
+        message: expect.stringContaining('amount') as string,
+      });
     });
 
     it.each<[string, Partial<Order>, string]>([
@@ -114,7 +126,10 @@ describe('normaliseOrder', () => {
     });
 
     it('unknown_currency for a well-formed currency the rate table lacks', () => {
-      expect(refusal(normalise(order({ currency: 'BRL' })))).toEqual({ reason: 'unknown_currency', message: expect.stringContaining('BRL') as string });
+      expect(refusal(normalise(order({ currency: 'BRL' })))).toEqual({
+        reason: 'unknown_currency',
+        message: expect.stringContaining('BRL') as string,
+      });
     });
 
     it('future_event_time for an event further ahead of now than the allowed skew', () => {

@@ -17,7 +17,12 @@ export const profileSchema = z.object({
 });
 
 /** Validates a profile update and normalises it into a `customer-events` record, or says why not. */
-export function normaliseProfile(raw: CustomerProfile, key: string | null, source: SourcePosition | null, ctx: ValidationContext): StepResult<CustomerEvent> {
+export function normaliseProfile(
+  raw: CustomerProfile,
+  key: string | null,
+  source: SourcePosition | null,
+  ctx: ValidationContext,
+): StepResult<CustomerEvent> {
   const checked = checkCommon(profileSchema, raw, key, ctx);
   if (!checked.ok) return checked;
   const p = checked.value;

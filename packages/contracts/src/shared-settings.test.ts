@@ -19,8 +19,9 @@ const problem = (env: Record<string, string>): string => {
 
 describe('SCHEMA_REGISTRY_URL', () => {
   it('accepts basic-auth credentials in the URL', () => {
-    expect(parse({ SCHEMA_REGISTRY_URL: 'https://seg:p%40ss@registry.example.com/apis/ccompat/v7' }).SCHEMA_REGISTRY_URL)
-      .toBe('https://seg:p%40ss@registry.example.com/apis/ccompat/v7');
+    expect(parse({ SCHEMA_REGISTRY_URL: 'https://seg:p%40ss@registry.example.com/apis/ccompat/v7' }).SCHEMA_REGISTRY_URL).toBe(
+      'https://seg:p%40ss@registry.example.com/apis/ccompat/v7',
+    );
   });
 
   it.each([

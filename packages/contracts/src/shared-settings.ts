@@ -12,11 +12,19 @@ export const sharedSettings = {
   ...kafkaSecuritySettings(),
   ...redisSecuritySettings(),
   /** A Confluent-compatible registry; basic-auth credentials as userinfo, percent-encoded: `http://user:password@host:port/…`. */
-  SCHEMA_REGISTRY_URL: z.url().refine(hasWholeCredentials, 'a user needs a password and a password a user: http://user:password@host:port/… (percent-encode : / ? # @ in them)')
+  SCHEMA_REGISTRY_URL: z
+    .url()
+    .refine(
+      hasWholeCredentials,
+      'a user needs a password and a password a user: http://user:password@host:port/… (percent-encode : / ? # @ in them)',
+    )
     .default('http://127.0.0.1:8081/apis/ccompat/v7'),
   /** Prepended to every topic name: separates deployments sharing a cluster. */
   TOPIC_PREFIX: z.string().default(''),
-  BASE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default(DEFAULT_BASE_CURRENCY),
+  BASE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY')
+    .default(DEFAULT_BASE_CURRENCY),
   /** Units of the base currency per unit of each currency: `USD=7.1,EUR=7.7`. */
   CURRENCY_RATES: z.string().default(DEFAULT_CURRENCY_RATES),
   /** Seconds an event time may be ahead of the wall clock before it is refused (clock skew between systems). */
@@ -67,14 +75,38 @@ function hasWholeCredentials(url: string): boolean {
 }
 
 /** SASL needs a user and a password; a CA file needs TLS. For a `superRefine` of a schema using `sharedSettings`. */
-export function checkKafkaSecurity(c: { KAFKA_SASL_MECHANISM?: string; KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string; KAFKA_TLS: boolean; KAFKA_TLS_CA_FILE?: string }, ctx: z.RefinementCtx): void {
+export function checkKafkaSecurity(
+  c: {
+    KAFKA_SASL_MECHANISM?: string;
+    KAFKA_SASL_USERNAME?: string;
+    KAFKA_SASL_PASSWORD?: string;
+    KAFKA_TLS: boolean;
+    KAFKA_TLS_CA_FILE?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
   if (c.KAFKA_SASL_MECHANISM !== undefined) {
-    if (c.KAFKA_SASL_USERNAME === undefined) ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: `required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });
-    if (c.KAFKA_SASL_PASSWORD === undefined) ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_PASSWORD'], message: `required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });
+    if (c.KAFKA_SASL_USERNAME === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_USERNAME'],
+        message: `required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}`,
+      });
+    if (c.KAFKA_SASL_PASSWORD === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_PASSWORD'],
+        message: `required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}`,
+      });
   } else if (c.KAFKA_SASL_USERNAME !== undefined || c.KAFKA_SASL_PASSWORD !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_MECHANISM'], message: 'required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD: scram-sha-256, scram-sha-512 or plain' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KAFKA_SASL_MECHANISM'],
+      message: 'required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD: scram-sha-256, scram-sha-512 or plain',
+    });
   }
-  if (c.KAFKA_TLS_CA_FILE !== undefined && !c.KAFKA_TLS) ctx.addIssue({ code: 'custom', path: ['KAFKA_TLS'], message: 'must be true when KAFKA_TLS_CA_FILE is set' });
+  if (c.KAFKA_TLS_CA_FILE !== undefined && !c.KAFKA_TLS)
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_TLS'], message: 'must be true when KAFKA_TLS_CA_FILE is set' });
 }
 
 /** The cross-field check of the rate table, for a `superRefine` of a schema using `sharedSettings`. */
@@ -82,6 +114,10 @@ export function checkCurrencySettings(c: { BASE_CURRENCY: string; CURRENCY_RATES
   try {
     parseRates(c.BASE_CURRENCY, c.CURRENCY_RATES);
   } catch {
-    ctx.addIssue({ code: 'custom', path: ['CURRENCY_RATES'], message: `must look like USD=7.1,EUR=7.7 (ISO codes, positive rates in ${c.BASE_CURRENCY}; ${c.BASE_CURRENCY} itself, if listed, at 1)` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CURRENCY_RATES'],
+      message: `must look like USD=7.1,EUR=7.7 (ISO codes, positive rates in ${c.BASE_CURRENCY}; ${c.BASE_CURRENCY} itself, if listed, at 1)`,
+    });
   }
 }

@@ -14,23 +14,33 @@ export const shipmentSchema = z.object({
   eventTime: epochMs,
   promisedDeliveryTime: epochMs.nullable(),
   actualDeliveryTime: epochMs.nullable(),
-  port: z.string().regex(/^[A-Z]{2}[A-Z2-9]{3}$/, 'must be a UN/LOCODE such as CNSHA').nullable(),
+  port: z
+    .string()
+    .regex(/^[A-Z]{2}[A-Z2-9]{3}$/, 'must be a UN/LOCODE such as CNSHA')
+    .nullable(),
   originCountry: country.nullable(),
   destinationCountry: country.nullable(),
 });
 
 /** Validates a shipment event and normalises it into a `customer-events` record, or says why not. */
-export function normaliseShipment(raw: Shipment, key: string | null, source: SourcePosition | null, ctx: ValidationContext): StepResult<CustomerEvent> {
+export function normaliseShipment(
+  raw: Shipment,
+  key: string | null,
+  source: SourcePosition | null,
+  ctx: ValidationContext,
+): StepResult<CustomerEvent> {
   const checked = checkCommon(shipmentSchema, raw, key, ctx);
   if (!checked.ok) return checked;
   const s = checked.value;
-  if (s.status === 'DELIVERED' && s.actualDeliveryTime === null) return deadLetter('invalid_value', 'actualDeliveryTime: a DELIVERED shipment needs its delivery time');
+  if (s.status === 'DELIVERED' && s.actualDeliveryTime === null)
+    return deadLetter('invalid_value', 'actualDeliveryTime: a DELIVERED shipment needs its delivery time');
   if (s.actualDeliveryTime !== null && s.actualDeliveryTime > s.eventTime) {
     return deadLetter('invalid_value', 'actualDeliveryTime: lies after the event that reports it');
   }
-  const onTime = s.status === 'DELIVERED' && s.promisedDeliveryTime !== null && s.actualDeliveryTime !== null
-    ? s.actualDeliveryTime <= s.promisedDeliveryTime
-    : null;
+  const onTime =
+    s.status === 'DELIVERED' && s.promisedDeliveryTime !== null && s.actualDeliveryTime !== null
+      ? s.actualDeliveryTime <= s.promisedDeliveryTime
+      : null;
   return ok({
     eventId: s.eventId,
     customerId: s.customerId,

@@ -24,8 +24,26 @@ export interface SourceContract {
 export function sourceContracts(t: TopicNames): SourceContract[] {
   return [
     { kind: 'order', topic: t.orders, deadLetterTopic: t.ordersDeadLetter, schema: avroSchemas.order, normalise: normaliseOrder },
-    { kind: 'shipment', topic: t.shipments, deadLetterTopic: t.shipmentsDeadLetter, schema: avroSchemas.shipment, normalise: normaliseShipment },
-    { kind: 'complaint', topic: t.complaints, deadLetterTopic: t.complaintsDeadLetter, schema: avroSchemas.complaint, normalise: normaliseComplaint },
-    { kind: 'profile', topic: t.customerProfiles, deadLetterTopic: t.customerProfilesDeadLetter, schema: avroSchemas.customerProfile, normalise: normaliseProfile },
+    {
+      kind: 'shipment',
+      topic: t.shipments,
+      deadLetterTopic: t.shipmentsDeadLetter,
+      schema: avroSchemas.shipment,
+      normalise: normaliseShipment,
+    },
+    {
+      kind: 'complaint',
+      topic: t.complaints,
+      deadLetterTopic: t.complaintsDeadLetter,
+      schema: avroSchemas.complaint,
+      normalise: normaliseComplaint,
+    },
+    {
+      kind: 'profile',
+      topic: t.customerProfiles,
+      deadLetterTopic: t.customerProfilesDeadLetter,
+      schema: avroSchemas.customerProfile,
+      normalise: normaliseProfile,
+    },
   ];
 }

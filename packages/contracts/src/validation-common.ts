@@ -25,7 +25,10 @@ export const epochMs = z.number().int().positive();
 
 /** The checks every source record needs: a key equal to its customer id, a valid shape, a sane time. */
 export function checkCommon<T extends { customerId: string; eventTime: number }>(
-  schema: z.ZodType<T>, raw: unknown, key: string | null, ctx: ValidationContext,
+  schema: z.ZodType<T>,
+  raw: unknown,
+  key: string | null,
+  ctx: ValidationContext,
 ): StepResult<T> {
   if (key === null || key === '') return deadLetter('missing_key', 'the message has no key; the key must be the customer id');
   const parsed = schema.safeParse(raw);
@@ -36,7 +39,10 @@ export function checkCommon<T extends { customerId: string; eventTime: number }>
   const record = parsed.data;
   if (record.customerId !== key) return deadLetter('invalid_value', `key "${key}" differs from customerId "${record.customerId}"`);
   if (record.eventTime > ctx.now + ctx.maxFutureSkewMs) {
-    return deadLetter('future_event_time', `eventTime ${new Date(record.eventTime).toISOString()} is more than ${ctx.maxFutureSkewMs} ms ahead of now`);
+    return deadLetter(
+      'future_event_time',
+      `eventTime ${new Date(record.eventTime).toISOString()} is more than ${ctx.maxFutureSkewMs} ms ahead of now`,
+    );
   }
   return { ok: true, value: record };
 }

@@ -17,8 +17,16 @@ describe('the alert-workflow topic', () => {
   });
 
   it('refuses an existing topic that is compacted or has a time limit', () => {
-    expect(topicMismatches(spec, { partitions: 12, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' } })).toEqual([]);
-    const compacted = topicMismatches(spec, { partitions: 12, config: { 'cleanup.policy': 'compact', 'retention.ms': '604800000', 'retention.bytes': '-1' } });
-    expect(compacted).toEqual([expect.stringMatching(/cleanup\.policy=compact; it needs cleanup\.policy=delete/), expect.stringMatching(/retention\.ms=604800000; it needs retention\.ms=-1/)]);
+    expect(
+      topicMismatches(spec, { partitions: 12, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' } }),
+    ).toEqual([]);
+    const compacted = topicMismatches(spec, {
+      partitions: 12,
+      config: { 'cleanup.policy': 'compact', 'retention.ms': '604800000', 'retention.bytes': '-1' },
+    });
+    expect(compacted).toEqual([
+      expect.stringMatching(/cleanup\.policy=compact; it needs cleanup\.policy=delete/),
+      expect.stringMatching(/retention\.ms=604800000; it needs retention\.ms=-1/),
+    ]);
   });
 });

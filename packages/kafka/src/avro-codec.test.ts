@@ -5,10 +5,12 @@ import { AvroCodec, registryEndpoint, RegistryCredentialsError } from './avro-co
 describe('the registry URL and its credentials', () => {
   it('takes basic-auth credentials out of the URL, percent-decoded, and keeps the rest as written', () => {
     expect(registryEndpoint('http://seg:s3cret@registry:8081/apis/ccompat/v7')).toEqual({
-      url: 'http://registry:8081/apis/ccompat/v7', credentials: { username: 'seg', password: 's3cret' },
+      url: 'http://registry:8081/apis/ccompat/v7',
+      credentials: { username: 'seg', password: 's3cret' },
     });
     expect(registryEndpoint('https://seg%40ops:p%3Aw%2Fd%40x@registry.example.com')).toEqual({
-      url: 'https://registry.example.com', credentials: { username: 'seg@ops', password: 'p:w/d@x' },
+      url: 'https://registry.example.com',
+      credentials: { username: 'seg@ops', password: 'p:w/d@x' },
     });
   });
 
@@ -17,21 +19,33 @@ describe('the registry URL and its credentials', () => {
     expect(registryEndpoint('http://registry:8081/a@b')).toEqual({ url: 'http://registry:8081/a@b' });
   });
 
-  it('shows the codec\'s registry without the password', () => {
+  it("shows the codec's registry without the password", () => {
     const codec = new AvroCodec('http://seg:s3cret@registry:8081/apis/ccompat/v7');
     expect(codec.registryUrl).toBe('http://registry:8081/apis/ccompat/v7');
   });
 
   it('says what to fix when the registry refuses, naming the setting', () => {
     const refused = new RegistryCredentialsError('http://registry:8081', 401, true);
-    expect(refused.message).toBe('Schema Registry at http://registry:8081 refused the user and password of SCHEMA_REGISTRY_URL (HTTP 401): check them');
+    expect(refused.message).toBe(
+      'Schema Registry at http://registry:8081 refused the user and password of SCHEMA_REGISTRY_URL (HTTP 401): check them',
+    );
     expect(refused.status).toBe(401);
-    expect(new RegistryCredentialsError('http://registry:8081', 401, false).message).toContain('wants credentials (HTTP 401): give them in SCHEMA_REGISTRY_URL');
+    expect(new RegistryCredentialsError('http://registry:8081', 401, false).message).toContain(
+      'wants credentials (HTTP 401): give them in SCHEMA_REGISTRY_URL',
+    );
   });
 });
 
 describe('encoding', () => {
-  const schema = JSON.stringify({ type: 'record', name: 'Note', namespace: 'test', fields: [{ name: 'id', type: 'string' }, { name: 'text', type: 'string' }] });
+  const schema = JSON.stringify({
+    type: 'record',
+    name: 'Note',
+    namespace: 'test',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'text', type: 'string' },
+    ],
+  });
   const type = avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
   const read = (b: Buffer) => ({ magic: b.readUInt8(0), schemaId: b.readUInt32BE(1), value: type.fromBuffer(b.subarray(5)) as unknown });
 

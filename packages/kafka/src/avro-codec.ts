@@ -63,9 +63,11 @@ export class RegistryCredentialsError extends ConfigError {
   readonly status: number;
 
   constructor(registryUrl: string, status: number, withCredentials: boolean) {
-    super(withCredentials
-      ? `Schema Registry at ${registryUrl} refused the user and password of SCHEMA_REGISTRY_URL (HTTP ${status}): check them`
-      : `Schema Registry at ${registryUrl} wants credentials (HTTP ${status}): give them in SCHEMA_REGISTRY_URL as http://user:password@host:port/…`);
+    super(
+      withCredentials
+        ? `Schema Registry at ${registryUrl} refused the user and password of SCHEMA_REGISTRY_URL (HTTP ${status}): check them`
+        : `Schema Registry at ${registryUrl} wants credentials (HTTP ${status}): give them in SCHEMA_REGISTRY_URL as http://user:password@host:port/…`,
+    );
     this.status = status;
   }
 }
@@ -95,14 +97,21 @@ export class AvroCodec {
     const { url, credentials } = registryEndpoint(registryUrl);
     this.registryUrl = url;
     this.credentials = credentials;
-    this.registry = new SchemaRegistry({ host: url, auth: credentials && { ...credentials }, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
+    this.registry = new SchemaRegistry({
+      host: url,
+      auth: credentials && { ...credentials },
+      retry: { retries: 3, initialRetryTimeInSecs: 0.2 },
+    });
   }
 
   /** Sets the subject's compatibility mode and registers the schema (a no-op when already there). */
   async register(subject: string, schema: string, compatibility: Compatibility = 'BACKWARD'): Promise<number> {
     await this.setCompatibility(subject, compatibility);
     try {
-      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY[compatibility] });
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema },
+        { subject, compatibility: COMPATIBILITY[compatibility] },
+      );
       return id;
     } catch (err) {
       const status = (err as { status?: number }).status;
@@ -159,13 +168,17 @@ export class AvroCodec {
    * schema id or an incompatible writer schema; other errors (registry unreachable) are retriable.
    */
   async decode<T>(buffer: Buffer | null, readerSchema: string): Promise<T> {
-    if (buffer === null || buffer.length < HEADER_BYTES) throw new UndecodableError('undecodable', 'value is empty or shorter than the 5-byte wire-format header');
-    if (buffer.readUInt8(0) !== MAGIC_BYTE) throw new UndecodableError('undecodable', `magic byte is ${buffer.readUInt8(0)}, expected 0 (Confluent wire format)`);
+    if (buffer === null || buffer.length < HEADER_BYTES)
+      throw new UndecodableError('undecodable', 'value is empty or shorter than the 5-byte wire-format header');
+    if (buffer.readUInt8(0) !== MAGIC_BYTE)
+      throw new UndecodableError('undecodable', `magic byte is ${buffer.readUInt8(0)}, expected 0 (Confluent wire format)`);
     const id = buffer.readUInt32BE(1);
     const reader = this.reader(readerSchema);
     const resolver = await this.resolver(id, readerSchema, reader);
     try {
-      return (resolver === 'same' ? reader.fromBuffer(buffer.subarray(HEADER_BYTES)) : reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver)) as T;
+      return (
+        resolver === 'same' ? reader.fromBuffer(buffer.subarray(HEADER_BYTES)) : reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver)
+      ) as T;
     } catch (err) {
       throw new UndecodableError('undecodable', `Avro body does not match writer schema ${id}: ${(err as Error).message}`);
     }
@@ -201,7 +214,10 @@ export class AvroCodec {
     try {
       resolver = reader.equals(writer) ? 'same' : reader.createResolver(writer);
     } catch (err) {
-      throw new UndecodableError('schema_mismatch', `writer schema ${id} cannot be read as ${reader.name ?? 'the contract'}: ${(err as Error).message}`);
+      throw new UndecodableError(
+        'schema_mismatch',
+        `writer schema ${id} cannot be read as ${reader.name ?? 'the contract'}: ${(err as Error).message}`,
+      );
     }
     forReader.set(id, resolver);
     return resolver;
@@ -209,14 +225,19 @@ export class AvroCodec {
 
   /** A request to the registry with the credentials; a refusal of them is a RegistryCredentialsError. */
   private async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(`${this.registryUrl}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...authorization(this.credentials) } });
+    const res = await fetch(`${this.registryUrl}${path}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), ...authorization(this.credentials) },
+    });
     if (refusesCredentials(res.status)) throw new RegistryCredentialsError(this.registryUrl, res.status, this.credentials !== undefined);
     return res;
   }
 }
 
 const authorization = (credentials: RegistryCredentials | undefined): Record<string, string> =>
-  credentials === undefined ? {} : { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` };
+  credentials === undefined
+    ? {}
+    : { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` };
 
 /**
  * Fails with a message naming the registry and how to start it unless it answers, or with a

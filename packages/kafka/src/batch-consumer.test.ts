@@ -14,7 +14,13 @@ function restartsOf(restart: () => Promise<void>, overrides: Partial<ConsumerRes
     maxDelayMs: 4,
     ...overrides,
   });
-  return { restarts, events, stop: () => { stopping = true; } };
+  return {
+    restarts,
+    events,
+    stop: () => {
+      stopping = true;
+    },
+  };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -32,7 +38,10 @@ describe('restartDelayMs', () => {
 describe('ConsumerRestarts', () => {
   it('leaves a crash kafkajs restarts from to kafkajs', async () => {
     let calls = 0;
-    const { restarts } = restartsOf(() => { calls++; return Promise.resolve(); });
+    const { restarts } = restartsOf(() => {
+      calls++;
+      return Promise.resolve();
+    });
     restarts.crashed(true);
     expect(restarts.restarting).toBe(false);
     await new Promise((r) => setTimeout(r, 20));
@@ -41,7 +50,10 @@ describe('ConsumerRestarts', () => {
 
   it('starts a consumer again after a crash kafkajs does not restart from', async () => {
     let calls = 0;
-    const { restarts, events } = restartsOf(() => { calls++; return Promise.resolve(); });
+    const { restarts, events } = restartsOf(() => {
+      calls++;
+      return Promise.resolve();
+    });
     restarts.crashed(false);
     restarts.crashed(false); // a second crash report before the restart: still one restart
     await until(() => !restarts.restarting);
@@ -51,7 +63,9 @@ describe('ConsumerRestarts', () => {
 
   it('keeps trying, with backoff, until an attempt works (the broker is still away)', async () => {
     let calls = 0;
-    const { restarts, events } = restartsOf(() => (++calls < 4 ? Promise.reject(new Error('Connection error: connect ECONNREFUSED')) : Promise.resolve()));
+    const { restarts, events } = restartsOf(() =>
+      ++calls < 4 ? Promise.reject(new Error('Connection error: connect ECONNREFUSED')) : Promise.resolve(),
+    );
     restarts.crashed(false);
     await until(() => !restarts.restarting);
     expect(events).toEqual(['failed 0', 'failed 1', 'failed 2', 'restarted after 4']);
@@ -78,7 +92,13 @@ describe('ConsumerRestarts', () => {
 
   it('does not restart a consumer that is being stopped, and settle() ends a waiting loop at once', async () => {
     let calls = 0;
-    const { restarts, stop } = restartsOf(() => { calls++; return Promise.resolve(); }, { initialDelayMs: 60_000, maxDelayMs: 60_000 });
+    const { restarts, stop } = restartsOf(
+      () => {
+        calls++;
+        return Promise.resolve();
+      },
+      { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+    );
     restarts.crashed(false);
     expect(restarts.restarting).toBe(true);
     stop();

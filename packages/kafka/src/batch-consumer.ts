@@ -2,7 +2,15 @@ import type { Admin, Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
-import { describeFailure, isDependencyFailure, isolatePoison, PoisonStreak, POISON_STREAK_LIMIT, type Attempts, type PoisonHandling } from './poison-records.ts';
+import {
+  describeFailure,
+  isDependencyFailure,
+  isolatePoison,
+  PoisonStreak,
+  POISON_STREAK_LIMIT,
+  type Attempts,
+  type PoisonHandling,
+} from './poison-records.ts';
 import { partitionCounts } from './topics-admin.ts';
 import { Coalescing } from './coalescing.ts';
 import { trackConsumerLag } from './consumer-lag.ts';
@@ -70,7 +78,13 @@ export interface BatchConsumerSettings {
 const POISON_METRIC = 'consumer_poison_records_total';
 const LAST_COMMIT_METRIC = 'kafka_consumer_last_commit_seconds';
 
-const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
+const MEMBERSHIP_ERRORS = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'FENCED_INSTANCE_ID',
+]);
 
 /** The error (or one it was caused by) says this member is no longer in its group's generation. */
 export function lostGroupMembership(err: unknown): boolean {
@@ -147,7 +161,10 @@ export class ConsumerRestarts {
     for (let attempt = 0; this.pending && !this.options.isStopping(); attempt++) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, restartDelayMs(attempt, this.options.initialDelayMs, this.options.maxDelayMs));
-        this.wake = () => { clearTimeout(timer); resolve(); };
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       this.wake = undefined;
       if (this.options.isStopping()) break;
@@ -204,10 +221,24 @@ export class BatchConsumer implements HealthCheck {
     this.settings = settings;
     this.logger = logger;
     // One counter per registry, shared by every role's consumer in the process.
-    this.poisonRecords = settings.metrics && ((settings.metrics.getSingleMetric(POISON_METRIC) as Counter<'group'> | undefined)
-      ?? new Counter({ name: POISON_METRIC, help: 'Records a role failed on again and again while the records around them went through: dead-lettered (processing_failed) and skipped', labelNames: ['group'], registers: [settings.metrics] }));
-    this.lastCommit = settings.metrics && ((settings.metrics.getSingleMetric(LAST_COMMIT_METRIC) as Gauge<'group' | 'topic' | 'partition'> | undefined)
-      ?? new Gauge({ name: LAST_COMMIT_METRIC, help: 'When this process last committed an offset of the partition (epoch seconds): with growing lag, a partition held by a failing batch', labelNames: ['group', 'topic', 'partition'], registers: [settings.metrics] }));
+    this.poisonRecords =
+      settings.metrics &&
+      ((settings.metrics.getSingleMetric(POISON_METRIC) as Counter<'group'> | undefined) ??
+        new Counter({
+          name: POISON_METRIC,
+          help: 'Records a role failed on again and again while the records around them went through: dead-lettered (processing_failed) and skipped',
+          labelNames: ['group'],
+          registers: [settings.metrics],
+        }));
+    this.lastCommit =
+      settings.metrics &&
+      ((settings.metrics.getSingleMetric(LAST_COMMIT_METRIC) as Gauge<'group' | 'topic' | 'partition'> | undefined) ??
+        new Gauge({
+          name: LAST_COMMIT_METRIC,
+          help: 'When this process last committed an offset of the partition (epoch seconds): with growing lag, a partition held by a failing batch',
+          labelNames: ['group', 'topic', 'partition'],
+          registers: [settings.metrics],
+        }));
     this.name = `consumer:${settings.groupId}`;
     const { groupId } = settings;
     this.restarts = new ConsumerRestarts({
@@ -228,7 +259,9 @@ export class BatchConsumer implements HealthCheck {
       maxWaitTimeInMs: 100,
       retry: { retries: 10, initialRetryTime: 300 },
     });
-    const touch = () => { this.lastActivity = Date.now(); };
+    const touch = () => {
+      this.lastActivity = Date.now();
+    };
     const { events } = this.consumer;
     this.consumer.on(events.FETCH_START, touch);
     this.consumer.on(events.HEARTBEAT, touch);
@@ -249,13 +282,16 @@ export class BatchConsumer implements HealthCheck {
       // again, with backoff, until it runs; it reports not ready until GROUP_JOIN.
       this.restarts.crashed(e.payload.restart);
     });
-    this.consumer.on(events.STOP, () => { this.joined = false; });
+    this.consumer.on(events.STOP, () => {
+      this.joined = false;
+    });
   }
 
   async connect(handler: BatchHandler): Promise<void> {
     this.handler = handler;
     this.stopping = false;
-    if (this.settings.metrics && !this.untrackLag) this.untrackLag = trackConsumerLag(this.settings.metrics, this.kafka, this.settings.groupId, this.settings.topics);
+    if (this.settings.metrics && !this.untrackLag)
+      this.untrackLag = trackConsumerLag(this.settings.metrics, this.kafka, this.settings.groupId, this.settings.topics);
     await this.start(handler);
   }
 
@@ -263,7 +299,10 @@ export class BatchConsumer implements HealthCheck {
     const wanted = this.settings.partitionsConcurrently;
     if (wanted !== 'every') return wanted;
     const counts = await partitionCounts(this.kafka, this.settings.topics);
-    return Math.max(1, [...counts.values()].reduce((a, b) => a + b, 0));
+    return Math.max(
+      1,
+      [...counts.values()].reduce((a, b) => a + b, 0),
+    );
   }
 
   /** Connects, subscribes and runs: the first start, and each restart after a crash. */
@@ -289,7 +328,11 @@ export class BatchConsumer implements HealthCheck {
           timestamp: Number(m.timestamp),
         }));
         const committedMetadata = await this.metadata.get(batch.topic, batch.partition);
-        const done = await this.untilDone(handler, { topic: batch.topic, partition: batch.partition, messages }, { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata });
+        const done = await this.untilDone(
+          handler,
+          { topic: batch.topic, partition: batch.partition, messages },
+          { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata },
+        );
         // A stale batch must not be committed: its partition may already belong to another member.
         if (stale()) return;
         // resolveOffset moves this consumer's fetch position; commitOffsets makes it durable.
@@ -318,13 +361,24 @@ export class BatchConsumer implements HealthCheck {
     const first = await attempts.run(batch, ctx);
     if ('done' in first) return first.done;
     // Only with poison handling: the same failure, not a dependency's, `attempts` times.
-    this.logger.error('batch_isolating_failing_record', { groupId, partition: batch.partition, records: batch.messages.length, err: first.failed });
+    this.logger.error('batch_isolating_failing_record', {
+      groupId,
+      partition: batch.partition,
+      records: batch.messages.length,
+      err: first.failed,
+    });
     const done = await isolatePoison(batch, ctx, first.failed, attempts, {
       attempts: poison!.attempts,
       deadLetter: async (message, err) => {
         await poison!.deadLetter(message, err);
         this.poisonRecords?.inc({ group: groupId });
-        this.logger.error('record_dead_lettered_processing_failed', { groupId, topic: message.topic, partition: message.partition, offset: message.offset, error: describeFailure(err) });
+        this.logger.error('record_dead_lettered_processing_failed', {
+          groupId,
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          error: describeFailure(err),
+        });
       },
     });
     this.failing = false;
@@ -338,13 +392,19 @@ export class BatchConsumer implements HealthCheck {
    * consumer reports not ready. A dependency's failure is retried without limit; any other is
    * given back after `limit` failures. A batch that became stale (rebalance, shutdown) is given up.
    */
-  private async attempt(handler: BatchHandler, batch: ConsumedBatch, ctx: BatchContext, limit: number): Promise<{ done: BatchDone | void } | { failed: unknown }> {
+  private async attempt(
+    handler: BatchHandler,
+    batch: ConsumedBatch,
+    ctx: BatchContext,
+    limit: number,
+  ): Promise<{ done: BatchDone | void } | { failed: unknown }> {
     let failures = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         const done = await handler(batch, ctx);
         this.poisonStreak.applied();
-        if (this.failing) this.logger.info('batch_recovered', { groupId: this.settings.groupId, partition: batch.partition, attempts: attempt + 1 });
+        if (this.failing)
+          this.logger.info('batch_recovered', { groupId: this.settings.groupId, partition: batch.partition, attempts: attempt + 1 });
         this.failing = false;
         return { done };
       } catch (err) {
@@ -353,7 +413,8 @@ export class BatchConsumer implements HealthCheck {
         if (ctx.isStale() || this.stopping || lostGroupMembership(err)) throw err;
         this.failing = true;
         if (!isDependencyFailure(err) && ++failures >= limit) return { failed: err };
-        if (attempt % 10 === 0) this.logger.warn('batch_failed_retrying', { groupId: this.settings.groupId, partition: batch.partition, attempt, err });
+        if (attempt % 10 === 0)
+          this.logger.warn('batch_failed_retrying', { groupId: this.settings.groupId, partition: batch.partition, attempt, err });
         // Capped well inside the session timeout, so the heartbeat after it keeps this member in the group.
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, this.settings.sessionTimeoutMs / 4, 200 * 2 ** attempt)));
         await ctx.heartbeat().catch(() => undefined); // a rebalance shows as stale on the next turn

@@ -7,10 +7,10 @@ import { ServiceUnavailableError, type Logger } from '@segmentation/runtime';
 // Node 24 warns about it once per process (and uses 1 ms, which is what kafkajs means). Only that
 // warning is dropped, so operators do not chase a harmless message.
 const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   if (rest[0] === 'TimeoutNegativeWarning') return;
   (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-});
+};
 
 export interface KafkaSettings {
   brokers: string[];
@@ -25,11 +25,18 @@ export interface KafkaSecurity {
 }
 
 /** The security of validated settings (checkKafkaSecurity made sure SASL has its user and password). */
-export function kafkaSecurity(c: { KAFKA_SASL_MECHANISM?: 'scram-sha-256' | 'scram-sha-512' | 'plain'; KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string; KAFKA_TLS?: boolean; KAFKA_TLS_CA_FILE?: string }): KafkaSecurity {
+export function kafkaSecurity(c: {
+  KAFKA_SASL_MECHANISM?: 'scram-sha-256' | 'scram-sha-512' | 'plain';
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
+  KAFKA_TLS?: boolean;
+  KAFKA_TLS_CA_FILE?: string;
+}): KafkaSecurity {
   return {
-    sasl: c.KAFKA_SASL_MECHANISM && c.KAFKA_SASL_USERNAME && c.KAFKA_SASL_PASSWORD
-      ? { mechanism: c.KAFKA_SASL_MECHANISM, username: c.KAFKA_SASL_USERNAME, password: c.KAFKA_SASL_PASSWORD }
-      : undefined,
+    sasl:
+      c.KAFKA_SASL_MECHANISM && c.KAFKA_SASL_USERNAME && c.KAFKA_SASL_PASSWORD
+        ? { mechanism: c.KAFKA_SASL_MECHANISM, username: c.KAFKA_SASL_USERNAME, password: c.KAFKA_SASL_PASSWORD }
+        : undefined,
     tls: c.KAFKA_TLS ? { caFile: c.KAFKA_TLS_CA_FILE } : undefined,
   };
 }
@@ -45,24 +52,35 @@ function connectionOptions(security: KafkaSecurity | undefined): Pick<KafkaConfi
 /** The one place that builds a kafkajs client: its log lines go through the project's logger. */
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
-  return connectionOf(new KafkaJs({
-    clientId: settings.clientId,
-    brokers: settings.brokers,
-    ...connectionOptions(settings.security),
-    connectionTimeout: 3000,
-    retry: { initialRetryTime: 200, retries: 8 },
-    logLevel: kafkaLogLevel.WARN,
-    logCreator: () => ({ level, log: entry }: LogEntry) => {
-      const { message, ...fields } = entry;
-      if (level <= kafkaLogLevel.ERROR) log.error('kafkajs', { message, ...fields });
-      else log.warn('kafkajs', { message, ...fields });
-    },
-  }));
+  return connectionOf(
+    new KafkaJs({
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      ...connectionOptions(settings.security),
+      connectionTimeout: 3000,
+      retry: { initialRetryTime: 200, retries: 8 },
+      logLevel: kafkaLogLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, ...fields } = entry;
+          if (level <= kafkaLogLevel.ERROR) log.error('kafkajs', { message, ...fields });
+          else log.warn('kafkajs', { message, ...fields });
+        },
+    }),
+  );
 }
 
 /** Fails with a message naming Kafka and how to start it unless a metadata request succeeds. */
 export async function probeKafka(brokers: string[], timeoutMs = 5000, security?: KafkaSecurity): Promise<void> {
-  const kafka = new KafkaJs({ clientId: 'probe', brokers, connectionTimeout: timeoutMs, retry: { retries: 0 }, logLevel: kafkaLogLevel.NOTHING, ...connectionOptions(security) });
+  const kafka = new KafkaJs({
+    clientId: 'probe',
+    brokers,
+    connectionTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: kafkaLogLevel.NOTHING,
+    ...connectionOptions(security),
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -4,9 +4,10 @@ import { Coalescing } from './coalescing.ts';
 /** A request that stays in flight until released, so the test decides what queues behind it. */
 function controlledRequests() {
   const requests: Array<{ items: number[]; release: () => void; fail: (err: Error) => void }> = [];
-  const send = (items: number[]) => new Promise<string>((resolve, reject) => {
-    requests.push({ items, release: () => resolve(`request ${requests.length}`), fail: reject });
-  });
+  const send = (items: number[]) =>
+    new Promise<string>((resolve, reject) => {
+      requests.push({ items, release: () => resolve(`request ${requests.length}`), fail: reject });
+    });
   return { requests, send };
 }
 
@@ -27,7 +28,13 @@ describe('coalescing requests', () => {
 
   it('keeps a request within the limit, and sends an item over it alone', async () => {
     const sent: number[][] = [];
-    const c = new Coalescing((items: number[]) => { sent.push(items); return Promise.resolve(); }, (group, next) => group.reduce((n, x) => n + x, 0) + next <= 10);
+    const c = new Coalescing(
+      (items: number[]) => {
+        sent.push(items);
+        return Promise.resolve();
+      },
+      (group, next) => group.reduce((n, x) => n + x, 0) + next <= 10,
+    );
     await Promise.all([1, 4, 5, 2, 20, 1].map((x) => c.submit(x)));
     expect(sent).toEqual([[1], [4, 5], [2], [20], [1]]);
   });

@@ -28,7 +28,8 @@ export class CommittedMetadata {
       // Fill only what is still unknown: while the fetch was on its way, a batch of another partition
       // may have committed (and recorded) a newer value, which the reply must not overwrite.
       if (generation === this.generation) {
-        for (const p of committed) if (!this.known.has(`${topic}:${p.partition}`)) this.known.set(`${topic}:${p.partition}`, p.metadata || null);
+        for (const p of committed)
+          if (!this.known.has(`${topic}:${p.partition}`)) this.known.set(`${topic}:${p.partition}`, p.metadata || null);
       }
     }
     return this.known.get(key) ?? null;

@@ -33,9 +33,12 @@ export function trackConsumerLag(registry: Registry, kafka: Kafka, groupId: stri
       registers: [registry],
       async collect() {
         this.reset();
-        await Promise.all([...tracked].map(async (source) => {
-          for (const l of await lagOf(source).catch(() => [])) this.set({ group: source.groupId, topic: l.topic, partition: String(l.partition) }, l.lag);
-        }));
+        await Promise.all(
+          [...tracked].map(async (source) => {
+            for (const l of await lagOf(source).catch(() => []))
+              this.set({ group: source.groupId, topic: l.topic, partition: String(l.partition) }, l.lag);
+          }),
+        );
       },
     });
   }

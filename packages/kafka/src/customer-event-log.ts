@@ -26,9 +26,12 @@ export class CustomerEventLogWriter {
 
   /** Resolves once Kafka acknowledged every record. */
   async write(events: CustomerEvent[]): Promise<void> {
-    await this.producer.send(this.topic, events.map((e) => ({
-      key: e.customerId,
-      value: this.codec.encode(this.schemaId, avroSchemas.customerEvent, e),
-    })));
+    await this.producer.send(
+      this.topic,
+      events.map((e) => ({
+        key: e.customerId,
+        value: this.codec.encode(this.schemaId, avroSchemas.customerEvent, e),
+      })),
+    );
   }
 }

@@ -34,6 +34,14 @@ export function deadLetterMessage(original: ConsumedMessage, cause: DeadLetterCa
   return { key: original.key, value: original.value, headers };
 }
 
-export async function sendToDeadLetter(producer: ReliableProducer, topic: string, items: Array<{ message: ConsumedMessage; cause: DeadLetterCause }>, now = new Date()): Promise<void> {
-  await producer.send(topic, items.map(({ message, cause }) => deadLetterMessage(message, cause, now)));
+export async function sendToDeadLetter(
+  producer: ReliableProducer,
+  topic: string,
+  items: Array<{ message: ConsumedMessage; cause: DeadLetterCause }>,
+  now = new Date(),
+): Promise<void> {
+  await producer.send(
+    topic,
+    items.map(({ message, cause }) => deadLetterMessage(message, cause, now)),
+  );
 }

@@ -48,7 +48,13 @@ export class ErasureList implements HealthCheck {
     this.codec = codec;
     this.settings = settings;
     this.logger = logger.child({ component: 'erasure-list' });
-    this.size = metrics && new Gauge({ name: 'erasure_list_customers', help: 'Customers on the erasure list, as this process has read it', registers: [metrics] });
+    this.size =
+      metrics &&
+      new Gauge({
+        name: 'erasure_list_customers',
+        help: 'Customers on the erasure list, as this process has read it',
+        registers: [metrics],
+      });
   }
 
   has(customerId: string): boolean {
@@ -66,12 +72,15 @@ export class ErasureList implements HealthCheck {
     await admin.connect();
     const ends = new Map<number, bigint>();
     try {
-      for (const p of await fetchTopicEnds(admin, this.settings.topic)) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
+      for (const p of await fetchTopicEnds(admin, this.settings.topic))
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
     } finally {
       await admin.disconnect();
     }
     let caughtUp!: () => void;
-    const loaded = new Promise<void>((resolve) => { caughtUp = resolve; });
+    const loaded = new Promise<void>((resolve) => {
+      caughtUp = resolve;
+    });
     const reached = (m: ConsumedMessage) => {
       const end = ends.get(m.partition);
       if (end !== undefined && BigInt(m.offset) + 1n >= end) ends.delete(m.partition);
@@ -79,24 +88,42 @@ export class ErasureList implements HealthCheck {
     };
     if (ends.size === 0) caughtUp();
     // From the beginning of the list: a compacted topic keeps every erased customer's latest entry.
-    this.tail = await tailTopics(this.kafka, { topics: [this.settings.topic], backlogPerPartition: Number.MAX_SAFE_INTEGER, groupPrefix: this.settings.groupPrefix }, async (m) => {
-      const id = await this.read(m);
-      if (id !== undefined && !this.erased.has(id)) {
-        this.erased.add(id);
-        this.size?.set(this.erased.size);
-        if (this.loaded) {
-          this.logger.info('customer_erasure_received', { offset: m.offset });
-          await this.runHandlers([id]);
+    this.tail = await tailTopics(
+      this.kafka,
+      { topics: [this.settings.topic], backlogPerPartition: Number.MAX_SAFE_INTEGER, groupPrefix: this.settings.groupPrefix },
+      async (m) => {
+        const id = await this.read(m);
+        if (id !== undefined && !this.erased.has(id)) {
+          this.erased.add(id);
+          this.size?.set(this.erased.size);
+          if (this.loaded) {
+            this.logger.info('customer_erasure_received', { offset: m.offset });
+            await this.runHandlers([id]);
+          }
         }
-      }
-      if (!this.loaded) reached(m);
-    }, this.logger);
+        if (!this.loaded) reached(m);
+      },
+      this.logger,
+    );
     const timeoutMs = this.settings.loadTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([loaded, new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ServiceUnavailableError('Kafka', `topic ${this.settings.topic}`, `the erasure list could not be read within ${timeoutMs} ms`)), timeoutMs);
-      })]);
+      await Promise.race([
+        loaded,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new ServiceUnavailableError(
+                  'Kafka',
+                  `topic ${this.settings.topic}`,
+                  `the erasure list could not be read within ${timeoutMs} ms`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
     } catch (err) {
       await this.tail.stop();
       throw err;
@@ -115,9 +142,11 @@ export class ErasureList implements HealthCheck {
       isStopping: () => this.stopping,
       waiting: (attempt, err) => {
         this.waiting = true;
-        if (attempt % 10 === 0) this.logger.warn('erasure_record_waiting', { topic: m.topic, partition: m.partition, offset: m.offset, attempt, err });
+        if (attempt % 10 === 0)
+          this.logger.warn('erasure_record_waiting', { topic: m.topic, partition: m.partition, offset: m.offset, attempt, err });
       },
-      unreadable: (err) => this.logger.error('erasure_record_unreadable', { topic: m.topic, partition: m.partition, offset: m.offset, err }),
+      unreadable: (err) =>
+        this.logger.error('erasure_record_unreadable', { topic: m.topic, partition: m.partition, offset: m.offset, err }),
     });
     this.waiting = false;
     return id;
@@ -154,12 +183,20 @@ export class ErasureList implements HealthCheck {
 }
 
 /** Puts customers on the erasure list (the erase command); the running roles do the rest. */
-export async function requestErasure(deps: { producer: ReliableProducer; codec: AvroCodec }, topic: string, customerIds: readonly string[], by: { requestedBy: string; reason: string; requestedAt: number }): Promise<void> {
+export async function requestErasure(
+  deps: { producer: ReliableProducer; codec: AvroCodec },
+  topic: string,
+  customerIds: readonly string[],
+  by: { requestedBy: string; reason: string; requestedAt: number },
+): Promise<void> {
   const schemaId = await deps.codec.register(valueSubject(topic), avroSchemas.customerErasure);
-  await deps.producer.send(topic, customerIds.map((customerId) => ({
-    key: customerId,
-    value: deps.codec.encode(schemaId, avroSchemas.customerErasure, { customerId, ...by } satisfies CustomerErasure),
-  })));
+  await deps.producer.send(
+    topic,
+    customerIds.map((customerId) => ({
+      key: customerId,
+      value: deps.codec.encode(schemaId, avroSchemas.customerErasure, { customerId, ...by } satisfies CustomerErasure),
+    })),
+  );
 }
 
 /** The customers on the erasure list now, for commands (the state rebuild). */
@@ -180,7 +217,9 @@ export class InFlight {
 
   track<T>(work: Promise<T>): Promise<T> {
     this.running.add(work);
-    const done = () => { this.running.delete(work); };
+    const done = () => {
+      this.running.delete(work);
+    };
     work.then(done, done);
     return work;
   }
@@ -205,7 +244,11 @@ export interface ErasureReading {
  * is away (or refuses the credentials) holds the list, and the process reports not ready, until it
  * answers. Only bytes the erase command cannot have written are skipped, loudly.
  */
-export async function readErasure(m: ConsumedMessage, decode: (value: Buffer) => Promise<CustomerErasure>, reading: ErasureReading): Promise<string | undefined> {
+export async function readErasure(
+  m: ConsumedMessage,
+  decode: (value: Buffer) => Promise<CustomerErasure>,
+  reading: ErasureReading,
+): Promise<string | undefined> {
   const sleep = reading.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 0; ; attempt++) {
     try {

@@ -20,7 +20,8 @@ export interface PoisonHandling {
 }
 
 const DEPENDENCY_CODES = /^(E[A-Z]+|ECONN\w+|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY|NOREPLICAS|OOM)$/;
-const DEPENDENCY_MESSAGES = /Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN/;
+const DEPENDENCY_MESSAGES =
+  /Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN/;
 
 /**
  * A failure of something the role depends on, never of the record: retried without limit. Kafka
@@ -31,7 +32,11 @@ export function isDependencyFailure(err: unknown): boolean {
   for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
     if (e instanceof ServiceUnavailableError || isRetriable(e)) return true;
     const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
-    if (typeof name === 'string' && (name.startsWith('KafkaJS') || name === 'MaxRetriesPerRequestError' || name === 'ClusterAllFailedError')) return true;
+    if (
+      typeof name === 'string' &&
+      (name.startsWith('KafkaJS') || name === 'MaxRetriesPerRequestError' || name === 'ClusterAllFailedError')
+    )
+      return true;
     if (typeof code === 'string' && DEPENDENCY_CODES.test(code)) return true;
     if (typeof message === 'string' && DEPENDENCY_MESSAGES.test(message)) return true;
   }
@@ -60,9 +65,15 @@ export class PoisonStreak {
   constructor(limit: number) {
     this.limit = limit;
   }
-  applied(): void { this.length = 0; }
-  deadLettered(): void { this.length++; }
-  get systemic(): boolean { return this.length >= this.limit; }
+  applied(): void {
+    this.length = 0;
+  }
+  deadLettered(): void {
+    this.length++;
+  }
+  get systemic(): boolean {
+    return this.length >= this.limit;
+  }
 }
 
 /** Records dead-lettered in a row, none applied between, after which a role stops isolating. */
@@ -73,7 +84,13 @@ export const POISON_STREAK_LIMIT = 10;
  * isolated and dead-lettered. Returns what the batch's commit carries: the metadata of the last
  * part that went through (or the committed one, if none did).
  */
-export async function isolatePoison(batch: ConsumedBatch, ctx: BatchContext, failure: unknown, attempts: Attempts, handling: PoisonHandling): Promise<BatchDone | void> {
+export async function isolatePoison(
+  batch: ConsumedBatch,
+  ctx: BatchContext,
+  failure: unknown,
+  attempts: Attempts,
+  handling: PoisonHandling,
+): Promise<BatchDone | void> {
   let metadata = ctx.committedMetadata;
   const split = async (messages: ConsumedMessage[], err: unknown): Promise<void> => {
     if (messages.length === 1) {

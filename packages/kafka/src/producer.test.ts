@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { requestsOf, type OutgoingMessage } from './producer.ts';
 
 describe('requests of a send', () => {
-  const message = (i: number, bytes: number): OutgoingMessage => ({ key: `k${i}`, value: Buffer.alloc(bytes, i), headers: { reason: 'invalid_value' } });
+  const message = (i: number, bytes: number): OutgoingMessage => ({
+    key: `k${i}`,
+    value: Buffer.alloc(bytes, i),
+    headers: { reason: 'invalid_value' },
+  });
 
   it('keeps a burst of large messages under the broker limit, in order', () => {
     const burst = Array.from({ length: 10 }, (_, i) => message(i, 150_000));

@@ -34,7 +34,9 @@ export class ReliableProducer {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.producer.on(this.producer.events.DISCONNECT, () => { this.connected = false; });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = false;
+    });
   }
 
   async connect(): Promise<void> {
@@ -74,9 +76,10 @@ export class ReliableProducer {
       if (messages) messages.push(...s.messages);
       else byTopic.set(s.topic, [...s.messages]); // kafkajs keeps only one entry per topic
     }
-    const requests = sends.length === 1
-      ? [...requestsOf(sends[0]!.messages)].map((part) => [{ topic: sends[0]!.topic, messages: part }])
-      : [[...byTopic].map(([topic, messages]) => ({ topic, messages }))];
+    const requests =
+      sends.length === 1
+        ? [...requestsOf(sends[0]!.messages)].map((part) => [{ topic: sends[0]!.topic, messages: part }])
+        : [[...byTopic].map(([topic, messages]) => ({ topic, messages }))];
     const written = new Map<string, Set<number>>();
     for (const topicMessages of requests) {
       for (const r of await this.producer.sendBatch({ acks: -1, topicMessages })) {
@@ -117,10 +120,12 @@ export function* requestsOf(messages: OutgoingMessage[]): Generator<OutgoingMess
   if (part.length > 0) yield part;
 }
 
-const bytesOf = (v: string | Buffer | null | undefined): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+const bytesOf = (v: string | Buffer | null | undefined): number =>
+  v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 
 function sizeOf(m: OutgoingMessage): number {
   let size = 64 + bytesOf(m.key) + bytesOf(m.value); // 64: record overhead, generously
-  for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + (Array.isArray(v) ? v.reduce((n, x) => n + bytesOf(x), 0) : bytesOf(v));
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    size += k.length + (Array.isArray(v) ? v.reduce((n, x) => n + bytesOf(x), 0) : bytesOf(v));
   return size;
 }

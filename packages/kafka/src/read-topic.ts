@@ -26,7 +26,12 @@ const MAX_READ_CRASHES = 10;
  * offsets are committed), so records already handed over are skipped. The read fails after
  * MAX_READ_CRASHES crashes.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Pick<Logger, 'warn'> = clientOf(kafka).logger()): Promise<number> {
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (m: ConsumedMessage) => void | Promise<void>,
+  logger: Pick<Logger, 'warn'> = clientOf(kafka).logger(),
+): Promise<number> {
   const admin = clientOf(kafka).admin();
   await admin.connect();
   let ends: Map<number, number>;
@@ -37,12 +42,18 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m:
     await admin.disconnect();
   }
   let count = 0;
-  await readPartitionsUntil(kafka, topic, ends, async (messages) => {
-    for (const m of messages) {
-      count++;
-      await onMessage(m);
-    }
-  }, { logger });
+  await readPartitionsUntil(
+    kafka,
+    topic,
+    ends,
+    async (messages) => {
+      for (const m of messages) {
+        count++;
+        await onMessage(m);
+      }
+    },
+    { logger },
+  );
   return count;
 }
 
@@ -53,7 +64,9 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (m:
  * restarted consumer begins again at the beginning and what was handed over is skipped.
  */
 export async function readPartitionsUntil(
-  kafka: Kafka, topic: string, ends: ReadonlyMap<number, number>,
+  kafka: Kafka,
+  topic: string,
+  ends: ReadonlyMap<number, number>,
   onBatch: (messages: ConsumedMessage[], partition: number, heartbeat: () => Promise<void>) => Promise<void>,
   options: { logger: Pick<Logger, 'warn'>; partitionsConcurrently?: number },
 ): Promise<void> {
@@ -68,7 +81,10 @@ export async function readPartitionsUntil(
   let crashes = 0;
   let done!: () => void;
   let fail!: (err: unknown) => void;
-  const read = new Promise<void>((resolve, reject) => { done = resolve; fail = reject; });
+  const read = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    fail = reject;
+  });
   const eachBatch: EachBatchHandler = async (payload) => {
     const { batch } = payload;
     if (!pending.has(batch.partition)) return;
@@ -76,7 +92,15 @@ export async function readPartitionsUntil(
     const from = next.get(batch.partition) ?? 0;
     const messages = batch.messages
       .filter((m) => Number(m.offset) < end && Number(m.offset) >= from)
-      .map((m) => ({ topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) }));
+      .map((m) => ({
+        topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: m.headers ?? {},
+        timestamp: Number(m.timestamp),
+      }));
     if (messages.length > 0) {
       await onBatch(messages, batch.partition, () => payload.heartbeat());
       next.set(batch.partition, Number(messages.at(-1)!.offset) + 1);

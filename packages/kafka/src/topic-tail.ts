@@ -25,7 +25,12 @@ export interface TopicTail extends HealthCheck {
  * ("Failed to find group coordinator" while the broker restarts, say) is restarted here, with
  * backoff (ConsumerRestarts): otherwise the tail, and whatever waits on it, would stay down for good.
  */
-export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMessage: (m: ConsumedMessage) => void | Promise<void>, logger: Logger): Promise<TopicTail> {
+export async function tailTopics(
+  kafka: Kafka,
+  settings: TopicTailSettings,
+  onMessage: (m: ConsumedMessage) => void | Promise<void>,
+  logger: Logger,
+): Promise<TopicTail> {
   const next = new Map<string, bigint>(); // `topic:partition` → the next offset to read
   const admin = clientOf(kafka).admin();
   await admin.connect();
@@ -67,12 +72,22 @@ export async function tailTopics(kafka: Kafka, settings: TopicTailSettings, onMe
     if (!stopping) logger.warn('topic_tail_crashed', { groupId, err: e.payload.error, restart: e.payload.restart });
     restarts.crashed(e.payload.restart); // not ready until it joined again (GROUP_JOIN)
   });
-  consumer.on(consumer.events.STOP, () => { joined = false; });
+  consumer.on(consumer.events.STOP, () => {
+    joined = false;
+  });
   const eachBatch: EachBatchHandler = async ({ batch }) => {
     for (const m of batch.messages) {
       next.set(`${batch.topic}:${batch.partition}`, BigInt(m.offset) + 1n);
       try {
-        await onMessage({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: Number(m.timestamp) });
+        await onMessage({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: m.headers ?? {},
+          timestamp: Number(m.timestamp),
+        });
       } catch (err) {
         // A viewer's bad record must not stop the tail (nothing is lost: the log still has it).
         logger.warn('topic_tail_record_skipped', { topic: batch.topic, partition: batch.partition, offset: m.offset, err });

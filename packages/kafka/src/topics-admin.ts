@@ -26,12 +26,16 @@ export function topicMismatches(spec: TopicSpec, state: TopicState): string[] {
   if (spec.needs === undefined) return [];
   const out: string[] = [];
   if (state.partitions !== spec.partitions) {
-    out.push(`Kafka topic ${spec.topic} has ${state.partitions} partitions; it needs ${spec.partitions} (${spec.needs}). A partition count cannot be changed without moving customers between partitions: recreate the topic (or start with another TOPIC_PREFIX) and import the history again`);
+    out.push(
+      `Kafka topic ${spec.topic} has ${state.partitions} partitions; it needs ${spec.partitions} (${spec.needs}). A partition count cannot be changed without moving customers between partitions: recreate the topic (or start with another TOPIC_PREFIX) and import the history again`,
+    );
   }
   for (const [name, wanted] of Object.entries(spec.config ?? {})) {
     const actual = state.config[name];
     if (actual === wanted) continue;
-    out.push(`Kafka topic ${spec.topic} has ${name}=${actual ?? '(unset)'}; it needs ${name}=${wanted} (${spec.needs}). Fix: kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name ${spec.topic} --add-config ${name}=${wanted}`);
+    out.push(
+      `Kafka topic ${spec.topic} has ${name}=${actual ?? '(unset)'}; it needs ${name}=${wanted} (${spec.needs}). Fix: kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name ${spec.topic} --add-config ${name}=${wanted}`,
+    );
   }
   return out;
 }
@@ -87,12 +91,18 @@ export async function verifyTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
   try {
     const metadata = await withRetry(() => admin.fetchTopicMetadata({ topics: checked.map((s) => s.topic) }));
     const partitions = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-    const described = await withRetry(() => admin.describeConfigs({
-      includeSynonyms: false,
-      resources: checked.map((s) => ({ type: TOPIC_RESOURCE, name: s.topic, configNames: Object.keys(s.config ?? {}) })),
-    }));
-    const configs = new Map(described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
-    const problems = checked.flatMap((s) => topicMismatches(s, { partitions: partitions.get(s.topic) ?? 0, config: configs.get(s.topic) ?? {} }));
+    const described = await withRetry(() =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: checked.map((s) => ({ type: TOPIC_RESOURCE, name: s.topic, configNames: Object.keys(s.config ?? {}) })),
+      }),
+    );
+    const configs = new Map(
+      described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+    );
+    const problems = checked.flatMap((s) =>
+      topicMismatches(s, { partitions: partitions.get(s.topic) ?? 0, config: configs.get(s.topic) ?? {} }),
+    );
     if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   } finally {
     await admin.disconnect();

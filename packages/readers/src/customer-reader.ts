@@ -1,4 +1,11 @@
-import { calendarFor, customerValues, featureValues, profileAttributes, type CompiledRules, type Membership } from '@segmentation/segmentation';
+import {
+  calendarFor,
+  customerValues,
+  featureValues,
+  profileAttributes,
+  type CompiledRules,
+  type Membership,
+} from '@segmentation/segmentation';
 import { CustomerStateStore, type RedisClient } from '@segmentation/state';
 import { customerRecordCodec } from './record-codec.ts';
 

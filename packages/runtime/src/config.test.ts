@@ -61,7 +61,11 @@ describe('parseConfig', () => {
 describe('intSetting', () => {
   const port = intSetting(0, 65535);
 
-  it.each([['0', 0], ['42', 42], ['65535', 65535]])('reads %j as %d', (raw, value) => {
+  it.each([
+    ['0', 0],
+    ['42', 42],
+    ['65535', 65535],
+  ])('reads %j as %d', (raw, value) => {
     expect(port.parse(raw)).toBe(value);
   });
 
@@ -80,7 +84,12 @@ describe('intSetting', () => {
 });
 
 describe('boolSetting', () => {
-  it.each([['true', true], ['1', true], ['false', false], ['0', false]])('reads %j as %s', (raw, value) => {
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('reads %j as %s', (raw, value) => {
     expect(boolSetting.parse(raw)).toBe(value);
   });
 

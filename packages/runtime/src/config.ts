@@ -20,13 +20,22 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
 
 /** An integer setting given as a string; `z.coerce` is avoided so "abc" fails with a clear message. */
 export const intSetting = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number).pipe(z.number().int().min(min).max(max));
+  z
+    .string()
+    .regex(/^-?\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 /** A boolean setting: only "true"/"false"/"1"/"0" (z.coerce.boolean would turn "false" into true). */
 export const boolSetting = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A comma-separated list. */
-export const listSetting = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+export const listSetting = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /**
  * Where in a parsed settings document (a users file, the notifier file) a problem is, as a person

@@ -11,8 +11,11 @@ export class ServiceUnavailableError extends Error {
   readonly service: string;
   constructor(service: string, address: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`${service} is not reachable at ${address} (${why}). Start it with \`./dev stack up\` ` +
-      `(or \`infra/stack.sh up\`), or point the setting at a running ${service}.`, { cause });
+    super(
+      `${service} is not reachable at ${address} (${why}). Start it with \`./dev stack up\` ` +
+        `(or \`infra/stack.sh up\`), or point the setting at a running ${service}.`,
+      { cause },
+    );
     this.service = service;
   }
 }

@@ -29,7 +29,11 @@ describe('createLogger', () => {
     logger.info('a');
     logger.warn('b');
     logger.error('c');
-    expect(records().map((r) => [r.level, r.event])).toEqual([['info', 'a'], ['warn', 'b'], ['error', 'c']]);
+    expect(records().map((r) => [r.level, r.event])).toEqual([
+      ['info', 'a'],
+      ['warn', 'b'],
+      ['error', 'c'],
+    ]);
   });
 
   it.each<[LogLevel, string[]]>([
@@ -45,7 +49,7 @@ describe('createLogger', () => {
     expect(records().map((r) => r.level)).toEqual(written);
   });
 
-  it('gives a child its own fields on top of the parent\'s, and leaves the parent as it was', () => {
+  it("gives a child its own fields on top of the parent's, and leaves the parent as it was", () => {
     const { logger, records } = capture({ service: 'ingest' });
     const child = logger.child({ partition: 5 });
     child.info('batch_done');
@@ -55,7 +59,7 @@ describe('createLogger', () => {
     expect(fromParent).not.toHaveProperty('partition');
   });
 
-  it('keeps the parent\'s level in a child', () => {
+  it("keeps the parent's level in a child", () => {
     const { logger, records } = capture({}, 'warn');
     const child = logger.child({ partition: 1 });
     child.info('dropped');

@@ -12,7 +12,11 @@ export interface Logger {
 export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
 const rank: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
 
-export function createLogger(base: LogFields, level: LogLevel = 'info', write = (line: string) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(
+  base: LogFields,
+  level: LogLevel = 'info',
+  write = (line: string) => process.stdout.write(line + '\n'),
+): Logger {
   const emit = (lvl: Exclude<LogLevel, 'silent'>, event: string, fields?: LogFields) => {
     if (rank[lvl] < rank[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: lvl, ...base, event, ...fields }, errorReplacer));

@@ -7,8 +7,20 @@ const check = (name: string, healthy: boolean, ready: boolean): HealthCheck => (
 describe('health checks', () => {
   it('report every check by name, and ok only when all pass', () => {
     const checks = [check('consumer', true, true), check('redis', true, false)];
-    expect(healthReport(checks, 'healthz')).toEqual({ ok: true, checks: [{ name: 'consumer', ok: true }, { name: 'redis', ok: true }] });
-    expect(healthReport(checks, 'readyz')).toEqual({ ok: false, checks: [{ name: 'consumer', ok: true }, { name: 'redis', ok: false }] });
+    expect(healthReport(checks, 'healthz')).toEqual({
+      ok: true,
+      checks: [
+        { name: 'consumer', ok: true },
+        { name: 'redis', ok: true },
+      ],
+    });
+    expect(healthReport(checks, 'readyz')).toEqual({
+      ok: false,
+      checks: [
+        { name: 'consumer', ok: true },
+        { name: 'redis', ok: false },
+      ],
+    });
   });
 
   it('appear as metrics read at scrape time, registered once per registry', async () => {

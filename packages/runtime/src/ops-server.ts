@@ -15,7 +15,10 @@ export interface OpsServer {
 }
 
 /** `/healthz` (alive) or `/readyz` (ready): every check by name, and whether all pass. */
-export function healthReport(checks: HealthCheck[], kind: 'healthz' | 'readyz'): { ok: boolean; checks: Array<{ name: string; ok: boolean }> } {
+export function healthReport(
+  checks: HealthCheck[],
+  kind: 'healthz' | 'readyz',
+): { ok: boolean; checks: Array<{ name: string; ok: boolean }> } {
   const results = checks.map((c) => ({ name: c.name, ok: kind === 'healthz' ? c.isHealthy() : c.isReady() }));
   return { ok: results.every((c) => c.ok), checks: results };
 }
@@ -30,7 +33,8 @@ export function registerHealthMetrics(registry: Registry, checks: () => HealthCh
     if (registry.getSingleMetric(name)) continue;
     new Gauge({
       name,
-      help: kind === 'healthz' ? '1 while the check is alive (/healthz), 0 when not' : '1 while the check is ready (/readyz), 0 when degraded',
+      help:
+        kind === 'healthz' ? '1 while the check is alive (/healthz), 0 when not' : '1 while the check is ready (/readyz), 0 when degraded',
       labelNames: ['check'],
       registers: [registry],
       collect() {
@@ -45,7 +49,12 @@ export function registerHealthMetrics(registry: Registry, checks: () => HealthCh
  * `/healthz` (alive: a stalled consumer loop is not), `/readyz` (all dependencies usable) and
  * `/metrics` (Prometheus). Operators choose where it listens; it exposes no personal data.
  */
-export async function startOpsServer(opts: { host: string; port: number; registry: Registry; checks: () => HealthCheck[] }): Promise<OpsServer> {
+export async function startOpsServer(opts: {
+  host: string;
+  port: number;
+  registry: Registry;
+  checks: () => HealthCheck[];
+}): Promise<OpsServer> {
   registerHealthMetrics(opts.registry, opts.checks);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -10,7 +10,15 @@ import { calendarFor } from './features/customer-features.ts';
 const CUSTOMER = 'C-SH-001';
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
 /** The repository's rules with value tiers a few orders apart and no minimum dwell. */
-const rules = withoutDwell(withParameters(repositoryRules(), { high_value: 1000, high_value_exit: 800, medium_value: 200, medium_value_exit: 150, rising_value: 1e12 }));
+const rules = withoutDwell(
+  withParameters(repositoryRules(), {
+    high_value: 1000,
+    high_value_exit: 800,
+    medium_value: 200,
+    medium_value_exit: 150,
+    rising_value: 1e12,
+  }),
+);
 
 type Change = Omit<SegmentChange, 'detectedAt'>;
 
@@ -51,10 +59,13 @@ const fromOrders = (offset: number, partition = 0, topic = 'orders'): SourcePosi
 
 /** Orders placed one after another, each from its own source offset and a minute apart. */
 const placedOrders = (...amounts: number[]): CustomerEvent[] =>
-  amounts.map((amountBase, i) => anOrderEvent({ eventId: `E-${i + 1}`, eventTime: T0 + i * 60_000, source: fromOrders(i) }, { orderId: `O-${i + 1}`, amountBase }));
+  amounts.map((amountBase, i) =>
+    anOrderEvent({ eventId: `E-${i + 1}`, eventTime: T0 + i * 60_000, source: fromOrders(i) }, { orderId: `O-${i + 1}`, amountBase }),
+  );
 
 /** The partition's event-time watermark as the segmenter passes it: here, the event's own time. */
-const apply = (record: CustomerRecord, event: CustomerEvent, logOffset: number): ApplyOutcome => applyEvent(record, event, logOffset, event.eventTime, rules);
+const apply = (record: CustomerRecord, event: CustomerEvent, logOffset: number): ApplyOutcome =>
+  applyEvent(record, event, logOffset, event.eventTime, rules);
 
 function applied(outcome: ApplyOutcome): { state: CustomerRecord; changes: Change[] } {
   if (outcome.kind !== 'applied') throw new Error(`expected the event to be applied, got ${outcome.kind}`);
@@ -123,7 +134,9 @@ describe('applyEvent', () => {
     const before = fold(placedOrders(100, 150)).state; // low (1), medium (2)
     const event = anOrderEvent({ eventId: 'E-9', source: fromOrders(9) }, { amountBase: 900 });
     const { changes } = applied(apply(before, event, 2));
-    expect(changes).toEqual([expect.objectContaining({ fromSegment: 'medium', toSegment: 'high', sequence: 3, changeId: `${CUSTOMER}/value_tier/3` })]);
+    expect(changes).toEqual([
+      expect.objectContaining({ fromSegment: 'medium', toSegment: 'high', sequence: 3, changeId: `${CUSTOMER}/value_tier/3` }),
+    ]);
   });
 
   it('emits no change when the segment stays, but still applies the event', () => {
@@ -138,7 +151,13 @@ describe('applyEvent', () => {
 
   it('reports on a change only what its dimension reads', () => {
     const { changes } = applied(apply(emptyRecord(), anOrderEvent({ source: fromOrders(0) }, { amountBase: 300 }), 0));
-    expect(Object.keys(changes[0]!.features).sort()).toEqual(['clv_12m', 'order_value_365d', 'orders_365d', 'tenure_days', 'value_trend_30d']);
+    expect(Object.keys(changes[0]!.features).sort()).toEqual([
+      'clv_12m',
+      'order_value_365d',
+      'orders_365d',
+      'tenure_days',
+      'value_trend_30d',
+    ]);
   });
 
   it('puts the rule version, rule, features, cause event and event time on the change', () => {
@@ -216,7 +235,9 @@ describe('applyEvent', () => {
   });
 
   it('tracks the first and last order times whatever order the events arrive in', () => {
-    const events = [T0 + 2000, T0, T0 + 5000, T0 + 1000].map((eventTime, i) => anOrderEvent({ eventId: `E-${i}`, eventTime, source: fromOrders(i) }));
+    const events = [T0 + 2000, T0, T0 + 5000, T0 + 1000].map((eventTime, i) =>
+      anOrderEvent({ eventId: `E-${i}`, eventTime, source: fromOrders(i) }),
+    );
     const { state } = fold(events);
     expect(totals(state).firstOrderAt).toBe(T0);
     expect(totals(state).lastOrderAt).toBe(T0 + 5000);
@@ -250,7 +271,9 @@ describe('applyEvent', () => {
     const DAY = 86_400_000;
     /** Weekly orders for 20 weeks, then nothing: evaluated at each timer point for a year. */
     function goesSilent() {
-      const weekly = Array.from({ length: 20 }, (_, i) => anOrderEvent({ eventId: `W-${i}`, eventTime: T0 + i * 7 * DAY, source: fromOrders(i) }, { amountBase: 500 }));
+      const weekly = Array.from({ length: 20 }, (_, i) =>
+        anOrderEvent({ eventId: `W-${i}`, eventTime: T0 + i * 7 * DAY, source: fromOrders(i) }, { amountBase: 500 }),
+      );
       let { state } = fold(weekly);
       const lastOrder = T0 + 19 * 7 * DAY;
       const lifecycle: Array<[string, string, number]> = [];
@@ -258,7 +281,8 @@ describe('applyEvent', () => {
       for (let i = 0; i < 200 && state.nextEvaluationAt !== null && state.nextEvaluationAt < lastOrder + 365 * DAY; i++) {
         const fired = applyTimer(state, CUSTOMER, state.nextEvaluationAt, rules);
         expect(fired.record.nextEvaluationAt === null || fired.record.nextEvaluationAt > state.nextEvaluationAt).toBe(true);
-        for (const c of fired.outputs.changes) if (c.dimension === 'lifecycle') lifecycle.push([c.toSegment, c.cause, Math.floor((c.eventTime - lastOrder) / DAY)]);
+        for (const c of fired.outputs.changes)
+          if (c.dimension === 'lifecycle') lifecycle.push([c.toSegment, c.cause, Math.floor((c.eventTime - lastOrder) / DAY)]);
         for (const a of fired.outputs.alerts) alerts.push(a.level);
         state = fired.record;
       }
@@ -280,13 +304,25 @@ describe('applyEvent', () => {
       const back = anOrderEvent({ eventId: 'BACK', eventTime: lastOrder + 300 * DAY, source: fromOrders(100) }, { amountBase: 500 });
       const outcome = apply(state, back, 100);
       if (outcome.kind !== 'applied') throw new Error(outcome.kind);
-      expect(outcome.outputs.changes.find((c) => c.dimension === 'lifecycle')).toMatchObject({ fromSegment: 'churned', toSegment: 'won_back', cause: 'event', causeEventId: 'BACK' });
+      expect(outcome.outputs.changes.find((c) => c.dimension === 'lifecycle')).toMatchObject({
+        fromSegment: 'churned',
+        toSegment: 'won_back',
+        cause: 'event',
+        causeEventId: 'BACK',
+      });
       // One order is not yet a recovery: the episode stays open.
       expect(outcome.outputs.alerts.map((a) => a.level)).not.toContain('cleared');
       let record = outcome.record;
       const later: Array<{ level: string; episodeId: string | null; episodeEvent: string | null }> = [];
       for (let week = 1; week <= 8; week++) {
-        const next = apply(record, anOrderEvent({ eventId: `BACK-${week}`, eventTime: lastOrder + (300 + 7 * week) * DAY, source: fromOrders(100 + week) }, { amountBase: 500 }), 100 + week);
+        const next = apply(
+          record,
+          anOrderEvent(
+            { eventId: `BACK-${week}`, eventTime: lastOrder + (300 + 7 * week) * DAY, source: fromOrders(100 + week) },
+            { amountBase: 500 },
+          ),
+          100 + week,
+        );
         if (next.kind !== 'applied') throw new Error(next.kind);
         later.push(...next.outputs.alerts);
         record = next.record;
@@ -305,14 +341,26 @@ describe('applyEvent', () => {
   it('publishes a feature snapshot with every change, and otherwise at most once per interval', () => {
     const first = applied(apply(emptyRecord(), anOrderEvent({ eventId: 'S-1', source: fromOrders(0) }, { amountBase: 100 }), 0));
     expect(first.state.memberships.feature_snapshot?.sequence).toBe(1);
-    const sameDay = apply(first.state, anOrderEvent({ eventId: 'S-2', eventTime: T0 + 3_600_000, source: fromOrders(1) }, { amountBase: 1 }), 1);
+    const sameDay = apply(
+      first.state,
+      anOrderEvent({ eventId: 'S-2', eventTime: T0 + 3_600_000, source: fromOrders(1) }, { amountBase: 1 }),
+      1,
+    );
     if (sameDay.kind !== 'applied') throw new Error(sameDay.kind);
     expect(sameDay.outputs.snapshots.length).toBe(sameDay.outputs.changes.length + sameDay.outputs.alerts.length > 0 ? 1 : 0);
   });
 });
 
 describe('a rules control record', () => {
-  const raised = withoutDwell(withParameters(repositoryRules(), { high_value: 1000, high_value_exit: 800, medium_value: 400, medium_value_exit: 300, rising_value: 1e12 }));
+  const raised = withoutDwell(
+    withParameters(repositoryRules(), {
+      high_value: 1000,
+      high_value_exit: 800,
+      medium_value: 400,
+      medium_value_exit: 300,
+      rising_value: 1e12,
+    }),
+  );
   const control = { eventId: 'rules-x', offset: 10 };
 
   it('re-evaluates a customer under the new rules once, however often the record comes again', () => {
@@ -320,7 +368,13 @@ describe('a rules control record', () => {
     if (applied.kind !== 'applied') throw new Error(applied.kind);
     expect(applied.record.memberships.value_tier?.segment).toBe('medium');
     const first = applyRules(applied.record, CUSTOMER, T0, raised, control)!;
-    expect(first.outputs.changes.find((c) => c.dimension === 'value_tier')).toMatchObject({ fromSegment: 'medium', toSegment: 'low', cause: 'rules_changed', causeEventId: 'rules-x', ruleVersion: raised.version });
+    expect(first.outputs.changes.find((c) => c.dimension === 'value_tier')).toMatchObject({
+      fromSegment: 'medium',
+      toSegment: 'low',
+      cause: 'rules_changed',
+      causeEventId: 'rules-x',
+      ruleVersion: raised.version,
+    });
     expect(first.record.memberships[RULES_KEY]).toMatchObject({ segment: raised.version, sequence: control.offset });
     // Redone after a crash, or reached again by a replay: the customer is already past it.
     expect(applyRules(first.record, CUSTOMER, T0, raised, control)).toBeUndefined();

@@ -30,19 +30,39 @@ export const lifetimeValueOf = (record: CustomerRecord): number => record.featur
  * `watermark`) and evaluates the customer right after it (never once per batch), so every output
  * is a function of the log alone.
  */
-export function applyEvent(record: CustomerRecord, event: CustomerEvent, logOffset: number, watermark: number, rules: CompiledRules, options: ApplyOptions = {}): ApplyOutcome {
+export function applyEvent(
+  record: CustomerRecord,
+  event: CustomerEvent,
+  logOffset: number,
+  watermark: number,
+  rules: CompiledRules,
+  options: ApplyOptions = {},
+): ApplyOutcome {
   const calendar = options.calendar ?? calendarFor();
   const outcome = applyToRecord(record, event, logOffset, watermark, { calendar, eventMemory: options.eventMemory });
   if (outcome.kind !== 'applied') return outcome;
   const at = outcome.record.features.asOf ?? event.eventTime;
-  const cause = { kind: bodyOf(event).kind === 'profile' ? 'profile' as const : 'event' as const, eventId: event.eventId };
+  const cause = { kind: bodyOf(event).kind === 'profile' ? ('profile' as const) : ('event' as const), eventId: event.eventId };
   const { record: evaluated, outputs } = evaluateCustomer(rules, event.customerId, outcome.record, at, cause, calendar);
   return { kind: 'applied', record: evaluated, outputs };
 }
 
 /** Evaluates a silent customer whose next evaluation time the partition's clock has reached. */
-export function applyTimer(record: CustomerRecord, customerId: string, at: number, rules: CompiledRules, options: ApplyOptions = {}): Evaluated {
-  return evaluateCustomer(rules, customerId, record, Math.max(at, record.features.asOf ?? at), { kind: 'timer', eventId: null }, options.calendar ?? calendarFor());
+export function applyTimer(
+  record: CustomerRecord,
+  customerId: string,
+  at: number,
+  rules: CompiledRules,
+  options: ApplyOptions = {},
+): Evaluated {
+  return evaluateCustomer(
+    rules,
+    customerId,
+    record,
+    Math.max(at, record.features.asOf ?? at),
+    { kind: 'timer', eventId: null },
+    options.calendar ?? calendarFor(),
+  );
 }
 
 /** Where a rules control record sits in `customer-events`: its event id and offset. */
@@ -58,11 +78,25 @@ export interface RulesControl {
  * so a re-evaluation redone after a crash decides nothing twice. The customer keeps the control
  * record's offset (RULES_KEY: segment = version, sequence = offset) to know that.
  */
-export function applyRules(record: CustomerRecord, customerId: string, watermark: number, rules: CompiledRules, control: RulesControl, options: ApplyOptions = {}): Evaluated | undefined {
+export function applyRules(
+  record: CustomerRecord,
+  customerId: string,
+  watermark: number,
+  rules: CompiledRules,
+  control: RulesControl,
+  options: ApplyOptions = {},
+): Evaluated | undefined {
   const reached = Math.max(record.lastLogOffset ?? -1, record.memberships[RULES_KEY]?.sequence ?? -1);
   if (reached >= control.offset) return undefined;
   const at = Math.max(watermark, record.features.asOf ?? watermark);
-  const evaluated = evaluateCustomer(rules, customerId, record, at, { kind: 'rules_changed', eventId: control.eventId }, options.calendar ?? calendarFor());
+  const evaluated = evaluateCustomer(
+    rules,
+    customerId,
+    record,
+    at,
+    { kind: 'rules_changed', eventId: control.eventId },
+    options.calendar ?? calendarFor(),
+  );
   evaluated.record.memberships[RULES_KEY] = { segment: rules.version, sequence: control.offset, rule: '', since: at };
   return evaluated;
 }

@@ -64,7 +64,14 @@ export class CustomerStateStore<S> {
   }
 
   async load(customerIds: string[]): Promise<Map<string, StoredCustomer<S>>> {
-    const replies = await runByNode(this.redis, customerIds, (id) => customerKey(this.keyPrefix, id), (p, id) => { p.hgetallBuffer(customerKey(this.keyPrefix, id)); });
+    const replies = await runByNode(
+      this.redis,
+      customerIds,
+      (id) => customerKey(this.keyPrefix, id),
+      (p, id) => {
+        p.hgetallBuffer(customerKey(this.keyPrefix, id));
+      },
+    );
     const result = new Map<string, StoredCustomer<S>>();
     customerIds.forEach((customerId, i) => result.set(customerId, this.parse(customerId, replies[i] as Record<string, Buffer>)));
     return result;
@@ -78,24 +85,46 @@ export class CustomerStateStore<S> {
 
   /** Commits every customer's update; returns the ids whose version had moved (nothing written). */
   async commit(commits: Array<CustomerCommit<S>>, newVersion: string): Promise<string[]> {
-    const replies = await runByNode(this.redis, commits, (c) => customerKey(this.keyPrefix, c.customerId), (p, c) => {
-      (p as WithCommit).commitCustomer(customerKey(this.keyPrefix, c.customerId),
-        c.expectedVersion, newVersion, Buffer.from(this.codec.encode(c.state)), ...c.outputs.flat());
-    });
+    const replies = await runByNode(
+      this.redis,
+      commits,
+      (c) => customerKey(this.keyPrefix, c.customerId),
+      (p, c) => {
+        (p as WithCommit).commitCustomer(
+          customerKey(this.keyPrefix, c.customerId),
+          c.expectedVersion,
+          newVersion,
+          Buffer.from(this.codec.encode(c.state)),
+          ...c.outputs.flat(),
+        );
+      },
+    );
     return commits.filter((_, i) => replies[i] !== 1).map((c) => c.customerId);
   }
 
   /** Removes outputs from the outbox once Kafka has acknowledged them. */
   async clearPending(entries: Array<{ customerId: string; ids: string[] }>): Promise<void> {
     const nonEmpty = entries.filter((e) => e.ids.length > 0);
-    await runByNode(this.redis, nonEmpty, (e) => customerKey(this.keyPrefix, e.customerId), (p, e) => {
-      p.hdel(customerKey(this.keyPrefix, e.customerId), ...e.ids.map((id) => OUTBOX + id));
-    });
+    await runByNode(
+      this.redis,
+      nonEmpty,
+      (e) => customerKey(this.keyPrefix, e.customerId),
+      (p, e) => {
+        p.hdel(customerKey(this.keyPrefix, e.customerId), ...e.ids.map((id) => OUTBOX + id));
+      },
+    );
   }
 
   /** Deletes the customers' records, outboxes included (erasure): one round trip per node. */
   async erase(customerIds: readonly string[]): Promise<void> {
-    await runByNode(this.redis, customerIds, (id) => customerKey(this.keyPrefix, id), (p, id) => { p.del(customerKey(this.keyPrefix, id)); });
+    await runByNode(
+      this.redis,
+      customerIds,
+      (id) => customerKey(this.keyPrefix, id),
+      (p, id) => {
+        p.del(customerKey(this.keyPrefix, id));
+      },
+    );
   }
 
   /**
@@ -121,7 +150,11 @@ export class CustomerStateStore<S> {
     const pending = new Map<string, Buffer>();
     for (const [field, value] of Object.entries(hash)) if (field.startsWith(OUTBOX)) pending.set(field.slice(OUTBOX.length), value);
     const state = hash[STATE];
-    return { customerId, version: hash[VERSION]?.toString() ?? '', state: state === undefined ? undefined : this.codec.decode(state), pending };
+    return {
+      customerId,
+      version: hash[VERSION]?.toString() ?? '',
+      state: state === undefined ? undefined : this.codec.decode(state),
+      pending,
+    };
   }
 }
-

@@ -36,7 +36,14 @@ export class EvaluationTimers {
   async remove(customerIds: readonly string[], partitions: number): Promise<void> {
     if (customerIds.length === 0) return;
     const keys = Array.from({ length: partitions }, (_, p) => timersKey(this.keyPrefix, p));
-    await runByNode(this.redis, keys, (key) => key, (pipeline, key) => { pipeline.zrem(key, ...customerIds); });
+    await runByNode(
+      this.redis,
+      keys,
+      (key) => key,
+      (pipeline, key) => {
+        pipeline.zrem(key, ...customerIds);
+      },
+    );
   }
 
   /** Every customer of the partition, sorted by id; read in pages before anyone reschedules them

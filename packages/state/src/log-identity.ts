@@ -17,8 +17,8 @@ export async function claimLogIdentity(redis: RedisClient, keyPrefix: string, id
   if (recorded !== identity) {
     throw new StateFromAnotherLogError(
       `Redis holds customer state derived from the log "${recorded}", but this segmenter reads "${identity}": ` +
-      `its recorded offsets mean nothing here. Use a fresh REDIS_KEY_PREFIX, or delete the keys under "${keyPrefix}" ` +
-      `(redis-cli --scan --pattern '${keyPrefix}*' | xargs redis-cli del) and let the segmenter replay customer-events from the start.`,
+        `its recorded offsets mean nothing here. Use a fresh REDIS_KEY_PREFIX, or delete the keys under "${keyPrefix}" ` +
+        `(redis-cli --scan --pattern '${keyPrefix}*' | xargs redis-cli del) and let the segmenter replay customer-events from the start.`,
     );
   }
 }

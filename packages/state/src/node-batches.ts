@@ -9,19 +9,24 @@ import type { RedisClient } from './redis.ts';
  * back in item order; the first error is thrown.
  */
 export async function runByNode<T>(
-  redis: RedisClient, items: readonly T[], keyOf: (item: T) => string, command: (pipeline: ChainableCommander, item: T) => void,
+  redis: RedisClient,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  command: (pipeline: ChainableCommander, item: T) => void,
 ): Promise<unknown[]> {
   const replies = new Array<unknown>(items.length);
-  await Promise.all(groupByNode(redis, items.map(keyOf)).map(async (indexes) => {
-    const pipeline = redis.pipeline();
-    for (const i of indexes) command(pipeline, items[i]!);
-    const results = await pipeline.exec();
-    indexes.forEach((itemIndex, j) => {
-      const [err, reply] = results?.[j] ?? [new Error('Redis returned no reply for a pipelined command'), null];
-      if (err) throw err;
-      replies[itemIndex] = reply;
-    });
-  }));
+  await Promise.all(
+    groupByNode(redis, items.map(keyOf)).map(async (indexes) => {
+      const pipeline = redis.pipeline();
+      for (const i of indexes) command(pipeline, items[i]!);
+      const results = await pipeline.exec();
+      indexes.forEach((itemIndex, j) => {
+        const [err, reply] = results?.[j] ?? [new Error('Redis returned no reply for a pipelined command'), null];
+        if (err) throw err;
+        replies[itemIndex] = reply;
+      });
+    }),
+  );
   return replies;
 }
 
@@ -35,7 +40,8 @@ export function groupByNode(redis: RedisClient, keys: readonly string[]): number
     // Before the slot map is known, group by slot: still correct, just more round trips.
     const node = redis.slots[slot]?.[0] ?? `slot:${slot}`;
     const group = groups.get(node);
-    if (group) group.push(i); else groups.set(node, [i]);
+    if (group) group.push(i);
+    else groups.set(node, [i]);
   });
   return [...groups.values()];
 }

@@ -37,15 +37,20 @@ export function parseClusterUrl(url: string): ClusterUrl {
   if (at !== -1) {
     const userinfo = rest.slice(0, at);
     const colon = userinfo.indexOf(':');
-    if (colon === -1) throw new ConfigError(`REDIS_URL: ${shown}: give the user and password as user:password@ (or :password@ for the default user)`);
+    if (colon === -1)
+      throw new ConfigError(`REDIS_URL: ${shown}: give the user and password as user:password@ (or :password@ for the default user)`);
     if (colon > 0) credentials.username = decode(userinfo.slice(0, colon));
     credentials.password = decode(userinfo.slice(colon + 1));
   }
-  const seeds = rest.slice(at + 1).split(',').filter((s) => s !== '').map((hostPort) => {
-    const [host, port] = hostPort.split(':');
-    if (!host || !port || !/^\d+$/.test(port)) throw new ConfigError(`REDIS_URL: "${hostPort}" in ${shown} is not host:port`);
-    return { host, port: Number(port) };
-  });
+  const seeds = rest
+    .slice(at + 1)
+    .split(',')
+    .filter((s) => s !== '')
+    .map((hostPort) => {
+      const [host, port] = hostPort.split(':');
+      if (!host || !port || !/^\d+$/.test(port)) throw new ConfigError(`REDIS_URL: "${hostPort}" in ${shown} is not host:port`);
+      return { host, port: Number(port) };
+    });
   if (seeds.length === 0) throw new ConfigError(`REDIS_URL: ${shown} names no cluster node (redis+cluster://host:port,host:port)`);
   return { tls: url.startsWith('rediss+cluster://'), ...credentials, seeds };
 }
@@ -68,7 +73,9 @@ export async function connectRedis(url: string, security: RedisSecurity = {}): P
   const redis = isClusterUrl(url) ? newCluster(url, security) : newRedis(url, security);
   // ioredis rejects connect() with "Connection is closed."; the reason came as an 'error' event.
   let reason: Error | undefined;
-  redis.on('error', (err: Error) => { reason = err; }); // later ones: reported through failed commands and readiness, not as crashes
+  redis.on('error', (err: Error) => {
+    reason = err;
+  }); // later ones: reported through failed commands and readiness, not as crashes
   try {
     await redis.connect();
     await redis.ping();
@@ -81,7 +88,9 @@ export async function connectRedis(url: string, security: RedisSecurity = {}): P
     const policy = await maxMemoryPolicy(node);
     if (policy !== undefined && !SAFE_POLICIES.has(policy)) {
       redis.disconnect();
-      throw new Error(`Redis at ${node.options.host ?? shown}:${node.options.port ?? ''} has maxmemory-policy ${policy}, which would evict customer state silently; set it to noeviction`);
+      throw new Error(
+        `Redis at ${node.options.host ?? shown}:${node.options.port ?? ''} has maxmemory-policy ${policy}, which would evict customer state silently; set it to noeviction`,
+      );
     }
   }
   return redis;
@@ -101,21 +110,34 @@ export function withoutPassword(url: string): string {
 /** The CA of REDIS_TLS_CA_FILE, refused for a URL that is not TLS. */
 function trustedCa(url: string, tls: boolean, security: RedisSecurity): string | undefined {
   if (security.tlsCaFile === undefined) return undefined;
-  if (!tls) throw new ConfigError(`REDIS_TLS_CA_FILE is set, but REDIS_URL ${withoutPassword(url)} is not TLS: use rediss:// (rediss+cluster:// for a cluster)`);
+  if (!tls)
+    throw new ConfigError(
+      `REDIS_TLS_CA_FILE is set, but REDIS_URL ${withoutPassword(url)} is not TLS: use rediss:// (rediss+cluster:// for a cluster)`,
+    );
   try {
     return readFileSync(security.tlsCaFile, 'utf8');
   } catch (err) {
-    throw new ConfigError(`REDIS_TLS_CA_FILE: cannot read ${security.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(
+      `REDIS_TLS_CA_FILE: cannot read ${security.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 
 function newRedis(url: string, security: RedisSecurity): Redis {
   const ca = trustedCa(url, url.startsWith('rediss://'), security);
   try {
-    return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000, ...(ca === undefined ? {} : { tls: { ca } }) });
+    return new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 3,
+      enableOfflineQueue: true,
+      connectTimeout: 5000,
+      ...(ca === undefined ? {} : { tls: { ca } }),
+    });
   } catch {
     // The parser's error carries the whole URL (err.input): not a word of it is repeated.
-    throw new ConfigError('REDIS_URL is not a URL ioredis can read: redis://user:password@host:port, with : / ? # @ in the user and password percent-encoded');
+    throw new ConfigError(
+      'REDIS_URL is not a URL ioredis can read: redis://user:password@host:port, with : / ? # @ in the user and password percent-encoded',
+    );
   }
 }
 
@@ -130,12 +152,21 @@ function connectionError(shown: string, service: string, failure: unknown): Erro
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown }).code;
   if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) {
-    return new ConfigError(`${service} at ${shown} refused the client (${message.replace(/\.$/, '')}): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`);
+    return new ConfigError(
+      `${service} at ${shown} refused the client (${message.replace(/\.$/, '')}): check the user and password in REDIS_URL (redis://user:password@host:port) and the user's ACL`,
+    );
   }
   if (typeof code === 'string' && /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/.test(code)) {
-    return new ConfigError(`${service} at ${shown} presented a certificate this client does not trust (${message}): give the CA that signed it in REDIS_TLS_CA_FILE`, { cause: err });
+    return new ConfigError(
+      `${service} at ${shown} presented a certificate this client does not trust (${message}): give the CA that signed it in REDIS_TLS_CA_FILE`,
+      { cause: err },
+    );
   }
-  return new ServiceUnavailableError(service, shown, typeof err === 'object' && err !== null && 'command' in err ? new Error(message) : err);
+  return new ServiceUnavailableError(
+    service,
+    shown,
+    typeof err === 'object' && err !== null && 'command' in err ? new Error(message) : err,
+  );
 }
 
 function newCluster(url: string, security: RedisSecurity): Cluster {
@@ -146,7 +177,13 @@ function newCluster(url: string, security: RedisSecurity): Cluster {
     // State is written to masters only; reading a replica could return a version older than our last commit.
     scaleReads: 'master',
     // Every node the cluster redirects to is reached with the same user and the same trust.
-    redisOptions: { maxRetriesPerRequest: 3, connectTimeout: 5000, username, password, ...(tls ? { tls: ca === undefined ? {} : { ca } } : {}) },
+    redisOptions: {
+      maxRetriesPerRequest: 3,
+      connectTimeout: 5000,
+      username,
+      password,
+      ...(tls ? { tls: ca === undefined ? {} : { ca } } : {}),
+    },
   });
 }
 
@@ -163,7 +200,11 @@ async function maxMemoryPolicy(redis: Redis): Promise<string | undefined> {
 export const escapeGlob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
 
 /** Deletes every key starting with `prefix` (those `select` accepts), on every master of a cluster; SCAN and UNLINK, never blocking Redis. */
-export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string, select: (key: string) => boolean = () => true): Promise<number> {
+export async function deleteKeysWithPrefix(
+  redis: RedisClient,
+  prefix: string,
+  select: (key: string) => boolean = () => true,
+): Promise<number> {
   const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
   let deleted = 0;
   for (const node of nodes) {

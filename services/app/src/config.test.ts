@@ -45,7 +45,16 @@ describe('loadConfig', () => {
   });
 
   it('reads a comma list of roles, and numbers and lists from text', () => {
-    expect(loadConfig({ ROLES: 'segmenter, sink', KAFKA_BROKERS: 'k1:9092,k2:9092', MAX_FUTURE_SKEW_SECONDS: '120', OPS_PORT: '0', REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000', BUSINESS_TIME_ZONE: 'Europe/Berlin' })).toMatchObject({
+    expect(
+      loadConfig({
+        ROLES: 'segmenter, sink',
+        KAFKA_BROKERS: 'k1:9092,k2:9092',
+        MAX_FUTURE_SKEW_SECONDS: '120',
+        OPS_PORT: '0',
+        REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
+        BUSINESS_TIME_ZONE: 'Europe/Berlin',
+      }),
+    ).toMatchObject({
       ROLES: ['segmenter', 'sink'],
       REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
       BUSINESS_TIME_ZONE: 'Europe/Berlin',
@@ -90,7 +99,11 @@ describe('loadConfig', () => {
 describe('loadRules', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rules-'));
   const repositoryRules = readFileSync(loadConfig({}).RULES_FILE, 'utf8');
-  const rulesFile = (name: string, text: string) => { const path = join(dir, name); writeFileSync(path, text); return path; };
+  const rulesFile = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
 
   it('reads the repository rules by default, versioned by a short content hash', () => {
     const rules = loadRules(loadConfig({}));
@@ -139,8 +152,20 @@ describe('the console users', () => {
     const file = join(dir, 'users.yaml');
     writeFileSync(file, `users:\n  - name: li.wei\n    role: viewer\n    secret: ${hash}\n`);
     const tokenFile = join(dir, 'console-token');
-    const access = consoleAccess(loadConfig({ CONSOLE_USERS_FILE: file, CONSOLE_USERS: JSON.stringify({ users: [{ name: 'wang', role: 'admin', secret: hash }] }), CONSOLE_TOKEN_FILE: tokenFile }));
-    expect(access).toEqual({ kind: 'users', users: [{ name: 'li.wei', role: 'viewer', secretHash: hash }, { name: 'wang', role: 'admin', secretHash: hash }] });
+    const access = consoleAccess(
+      loadConfig({
+        CONSOLE_USERS_FILE: file,
+        CONSOLE_USERS: JSON.stringify({ users: [{ name: 'wang', role: 'admin', secret: hash }] }),
+        CONSOLE_TOKEN_FILE: tokenFile,
+      }),
+    );
+    expect(access).toEqual({
+      kind: 'users',
+      users: [
+        { name: 'li.wei', role: 'viewer', secretHash: hash },
+        { name: 'wang', role: 'admin', secretHash: hash },
+      ],
+    });
     expect(() => statSync(tokenFile)).toThrow(/ENOENT/);
   });
 
@@ -149,7 +174,9 @@ describe('the console users', () => {
   });
 
   it('refuse a CONSOLE_TOKEN beside them, naming it, and a bad entry, naming the file and the entry', () => {
-    expect(blamed(configErrorOf({ CONSOLE_USERS_FILE: '/nonexistent/users.yaml', CONSOLE_TOKEN: 'y'.repeat(20) }))).toEqual(['CONSOLE_TOKEN']);
+    expect(blamed(configErrorOf({ CONSOLE_USERS_FILE: '/nonexistent/users.yaml', CONSOLE_TOKEN: 'y'.repeat(20) }))).toEqual([
+      'CONSOLE_TOKEN',
+    ]);
     const file = join(mkdtempSync(join(tmpdir(), 'console-users-')), 'users.yaml');
     writeFileSync(file, 'users:\n  - name: li.wei\n    role: boss\n    secret: hunter2\n');
     let message = '';
@@ -218,12 +245,16 @@ describe('Kafka security settings', () => {
   it('need a user and a password with a SASL mechanism, and TLS with a CA file, naming what is missing', () => {
     expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'scram-sha-256' }))).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
     expect(blamed(configErrorOf({ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual(['KAFKA_SASL_MECHANISM']);
-    expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual(['KAFKA_SASL_MECHANISM']);
+    expect(blamed(configErrorOf({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual([
+      'KAFKA_SASL_MECHANISM',
+    ]);
     const ca = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
     expect(blamed(configErrorOf({ KAFKA_TLS_CA_FILE: ca }))).toEqual(['KAFKA_TLS']);
     expect(blamed(configErrorOf({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: `${ca}.missing` }))).toEqual(['KAFKA_TLS_CA_FILE']);
     expect(loadConfig({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: ca })).toMatchObject({ KAFKA_TLS_CA_FILE: ca });
-    expect(loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_TLS: 'true' })).toMatchObject({ KAFKA_TLS: true });
+    expect(
+      loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_TLS: 'true' }),
+    ).toMatchObject({ KAFKA_TLS: true });
   });
 });

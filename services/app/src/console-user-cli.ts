@@ -11,7 +11,17 @@
 // lines; settings as for the pipeline (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX ...).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { entriesOf, hashSecret, newSecret, personalToken, USER_ROLES, userNameSchema, withoutUser, withUser, type UserRole } from '@segmentation/console';
+import {
+  entriesOf,
+  hashSecret,
+  newSecret,
+  personalToken,
+  USER_ROLES,
+  userNameSchema,
+  withoutUser,
+  withUser,
+  type UserRole,
+} from '@segmentation/console';
 import { avroSchemas, topicNames, type ConsoleAuditRecord } from '@segmentation/contracts';
 import { AvroCodec, consoleAuditTopic, createKafka, ensureTopics, kafkaSecurity, readTopicToEnd } from '@segmentation/kafka';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
@@ -26,8 +36,12 @@ await runCommand('console-user', async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      role: { type: 'string' }, file: { type: 'string' }, replace: { type: 'boolean' },
-      user: { type: 'string' }, customer: { type: 'string' }, since: { type: 'string' },
+      role: { type: 'string' },
+      file: { type: 'string' },
+      replace: { type: 'boolean' },
+      user: { type: 'string' },
+      customer: { type: 'string' },
+      since: { type: 'string' },
     },
   });
   const [command, name] = positionals;
@@ -49,13 +63,19 @@ await runCommand('console-user', async () => {
         const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
         // Owner-only when the command creates it: the hashes are not secrets, but no one else needs them.
         writeFileSync(file, withUser(file, text, entry, values.replace ?? false), { mode: 0o600 });
-        console.log(`${user} (${role}) is in ${file}; restart the ${role === 'bi' ? 'pipeline process that serves the BI endpoint (BI_PORT)' : 'console'} to let them in.`);
+        console.log(
+          `${user} (${role}) is in ${file}; restart the ${role === 'bi' ? 'pipeline process that serves the BI endpoint (BI_PORT)' : 'console'} to let them in.`,
+        );
       }
       if (role === 'bi') {
         // BI tools ask for a user and a password, not a token: the same secret, split at the colon.
-        console.log(`For their BI tool (the BI endpoint, docs/bi.md), shown this once (hand it over privately; only its hash is kept):\n  user: ${user}\n  password: ${secret}`);
+        console.log(
+          `For their BI tool (the BI endpoint, docs/bi.md), shown this once (hand it over privately; only its hash is kept):\n  user: ${user}\n  password: ${secret}`,
+        );
       } else {
-        console.log(`Their personal access token, shown this once (hand it over privately; the console keeps only its hash):\n  ${personalToken(user, secret)}`);
+        console.log(
+          `Their personal access token, shown this once (hand it over privately; the console keeps only its hash):\n  ${personalToken(user, secret)}`,
+        );
       }
       return;
     }
@@ -91,7 +111,8 @@ function needFile(file: string | undefined): string {
 
 async function printAudit(filter: { user?: string; customer?: string; since?: string }): Promise<void> {
   const since = filter.since === undefined ? 0 : Date.parse(filter.since);
-  if (Number.isNaN(since)) throw new ConfigError(`--since must be a time such as 2026-12-01 or 2026-12-01T08:00:00+08:00, got "${filter.since}"`);
+  if (Number.isNaN(since))
+    throw new ConfigError(`--since must be a time such as 2026-12-01 or 2026-12-01T08:00:00+08:00, got "${filter.since}"`);
   const config = loadConfig();
   const logger = createLogger({ service: 'console-user' }, 'warn');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'console-user-audit', security: kafkaSecurity(config) }, logger);
@@ -99,10 +120,20 @@ async function printAudit(filter: { user?: string; customer?: string; since?: st
   const topic = topicNames(config.TOPIC_PREFIX).consoleAudit;
   // A pipeline whose console never started has no trail yet: an empty one, not an error.
   await ensureTopics(kafka, [consoleAuditTopic(topic)]);
-  await readTopicToEnd(kafka, topic, async (m) => {
-    if (m.value === null) return;
-    const r = await codec.decode<ConsoleAuditRecord>(m.value, avroSchemas.consoleAudit);
-    if (r.at < since || (filter.user !== undefined && r.user !== filter.user) || (filter.customer !== undefined && !r.customerIds.includes(filter.customer))) return;
-    console.log(JSON.stringify({ ...r, at: new Date(r.at).toISOString() }));
-  }, logger);
+  await readTopicToEnd(
+    kafka,
+    topic,
+    async (m) => {
+      if (m.value === null) return;
+      const r = await codec.decode<ConsoleAuditRecord>(m.value, avroSchemas.consoleAudit);
+      if (
+        r.at < since ||
+        (filter.user !== undefined && r.user !== filter.user) ||
+        (filter.customer !== undefined && !r.customerIds.includes(filter.customer))
+      )
+        return;
+      console.log(JSON.stringify({ ...r, at: new Date(r.at).toISOString() }));
+    },
+    logger,
+  );
 }

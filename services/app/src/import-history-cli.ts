@@ -6,7 +6,17 @@
 // (population-calibration.ts; off with `population.auto: false` in the rules in force): its
 // outcome is reported beside the import's and never changes the exit code.
 import { createLogger, runCommand } from '@segmentation/runtime';
-import { formatPreflight, formatSummary, ImportFailedError, importHistory, loadEnv, parseOptions, PreflightRefusedError, usage, type ImportSummary } from '@segmentation/importer';
+import {
+  formatPreflight,
+  formatSummary,
+  ImportFailedError,
+  importHistory,
+  loadEnv,
+  parseOptions,
+  PreflightRefusedError,
+  usage,
+  type ImportSummary,
+} from '@segmentation/importer';
 import type { CalibrationOutcome } from './population-calibration.ts';
 
 await runCommand('import-history', async () => {
@@ -48,7 +58,11 @@ await runCommand('import-history', async () => {
   else if (calibration !== undefined) console.log(`value tiers: ${calibration.message}`);
 });
 
-async function calibrateAfterImport(summary: ImportSummary, logger: ReturnType<typeof createLogger>, quiet: boolean): Promise<CalibrationOutcome> {
+async function calibrateAfterImport(
+  summary: ImportSummary,
+  logger: ReturnType<typeof createLogger>,
+  quiet: boolean,
+): Promise<CalibrationOutcome> {
   // Loaded only after a real run, as the importer loads its Kafka client: a dry run checks exports without either.
   const { calibrateValueTiers, CALIBRATE_LATER, logEnds } = await import('./population-calibration.ts');
   const { loadConfig } = await import('./config.ts');
@@ -58,7 +72,9 @@ async function calibrateAfterImport(summary: ImportSummary, logger: ReturnType<t
     return await calibrateValueTiers(config, logger, {
       trigger: `an import of ${summary.imported} events`,
       ends,
-      progress: (line) => { if (!quiet) process.stderr.write(line + '\n'); },
+      progress: (line) => {
+        if (!quiet) process.stderr.write(line + '\n');
+      },
     });
   } catch (err) {
     // Settings the pipeline needs but the import did not (REDIS_URL…) or a broker gone after the import.

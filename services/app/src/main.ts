@@ -1,6 +1,13 @@
 // The pipeline process: one role per process in production (ROLES=ingest, ...), or all of them
 // in one process on a single machine (ROLES=all, the default, which the embedded ClickHouse needs).
-import { ConfigError, createLogger, createMetricsRegistry, onShutdown, ServiceUnavailableError, startOpsServer } from '@segmentation/runtime';
+import {
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  onShutdown,
+  ServiceUnavailableError,
+  startOpsServer,
+} from '@segmentation/runtime';
 import { loadConfig } from './config.ts';
 import { startPipeline } from './pipeline.ts';
 
@@ -24,7 +31,7 @@ try {
     ['ops server', () => ops.close()],
   ]);
 } catch (err) {
-  const message = err instanceof ServiceUnavailableError ? err.message : (err as Error).stack ?? String(err);
+  const message = err instanceof ServiceUnavailableError ? err.message : ((err as Error).stack ?? String(err));
   logger.error('start_failed', { message });
   console.error(`segmentation: could not start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

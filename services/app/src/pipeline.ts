@@ -1,15 +1,41 @@
 import type { Registry } from 'prom-client';
-import { clickHouseErrorCode, connectClickHouse, insertRows, migrate, startBiEndpoint, type BiEndpoint, type ClickHouseClient, type ClickHouseTarget } from '@segmentation/clickhouse';
+import {
+  clickHouseErrorCode,
+  connectClickHouse,
+  insertRows,
+  migrate,
+  startBiEndpoint,
+  type BiEndpoint,
+  type ClickHouseClient,
+  type ClickHouseTarget,
+} from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
 import { createIngest } from '@segmentation/ingest';
-import { AvroCodec, createKafka, ErasureList, kafkaSecurity, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer } from '@segmentation/kafka';
+import {
+  AvroCodec,
+  createKafka,
+  ErasureList,
+  kafkaSecurity,
+  probeKafka,
+  probeSchemaRegistry,
+  provisionPipeline,
+  ReliableProducer,
+} from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createBiAuthenticator, createConsole } from '@segmentation/console';
 import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';
 import { createSegmenter, parseFault } from '@segmentation/segmenter';
 import { classifyInsertFailure, createSink, sinkRoutes } from '@segmentation/sink';
 import type { RedisClient } from '@segmentation/state';
-import { biEndpointSettings, connectConfiguredRedis, consoleAccess, currencyTable, loadRules, segmenterGroupId, type Config } from './config.ts';
+import {
+  biEndpointSettings,
+  connectConfiguredRedis,
+  consoleAccess,
+  currencyTable,
+  loadRules,
+  segmenterGroupId,
+  type Config,
+} from './config.ts';
 
 interface RoleHandle {
   consumer: HealthCheck;
@@ -30,7 +56,13 @@ export interface Pipeline {
 
 export function clickHouseTarget(c: Config): ClickHouseTarget {
   return c.CLICKHOUSE_URL
-    ? { kind: 'server', url: c.CLICKHOUSE_URL, database: c.CLICKHOUSE_DATABASE, username: c.CLICKHOUSE_USER, password: c.CLICKHOUSE_PASSWORD }
+    ? {
+        kind: 'server',
+        url: c.CLICKHOUSE_URL,
+        database: c.CLICKHOUSE_DATABASE,
+        username: c.CLICKHOUSE_USER,
+        password: c.CLICKHOUSE_PASSWORD,
+      }
     : { kind: 'embedded', path: c.CLICKHOUSE_PATH };
 }
 
@@ -44,7 +76,12 @@ export function sinkDeps(clickhouse: ClickHouseClient) {
 }
 
 /** Checks the services, provisions topics and schemas, and starts the configured roles. */
-export async function startPipeline(config: Config, logger: Logger, metrics: Registry, env: Record<string, string | undefined> = process.env): Promise<Pipeline> {
+export async function startPipeline(
+  config: Config,
+  logger: Logger,
+  metrics: Registry,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Pipeline> {
   const roles = new Set(config.ROLES);
   // Bad rules or receivers stop start-up before anything connects.
   const rules = roles.has('segmenter') || roles.has('console') ? loadRules(config) : undefined;
@@ -53,7 +90,8 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const bi = biEndpointSettings(config);
   await probeKafka(config.KAFKA_BROKERS, 5000, kafkaSecurity(config));
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
-  const redis: RedisClient | undefined = roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectConfiguredRedis(config) : undefined;
+  const redis: RedisClient | undefined =
+    roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectConfiguredRedis(config) : undefined;
   let clickhouse: ClickHouseClient | undefined;
   if (roles.has('sink') || roles.has('console')) {
     clickhouse = await connectClickHouse(clickHouseTarget(config));
@@ -66,8 +104,13 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   if (bi && clickhouse) {
     try {
       biEndpoint = await startBiEndpoint({
-        host: bi.host, port: bi.port, dataPath: config.CLICKHOUSE_PATH, limits: bi.limits, maxConcurrentQueries: bi.maxConcurrentQueries,
-        authenticate: createBiAuthenticator(bi.users), logger: logger.child({ component: 'bi-endpoint' }),
+        host: bi.host,
+        port: bi.port,
+        dataPath: config.CLICKHOUSE_PATH,
+        limits: bi.limits,
+        maxConcurrentQueries: bi.maxConcurrentQueries,
+        authenticate: createBiAuthenticator(bi.users),
+        logger: logger.child({ component: 'bi-endpoint' }),
       });
     } catch (err) {
       await clickhouse.close();
@@ -76,67 +119,115 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   }
 
   const topics = topicNames(config.TOPIC_PREFIX);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.GROUP_PREFIX}-${config.ROLES.join('+')}`, security: kafkaSecurity(config) }, logger);
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: `${config.GROUP_PREFIX}-${config.ROLES.join('+')}`, security: kafkaSecurity(config) },
+    logger,
+  );
   const codec = new AvroCodec(config.SCHEMA_REGISTRY_URL);
   await provisionPipeline(kafka, codec, topics);
   const producer = new ReliableProducer(kafka);
   await producer.connect();
 
   // Every role honours it; read whole before any role consumes, so nothing of an erased customer is applied (erasure-list.ts).
-  const erasures = new ErasureList(kafka, codec, { topic: topics.customerErasures, groupPrefix: `${config.GROUP_PREFIX}-erasures` }, logger, metrics);
+  const erasures = new ErasureList(
+    kafka,
+    codec,
+    { topic: topics.customerErasures, groupPrefix: `${config.GROUP_PREFIX}-erasures` },
+    logger,
+    metrics,
+  );
   const common = { kafka, producer, codec, logger, metrics, erasures };
   /** Every check of the process, filled once the roles started (the console serves them too). */
   const checks: HealthCheck[] = [];
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
   const roleHandles: RoleHandle[] = [];
   if (roles.has('ingest')) {
-    roleHandles.push(createIngest({
-      groupId: `${config.GROUP_PREFIX}-ingest`,
-      topics,
-      currencies: currencyTable(config),
-      maxFutureSkewMs: config.MAX_FUTURE_SKEW_SECONDS * 1000,
-      maxMessageBytes: config.MAX_MESSAGE_BYTES,
-      tickIntervalMs: config.TICK_INTERVAL_SECONDS * 1000,
-      sessionTimeoutMs,
-      processingAttempts: config.PROCESSING_ATTEMPTS,
-    }, common));
+    roleHandles.push(
+      createIngest(
+        {
+          groupId: `${config.GROUP_PREFIX}-ingest`,
+          topics,
+          currencies: currencyTable(config),
+          maxFutureSkewMs: config.MAX_FUTURE_SKEW_SECONDS * 1000,
+          maxMessageBytes: config.MAX_MESSAGE_BYTES,
+          tickIntervalMs: config.TICK_INTERVAL_SECONDS * 1000,
+          sessionTimeoutMs,
+          processingAttempts: config.PROCESSING_ATTEMPTS,
+        },
+        common,
+      ),
+    );
   }
   if (redis && rules && roles.has('segmenter')) {
-    roleHandles.push(createSegmenter({ groupId: segmenterGroupId(config), topics, redisKeyPrefix: config.REDIS_KEY_PREFIX, rules, timeZone: config.BUSINESS_TIME_ZONE, sessionTimeoutMs, maxBatchBytes: config.SEGMENTER_BATCH_BYTES, fault: parseFault(config.SEGMENTER_FAULT) }, { ...common, redis }));
+    roleHandles.push(
+      createSegmenter(
+        {
+          groupId: segmenterGroupId(config),
+          topics,
+          redisKeyPrefix: config.REDIS_KEY_PREFIX,
+          rules,
+          timeZone: config.BUSINESS_TIME_ZONE,
+          sessionTimeoutMs,
+          maxBatchBytes: config.SEGMENTER_BATCH_BYTES,
+          fault: parseFault(config.SEGMENTER_FAULT),
+        },
+        { ...common, redis },
+      ),
+    );
   }
   if (clickhouse && roles.has('sink')) {
-    roleHandles.push(createSink({
-      groupId: `${config.GROUP_PREFIX}-sink`,
-      routes: sinkRoutes(topics),
-      buffer: { maxRows: config.SINK_FLUSH_ROWS, maxDelayMs: config.SINK_FLUSH_INTERVAL_MS, retryInitialMs: 200, retryMaxMs: 10_000, processingAttempts: config.PROCESSING_ATTEMPTS },
-      sessionTimeoutMs,
-    }, { ...common, clickhouse, ...sinkDeps(clickhouse) }));
+    roleHandles.push(
+      createSink(
+        {
+          groupId: `${config.GROUP_PREFIX}-sink`,
+          routes: sinkRoutes(topics),
+          buffer: {
+            maxRows: config.SINK_FLUSH_ROWS,
+            maxDelayMs: config.SINK_FLUSH_INTERVAL_MS,
+            retryInitialMs: 200,
+            retryMaxMs: 10_000,
+            processingAttempts: config.PROCESSING_ATTEMPTS,
+          },
+          sessionTimeoutMs,
+        },
+        { ...common, clickhouse, ...sinkDeps(clickhouse) },
+      ),
+    );
   }
   if (redis && notifierConfig) {
-    roleHandles.push(createNotifier({
-      groupId: `${config.GROUP_PREFIX}-notifier`,
-      topics,
-      config: notifierConfig,
-      sessionTimeoutMs,
-      redisKeyPrefix: config.REDIS_KEY_PREFIX,
-      timeZone: config.BUSINESS_TIME_ZONE,
-      processingAttempts: config.PROCESSING_ATTEMPTS,
-    }, { ...common, redis }));
+    roleHandles.push(
+      createNotifier(
+        {
+          groupId: `${config.GROUP_PREFIX}-notifier`,
+          topics,
+          config: notifierConfig,
+          sessionTimeoutMs,
+          redisKeyPrefix: config.REDIS_KEY_PREFIX,
+          timeZone: config.BUSINESS_TIME_ZONE,
+          processingAttempts: config.PROCESSING_ATTEMPTS,
+        },
+        { ...common, redis },
+      ),
+    );
   }
-  const consoleRole = clickhouse && rules && access
-    ? createConsole({
-      host: config.CONSOLE_HOST,
-      port: config.CONSOLE_PORT,
-      access,
-      corsOrigins: config.CONSOLE_CORS_ORIGINS,
-      maxStreams: config.CONSOLE_MAX_STREAMS,
-      groupPrefix: config.GROUP_PREFIX,
-      topics,
-      redisKeyPrefix: config.REDIS_KEY_PREFIX,
-      timeZone: config.BUSINESS_TIME_ZONE,
-      fallbackRules: rules,
-    }, { kafka, codec, producer, clickhouse, redis, logger, metrics, checks: () => checks, erasures })
-    : undefined;
+  const consoleRole =
+    clickhouse && rules && access
+      ? createConsole(
+          {
+            host: config.CONSOLE_HOST,
+            port: config.CONSOLE_PORT,
+            access,
+            corsOrigins: config.CONSOLE_CORS_ORIGINS,
+            maxStreams: config.CONSOLE_MAX_STREAMS,
+            groupPrefix: config.GROUP_PREFIX,
+            topics,
+            redisKeyPrefix: config.REDIS_KEY_PREFIX,
+            timeZone: config.BUSINESS_TIME_ZONE,
+            fallbackRules: rules,
+          },
+          { kafka, codec, producer, clickhouse, redis, logger, metrics, checks: () => checks, erasures },
+        )
+      : undefined;
   if (consoleRole) roleHandles.push(consoleRole);
   const started: RoleHandle[] = [];
   try {
@@ -158,7 +249,9 @@ export async function startPipeline(config: Config, logger: Logger, metrics: Reg
   const producerCheck: HealthCheck = { name: 'producer', isHealthy: () => true, isReady: () => producer.isConnected() };
   // While Redis is away the segmenter's batches fail and are retried, nothing committed: not ready.
   const redisCheck: HealthCheck[] = redis ? [{ name: 'redis', isHealthy: () => true, isReady: () => redis.status === 'ready' }] : [];
-  const biCheck: HealthCheck[] = biEndpoint ? [{ name: 'bi-endpoint', isHealthy: () => biEndpoint.isListening(), isReady: () => biEndpoint.isListening() }] : [];
+  const biCheck: HealthCheck[] = biEndpoint
+    ? [{ name: 'bi-endpoint', isHealthy: () => biEndpoint.isListening(), isReady: () => biEndpoint.isListening() }]
+    : [];
   checks.push(...started.flatMap((r) => [r.consumer, ...(r.checks ?? [])]), producerCheck, ...redisCheck, ...biCheck, erasures);
   logger.info('pipeline_started', { roles: config.ROLES, topicPrefix: config.TOPIC_PREFIX, clickhouse: clickHouseTarget(config).kind });
   return {

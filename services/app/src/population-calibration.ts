@@ -7,7 +7,16 @@
 // every way it can end is an outcome the caller reports beside its own result.
 import { hostname, userInfo } from 'node:os';
 import { topicNames } from '@segmentation/contracts';
-import { AvroCodec, committedPositions, createKafka, groupMemberCount, kafkaSecurity, ReliableProducer, topicOffsets, type Kafka } from '@segmentation/kafka';
+import {
+  AvroCodec,
+  committedPositions,
+  createKafka,
+  groupMemberCount,
+  kafkaSecurity,
+  ReliableProducer,
+  topicOffsets,
+  type Kafka,
+} from '@segmentation/kafka';
 import { readRulesHistory } from '@segmentation/readers';
 import type { Logger } from '@segmentation/runtime';
 import { compileRules, populationAuto } from '@segmentation/segmentation';
@@ -77,7 +86,10 @@ export async function waitForConsumption(
   look: () => Promise<GroupLook>,
   timing: CalibrationTiming,
   progress: (remaining: number, total: number) => void,
-  clock: { now: () => number; pause: (ms: number) => Promise<void> } = { now: Date.now, pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+  clock: { now: () => number; pause: (ms: number) => Promise<void> } = {
+    now: Date.now,
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  },
 ): Promise<WaitResult> {
   const began = clock.now();
   let total: number | undefined;
@@ -112,12 +124,25 @@ export interface CalibrationRun {
   onWait?: (remaining: number, total: number) => void;
 }
 
-type CalibrationConfig = Pick<Config, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'TOPIC_PREFIX' | 'GROUP_PREFIX' | 'REDIS_URL' | 'REDIS_TLS_CA_FILE' | 'REDIS_KEY_PREFIX' | 'BUSINESS_TIME_ZONE'> & Parameters<typeof kafkaSecurity>[0];
+type CalibrationConfig = Pick<
+  Config,
+  | 'KAFKA_BROKERS'
+  | 'SCHEMA_REGISTRY_URL'
+  | 'TOPIC_PREFIX'
+  | 'GROUP_PREFIX'
+  | 'REDIS_URL'
+  | 'REDIS_TLS_CA_FILE'
+  | 'REDIS_KEY_PREFIX'
+  | 'BUSINESS_TIME_ZONE'
+> &
+  Parameters<typeof kafkaSecurity>[0];
 
 /** The ends of customer-events now: call it as soon as the load has finished. */
 export async function logEnds(config: CalibrationConfig, logger: Logger): Promise<LogEnds> {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'calibration', security: kafkaSecurity(config) }, logger);
-  return new Map([...(await topicOffsets(kafka, topicNames(config.TOPIC_PREFIX).customerEvents))].map(([partition, o]) => [partition, BigInt(o.high)]));
+  return new Map(
+    [...(await topicOffsets(kafka, topicNames(config.TOPIC_PREFIX).customerEvents))].map(([partition, o]) => [partition, BigInt(o.high)]),
+  );
 }
 
 /**
@@ -132,9 +157,13 @@ export async function calibrateValueTiers(config: CalibrationConfig, logger: Log
   } catch (err) {
     const reason = err instanceof RulesInForceChanged ? 'refused' : 'failed';
     const message = err instanceof Error ? err.message : String(err);
-    outcome = reason === 'refused'
-      ? { outcome: 'refused', message: `${message} (the version in force stays; the thresholds can be recomputed on it with \`${CALIBRATE_LATER}\`)` }
-      : { outcome: 'failed', message: `not calibrated: ${message}; once that is fixed, run \`${CALIBRATE_LATER}\`` };
+    outcome =
+      reason === 'refused'
+        ? {
+            outcome: 'refused',
+            message: `${message} (the version in force stays; the thresholds can be recomputed on it with \`${CALIBRATE_LATER}\`)`,
+          }
+        : { outcome: 'failed', message: `not calibrated: ${message}; once that is fixed, run \`${CALIBRATE_LATER}\`` };
   }
   if (outcome.outcome === 'failed') logger.warn('rules_calibration', { outcome: outcome.outcome, message: outcome.message });
   else logger.info('rules_calibration', { ...outcome });
@@ -150,22 +179,49 @@ async function calibrate(config: CalibrationConfig, logger: Logger, run: Calibra
   // The version in force when the load finished is the base: a version published during the wait
   // (someone changed the rules) wins, and the publish below is refused rather than undoing it.
   const inForce = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
-  if (inForce === undefined) return { outcome: 'no_rules', message: `not calibrated: no rules version is in force, so no segmenter has started on these topics; start the pipeline, let it consume the history, then run \`${CALIBRATE_LATER}\`` };
+  if (inForce === undefined)
+    return {
+      outcome: 'no_rules',
+      message: `not calibrated: no rules version is in force, so no segmenter has started on these topics; start the pipeline, let it consume the history, then run \`${CALIBRATE_LATER}\``,
+    };
   const base = compileRules(inForce.content, `rules version ${inForce.version}`);
   // Turned off: nothing to wait for.
-  if (!populationAuto(base.file)) return { outcome: 'off', version: base.version, message: `not calibrated: the rules in force (version ${base.version}) say population.auto: false (or have no population section); \`${CALIBRATE_LATER}\` computes the thresholds by hand` };
+  if (!populationAuto(base.file))
+    return {
+      outcome: 'off',
+      version: base.version,
+      message: `not calibrated: the rules in force (version ${base.version}) say population.auto: false (or have no population section); \`${CALIBRATE_LATER}\` computes the thresholds by hand`,
+    };
 
-  const waited = await waitForConsumption(run.ends, () => lookAtGroup(kafka, groupId, topics.customerEvents), run.timing ?? DEFAULT_TIMING, run.onWait ?? throttled(run.progress));
+  const waited = await waitForConsumption(
+    run.ends,
+    () => lookAtGroup(kafka, groupId, topics.customerEvents),
+    run.timing ?? DEFAULT_TIMING,
+    run.onWait ?? throttled(run.progress),
+  );
   if (!waited.consumed) {
     return waited.reason === 'no_segmenter'
-      ? { outcome: 'no_segmenter', remaining: waited.remaining, message: `not calibrated: no segmenter is running (group ${groupId} has no member) and ${waited.remaining} loaded records are not consumed; start the pipeline, and once it has consumed them run \`${CALIBRATE_LATER}\`` }
-      : { outcome: 'timed_out', remaining: waited.remaining, message: `not calibrated: the segmenters had ${waited.remaining} loaded records left to consume when the wait ended; once they have consumed them run \`${CALIBRATE_LATER}\`` };
+      ? {
+          outcome: 'no_segmenter',
+          remaining: waited.remaining,
+          message: `not calibrated: no segmenter is running (group ${groupId} has no member) and ${waited.remaining} loaded records are not consumed; start the pipeline, and once it has consumed them run \`${CALIBRATE_LATER}\``,
+        }
+      : {
+          outcome: 'timed_out',
+          remaining: waited.remaining,
+          message: `not calibrated: the segmenters had ${waited.remaining} loaded records left to consume when the wait ended; once they have consumed them run \`${CALIBRATE_LATER}\``,
+        };
   }
 
   const redis = await connectConfiguredRedis(config);
   let computed;
   try {
-    computed = await populationRules(kafka, redis, { groupId, customerEventsTopic: topics.customerEvents, redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE }, base);
+    computed = await populationRules(
+      kafka,
+      redis,
+      { groupId, customerEventsTopic: topics.customerEvents, redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE },
+      base,
+    );
   } finally {
     redis.disconnect();
   }
@@ -173,13 +229,31 @@ async function calibrate(config: CalibrationConfig, logger: Logger, run: Calibra
   // "Already in force" only of the version this was computed from; applyRulesVersion checks the same when it publishes.
   const now = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1)?.version;
   if (now !== base.version) throw new RulesInForceChanged(base.version, now);
-  if (computed.rules.version === base.version) return { outcome: 'unchanged', version: base.version, customers, message: `the population of ${customers} customers gives the thresholds already in force (version ${base.version})` };
+  if (computed.rules.version === base.version)
+    return {
+      outcome: 'unchanged',
+      version: base.version,
+      customers,
+      message: `the population of ${customers} customers gives the thresholds already in force (version ${base.version})`,
+    };
   const note = calibrationNote(run.trigger, customers, base.version);
   const producer = new ReliableProducer(kafka);
   await producer.connect();
   try {
-    const record = await applyRulesVersion({ kafka, producer, codec }, topics, computed.rules, { appliedBy: `${userInfo().username}@${hostname()}`, appliedAt: Date.now(), note, basedOn: base.version });
-    return { outcome: 'published', version: record.version, basedOn: base.version, customers, note, message: `rules version ${record.version} published with thresholds from ${customers} customers; the segmenters re-evaluate at its control records (\`pnpm rules list\`; \`pnpm rules restore ${base.version}\` undoes it)` };
+    const record = await applyRulesVersion({ kafka, producer, codec }, topics, computed.rules, {
+      appliedBy: `${userInfo().username}@${hostname()}`,
+      appliedAt: Date.now(),
+      note,
+      basedOn: base.version,
+    });
+    return {
+      outcome: 'published',
+      version: record.version,
+      basedOn: base.version,
+      customers,
+      note,
+      message: `rules version ${record.version} published with thresholds from ${customers} customers; the segmenters re-evaluate at its control records (\`pnpm rules list\`; \`pnpm rules restore ${base.version}\` undoes it)`,
+    };
   } finally {
     await producer.disconnect();
   }
@@ -196,6 +270,8 @@ function throttled(write: (line: string) => void): (remaining: number, total: nu
   return (remaining, total) => {
     if (Date.now() - last < 5_000) return;
     last = Date.now();
-    write(`value tiers: waiting for the segmenters to consume the loaded records before calibrating: ${total - remaining} of ${total} consumed`);
+    write(
+      `value tiers: waiting for the segmenters to consume the loaded records before calibrating: ${total - remaining} of ${total} consumed`,
+    );
   };
 }

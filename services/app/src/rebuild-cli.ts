@@ -17,15 +17,23 @@ await runCommand('rebuild-state', async () => {
   const { values } = parseArgs({ options: { yes: { type: 'boolean' } } });
   const config = loadConfig();
   if (!values.yes) {
-    throw new ConfigError(`this deletes the segmenter state under REDIS_KEY_PREFIX=${config.REDIS_KEY_PREFIX} in ${withoutPassword(config.REDIS_URL)} and rebuilds it from ${config.TOPIC_PREFIX}customer-events; stop every segmenter, then run again with --yes`);
+    throw new ConfigError(
+      `this deletes the segmenter state under REDIS_KEY_PREFIX=${config.REDIS_KEY_PREFIX} in ${withoutPassword(config.REDIS_URL)} and rebuilds it from ${config.TOPIC_PREFIX}customer-events; stop every segmenter, then run again with --yes`,
+    );
   }
   const logger = createLogger({ service: 'rebuild-state' }, config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'rebuild-state', security: kafkaSecurity(config) }, logger);
   const redis = await connectConfiguredRedis(config);
   try {
-    const report = await rebuildState({ kafka, codec: new AvroCodec(config.SCHEMA_REGISTRY_URL), redis, logger }, {
-      groupId: segmenterGroupId(config), topics: topicNames(config.TOPIC_PREFIX), redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE,
-    });
+    const report = await rebuildState(
+      { kafka, codec: new AvroCodec(config.SCHEMA_REGISTRY_URL), redis, logger },
+      {
+        groupId: segmenterGroupId(config),
+        topics: topicNames(config.TOPIC_PREFIX),
+        redisKeyPrefix: config.REDIS_KEY_PREFIX,
+        timeZone: config.BUSINESS_TIME_ZONE,
+      },
+    );
     console.log(JSON.stringify(report));
   } finally {
     redis.disconnect();

@@ -22,10 +22,20 @@ import type { RedisClient } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig, loadRulesFile, segmenterGroupId } from './config.ts';
 import { calibrateValueTiers, logEnds } from './population-calibration.ts';
 
-const USAGE = 'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT] | population [--out FILE] [--publish] [--by NAME] [--note TEXT] | calibrate [--after TEXT]';
+const USAGE =
+  'usage: pnpm rules list | dry-run <file> | publish <file> [--by NAME] [--note TEXT] | restore <version> [--by NAME] [--note TEXT] | population [--out FILE] [--publish] [--by NAME] [--note TEXT] | calibrate [--after TEXT]';
 
 await runCommand('rules', async () => {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, note: { type: 'string' }, out: { type: 'string' }, publish: { type: 'boolean' }, after: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      by: { type: 'string' },
+      note: { type: 'string' },
+      out: { type: 'string' },
+      publish: { type: 'boolean' },
+      after: { type: 'string' },
+    },
+  });
   const [command, argument] = positionals;
   const config = loadConfig();
   const topics = topicNames(config.TOPIC_PREFIX);
@@ -43,7 +53,9 @@ await runCommand('rules', async () => {
     await producer.connect();
     try {
       const record = await applyRulesVersion({ kafka, producer, codec }, topics, rules, { ...by, note, basedOn });
-      console.log(`rules version ${record.version} applied by ${record.appliedBy}: each segmenter re-evaluates its partitions' customers when it reaches the control record (progress in its log, rules_reevaluation_progress)`);
+      console.log(
+        `rules version ${record.version} applied by ${record.appliedBy}: each segmenter re-evaluates its partitions' customers when it reaches the control record (progress in its log, rules_reevaluation_progress)`,
+      );
     } finally {
       await producer.disconnect();
     }
@@ -57,13 +69,22 @@ await runCommand('rules', async () => {
       redis.disconnect();
     }
   };
-  const stored = { groupId: segmenterGroupId(config), customerEventsTopic: topics.customerEvents, redisKeyPrefix: config.REDIS_KEY_PREFIX, timeZone: config.BUSINESS_TIME_ZONE };
+  const stored = {
+    groupId: segmenterGroupId(config),
+    customerEventsTopic: topics.customerEvents,
+    redisKeyPrefix: config.REDIS_KEY_PREFIX,
+    timeZone: config.BUSINESS_TIME_ZONE,
+  };
 
   switch (command) {
     case 'list': {
       const history = await readRulesHistory({ kafka, codec }, topics.rulesVersions);
       if (history.length === 0) console.log('no rules version applied yet (the segmenter applies RULES_FILE on its first start)');
-      history.forEach((r, i) => console.log(`${new Date(r.appliedAt).toISOString()}  ${r.version}  ${r.appliedBy}${r.note ? `  — ${r.note}` : ''}${i === history.length - 1 ? '  (in force)' : ''}`));
+      history.forEach((r, i) =>
+        console.log(
+          `${new Date(r.appliedAt).toISOString()}  ${r.version}  ${r.appliedBy}${r.note ? `  — ${r.note}` : ''}${i === history.length - 1 ? '  (in force)' : ''}`,
+        ),
+      );
       return;
     }
     case 'dry-run': {
@@ -74,7 +95,10 @@ await runCommand('rules', async () => {
     case 'population': {
       // From the version in force: the new version differs from it only in the computed thresholds.
       const inForce = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
-      if (!inForce) throw new ConfigError('no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`');
+      if (!inForce)
+        throw new ConfigError(
+          'no rules version is in force yet: start the segmenter (it applies RULES_FILE) or `pnpm rules publish <file>`',
+        );
       const base = compileRules(inForce.content, `rules version ${inForce.version}`);
       const { text, rules, thresholds, orderValueFit, dryRun } = await withRedis(async (redis) => {
         const computed = await populationRules(kafka, redis, stored, base);
@@ -88,14 +112,22 @@ await runCommand('rules', async () => {
         console.log(`the population gives the thresholds already in force (version ${base.version}); nothing to publish`);
         return;
       }
-      await apply(rules, values.note ?? `population thresholds from ${thresholds.counts.customers} customers (base ${base.version})`, base.version);
+      await apply(
+        rules,
+        values.note ?? `population thresholds from ${thresholds.counts.customers} customers (base ${base.version})`,
+        base.version,
+      );
       return;
     }
     case 'calibrate': {
       // What `./dev start` runs after the demo's first history load; the import command calls the same module itself.
       const logged = createLogger({ service: 'rules' }, 'info', (line) => process.stderr.write(line + '\n'));
       const ends = await logEnds(config, logged);
-      const outcome = await calibrateValueTiers(config, logged, { trigger: values.after ?? 'a history load', ends, progress: (line) => process.stderr.write(line + '\n') });
+      const outcome = await calibrateValueTiers(config, logged, {
+        trigger: values.after ?? 'a history load',
+        ends,
+        progress: (line) => process.stderr.write(line + '\n'),
+      });
       console.log(`value tiers: ${outcome.message}`);
       // Off or already calibrated is success; anything that leaves the tiers uncalibrated is not.
       if (!['published', 'unchanged', 'off'].includes(outcome.outcome)) process.exitCode = 1;
@@ -105,7 +137,9 @@ await runCommand('rules', async () => {
       const rules = loadRulesFile(needFile('a rules file'), config.BASE_CURRENCY, 'rules file');
       const latest = (await readRulesHistory({ kafka, codec }, topics.rulesVersions)).at(-1);
       if (latest?.version === rules.version) {
-        console.log(`rules version ${rules.version} is already in force (applied ${new Date(latest.appliedAt).toISOString()} by ${latest.appliedBy}); nothing to do`);
+        console.log(
+          `rules version ${rules.version} is already in force (applied ${new Date(latest.appliedAt).toISOString()} by ${latest.appliedBy}); nothing to do`,
+        );
         return;
       }
       await apply(rules, values.note ?? '');
@@ -120,7 +154,10 @@ await runCommand('rules', async () => {
         console.log(`rules version ${version} is already in force; nothing to do`);
         return;
       }
-      await apply(compileRules(earlier.content, `rules version ${version}`), values.note ?? `restore of ${version} (first applied ${new Date(earlier.appliedAt).toISOString()} by ${earlier.appliedBy})`);
+      await apply(
+        compileRules(earlier.content, `rules version ${version}`),
+        values.note ?? `restore of ${version} (first applied ${new Date(earlier.appliedAt).toISOString()} by ${earlier.appliedBy})`,
+      );
       return;
     }
     default:

@@ -13,5 +13,6 @@ await runCommand('schema-check', async () => {
   const results = await checkSchemas(new AvroCodec(config.SCHEMA_REGISTRY_URL), topicSchemas(topicNames(config.TOPIC_PREFIX)));
   for (const r of results) console.log(`${r.verdict.padEnd(12)} ${r.subject}`);
   const broken = results.filter((r) => r.verdict === 'incompatible');
-  if (broken.length > 0) throw new Error(`${broken.length} schema(s) incompatible with what the registry holds: ${broken.map((r) => r.subject).join(', ')}`);
+  if (broken.length > 0)
+    throw new Error(`${broken.length} schema(s) incompatible with what the registry holds: ${broken.map((r) => r.subject).join(', ')}`);
 });

@@ -8,7 +8,16 @@ describe('the bearer token check', () => {
     expect(bearerTokenMatches(`bearer ${token}`, token)).toBe(true);
   });
   it('refuses anything else', () => {
-    for (const header of [undefined, '', token, `Bearer ${token}x`, `Bearer ${token.slice(1)}`, `Basic ${token}`, `Bearer ${token} extra`, 'Bearer ']) {
+    for (const header of [
+      undefined,
+      '',
+      token,
+      `Bearer ${token}x`,
+      `Bearer ${token.slice(1)}`,
+      `Basic ${token}`,
+      `Bearer ${token} extra`,
+      'Bearer ',
+    ]) {
       expect(bearerTokenMatches(header, token)).toBe(false);
     }
   });

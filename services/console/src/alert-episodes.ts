@@ -10,7 +10,10 @@ import { ALERT_COLUMNS, alertView, rows, type AlertRow, type AlertView } from '.
 
 export type EpisodeState = 'open' | 'closed';
 
-export type EpisodeMessageView = Pick<AlertView, 'alertId' | 'episodeEvent' | 'level' | 'previousLevel' | 'riskScore' | 'cause' | 'reasons' | 'eventTime'>;
+export type EpisodeMessageView = Pick<
+  AlertView,
+  'alertId' | 'episodeEvent' | 'level' | 'previousLevel' | 'riskScore' | 'cause' | 'reasons' | 'eventTime'
+>;
 
 export interface EpisodeView {
   /** Null for an alert written before episodes existed. */
@@ -49,8 +52,14 @@ export const TIMELINE_MESSAGES = 20;
 const LEVEL_ORDER = ['cleared', 'watch', 'warning', 'critical'];
 
 const message = (a: AlertView): EpisodeMessageView => ({
-  alertId: a.alertId, episodeEvent: a.episodeEvent, level: a.level, previousLevel: a.previousLevel,
-  riskScore: a.riskScore, cause: a.cause, reasons: a.reasons, eventTime: a.eventTime,
+  alertId: a.alertId,
+  episodeEvent: a.episodeEvent,
+  level: a.level,
+  previousLevel: a.previousLevel,
+  riskScore: a.riskScore,
+  cause: a.cause,
+  reasons: a.reasons,
+  eventTime: a.eventTime,
 });
 
 /**
@@ -112,8 +121,12 @@ const MESSAGES_SQL = `
   LIMIT {perEpisode:UInt32} BY episode_id`;
 
 interface SummaryRow {
-  episode_id: string; opened_at: string | number; closed_at: string | number | null;
-  peak_level: string; messages: string | number; opening_cause: string;
+  episode_id: string;
+  opened_at: string | number;
+  closed_at: string | number | null;
+  peak_level: string;
+  messages: string | number;
+  opening_cause: string;
 }
 
 export function episodeQueries(client: ClickHouseClient) {
@@ -128,13 +141,23 @@ export function episodeQueries(client: ClickHouseClient) {
         rows<SummaryRow>(client, SUMMARIES_SQL, params),
         rows<AlertRow>(client, MESSAGES_SQL, params),
       ]);
-      const summaries = new Map(summaryRows.map((r) => [r.episode_id, {
-        openedAt: Number(r.opened_at), closedAt: r.closed_at === null ? null : Number(r.closed_at),
-        peakLevel: r.peak_level, messages: Number(r.messages), openingCause: r.opening_cause,
-      }]));
+      const summaries = new Map(
+        summaryRows.map((r) => [
+          r.episode_id,
+          {
+            openedAt: Number(r.opened_at),
+            closedAt: r.closed_at === null ? null : Number(r.closed_at),
+            peakLevel: r.peak_level,
+            messages: Number(r.messages),
+            openingCause: r.opening_cause,
+          },
+        ]),
+      );
       const messages = new Map<string, AlertView[]>();
       for (const m of messageRows.map(alertView)) messages.set(m.episodeId!, [...(messages.get(m.episodeId!) ?? []), m]);
-      return latest.map((a) => (a.episodeId === null ? episodeView(a, undefined, []) : episodeView(a, summaries.get(a.episodeId), messages.get(a.episodeId) ?? [])));
+      return latest.map((a) =>
+        a.episodeId === null ? episodeView(a, undefined, []) : episodeView(a, summaries.get(a.episodeId), messages.get(a.episodeId) ?? []),
+      );
     },
   };
 }

@@ -86,10 +86,27 @@ const ASSIGNEES_SQL = `
 
 type Num = string | number;
 interface InboxRow {
-  episode_id: string; customer_id: string; opened_at: Num; alerted_at: Num; alert_closed_at: Num | null; last_level: string; peak_level: string;
-  value_tier: string | null; main_cause: string | null; industry: string | null; region: string | null; recommended_action: string;
-  who: string | null; who_source: 'assigned' | 'profile' | null; stage: string; acknowledged_at: Num | null; acknowledged_by: string | null;
-  actions: string[]; closed_at: Num | null; outcome: string | null; last_event_at: Num;
+  episode_id: string;
+  customer_id: string;
+  opened_at: Num;
+  alerted_at: Num;
+  alert_closed_at: Num | null;
+  last_level: string;
+  peak_level: string;
+  value_tier: string | null;
+  main_cause: string | null;
+  industry: string | null;
+  region: string | null;
+  recommended_action: string;
+  who: string | null;
+  who_source: 'assigned' | 'profile' | null;
+  stage: string;
+  acknowledged_at: Num | null;
+  acknowledged_by: string | null;
+  actions: string[];
+  closed_at: Num | null;
+  outcome: string | null;
+  last_event_at: Num;
 }
 
 const time = (v: Num | null) => (v === null ? null : Number(v));
@@ -101,14 +118,37 @@ export function alertInbox(client: ClickHouseClient, now: () => number = Date.no
   return {
     async episodes(f: InboxFilter): Promise<InboxEpisode[]> {
       const found = await rows<InboxRow>(client, INBOX_SQL, {
-        assignee: f.assignee ?? '', level: f.level ?? '', valueTier: f.valueTier ?? '', industry: f.industry ?? '', region: f.region ?? '', state: f.state, limit: f.limit,
-        nowMs: now(), minOpenMs: (f.openLongerThanDays ?? 0) * DAY_MS,
+        assignee: f.assignee ?? '',
+        level: f.level ?? '',
+        valueTier: f.valueTier ?? '',
+        industry: f.industry ?? '',
+        region: f.region ?? '',
+        state: f.state,
+        limit: f.limit,
+        nowMs: now(),
+        minOpenMs: (f.openLongerThanDays ?? 0) * DAY_MS,
       });
       return found.map((r) => ({
-        episodeId: r.episode_id, customerId: r.customer_id, openedAt: Number(r.opened_at), alertedAt: Number(r.alerted_at), alertClosedAt: time(r.alert_closed_at),
-        level: r.last_level, peakLevel: r.peak_level, valueTier: r.value_tier, mainCause: r.main_cause, industry: r.industry, region: r.region,
-        recommendedAction: r.recommended_action, assignee: r.who, assigneeSource: r.who_source, stage: r.stage,
-        acknowledgedAt: time(r.acknowledged_at), acknowledgedBy: r.acknowledged_by, actions: r.actions, closedAt: time(r.closed_at), outcome: r.outcome,
+        episodeId: r.episode_id,
+        customerId: r.customer_id,
+        openedAt: Number(r.opened_at),
+        alertedAt: Number(r.alerted_at),
+        alertClosedAt: time(r.alert_closed_at),
+        level: r.last_level,
+        peakLevel: r.peak_level,
+        valueTier: r.value_tier,
+        mainCause: r.main_cause,
+        industry: r.industry,
+        region: r.region,
+        recommendedAction: r.recommended_action,
+        assignee: r.who,
+        assigneeSource: r.who_source,
+        stage: r.stage,
+        acknowledgedAt: time(r.acknowledged_at),
+        acknowledgedBy: r.acknowledged_by,
+        actions: r.actions,
+        closedAt: time(r.closed_at),
+        outcome: r.outcome,
         lastEventAt: Number(r.last_event_at),
       }));
     },

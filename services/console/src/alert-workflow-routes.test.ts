@@ -23,11 +23,31 @@ const cheap = { N: 2 ** 14, r: 8, p: 1 };
 const EPISODE = 'SH/C-7/episode/3';
 const T = Date.UTC(2026, 11, 1, 2);
 const alertRow = (sequence: number, action: string) => {
-  const a = aChurnAlert({ customerId: 'SH/C-7', sequence, level: 'warning', eventTime: T + sequence, episodeId: EPISODE, action, valueTier: 'high' });
+  const a = aChurnAlert({
+    customerId: 'SH/C-7',
+    sequence,
+    level: 'warning',
+    eventTime: T + sequence,
+    episodeId: EPISODE,
+    action,
+    valueTier: 'high',
+  });
   return {
-    alert_id: a.alertId, customer_id: a.customerId, level: a.level, previous_level: a.previousLevel, risk_score: a.riskScore,
-    reason_codes: a.reasons.map((r) => r.code), reason_texts: a.reasons.map((r) => r.text), reason_values: a.reasons.map((r) => r.value),
-    action: a.action, cause: a.cause, value_tier: a.valueTier, event_time: a.eventTime, detected_at: a.detectedAt, episode_id: a.episodeId, episode_event: a.episodeEvent,
+    alert_id: a.alertId,
+    customer_id: a.customerId,
+    level: a.level,
+    previous_level: a.previousLevel,
+    risk_score: a.riskScore,
+    reason_codes: a.reasons.map((r) => r.code),
+    reason_texts: a.reasons.map((r) => r.text),
+    reason_values: a.reasons.map((r) => r.value),
+    action: a.action,
+    cause: a.cause,
+    value_tier: a.valueTier,
+    event_time: a.eventTime,
+    detected_at: a.detectedAt,
+    episode_id: a.episodeId,
+    episode_event: a.episodeEvent,
   };
 };
 
@@ -43,12 +63,18 @@ function inboxRows(query: string, params: Record<string, unknown>): unknown[] {
 /** ClickHouse as far as the store asks it: the episode's alerts, no stored workflow rows yet, the profile's account manager. */
 const clickhouse = {
   query: ({ query, query_params }: { query: string; query_params: Record<string, unknown> }) => ({
-    json: () => Promise.resolve(
-      query.includes('FROM alert_episode_facts') ? inboxRows(query, query_params)
-        : query.includes('FROM churn_alerts') ? (query_params.episodeId === EPISODE ? [alertRow(2, 'account manager visit within 48 hours'), alertRow(1, 'account manager call')] : [])
-        : query.includes('FROM customer_profiles') ? [{ account_manager: 'am.chen' }]
-          : [],
-    ),
+    json: () =>
+      Promise.resolve(
+        query.includes('FROM alert_episode_facts')
+          ? inboxRows(query, query_params)
+          : query.includes('FROM churn_alerts')
+            ? query_params.episodeId === EPISODE
+              ? [alertRow(2, 'account manager visit within 48 hours'), alertRow(1, 'account manager call')]
+              : []
+            : query.includes('FROM customer_profiles')
+              ? [{ account_manager: 'am.chen' }]
+              : [],
+      ),
   }),
 } as unknown as ClickHouseClient;
 
@@ -65,8 +91,16 @@ describe('the alert-workflow endpoints', () => {
       { name: 'li.wei', role: 'viewer' as const, secretHash: await hashSecret(secrets.viewer, cheap) },
       { name: 'ops-zhang', role: 'operator' as const, secretHash: await hashSecret(secrets.operator, cheap) },
     ];
-    const producer = { send: (_topic: string, messages: Array<{ value: AlertWorkflowEvent }>) => { written.push(...messages.map((m) => m.value)); return Promise.resolve(); } } as unknown as ReliableProducer;
-    const codec = { register: () => Promise.resolve(1), encode: (_id: number, _schema: string, value: unknown) => value } as unknown as AvroCodec;
+    const producer = {
+      send: (_topic: string, messages: Array<{ value: AlertWorkflowEvent }>) => {
+        written.push(...messages.map((m) => m.value));
+        return Promise.resolve();
+      },
+    } as unknown as ReliableProducer;
+    const codec = {
+      register: () => Promise.resolve(1),
+      encode: (_id: number, _schema: string, value: unknown) => value,
+    } as unknown as AvroCodec;
     app = await createConsoleServer(
       { host: '127.0.0.1', port: 0, access: { kind: 'users', users }, corsOrigins: [], timeZone: 'Asia/Shanghai', maxStreams: 2 },
       {
@@ -77,7 +111,12 @@ describe('the alert-workflow endpoints', () => {
         measures: {} as MeasureQueries,
         customers: {} as CustomerDetails,
         feed: new LiveFeed({ backlogSize: 10, maxCustomers: 10 }),
-        audit: { record: (entry) => { audit.push(entry); return Promise.resolve(); } },
+        audit: {
+          record: (entry) => {
+            audit.push(entry);
+            return Promise.resolve();
+          },
+        },
         eraseCustomers: () => Promise.resolve(),
         dimensions: () => Promise.resolve([]),
         churnModel: () => Promise.resolve({ rulesVersion: 'v1', fitted: false }),
@@ -89,8 +128,13 @@ describe('the alert-workflow endpoints', () => {
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   });
-  afterAll(async () => { await app.close(); });
-  beforeEach(() => { written.length = 0; audit.length = 0; });
+  afterAll(async () => {
+    await app.close();
+  });
+  beforeEach(() => {
+    written.length = 0;
+    audit.length = 0;
+  });
 
   const call = async (token: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
@@ -98,16 +142,27 @@ describe('the alert-workflow endpoints', () => {
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() as Record<string, unknown> };
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const episodePath = `/api/episodes/${encodeURIComponent(EPISODE)}`;
 
   it('lets a viewer read an episode but not work it (403 naming the operator role), and writes nothing', async () => {
     const read = await call(tokens.viewer, 'GET', episodePath);
-    expect(read).toMatchObject({ status: 200, body: { episodeId: EPISODE, customerId: 'SH/C-7', accountManager: 'am.chen', workflow: { stage: 'new', assignee: 'am.chen', assigneeSource: 'profile' } } });
+    expect(read).toMatchObject({
+      status: 200,
+      body: {
+        episodeId: EPISODE,
+        customerId: 'SH/C-7',
+        accountManager: 'am.chen',
+        workflow: { stage: 'new', assignee: 'am.chen', assigneeSource: 'profile' },
+      },
+    });
     expect(read.body.recommendedActions).toEqual(['account manager visit within 48 hours', 'account manager call']);
     for (const step of ['acknowledge', 'assign', 'close']) {
-      expect(await call(tokens.viewer, 'POST', `${episodePath}/${step}`, {}), step).toMatchObject({ status: 403, body: { requiredRole: 'operator' } });
+      expect(await call(tokens.viewer, 'POST', `${episodePath}/${step}`, {}), step).toMatchObject({
+        status: 403,
+        body: { requiredRole: 'operator' },
+      });
     }
     expect(written).toEqual([]);
     expect(audit).toEqual([]);
@@ -115,16 +170,42 @@ describe('the alert-workflow endpoints', () => {
 
   it('walks an operator through acknowledge, assign, action and close, records each in the audit trail first, and refuses any step after the close', async () => {
     const ack = await call(tokens.operator, 'POST', `${episodePath}/acknowledge`, {});
-    expect(ack).toMatchObject({ status: 201, body: { result: 'recorded', record: { kind: 'acknowledged', workflowId: `${EPISODE}/acknowledged`, by: 'ops-zhang', customerId: 'SH/C-7' }, workflow: { stage: 'acknowledged' } } });
+    expect(ack).toMatchObject({
+      status: 201,
+      body: {
+        result: 'recorded',
+        record: { kind: 'acknowledged', workflowId: `${EPISODE}/acknowledged`, by: 'ops-zhang', customerId: 'SH/C-7' },
+        workflow: { stage: 'acknowledged' },
+      },
+    });
     // No assignee named: the profile's account manager.
-    expect(await call(tokens.operator, 'POST', `${episodePath}/assign`, {})).toMatchObject({ status: 201, body: { record: { assignee: 'am.chen' }, workflow: { assigneeSource: 'assigned' } } });
+    expect(await call(tokens.operator, 'POST', `${episodePath}/assign`, {})).toMatchObject({
+      status: 201,
+      body: { record: { assignee: 'am.chen' }, workflow: { assigneeSource: 'assigned' } },
+    });
     const action = { action: 'account manager call', note: 'promised a lane fix', requestId: 'req-0001-abcd' };
-    expect(await call(tokens.operator, 'POST', `${episodePath}/actions`, action)).toMatchObject({ status: 201, body: { record: { kind: 'action_taken', recommended: true }, workflow: { stage: 'acting' } } });
+    expect(await call(tokens.operator, 'POST', `${episodePath}/actions`, action)).toMatchObject({
+      status: 201,
+      body: { record: { kind: 'action_taken', recommended: true }, workflow: { stage: 'acting' } },
+    });
     // The page retries after a timeout: recognised, nothing new written.
-    expect(await call(tokens.operator, 'POST', `${episodePath}/actions`, action)).toMatchObject({ status: 200, body: { result: 'replayed' } });
+    expect(await call(tokens.operator, 'POST', `${episodePath}/actions`, action)).toMatchObject({
+      status: 200,
+      body: { result: 'replayed' },
+    });
     const closed = await call(tokens.operator, 'POST', `${episodePath}/close`, { outcome: 'retained', note: 'ordered again' });
-    expect(closed).toMatchObject({ status: 201, body: { workflow: { stage: 'closed', closed: { outcome: 'retained', by: 'ops-zhang' } } } });
-    expect((closed.body.timeline as Array<{ kind: string }>).map((t) => t.kind)).toEqual(['closed_with_outcome', 'action_taken', 'assigned', 'acknowledged', 'alert', 'alert']);
+    expect(closed).toMatchObject({
+      status: 201,
+      body: { workflow: { stage: 'closed', closed: { outcome: 'retained', by: 'ops-zhang' } } },
+    });
+    expect((closed.body.timeline as Array<{ kind: string }>).map((t) => t.kind)).toEqual([
+      'closed_with_outcome',
+      'action_taken',
+      'assigned',
+      'acknowledged',
+      'alert',
+      'alert',
+    ]);
     expect(written.map((e) => e.kind)).toEqual(['acknowledged', 'assigned', 'action_taken', 'closed_with_outcome']);
     expect(audit.map((a) => [a.action, a.customerIds, a.detail, a.route])).toEqual([
       ['alert_acknowledged', ['SH/C-7'], EPISODE, '/api/episodes/:episodeId/acknowledge'],
@@ -134,7 +215,10 @@ describe('the alert-workflow endpoints', () => {
     ]);
 
     const late = await call(tokens.operator, 'POST', `${episodePath}/actions`, { ...action, requestId: 'req-0002-abcd' });
-    expect(late).toMatchObject({ status: 409, body: { error: expect.stringContaining('closed with the outcome retained by ops-zhang') as unknown, workflow: { stage: 'closed' } } });
+    expect(late).toMatchObject({
+      status: 409,
+      body: { error: expect.stringContaining('closed with the outcome retained by ops-zhang') as unknown, workflow: { stage: 'closed' } },
+    });
     expect(written).toHaveLength(4);
   });
 
@@ -145,16 +229,31 @@ describe('the alert-workflow endpoints', () => {
     expect(await call(tokens.viewer, 'GET', '/api/inbox')).toMatchObject({ status: 200 });
     expect(inboxQueries.at(-1)).toMatchObject({ minOpenMs: 0 });
     for (const bad of ['0', '7.5', 'week']) {
-      expect(await call(tokens.viewer, 'GET', `/api/inbox?openLongerThanDays=${bad}`), bad).toMatchObject({ status: 400, body: { error: expect.stringContaining('openLongerThanDays') as unknown } });
+      expect(await call(tokens.viewer, 'GET', `/api/inbox?openLongerThanDays=${bad}`), bad).toMatchObject({
+        status: 400,
+        body: { error: expect.stringContaining('openLongerThanDays') as unknown },
+      });
     }
   });
 
   it('answers 404 for an unknown episode and 400 for a bad body, naming the field', async () => {
-    expect(await call(tokens.operator, 'POST', `/api/episodes/${encodeURIComponent('SH/C-7/episode/9')}/acknowledge`, {})).toMatchObject({ status: 404, body: { error: expect.stringContaining('no alert episode SH/C-7/episode/9') as unknown } });
+    expect(await call(tokens.operator, 'POST', `/api/episodes/${encodeURIComponent('SH/C-7/episode/9')}/acknowledge`, {})).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining('no alert episode SH/C-7/episode/9') as unknown },
+    });
     expect(await call(tokens.operator, 'GET', `/api/episodes/${encodeURIComponent('not-an-episode')}`)).toMatchObject({ status: 404 });
-    expect(await call(tokens.operator, 'POST', `${episodePath}/close`, { outcome: 'happy' })).toMatchObject({ status: 400, body: { error: expect.stringContaining('outcome') as unknown } });
-    expect(await call(tokens.operator, 'POST', `${episodePath}/actions`, { action: 'call' })).toMatchObject({ status: 400, body: { error: expect.stringContaining('requestId') as unknown } });
-    expect(await call(tokens.operator, 'POST', `${episodePath}/acknowledge`, { by: 'someone-else' })).toMatchObject({ status: 400, body: { error: 'unknown body parameter by' } });
+    expect(await call(tokens.operator, 'POST', `${episodePath}/close`, { outcome: 'happy' })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('outcome') as unknown },
+    });
+    expect(await call(tokens.operator, 'POST', `${episodePath}/actions`, { action: 'call' })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('requestId') as unknown },
+    });
+    expect(await call(tokens.operator, 'POST', `${episodePath}/acknowledge`, { by: 'someone-else' })).toMatchObject({
+      status: 400,
+      body: { error: 'unknown body parameter by' },
+    });
     expect(written).toEqual([]);
   });
 });

@@ -13,30 +13,38 @@ import { requiresRole } from './console-access.ts';
 // send them URL-encoded in the path (encodeURIComponent).
 
 const filterValue = z.string().trim().min(1).max(128).optional();
-const inboxQuery = z.object({
-  assignee: filterValue,
-  level: z.enum(['watch', 'warning', 'critical', 'cleared']).optional(),
-  valueTier: filterValue,
-  industry: filterValue,
-  region: filterValue,
-  // Days (7, 30: episodes left lying); at most ten years.
-  openLongerThanDays: z.coerce.number().int().min(1).max(3650).optional(),
-  state: z.enum(['open', 'new', 'acknowledged', 'acting', 'closed', 'all']).default('open'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-}).strict();
+const inboxQuery = z
+  .object({
+    assignee: filterValue,
+    level: z.enum(['watch', 'warning', 'critical', 'cleared']).optional(),
+    valueTier: filterValue,
+    industry: filterValue,
+    region: filterValue,
+    // Days (7, 30: episodes left lying); at most ten years.
+    openLongerThanDays: z.coerce.number().int().min(1).max(3650).optional(),
+    state: z.enum(['open', 'new', 'acknowledged', 'acting', 'closed', 'all']).default('open'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
 const episodePath = z.object({ episodeId: z.string().min(1).max(300) }).strict();
 const note = z.string().trim().max(1000).default('');
 const bodies = {
   acknowledge: z.object({}).strict(),
   // No assignee: the account manager of the customer's profile.
   assign: z.object({ assignee: z.string().trim().min(1).max(64).optional() }).strict(),
-  action: z.object({
-    action: z.string().trim().min(1, 'must name the action taken').max(256),
-    note,
-    takenAt: z.iso.datetime({ offset: true }).optional(),
-    // Made by the page once per action it records, sent again on a retry: the retry is recognised.
-    requestId: z.string().min(8).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be 8-64 letters, digits, ".", "_" or "-" (a UUID)'),
-  }).strict(),
+  action: z
+    .object({
+      action: z.string().trim().min(1, 'must name the action taken').max(256),
+      note,
+      takenAt: z.iso.datetime({ offset: true }).optional(),
+      // Made by the page once per action it records, sent again on a retry: the retry is recognised.
+      requestId: z
+        .string()
+        .min(8)
+        .max(64)
+        .regex(/^[A-Za-z0-9._-]+$/, 'must be 8-64 letters, digits, ".", "_" or "-" (a UUID)'),
+    })
+    .strict(),
   close: z.object({ outcome: z.enum(ALERT_OUTCOMES as [AlertOutcome, ...AlertOutcome[]]), note }).strict(),
 };
 
@@ -53,12 +61,27 @@ type Audit = (req: FastifyRequest, action: string, customerIds: string[], detail
 /** One episode as the API answers: its workflow and one timeline of alerts and work, newest first. */
 export function episodeWorkflowView(w: EpisodeWorkflow) {
   const alerts = w.messages.map((m) => ({
-    time: m.eventTime, kind: 'alert' as const, alertId: m.alertId, episodeEvent: m.episodeEvent, level: m.level,
-    previousLevel: m.previousLevel, riskScore: m.riskScore, reasons: m.reasons, action: m.action,
+    time: m.eventTime,
+    kind: 'alert' as const,
+    alertId: m.alertId,
+    episodeEvent: m.episodeEvent,
+    level: m.level,
+    previousLevel: m.previousLevel,
+    riskScore: m.riskScore,
+    reasons: m.reasons,
+    action: m.action,
   }));
   const work = w.records.map((r) => ({
-    time: r.at, kind: r.kind, workflowId: r.workflowId, by: r.by, assignee: r.assignee, action: r.action,
-    recommended: r.recommended, actionAt: r.actionAt, outcome: r.outcome, note: r.note,
+    time: r.at,
+    kind: r.kind,
+    workflowId: r.workflowId,
+    by: r.by,
+    assignee: r.assignee,
+    action: r.action,
+    recommended: r.recommended,
+    actionAt: r.actionAt,
+    outcome: r.outcome,
+    note: r.note,
   }));
   const latest = w.messages[0];
   return {
@@ -83,7 +106,11 @@ export function registerAlertWorkflowRoutes(app: FastifyInstance, store: AlertWo
 
   const known = async (episodeId: string) => {
     const w = await store.read(episodeId);
-    if (w === undefined) throw new ApiError(404, `no alert episode ${episodeId}: no alert of it is stored (send the id URL-encoded, as encodeURIComponent makes it)`);
+    if (w === undefined)
+      throw new ApiError(
+        404,
+        `no alert episode ${episodeId}: no alert of it is stored (send the id URL-encoded, as encodeURIComponent makes it)`,
+      );
     return w;
   };
 
@@ -95,7 +122,9 @@ export function registerAlertWorkflowRoutes(app: FastifyInstance, store: AlertWo
   const submit = async (req: FastifyRequest, reply: FastifyReply, command: WorkflowCommand | ((w: EpisodeWorkflow) => WorkflowCommand)) => {
     const { episodeId } = parse(episodePath, req.params, 'path');
     const user = req.consoleUser!;
-    const outcome = await store.submit(episodeId, command, user.name, (e) => audit(req, AUDIT_ACTIONS[e.kind], [e.customerId], e.episodeId));
+    const outcome = await store.submit(episodeId, command, user.name, (e) =>
+      audit(req, AUDIT_ACTIONS[e.kind], [e.customerId], e.episodeId),
+    );
     if (outcome === undefined) await known(episodeId); // throws the 404
     const { decision, after } = outcome!;
     const view = episodeWorkflowView(after);
@@ -113,13 +142,20 @@ export function registerAlertWorkflowRoutes(app: FastifyInstance, store: AlertWo
     const { assignee } = body(bodies.assign, req);
     return submit(req, reply, (w) => {
       const to = assignee ?? w.accountManager;
-      if (to === null) throw new ApiError(400, 'body parameter assignee: the customer\'s profile names no account manager; name the person to assign');
+      if (to === null)
+        throw new ApiError(400, "body parameter assignee: the customer's profile names no account manager; name the person to assign");
       return { kind: 'assign', assignee: to };
     });
   });
   app.post('/api/episodes/:episodeId/actions', operator, async (req, reply) => {
     const b = body(bodies.action, req);
-    return submit(req, reply, { kind: 'record_action', action: b.action, note: b.note, actionAt: b.takenAt === undefined ? Date.now() : Date.parse(b.takenAt), requestId: b.requestId });
+    return submit(req, reply, {
+      kind: 'record_action',
+      action: b.action,
+      note: b.note,
+      actionAt: b.takenAt === undefined ? Date.now() : Date.parse(b.takenAt),
+      requestId: b.requestId,
+    });
   });
   app.post('/api/episodes/:episodeId/close', operator, async (req, reply) => {
     const b = body(bodies.close, req);

@@ -1,7 +1,16 @@
 import { ALERT_WORKFLOW_COLUMNS, alertWorkflowEventOf, type AlertWorkflowReadRow, type ClickHouseClient } from '@segmentation/clickhouse';
 import { avroSchemas, valueSubject, type AlertWorkflowEvent } from '@segmentation/contracts';
 import type { AvroCodec, ErasureList, ReliableProducer } from '@segmentation/kafka';
-import { customerOfEpisode, decideWorkflow, foldWorkflow, workflowView, type Decision, type EpisodeFacts, type WorkflowCommand, type WorkflowView } from './alert-workflow.ts';
+import {
+  customerOfEpisode,
+  decideWorkflow,
+  foldWorkflow,
+  workflowView,
+  type Decision,
+  type EpisodeFacts,
+  type WorkflowCommand,
+  type WorkflowView,
+} from './alert-workflow.ts';
 import { ALERT_COLUMNS, alertView, rows, type AlertRow, type AlertView } from './history-queries.ts';
 
 // Where the console keeps the work on alert episodes: it writes each record to the alert-workflow
@@ -88,7 +97,9 @@ export function alertWorkflowStore(deps: WorkflowStoreDeps, topic: string) {
     const storedIds = new Set(stored.map((r) => r.workflowId));
     const pending = (recent.get(episodeId) ?? []).filter((r) => !storedIds.has(r.workflowId));
     if (pending.length === 0) recent.delete(episodeId); // ClickHouse has caught up
-    const records = [...stored, ...pending].sort((a, b) => a.at - b.at || (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0));
+    const records = [...stored, ...pending].sort(
+      (a, b) => a.at - b.at || (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0),
+    );
     const recommendedActions = [...new Set(messages.map((m) => m.action.trim()).filter((a) => a !== ''))];
     const episode = { episodeId, customerId, recommendedActions };
     const accountManager = manager?.account_manager ?? null;
@@ -101,7 +112,10 @@ export function alertWorkflowStore(deps: WorkflowStoreDeps, topic: string) {
       schemaId = undefined; // a registry that was away is asked again next time
       throw err;
     });
-    await withTimeout(deps.producer.send(topic, [{ key: event.customerId, value: deps.codec.encode(id, avroSchemas.alertWorkflow, event) }]), deps.writeTimeoutMs ?? 10_000);
+    await withTimeout(
+      deps.producer.send(topic, [{ key: event.customerId, value: deps.codec.encode(id, avroSchemas.alertWorkflow, event) }]),
+      deps.writeTimeoutMs ?? 10_000,
+    );
     if (!recent.has(event.episodeId) && recent.size >= RECENT_EPISODES) recent.delete(recent.keys().next().value!);
     recent.set(event.episodeId, [...(recent.get(event.episodeId) ?? []), event]);
   }
@@ -112,7 +126,9 @@ export function alertWorkflowStore(deps: WorkflowStoreDeps, topic: string) {
     const next = previous.then(work, work);
     const settled = next.catch(() => undefined);
     queue.set(episodeId, settled);
-    void settled.then(() => { if (queue.get(episodeId) === settled) queue.delete(episodeId); });
+    void settled.then(() => {
+      if (queue.get(episodeId) === settled) queue.delete(episodeId);
+    });
     return next;
   }
 
@@ -123,7 +139,12 @@ export function alertWorkflowStore(deps: WorkflowStoreDeps, topic: string) {
      * between the decision and the write (the audit trail: nothing is changed that it cannot record).
      * Undefined when the episode is not known.
      */
-    submit(episodeId: string, command: WorkflowCommand | ((current: EpisodeWorkflow) => WorkflowCommand), by: string, beforeWrite: (e: AlertWorkflowEvent) => Promise<void>): Promise<WorkflowOutcome | undefined> {
+    submit(
+      episodeId: string,
+      command: WorkflowCommand | ((current: EpisodeWorkflow) => WorkflowCommand),
+      by: string,
+      beforeWrite: (e: AlertWorkflowEvent) => Promise<void>,
+    ): Promise<WorkflowOutcome | undefined> {
       return serialised(episodeId, async () => {
         const current = await read(episodeId);
         if (current === undefined) return undefined;
@@ -144,7 +165,10 @@ export type AlertWorkflowStore = ReturnType<typeof alertWorkflowStore>;
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WorkflowUnavailableError(`Kafka did not acknowledge the alert workflow record within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new WorkflowUnavailableError(`Kafka did not acknowledge the alert workflow record within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -46,7 +46,14 @@ export type Decision =
   | { result: 'conflict'; message: string };
 
 export const emptyWorkflow = (): WorkflowState => ({
-  stage: 'new', acknowledged: null, assigned: null, assignments: 0, actions: [], closed: null, applied: new Map(), ignored: 0,
+  stage: 'new',
+  acknowledged: null,
+  assigned: null,
+  assignments: 0,
+  actions: [],
+  closed: null,
+  applied: new Map(),
+  ignored: 0,
 });
 
 /** The customer of an episode id (`customerId/episode/n`; customer ids may hold slashes themselves). */
@@ -82,8 +89,20 @@ export function applyWorkflowEvent(state: WorkflowState, e: AlertWorkflowEvent):
       return { ...state, applied, assignments: state.assignments + 1, assigned: { assignee: e.assignee ?? '', by: e.by, at: e.at } };
     case 'action_taken':
       return {
-        ...state, applied, stage: 'acting',
-        actions: [...state.actions, { workflowId: e.workflowId, action: e.action ?? '', recommended: e.recommended ?? false, actionAt: e.actionAt ?? e.at, by: e.by, note: e.note }],
+        ...state,
+        applied,
+        stage: 'acting',
+        actions: [
+          ...state.actions,
+          {
+            workflowId: e.workflowId,
+            action: e.action ?? '',
+            recommended: e.recommended ?? false,
+            actionAt: e.actionAt ?? e.at,
+            by: e.by,
+            note: e.note,
+          },
+        ],
       };
     case 'closed_with_outcome':
       return { ...state, applied, stage: 'closed', closed: { outcome: e.outcome!, by: e.by, at: e.at, note: e.note } };
@@ -93,11 +112,16 @@ export function applyWorkflowEvent(state: WorkflowState, e: AlertWorkflowEvent):
 function validAt(state: WorkflowState, e: AlertWorkflowEvent): boolean {
   if (state.stage === 'closed') return false;
   switch (e.kind) {
-    case 'acknowledged': return state.stage === 'new';
-    case 'assigned': return e.assignee !== null && e.assignee !== '';
-    case 'action_taken': return state.stage !== 'new' && e.action !== null;
-    case 'closed_with_outcome': return state.stage !== 'new' && e.outcome !== null;
-    default: return false; // a kind this version does not know: kept in the log, not applied
+    case 'acknowledged':
+      return state.stage === 'new';
+    case 'assigned':
+      return e.assignee !== null && e.assignee !== '';
+    case 'action_taken':
+      return state.stage !== 'new' && e.action !== null;
+    case 'closed_with_outcome':
+      return state.stage !== 'new' && e.outcome !== null;
+    default:
+      return false; // a kind this version does not know: kept in the log, not applied
   }
 }
 
@@ -112,13 +136,29 @@ const closedMessage = (s: WorkflowState) =>
  * a retry repeats, or a conflict (HTTP 409) with a message that says why.
  */
 export function decideWorkflow(state: WorkflowState, episode: EpisodeFacts, command: WorkflowCommand, by: string, at: number): Decision {
-  const base = { episodeId: episode.episodeId, customerId: episode.customerId, by, at, assignee: null, action: null, recommended: null, actionAt: null, outcome: null, note: '' };
+  const base = {
+    episodeId: episode.episodeId,
+    customerId: episode.customerId,
+    by,
+    at,
+    assignee: null,
+    action: null,
+    recommended: null,
+    actionAt: null,
+    outcome: null,
+    note: '',
+  };
   const recorded = (event: AlertWorkflowEvent): Decision => ({ result: 'recorded', event });
   switch (command.kind) {
     case 'acknowledge': {
       const previous = state.applied.get(workflowIds.acknowledged(episode.episodeId));
       if (previous) {
-        return previous.by === by ? { result: 'replayed', event: previous } : { result: 'conflict', message: `the episode was already acknowledged by ${previous.by} at ${new Date(previous.at).toISOString()}` };
+        return previous.by === by
+          ? { result: 'replayed', event: previous }
+          : {
+              result: 'conflict',
+              message: `the episode was already acknowledged by ${previous.by} at ${new Date(previous.at).toISOString()}`,
+            };
       }
       if (state.stage === 'closed') return { result: 'conflict', message: closedMessage(state) };
       return recorded({ ...base, workflowId: workflowIds.acknowledged(episode.episodeId), kind: 'acknowledged' });
@@ -128,7 +168,12 @@ export function decideWorkflow(state: WorkflowState, episode: EpisodeFacts, comm
       const latest = state.assignments > 0 ? state.applied.get(workflowIds.assigned(episode.episodeId, state.assignments)) : undefined;
       if (latest?.assignee === command.assignee) return { result: 'replayed', event: latest };
       if (state.stage === 'closed') return { result: 'conflict', message: closedMessage(state) };
-      return recorded({ ...base, workflowId: workflowIds.assigned(episode.episodeId, state.assignments + 1), kind: 'assigned', assignee: command.assignee });
+      return recorded({
+        ...base,
+        workflowId: workflowIds.assigned(episode.episodeId, state.assignments + 1),
+        kind: 'assigned',
+        assignee: command.assignee,
+      });
     }
     case 'record_action': {
       const workflowId = workflowIds.action(episode.episodeId, by, command.requestId);
@@ -136,23 +181,45 @@ export function decideWorkflow(state: WorkflowState, episode: EpisodeFacts, comm
       if (previous) {
         return previous.action === command.action && previous.note === command.note
           ? { result: 'replayed', event: previous }
-          : { result: 'conflict', message: `requestId ${command.requestId} was already used for another action on this episode: send a new requestId for a new action` };
+          : {
+              result: 'conflict',
+              message: `requestId ${command.requestId} was already used for another action on this episode: send a new requestId for a new action`,
+            };
       }
       if (state.stage === 'closed') return { result: 'conflict', message: closedMessage(state) };
-      if (state.stage === 'new') return { result: 'conflict', message: 'the episode has not been acknowledged yet: acknowledge it before recording an action' };
-      if (command.actionAt > at) return { result: 'conflict', message: 'takenAt is in the future: record an action once it has been taken' };
+      if (state.stage === 'new')
+        return { result: 'conflict', message: 'the episode has not been acknowledged yet: acknowledge it before recording an action' };
+      if (command.actionAt > at)
+        return { result: 'conflict', message: 'takenAt is in the future: record an action once it has been taken' };
       return recorded({
-        ...base, workflowId, kind: 'action_taken', action: command.action, note: command.note, actionAt: command.actionAt,
+        ...base,
+        workflowId,
+        kind: 'action_taken',
+        action: command.action,
+        note: command.note,
+        actionAt: command.actionAt,
         recommended: episode.recommendedActions.includes(command.action),
       });
     }
     case 'close': {
       const previous = state.applied.get(workflowIds.closed(episode.episodeId));
       if (previous) {
-        return previous.by === by && previous.outcome === command.outcome ? { result: 'replayed', event: previous } : { result: 'conflict', message: closedMessage(state) };
+        return previous.by === by && previous.outcome === command.outcome
+          ? { result: 'replayed', event: previous }
+          : { result: 'conflict', message: closedMessage(state) };
       }
-      if (state.stage === 'new') return { result: 'conflict', message: 'the episode has not been acknowledged yet: acknowledge it before closing it with an outcome' };
-      return recorded({ ...base, workflowId: workflowIds.closed(episode.episodeId), kind: 'closed_with_outcome', outcome: command.outcome, note: command.note });
+      if (state.stage === 'new')
+        return {
+          result: 'conflict',
+          message: 'the episode has not been acknowledged yet: acknowledge it before closing it with an outcome',
+        };
+      return recorded({
+        ...base,
+        workflowId: workflowIds.closed(episode.episodeId),
+        kind: 'closed_with_outcome',
+        outcome: command.outcome,
+        note: command.note,
+      });
     }
   }
 }

@@ -17,5 +17,8 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where: str
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
-  throw new ApiError(400, issue.code === 'unrecognized_keys' ? `unknown ${where} parameter ${field}` : `${where} parameter ${field}: ${issue.message}`);
+  throw new ApiError(
+    400,
+    issue.code === 'unrecognized_keys' ? `unknown ${where} parameter ${field}` : `${where} parameter ${field}: ${issue.message}`,
+  );
 }

@@ -17,8 +17,14 @@ describe('signing in with a personal token', () => {
 
   it('refuses a BI user (role bi) with the right secret, and says where BI users belong', async () => {
     const authenticate = createAuthenticator({ kind: 'users', users });
-    expect(await authenticate(`Bearer metabase:${secrets.bi}`)).toEqual({ ok: false, error: expect.stringContaining('BI endpoint') as unknown });
-    expect(await authenticate(`Bearer metabase:${secrets.bi}x`)).toMatchObject({ ok: false, error: expect.stringContaining('Authorization: Bearer <name>:<secret>') as unknown });
+    expect(await authenticate(`Bearer metabase:${secrets.bi}`)).toEqual({
+      ok: false,
+      error: expect.stringContaining('BI endpoint') as unknown,
+    });
+    expect(await authenticate(`Bearer metabase:${secrets.bi}x`)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('Authorization: Bearer <name>:<secret>') as unknown,
+    });
   });
 
   it('lets only BI users into the BI endpoint, by name and secret, checking scrypt once per pair', async () => {
@@ -48,11 +54,19 @@ describe('signing in with a personal token', () => {
     expect(await authenticate(`Bearer li.wei:${secrets.viewer}`)).toEqual({ ok: true, user: { name: 'li.wei', role: 'viewer' } });
   });
 
-  it('refuses a wrong secret, another user\'s secret, an unknown name, and anything not Bearer name:secret', async () => {
+  it("refuses a wrong secret, another user's secret, an unknown name, and anything not Bearer name:secret", async () => {
     const authenticate = createAuthenticator({ kind: 'users', users });
     const headers = [
-      undefined, '', `Bearer li.wei:${secrets.viewer}x`, `Bearer li.wei:${secrets.admin}`, `Bearer wang:${secrets.viewer}`,
-      `Bearer nobody:${secrets.viewer}`, `Bearer ${secrets.viewer}`, `Basic li.wei:${secrets.viewer}`, `Bearer li.wei:`, `Bearer :${secrets.viewer}`,
+      undefined,
+      '',
+      `Bearer li.wei:${secrets.viewer}x`,
+      `Bearer li.wei:${secrets.admin}`,
+      `Bearer wang:${secrets.viewer}`,
+      `Bearer nobody:${secrets.viewer}`,
+      `Bearer ${secrets.viewer}`,
+      `Basic li.wei:${secrets.viewer}`,
+      `Bearer li.wei:`,
+      `Bearer :${secrets.viewer}`,
       `Bearer li.wei:${secrets.viewer} extra`,
     ];
     for (const header of headers) {

@@ -24,7 +24,10 @@ const CACHE_ENTRIES = 1024;
  * process never keeps the secret itself); requests that arrive while the first check of a pair runs
  * wait for that check. A wrong secret is checked in full every time.
  */
-function createVerifiedCache(users: ConsoleUserEntry[], verify: typeof verifySecret): (name: string, secret: string) => Promise<ConsoleUserEntry | undefined> {
+function createVerifiedCache(
+  users: ConsoleUserEntry[],
+  verify: typeof verifySecret,
+): (name: string, secret: string) => Promise<ConsoleUserEntry | undefined> {
   const byName = new Map(users.map((u) => [u.name, u]));
   // An unknown name costs the same scrypt as a known one, so the answer time does not say which names exist.
   const decoy = hashSecret('decoy');
@@ -32,7 +35,7 @@ function createVerifiedCache(users: ConsoleUserEntry[], verify: typeof verifySec
 
   async function check(name: string, secret: string): Promise<ConsoleUserEntry | undefined> {
     const entry = byName.get(name);
-    const ok = await verify(secret, entry?.secretHash ?? await decoy);
+    const ok = await verify(secret, entry?.secretHash ?? (await decoy));
     return ok ? entry : undefined;
   }
 
@@ -56,13 +59,23 @@ function createVerifiedCache(users: ConsoleUserEntry[], verify: typeof verifySec
  * a URL (URLs end up in proxy logs and browser history). Users of role bi are refused: they belong
  * to the BI endpoint.
  */
-export function createAuthenticator(access: ConsoleAccess, verify: typeof verifySecret = verifySecret): (authorization: string | undefined) => Promise<Authentication> {
+export function createAuthenticator(
+  access: ConsoleAccess,
+  verify: typeof verifySecret = verifySecret,
+): (authorization: string | undefined) => Promise<Authentication> {
   if (access.kind === 'shared-token') {
-    return (authorization) => Promise.resolve(bearerTokenMatches(authorization, access.token)
-      ? { ok: true, user: SHARED_TOKEN_USER }
-      : { ok: false, error: 'missing or wrong access token: send it as the header "Authorization: Bearer <token>" (CONSOLE_TOKEN)' });
+    return (authorization) =>
+      Promise.resolve(
+        bearerTokenMatches(authorization, access.token)
+          ? { ok: true, user: SHARED_TOKEN_USER }
+          : { ok: false, error: 'missing or wrong access token: send it as the header "Authorization: Bearer <token>" (CONSOLE_TOKEN)' },
+      );
   }
-  const refused: Authentication = { ok: false, error: 'missing or wrong access token: send your personal token as the header "Authorization: Bearer <name>:<secret>" (an admin makes one with pnpm console-user add)' };
+  const refused: Authentication = {
+    ok: false,
+    error:
+      'missing or wrong access token: send your personal token as the header "Authorization: Bearer <name>:<secret>" (an admin makes one with pnpm console-user add)',
+  };
   const verified = createVerifiedCache(access.users, verify);
   return async (authorization) => {
     const m = /^Bearer\s+([^:\s]+):(\S+)\s*$/i.exec(authorization ?? '');
@@ -70,7 +83,10 @@ export function createAuthenticator(access: ConsoleAccess, verify: typeof verify
     const user = await verified(m[1]!, m[2]!);
     if (user === undefined) return refused;
     if (user.role === BI_ROLE) {
-      return { ok: false, error: `${user.name} is a BI user (role bi): BI users read ClickHouse through the BI endpoint (docs/bi.md), not the console` };
+      return {
+        ok: false,
+        error: `${user.name} is a BI user (role bi): BI users read ClickHouse through the BI endpoint (docs/bi.md), not the console`,
+      };
     }
     return { ok: true, user: { name: user.name, role: user.role } };
   };
@@ -80,8 +96,14 @@ export function createAuthenticator(access: ConsoleAccess, verify: typeof verify
  * Checks a BI tool's user name and secret (the secret of `pnpm console-user add NAME --role bi`)
  * for the BI endpoint; only users of role bi get in (docs/bi.md, "Connecting BI tools").
  */
-export function createBiAuthenticator(users: ConsoleUserEntry[], verify: typeof verifySecret = verifySecret): (name: string, secret: string) => Promise<boolean> {
-  const verified = createVerifiedCache(users.filter((u) => u.role === BI_ROLE), verify);
+export function createBiAuthenticator(
+  users: ConsoleUserEntry[],
+  verify: typeof verifySecret = verifySecret,
+): (name: string, secret: string) => Promise<boolean> {
+  const verified = createVerifiedCache(
+    users.filter((u) => u.role === BI_ROLE),
+    verify,
+  );
   return async (name, secret) => (await verified(name, secret)) !== undefined;
 }
 

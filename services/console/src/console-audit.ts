@@ -12,7 +12,11 @@ export interface AuditTrail {
 }
 
 /** The trail on its Kafka topic (`console-audit`, Avro `ConsoleAudit`), keyed by the user's name. */
-export function kafkaAuditTrail(deps: { producer: ReliableProducer; codec: AvroCodec }, topic: string, options: { timeoutMs?: number; now?: () => number } = {}): AuditTrail {
+export function kafkaAuditTrail(
+  deps: { producer: ReliableProducer; codec: AvroCodec },
+  topic: string,
+  options: { timeoutMs?: number; now?: () => number } = {},
+): AuditTrail {
   const now = options.now ?? Date.now;
   let schemaId: Promise<number> | undefined;
   return {

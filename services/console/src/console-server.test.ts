@@ -31,7 +31,9 @@ interface Harness {
 async function startServer(access: ConsoleAccess): Promise<Harness> {
   const h = { audit: [], erasures: [], logLines: [], failAudit: { on: false } } as unknown as Harness;
   const history = { segmentSizes: () => Promise.resolve({ value_tier: { high: 1 } }) } as unknown as HistoryQueries;
-  const customers = { details: (id: string) => Promise.resolve(id === KNOWN_CUSTOMER ? { customerId: id } : undefined) } as unknown as CustomerDetails;
+  const customers = {
+    details: (id: string) => Promise.resolve(id === KNOWN_CUSTOMER ? { customerId: id } : undefined),
+  } as unknown as CustomerDetails;
   h.app = await createConsoleServer(
     { host: '127.0.0.1', port: 0, access, corsOrigins: [], timeZone: 'Asia/Shanghai', maxStreams: 2 },
     {
@@ -75,20 +77,27 @@ async function call(h: Harness, method: string, path: string, headers: Record<st
     headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() as Record<string, unknown> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 const erasure = { customerIds: ['C-1', 'C-2', 'C-1'], reason: 'TICKET-4711' };
 
 describe('the console with personal users', () => {
   const secrets = { viewer: newSecret(), operator: newSecret(), admin: newSecret() };
-  const tokens = { viewer: personalToken('li.wei', secrets.viewer), operator: personalToken('ops-zhang', secrets.operator), admin: personalToken('wang', secrets.admin) };
+  const tokens = {
+    viewer: personalToken('li.wei', secrets.viewer),
+    operator: personalToken('ops-zhang', secrets.operator),
+    admin: personalToken('wang', secrets.admin),
+  };
   let h: Harness;
   beforeAll(async () => {
-    h = await startServer({ kind: 'users', users: [
-      { name: 'li.wei', role: 'viewer', secretHash: await hashSecret(secrets.viewer, cheap) },
-      { name: 'ops-zhang', role: 'operator', secretHash: await hashSecret(secrets.operator, cheap) },
-      { name: 'wang', role: 'admin', secretHash: await hashSecret(secrets.admin, cheap) },
-    ] });
+    h = await startServer({
+      kind: 'users',
+      users: [
+        { name: 'li.wei', role: 'viewer', secretHash: await hashSecret(secrets.viewer, cheap) },
+        { name: 'ops-zhang', role: 'operator', secretHash: await hashSecret(secrets.operator, cheap) },
+        { name: 'wang', role: 'admin', secretHash: await hashSecret(secrets.admin, cheap) },
+      ],
+    });
   });
   afterAll(async () => {
     await h?.app.close();
@@ -119,7 +128,10 @@ describe('the console with personal users', () => {
     for (const token of [tokens.viewer, tokens.operator]) {
       const r = await call(h, 'POST', '/api/erasures', bearer(token), erasure);
       expect(r.status).toBe(403);
-      expect(r.body).toMatchObject({ requiredRole: 'admin', error: expect.stringMatching(/POST \/api\/erasures needs the role admin; (li\.wei is viewer|ops-zhang is operator)/) as unknown });
+      expect(r.body).toMatchObject({
+        requiredRole: 'admin',
+        error: expect.stringMatching(/POST \/api\/erasures needs the role admin; (li\.wei is viewer|ops-zhang is operator)/) as unknown,
+      });
     }
     // Without a route of its own, a state change still needs admin.
     expect((await call(h, 'DELETE', '/api/customers/C-1', bearer(tokens.operator))).body).toMatchObject({ requiredRole: 'admin' });
@@ -129,15 +141,29 @@ describe('the console with personal users', () => {
     const done = await call(h, 'POST', '/api/erasures', bearer(tokens.admin), erasure);
     expect(done).toEqual({ status: 202, body: { customerIds: ['C-1', 'C-2'], requestedBy: 'console:wang', reason: 'TICKET-4711' } });
     expect(h.erasures).toEqual([{ customerIds: ['C-1', 'C-2'], requestedBy: 'console:wang', reason: 'TICKET-4711' }]);
-    expect(h.audit).toEqual([{ user: 'wang', role: 'admin', action: 'customers_erased', customerIds: ['C-1', 'C-2'], route: '/api/erasures', detail: 'TICKET-4711' }]);
+    expect(h.audit).toEqual([
+      {
+        user: 'wang',
+        role: 'admin',
+        action: 'customers_erased',
+        customerIds: ['C-1', 'C-2'],
+        route: '/api/erasures',
+        detail: 'TICKET-4711',
+      },
+    ]);
     expect((await call(h, 'POST', '/api/erasures', bearer(tokens.admin), { customerIds: ['C-3'] })).body.error).toContain('reason');
     expect(h.erasures).toHaveLength(1);
   });
 
   it('records who opened which customer before showing them, and shows nothing it could not record', async () => {
     h.audit.length = 0;
-    expect(await call(h, 'GET', `/api/customers/${KNOWN_CUSTOMER}`, bearer(tokens.viewer))).toEqual({ status: 200, body: { customerId: KNOWN_CUSTOMER } });
-    expect(h.audit).toEqual([{ user: 'li.wei', role: 'viewer', action: 'customer_viewed', customerIds: [KNOWN_CUSTOMER], route: '/api/customers/:id', detail: '' }]);
+    expect(await call(h, 'GET', `/api/customers/${KNOWN_CUSTOMER}`, bearer(tokens.viewer))).toEqual({
+      status: 200,
+      body: { customerId: KNOWN_CUSTOMER },
+    });
+    expect(h.audit).toEqual([
+      { user: 'li.wei', role: 'viewer', action: 'customer_viewed', customerIds: [KNOWN_CUSTOMER], route: '/api/customers/:id', detail: '' },
+    ]);
     expect((await call(h, 'GET', '/api/customers/C-nobody', bearer(tokens.viewer))).status).toBe(404); // nothing shown, nothing to record
     expect(h.audit).toHaveLength(1);
 
@@ -174,7 +200,9 @@ describe('the console with personal users', () => {
     const res = await fetch(`${h.base}/api/stream`, { headers: bearer(tokens.viewer), signal: controller.signal });
     expect(res.status).toBe(200);
     controller.abort();
-    expect(h.logLines.filter((l) => l.event === 'console_request')).toEqual([expect.objectContaining({ user: 'li.wei', route: '/api/stream', status: 200 })]);
+    expect(h.logLines.filter((l) => l.event === 'console_request')).toEqual([
+      expect.objectContaining({ user: 'li.wei', route: '/api/stream', status: 200 }),
+    ]);
   });
 });
 
@@ -195,6 +223,9 @@ describe('the console with the shared CONSOLE_TOKEN of before', () => {
     expect((await call(h, 'POST', '/api/erasures', bearer(token), erasure)).status).toBe(202);
     expect(h.erasures).toEqual([{ customerIds: ['C-1', 'C-2'], requestedBy: 'console:admin', reason: 'TICKET-4711' }]);
     await call(h, 'GET', `/api/customers/${KNOWN_CUSTOMER}`, bearer(token));
-    expect(h.audit.map((a) => [a.user, a.action])).toEqual([['admin', 'customers_erased'], ['admin', 'customer_viewed']]);
+    expect(h.audit.map((a) => [a.user, a.action])).toEqual([
+      ['admin', 'customers_erased'],
+      ['admin', 'customer_viewed'],
+    ]);
   });
 });

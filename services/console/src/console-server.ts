@@ -86,7 +86,10 @@ export function pageFiles(dir = webDir): Record<string, { body: Buffer; type: st
     const type = contentTypes[extname(entry.name)];
     if (!entry.isFile() || type === undefined) continue;
     const path = join(entry.parentPath, entry.name);
-    const url = `/${path.slice(dir.length + 1).split(/[\\/]/).join('/')}`;
+    const url = `/${path
+      .slice(dir.length + 1)
+      .split(/[\\/]/)
+      .join('/')}`;
     files[url === '/index.html' ? '/' : url] = { body: readFileSync(path), type };
   }
   return files;
@@ -97,18 +100,38 @@ const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const querySchemas = {
   alerts: z.object({ level: z.enum(['watch', 'warning', 'critical']).optional(), limit: limit(500, 100) }).strict(),
-  episodes: z.object({ state: z.enum(['open', 'closed']).default('open'), level: z.enum(['watch', 'warning', 'critical']).optional(), limit: limit(500, 100) }).strict(),
+  episodes: z
+    .object({
+      state: z.enum(['open', 'closed']).default('open'),
+      level: z.enum(['watch', 'warning', 'critical']).optional(),
+      limit: limit(500, 100),
+    })
+    .strict(),
   search: z.object({ q: z.string().min(1, 'must not be empty').max(128), limit: limit(100, 20) }).strict(),
   customer: z.object({ id: name }).strict(),
   trends: z.object({ dimension: name, from: date.optional(), to: date.optional() }).strict(),
-  stream: z.object({ dimension: name.optional(), segment: name.optional(), level: z.enum(['watch', 'warning', 'critical', 'cleared']).optional(), valueTier: name.optional() }).strict(),
+  stream: z
+    .object({
+      dimension: name.optional(),
+      segment: name.optional(),
+      level: z.enum(['watch', 'warning', 'critical', 'cleared']).optional(),
+      valueTier: name.optional(),
+    })
+    .strict(),
   // At most 100 per request: an erasure is deliberate, one ticket's customers at a time.
-  erasure: z.object({ customerIds: z.array(name).min(1).max(100), reason: z.string().trim().min(1, 'must name a reference such as a ticket number').max(256) }).strict(),
+  erasure: z
+    .object({
+      customerIds: z.array(name).min(1).max(100),
+      reason: z.string().trim().min(1, 'must name a reference such as a ticket number').max(256),
+    })
+    .strict(),
 };
 
 /** The business day `days` before today in `timeZone`, as YYYY-MM-DD. */
 function businessDay(timeZone: string, daysAgo = 0): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now() - daysAgo * 86_400_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    Date.now() - daysAgo * 86_400_000,
+  );
 }
 
 /**
@@ -123,12 +146,16 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024, forceCloseConnections: true });
   const authenticate = createAuthenticator(settings.access);
   // CORS stays GET-only: what changes state is done from the console's own page.
-  if (settings.corsOrigins.length > 0) await app.register(cors, { origin: settings.corsOrigins, methods: ['GET'], allowedHeaders: ['Authorization'] });
+  if (settings.corsOrigins.length > 0)
+    await app.register(cors, { origin: settings.corsOrigins, methods: ['GET'], allowedHeaders: ['Authorization'] });
   const pages = pageFiles();
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
-    reply.header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    );
   });
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
@@ -140,8 +167,15 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   app.addHook('preHandler', (req, _reply, done) => {
     const user = req.consoleUser;
     const needed = req.routeOptions.config.role ?? defaultRole(req.method);
-    if (user !== undefined && !roleAllows(user.role, needed)) { // no user: not /api/, open
-      done(new ApiError(403, `${req.method} ${req.routeOptions.url ?? 'this endpoint'} needs the role ${needed}; ${user.name} is ${user.role} (an admin changes roles in the console users file)`, { requiredRole: needed }));
+    if (user !== undefined && !roleAllows(user.role, needed)) {
+      // no user: not /api/, open
+      done(
+        new ApiError(
+          403,
+          `${req.method} ${req.routeOptions.url ?? 'this endpoint'} needs the role ${needed}; ${user.name} is ${user.role} (an admin changes roles in the console users file)`,
+          { requiredRole: needed },
+        ),
+      );
     } else {
       done();
     }
@@ -155,24 +189,35 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
   });
   function logRequest(req: FastifyRequest, status: number, ms: number): void {
     deps.logger.info('console_request', {
-      user: req.consoleUser?.name ?? null, role: req.consoleUser?.role ?? null,
-      method: req.method, route: req.routeOptions.url ?? 'unknown', status, ms: Math.round(ms),
+      user: req.consoleUser?.name ?? null,
+      role: req.consoleUser?.role ?? null,
+      method: req.method,
+      route: req.routeOptions.url ?? 'unknown',
+      status,
+      ms: Math.round(ms),
     });
   }
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message, ...err.extra });
     if (err instanceof AuditUnavailableError) {
       deps.logger.error('console_audit_failed', { route: req.routeOptions.url, user: req.consoleUser?.name, err });
-      return reply.code(503).send({ error: 'the audit trail could not be written (Kafka unavailable): nothing is shown or changed that it cannot record; try again later' });
+      return reply.code(503).send({
+        error:
+          'the audit trail could not be written (Kafka unavailable): nothing is shown or changed that it cannot record; try again later',
+      });
     }
     if (err instanceof WorkflowUnavailableError) {
       deps.logger.error('console_workflow_write_failed', { route: req.routeOptions.url, user: req.consoleUser?.name, err });
-      return reply.code(503).send({ error: `${err.message}: nothing was recorded; try again (the same request is recognised if it did arrive)` });
+      return reply
+        .code(503)
+        .send({ error: `${err.message}: nothing was recorded; try again (the same request is recognised if it did arrive)` });
     }
     if (err instanceof ServiceUnavailableError) return reply.code(503).send({ error: err.message });
     if (err.statusCode !== undefined && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     deps.logger.error('console_request_failed', { route: req.routeOptions.url, err });
-    return reply.code(503).send({ error: `the console could not answer (${err.name}): ClickHouse or Redis may be unavailable; see /readyz` });
+    return reply
+      .code(503)
+      .send({ error: `the console could not answer (${err.name}): ClickHouse or Redis may be unavailable; see /readyz` });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url.split('?')[0]}` }));
 
@@ -209,7 +254,8 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
     return details;
   });
   app.post('/api/erasures', requiresRole('admin'), async (req, reply) => {
-    if (typeof req.body !== 'object' || req.body === null) throw new ApiError(400, 'send a JSON body {"customerIds": [...], "reason": "<ticket>"} with Content-Type: application/json');
+    if (typeof req.body !== 'object' || req.body === null)
+      throw new ApiError(400, 'send a JSON body {"customerIds": [...], "reason": "<ticket>"} with Content-Type: application/json');
     const body = parse(querySchemas.erasure, req.body, 'body');
     const customerIds = [...new Set(body.customerIds)];
     const user = req.consoleUser!;
@@ -233,7 +279,10 @@ export async function createConsoleServer(settings: ConsoleServerSettings, deps:
 
   function stream(req: FastifyRequest, reply: FastifyReply, filter: z.output<typeof querySchemas.stream>): void {
     if (deps.feed.viewerCount >= settings.maxStreams) {
-      throw new ApiError(503, `the console already serves ${settings.maxStreams} live streams (CONSOLE_MAX_STREAMS); close one or try again later`);
+      throw new ApiError(
+        503,
+        `the console already serves ${settings.maxStreams} live streams (CONSOLE_MAX_STREAMS); close one or try again later`,
+      );
     }
     reply.hijack(); // the response is ours from here: the onSend headers are written by hand
     const res = reply.raw;

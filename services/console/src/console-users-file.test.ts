@@ -12,15 +12,24 @@ describe('editing a console users file', () => {
     const commented = `# 运营控制台用户 console users\n${first}`;
     const second = withUser('users.yaml', commented, entry('wang', 'admin'), false);
     expect(second).toContain('# 运营控制台用户 console users');
-    expect(entriesOf('users.yaml', second).map((u) => [u.name, u.role])).toEqual([['li.wei', 'viewer'], ['wang', 'admin']]);
+    expect(entriesOf('users.yaml', second).map((u) => [u.name, u.role])).toEqual([
+      ['li.wei', 'viewer'],
+      ['wang', 'admin'],
+    ]);
     expect(() => withUser('users.yaml', second, entry('wang', 'viewer'), false)).toThrow(/already has a user "wang"; add --replace/);
     const replaced = withUser('users.yaml', second, entry('wang', 'operator'), true);
-    expect(entriesOf('users.yaml', replaced).map((u) => [u.name, u.role])).toEqual([['li.wei', 'viewer'], ['wang', 'operator']]);
+    expect(entriesOf('users.yaml', replaced).map((u) => [u.name, u.role])).toEqual([
+      ['li.wei', 'viewer'],
+      ['wang', 'operator'],
+    ]);
   });
 
   it('adds a BI user (role bi) beside the console users', () => {
     const text = withUser('users.yaml', withUser('users.yaml', '', entry('li.wei'), false), entry('metabase', 'bi'), false);
-    expect(entriesOf('users.yaml', text).map((u) => [u.name, u.role])).toEqual([['li.wei', 'viewer'], ['metabase', 'bi']]);
+    expect(entriesOf('users.yaml', text).map((u) => [u.name, u.role])).toEqual([
+      ['li.wei', 'viewer'],
+      ['metabase', 'bi'],
+    ]);
   });
 
   it('keeps a JSON file JSON', () => {

@@ -12,9 +12,10 @@ const isJson = (path: string, text: string) => path.endsWith('.json') || text.tr
 export function withUser(path: string, text: string, user: { name: string; role: UserRole; secret: string }, replace: boolean): string {
   const existing = text.trim() === '' ? [] : entriesOf(path, text);
   const index = existing.findIndex((u) => u.name === user.name);
-  if (index >= 0 && !replace) throw new ConfigError(`${path} already has a user "${user.name}"; add --replace to give them a new token and role`);
+  if (index >= 0 && !replace)
+    throw new ConfigError(`${path} already has a user "${user.name}"; add --replace to give them a new token and role`);
   if (isJson(path, text)) {
-    const doc = text.trim() === '' ? { users: [] as unknown[] } : JSON.parse(text) as { users: unknown[] };
+    const doc = text.trim() === '' ? { users: [] as unknown[] } : (JSON.parse(text) as { users: unknown[] });
     if (index >= 0) doc.users[index] = user;
     else doc.users.push(user);
     return checked(path, `${JSON.stringify(doc, null, 2)}\n`);
@@ -32,7 +33,8 @@ export function withoutUser(path: string, text: string, name: string): string {
   const existing = entriesOf(path, text);
   const index = existing.findIndex((u) => u.name === name);
   if (index < 0) throw new ConfigError(`${path} has no user "${name}"`);
-  if (existing.length === 1) throw new ConfigError(`"${name}" is the last user of ${path}: add another first (the console needs at least one)`);
+  if (existing.length === 1)
+    throw new ConfigError(`"${name}" is the last user of ${path}: add another first (the console needs at least one)`);
   if (isJson(path, text)) {
     const doc = JSON.parse(text) as { users: unknown[] };
     doc.users.splice(index, 1);

@@ -26,7 +26,8 @@ describe('console user secrets', () => {
     expect(stored).toMatch(/^scrypt:16384:8:1:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]{43}$/);
     expect(stored).not.toContain(secret);
     expect(await verifySecret(secret, stored)).toBe(true);
-    for (const wrong of ['', secret.slice(1), `${secret}x`, secret.toUpperCase(), newSecret()]) expect(await verifySecret(wrong, stored)).toBe(false);
+    for (const wrong of ['', secret.slice(1), `${secret}x`, secret.toUpperCase(), newSecret()])
+      expect(await verifySecret(wrong, stored)).toBe(false);
   });
 
   it('salts each hash: the same secret hashes differently twice, and each verifies', async () => {
@@ -74,21 +75,29 @@ describe('the console users file', () => {
       { name: 'li.wei', role: 'viewer', secretHash: hash },
       { name: 'ops-zhang', role: 'operator', secretHash: hash },
     ]);
-    const json = JSON.stringify({ users: [{ name: 'admin_wang', role: 'admin', secret: hash }, { name: 'metabase', role: 'bi', secret: hash }] });
+    const json = JSON.stringify({
+      users: [
+        { name: 'admin_wang', role: 'admin', secret: hash },
+        { name: 'metabase', role: 'bi', secret: hash },
+      ],
+    });
     expect(parseConsoleUsers(json, 'CONSOLE_USERS', 'the setting')).toEqual([
-      { name: 'admin_wang', role: 'admin', secretHash: hash }, { name: 'metabase', role: 'bi', secretHash: hash },
+      { name: 'admin_wang', role: 'admin', secretHash: hash },
+      { name: 'metabase', role: 'bi', secretHash: hash },
     ]);
   });
 
   it('names the setting, the source and the entry of every bad entry', () => {
-    const text = JSON.stringify({ users: [
-      { name: 'li.wei', role: 'viewer', secret: hash },
-      { name: 'zhang', role: 'superuser', secret: hash },
-      { name: 'Wang Fang', role: 'admin', secret: hash },
-      { name: 'chen', role: 'viewer', secret: 'plain-text-password' },
-      { name: 'li.wei', role: 'admin', secret: hash },
-      { name: 'zhao', role: 'viewer', secret: hash, password: 'x' },
-    ] });
+    const text = JSON.stringify({
+      users: [
+        { name: 'li.wei', role: 'viewer', secret: hash },
+        { name: 'zhang', role: 'superuser', secret: hash },
+        { name: 'Wang Fang', role: 'admin', secret: hash },
+        { name: 'chen', role: 'viewer', secret: 'plain-text-password' },
+        { name: 'li.wei', role: 'admin', secret: hash },
+        { name: 'zhao', role: 'viewer', secret: hash, password: 'x' },
+      ],
+    });
     const message = configError(() => parseConsoleUsers(text, 'CONSOLE_USERS_FILE', '/etc/console-users.yaml'));
     expect(message).toContain('CONSOLE_USERS_FILE: /etc/console-users.yaml');
     expect(message).toMatch(/users\[1\] "zhang"\.role: must be one of viewer, operator, admin, bi/);
@@ -102,10 +111,16 @@ describe('the console users file', () => {
 
   it('refuses hashes too cheap to protect a secret, a file without users, and what is not YAML', () => {
     const weak = hash.replace('scrypt:16384:', 'scrypt:1024:');
-    expect(configError(() => parseConsoleUsers(`users:\n  - {name: a, role: viewer, secret: "${weak}"}`, 'CONSOLE_USERS_FILE', 'u.yaml'))).toMatch(/users\[0\] "a"\.secret: scrypt cost N must be a power of two from 16384/);
-    expect(configError(() => parseConsoleUsers('users: []', 'CONSOLE_USERS_FILE', 'u.yaml'))).toMatch(/users: list at least one user \(pnpm console-user add/);
+    expect(
+      configError(() => parseConsoleUsers(`users:\n  - {name: a, role: viewer, secret: "${weak}"}`, 'CONSOLE_USERS_FILE', 'u.yaml')),
+    ).toMatch(/users\[0\] "a"\.secret: scrypt cost N must be a power of two from 16384/);
+    expect(configError(() => parseConsoleUsers('users: []', 'CONSOLE_USERS_FILE', 'u.yaml'))).toMatch(
+      /users: list at least one user \(pnpm console-user add/,
+    );
     expect(configError(() => parseConsoleUsers('', 'CONSOLE_USERS_FILE', 'u.yaml'))).toMatch(/users: .*(expected array|Invalid input)/i);
-    expect(configError(() => parseConsoleUsers('users: [unclosed', 'CONSOLE_USERS', 'the setting'))).toMatch(/CONSOLE_USERS: the setting is not valid YAML or JSON \(line 1/);
+    expect(configError(() => parseConsoleUsers('users: [unclosed', 'CONSOLE_USERS', 'the setting'))).toMatch(
+      /CONSOLE_USERS: the setting is not valid YAML or JSON \(line 1/,
+    );
   });
 
   it('loads the file and the setting together, and refuses a name defined in both or a file it cannot read', () => {
@@ -113,8 +128,15 @@ describe('the console users file', () => {
     const file = join(dir, 'users.yaml');
     writeFileSync(file, `users:\n  - {name: li.wei, role: viewer, secret: "${hash}"}\n`);
     const inline = (name: string) => JSON.stringify({ users: [{ name, role: 'admin', secret: hash }] });
-    expect(loadConsoleUsers({ file, inline: inline('wang') }).map((u) => [u.name, u.role])).toEqual([['li.wei', 'viewer'], ['wang', 'admin']]);
-    expect(configError(() => loadConsoleUsers({ file, inline: inline('li.wei') }))).toContain(`user "li.wei" is defined in both ${file} and CONSOLE_USERS`);
-    expect(configError(() => loadConsoleUsers({ file: join(dir, 'missing.yaml') }))).toMatch(/CONSOLE_USERS_FILE: cannot read .*missing\.yaml \(ENOENT\)/);
+    expect(loadConsoleUsers({ file, inline: inline('wang') }).map((u) => [u.name, u.role])).toEqual([
+      ['li.wei', 'viewer'],
+      ['wang', 'admin'],
+    ]);
+    expect(configError(() => loadConsoleUsers({ file, inline: inline('li.wei') }))).toContain(
+      `user "li.wei" is defined in both ${file} and CONSOLE_USERS`,
+    );
+    expect(configError(() => loadConsoleUsers({ file: join(dir, 'missing.yaml') }))).toMatch(
+      /CONSOLE_USERS_FILE: cannot read .*missing\.yaml \(ENOENT\)/,
+    );
   });
 });

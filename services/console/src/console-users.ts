@@ -67,7 +67,11 @@ function parseHash(stored: string): ParsedHash {
   const problem = hashProblem(stored);
   if (problem !== undefined) throw new Error(`unusable secret hash: ${problem}`);
   const m = HASH_FORMAT.exec(stored)!;
-  return { cost: { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, salt: Buffer.from(m[4]!, 'base64url'), hash: Buffer.from(m[5]!, 'base64url') };
+  return {
+    cost: { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) },
+    salt: Buffer.from(m[4]!, 'base64url'),
+    hash: Buffer.from(m[5]!, 'base64url'),
+  };
 }
 
 function scryptAsync(secret: string, salt: Buffer, length: number, cost: { N: number; r: number; p: number }): Promise<Buffer> {
@@ -97,20 +101,29 @@ export const newSecret = (): string => randomBytes(24).toString('base64url');
 export const personalToken = (name: string, secret: string): string => `${name}:${secret}`;
 
 /** Names appear in logs, the audit trail and the token (before its colon): short, lower-case, no colon. */
-export const userNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use 1-64 lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (the name appears in logs, the audit trail and the token)');
+export const userNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}$/,
+    'use 1-64 lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (the name appears in logs, the audit trail and the token)',
+  );
 
-const userSchema = z.object({
-  name: userNameSchema,
-  role: z.enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` }),
-  secret: z.string().superRefine((v, ctx) => {
-    const problem = hashProblem(v);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  }),
-}).strict();
+const userSchema = z
+  .object({
+    name: userNameSchema,
+    role: z.enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` }),
+    secret: z.string().superRefine((v, ctx) => {
+      const problem = hashProblem(v);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  })
+  .strict();
 
-export const usersDocumentSchema = z.object({
-  users: z.array(userSchema).min(1, 'list at least one user (pnpm console-user add NAME --role viewer|operator|admin|bi)'),
-}).strict();
+export const usersDocumentSchema = z
+  .object({
+    users: z.array(userSchema).min(1, 'list at least one user (pnpm console-user add NAME --role viewer|operator|admin|bi)'),
+  })
+  .strict();
 
 /** Names used twice, from the raw document: zod skips refinements while any entry is invalid. */
 function duplicateNames(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
@@ -158,15 +171,21 @@ export function loadConsoleUsers(sources: { file?: string; inline?: string }): C
     try {
       text = readFileSync(sources.file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`invalid configuration:\n  CONSOLE_USERS_FILE: cannot read ${sources.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new ConfigError(
+        `invalid configuration:\n  CONSOLE_USERS_FILE: cannot read ${sources.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
     }
     users.push(...parseConsoleUsers(text, 'CONSOLE_USERS_FILE', sources.file).map((u) => ({ ...u, from: sources.file! })));
   }
-  if (sources.inline !== undefined) users.push(...parseConsoleUsers(sources.inline, 'CONSOLE_USERS', 'the setting').map((u) => ({ ...u, from: 'CONSOLE_USERS' })));
+  if (sources.inline !== undefined)
+    users.push(...parseConsoleUsers(sources.inline, 'CONSOLE_USERS', 'the setting').map((u) => ({ ...u, from: 'CONSOLE_USERS' })));
   const byName = new Map<string, string>();
   for (const u of users) {
     const other = byName.get(u.name);
-    if (other !== undefined) throw new ConfigError(`invalid configuration:\n  CONSOLE_USERS: user "${u.name}" is defined in both ${other} and ${u.from}; keep one`);
+    if (other !== undefined)
+      throw new ConfigError(
+        `invalid configuration:\n  CONSOLE_USERS: user "${u.name}" is defined in both ${other} and ${u.from}; keep one`,
+      );
     byName.set(u.name, u.from);
   }
   return users.map(({ from: _from, ...u }) => u);

@@ -2,7 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClickHouseClient } from '@segmentation/clickhouse';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { requestErasure, tailTopics, type AvroCodec, type ConsumedMessage, type ErasureList, type Kafka, type ReliableProducer, type TopicTail } from '@segmentation/kafka';
+import {
+  requestErasure,
+  tailTopics,
+  type AvroCodec,
+  type ConsumedMessage,
+  type ErasureList,
+  type Kafka,
+  type ReliableProducer,
+  type TopicTail,
+} from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { createCustomerReader, readRulesHistory } from '@segmentation/readers';
@@ -60,19 +69,41 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
   const logger = deps.logger.child({ role: 'console' });
   const feed = new LiveFeed({ backlogSize: 200, maxCustomers: 100_000 });
   const reader = deps.redis && createCustomerReader(deps.redis, settings.redisKeyPrefix, settings.timeZone);
-  const streamed = new Counter({ name: 'console_feed_items_total', help: 'Segment changes and churn alerts the live feed received', labelNames: ['kind'], registers: [deps.metrics] });
-  new Gauge({ name: 'console_stream_viewers', help: 'Open live streams', registers: [deps.metrics], collect() { this.set(feed.viewerCount); } });
+  const streamed = new Counter({
+    name: 'console_feed_items_total',
+    help: 'Segment changes and churn alerts the live feed received',
+    labelNames: ['kind'],
+    registers: [deps.metrics],
+  });
+  new Gauge({
+    name: 'console_stream_viewers',
+    help: 'Open live streams',
+    registers: [deps.metrics],
+    collect() {
+      this.set(feed.viewerCount);
+    },
+  });
   deps.erasures?.onErased('console', (customerIds) => Promise.resolve(feed.forget(customerIds)));
 
   let rules = { compiled: settings.fallbackRules, readAt: 0 };
   async function rulesInForce(): Promise<CompiledRules> {
     if (Date.now() - rules.readAt > RULES_REFRESH_MS) {
       const latest = (await readRulesHistory(deps, settings.topics.rulesVersions)).at(-1);
-      rules = { compiled: latest && latest.version !== rules.compiled.version ? compileRules(latest.content, `rules version ${latest.version}`) : rules.compiled, readAt: Date.now() };
+      rules = {
+        compiled:
+          latest && latest.version !== rules.compiled.version
+            ? compileRules(latest.content, `rules version ${latest.version}`)
+            : rules.compiled,
+        readAt: Date.now(),
+      };
     }
     return rules.compiled;
   }
-  const dimensions = async () => (await rulesInForce()).dimensions.map((d) => ({ name: d.name, segments: 'segments' in d ? [...d.segments.map((s) => s.name), d.fallback.name] : [] }));
+  const dimensions = async () =>
+    (await rulesInForce()).dimensions.map((d) => ({
+      name: d.name,
+      segments: 'segments' in d ? [...d.segments.map((s) => s.name), d.fallback.name] : [],
+    }));
   /** Whether the churn model in force was fitted on this company's history (else the page says so). */
   const churnModel = async () => {
     const rules = await rulesInForce();
@@ -108,10 +139,26 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
       return typeof address === 'object' && address !== null ? address.port : undefined;
     },
     async start(): Promise<void> {
-      tail = await tailTopics(deps.kafka, { topics: [settings.topics.segmentChanges, settings.topics.churnAlerts], backlogPerPartition: 20, groupPrefix: `${settings.groupPrefix}-console` }, onRecord, logger);
+      tail = await tailTopics(
+        deps.kafka,
+        {
+          topics: [settings.topics.segmentChanges, settings.topics.churnAlerts],
+          backlogPerPartition: 20,
+          groupPrefix: `${settings.groupPrefix}-console`,
+        },
+        onRecord,
+        logger,
+      );
       const history = historyQueries(deps.clickhouse, settings.timeZone);
       server = await createConsoleServer(
-        { host: settings.host, port: settings.port, access: settings.access, corsOrigins: settings.corsOrigins, timeZone: settings.timeZone, maxStreams: settings.maxStreams },
+        {
+          host: settings.host,
+          port: settings.port,
+          access: settings.access,
+          corsOrigins: settings.corsOrigins,
+          timeZone: settings.timeZone,
+          maxStreams: settings.maxStreams,
+        },
         {
           history,
           episodes: episodeQueries(deps.clickhouse),
@@ -126,7 +173,8 @@ export function createConsole(settings: ConsoleSettings, deps: ConsoleDeps) {
           }),
           feed,
           audit: kafkaAuditTrail(deps, settings.topics.consoleAudit),
-          eraseCustomers: (customerIds, by) => requestErasure(deps, settings.topics.customerErasures, customerIds, { ...by, requestedAt: Date.now() }),
+          eraseCustomers: (customerIds, by) =>
+            requestErasure(deps, settings.topics.customerErasures, customerIds, { ...by, requestedAt: Date.now() }),
           dimensions,
           churnModel,
           registry: deps.metrics,

@@ -43,23 +43,26 @@ export function customerDetails(deps: {
       ]);
       if (view === undefined && explained.length === 0 && timeline.length === 0) return undefined;
       const byDimension = new Map(explained.map((e) => [e.dimension, e]));
-      const segments = view === undefined
-        ? explained.map(({ sequence: _, ...e }) => e)
-        : dimensions.flatMap((dimension) => {
-          const m = view.memberships[dimension];
-          if (m === undefined) return [];
-          const e = byDimension.get(dimension);
-          const sameChange = e !== undefined && e.sequence === m.sequence;
-          return [{
-            dimension,
-            segment: m.segment,
-            since: m.since,
-            rule: m.rule,
-            strategy: sameChange ? e.strategy : '',
-            reasons: sameChange ? e.reasons : [],
-            flags: sameChange ? e.flags : [],
-          }];
-        });
+      const segments =
+        view === undefined
+          ? explained.map(({ sequence: _, ...e }) => e)
+          : dimensions.flatMap((dimension) => {
+              const m = view.memberships[dimension];
+              if (m === undefined) return [];
+              const e = byDimension.get(dimension);
+              const sameChange = e !== undefined && e.sequence === m.sequence;
+              return [
+                {
+                  dimension,
+                  segment: m.segment,
+                  since: m.since,
+                  rule: m.rule,
+                  strategy: sameChange ? e.strategy : '',
+                  reasons: sameChange ? e.reasons : [],
+                  flags: sameChange ? e.flags : [],
+                },
+              ];
+            });
       return {
         customerId,
         asOf: view?.asOf ?? null,

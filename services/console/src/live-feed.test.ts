@@ -4,7 +4,15 @@ import { LiveFeed, matches, type FeedItem } from './live-feed.ts';
 
 const T = Date.UTC(2026, 10, 23);
 const change = (customerId: string, dimension: string, fromSegment: string | null, toSegment: string, sequence = 1) =>
-  aSegmentChange({ customerId, dimension, fromSegment, toSegment, sequence, eventTime: T, changeId: `${customerId}/${dimension}/${sequence}` });
+  aSegmentChange({
+    customerId,
+    dimension,
+    fromSegment,
+    toSegment,
+    sequence,
+    eventTime: T,
+    changeId: `${customerId}/${dimension}/${sequence}`,
+  });
 
 describe('the live feed', () => {
   it('sends each viewer only what its filter matches, and stops at unsubscribe', () => {
@@ -25,14 +33,32 @@ describe('the live feed', () => {
     expect(feed.viewerCount).toBe(1);
   });
 
-  it('carries each reason of a change read from the feature\'s side, so the page renders it without parsing the condition', () => {
+  it("carries each reason of a change read from the feature's side, so the page renders it without parsing the condition", () => {
     const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 10 });
-    const item = feed.addChange(aSegmentChange({
-      customerId: 'C-1', dimension: 'lifecycle', sequence: 1, fromSegment: null, toSegment: 'at_risk', eventTime: T,
-      reasons: [{ condition: '30 < days_since_last_order', feature: 'days_since_last_order', value: 45, threshold: 30 }, { condition: 'orders_90d >= 2', feature: 'orders_90d', value: 0, threshold: 2 }],
-    }));
+    const item = feed.addChange(
+      aSegmentChange({
+        customerId: 'C-1',
+        dimension: 'lifecycle',
+        sequence: 1,
+        fromSegment: null,
+        toSegment: 'at_risk',
+        eventTime: T,
+        reasons: [
+          { condition: '30 < days_since_last_order', feature: 'days_since_last_order', value: 45, threshold: 30 },
+          { condition: 'orders_90d >= 2', feature: 'orders_90d', value: 0, threshold: 2 },
+        ],
+      }),
+    );
     expect(item.reasons).toEqual([
-      { condition: '30 < days_since_last_order', feature: 'days_since_last_order', value: 45, threshold: 30, operator: '>', mirrored: true, holds: true },
+      {
+        condition: '30 < days_since_last_order',
+        feature: 'days_since_last_order',
+        value: 45,
+        threshold: 30,
+        operator: '>',
+        mirrored: true,
+        holds: true,
+      },
       { condition: 'orders_90d >= 2', feature: 'orders_90d', value: 0, threshold: 2, operator: '>=', mirrored: false, holds: false },
     ]);
   });
@@ -57,9 +83,20 @@ describe('the live feed', () => {
 
   it('carries the alert episode and what the alert did to it, null on an alert from before episodes', () => {
     const feed = new LiveFeed({ backlogSize: 10, maxCustomers: 10 });
-    const escalated = feed.addAlert(aChurnAlert({ customerId: 'C-1', sequence: 2, level: 'critical', eventTime: T, episodeId: 'C-1/episode/4', episodeEvent: 'escalated' }));
+    const escalated = feed.addAlert(
+      aChurnAlert({
+        customerId: 'C-1',
+        sequence: 2,
+        level: 'critical',
+        eventTime: T,
+        episodeId: 'C-1/episode/4',
+        episodeEvent: 'escalated',
+      }),
+    );
     expect(escalated).toMatchObject({ kind: 'churn_alert', episodeId: 'C-1/episode/4', episodeEvent: 'escalated' });
-    const older = feed.addAlert(aChurnAlert({ customerId: 'C-2', sequence: 1, level: 'watch', eventTime: T, episodeId: null, episodeEvent: null }));
+    const older = feed.addAlert(
+      aChurnAlert({ customerId: 'C-2', sequence: 1, level: 'watch', eventTime: T, episodeId: null, episodeEvent: null }),
+    );
     expect(older).toMatchObject({ episodeId: null, episodeEvent: null });
   });
 
@@ -77,7 +114,13 @@ describe('the live feed', () => {
 });
 
 describe('filters', () => {
-  const moved = { kind: 'segment_change', dimension: 'value_tier', fromSegment: 'high', toSegment: 'medium', valueTier: 'medium' } as FeedItem;
+  const moved = {
+    kind: 'segment_change',
+    dimension: 'value_tier',
+    fromSegment: 'high',
+    toSegment: 'medium',
+    valueTier: 'medium',
+  } as FeedItem;
   const alert = { kind: 'churn_alert', level: 'warning', valueTier: 'high' } as FeedItem;
   it('match a segment on either side of a change', () => {
     expect(matches(moved, { segment: 'high' })).toBe(true);

@@ -80,24 +80,46 @@ export class LiveFeed {
   addChange(c: SegmentChange): FeedItem {
     if (c.dimension === VALUE_TIER) this.rememberTier(c.customerId, c.toSegment);
     return this.publish({
-      kind: 'segment_change', changeId: c.changeId, customerId: c.customerId, dimension: c.dimension,
-      fromSegment: c.fromSegment, toSegment: c.toSegment, cause: c.cause, rule: c.rule, strategy: c.strategy,
-      reasons: c.reasons.map(structureReason), eventTime: c.eventTime, detectedAt: c.detectedAt, valueTier: this.tiers.get(c.customerId) ?? null,
+      kind: 'segment_change',
+      changeId: c.changeId,
+      customerId: c.customerId,
+      dimension: c.dimension,
+      fromSegment: c.fromSegment,
+      toSegment: c.toSegment,
+      cause: c.cause,
+      rule: c.rule,
+      strategy: c.strategy,
+      reasons: c.reasons.map(structureReason),
+      eventTime: c.eventTime,
+      detectedAt: c.detectedAt,
+      valueTier: this.tiers.get(c.customerId) ?? null,
     });
   }
 
   addAlert(a: ChurnAlert): FeedItem {
     if (a.valueTier !== null) this.rememberTier(a.customerId, a.valueTier);
     return this.publish({
-      kind: 'churn_alert', alertId: a.alertId, customerId: a.customerId, level: a.level, previousLevel: a.previousLevel,
-      riskScore: a.riskScore, reasons: a.reasons, action: a.action, valueTier: a.valueTier, eventTime: a.eventTime, detectedAt: a.detectedAt,
-      episodeId: a.episodeId, episodeEvent: a.episodeEvent,
+      kind: 'churn_alert',
+      alertId: a.alertId,
+      customerId: a.customerId,
+      level: a.level,
+      previousLevel: a.previousLevel,
+      riskScore: a.riskScore,
+      reasons: a.reasons,
+      action: a.action,
+      valueTier: a.valueTier,
+      eventTime: a.eventTime,
+      detectedAt: a.detectedAt,
+      episodeId: a.episodeId,
+      episodeEvent: a.episodeEvent,
     });
   }
 
   /** The backlog a new viewer gets (oldest first), then every new item that matches, until unsubscribed. */
   subscribe(filter: FeedFilter, send: (item: FeedItem) => void): { backlog: FeedItem[]; unsubscribe(): void } {
-    const viewer = (item: FeedItem) => { if (matches(item, filter)) send(item); };
+    const viewer = (item: FeedItem) => {
+      if (matches(item, filter)) send(item);
+    };
     this.viewers.add(viewer);
     return { backlog: this.backlog.filter((i) => matches(i, filter)), unsubscribe: () => this.viewers.delete(viewer) };
   }

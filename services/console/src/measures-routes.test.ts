@@ -21,26 +21,98 @@ import { outcomeGroups, type MeasureQueries } from './measures.ts';
 const manufacturing = { value_tier: 'high', main_cause: 'order_gap', industry: 'MANUFACTURING' };
 const retail = { value_tier: 'medium', main_cause: 'late_deliveries', industry: 'RETAIL' };
 const outcomeRows: AlertActionOutcomeRow[] = [
-  { action: null, ...manufacturing, episodes: 2, acknowledged: 1, avg_hours_to_acknowledge: 1, avg_hours_to_act: null, won_back_90d: 0, won_back_rate_90d: 0, lost: 1, ordered_90d: 1, ordered_rate_90d: 0.5, revenue_recovered_90d: '0' },
-  { action: 'account manager call', ...manufacturing, episodes: 2, acknowledged: 2, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 0.5, lost: 0, ordered_90d: 1, ordered_rate_90d: 0.5, revenue_recovered_90d: '1250.5' },
-  { action: 'account manager call', ...retail, episodes: 1, acknowledged: 1, avg_hours_to_acknowledge: 3, avg_hours_to_act: 6, won_back_90d: 1, won_back_rate_90d: 1, lost: 0, ordered_90d: 1, ordered_rate_90d: 1, revenue_recovered_90d: '400.3734' },
+  {
+    action: null,
+    ...manufacturing,
+    episodes: 2,
+    acknowledged: 1,
+    avg_hours_to_acknowledge: 1,
+    avg_hours_to_act: null,
+    won_back_90d: 0,
+    won_back_rate_90d: 0,
+    lost: 1,
+    ordered_90d: 1,
+    ordered_rate_90d: 0.5,
+    revenue_recovered_90d: '0',
+  },
+  {
+    action: 'account manager call',
+    ...manufacturing,
+    episodes: 2,
+    acknowledged: 2,
+    avg_hours_to_acknowledge: 3,
+    avg_hours_to_act: 6,
+    won_back_90d: 1,
+    won_back_rate_90d: 0.5,
+    lost: 0,
+    ordered_90d: 1,
+    ordered_rate_90d: 0.5,
+    revenue_recovered_90d: '1250.5',
+  },
+  {
+    action: 'account manager call',
+    ...retail,
+    episodes: 1,
+    acknowledged: 1,
+    avg_hours_to_acknowledge: 3,
+    avg_hours_to_act: 6,
+    won_back_90d: 1,
+    won_back_rate_90d: 1,
+    lost: 0,
+    ordered_90d: 1,
+    ordered_rate_90d: 1,
+    revenue_recovered_90d: '400.3734',
+  },
 ];
 const crmRow = (month: string, segment: string): CrmMeasuresRow => ({
-  month, segment, customers: 2, customers_at_start: 2, revenue: '6000.5', ordering_customers: 2, repeat_customers: 1, repeat_purchase_rate: 0.5,
-  cltv_customers: 2, cltv_sum: 20000, cltv_mean: 10000, churn_base: 2, churned: 1, churn_rate: 0.5, churned_at_month_start: 0, won_back: 0, win_back_rate: null,
-  satisfaction_answers: 2, satisfaction: 3, nps_answers: 2, nps: 0, complaints: 2, shipments_delivered: 4, complaints_per_100_shipments: 50, on_time_rate: 0.6667,
+  month,
+  segment,
+  customers: 2,
+  customers_at_start: 2,
+  revenue: '6000.5',
+  ordering_customers: 2,
+  repeat_customers: 1,
+  repeat_purchase_rate: 0.5,
+  cltv_customers: 2,
+  cltv_sum: 20000,
+  cltv_mean: 10000,
+  churn_base: 2,
+  churned: 1,
+  churn_rate: 0.5,
+  churned_at_month_start: 0,
+  won_back: 0,
+  win_back_rate: null,
+  satisfaction_answers: 2,
+  satisfaction: 3,
+  nps_answers: 2,
+  nps: 0,
+  complaints: 2,
+  shipments_delivered: 4,
+  complaints_per_100_shipments: 50,
+  on_time_rate: 0.6667,
 });
 
 describe('alert outcomes as groups of alike episodes', () => {
   it('puts the no-action row beside the actions of each group, and keeps the groups asked for', () => {
     const groups = outcomeGroups(outcomeRows);
-    expect(groups.map((g) => [g.valueTier, g.mainCause, g.industry, g.noAction?.episodes ?? null, g.actions.map((a) => a.action)])).toEqual([
-      ['high', 'order_gap', 'MANUFACTURING', 2, ['account manager call']],
-      ['medium', 'late_deliveries', 'RETAIL', null, ['account manager call']],
-    ]);
+    expect(groups.map((g) => [g.valueTier, g.mainCause, g.industry, g.noAction?.episodes ?? null, g.actions.map((a) => a.action)])).toEqual(
+      [
+        ['high', 'order_gap', 'MANUFACTURING', 2, ['account manager call']],
+        ['medium', 'late_deliveries', 'RETAIL', null, ['account manager call']],
+      ],
+    );
     expect(groups[0]!.actions[0]).toEqual({
-      action: 'account manager call', episodes: 2, acknowledged: 2, avgHoursToAcknowledge: 3, avgHoursToAct: 6, wonBack90d: 1, wonBackRate90d: 0.5,
-      lost: 0, ordered90d: 1, orderedRate90d: 0.5, revenueRecovered90d: '1250.5',
+      action: 'account manager call',
+      episodes: 2,
+      acknowledged: 2,
+      avgHoursToAcknowledge: 3,
+      avgHoursToAct: 6,
+      wonBack90d: 1,
+      wonBackRate90d: 0.5,
+      lost: 0,
+      ordered90d: 1,
+      orderedRate90d: 0.5,
+      revenueRecovered90d: '1250.5',
     });
     expect(outcomeGroups(outcomeRows, { valueTier: 'medium' }).map((g) => g.industry)).toEqual(['RETAIL']);
     expect(outcomeGroups(outcomeRows, { industry: 'RETAIL', valueTier: 'high' })).toEqual([]);
@@ -54,35 +126,72 @@ describe('the measures endpoints', () => {
   let app: FastifyInstance;
   let base: string;
   const measures: MeasureQueries = {
-    alertOutcomes: (p) => { asked.push({ outcomes: p }); return Promise.resolve(outcomeRows); },
-    crm: (p) => { asked.push({ crm: p }); return Promise.resolve([crmRow('2026-01-01', 'high'), crmRow('2026-01-01', 'low'), crmRow('2026-02-01', 'high')]); },
+    alertOutcomes: (p) => {
+      asked.push({ outcomes: p });
+      return Promise.resolve(outcomeRows);
+    },
+    crm: (p) => {
+      asked.push({ crm: p });
+      return Promise.resolve([crmRow('2026-01-01', 'high'), crmRow('2026-01-01', 'low'), crmRow('2026-02-01', 'high')]);
+    },
   };
 
   beforeAll(async () => {
     app = await createConsoleServer(
-      { host: '127.0.0.1', port: 0, access: { kind: 'users', users: [{ name: 'li.wei', role: 'viewer', secretHash: await hashSecret(secret, { N: 2 ** 14, r: 8, p: 1 }) }] }, corsOrigins: [], timeZone: 'Asia/Shanghai', maxStreams: 2 },
       {
-        history: {} as HistoryQueries, episodes: {} as EpisodeQueries, workflow: {} as AlertWorkflowStore, inbox: {} as AlertInbox, customers: {} as CustomerDetails,
-        measures, feed: new LiveFeed({ backlogSize: 1, maxCustomers: 1 }), audit: { record: () => Promise.resolve() }, eraseCustomers: () => Promise.resolve(),
-        dimensions: () => Promise.resolve([{ name: 'value_tier', segments: ['high', 'medium', 'low'] }, { name: 'lifecycle', segments: [] }]),
-        churnModel: () => Promise.resolve({ rulesVersion: 'v1', fitted: true }), registry: new Registry(), checks: () => [], logger: createLogger({}, 'error'),
+        host: '127.0.0.1',
+        port: 0,
+        access: {
+          kind: 'users',
+          users: [{ name: 'li.wei', role: 'viewer', secretHash: await hashSecret(secret, { N: 2 ** 14, r: 8, p: 1 }) }],
+        },
+        corsOrigins: [],
+        timeZone: 'Asia/Shanghai',
+        maxStreams: 2,
+      },
+      {
+        history: {} as HistoryQueries,
+        episodes: {} as EpisodeQueries,
+        workflow: {} as AlertWorkflowStore,
+        inbox: {} as AlertInbox,
+        customers: {} as CustomerDetails,
+        measures,
+        feed: new LiveFeed({ backlogSize: 1, maxCustomers: 1 }),
+        audit: { record: () => Promise.resolve() },
+        eraseCustomers: () => Promise.resolve(),
+        dimensions: () =>
+          Promise.resolve([
+            { name: 'value_tier', segments: ['high', 'medium', 'low'] },
+            { name: 'lifecycle', segments: [] },
+          ]),
+        churnModel: () => Promise.resolve({ rulesVersion: 'v1', fitted: true }),
+        registry: new Registry(),
+        checks: () => [],
+        logger: createLogger({}, 'error'),
       },
     );
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   });
-  afterAll(async () => { await app?.close(); });
+  afterAll(async () => {
+    await app?.close();
+  });
 
   async function get(path: string) {
     const res = await fetch(`${base}${path}`, { headers: auth });
-    return { status: res.status, body: await res.json() as Record<string, unknown> };
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   it('answers a viewer the outcome groups of the period, filtered by value tier and industry', async () => {
     asked.length = 0;
     const r = await get('/api/alert-outcomes?from=2026-03-01&to=2026-03-31&industry=MANUFACTURING');
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ from: '2026-03-01', to: '2026-03-31', includeRulesChanged: false, groups: [{ industry: 'MANUFACTURING', noAction: { episodes: 2, lost: 1 } }] });
+    expect(r.body).toMatchObject({
+      from: '2026-03-01',
+      to: '2026-03-31',
+      includeRulesChanged: false,
+      groups: [{ industry: 'MANUFACTURING', noAction: { episodes: 2, lost: 1 } }],
+    });
     expect(asked).toEqual([{ outcomes: { from: '2026-03-01', to: '2026-03-31', includeRulesChanged: false } }]);
     await get('/api/alert-outcomes?from=2026-03-01&to=2026-03-31&includeRulesChanged=true');
     expect(asked[1]).toEqual({ outcomes: { from: '2026-03-01', to: '2026-03-31', includeRulesChanged: true } });
@@ -99,13 +208,19 @@ describe('the measures endpoints', () => {
     const r = await get('/api/crm-measures?dimension=value_tier&from=2026-01&to=2026-02&segment=high');
     expect(r.status).toBe(200);
     expect(asked).toEqual([{ crm: { dimension: 'value_tier', from: '2026-01-01', to: '2026-02-01' } }]);
-    const body = r.body as { segments: string[]; months: Array<{ month: string; segment: string; complaintsPer100Shipments: number; revenue: string }> };
+    const body = r.body as {
+      segments: string[];
+      months: Array<{ month: string; segment: string; complaintsPer100Shipments: number; revenue: string }>;
+    };
     expect(body.segments).toEqual(['high', 'low']);
-    expect(body.months.map((m) => [m.month, m.segment, m.revenue, m.complaintsPer100Shipments])).toEqual([['2026-01', 'high', '6000.5', 50], ['2026-02', 'high', '6000.5', 50]]);
+    expect(body.months.map((m) => [m.month, m.segment, m.revenue, m.complaintsPer100Shipments])).toEqual([
+      ['2026-01', 'high', '6000.5', 50],
+      ['2026-02', 'high', '6000.5', 50],
+    ]);
     const defaults = await get('/api/crm-measures');
     expect(defaults.body).toMatchObject({ dimension: 'value_tier' });
     const { from, to } = defaults.body as { from: string; to: string };
-    expect((Number(to.slice(0, 4)) * 12 + Number(to.slice(5))) - (Number(from.slice(0, 4)) * 12 + Number(from.slice(5)))).toBe(11);
+    expect(Number(to.slice(0, 4)) * 12 + Number(to.slice(5)) - (Number(from.slice(0, 4)) * 12 + Number(from.slice(5)))).toBe(11);
   });
 
   it('refuses bad parameters with 400 naming them', async () => {

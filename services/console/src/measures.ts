@@ -1,4 +1,10 @@
-import { alertActionOutcomes, crmMeasures, type AlertActionOutcomeRow, type ClickHouseClient, type CrmMeasuresRow } from '@segmentation/clickhouse';
+import {
+  alertActionOutcomes,
+  crmMeasures,
+  type AlertActionOutcomeRow,
+  type ClickHouseClient,
+  type CrmMeasuresRow,
+} from '@segmentation/clickhouse';
 
 // The measures pages of the console: which actions win customers back (流失挽回效果, docs/bi.md §9)
 // and the CRM measures per segment and month (客户关系管理指标, §10). The SQL lives in
@@ -44,8 +50,16 @@ export interface OutcomeGroup {
 
 function measuresOf(r: AlertActionOutcomeRow): OutcomeMeasures {
   return {
-    action: r.action, episodes: r.episodes, acknowledged: r.acknowledged, avgHoursToAcknowledge: r.avg_hours_to_acknowledge, avgHoursToAct: r.avg_hours_to_act,
-    wonBack90d: r.won_back_90d, wonBackRate90d: r.won_back_rate_90d, lost: r.lost, ordered90d: r.ordered_90d, orderedRate90d: r.ordered_rate_90d,
+    action: r.action,
+    episodes: r.episodes,
+    acknowledged: r.acknowledged,
+    avgHoursToAcknowledge: r.avg_hours_to_acknowledge,
+    avgHoursToAct: r.avg_hours_to_act,
+    wonBack90d: r.won_back_90d,
+    wonBackRate90d: r.won_back_rate_90d,
+    lost: r.lost,
+    ordered90d: r.ordered_90d,
+    orderedRate90d: r.ordered_rate_90d,
     revenueRecovered90d: r.revenue_recovered_90d,
   };
 }
@@ -54,7 +68,10 @@ function measuresOf(r: AlertActionOutcomeRow): OutcomeMeasures {
  * The rows of alertActionOutcomes as groups of alike episodes, each with its no-action row beside
  * the actions (most episodes first), keeping the groups of the value tier and industry asked for.
  */
-export function outcomeGroups(rows: readonly AlertActionOutcomeRow[], only: { valueTier?: string; industry?: string } = {}): OutcomeGroup[] {
+export function outcomeGroups(
+  rows: readonly AlertActionOutcomeRow[],
+  only: { valueTier?: string; industry?: string } = {},
+): OutcomeGroup[] {
   const groups = new Map<string, OutcomeGroup>();
   for (const r of rows) {
     if (only.valueTier !== undefined && r.value_tier !== only.valueTier) continue;
@@ -105,11 +122,30 @@ export interface CrmMonth {
 
 export function crmMonth(r: CrmMeasuresRow): CrmMonth {
   return {
-    month: r.month.slice(0, 7), segment: r.segment, customers: r.customers, customersAtStart: r.customers_at_start, revenue: r.revenue,
-    orderingCustomers: r.ordering_customers, repeatCustomers: r.repeat_customers, repeatPurchaseRate: r.repeat_purchase_rate,
-    cltvCustomers: r.cltv_customers, cltvSum: r.cltv_sum, cltvMean: r.cltv_mean,
-    churnBase: r.churn_base, churned: r.churned, churnRate: r.churn_rate, churnedAtMonthStart: r.churned_at_month_start, wonBack: r.won_back, winBackRate: r.win_back_rate,
-    satisfactionAnswers: r.satisfaction_answers, satisfaction: r.satisfaction, npsAnswers: r.nps_answers, nps: r.nps,
-    complaints: r.complaints, shipmentsDelivered: r.shipments_delivered, complaintsPer100Shipments: r.complaints_per_100_shipments, onTimeRate: r.on_time_rate,
+    month: r.month.slice(0, 7),
+    segment: r.segment,
+    customers: r.customers,
+    customersAtStart: r.customers_at_start,
+    revenue: r.revenue,
+    orderingCustomers: r.ordering_customers,
+    repeatCustomers: r.repeat_customers,
+    repeatPurchaseRate: r.repeat_purchase_rate,
+    cltvCustomers: r.cltv_customers,
+    cltvSum: r.cltv_sum,
+    cltvMean: r.cltv_mean,
+    churnBase: r.churn_base,
+    churned: r.churned,
+    churnRate: r.churn_rate,
+    churnedAtMonthStart: r.churned_at_month_start,
+    wonBack: r.won_back,
+    winBackRate: r.win_back_rate,
+    satisfactionAnswers: r.satisfaction_answers,
+    satisfaction: r.satisfaction,
+    npsAnswers: r.nps_answers,
+    nps: r.nps,
+    complaints: r.complaints,
+    shipmentsDelivered: r.shipments_delivered,
+    complaintsPer100Shipments: r.complaints_per_100_shipments,
+    onTimeRate: r.on_time_rate,
   };
 }

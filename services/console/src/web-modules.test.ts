@@ -14,14 +14,27 @@ const text = (path: string) => pages[path]!.body.toString('utf8');
 
 /** The static imports of a module, as served paths. */
 function importsOf(path: string): string[] {
-  const specifiers = [...text(path).matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gms), ...text(path).matchAll(/^\s*import\s+'([^']+)'/gm)].map((m) => m[1]!);
+  const specifiers = [
+    ...text(path).matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gms),
+    ...text(path).matchAll(/^\s*import\s+'([^']+)'/gm),
+  ].map((m) => m[1]!);
   return specifiers.map((s) => new URL(s, `http://console${path}`).pathname);
 }
 
-describe('the page\'s modules', () => {
+describe("the page's modules", () => {
   it('serves index.html at / and every module and style sheet with its type', () => {
     expect(pages['/']?.type).toContain('text/html');
-    expect(modules).toEqual(expect.arrayContaining(['/app.js', '/i18n.js', '/alert-inbox.js', '/lib/dom.js', '/views/feed.js', '/views/outcomes.js', '/views/crm.js']));
+    expect(modules).toEqual(
+      expect.arrayContaining([
+        '/app.js',
+        '/i18n.js',
+        '/alert-inbox.js',
+        '/lib/dom.js',
+        '/views/feed.js',
+        '/views/outcomes.js',
+        '/views/crm.js',
+      ]),
+    );
     for (const path of modules) expect(pages[path]!.type, path).toBe('text/javascript; charset=utf-8');
     expect(pages['/measures.css']?.type).toBe('text/css; charset=utf-8');
     expect(Object.keys(pages).some((p) => p.endsWith('.ts') || p.includes('..'))).toBe(false);
@@ -51,10 +64,21 @@ describe('the page\'s modules', () => {
 
   it('has modules that parse as ES modules', () => {
     for (const path of modules) {
-      const r = ts.transpileModule(text(path), { fileName: path, reportDiagnostics: true, compilerOptions: { allowJs: true, module: ts.ModuleKind.ESNext } });
-      expect((r.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), path).toEqual([]);
+      const r = ts.transpileModule(text(path), {
+        fileName: path,
+        reportDiagnostics: true,
+        compilerOptions: { allowJs: true, module: ts.ModuleKind.ESNext },
+      });
+      expect(
+        (r.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+        path,
+      ).toEqual([]);
     }
-    const broken = ts.transpileModule('export function ( {', { fileName: 'broken.js', reportDiagnostics: true, compilerOptions: { allowJs: true } });
+    const broken = ts.transpileModule('export function ( {', {
+      fileName: 'broken.js',
+      reportDiagnostics: true,
+      compilerOptions: { allowJs: true },
+    });
     expect(broken.diagnostics?.length).toBeGreaterThan(0); // the check can fail
   });
 });

@@ -116,17 +116,31 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-const token = () => { try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; } };
+const token = () => {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  } catch {
+    return '';
+  }
+};
 
 async function call(method, path, body) {
   const response = await fetch(path, {
     method,
-    headers: { Authorization: `Bearer ${token()}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      Authorization: `Bearer ${token()}`,
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     cache: 'no-store',
   });
   let data = {};
-  try { data = await response.json(); } catch { /* no body */ }
+  try {
+    data = await response.json();
+  } catch {
+    /* no body */
+  }
   return { status: response.status, data };
 }
 
@@ -144,7 +158,8 @@ async function load() {
   if (r.status === 200) {
     state.data = r.data;
     state.error = '';
-  } else if (r.status !== 401) { // app.js asks for a new token on a 401
+  } else if (r.status !== 401) {
+    // app.js asks for a new token on a 401
     state.error = r.data.error || `HTTP ${r.status}`;
   }
   renderList();
@@ -153,14 +168,16 @@ async function load() {
 async function openEpisode(id) {
   const r = await call('GET', episodePath(id));
   state.episode = r.status === 200 ? r.data : null;
-  state.message = r.status === 200 ? '' : (r.data.error || `HTTP ${r.status}`);
+  state.message = r.status === 200 ? '' : r.data.error || `HTTP ${r.status}`;
   renderPanel();
 }
 
 /** Sends one step; the answer carries the episode as it now stands (or, on 409, why not). */
 async function step(path, body, form) {
-  const r = await call('POST', `${episodePath(state.episode.episodeId)}/${path}`, body)
-    .catch((err) => ({ status: 0, data: { error: err.message } }));
+  const r = await call('POST', `${episodePath(state.episode.episodeId)}/${path}`, body).catch((err) => ({
+    status: 0,
+    data: { error: err.message },
+  }));
   if (r.status === 200 || r.status === 201) {
     const { result, record, ...episode } = r.data;
     state.episode = episode;
@@ -183,8 +200,12 @@ function patchRow(episode) {
   if (!row) return;
   const wf = episode.workflow;
   Object.assign(row, {
-    stage: wf.stage, assignee: wf.assignee, assigneeSource: wf.assigneeSource,
-    outcome: wf.closed?.outcome ?? null, closedAt: wf.closed?.at ?? null, actions: [...new Set(wf.actions.map((a) => a.action))],
+    stage: wf.stage,
+    assignee: wf.assignee,
+    assigneeSource: wf.assigneeSource,
+    outcome: wf.closed?.outcome ?? null,
+    closedAt: wf.closed?.at ?? null,
+    actions: [...new Set(wf.actions.map((a) => a.action))],
   });
   renderList();
 }
@@ -195,28 +216,78 @@ function patchRow(episode) {
 
 const levelBadge = (level) => h('span', { class: `badge level-${level}` }, levelName(level));
 const tierName = (tier) => (tier ? segmentName('value_tier', tier) : '—');
-const select = (name, values, label, current, testid) => h('label', {}, h('span', {}, w(label)),
-  h('select', { name, 'data-testid': testid }, h('option', { value: '' }, w('any')),
-    values.map(([value, text]) => h('option', { value, selected: value === current }, text))));
+const select = (name, values, label, current, testid) =>
+  h(
+    'label',
+    {},
+    h('span', {}, w(label)),
+    h(
+      'select',
+      { name, 'data-testid': testid },
+      h('option', { value: '' }, w('any')),
+      values.map(([value, text]) => h('option', { value, selected: value === current }, text)),
+    ),
+  );
 
 function renderFilters() {
   const form = document.querySelector('#inbox-filters');
   const f = state.filters;
   const assignees = state.data?.assignees ?? [];
-  const scope = h('label', {}, h('span', {}, w('scope')),
-    h('select', { name: 'assignee', 'data-testid': 'inbox-scope' },
+  const scope = h(
+    'label',
+    {},
+    h('span', {}, w('scope')),
+    h(
+      'select',
+      { name: 'assignee', 'data-testid': 'inbox-scope' },
       h('option', { value: '' }, w('team')),
       state.me ? h('option', { value: state.me.name, selected: f.assignee === state.me.name }, `${w('mine')} (${state.me.name})`) : null,
-      assignees.filter((a) => a.assignee !== state.me?.name).map((a) => h('option', { value: a.assignee, selected: f.assignee === a.assignee }, `${a.assignee} (${a.open})`))));
+      assignees
+        .filter((a) => a.assignee !== state.me?.name)
+        .map((a) => h('option', { value: a.assignee, selected: f.assignee === a.assignee }, `${a.assignee} (${a.open})`)),
+    ),
+  );
   form.replaceChildren(
     scope,
-    select('level', LEVELS.map((l) => [l, levelName(l)]), 'level', f.level, 'inbox-level'),
-    select('valueTier', VALUE_TIERS.map((t) => [t, tierName(t)]), 'valueTier', f.valueTier, 'inbox-value-tier'),
-    select('industry', INDUSTRIES.map((i) => [i, profileValue('industry', i)]), 'industry', f.industry, 'inbox-industry'),
+    select(
+      'level',
+      LEVELS.map((l) => [l, levelName(l)]),
+      'level',
+      f.level,
+      'inbox-level',
+    ),
+    select(
+      'valueTier',
+      VALUE_TIERS.map((t) => [t, tierName(t)]),
+      'valueTier',
+      f.valueTier,
+      'inbox-value-tier',
+    ),
+    select(
+      'industry',
+      INDUSTRIES.map((i) => [i, profileValue('industry', i)]),
+      'industry',
+      f.industry,
+      'inbox-industry',
+    ),
     h('label', {}, h('span', {}, w('region')), h('input', { name: 'region', value: f.region, size: 10, 'data-testid': 'inbox-region' })),
-    select('openLongerThanDays', AGES.map((d) => [String(d), w('olderThan', { days: d })]), 'age', f.openLongerThanDays, 'inbox-age'),
-    h('label', {}, h('span', {}, w('state')), h('select', { name: 'state', 'data-testid': 'inbox-state' },
-      STATES.map((s) => h('option', { value: s, selected: s === f.state }, w(`state.${s}`))))),
+    select(
+      'openLongerThanDays',
+      AGES.map((d) => [String(d), w('olderThan', { days: d })]),
+      'age',
+      f.openLongerThanDays,
+      'inbox-age',
+    ),
+    h(
+      'label',
+      {},
+      h('span', {}, w('state')),
+      h(
+        'select',
+        { name: 'state', 'data-testid': 'inbox-state' },
+        STATES.map((s) => h('option', { value: s, selected: s === f.state }, w(`state.${s}`))),
+      ),
+    ),
   );
 }
 
@@ -234,21 +305,55 @@ function renderList() {
     return;
   }
   const head = ['customer', 'level', 'valueTier', 'industry', 'region', 'cause', 'assignee', 'stage', 'alerted', 'age', 'actions'];
-  list.replaceChildren(h('table', { class: 'inbox-table' },
-    h('thead', {}, h('tr', {}, head.map((k) => h('th', {}, w(k))))),
-    h('tbody', {}, episodes.map((e) => h('tr', { 'data-testid': 'inbox-row', 'data-episode': e.episodeId, tabindex: 0, onclick: () => openEpisode(e.episodeId), onkeydown: (ev) => { if (ev.key === 'Enter') openEpisode(e.episodeId); } },
-      h('td', {}, h('code', {}, e.customerId)),
-      h('td', {}, levelBadge(e.level)),
-      h('td', {}, tierName(e.valueTier)),
-      h('td', {}, profileValue('industry', e.industry)),
-      h('td', {}, profileValue('region', e.region)),
-      h('td', {}, e.mainCause ? reasonCodeName(e.mainCause) : '—'),
-      h('td', {}, e.assignee ?? '—', e.assigneeSource === 'profile' ? h('span', { class: 'muted' }, w('fromProfile')) : null),
-      h('td', {}, h('span', { class: `stage stage-${e.stage}`, 'data-testid': 'inbox-stage' }, w(`state.${e.stage}`)), e.outcome ? ` · ${w(`outcome.${e.outcome}`)}` : ''),
-      h('td', {}, formatDateTime(e.alertedAt, { seconds: false })),
-      h('td', { 'data-testid': 'inbox-age-days' }, w('days', { days: openDays(e) })),
-      h('td', {}, String(e.actions.length)),
-    )))));
+  list.replaceChildren(
+    h(
+      'table',
+      { class: 'inbox-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((k) => h('th', {}, w(k))),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        episodes.map((e) =>
+          h(
+            'tr',
+            {
+              'data-testid': 'inbox-row',
+              'data-episode': e.episodeId,
+              tabindex: 0,
+              onclick: () => openEpisode(e.episodeId),
+              onkeydown: (ev) => {
+                if (ev.key === 'Enter') openEpisode(e.episodeId);
+              },
+            },
+            h('td', {}, h('code', {}, e.customerId)),
+            h('td', {}, levelBadge(e.level)),
+            h('td', {}, tierName(e.valueTier)),
+            h('td', {}, profileValue('industry', e.industry)),
+            h('td', {}, profileValue('region', e.region)),
+            h('td', {}, e.mainCause ? reasonCodeName(e.mainCause) : '—'),
+            h('td', {}, e.assignee ?? '—', e.assigneeSource === 'profile' ? h('span', { class: 'muted' }, w('fromProfile')) : null),
+            h(
+              'td',
+              {},
+              h('span', { class: `stage stage-${e.stage}`, 'data-testid': 'inbox-stage' }, w(`state.${e.stage}`)),
+              e.outcome ? ` · ${w(`outcome.${e.outcome}`)}` : '',
+            ),
+            h('td', {}, formatDateTime(e.alertedAt, { seconds: false })),
+            h('td', { 'data-testid': 'inbox-age-days' }, w('days', { days: openDays(e) })),
+            h('td', {}, String(e.actions.length)),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /** Whole days from the opening alert to the close, or to now while not closed: what the age filter counts. */
@@ -258,16 +363,36 @@ const riskText = (score) => (typeof score === 'number' ? score.toFixed(2) : '—
 
 function timelineItem(item) {
   if (item.kind === 'alert') {
-    return h('li', { class: 'inbox-tl-item', 'data-testid': 'inbox-timeline-alert' }, h('time', {}, formatDateTime(item.time)), h('span', { class: 'badge tl-churn_alert' }, w('kind.alert')),
-      h('span', {}, `${episodeEventName(item.episodeEvent)} · `, levelBadge(item.level), ` ${w('riskScore', { score: riskText(item.riskScore) })}`,
-        item.reasons?.[0] ? ` · ${reasonCodeName(item.reasons[0].code)}` : ''));
+    return h(
+      'li',
+      { class: 'inbox-tl-item', 'data-testid': 'inbox-timeline-alert' },
+      h('time', {}, formatDateTime(item.time)),
+      h('span', { class: 'badge tl-churn_alert' }, w('kind.alert')),
+      h(
+        'span',
+        {},
+        `${episodeEventName(item.episodeEvent)} · `,
+        levelBadge(item.level),
+        ` ${w('riskScore', { score: riskText(item.riskScore) })}`,
+        item.reasons?.[0] ? ` · ${reasonCodeName(item.reasons[0].code)}` : '',
+      ),
+    );
   }
-  const detail = item.kind === 'assigned' ? item.assignee
-    : item.kind === 'action_taken' ? `${item.action}${item.recommended ? '' : ` ${w('notRecommended')}`} · ${formatDateTime(item.actionAt, { seconds: false })}`
-      : item.kind === 'closed_with_outcome' ? w(`outcome.${item.outcome}`) : '';
-  return h('li', { class: 'inbox-tl-item', 'data-testid': 'inbox-timeline-work' }, h('time', {}, formatDateTime(item.time)),
+  const detail =
+    item.kind === 'assigned'
+      ? item.assignee
+      : item.kind === 'action_taken'
+        ? `${item.action}${item.recommended ? '' : ` ${w('notRecommended')}`} · ${formatDateTime(item.actionAt, { seconds: false })}`
+        : item.kind === 'closed_with_outcome'
+          ? w(`outcome.${item.outcome}`)
+          : '';
+  return h(
+    'li',
+    { class: 'inbox-tl-item', 'data-testid': 'inbox-timeline-work' },
+    h('time', {}, formatDateTime(item.time)),
     h('span', { class: 'badge tl-work' }, w(`kind.${item.kind}`)),
-    h('span', {}, [detail, w('by', { who: item.by }), item.note].filter(Boolean).join(' · ')));
+    h('span', {}, [detail, w('by', { who: item.by }), item.note].filter(Boolean).join(' · ')),
+  );
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -286,20 +411,47 @@ function svg(tag, attrs = {}, ...children) {
 function riskChart(timeline) {
   const alerts = timeline.filter((t) => t.kind === 'alert' && typeof t.riskScore === 'number').sort((a, b) => a.time - b.time);
   if (alerts.length === 0) return null;
-  const width = 260, height = 56, pad = 6;
-  const first = alerts[0].time, span = alerts.at(-1).time - first;
+  const width = 260,
+    height = 56,
+    pad = 6;
+  const first = alerts[0].time,
+    span = alerts.at(-1).time - first;
   const x = (a, i) => pad + (width - 2 * pad) * (span > 0 ? (a.time - first) / span : alerts.length > 1 ? i / (alerts.length - 1) : 0.5);
   const y = (a) => pad + (height - 2 * pad) * (1 - Math.min(1, Math.max(0, a.riskScore)));
   const points = alerts.map((a, i) => `${x(a, i).toFixed(1)},${y(a).toFixed(1)}`).join(' ');
-  const chart = svg('svg', { class: 'inbox-risk-chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'data-testid': 'inbox-risk-chart' },
+  const chart = svg(
+    'svg',
+    { class: 'inbox-risk-chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'data-testid': 'inbox-risk-chart' },
     svg('title', {}, w('riskTrend')),
     svg('line', { x1: pad, x2: width - pad, y1: height / 2, y2: height / 2, class: 'risk-mid' }),
     svg('polyline', { points, class: 'risk-line' }),
-    ...alerts.map((a, i) => svg('circle', { cx: x(a, i).toFixed(1), cy: y(a).toFixed(1), r: 3.5, class: `risk-dot risk-${a.level}`, 'data-testid': 'inbox-risk-point', 'data-risk': riskText(a.riskScore) },
-      svg('title', {}, `${formatDateTime(a.time, { seconds: false })} · ${levelName(a.level)} · ${riskText(a.riskScore)}`))));
+    ...alerts.map((a, i) =>
+      svg(
+        'circle',
+        {
+          cx: x(a, i).toFixed(1),
+          cy: y(a).toFixed(1),
+          r: 3.5,
+          class: `risk-dot risk-${a.level}`,
+          'data-testid': 'inbox-risk-point',
+          'data-risk': riskText(a.riskScore),
+        },
+        svg('title', {}, `${formatDateTime(a.time, { seconds: false })} · ${levelName(a.level)} · ${riskText(a.riskScore)}`),
+      ),
+    ),
+  );
   const latest = alerts.at(-1);
-  return h('div', { class: 'inbox-risk' }, h('span', { class: 'muted' }, w('risk')), chart,
-    h('span', { 'data-testid': 'inbox-risk-latest' }, alerts.length > 1 ? `${riskText(alerts[0].riskScore)} → ${riskText(latest.riskScore)}` : riskText(latest.riskScore)));
+  return h(
+    'div',
+    { class: 'inbox-risk' },
+    h('span', { class: 'muted' }, w('risk')),
+    chart,
+    h(
+      'span',
+      { 'data-testid': 'inbox-risk-latest' },
+      alerts.length > 1 ? `${riskText(alerts[0].riskScore)} → ${riskText(latest.riskScore)}` : riskText(latest.riskScore),
+    ),
+  );
 }
 
 function stepForms(e) {
@@ -307,38 +459,96 @@ function stepForms(e) {
   if (!canWork()) return [h('p', { class: 'muted' }, w('readOnly'))];
   if (stage === 'closed') return [];
   const forms = [];
-  if (stage === 'new') forms.push(h('button', { type: 'button', class: 'primary', 'data-testid': 'inbox-acknowledge', onclick: () => step('acknowledge', {}) }, w('acknowledge')));
-  forms.push(h('form', { class: 'inbox-step', 'data-testid': 'inbox-assign-form', onsubmit: (ev) => {
-    ev.preventDefault();
-    const assignee = ev.target.elements.assignee.value.trim();
-    step('assign', assignee ? { assignee } : {});
-  } }, h('label', {}, w('assignTo'), h('input', { name: 'assignee', size: 12, placeholder: e.accountManager ?? '', value: e.workflow.assigned?.assignee ?? '' })),
-  h('button', { type: 'submit' }, w('assign'))));
+  if (stage === 'new')
+    forms.push(
+      h(
+        'button',
+        { type: 'button', class: 'primary', 'data-testid': 'inbox-acknowledge', onclick: () => step('acknowledge', {}) },
+        w('acknowledge'),
+      ),
+    );
+  forms.push(
+    h(
+      'form',
+      {
+        class: 'inbox-step',
+        'data-testid': 'inbox-assign-form',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          const assignee = ev.target.elements.assignee.value.trim();
+          step('assign', assignee ? { assignee } : {});
+        },
+      },
+      h(
+        'label',
+        {},
+        w('assignTo'),
+        h('input', { name: 'assignee', size: 12, placeholder: e.accountManager ?? '', value: e.workflow.assigned?.assignee ?? '' }),
+      ),
+      h('button', { type: 'submit' }, w('assign')),
+    ),
+  );
   if (stage === 'new') return forms;
-  forms.push(h('form', { class: 'inbox-step', 'data-testid': 'inbox-action-form', onsubmit: (ev) => {
-    ev.preventDefault();
-    const f = ev.target.elements;
-    const action = f.action.value === OTHER_ACTION ? f.other.value.trim() : f.action.value;
-    if (!action) return;
-    const form = ev.target;
-    form.dataset.requestId ||= crypto.randomUUID();
-    const body = { action, note: f.note.value.trim(), requestId: form.dataset.requestId };
-    if (f.takenAt.value) body.takenAt = new Date(f.takenAt.value).toISOString();
-    step('actions', body, form);
-  } },
-  h('label', {}, w('action'), h('select', { name: 'action', 'data-testid': 'inbox-action' },
-    e.recommendedActions.map((a) => h('option', { value: a }, a)), h('option', { value: OTHER_ACTION }, w('otherAction')))),
-  h('input', { name: 'other', size: 16, placeholder: w('otherActionText') }),
-  h('label', {}, w('takenAt'), h('input', { name: 'takenAt', type: 'datetime-local' })),
-  h('input', { name: 'note', size: 20, placeholder: w('note'), 'data-testid': 'inbox-action-note' }),
-  h('button', { type: 'submit' }, w('recordAction'))));
-  forms.push(h('form', { class: 'inbox-step', 'data-testid': 'inbox-close-form', onsubmit: (ev) => {
-    ev.preventDefault();
-    step('close', { outcome: ev.target.elements.outcome.value, note: ev.target.elements.note.value.trim() });
-  } },
-  h('label', {}, w('outcome'), h('select', { name: 'outcome', 'data-testid': 'inbox-outcome' }, OUTCOMES.map((o) => h('option', { value: o }, w(`outcome.${o}`))))),
-  h('input', { name: 'note', size: 20, placeholder: w('note') }),
-  h('button', { type: 'submit' }, w('closeEpisode'))));
+  forms.push(
+    h(
+      'form',
+      {
+        class: 'inbox-step',
+        'data-testid': 'inbox-action-form',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          const f = ev.target.elements;
+          const action = f.action.value === OTHER_ACTION ? f.other.value.trim() : f.action.value;
+          if (!action) return;
+          const form = ev.target;
+          form.dataset.requestId ||= crypto.randomUUID();
+          const body = { action, note: f.note.value.trim(), requestId: form.dataset.requestId };
+          if (f.takenAt.value) body.takenAt = new Date(f.takenAt.value).toISOString();
+          step('actions', body, form);
+        },
+      },
+      h(
+        'label',
+        {},
+        w('action'),
+        h(
+          'select',
+          { name: 'action', 'data-testid': 'inbox-action' },
+          e.recommendedActions.map((a) => h('option', { value: a }, a)),
+          h('option', { value: OTHER_ACTION }, w('otherAction')),
+        ),
+      ),
+      h('input', { name: 'other', size: 16, placeholder: w('otherActionText') }),
+      h('label', {}, w('takenAt'), h('input', { name: 'takenAt', type: 'datetime-local' })),
+      h('input', { name: 'note', size: 20, placeholder: w('note'), 'data-testid': 'inbox-action-note' }),
+      h('button', { type: 'submit' }, w('recordAction')),
+    ),
+  );
+  forms.push(
+    h(
+      'form',
+      {
+        class: 'inbox-step',
+        'data-testid': 'inbox-close-form',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          step('close', { outcome: ev.target.elements.outcome.value, note: ev.target.elements.note.value.trim() });
+        },
+      },
+      h(
+        'label',
+        {},
+        w('outcome'),
+        h(
+          'select',
+          { name: 'outcome', 'data-testid': 'inbox-outcome' },
+          OUTCOMES.map((o) => h('option', { value: o }, w(`outcome.${o}`))),
+        ),
+      ),
+      h('input', { name: 'note', size: 20, placeholder: w('note') }),
+      h('button', { type: 'submit' }, w('closeEpisode')),
+    ),
+  );
   return forms;
 }
 
@@ -353,19 +563,42 @@ function renderPanel() {
   panel.hidden = false;
   const wf = e.workflow;
   panel.replaceChildren(
-    h('header', { class: 'card-head' },
+    h(
+      'header',
+      { class: 'card-head' },
       h('h3', {}, `${w('episode')} `, h('code', {}, e.episodeId)),
       e.level ? levelBadge(e.level) : null,
-      h('span', { class: `stage stage-${wf.stage}`, 'data-testid': 'inbox-panel-stage' }, w(`state.${wf.stage}`), wf.closed ? ` · ${w(`outcome.${wf.closed.outcome}`)}` : ''),
-      h('button', { type: 'button', class: 'link-button', onclick: () => { state.episode = null; state.message = ''; renderPanel(); } }, w('close'))),
-    h('div', { class: 'inbox-panel-body' },
+      h(
+        'span',
+        { class: `stage stage-${wf.stage}`, 'data-testid': 'inbox-panel-stage' },
+        w(`state.${wf.stage}`),
+        wf.closed ? ` · ${w(`outcome.${wf.closed.outcome}`)}` : '',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link-button',
+          onclick: () => {
+            state.episode = null;
+            state.message = '';
+            renderPanel();
+          },
+        },
+        w('close'),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'inbox-panel-body' },
       h('p', {}, `${w('assignee')}: ${wf.assignee ?? '—'}`, wf.assigneeSource === 'profile' ? ` ${w('fromProfile')}` : ''),
       h('p', {}, `${w('recommended')}: `, e.recommendedActions.join(' / ') || '—'),
       state.message ? h('p', { class: 'inbox-message', role: 'status', 'data-testid': 'inbox-message' }, state.message) : null,
       h('div', { class: 'inbox-steps' }, stepForms(e)),
       h('h4', {}, w('timeline')),
       riskChart(e.timeline),
-      h('ol', { class: 'inbox-timeline', 'data-testid': 'inbox-timeline' }, e.timeline.map(timelineItem))),
+      h('ol', { class: 'inbox-timeline', 'data-testid': 'inbox-timeline' }, e.timeline.map(timelineItem)),
+    ),
   );
 }
 
@@ -382,7 +615,9 @@ async function start() {
   state.me = me.status === 200 ? me.data : null;
   await load();
   openLinkedEpisode();
-  refresh ||= setInterval(() => { if (!document.hidden && token()) load(); }, REFRESH_MS);
+  refresh ||= setInterval(() => {
+    if (!document.hidden && token()) load();
+  }, REFRESH_MS);
 }
 
 /** A link from a notification (`#/episode/<id>`, the notifier's consoleUrl) opens that episode here. */
@@ -390,7 +625,11 @@ function openLinkedEpisode() {
   const match = /^#\/episode\/(.+)$/.exec(location.hash);
   if (!match || !token()) return;
   let id;
-  try { id = decodeURIComponent(match[1]); } catch { return; }
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    return;
+  }
   openEpisode(id).then(() => document.querySelector('[data-testid="alert-inbox"]').scrollIntoView());
 }
 
@@ -404,10 +643,15 @@ function boot() {
   });
   form.addEventListener('submit', (ev) => ev.preventDefault());
   // app.js sets <html lang> whenever the language changes: draw everything again.
-  new MutationObserver(() => { renderList(); renderPanel(); }).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+  new MutationObserver(() => {
+    renderList();
+    renderPanel();
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
   // The token form hides once a token is given.
   const overlay = document.querySelector('#token-overlay');
-  new MutationObserver(() => { if (overlay.hidden) start(); }).observe(overlay, { attributes: true, attributeFilter: ['hidden'] });
+  new MutationObserver(() => {
+    if (overlay.hidden) start();
+  }).observe(overlay, { attributes: true, attributeFilter: ['hidden'] });
   renderList();
   start();
 }

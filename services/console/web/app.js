@@ -33,7 +33,9 @@ function initialLanguage() {
   let saved = null;
   try {
     saved = localStorage.getItem(LANGUAGE_KEY);
-  } catch { /* no storage: fall back to the browser's language */ }
+  } catch {
+    /* no storage: fall back to the browser's language */
+  }
   if (LANGUAGES.includes(saved)) return saved;
   return /^zh\b/i.test(navigator.language || '') ? 'zh' : 'en';
 }
@@ -43,7 +45,9 @@ function switchLanguage() {
   setLanguage(next);
   try {
     localStorage.setItem(LANGUAGE_KEY, next);
-  } catch { /* the choice then lasts until reload */ }
+  } catch {
+    /* the choice then lasts until reload */
+  }
   renderAll();
 }
 
@@ -118,7 +122,8 @@ function currentRoute() {
 function onRoute() {
   const route = currentRoute();
   for (const page of PAGES) $(`#view-${page}`).hidden = page !== route.view;
-  for (const link of document.querySelectorAll('.nav a[data-page]')) link.setAttribute('aria-current', link.dataset.page === route.view ? 'page' : 'false');
+  for (const link of document.querySelectorAll('.nav a[data-page]'))
+    link.setAttribute('aria-current', link.dataset.page === route.view ? 'page' : 'false');
   openDetail(route.view === 'customer' ? route.id : null);
   if (route.view === 'overview') renderTrend(); // the chart's width is measured: redraw now that it is visible
   if (route.view === 'outcomes') showOutcomes();
@@ -138,7 +143,9 @@ async function loadDimensions() {
   } catch (err) {
     if (err.status === 401) throw err;
     // Without the list the page still works (names come from the sizes); try again shortly.
-    timers.dimensions = setTimeout(() => { if (state.running) loadDimensions().catch(() => {}); }, 5000);
+    timers.dimensions = setTimeout(() => {
+      if (state.running) loadDimensions().catch(() => {});
+    }, 5000);
   }
   trendAfterDimensions();
   renderFilterOptions();
@@ -159,10 +166,16 @@ async function startApp() {
   if (!state.running) return;
   refreshSizes();
   refreshAlerts();
-  timers.sizes = setInterval(() => { if (!document.hidden) refreshSizes(); }, SIZES_REFRESH_MS);
-  timers.alerts = setInterval(() => { if (!document.hidden) refreshAlerts(); }, ALERTS_REFRESH_MS);
+  timers.sizes = setInterval(() => {
+    if (!document.hidden) refreshSizes();
+  }, SIZES_REFRESH_MS);
+  timers.alerts = setInterval(() => {
+    if (!document.hidden) refreshAlerts();
+  }, ALERTS_REFRESH_MS);
   // Days are closed once a day, but today's point moves: an occasional refresh keeps it honest.
-  timers.trend = setInterval(() => { if (!document.hidden && !state.detail.id) loadTrend(); }, TREND_REFRESH_MS);
+  timers.trend = setInterval(() => {
+    if (!document.hidden && !state.detail.id) loadTrend();
+  }, TREND_REFRESH_MS);
   onRoute(); // the page the address names (a customer, a measures page) loads now that a token is given
 }
 
@@ -186,9 +199,17 @@ function bindEvents() {
   bindSearch();
 
   window.addEventListener('hashchange', onRoute);
-  window.addEventListener('resize', debounce(() => { renderTrend(); renderCrm(); }, 200));
+  window.addEventListener(
+    'resize',
+    debounce(() => {
+      renderTrend();
+      renderCrm();
+    }, 200),
+  );
   // Back online: do not wait for the backoff to run out.
-  window.addEventListener('online', () => { if (state.running && state.conn.state === 'disconnected') connectStream(); });
+  window.addEventListener('online', () => {
+    if (state.running && state.conn.state === 'disconnected') connectStream();
+  });
   document.addEventListener('visibilitychange', () => {
     if (document.hidden || !state.running) return;
     refreshSizes();

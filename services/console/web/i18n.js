@@ -119,7 +119,8 @@ const UI = {
     'detail.churn.since': '预警时间',
     'detail.cltv': '客户终身价值（CLTV）',
     'detail.cltv.none': '暂无预测：客户尚无订单，或生效规则没有 value 段。',
-    'detail.cltv.note': '未来12个月：预计订单数 × 预计单均金额，按规则 value 段的年折现率逐月折现。订单少于3笔或合作不足90天时，预测主要来自总体先验，默认规则的价值分层不计入。',
+    'detail.cltv.note':
+      '未来12个月：预计订单数 × 预计单均金额，按规则 value 段的年折现率逐月折现。订单少于3笔或合作不足90天时，预测主要来自总体先验，默认规则的价值分层不计入。',
     'detail.segments': '当前细分与解释',
     'detail.segments.none': '尚无细分结果。',
     'detail.since': '自 {time}',
@@ -239,7 +240,8 @@ const UI = {
     'detail.churn.since': 'Alert time',
     'detail.cltv': 'Customer lifetime value (CLTV)',
     'detail.cltv.none': 'No prediction: no order yet, or the rules in force have no value section.',
-    'detail.cltv.note': 'Next 12 months: expected orders × expected order value, discounted month by month at the annual rate of the rules\' value section. With fewer than 3 orders or under 90 days as a customer it is mostly the population\'s prior, and the shipped value tier does not count it.',
+    'detail.cltv.note':
+      "Next 12 months: expected orders × expected order value, discounted month by month at the annual rate of the rules' value section. With fewer than 3 orders or under 90 days as a customer it is mostly the population's prior, and the shipped value tier does not count it.",
     'detail.segments': 'Current segments and why',
     'detail.segments.none': 'No segments yet.',
     'detail.since': 'since {time}',
@@ -425,11 +427,16 @@ export function countryName(code) {
 export function profileValue(field, value) {
   if (value === null || value === undefined || value === '') return '—';
   switch (field) {
-    case 'industry': return segmentName('industry', value);
-    case 'customerType': return segmentName('customer_type', value);
-    case 'country': return countryName(value);
-    case 'region': return segmentName('region', value);
-    default: return String(value);
+    case 'industry':
+      return segmentName('industry', value);
+    case 'customerType':
+      return segmentName('customer_type', value);
+    case 'country':
+      return countryName(value);
+    case 'region':
+      return segmentName('region', value);
+    default:
+      return String(value);
   }
 }
 
@@ -570,19 +577,60 @@ export function featureName(name) {
 
 /** Display order of features in the drill-down: orders first, then service, then satisfaction, then scores. */
 export const FEATURE_ORDER = [
-  'order_value_7d', 'order_value_30d', 'order_value_90d', 'order_value_365d', 'lifetime_value', 'avg_order_value',
-  'orders_7d', 'orders_30d', 'orders_90d', 'orders_365d', 'lifetime_orders', 'repeat_orders', 'value_trend_30d',
-  'first_order_at', 'last_order_at', 'days_since_last_order', 'tenure_days',
-  'order_gap_mean_days', 'order_gap_mean_days_365d', 'order_gap_stddev_days_365d',
-  'share_express_90d', 'share_standard_90d', 'share_economy_90d', 'share_value_added_90d',
-  'return_rate_90d', 'cancellation_rate_90d', 'distinct_routes', 'distinct_destination_countries',
-  'shipments_delivered_30d', 'shipments_delivered_90d', 'on_time_rate_30d', 'on_time_rate_90d',
-  'shipments_delayed_30d', 'shipments_delayed_90d', 'shipments_damaged_30d', 'shipments_damaged_90d',
-  'shipments_lost_30d', 'shipments_lost_90d',
-  'complaints_opened_30d', 'complaints_opened_90d', 'open_complaints', 'complaint_resolution_mean_hours',
-  'satisfaction_score_mean', 'nps_latest',
-  'r_score', 'f_score', 'm_score', 'p_alive', 'churn_risk', 'silence_probability', 'days_in_segment',
-  'clv_12m', 'expected_orders_12m', 'expected_order_value',
+  'order_value_7d',
+  'order_value_30d',
+  'order_value_90d',
+  'order_value_365d',
+  'lifetime_value',
+  'avg_order_value',
+  'orders_7d',
+  'orders_30d',
+  'orders_90d',
+  'orders_365d',
+  'lifetime_orders',
+  'repeat_orders',
+  'value_trend_30d',
+  'first_order_at',
+  'last_order_at',
+  'days_since_last_order',
+  'tenure_days',
+  'order_gap_mean_days',
+  'order_gap_mean_days_365d',
+  'order_gap_stddev_days_365d',
+  'share_express_90d',
+  'share_standard_90d',
+  'share_economy_90d',
+  'share_value_added_90d',
+  'return_rate_90d',
+  'cancellation_rate_90d',
+  'distinct_routes',
+  'distinct_destination_countries',
+  'shipments_delivered_30d',
+  'shipments_delivered_90d',
+  'on_time_rate_30d',
+  'on_time_rate_90d',
+  'shipments_delayed_30d',
+  'shipments_delayed_90d',
+  'shipments_damaged_30d',
+  'shipments_damaged_90d',
+  'shipments_lost_30d',
+  'shipments_lost_90d',
+  'complaints_opened_30d',
+  'complaints_opened_90d',
+  'open_complaints',
+  'complaint_resolution_mean_hours',
+  'satisfaction_score_mean',
+  'nps_latest',
+  'r_score',
+  'f_score',
+  'm_score',
+  'p_alive',
+  'churn_risk',
+  'silence_probability',
+  'days_in_segment',
+  'clv_12m',
+  'expected_orders_12m',
+  'expected_order_value',
 ];
 
 // ---------------------------------------------------------------------------------------------

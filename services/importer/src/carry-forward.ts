@@ -23,7 +23,10 @@ export interface CarryRow {
 /** The carry-forward fields an earlier import recorded for an order, shipment or complaint. */
 export type EarlierImports = (entity: string) => Record<string, unknown> | undefined;
 
-export const carryFields = (spec: KindSpec) => Object.entries(spec).filter(([, f]) => f.carry).map(([name]) => name);
+export const carryFields = (spec: KindSpec) =>
+  Object.entries(spec)
+    .filter(([, f]) => f.carry)
+    .map(([name]) => name);
 
 /** The order, shipment or complaint a row belongs to; undefined for profiles, and rows without their customer, id or time. */
 export function entityOf(kind: ImportKind, draft: RowDraft): string | undefined {
@@ -50,7 +53,9 @@ export function carryForward(kind: ImportKind, spec: KindSpec, rows: CarryRow[],
     else groups.set(entity, [row]);
   }
   for (const [entity, group] of groups) {
-    group.sort((a, b) => (a.draft.values.eventTime as number) - (b.draft.values.eventTime as number) || a.fileIndex - b.fileIndex || a.line - b.line);
+    group.sort(
+      (a, b) => (a.draft.values.eventTime as number) - (b.draft.values.eventTime as number) || a.fileIndex - b.fileIndex || a.line - b.line,
+    );
     const along = new CarryAlong(fields, earlier(entity));
     for (const row of group) row.carried = along.next(row.draft);
   }

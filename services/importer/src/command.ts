@@ -12,7 +12,13 @@ import { createRejectionReport, type ImportSummary } from './report.ts';
  * when a required field has no column), then either validates and reports (a dry run) or
  * imports into Kafka. `onPreflight` sees the pre-flight report before anything is written.
  */
-export async function importHistory(env: ImportEnv, options: ImportOptions, logger: Logger, progressOut: ProgressOutput, onPreflight: (report: Preflight) => void = () => undefined): Promise<ImportSummary> {
+export async function importHistory(
+  env: ImportEnv,
+  options: ImportOptions,
+  logger: Logger,
+  progressOut: ProgressOutput,
+  onPreflight: (report: Preflight) => void = () => undefined,
+): Promise<ImportSummary> {
   const settings: ImportSettings = {
     files: options.files,
     mapping: options.mapping,
@@ -27,10 +33,16 @@ export async function importHistory(env: ImportEnv, options: ImportOptions, logg
   };
   const checked = await preflight(settings);
   onPreflight(checked);
-  const progress = options.quiet ? silentProgress : (label: string, total: number, unit?: string) => createProgress(label, total, progressOut, unit);
+  const progress = options.quiet
+    ? silentProgress
+    : (label: string, total: number, unit?: string) => createProgress(label, total, progressOut, unit);
   const report = await createRejectionReport(options.reportFile);
-  if (options.dryRun) return { ...await runImport(settings, { log: null, ledger: new MemoryImportLedger(), report, now: Date.now, progress }), preflight: checked };
+  if (options.dryRun)
+    return {
+      ...(await runImport(settings, { log: null, ledger: new MemoryImportLedger(), report, now: Date.now, progress })),
+      preflight: checked,
+    };
   // Loaded only for a real run: a dry run checks exports on any machine, without the Kafka client.
   const { importIntoKafka } = await import('./kafka-import.ts');
-  return { ...await importIntoKafka(env, settings, { report, progress, preflight: checked }, logger), preflight: checked };
+  return { ...(await importIntoKafka(env, settings, { report, progress, preflight: checked }, logger)), preflight: checked };
 }

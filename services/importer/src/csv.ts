@@ -21,7 +21,8 @@ export interface CsvRecord {
  * data would be lost (a quoted field still open at the end of the file is reported, not guessed).
  */
 export async function* csvRecords(chunks: AsyncIterable<string> | Iterable<string>, delimiter = ','): AsyncGenerator<CsvRecord> {
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new Error(`unusable CSV delimiter ${JSON.stringify(delimiter)}`);
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')
+    throw new Error(`unusable CSV delimiter ${JSON.stringify(delimiter)}`);
   const ready: CsvRecord[] = [];
   // Lines are numbered from csv-parse's counters: the line the previous record ended on, plus the
   // blank lines skipped since (`empty_lines` counts them over the whole file).
@@ -52,14 +53,16 @@ export async function* csvRecords(chunks: AsyncIterable<string> | Iterable<strin
       ready.push({
         line,
         fields: raw === undefined ? [] : [raw],
-        problem: err.code === 'CSV_QUOTE_NOT_CLOSED' ? 'opens a quoted field that is never closed' : `cannot be read as CSV (${err.message})`,
+        problem:
+          err.code === 'CSV_QUOTE_NOT_CLOSED' ? 'opens a quoted field that is never closed' : `cannot be read as CSV (${err.message})`,
       });
     },
   });
   parser.resume();
-  const write = (text: string) => new Promise<void>((resolve, reject) => {
-    parser.write(text, (err) => (err ? reject(err) : resolve()));
-  });
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      parser.write(text, (err) => (err ? reject(err) : resolve()));
+    });
   for await (const text of normaliseLineBreaks(chunks)) {
     await write(text);
     yield* ready.splice(0);

@@ -17,13 +17,29 @@ function shuffledEvents(count: number, seed: number): PendingEvent[] {
   const events: PendingEvent[] = [];
   for (let i = 0; i < count; i++) {
     const eventTime = Date.UTC(2024, 0, 1) + Math.floor(next() * 20) * 60_000;
-    const event = { eventId: `E-${i}`, customerId: `C-${i % 7}`, eventTime, source: null, body: { kind: 'profile' } } as unknown as CustomerEvent;
-    events.push({ event, kind: KINDS[Math.floor(next() * KINDS.length)]!, fileIndex: Math.floor(next() * 3), line: 1 + Math.floor(next() * 1_000_000) });
+    const event = {
+      eventId: `E-${i}`,
+      customerId: `C-${i % 7}`,
+      eventTime,
+      source: null,
+      body: { kind: 'profile' },
+    } as unknown as CustomerEvent;
+    events.push({
+      event,
+      kind: KINDS[Math.floor(next() * KINDS.length)]!,
+      fileIndex: Math.floor(next() * 3),
+      line: 1 + Math.floor(next() * 1_000_000),
+    });
   }
   return events;
 }
 
-async function sortThrough<T>(folder: string, items: T[], compare: (a: T, b: T) => number, runSize: number): Promise<{ out: T[]; spilled: number }> {
+async function sortThrough<T>(
+  folder: string,
+  items: T[],
+  compare: (a: T, b: T) => number,
+  runSize: number,
+): Promise<{ out: T[]; spilled: number }> {
   const sort = new ExternalSort<T>(folder, 'test', compare, runSize);
   for (const item of items) await sort.add(item);
   const spilled = sort.spilled;
@@ -73,13 +89,15 @@ describe('the external sort', () => {
     });
     expect(existsSync(used)).toBe(false);
 
-    await expect(withSpillFolder(parent, async (folder) => {
-      used = folder.path;
-      const sort = new ExternalSort<number>(folder.path, 'failing', (a, b) => a - b, 2);
-      for (const n of [5, 4, 3, 2, 1]) await sort.add(n);
-      expect(readdirSync(folder.path).length).toBe(2);
-      for await (const n of sort.sorted()) if (n === 3) throw new Error('the log refused a batch');
-    })).rejects.toThrow('the log refused a batch');
+    await expect(
+      withSpillFolder(parent, async (folder) => {
+        used = folder.path;
+        const sort = new ExternalSort<number>(folder.path, 'failing', (a, b) => a - b, 2);
+        for (const n of [5, 4, 3, 2, 1]) await sort.add(n);
+        expect(readdirSync(folder.path).length).toBe(2);
+        for await (const n of sort.sorted()) if (n === 3) throw new Error('the log refused a batch');
+      }),
+    ).rejects.toThrow('the log refused a batch');
     expect(existsSync(used)).toBe(false);
     expect(readdirSync(parent)).toEqual([]);
     rmdirSync(parent);

@@ -51,7 +51,8 @@ export class ExternalSort<T> {
 
   /** `name` tells this sort's run files apart from other sorts' in the same folder. */
   constructor(folder: string, name: string, compare: (a: T, b: T) => number, runSize: number) {
-    if (!Number.isInteger(runSize) || runSize < 1) throw new Error(`the run size of an external sort must be a positive integer, not ${runSize}`);
+    if (!Number.isInteger(runSize) || runSize < 1)
+      throw new Error(`the run size of an external sort must be a positive integer, not ${runSize}`);
     this.folder = folder;
     this.name = name;
     this.compare = compare;

@@ -1,6 +1,14 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { bodyOf, sourceContracts, topicNames, type CurrencyTable, type CustomerEvent, type SourceContract, type ValidationContext } from '@segmentation/contracts';
+import {
+  bodyOf,
+  sourceContracts,
+  topicNames,
+  type CurrencyTable,
+  type CustomerEvent,
+  type SourceContract,
+  type ValidationContext,
+} from '@segmentation/contracts';
 import { CarryAlong, carryFields, entityKey, entityOf, HAS_EARLIER } from './carry-forward.ts';
 import { entityField, IMPORT_KINDS, meaningField, type ImportKind, type KindSpec } from './columns.ts';
 import { ExternalSort, withSpillFolder } from './external-sort.ts';
@@ -65,13 +73,21 @@ export class ImportFailedError extends Error {
   override name = 'ImportFailedError';
   readonly summary: ImportSummary;
   constructor(summary: ImportSummary, cause: unknown) {
-    super(`import stopped after ${summary.imported} of ${summary.newEvents} new events (${cause instanceof Error ? cause.message : String(cause)}). ` +
-      'Re-run the same command to continue: the events written are in the ledger and are skipped.', { cause });
+    super(
+      `import stopped after ${summary.imported} of ${summary.newEvents} new events (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'Re-run the same command to continue: the events written are in the ledger and are skipped.',
+      { cause },
+    );
     this.summary = summary;
   }
 }
 
-const contractKind: Record<ImportKind, SourceContract['kind']> = { orders: 'order', shipments: 'shipment', complaints: 'complaint', profiles: 'profile' };
+const contractKind: Record<ImportKind, SourceContract['kind']> = {
+  orders: 'order',
+  shipments: 'shipment',
+  complaints: 'complaint',
+  profiles: 'profile',
+};
 
 // Rows travel through the run in three passes over sorts that spill to disk, so memory stays
 // bounded whatever the size and the order of the files:
@@ -132,8 +148,18 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
   const contracts = new Map(sourceContracts(topicNames()).map((c) => [c.kind, c]));
   const ctx: ValidationContext = { currencies: settings.currencies, now: deps.now(), maxFutureSkewMs: settings.maxFutureSkewMs };
   const summary: ImportSummary = {
-    dryRun: deps.log === null, rowsRead: 0, newEvents: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
-    rejectedByReason: {}, files: [], kinds: {}, reportFile: settings.reportFile, ledgerSizeAtStart: deps.ledger.size,
+    dryRun: deps.log === null,
+    rowsRead: 0,
+    newEvents: 0,
+    imported: 0,
+    alreadyImported: 0,
+    erased: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    files: [],
+    kinds: {},
+    reportFile: settings.reportFile,
+    ledgerSizeAtStart: deps.ledger.size,
   };
   const runRows = settings.sortRunRows ?? DEFAULT_SORT_RUN_ROWS;
   const mappers = new Map(IMPORT_KINDS.map((kind) => [kind, createRowMapper(kind, settings.mapping, settings.timeZone)]));
@@ -155,7 +181,15 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
     const v: Record<string, unknown> = {};
     for (const f of fields) if (draft.values[f] !== undefined) v[f] = draft.values[f];
     const p = draft.problems.filter((problem) => fields.includes(problem.field)).map((problem) => problem.field);
-    await byEntity.add({ e: entity, k: file.kind, t: draft.values.eventTime as number, f: fileIndex, l: row.line, v, ...(p.length > 0 ? { p } : {}) });
+    await byEntity.add({
+      e: entity,
+      k: file.kind,
+      t: draft.values.eventTime as number,
+      f: fileIndex,
+      l: row.line,
+      v,
+      ...(p.length > 0 ? { p } : {}),
+    });
   });
 
   // 2. What each row takes from the rows before it, back in file and line order.
@@ -174,7 +208,17 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
   }
 
   // A dry run does not read earlier imports: it reports such rows one by one instead.
-  const refusals = deps.log === null ? [] : IMPORT_KINDS.flatMap((kind) => ungivenFields(kind, mappers.get(kind)!.spec, given.get(kind)!, [...readFiles.get(kind)!].map((i) => settings.files[i]!.path)));
+  const refusals =
+    deps.log === null
+      ? []
+      : IMPORT_KINDS.flatMap((kind) =>
+          ungivenFields(
+            kind,
+            mappers.get(kind)!.spec,
+            given.get(kind)!,
+            [...readFiles.get(kind)!].map((i) => settings.files[i]!.path),
+          ),
+        );
   refuseIf(deps.preflight ?? { sampleRows: 0, files: [] }, refusals);
 
   // 3. Every row judged, in file and line order; the accepted events sorted into log order.
@@ -183,8 +227,17 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
   const answers = joinAnswers(atPosition.sorted());
   try {
     summary.files = settings.files.map((file) => ({
-      file: file.path, kind: file.kind, rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0,
-      rejectedByReason: {}, defaults: {}, carriedForward: {}, events: {},
+      file: file.path,
+      kind: file.kind,
+      rows: 0,
+      imported: 0,
+      alreadyImported: 0,
+      erased: 0,
+      rejected: 0,
+      rejectedByReason: {},
+      defaults: {},
+      carriedForward: {},
+      events: {},
     }));
     await eachRow(settings, deps, 'checking', async (fileIndex, file, row) => {
       const fs = summary.files[fileIndex]!;
@@ -193,7 +246,15 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
         summary.rejected++;
         fs.rejectedByReason[reason] = (fs.rejectedByReason[reason] ?? 0) + 1;
         summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
-        await deps.report.add({ file: file.path, line: row.line, kind: file.kind, reason, message, ...(problems ? { problems } : {}), row: raw });
+        await deps.report.add({
+          file: file.path,
+          line: row.line,
+          kind: file.kind,
+          reason,
+          message,
+          ...(problems ? { problems } : {}),
+          row: raw,
+        });
       };
       fs.rows++;
       summary.rowsRead++;
@@ -211,7 +272,11 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
       const { event } = outcome;
       const first = seen.firstSeen(event.eventId, fileIndex, row.line);
       if (first !== undefined) {
-        await reject('duplicate', `event ${event.eventId} is the same event as ${settings.files[first.file]!.path}:${first.line}`, row.values);
+        await reject(
+          'duplicate',
+          `event ${event.eventId} is the same event as ${settings.files[first.file]!.path}:${first.line}`,
+          row.values,
+        );
         return;
       }
       if (deps.erased?.(event.customerId)) {
@@ -247,9 +312,15 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
       await log.write(batch.map((p) => p.event));
       // Right after the acknowledgement, in the same order: a crash between the two leaves at
       // most this one batch written but unrecorded, and the next run writes it again.
-      await deps.ledger.record(batch.map((p) => ({
-        eventId: p.event.eventId, kind: p.kind, file: basename(settings.files[p.fileIndex]!.path), line: p.line, ...(p.carry ? { carry: p.carry } : {}),
-      })));
+      await deps.ledger.record(
+        batch.map((p) => ({
+          eventId: p.event.eventId,
+          kind: p.kind,
+          file: basename(settings.files[p.fileIndex]!.path),
+          line: p.line,
+          ...(p.carry ? { carry: p.carry } : {}),
+        })),
+      );
       for (const p of batch) summary.files[p.fileIndex]!.imported++;
       summary.imported += batch.length;
       summary.kinds = totalsByKind(summary.files);
@@ -270,13 +341,21 @@ async function importWith(spill: string, settings: ImportSettings, deps: ImportD
 }
 
 /** Every row of every file, in file and line order, to `onRow` (the progress bar counts bytes). */
-async function eachRow(settings: ImportSettings, deps: ImportDeps, label: string, onRow: (fileIndex: number, file: ImportFile, row: SourceRow) => Promise<void>): Promise<void> {
+async function eachRow(
+  settings: ImportSettings,
+  deps: ImportDeps,
+  label: string,
+  onRow: (fileIndex: number, file: ImportFile, row: SourceRow) => Promise<void>,
+): Promise<void> {
   const totalBytes = settings.files.reduce((sum, f) => sum + statSync(f.path).size, 0);
   const progress = deps.progress(label, totalBytes, 'B');
   let bytesBefore = 0;
   try {
     for (const [fileIndex, file] of settings.files.entries()) {
-      for await (const row of readRows(file.path, file.format, { encoding: settings.encoding, onBytes: (bytes) => progress.update(bytesBefore + bytes) })) {
+      for await (const row of readRows(file.path, file.format, {
+        encoding: settings.encoding,
+        onBytes: (bytes) => progress.update(bytesBefore + bytes),
+      })) {
         await onRow(fileIndex, file, row);
       }
       bytesBefore += statSync(file.path).size;
@@ -311,7 +390,9 @@ function joinAnswers(items: AsyncGenerator<CarriedItem>) {
       await advance();
       return c === 0 ? NOTHING_EARLIER : c === 1 ? HAS_EARLIER : c;
     },
-    close: async () => { await items.return(undefined); },
+    close: async () => {
+      await items.return(undefined);
+    },
   };
 }
 
@@ -327,8 +408,14 @@ function carryToKeep(kind: ImportKind, spec: KindSpec, event: CustomerEvent): Pi
   const id = idField === null ? undefined : record?.[idField];
   if (record === undefined || typeof id !== 'string') return {};
   // The record carries the same field names as the export's mapping (contracts' records).
-  const fields = Object.fromEntries(carryFields(spec).filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [f, record[f]]));
-  return Object.keys(fields).length > 0 ? { carry: { entity: entityKey(kind, event.customerId, id), eventTime: event.eventTime, fields } } : {};
+  const fields = Object.fromEntries(
+    carryFields(spec)
+      .filter((f) => record[f] !== null && record[f] !== undefined)
+      .map((f) => [f, record[f]]),
+  );
+  return Object.keys(fields).length > 0
+    ? { carry: { entity: entityKey(kind, event.customerId, id), eventTime: event.eventTime, fields } }
+    : {};
 }
 
 /**
@@ -342,6 +429,7 @@ function ungivenFields(kind: ImportKind, spec: KindSpec, given: Set<string>, pat
   const required = carryFields(spec).filter((f) => !spec[f]!.optional && spec[f]!.default === undefined);
   const never = required.filter((f) => !given.has(f));
   if (never.length === 0) return [];
-  return [`${paths.join(', ')} (${kind}) has no column for: ${never.map((f) => `${f} (looked for ${spec[f]!.columns.join(', ')})`).join('; ')}, and no earlier import of these ${kind} gives it`];
+  return [
+    `${paths.join(', ')} (${kind}) has no column for: ${never.map((f) => `${f} (looked for ${spec[f]!.columns.join(', ')})`).join('; ')}, and no earlier import of these ${kind} gives it`,
+  ];
 }
-

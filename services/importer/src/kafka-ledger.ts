@@ -35,10 +35,15 @@ export class KafkaImportLedger extends KnownImports {
 
   async record(entries: LedgerEntry[]): Promise<void> {
     const importedAt = new Date().toISOString();
-    await this.producer.send(this.topic, entries.map((e) => ({
-      key: e.eventId,
-      value: Buffer.from(JSON.stringify({ kind: e.kind, file: e.file, line: e.line, run: this.run, importedAt, ...(e.carry ? { carry: e.carry } : {}) })),
-    })));
+    await this.producer.send(
+      this.topic,
+      entries.map((e) => ({
+        key: e.eventId,
+        value: Buffer.from(
+          JSON.stringify({ kind: e.kind, file: e.file, line: e.line, run: this.run, importedAt, ...(e.carry ? { carry: e.carry } : {}) }),
+        ),
+      })),
+    );
     // Not taken into the index: what it knows is the topic as it was when the run started, and
     // the run never asks about the events it writes (every row was judged before the first
     // write). Indexing ten million events again here would cost more than writing them.

@@ -19,7 +19,9 @@ describe('the ledger index on disk', () => {
       try {
         const ids = Array.from({ length: 45_000 }, (_, i) => `E-${i}`);
         for (let start = 0; start < ids.length; start += 1000) {
-          await ledger.record(ids.slice(start, start + 1000).map((eventId, i) => ({ eventId, kind: 'orders', file: 'orders.csv', line: start + i })));
+          await ledger.record(
+            ids.slice(start, start + 1000).map((eventId, i) => ({ eventId, kind: 'orders', file: 'orders.csv', line: start + i })),
+          );
         }
         await ledger.record([{ eventId: 'E-7', kind: 'orders', file: 'again.csv', line: 1 }]);
         expect(ledger.size).toBe(45_000);
@@ -65,7 +67,13 @@ describe('the ledger index on disk', () => {
       try {
         await ledger.record([
           { eventId: 'E-1', kind: 'complaints', file: 'a', line: 1, carry: { entity: 'T-1', eventTime: 2, fields: { severity: 'HIGH' } } },
-          { eventId: 'E-2', kind: 'complaints', file: 'a', line: 2, carry: { entity: 'T-1', eventTime: 1, fields: { severity: 'LOW', category: 'DELAY' } } },
+          {
+            eventId: 'E-2',
+            kind: 'complaints',
+            file: 'a',
+            line: 2,
+            carry: { entity: 'T-1', eventTime: 1, fields: { severity: 'LOW', category: 'DELAY' } },
+          },
         ]);
         expect(ledger.carried('T-1')).toEqual({ severity: 'HIGH', category: 'DELAY' });
       } finally {

@@ -43,14 +43,19 @@ export class SqliteKnownStore implements KnownStore {
 
   /** Opens a new index in `folder` (a file that exists there already is an error: each run rebuilds it). */
   constructor(folder: string, name = 'ledger-index.sqlite') {
-    this.db = scratchDatabase(join(folder, name), `
+    this.db = scratchDatabase(
+      join(folder, name),
+      `
       CREATE TABLE ids (event_id TEXT PRIMARY KEY) WITHOUT ROWID;
       CREATE TABLE carry (entity TEXT PRIMARY KEY, event_time INTEGER NOT NULL, fields TEXT NOT NULL) WITHOUT ROWID;
-    `);
+    `,
+    );
     this.insertId = this.db.prepare('INSERT OR IGNORE INTO ids (event_id) VALUES (?)');
     this.selectId = this.db.prepare('SELECT 1 AS found FROM ids WHERE event_id = ?');
     this.selectCarry = this.db.prepare('SELECT event_time AS eventTime, fields FROM carry WHERE entity = ?');
-    this.upsertCarry = this.db.prepare('INSERT INTO carry (entity, event_time, fields) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET event_time = excluded.event_time, fields = excluded.fields');
+    this.upsertCarry = this.db.prepare(
+      'INSERT INTO carry (entity, event_time, fields) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET event_time = excluded.event_time, fields = excluded.fields',
+    );
   }
 
   hasId(eventId: string): boolean {
@@ -69,7 +74,7 @@ export class SqliteKnownStore implements KnownStore {
 
   carried(entity: string): Record<string, unknown> | undefined {
     const row = this.selectCarry.get(entity) as { eventTime: number; fields: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.fields) as Record<string, unknown>;
+    return row === undefined ? undefined : (JSON.parse(row.fields) as Record<string, unknown>);
   }
 
   remember(entity: string, eventTime: number, fields: Record<string, unknown>): void {
@@ -120,9 +125,12 @@ export class SqliteSeenEvents {
   private closed = false;
 
   constructor(folder: string, name = 'seen-events.sqlite') {
-    this.db = scratchDatabase(join(folder, name), `
+    this.db = scratchDatabase(
+      join(folder, name),
+      `
       CREATE TABLE seen (event_id TEXT PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID;
-    `);
+    `,
+    );
     this.insert = this.db.prepare('INSERT OR IGNORE INTO seen (event_id, file, line) VALUES (?, ?, ?)');
     this.select = this.db.prepare('SELECT file, line FROM seen WHERE event_id = ?');
   }
@@ -136,7 +144,7 @@ export class SqliteSeenEvents {
       this.db.exec('COMMIT');
       this.pendingWrites = 0;
     }
-    return added ? undefined : this.select.get(eventId) as { file: number; line: number };
+    return added ? undefined : (this.select.get(eventId) as { file: number; line: number });
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { carryOf, MemoryImportLedger } from './ledger.ts';
 
-describe('the ledger\'s carry-forward fields', () => {
+describe("the ledger's carry-forward fields", () => {
   it('reads them from an entry, and ignores entries written before they existed or not readable', () => {
     const carry = { entity: '["shipments","C-1","S-1"]', eventTime: 1_700_000_000_000, fields: { transportMode: 'SEA' } };
     expect(carryOf(JSON.stringify({ kind: 'shipments', file: 'a.jsonl', line: 3, run: 'r', importedAt: 'x', carry }))).toEqual(carry);
@@ -13,7 +13,13 @@ describe('the ledger\'s carry-forward fields', () => {
   it('are remembered per order, shipment or complaint as entries are recorded', async () => {
     const ledger = new MemoryImportLedger();
     await ledger.record([
-      { eventId: 'E-1', kind: 'complaints', file: 'a', line: 1, carry: { entity: 'T-1', eventTime: 1, fields: { severity: 'LOW', category: 'DELAY' } } },
+      {
+        eventId: 'E-1',
+        kind: 'complaints',
+        file: 'a',
+        line: 1,
+        carry: { entity: 'T-1', eventTime: 1, fields: { severity: 'LOW', category: 'DELAY' } },
+      },
       { eventId: 'E-2', kind: 'complaints', file: 'a', line: 2, carry: { entity: 'T-1', eventTime: 2, fields: { severity: 'HIGH' } } },
       { eventId: 'E-3', kind: 'orders', file: 'b', line: 1 },
     ]);

@@ -132,7 +132,13 @@ export class MemoryImportLedger extends KnownImports {
 export function carryOf(value: string): LedgerEntry['carry'] | undefined {
   try {
     const carry = (JSON.parse(value) as { carry?: unknown }).carry as LedgerEntry['carry'] | undefined;
-    return carry && typeof carry.entity === 'string' && typeof carry.eventTime === 'number' && typeof carry.fields === 'object' && carry.fields !== null ? carry : undefined;
+    return carry &&
+      typeof carry.entity === 'string' &&
+      typeof carry.eventTime === 'number' &&
+      typeof carry.fields === 'object' &&
+      carry.fields !== null
+      ? carry
+      : undefined;
   } catch {
     return undefined;
   }

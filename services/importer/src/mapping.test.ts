@@ -14,23 +14,67 @@ const refused = (kind: Parameters<typeof createRowMapper>[0], row: Record<string
 };
 
 const orderRow = {
-  customer_id: 'C-1', order_id: 'O-1', order_status: 'placed', order_time: '2024-03-05 09:00', amount: '1200.50', currency: 'cny',
-  service_level: 'Express', origin_country: 'cn', destination_country: 'DE',
+  customer_id: 'C-1',
+  order_id: 'O-1',
+  order_status: 'placed',
+  order_time: '2024-03-05 09:00',
+  amount: '1200.50',
+  currency: 'cny',
+  service_level: 'Express',
+  origin_country: 'cn',
+  destination_country: 'DE',
 };
 
 describe('the default column mapping', () => {
   it('turns a common order export row into an Order, leaving optional fields empty', () => {
     expect(mapped('orders', orderRow)).toEqual({
-      eventId: null, customerId: 'C-1', orderId: 'O-1', kind: 'PLACED', eventTime: Date.UTC(2024, 2, 5, 1), amount: 1200.5,
-      currency: 'CNY', serviceLevel: 'EXPRESS', valueAddedServices: [], weightKg: null, volumeM3: null,
-      originCountry: 'CN', originRegion: null, destinationCountry: 'DE', destinationRegion: null, channel: null,
+      eventId: null,
+      customerId: 'C-1',
+      orderId: 'O-1',
+      kind: 'PLACED',
+      eventTime: Date.UTC(2024, 2, 5, 1),
+      amount: 1200.5,
+      currency: 'CNY',
+      serviceLevel: 'EXPRESS',
+      valueAddedServices: [],
+      weightKg: null,
+      volumeM3: null,
+      originCountry: 'CN',
+      originRegion: null,
+      destinationCountry: 'DE',
+      destinationRegion: null,
+      channel: null,
     });
   });
 
   it('finds columns whatever their case, spacing or language', () => {
     const expected = mapped('orders', orderRow);
-    expect(mapped('orders', { 'Customer ID': 'C-1', orderId: 'O-1', Type: 'Placed', 'ORDER-TIME': '2024-03-05 09:00', order_amount: '1200.50', Currency: 'CNY', 'Service Level': 'express', 'origin country': 'CN', destination_country: 'DE' })).toEqual(expected);
-    expect(mapped('orders', { 客户编号: 'C-1', 订单号: 'O-1', 订单类型: '下单', 下单时间: '2024-03-05 09:00', 金额: '1200.50', 币种: 'CNY', 服务等级: '特快', 始发国: 'CN', 目的国: 'DE' })).toEqual(expected);
+    expect(
+      mapped('orders', {
+        'Customer ID': 'C-1',
+        orderId: 'O-1',
+        Type: 'Placed',
+        'ORDER-TIME': '2024-03-05 09:00',
+        order_amount: '1200.50',
+        Currency: 'CNY',
+        'Service Level': 'express',
+        'origin country': 'CN',
+        destination_country: 'DE',
+      }),
+    ).toEqual(expected);
+    expect(
+      mapped('orders', {
+        客户编号: 'C-1',
+        订单号: 'O-1',
+        订单类型: '下单',
+        下单时间: '2024-03-05 09:00',
+        金额: '1200.50',
+        币种: 'CNY',
+        服务等级: '特快',
+        始发国: 'CN',
+        目的国: 'DE',
+      }),
+    ).toEqual(expected);
   });
 
   it('takes the first matching column when an export has several', () => {
@@ -38,21 +82,33 @@ describe('the default column mapping', () => {
   });
 
   it('canonicalises enum values case-insensitively and from Chinese labels', () => {
-    const shipment = (status: string, mode: string) => mapped('shipments', { customer_id: 'C-1', shipment_id: 'S-1', status, transport_mode: mode, event_time: '2024-03-05' });
+    const shipment = (status: string, mode: string) =>
+      mapped('shipments', { customer_id: 'C-1', shipment_id: 'S-1', status, transport_mode: mode, event_time: '2024-03-05' });
     expect(shipment('in transit', 'Sea')).toMatchObject({ status: 'IN_TRANSIT', transportMode: 'SEA' });
     expect(shipment('In-Transit', 'air')).toMatchObject({ status: 'IN_TRANSIT', transportMode: 'AIR' });
     expect(shipment('已签收', '铁路')).toMatchObject({ status: 'DELIVERED', transportMode: 'RAIL' });
-    expect(mapped('profiles', { customer_id: 'C-1', industry: 'e-commerce', customer_type: '货代', country: 'cn', signup_date: '2023-01-15' })).toMatchObject({ industry: 'E_COMMERCE', customerType: 'FORWARDER', country: 'CN' });
+    expect(
+      mapped('profiles', { customer_id: 'C-1', industry: 'e-commerce', customer_type: '货代', country: 'cn', signup_date: '2023-01-15' }),
+    ).toMatchObject({ industry: 'E_COMMERCE', customerType: 'FORWARDER', country: 'CN' });
   });
 
   it('reads value-added services as a ;-separated list (or a JSON array) of snake_case names', () => {
-    expect(mapped('orders', { ...orderRow, value_added_services: 'insurance; Cold chain;;door-to-door' }).valueAddedServices).toEqual(['insurance', 'cold_chain', 'door_to_door']);
+    expect(mapped('orders', { ...orderRow, value_added_services: 'insurance; Cold chain;;door-to-door' }).valueAddedServices).toEqual([
+      'insurance',
+      'cold_chain',
+      'door_to_door',
+    ]);
     expect(mapped('orders', { ...orderRow, 增值服务: '冷链、报关' }).valueAddedServices).toEqual(['cold_chain', 'customs_clearance']);
     expect(mapped('orders', { ...orderRow, vas: ['Insurance', 'warehousing'] }).valueAddedServices).toEqual(['insurance', 'warehousing']);
   });
 
   it('takes typed JSON values as they are', () => {
-    expect(mapped('orders', { ...orderRow, amount: 99.5, weight_kg: 12, order_time: 1_709_251_200_000, order_id: 1001 })).toMatchObject({ amount: 99.5, weightKg: 12, eventTime: 1_709_251_200_000, orderId: '1001' });
+    expect(mapped('orders', { ...orderRow, amount: 99.5, weight_kg: 12, order_time: 1_709_251_200_000, order_id: 1001 })).toMatchObject({
+      amount: 99.5,
+      weightKg: 12,
+      eventTime: 1_709_251_200_000,
+      orderId: '1001',
+    });
   });
 
   it('counts a profile from its sign-up when the export has no change time', () => {
@@ -63,20 +119,39 @@ describe('the default column mapping', () => {
 
   it('refuses a cell that cannot become a value, naming the field and the column', () => {
     expect(refused('orders', { ...orderRow, amount: '12,5x' })).toBe('amount: "12,5x" is not a number (column amount)');
-    expect(refused('orders', { ...orderRow, order_time: '05/03/2024' })).toMatch(/^eventTime: "05\/03\/2024" is not a time .*\(column order_time\)$/);
+    expect(refused('orders', { ...orderRow, order_time: '05/03/2024' })).toMatch(
+      /^eventTime: "05\/03\/2024" is not a time .*\(column order_time\)$/,
+    );
   });
 
   it('refuses a row without a required value, naming the columns looked for', () => {
-    expect(refused('orders', { ...orderRow, currency: ' ' })).toBe('currency: missing (looked for columns currency, currency_code, ccy, 币种, 货币)');
+    expect(refused('orders', { ...orderRow, currency: ' ' })).toBe(
+      'currency: missing (looked for columns currency, currency_code, ccy, 币种, 货币)',
+    );
   });
 
   it('says which required fields a header cannot give', () => {
     const mapper = createRowMapper('orders', {}, SHANGHAI);
     expect(mapper.missingColumns(Object.keys(orderRow))).toEqual([]);
-    expect(mapper.missingFields(['customer_id', 'order_id', 'order_time', 'amount'])).toEqual(['kind', 'currency', 'serviceLevel', 'originCountry', 'destinationCountry']);
-    expect(mapper.missingColumns(['customer_id', 'order_id', 'order_time', 'amount', 'kind', 'service_level', 'origin_country', 'destination_country'])).toEqual([
-      'currency (looked for currency, currency_code, ccy, 币种, 货币)',
+    expect(mapper.missingFields(['customer_id', 'order_id', 'order_time', 'amount'])).toEqual([
+      'kind',
+      'currency',
+      'serviceLevel',
+      'originCountry',
+      'destinationCountry',
     ]);
+    expect(
+      mapper.missingColumns([
+        'customer_id',
+        'order_id',
+        'order_time',
+        'amount',
+        'kind',
+        'service_level',
+        'origin_country',
+        'destination_country',
+      ]),
+    ).toEqual(['currency (looked for currency, currency_code, ccy, 币种, 货币)']);
   });
 });
 
@@ -102,11 +177,22 @@ describe('fields that say what an event is', () => {
     expect(mapped('orders', { ...withoutKind, type: 'returned' }).kind).toBe('RETURNED');
     expect(mapped('orders', { ...withoutKind, event_type: 'Cancel' }).kind).toBe('CANCELLED');
     expect(mapped('orders', { ...withoutKind, 类型: '退货' }).kind).toBe('RETURNED');
-    expect(mapped('shipments', { customer_id: 'C-1', waybill_no: 'S-1', event_type: 'pod', mode: 'ocean freight', occurred_at: '2024-03-05' })).toMatchObject({ status: 'DELIVERED', transportMode: 'SEA', eventTime: Date.UTC(2024, 2, 4, 16) });
-    expect(mapped('complaints', { customer_id: 'C-1', ticket_id: 'T-1', type: 'closed', category: 'delay', severity: 'high', occurred_at: '2024-03-05' })).toMatchObject({ action: 'RESOLVED' });
+    expect(
+      mapped('shipments', { customer_id: 'C-1', waybill_no: 'S-1', event_type: 'pod', mode: 'ocean freight', occurred_at: '2024-03-05' }),
+    ).toMatchObject({ status: 'DELIVERED', transportMode: 'SEA', eventTime: Date.UTC(2024, 2, 4, 16) });
+    expect(
+      mapped('complaints', {
+        customer_id: 'C-1',
+        ticket_id: 'T-1',
+        type: 'closed',
+        category: 'delay',
+        severity: 'high',
+        occurred_at: '2024-03-05',
+      }),
+    ).toMatchObject({ action: 'RESOLVED' });
   });
 
-  it('prefer a kind\'s own column to the vague type', () => {
+  it("prefer a kind's own column to the vague type", () => {
     expect(mapped('orders', { ...orderRow, type: 'returned' }).kind).toBe('PLACED');
   });
 });
@@ -116,8 +202,14 @@ describe('every problem of a row at once', () => {
     const result = createRowMapper('orders', {}, SHANGHAI).map({ ...orderRow, amount: 'lots', order_time: 'yesterday', currency: '' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => [p.field, p.reason])).toEqual([['eventTime', 'invalid_value'], ['amount', 'invalid_value'], ['currency', 'invalid_value']]);
-    expect(result.message).toMatch(/^eventTime: "yesterday" is not a time .*; amount: "lots" is not a number \(column amount\); currency: missing/);
+    expect(result.problems.map((p) => [p.field, p.reason])).toEqual([
+      ['eventTime', 'invalid_value'],
+      ['amount', 'invalid_value'],
+      ['currency', 'invalid_value'],
+    ]);
+    expect(result.message).toMatch(
+      /^eventTime: "yesterday" is not a time .*; amount: "lots" is not a number \(column amount\); currency: missing/,
+    );
   });
 });
 
@@ -130,17 +222,41 @@ describe('a mapping file', () => {
     },
   });
 
-  it('renames columns, fills defaults and maps the export\'s own labels', () => {
-    expect(mapped('orders', { CUST_NO: 'C-9', order_id: 'O-1', event_type: 'placed', order_time: '2024-03-05 09:00', AMT: '50', service_level: 'next day', destination_country: '德国' }, mapping))
-      .toMatchObject({ customerId: 'C-9', amount: 50, currency: 'CNY', originCountry: 'CN', serviceLevel: 'EXPRESS', destinationCountry: 'DE' });
+  it("renames columns, fills defaults and maps the export's own labels", () => {
+    expect(
+      mapped(
+        'orders',
+        {
+          CUST_NO: 'C-9',
+          order_id: 'O-1',
+          event_type: 'placed',
+          order_time: '2024-03-05 09:00',
+          AMT: '50',
+          service_level: 'next day',
+          destination_country: '德国',
+        },
+        mapping,
+      ),
+    ).toMatchObject({
+      customerId: 'C-9',
+      amount: 50,
+      currency: 'CNY',
+      originCountry: 'CN',
+      serviceLevel: 'EXPRESS',
+      destinationCountry: 'DE',
+    });
   });
 
   it('replaces the default names of a column it renames', () => {
-    expect(refused('orders', { ...orderRow, CUST_NO: undefined, AMT: '1' }, mapping)).toMatch(/^customerId: missing \(looked for columns CUST_NO\)$/);
+    expect(refused('orders', { ...orderRow, CUST_NO: undefined, AMT: '1' }, mapping)).toMatch(
+      /^customerId: missing \(looked for columns CUST_NO\)$/,
+    );
   });
 
   it('uses a default only where the row has no value', () => {
-    expect(mapped('orders', { ...orderRow, customer_id: undefined, CUST_NO: 'C-9', AMT: '1', currency: 'USD' }, mapping).currency).toBe('USD');
+    expect(mapped('orders', { ...orderRow, customer_id: undefined, CUST_NO: 'C-9', AMT: '1', currency: 'USD' }, mapping).currency).toBe(
+      'USD',
+    );
   });
 
   it('is refused when it names a field the kind does not have, or a kind that does not exist', () => {

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { enumOptions } from './contract-schemas.ts';
-import { columnKey, defaultColumns, entityField, IMPORT_KINDS, valueAddedServiceNames, type FieldSpec, type ImportKind, type KindSpec } from './columns.ts';
+import {
+  columnKey,
+  defaultColumns,
+  entityField,
+  IMPORT_KINDS,
+  valueAddedServiceNames,
+  type FieldSpec,
+  type ImportKind,
+  type KindSpec,
+} from './columns.ts';
 import type { RejectReason } from './report.ts';
 import { parseEventTime } from './time.ts';
 
@@ -15,25 +24,39 @@ const columnList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)
 
 function kindOverrideSchema(kind: ImportKind) {
   const fields = Object.keys(defaultColumns[kind]);
-  const byField = <T extends z.ZodType>(value: T) => z.record(z.string(), value).superRefine((record, ctx) => {
-    for (const f of Object.keys(record)) {
-      if (!fields.includes(f)) ctx.addIssue({ code: 'custom', path: [f], message: `unknown field "${f}" of ${kind}; the fields are ${fields.join(', ')}` });
-    }
-  });
-  return z.strictObject({
-    /** Field → the column(s) holding it, replacing the default names. */
-    columns: byField(columnList).optional(),
-    /** Field → a cell text used when the row has no value. */
-    defaults: byField(z.string()).optional(),
-    /** Field → { cell value: canonical value }, for the export's own labels. */
-    values: byField(z.record(z.string(), z.string())).optional(),
-  }, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}; use columns, defaults, values` : undefined) });
+  const byField = <T extends z.ZodType>(value: T) =>
+    z.record(z.string(), value).superRefine((record, ctx) => {
+      for (const f of Object.keys(record)) {
+        if (!fields.includes(f))
+          ctx.addIssue({ code: 'custom', path: [f], message: `unknown field "${f}" of ${kind}; the fields are ${fields.join(', ')}` });
+      }
+    });
+  return z.strictObject(
+    {
+      /** Field → the column(s) holding it, replacing the default names. */
+      columns: byField(columnList).optional(),
+      /** Field → a cell text used when the row has no value. */
+      defaults: byField(z.string()).optional(),
+      /** Field → { cell value: canonical value }, for the export's own labels. */
+      values: byField(z.record(z.string(), z.string())).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}; use columns, defaults, values` : undefined,
+    },
+  );
 }
 
 /** The optional mapping file: per kind, overrides of the default column mapping. */
 export const mappingFileSchema = z.strictObject(
-  Object.fromEntries(IMPORT_KINDS.map((k) => [k, kindOverrideSchema(k).optional()])) as Record<ImportKind, z.ZodOptional<ReturnType<typeof kindOverrideSchema>>>,
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown kind(s) ${issue.keys.join(', ')}; the kinds are ${IMPORT_KINDS.join(', ')}` : undefined) },
+  Object.fromEntries(IMPORT_KINDS.map((k) => [k, kindOverrideSchema(k).optional()])) as Record<
+    ImportKind,
+    z.ZodOptional<ReturnType<typeof kindOverrideSchema>>
+  >,
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown kind(s) ${issue.keys.join(', ')}; the kinds are ${IMPORT_KINDS.join(', ')}` : undefined,
+  },
 );
 export type MappingFile = z.output<typeof mappingFileSchema>;
 
@@ -78,7 +101,8 @@ export interface RowDraft {
 const NO_PROBLEMS: readonly RowProblem[] = Object.freeze([]);
 
 /** Whether the row leaves the field out (no cell, or an empty one), as opposed to having a bad cell. */
-export const leavesOut = (draft: RowDraft, field: string) => draft.values[field] === undefined && !draft.problems.some((p) => p.field === field);
+export const leavesOut = (draft: RowDraft, field: string) =>
+  draft.values[field] === undefined && !draft.problems.some((p) => p.field === field);
 
 /** Values an update row may take from the earlier rows of its order, shipment or complaint. */
 export interface Carried {
@@ -151,7 +175,10 @@ export function createRowMapper(kind: ImportKind, mapping: MappingFile, timeZone
     missingFields(columns) {
       const keys = new Map(columns.map((c) => [columnKey(c), c]));
       return wanted
-        .filter(([, field, loose]) => !field.optional && field.default === undefined && field.fallback === undefined && columnIn(keys, loose) === undefined)
+        .filter(
+          ([, field, loose]) =>
+            !field.optional && field.default === undefined && field.fallback === undefined && columnIn(keys, loose) === undefined,
+        )
         .map(([name]) => name);
     },
     missingColumns(columns) {
@@ -185,7 +212,9 @@ export function createRowMapper(kind: ImportKind, mapping: MappingFile, timeZone
         } else if (allowed !== undefined && !allowed.includes(value.value as string)) {
           const label = String(cell).trim();
           problems.push({
-            field: name, reason: 'invalid_value', unknownValue: label,
+            field: name,
+            reason: 'invalid_value',
+            unknownValue: label,
             message: `${name}: "${label}" is not one of ${allowed.join(', ')} (column ${column}); name its meaning in the mapping file ("values")`,
           });
         } else {
@@ -223,7 +252,11 @@ export function createRowMapper(kind: ImportKind, mapping: MappingFile, timeZone
         } else if (field.optional) {
           record[name] = field.type === 'list' ? [] : null;
         } else if (field.carry && entity !== null && carried !== undefined && !carried.earlierRow) {
-          done.problems.push({ field: name, reason: 'no_earlier_row', message: `${name}: not in the row, and no earlier row of ${entityNoun[kind]} ${typeof record[entity] === 'string' ? record[entity] : '?'} gives it (${looked(field)})` });
+          done.problems.push({
+            field: name,
+            reason: 'no_earlier_row',
+            message: `${name}: not in the row, and no earlier row of ${entityNoun[kind]} ${typeof record[entity] === 'string' ? record[entity] : '?'} gives it (${looked(field)})`,
+          });
         } else {
           done.problems.push({ field: name, reason: 'invalid_value', message: `${name}: missing (${looked(field)})` });
         }
@@ -232,7 +265,9 @@ export function createRowMapper(kind: ImportKind, mapping: MappingFile, timeZone
     },
     map(row) {
       const done = mapper.complete(mapper.read(row));
-      return done.problems.length === 0 ? { ok: true, record: done.record } : { ok: false, message: describeProblems(done.problems), problems: done.problems };
+      return done.problems.length === 0
+        ? { ok: true, record: done.record }
+        : { ok: false, message: describeProblems(done.problems), problems: done.problems };
     },
   };
   return mapper;
@@ -248,7 +283,9 @@ function convert(field: FieldSpec, cell: unknown, aliases: Map<string, string>, 
       if (typeof cell === 'number' || typeof cell === 'bigint') return { ok: true, value: String(cell) };
       return typeof cell === 'string' ? { ok: true, value: cell.trim() } : notA('text', cell);
     case 'code':
-      return typeof cell === 'string' ? { ok: true, value: (aliases.get(cell.trim().toLowerCase()) ?? cell.trim()).toUpperCase() } : notA('code', cell);
+      return typeof cell === 'string'
+        ? { ok: true, value: (aliases.get(cell.trim().toLowerCase()) ?? cell.trim()).toUpperCase() }
+        : notA('code', cell);
     case 'enum':
       return typeof cell === 'string' ? { ok: true, value: canonicalEnum(aliasOf(aliases, cell) ?? cell) } : notA('name', cell);
     case 'number':
@@ -260,18 +297,33 @@ function convert(field: FieldSpec, cell: unknown, aliases: Map<string, string>, 
     case 'list': {
       const items = Array.isArray(cell) ? cell : typeof cell === 'string' ? cell.split(/[;；、|]/) : undefined;
       if (items === undefined || items.some((i) => typeof i !== 'string')) return notA('list of names', cell);
-      return { ok: true, value: (items as string[]).map((i) => i.trim()).filter(Boolean).map((i) => snakeCase(aliases.get(i.toLowerCase()) ?? valueAddedServiceNames[i] ?? i)) };
+      return {
+        ok: true,
+        value: (items as string[])
+          .map((i) => i.trim())
+          .filter(Boolean)
+          .map((i) => snakeCase(aliases.get(i.toLowerCase()) ?? valueAddedServiceNames[i] ?? i)),
+      };
     }
   }
 }
 
 /** `in transit`, `In-Transit`, `in_transit` → IN_TRANSIT; `e-commerce` → E_COMMERCE. */
-export const canonicalEnum = (text: string) => text.trim().toUpperCase().replace(/[\s-]+/g, '_');
-const snakeCase = (text: string) => text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+export const canonicalEnum = (text: string) =>
+  text
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
+const snakeCase = (text: string) =>
+  text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 /** A plain or thousands-separated decimal ("1,234.50" is common in finance exports). */
 export function parseNumber(cell: unknown): Converted {
-  if (typeof cell === 'number') return Number.isFinite(cell) ? { ok: true, value: cell } : { ok: false, problem: `${cell} is not a number` };
+  if (typeof cell === 'number')
+    return Number.isFinite(cell) ? { ok: true, value: cell } : { ok: false, problem: `${cell} is not a number` };
   if (typeof cell !== 'string') return notA('number', cell);
   const text = cell.trim();
   if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)) return { ok: true, value: Number(text.replace(/,/g, '')) };
@@ -283,4 +335,11 @@ const isBlank = (cell: unknown) => cell === undefined || cell === null || (typeo
 const notA = (what: string, cell: unknown): Converted => ({ ok: false, problem: `expected a ${what}, got ${JSON.stringify(cell)}` });
 const lowerKeys = (values: Record<string, string>) => new Map(Object.entries(values).map(([k, v]) => [k.trim().toLowerCase(), v]));
 /** A label as written (`Ocean Freight`), or in its snake form (`ocean_freight`). */
-const aliasOf = (aliases: Map<string, string>, cell: string) => aliases.get(cell.trim().toLowerCase()) ?? aliases.get(cell.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+const aliasOf = (aliases: Map<string, string>, cell: string) =>
+  aliases.get(cell.trim().toLowerCase()) ??
+  aliases.get(
+    cell
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );

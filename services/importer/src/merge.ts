@@ -19,10 +19,7 @@ export interface PendingEvent {
 const kindRank: Record<ImportKind, number> = { profiles: 0, orders: 1, shipments: 2, complaints: 3 };
 
 export function compareForLog(a: PendingEvent, b: PendingEvent): number {
-  return a.event.eventTime - b.event.eventTime
-    || kindRank[a.kind] - kindRank[b.kind]
-    || a.fileIndex - b.fileIndex
-    || a.line - b.line;
+  return a.event.eventTime - b.event.eventTime || kindRank[a.kind] - kindRank[b.kind] || a.fileIndex - b.fileIndex || a.line - b.line;
 }
 
 /** Sorts in place into log order and returns the same array. */

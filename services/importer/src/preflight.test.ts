@@ -17,7 +17,8 @@ function write(lines: string[], ext: string): string {
   writeFileSync(path, lines.join('\n') + '\n');
   return path;
 }
-const check = (files: ImportFile[], mapping: MappingFile = {}, encoding = 'utf-8') => preflight({ files, mapping, timeZone: 'Asia/Shanghai', encoding });
+const check = (files: ImportFile[], mapping: MappingFile = {}, encoding = 'utf-8') =>
+  preflight({ files, mapping, timeZone: 'Asia/Shanghai', encoding });
 const field = (f: FilePreflight, name: string) => f.fields.find((c) => c.field === name)!;
 async function refusal(files: ImportFile[], mapping: MappingFile = {}): Promise<PreflightRefusedError> {
   const err = await check(files, mapping).catch((e: unknown) => e);
@@ -25,11 +26,25 @@ async function refusal(files: ImportFile[], mapping: MappingFile = {}): Promise<
   return err as PreflightRefusedError;
 }
 
-const order = (fields: Record<string, unknown>) => JSON.stringify({ cust_no: 'C-1', order_no: 'O-1', type: 'placed', occurred_at: '2024-03-01 09:00', amount: 10, ccy: 'CNY', service_level: 'standard', origin_country: 'CN', destination_country: 'DE', ...fields });
+const order = (fields: Record<string, unknown>) =>
+  JSON.stringify({
+    cust_no: 'C-1',
+    order_no: 'O-1',
+    type: 'placed',
+    occurred_at: '2024-03-01 09:00',
+    amount: 10,
+    ccy: 'CNY',
+    service_level: 'standard',
+    origin_country: 'CN',
+    destination_country: 'DE',
+    ...fields,
+  });
 
 describe('the pre-flight of a JSON Lines export', () => {
   it('says which field it found under which column, which it did not, the labels it does not know, and the columns it will not read', async () => {
-    const { files: [orders, shipments] } = await check([
+    const {
+      files: [orders, shipments],
+    } = await check([
       { kind: 'orders', format: 'jsonl', path: join(messy, 'orders.jsonl') },
       { kind: 'shipments', format: 'jsonl', path: join(messy, 'shipments.jsonl') },
     ]);
@@ -38,7 +53,11 @@ describe('the pre-flight of a JSON Lines export', () => {
     expect(field(orders!, 'kind')).toMatchObject({ columns: { type: 7 }, meaning: true, default: null, unknownValues: { exchange: 1 } });
     expect(field(orders!, 'currency').columns).toEqual({ ccy: 4 });
     expect(field(orders!, 'amount')).toMatchObject({ carried: 2, unreadable: 0 });
-    expect(field(orders!, 'channel')).toMatchObject({ columns: {}, required: false, lookedFor: expect.arrayContaining(['channel', '渠道']) as unknown });
+    expect(field(orders!, 'channel')).toMatchObject({
+      columns: {},
+      required: false,
+      lookedFor: expect.arrayContaining(['channel', '渠道']) as unknown,
+    });
     expect(orders!.ignoredColumns).toEqual(['sales_note', 'erp_sync_id']);
     expect(orders!.missing).toEqual([]);
 
@@ -50,9 +69,21 @@ describe('the pre-flight of a JSON Lines export', () => {
   });
 
   it('refuses the run when a required field has no key in any sampled row, naming every such field and the names looked for', async () => {
-    const path = write([
-      JSON.stringify({ cust_no: 'C-1', order_no: 'O-1', when: '2024-03-01', amount: 10, ccy: 'CNY', service_level: 'standard', origin_country: 'CN', destination_country: 'DE' }),
-    ], '.jsonl');
+    const path = write(
+      [
+        JSON.stringify({
+          cust_no: 'C-1',
+          order_no: 'O-1',
+          when: '2024-03-01',
+          amount: 10,
+          ccy: 'CNY',
+          service_level: 'standard',
+          origin_country: 'CN',
+          destination_country: 'DE',
+        }),
+      ],
+      '.jsonl',
+    );
     const err = await refusal([{ kind: 'orders', format: 'jsonl', path }]);
     expect(err.message).toContain(`${path} (orders) has no column for: kind (looked for kind, order_kind,`);
     expect(err.message).toMatch(/; eventTime \(looked for order_time, event_time, .*occurred_at.*\)/);
@@ -65,23 +96,46 @@ describe('the pre-flight of a JSON Lines export', () => {
     const path = write([JSON.stringify({ cust_no: 'C-1', order_no: 'O-1', occurred_at: '2024-03-01' })], '.jsonl');
     const env = loadEnv({ KAFKA_BROKERS: '127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1', LOG_LEVEL: 'silent' });
     const options: ImportOptions = {
-      files: [{ kind: 'orders', format: 'jsonl', path }], mapping: {}, timeZone: null, encoding: 'utf-8', batchSize: 10,
-      reportFile: join(dir, 'rejects.jsonl'), dryRun: false, json: true, quiet: true,
+      files: [{ kind: 'orders', format: 'jsonl', path }],
+      mapping: {},
+      timeZone: null,
+      encoding: 'utf-8',
+      batchSize: 10,
+      reportFile: join(dir, 'rejects.jsonl'),
+      dryRun: false,
+      json: true,
+      quiet: true,
     };
     let seen = false;
-    await expect(importHistory(env, options, createLogger({ service: 'test' }, 'silent'), { write: () => true }, () => { seen = true; })).rejects.toThrow(PreflightRefusedError);
+    await expect(
+      importHistory(env, options, createLogger({ service: 'test' }, 'silent'), { write: () => true }, () => {
+        seen = true;
+      }),
+    ).rejects.toThrow(PreflightRefusedError);
     expect(seen).toBe(false);
   });
 
   it('refuses a CSV file the same way, from its header', async () => {
     const path = write(['customer_id,order_id,order_time,amount', 'C-1,O-1,2024-01-01,5'], '.csv');
     const err = await refusal([{ kind: 'orders', format: 'csv', path }]);
-    expect(err.preflight.files[0]).toMatchObject({ missing: ['kind'], fromEarlierImports: ['currency', 'serviceLevel', 'originCountry', 'destinationCountry'] });
-    expect(err.message).toContain('has no column for: kind (looked for kind, order_kind, order_event, order_event_type, order_type, order_status, 订单状态');
+    expect(err.preflight.files[0]).toMatchObject({
+      missing: ['kind'],
+      fromEarlierImports: ['currency', 'serviceLevel', 'originCountry', 'destinationCountry'],
+    });
+    expect(err.message).toContain(
+      'has no column for: kind (looked for kind, order_kind, order_event, order_event_type, order_type, order_status, 订单状态',
+    );
   });
 
-  it('counts the defaults it would use, and shows a default of what an event is as the mapping file\'s', async () => {
-    const path = write([order({ type: undefined }), order({ order_no: 'O-2', type: undefined, ccy: undefined }), order({ order_no: 'O-3', type: undefined, ccy: undefined })], '.jsonl');
+  it("counts the defaults it would use, and shows a default of what an event is as the mapping file's", async () => {
+    const path = write(
+      [
+        order({ type: undefined }),
+        order({ order_no: 'O-2', type: undefined, ccy: undefined }),
+        order({ order_no: 'O-3', type: undefined, ccy: undefined }),
+      ],
+      '.jsonl',
+    );
     const mapping: MappingFile = { orders: { defaults: { kind: 'PLACED', currency: 'CNY' } } };
     const report = await check([{ kind: 'orders', format: 'jsonl', path }], mapping);
     expect(field(report.files[0]!, 'kind')).toMatchObject({ columns: {}, default: 'PLACED', defaulted: 3 });
@@ -98,10 +152,22 @@ describe('the pre-flight of a JSON Lines export', () => {
   });
 
   it('lets a status file lack a field of its shipment when another file of the kind has it, or leaves it to earlier imports', async () => {
-    const master = write([JSON.stringify({ customer_id: 'C-1', waybill_no: 'S-1', status: 'picked up', mode: 'sea', event_time: '2024-03-01' })], '.jsonl');
-    const feed = write([JSON.stringify({ customer_id: 'C-1', waybill_no: 'S-1', status: 'in transit', event_time: '2024-03-02' })], '.jsonl');
-    const both = await check([{ kind: 'shipments', format: 'jsonl', path: master }, { kind: 'shipments', format: 'jsonl', path: feed }]);
-    expect(both.files.map((f) => [f.missing, f.fromEarlierImports])).toEqual([[[], []], [[], []]]);
+    const master = write(
+      [JSON.stringify({ customer_id: 'C-1', waybill_no: 'S-1', status: 'picked up', mode: 'sea', event_time: '2024-03-01' })],
+      '.jsonl',
+    );
+    const feed = write(
+      [JSON.stringify({ customer_id: 'C-1', waybill_no: 'S-1', status: 'in transit', event_time: '2024-03-02' })],
+      '.jsonl',
+    );
+    const both = await check([
+      { kind: 'shipments', format: 'jsonl', path: master },
+      { kind: 'shipments', format: 'jsonl', path: feed },
+    ]);
+    expect(both.files.map((f) => [f.missing, f.fromEarlierImports])).toEqual([
+      [[], []],
+      [[], []],
+    ]);
 
     const files: ImportFile[] = [{ kind: 'shipments', format: 'jsonl', path: feed }];
     const alone = await check(files);

@@ -4,7 +4,6 @@ import type { ImportFile, ImportSettings } from './importer.ts';
 import { createRowMapper, type RowMapper } from './mapping.ts';
 import { ImportInputError, readRows } from './read-rows.ts';
 
-
 // Before anything is written, a sample of each file shows how the export will be read: which
 // field comes from which column, which fields have no column (and the names looked for), which
 // labels of an enum the importer does not know, and which defaults and earlier rows would fill
@@ -76,7 +75,10 @@ export class PreflightRefusedError extends ImportInputError {
 type Sampled = { columns: string[]; rows: Array<{ values: Record<string, unknown>; line: number }> };
 
 /** Samples every file; throws `PreflightRefusedError` naming every required field without a column. */
-export async function preflight(settings: Pick<ImportSettings, 'files' | 'mapping' | 'timeZone' | 'encoding'>, sampleRows = PREFLIGHT_SAMPLE_ROWS): Promise<Preflight> {
+export async function preflight(
+  settings: Pick<ImportSettings, 'files' | 'mapping' | 'timeZone' | 'encoding'>,
+  sampleRows = PREFLIGHT_SAMPLE_ROWS,
+): Promise<Preflight> {
   const samples = await Promise.all(settings.files.map((file) => sample(file, settings.encoding, sampleRows)));
   const mappers = new Map(settings.files.map((f) => [f.kind, createRowMapper(f.kind, settings.mapping, settings.timeZone)]));
   const files = settings.files.map((file, i) => checkFile(file, samples[i]!, mappers.get(file.kind)!));
@@ -85,26 +87,42 @@ export async function preflight(settings: Pick<ImportSettings, 'files' | 'mappin
   // is read and every row placed after its earlier rows: importer.ts).
   for (const f of files) {
     const carried = (field: string) => f.fields.find((c) => c.field === field)!.carry;
-    const inAnotherFile = (field: string) => files.some((other) => other.kind === f.kind && Object.keys(other.fields.find((c) => c.field === field)!.columns).length > 0);
+    const inAnotherFile = (field: string) =>
+      files.some((other) => other.kind === f.kind && Object.keys(other.fields.find((c) => c.field === field)!.columns).length > 0);
     f.fromEarlierImports = f.missing.filter((field) => carried(field) && !inAnotherFile(field));
     f.missing = f.missing.filter((field) => !carried(field));
   }
   const report: Preflight = { sampleRows, files };
-  refuseIf(report, files.filter((f) => f.missing.length > 0).map((f) => `${f.file} (${f.kind}) has no column for: ${described(f, f.missing)}`));
+  refuseIf(
+    report,
+    files.filter((f) => f.missing.length > 0).map((f) => `${f.file} (${f.kind}) has no column for: ${described(f, f.missing)}`),
+  );
   return report;
 }
 
-const described = (f: FilePreflight, fields: string[]) => f.fields.filter((c) => fields.includes(c.field)).map((c) => `${c.field} (looked for ${c.lookedFor!.join(', ')})`).join('; ');
+const described = (f: FilePreflight, fields: string[]) =>
+  f.fields
+    .filter((c) => fields.includes(c.field))
+    .map((c) => `${c.field} (looked for ${c.lookedFor!.join(', ')})`)
+    .join('; ');
 
 export function refuseIf(report: Preflight, refusals: string[]): void {
   if (refusals.length === 0) return;
-  throw new PreflightRefusedError(report, `${refusals.join('\n')}\nName the columns in a mapping file (--mapping: "columns"), or give a value for every row there ("defaults"); see docs/import.md`);
+  throw new PreflightRefusedError(
+    report,
+    `${refusals.join('\n')}\nName the columns in a mapping file (--mapping: "columns"), or give a value for every row there ("defaults"); see docs/import.md`,
+  );
 }
 
 async function sample(file: ImportFile, encoding: string, limit: number): Promise<Sampled> {
   let header: string[] | undefined;
   const out: Sampled = { columns: [], rows: [] };
-  const rows = readRows(file.path, file.format, { encoding, onHeader: (columns) => { header = columns; } });
+  const rows = readRows(file.path, file.format, {
+    encoding,
+    onHeader: (columns) => {
+      header = columns;
+    },
+  });
   const keys = new Set<string>();
   for await (const row of rows) {
     if ('values' in row) {
@@ -118,18 +136,25 @@ async function sample(file: ImportFile, encoding: string, limit: number): Promis
 }
 
 function checkFile(file: ImportFile, sampled: Sampled, mapper: RowMapper): FilePreflight {
-  const checks = new Map<string, FieldCheck>(Object.entries(mapper.spec).map(([field, spec]) => [field, {
-    field,
-    required: !spec.optional && spec.default === undefined && spec.fallback === undefined,
-    optional: spec.optional === true,
-    meaning: spec.meaning === true,
-    carry: spec.carry === true,
-    columns: {},
-    default: spec.default ?? null,
-    fallback: spec.fallback ?? null,
-    defaulted: 0, carried: 0, unreadable: 0,
-    unknownValues: {},
-  }]));
+  const checks = new Map<string, FieldCheck>(
+    Object.entries(mapper.spec).map(([field, spec]) => [
+      field,
+      {
+        field,
+        required: !spec.optional && spec.default === undefined && spec.fallback === undefined,
+        optional: spec.optional === true,
+        meaning: spec.meaning === true,
+        carry: spec.carry === true,
+        columns: {},
+        default: spec.default ?? null,
+        fallback: spec.fallback ?? null,
+        defaulted: 0,
+        carried: 0,
+        unreadable: 0,
+        unknownValues: {},
+      },
+    ]),
+  );
   const rows: CarryRow[] = sampled.rows.map((r) => ({ draft: mapper.read(r.values), fileIndex: 0, line: r.line }));
   carryForward(file.kind, mapper.spec, rows);
   const used = new Set<string>();
@@ -179,17 +204,30 @@ export function formatPreflight(p: Preflight): string {
       const notes: string[] = [];
       const named = c.meaning ? ', named in the mapping file' : '';
       if (found.length === 0) {
-        notes.push(f.missing.includes(c.field) ? `MISSING: looked for ${c.lookedFor!.join(', ')}`
-          : c.default !== null ? `not found: default ${c.default} for every row${named}`
-            : c.fallback !== null ? `not found: ${c.fallback} instead`
-              : f.fromEarlierImports.includes(c.field) ? 'NOT FOUND in any file: only from earlier imports of the same order, shipment or complaint'
-                : c.carry && !c.optional ? 'not found: from earlier rows of its order, shipment or complaint (another file)'
-                : 'not found');
+        notes.push(
+          f.missing.includes(c.field)
+            ? `MISSING: looked for ${c.lookedFor!.join(', ')}`
+            : c.default !== null
+              ? `not found: default ${c.default} for every row${named}`
+              : c.fallback !== null
+                ? `not found: ${c.fallback} instead`
+                : f.fromEarlierImports.includes(c.field)
+                  ? 'NOT FOUND in any file: only from earlier imports of the same order, shipment or complaint'
+                  : c.carry && !c.optional
+                    ? 'not found: from earlier rows of its order, shipment or complaint (another file)'
+                    : 'not found',
+        );
       } else if (c.default !== null) {
         notes.push(`default ${c.default} where empty${named}`);
       }
       const unknown = Object.entries(c.unknownValues).sort(([, a], [, b]) => b - a);
-      if (unknown.length > 0) notes.push(`UNKNOWN values: ${unknown.slice(0, 8).map(([v, n]) => `${JSON.stringify(v)} ×${n}`).join(', ')}${unknown.length > 8 ? ', …' : ''}`);
+      if (unknown.length > 0)
+        notes.push(
+          `UNKNOWN values: ${unknown
+            .slice(0, 8)
+            .map(([v, n]) => `${JSON.stringify(v)} ×${n}`)
+            .join(', ')}${unknown.length > 8 ? ', …' : ''}`,
+        );
       if (c.unreadable > 0) notes.push(`${c.unreadable} unreadable`);
       rows.push([
         `${c.field}${c.optional ? '?' : ''}`,
@@ -207,4 +245,3 @@ export function formatPreflight(p: Preflight): string {
   lines.push('', '(? = optional; rows = sampled rows with a value; a field marked MISSING stops the run)');
   return lines.join('\n');
 }
-

@@ -20,8 +20,8 @@ export function createProgress(label: string, total: number, out: ProgressOutput
   let lastDraw = Number.NEGATIVE_INFINITY;
   let lastTenth = -1;
   let finished = false;
-  const format = (n: number) => (unit !== 'B' ? n.toLocaleString('en-US')
-    : total < 1_048_576 ? `${Math.ceil(n / 1024)} KiB` : `${(n / 1_048_576).toFixed(1)} MiB`);
+  const format = (n: number) =>
+    unit !== 'B' ? n.toLocaleString('en-US') : total < 1_048_576 ? `${Math.ceil(n / 1024)} KiB` : `${(n / 1_048_576).toFixed(1)} MiB`;
   const render = (done: number) => {
     const ratio = total > 0 ? Math.min(1, done / total) : 1;
     const filled = Math.round(ratio * WIDTH);

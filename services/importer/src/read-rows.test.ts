@@ -26,7 +26,10 @@ describe('formatOf', () => {
 describe('readRows, JSON Lines', () => {
   it('yields one row per object line, numbered as an editor numbers them, skipping blank lines', async () => {
     const path = file('{"a":1}\r\n\n   \n{"a":"two","b":[1,2]}\n', '.jsonl');
-    expect(await rows(path, 'jsonl')).toEqual([{ line: 1, values: { a: 1 } }, { line: 4, values: { a: 'two', b: [1, 2] } }]);
+    expect(await rows(path, 'jsonl')).toEqual([
+      { line: 1, values: { a: 1 } },
+      { line: 4, values: { a: 'two', b: [1, 2] } },
+    ]);
   });
 
   it('reports a line that is not JSON, or not an object, and goes on', async () => {
@@ -43,7 +46,11 @@ describe('readRows, CSV', () => {
   it('keys each row by the header, drops a UTF-8 BOM and rows of empty cells, keeps line numbers', async () => {
     const path = file('\uFEFFid,name\n1,"Ningbo, Zhoushan"\n,\n2,"two\nlines"\n', '.csv');
     let header: string[] = [];
-    expect(await rows(path, 'csv', 'utf-8', (c) => { header = c; })).toEqual([
+    expect(
+      await rows(path, 'csv', 'utf-8', (c) => {
+        header = c;
+      }),
+    ).toEqual([
       { line: 2, values: { id: '1', name: 'Ningbo, Zhoushan' } },
       { line: 4, values: { id: '2', name: 'two\nlines' } },
     ]);
@@ -72,7 +79,11 @@ describe('readRows, CSV', () => {
 
   it('refuses a GBK file with bytes that are not GBK, instead of importing replacement characters', async () => {
     // "客户编号,金额\nC-1," then 0xFF 0xFF, which no GBK character starts with.
-    const broken = Buffer.concat([Buffer.from('bfcdbba7b1e0bac52cbdf0b6ee0a432d312c', 'hex'), Buffer.from([0xff, 0xff]), Buffer.from('\n')]);
+    const broken = Buffer.concat([
+      Buffer.from('bfcdbba7b1e0bac52cbdf0b6ee0a432d312c', 'hex'),
+      Buffer.from([0xff, 0xff]),
+      Buffer.from('\n'),
+    ]);
     await expect(rows(file(broken, '.csv'), 'csv', 'gbk')).rejects.toThrow(/is not valid gbk text near byte/);
   });
 

@@ -54,8 +54,11 @@ async function* decodedChunks(path: string, { encoding, onBytes }: ReadOptions):
   // contain on purpose: GBK cannot even encode it.
   const decode = isUtf8(encoding) ? utf8Decoder() : iconvDecoder(encoding);
   let bytes = 0;
-  const invalid = () => new ImportInputError(`${path} is not valid ${encoding} text near byte ${bytes}` +
-    (isUtf8(encoding) ? ' (an Excel export from Chinese Windows is usually gbk: pass --encoding gbk)' : ''));
+  const invalid = () =>
+    new ImportInputError(
+      `${path} is not valid ${encoding} text near byte ${bytes}` +
+        (isUtf8(encoding) ? ' (an Excel export from Chinese Windows is usually gbk: pass --encoding gbk)' : ''),
+    );
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
       bytes += (chunk as Buffer).length;
@@ -84,7 +87,7 @@ function utf8Decoder(): ChunkDecoder {
 function iconvDecoder(encoding: string): ChunkDecoder {
   const decoder = iconv.getDecoder(encoding, { stripBOM: true });
   return (chunk) => {
-    const text = chunk === null ? decoder.end() ?? '' : decoder.write(chunk);
+    const text = chunk === null ? (decoder.end() ?? '') : decoder.write(chunk);
     return text.includes('\uFFFD') ? null : text;
   };
 }
@@ -120,7 +123,12 @@ async function* jsonLines(chunks: AsyncIterable<string>): AsyncGenerator<SourceR
   if (last) yield last;
 }
 
-async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, path: string, onHeader?: (columns: string[]) => void): AsyncGenerator<SourceRow> {
+async function* csvRows(
+  chunks: AsyncIterable<string>,
+  delimiter: string,
+  path: string,
+  onHeader?: (columns: string[]) => void,
+): AsyncGenerator<SourceRow> {
   let header: string[] | undefined;
   for await (const record of csvRecords(chunks, delimiter)) {
     const row = toRow(record);
@@ -142,9 +150,12 @@ async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, path: 
       return undefined;
     }
     if (problem !== undefined) return { line, problem, raw: fields };
-    if (fields.length !== header.length) return { line, problem: `has ${fields.length} fields but the header has ${header.length}`, raw: fields };
+    if (fields.length !== header.length)
+      return { line, problem: `has ${fields.length} fields but the header has ${header.length}`, raw: fields };
     const values: Record<string, unknown> = {};
-    header.forEach((name, i) => { if (name !== '') values[name] = fields[i]; });
+    header.forEach((name, i) => {
+      if (name !== '') values[name] = fields[i];
+    });
     return { line, values };
   }
 }

@@ -14,7 +14,8 @@ import type { Preflight } from './preflight.ts';
  */
 export type RejectReason = DeadLetterReason | 'no_earlier_row';
 export const importOnlyReasons = {
-  no_earlier_row: 'an update row leaves out a field of its order, shipment or complaint, and no earlier row of it (in this run or an earlier import) gives it',
+  no_earlier_row:
+    'an update row leaves out a field of its order, shipment or complaint, and no earlier row of it (in this run or an earlier import) gives it',
 } as const;
 
 export interface Rejection {
@@ -60,7 +61,10 @@ export function memoryReport(): RejectionReport & { rejections: Rejection[] } {
   const rejections: Rejection[] = [];
   return {
     rejections,
-    add: (r) => { rejections.push(r); return Promise.resolve(); },
+    add: (r) => {
+      rejections.push(r);
+      return Promise.resolve();
+    },
     close: () => Promise.resolve(),
   };
 }
@@ -111,7 +115,17 @@ export function totalsByKind(files: FileSummary[]): ImportSummary['kinds'] {
     for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
   };
   for (const { file: _, kind, ...f } of files) {
-    const total = kinds[kind] ??= { rows: 0, imported: 0, alreadyImported: 0, erased: 0, rejected: 0, rejectedByReason: {}, defaults: {}, carriedForward: {}, events: {} };
+    const total = (kinds[kind] ??= {
+      rows: 0,
+      imported: 0,
+      alreadyImported: 0,
+      erased: 0,
+      rejected: 0,
+      rejectedByReason: {},
+      defaults: {},
+      carriedForward: {},
+      events: {},
+    });
     total.rows += f.rows;
     total.imported += f.imported;
     total.alreadyImported += f.alreadyImported;
@@ -134,7 +148,9 @@ export function formatSummary(s: ImportSummary): string {
     `  already imported   ${s.alreadyImported}${s.dryRun ? ' (a dry run does not read the ledger)' : ''}`,
     ...(s.erased > 0 ? [`  erased customers   ${s.erased} (on the erasure list: not imported)`] : []),
     `  rejected           ${s.rejected}`,
-    ...Object.entries(s.rejectedByReason).sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `    ${reason.padEnd(18)} ${n}`),
+    ...Object.entries(s.rejectedByReason)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([reason, n]) => `    ${reason.padEnd(18)} ${n}`),
     '  per file:',
   ];
   // Per kind only when a kind has several files; otherwise its one file says it all.
@@ -142,7 +158,9 @@ export function formatSummary(s: ImportSummary): string {
   const blocks = [...s.files, ...several.map(([kind, totals]) => ({ ...totals, kind: kind as ImportKind, file: `all ${kind} files` }))];
   for (const f of blocks) {
     const written = s.dryRun ? f.rows - f.rejected - f.alreadyImported - f.erased : f.imported;
-    lines.push(`    ${f.kind.padEnd(10)} ${f.file}: ${f.rows} rows, ${s.dryRun ? 'new' : 'imported'} ${written}, already imported ${f.alreadyImported}, rejected ${f.rejected}`);
+    lines.push(
+      `    ${f.kind.padEnd(10)} ${f.file}: ${f.rows} rows, ${s.dryRun ? 'new' : 'imported'} ${written}, already imported ${f.alreadyImported}, rejected ${f.rejected}`,
+    );
     const counts = (label: string, c: Record<string, number>) => {
       const entries = Object.entries(c).sort(([a], [b]) => a.localeCompare(b));
       if (entries.length > 0) lines.push(`      ${label.padEnd(16)} ${entries.map(([k, n]) => `${k} ${n}`).join(', ')}`);
@@ -152,7 +170,8 @@ export function formatSummary(s: ImportSummary): string {
     counts('defaults used', f.defaults);
     counts('carried forward', f.carriedForward);
   }
-  if (s.dryRun && (s.rejectedByReason.no_earlier_row ?? 0) > 0) lines.push('A dry run does not read earlier imports: rows rejected as no_earlier_row may find their earlier row in a real run.');
+  if (s.dryRun && (s.rejectedByReason.no_earlier_row ?? 0) > 0)
+    lines.push('A dry run does not read earlier imports: rows rejected as no_earlier_row may find their earlier row in a real run.');
   if (s.rejected > 0 && s.reportFile) lines.push(`Rejected rows, with line and every problem: ${s.reportFile}`);
   return lines.join('\n');
 }

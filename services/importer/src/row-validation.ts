@@ -10,12 +10,16 @@ import type { RejectReason } from './report.ts';
 // problem of a row at once, or each re-run uncovers the next one. So when a row fails, the
 // contract's schema is asked for all its issues, beside the cells that could not be converted.
 
-export type RowOutcome =
-  | { ok: true; event: CustomerEvent }
-  | { ok: false; reason: RejectReason; message: string; problems: RowProblem[] };
+export type RowOutcome = { ok: true; event: CustomerEvent } | { ok: false; reason: RejectReason; message: string; problems: RowProblem[] };
 
 /** `record` holds converted values; `problems` what conversion, carry-forward and defaults could not give. */
-export function validateRecord(kind: ImportKind, record: Record<string, unknown>, problems: RowProblem[], contract: SourceContract, ctx: ValidationContext): RowOutcome {
+export function validateRecord(
+  kind: ImportKind,
+  record: Record<string, unknown>,
+  problems: RowProblem[],
+  contract: SourceContract,
+  ctx: ValidationContext,
+): RowOutcome {
   if (record.eventId === null || record.eventId === undefined) record.eventId = deriveEventId(kind, record);
   let single: RowProblem | undefined;
   if (problems.length === 0) {

@@ -6,7 +6,8 @@
 
 export type TimeResult = { ok: true; ms: number } | { ok: false; problem: string };
 
-const ISO_LIKE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_LIKE =
+  /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 /** Epoch milliseconds from 1973-03-03 on; fewer digits are seconds or garbage. */
 const EPOCH_MS = /^\d{12,15}$/;
 
@@ -29,15 +30,25 @@ export function parseEventTime(value: unknown, zone: string): TimeResult {
   const text = value.trim();
   if (/^\d+$/.test(text)) return fromEpochMs(Number(text), text);
   const m = ISO_LIKE.exec(text);
-  if (!m) return { ok: false, problem: `"${text}" is not a time (use ISO-8601 such as 2024-03-01 08:30:00 or 2024-03-01T08:30:00+08:00, or epoch milliseconds)` };
+  if (!m)
+    return {
+      ok: false,
+      problem: `"${text}" is not a time (use ISO-8601 such as 2024-03-01 08:30:00 or 2024-03-01T08:30:00+08:00, or epoch milliseconds)`,
+    };
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', offset] = m;
   const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
   const millis = Number(frac.padEnd(3, '0').slice(0, 3));
   const wall = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5], millis);
   const back = new Date(wall);
   // Date.UTC rolls 2024-02-30 over into March; a time that does not round-trip does not exist.
-  if (back.getUTCFullYear() !== fields[0] || back.getUTCMonth() !== fields[1] - 1 || back.getUTCDate() !== fields[2]
-    || back.getUTCHours() !== fields[3] || back.getUTCMinutes() !== fields[4] || back.getUTCSeconds() !== fields[5]) {
+  if (
+    back.getUTCFullYear() !== fields[0] ||
+    back.getUTCMonth() !== fields[1] - 1 ||
+    back.getUTCDate() !== fields[2] ||
+    back.getUTCHours() !== fields[3] ||
+    back.getUTCMinutes() !== fields[4] ||
+    back.getUTCSeconds() !== fields[5]
+  ) {
     return { ok: false, problem: `"${text}" is not a valid date and time` };
   }
   if (offset !== undefined) return { ok: true, ms: wall - offsetMs(offset) };
@@ -87,7 +98,14 @@ function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(zone, f);
   }
@@ -96,7 +114,8 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 function fromEpochMs(n: number, text: string): TimeResult {
   if (!Number.isInteger(n) || n <= 0) return { ok: false, problem: `${text} is not epoch milliseconds` };
-  if (!EPOCH_MS.test(String(n))) return { ok: false, problem: `${text} looks like epoch seconds or a date without separators; give epoch milliseconds or ISO-8601` };
+  if (!EPOCH_MS.test(String(n)))
+    return { ok: false, problem: `${text} looks like epoch seconds or a date without separators; give epoch milliseconds or ISO-8601` };
   return { ok: true, ms: n };
 }
 

@@ -4,20 +4,32 @@ import type { ConsumedBatch } from '@segmentation/kafka';
 import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
 
 const batch = (from: number, to: number): ConsumedBatch => ({
-  topic: 'orders', partition: 0,
-  messages: Array.from({ length: to - from + 1 }, (_, i) => ({ topic: 'orders', partition: 0, offset: String(from + i), key: null, value: null, headers: {}, timestamp: 0 })),
+  topic: 'orders',
+  partition: 0,
+  messages: Array.from({ length: to - from + 1 }, (_, i) => ({
+    topic: 'orders',
+    partition: 0,
+    offset: String(from + i),
+    key: null,
+    value: null,
+    headers: {},
+    timestamp: 0,
+  })),
 });
-const outcomes = (n: number): MessageOutcome[] => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'forwarded' : i % 3 === 1 ? 'erased' : { deadLettered: 'invalid_value' }));
+const outcomes = (n: number): MessageOutcome[] =>
+  Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'forwarded' : i % 3 === 1 ? 'erased' : { deadLettered: 'invalid_value' }));
 
 async function totals(metrics: Registry) {
-  const sum = async (name: string) => ((await metrics.getSingleMetric(name)!.get()).values).reduce((s, v) => s + v.value, 0);
+  const sum = async (name: string) => (await metrics.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0);
   return {
-    consumed: await sum('ingest_messages_consumed_total'), applied: await sum('ingest_messages_applied_total'),
-    erased: await sum('ingest_messages_erased_total'), deadLettered: await sum('ingest_messages_dead_lettered_total'),
+    consumed: await sum('ingest_messages_consumed_total'),
+    applied: await sum('ingest_messages_applied_total'),
+    erased: await sum('ingest_messages_erased_total'),
+    deadLettered: await sum('ingest_messages_dead_lettered_total'),
   };
 }
 
-describe('ingest\'s counters', () => {
+describe("ingest's counters", () => {
   it('keep consumed = applied + dead-lettered + erased when a handled batch comes again, whole or overlapping', async () => {
     const metrics = new Registry();
     const tally = new IngestTally(metrics);

@@ -16,10 +16,30 @@ export class IngestTally {
 
   constructor(metrics: Registry) {
     const labelNames = ['topic'] as const;
-    this.consumed = new Counter({ name: 'ingest_messages_consumed_total', help: 'Source messages handled by ingest (each offset once per process)', labelNames, registers: [metrics] });
-    this.applied = new Counter({ name: 'ingest_messages_applied_total', help: 'Source messages forwarded into customer-events', labelNames, registers: [metrics] });
-    this.erased = new Counter({ name: 'ingest_messages_erased_total', help: 'Source messages about customers on the erasure list, dropped (neither forwarded nor dead-lettered: a dead letter would keep their data)', labelNames, registers: [metrics] });
-    this.deadLettered = new Counter({ name: 'ingest_messages_dead_lettered_total', help: 'Source messages sent to their dead-letter topic, by reason', labelNames: ['topic', 'reason'], registers: [metrics] });
+    this.consumed = new Counter({
+      name: 'ingest_messages_consumed_total',
+      help: 'Source messages handled by ingest (each offset once per process)',
+      labelNames,
+      registers: [metrics],
+    });
+    this.applied = new Counter({
+      name: 'ingest_messages_applied_total',
+      help: 'Source messages forwarded into customer-events',
+      labelNames,
+      registers: [metrics],
+    });
+    this.erased = new Counter({
+      name: 'ingest_messages_erased_total',
+      help: 'Source messages about customers on the erasure list, dropped (neither forwarded nor dead-lettered: a dead letter would keep their data)',
+      labelNames,
+      registers: [metrics],
+    });
+    this.deadLettered = new Counter({
+      name: 'ingest_messages_dead_lettered_total',
+      help: 'Source messages sent to their dead-letter topic, by reason',
+      labelNames: ['topic', 'reason'],
+      registers: [metrics],
+    });
   }
 
   /** A batch handled (its forwards and dead letters acknowledged), with each message's outcome in order. */

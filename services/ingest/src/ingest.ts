@@ -1,6 +1,28 @@
 import type { Registry } from 'prom-client';
-import { sourceContracts, valueSubject, avroSchemas, type CurrencyTable, type CustomerEvent, type SourceContract, type TopicNames } from '@segmentation/contracts';
-import { BatchConsumer, describeFailure, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
+import {
+  sourceContracts,
+  valueSubject,
+  avroSchemas,
+  type CurrencyTable,
+  type CustomerEvent,
+  type SourceContract,
+  type TopicNames,
+} from '@segmentation/contracts';
+import {
+  BatchConsumer,
+  describeFailure,
+  sendToDeadLetter,
+  UndecodableError,
+  withRetry,
+  type AvroCodec,
+  type ErasureList,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type DeadLetterCause,
+  type Kafka,
+  type OutgoingMessage,
+  type ReliableProducer,
+} from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
 import { createTicker } from './ticker.ts';
@@ -45,30 +67,42 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const now = deps.now ?? Date.now;
   const contracts = new Map(sourceContracts(settings.topics).map((c) => [c.topic, c]));
   const tally = new IngestTally(deps.metrics);
-  const consumer = new BatchConsumer(deps.kafka, {
-    groupId: settings.groupId,
-    metrics: deps.metrics,
-    topics: [...contracts.keys()],
-    sessionTimeoutMs: settings.sessionTimeoutMs,
-    stallTimeoutMs: 60_000,
-    // Every partition of every source at once: their offsets then go in one commit per round (coalescing.ts).
-    partitionsConcurrently: 'every',
-    poison: settings.processingAttempts === undefined ? undefined : {
-      attempts: settings.processingAttempts,
-      deadLetter: async (message, err) => {
-        const cause = { reason: 'processing_failed', stage: 'ingest', step: 'forward', message: describeFailure(err) } as const;
-        await sendToDeadLetter(deps.producer, contracts.get(message.topic)!.deadLetterTopic, [{ message, cause }]);
-        tally.handled({ topic: message.topic, partition: message.partition, messages: [message] }, [{ deadLettered: cause.reason }]);
-      },
+  const consumer = new BatchConsumer(
+    deps.kafka,
+    {
+      groupId: settings.groupId,
+      metrics: deps.metrics,
+      topics: [...contracts.keys()],
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      stallTimeoutMs: 60_000,
+      // Every partition of every source at once: their offsets then go in one commit per round (coalescing.ts).
+      partitionsConcurrently: 'every',
+      poison:
+        settings.processingAttempts === undefined
+          ? undefined
+          : {
+              attempts: settings.processingAttempts,
+              deadLetter: async (message, err) => {
+                const cause = { reason: 'processing_failed', stage: 'ingest', step: 'forward', message: describeFailure(err) } as const;
+                await sendToDeadLetter(deps.producer, contracts.get(message.topic)!.deadLetterTopic, [{ message, cause }]);
+                tally.handled({ topic: message.topic, partition: message.partition, messages: [message] }, [
+                  { deadLettered: cause.reason },
+                ]);
+              },
+            },
     },
-  }, logger);
+    logger,
+  );
   const ticker = createTicker({ topic: settings.topics.customerEvents, intervalMs: settings.tickIntervalMs }, { ...deps, logger, now });
   let customerEventSchemaId = 0;
 
   async function process(contract: SourceContract, message: ConsumedMessage): Promise<Outcome> {
-    const refuse = (step: string, reason: DeadLetterCause['reason'], text: string): Outcome => ({ cause: { reason, message: text, step, stage: 'ingest' } });
+    const refuse = (step: string, reason: DeadLetterCause['reason'], text: string): Outcome => ({
+      cause: { reason, message: text, step, stage: 'ingest' },
+    });
     const size = (message.value?.length ?? 0) + (message.key?.length ?? 0);
-    if (size > settings.maxMessageBytes) return refuse('size', 'oversized', `${size} bytes, more than the ${settings.maxMessageBytes} allowed`);
+    if (size > settings.maxMessageBytes)
+      return refuse('size', 'oversized', `${size} bytes, more than the ${settings.maxMessageBytes} allowed`);
     let raw: unknown;
     try {
       raw = await withRetry(() => deps.codec.decode(message.value, contract.schema));
@@ -97,7 +131,10 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       if (customerId && deps.erasures?.has(customerId)) {
         outcomes.push('erased');
       } else if ('event' in outcome) {
-        forwards.push({ key: outcome.event.customerId, value: deps.codec.encode(customerEventSchemaId, avroSchemas.customerEvent, outcome.event) });
+        forwards.push({
+          key: outcome.event.customerId,
+          value: deps.codec.encode(customerEventSchemaId, avroSchemas.customerEvent, outcome.event),
+        });
         outcomes.push('forwarded');
       } else {
         rejected.push({ message, cause: outcome.cause });
@@ -109,9 +146,22 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     await sendToDeadLetter(deps.producer, contract.deadLetterTopic, rejected);
     tally.handled(batch, outcomes);
     for (const { message, cause } of rejected) {
-      logger.warn('message_dead_lettered', { topic: message.topic, partition: message.partition, offset: message.offset, reason: cause.reason, step: cause.step, detail: cause.message });
+      logger.warn('message_dead_lettered', {
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        reason: cause.reason,
+        step: cause.step,
+        detail: cause.message,
+      });
     }
-    if (forwards.length > 0) logger.info('events_forwarded', { topic: batch.topic, partition: batch.partition, count: forwards.length, lastOffset: batch.messages.at(-1)?.offset });
+    if (forwards.length > 0)
+      logger.info('events_forwarded', {
+        topic: batch.topic,
+        partition: batch.partition,
+        count: forwards.length,
+        lastOffset: batch.messages.at(-1)?.offset,
+      });
   }
 
   return {

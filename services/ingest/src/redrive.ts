@@ -1,5 +1,12 @@
 import { redriveLedgerTopic } from '@segmentation/contracts';
-import { ensureTopics, readTopicToEnd, type ConsumedMessage, type Kafka, type OutgoingMessage, type ReliableProducer } from '@segmentation/kafka';
+import {
+  ensureTopics,
+  readTopicToEnd,
+  type ConsumedMessage,
+  type Kafka,
+  type OutgoingMessage,
+  type ReliableProducer,
+} from '@segmentation/kafka';
 
 export interface RedriveFilter {
   /** Only messages dead-lettered for one of these reasons (all when empty). */
@@ -26,11 +33,19 @@ const header = (m: ConsumedMessage, name: string) => m.headers[name]?.toString()
  * compacted ledger topic after the re-sent copy is acknowledged, and messages already in the
  * ledger are skipped on every later run, whatever the filter.
  */
-export async function redrive(kafka: Kafka, producer: ReliableProducer, deadLetterTopic: string, filter: RedriveFilter, dryRun = false): Promise<RedriveReport> {
+export async function redrive(
+  kafka: Kafka,
+  producer: ReliableProducer,
+  deadLetterTopic: string,
+  filter: RedriveFilter,
+  dryRun = false,
+): Promise<RedriveReport> {
   const ledger = redriveLedgerTopic(deadLetterTopic);
   await ensureTopics(kafka, [{ topic: ledger, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
   const done = new Set<string>();
-  await readTopicToEnd(kafka, ledger, (m) => { if (m.key) done.add(m.key.toString()); });
+  await readTopicToEnd(kafka, ledger, (m) => {
+    if (m.key) done.add(m.key.toString());
+  });
 
   const report: RedriveReport = { scanned: 0, matched: 0, alreadyRedriven: 0, redriven: 0, byTarget: {} };
   const todo: ConsumedMessage[] = [];
@@ -51,7 +66,10 @@ export async function redrive(kafka: Kafka, producer: ReliableProducer, deadLett
     const byTarget = new Map<string, OutgoingMessage[]>();
     for (const m of chunk) {
       const target = header(m, `${ERROR_HEADER_PREFIX}topic`);
-      if (!target) throw new Error(`${deadLetterTopic} ${m.partition}/${m.offset} has no ${ERROR_HEADER_PREFIX}topic header: not a dead-letter written by this pipeline`);
+      if (!target)
+        throw new Error(
+          `${deadLetterTopic} ${m.partition}/${m.offset} has no ${ERROR_HEADER_PREFIX}topic header: not a dead-letter written by this pipeline`,
+        );
       const headers: Record<string, string | Buffer | Array<string | Buffer>> = {};
       for (const [k, v] of Object.entries(m.headers)) if (v !== undefined && !k.startsWith(ERROR_HEADER_PREFIX)) headers[k] = v;
       headers['segmentation.redriven.from'] = `${deadLetterTopic}/${m.partition}/${m.offset}`;
@@ -63,7 +81,10 @@ export async function redrive(kafka: Kafka, producer: ReliableProducer, deadLett
     }
     // Only after the copies are acknowledged: a crash in between re-drives this chunk again,
     // which the segmenter's memory of event ids recognises (at least once, never lost).
-    await producer.send(ledger, chunk.map((m) => ({ key: `${m.partition}/${m.offset}`, value: Buffer.from(JSON.stringify({ at: Date.now() })) })));
+    await producer.send(
+      ledger,
+      chunk.map((m) => ({ key: `${m.partition}/${m.offset}`, value: Buffer.from(JSON.stringify({ at: Date.now() })) })),
+    );
     report.redriven += chunk.length;
   }
   return report;

@@ -10,7 +10,10 @@ import type { Logger } from '@segmentation/runtime';
  * none (interval 0). Several ingest instances may each tick a partition: ticks only ever move
  * event time forward, so extra ones change nothing.
  */
-export function createTicker(settings: { topic: string; intervalMs: number }, deps: { kafka: Kafka; producer: ReliableProducer; codec: AvroCodec; logger: Logger; now: () => number }) {
+export function createTicker(
+  settings: { topic: string; intervalMs: number },
+  deps: { kafka: Kafka; producer: ReliableProducer; codec: AvroCodec; logger: Logger; now: () => number },
+) {
   const lastWritten = new Map<number, number>();
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
@@ -19,8 +22,16 @@ export function createTicker(settings: { topic: string; intervalMs: number }, de
     const now = deps.now();
     const idle = Array.from({ length: partitions }, (_, p) => p).filter((p) => now - (lastWritten.get(p) ?? 0) >= settings.intervalMs);
     for (const partition of idle) {
-      const tick: CustomerEvent = { eventId: `tick-${partition}-${now}`, customerId: '', eventTime: now, source: null, body: { 'segmentation.log.Tick': { partition } } };
-      await deps.producer.send(settings.topic, [{ key: null, partition, value: deps.codec.encode(schemaId, avroSchemas.customerEvent, tick) }]);
+      const tick: CustomerEvent = {
+        eventId: `tick-${partition}-${now}`,
+        customerId: '',
+        eventTime: now,
+        source: null,
+        body: { 'segmentation.log.Tick': { partition } },
+      };
+      await deps.producer.send(settings.topic, [
+        { key: null, partition, value: deps.codec.encode(schemaId, avroSchemas.customerEvent, tick) },
+      ]);
       lastWritten.set(partition, now);
     }
   }
@@ -36,9 +47,12 @@ export function createTicker(settings: { topic: string; intervalMs: number }, de
       const partitions = (await partitionCounts(deps.kafka, [settings.topic])).get(settings.topic) ?? 0;
       const started = deps.now();
       for (let p = 0; p < partitions; p++) if (!lastWritten.has(p)) lastWritten.set(p, started);
-      timer = setInterval(() => {
-        inFlight = inFlight.then(() => tickIdle(schemaId, partitions)).catch((err: unknown) => deps.logger.warn('tick_failed', { err }));
-      }, Math.max(1000, settings.intervalMs / 4));
+      timer = setInterval(
+        () => {
+          inFlight = inFlight.then(() => tickIdle(schemaId, partitions)).catch((err: unknown) => deps.logger.warn('tick_failed', { err }));
+        },
+        Math.max(1000, settings.intervalMs / 4),
+      );
       timer.unref();
     },
     async stop(): Promise<void> {

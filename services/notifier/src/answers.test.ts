@@ -20,15 +20,20 @@ describe('reading a receiver answer', () => {
   });
 
   it('describes network failures by code and timeouts by duration, never by URL', () => {
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }) });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }),
+    });
     expect(describeNetworkError(refused, 5000)).toBe('network error ECONNREFUSED');
-    expect(describeNetworkError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 5000)).toBe('no answer within 5000 ms');
+    expect(describeNetworkError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 5000)).toBe(
+      'no answer within 5000 ms',
+    );
   });
 
   it('removes the receiver URL, its tokens and the secret from what it answered, and keeps 500 characters', () => {
     const redact = redactor({ url: 'https://oapi.dingtalk.com/robot/send?access_token=tok-123456', secret: 'SECxyz123' });
-    expect(redact('bad token tok-123456 for https://oapi.dingtalk.com/robot/send?access_token=tok-123456 (SECxyz123)'))
-      .toBe('bad token [redacted] for [redacted] ([redacted])');
+    expect(redact('bad token tok-123456 for https://oapi.dingtalk.com/robot/send?access_token=tok-123456 (SECxyz123)')).toBe(
+      'bad token [redacted] for [redacted] ([redacted])',
+    );
     const slack = redactor({ url: 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX', secret: undefined });
     expect(slack('no such hook XXXXXXXXXXXXXXXX')).toBe('no such hook [redacted]');
     expect(describeAnswer(400, 'x'.repeat(900), (t) => t)).toBe(`HTTP 400: ${'x'.repeat(500)}`);

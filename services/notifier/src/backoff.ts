@@ -5,7 +5,12 @@ import type { RetrySettings } from './config.ts';
  * "equal jitter" (half fixed, half random) so receivers that failed together do not get every
  * retry at the same instant. A `Retry-After` the receiver sent is honoured up to the cap.
  */
-export function backoffMs(failedAttempts: number, policy: Pick<RetrySettings, 'initialMs' | 'maxMs'>, random: () => number = Math.random, retryAfterMs?: number): number {
+export function backoffMs(
+  failedAttempts: number,
+  policy: Pick<RetrySettings, 'initialMs' | 'maxMs'>,
+  random: () => number = Math.random,
+  retryAfterMs?: number,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, failedAttempts - 1));
   const jittered = ceiling / 2 + random() * (ceiling / 2);
   return Math.round(retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, policy.maxMs)));

@@ -62,7 +62,11 @@ describe('the notifier config', () => {
 
   it('lets a receiver hear of openings and escalations only (closes: false)', () => {
     const config = parseNotifierConfig(valid.replace('timeoutMs: 3000', 'timeoutMs: 3000\n    closes: false'), env);
-    expect(config.receivers.map((r) => [r.name, r.closes])).toEqual([['ops-webhook', true], ['dingtalk-ops', false], ['am', true]]);
+    expect(config.receivers.map((r) => [r.name, r.closes])).toEqual([
+      ['ops-webhook', true],
+      ['dingtalk-ops', false],
+      ['am', true],
+    ]);
   });
 
   it('the shipped config/notifier.yaml is valid and enables no receiver', () => {
@@ -73,8 +77,20 @@ describe('the notifier config', () => {
   });
 
   it('the commented example in config/notifier.yaml (lines starting "# ") is valid and shows every receiver type', () => {
-    const example = readFileSync(repoConfig, 'utf8').split('\n').filter((l) => /^#( |$)/.test(l)).map((l) => l.slice(2)).join('\n');
-    const vars = { WEBHOOK_URL: 'https://example.com/hook', WEBHOOK_SECRET: 'x1', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X', DINGTALK_TOKEN: 't', DINGTALK_SECRET: 's', WECOM_KEY: 'k', ALERTMANAGER_URL: 'http://127.0.0.1:9093' };
+    const example = readFileSync(repoConfig, 'utf8')
+      .split('\n')
+      .filter((l) => /^#( |$)/.test(l))
+      .map((l) => l.slice(2))
+      .join('\n');
+    const vars = {
+      WEBHOOK_URL: 'https://example.com/hook',
+      WEBHOOK_SECRET: 'x1',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X',
+      DINGTALK_TOKEN: 't',
+      DINGTALK_SECRET: 's',
+      WECOM_KEY: 'k',
+      ALERTMANAGER_URL: 'http://127.0.0.1:9093',
+    };
     const config = parseNotifierConfig(example, vars);
     expect(config.receivers.map((r) => r.type).sort()).toEqual(['alertmanager', 'dingtalk', 'slack', 'webhook', 'wecom']);
     expect(config.routes.length).toBeGreaterThan(0);
@@ -95,26 +111,50 @@ describe('the notifier config', () => {
   });
 
   it('reads the console address from ${ENV} and refuses one that is not a URL', () => {
-    expect(parseNotifierConfig(`consoleUrl: "\${CONSOLE_PUBLIC_URL}"\n`, { CONSOLE_PUBLIC_URL: 'https://console.example.com' }).consoleUrl).toBe('https://console.example.com');
+    expect(
+      parseNotifierConfig(`consoleUrl: "\${CONSOLE_PUBLIC_URL}"\n`, { CONSOLE_PUBLIC_URL: 'https://console.example.com' }).consoleUrl,
+    ).toBe('https://console.example.com');
     expect(parseNotifierConfig('receivers: []\n', {}).consoleUrl).toBeUndefined();
-    expect(problem('consoleUrl: "${CONSOLE_PUBLIC_URL}"\n', {})).toContain('consoleUrl: environment variable CONSOLE_PUBLIC_URL is not set');
+    expect(problem('consoleUrl: "${CONSOLE_PUBLIC_URL}"\n', {})).toContain(
+      'consoleUrl: environment variable CONSOLE_PUBLIC_URL is not set',
+    );
     expect(problem('consoleUrl: console.example.com\n', {})).toContain('consoleUrl: not a URL');
   });
 
   it.each([
     ['an unknown receiver type', valid.replace('type: webhook', 'type: email'), 'receivers[0] "ops-webhook".type'],
-    ['an unknown receiver in a route', valid.replace('receivers: [am]', 'receivers: [pager]'), 'routes[1].receivers[0]: unknown receiver "pager"'],
-    ['an unknown receiver in a segment-change route', valid.replace('receivers: [ops-webhook]\n', 'receivers: [nobody]\n'), 'segmentChanges[0].receivers[0]: unknown receiver "nobody"'],
-    ['a receiver name used twice', valid.replace('name: am', 'name: ops-webhook'), 'receivers[2] "ops-webhook".name: receiver name "ops-webhook" is used twice'],
+    [
+      'an unknown receiver in a route',
+      valid.replace('receivers: [am]', 'receivers: [pager]'),
+      'routes[1].receivers[0]: unknown receiver "pager"',
+    ],
+    [
+      'an unknown receiver in a segment-change route',
+      valid.replace('receivers: [ops-webhook]\n', 'receivers: [nobody]\n'),
+      'segmentChanges[0].receivers[0]: unknown receiver "nobody"',
+    ],
+    [
+      'a receiver name used twice',
+      valid.replace('name: am', 'name: ops-webhook'),
+      'receivers[2] "ops-webhook".name: receiver name "ops-webhook" is used twice',
+    ],
     ['an unknown level', valid.replace('levels: [critical]', 'levels: [panic]'), 'routes[0].match.levels[0]'],
     ['an unknown match field', valid.replace('valueTiers: [high]', 'tiers: [high]'), 'routes[0].match'],
     ['an unknown cause', valid.replace('valueTiers: [high]', 'causes: [rules_change]'), 'routes[0].match.causes[0]'],
     ['a route without receivers', valid.replace('receivers: [am]', 'receivers: []'), 'routes[1].receivers: name at least one receiver'],
     ['a timeout that is not a number', valid.replace('timeoutMs: 3000', 'timeoutMs: soon'), 'receivers[1] "dingtalk-ops".timeoutMs'],
-    ['a secret on a receiver that cannot sign', valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    secret: x'), 'receivers[2] "am".secret'],
+    [
+      'a secret on a receiver that cannot sign',
+      valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    secret: x'),
+      'receivers[2] "am".secret',
+    ],
     ['retry attempts below one', `${valid}\nretry: { attempts: 0 }`, 'retry.attempts'],
     ['maxMs below initialMs', `${valid}\nretry: { initialMs: 5000, maxMs: 100 }`, 'retry.maxMs: maxMs must not be below initialMs'],
-    ['closes: false on alertmanager, where the close resolves the alert', valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    closes: false'), 'receivers[2] "am".closes: an alertmanager receiver always gets the close'],
+    [
+      'closes: false on alertmanager, where the close resolves the alert',
+      valid.replace('url: http://alertmanager:9093', 'url: http://alertmanager:9093\n    closes: false'),
+      'receivers[2] "am".closes: an alertmanager receiver always gets the close',
+    ],
     ['a bad receiver name', valid.replace('name: am', 'name: "Alert Manager"'), 'receivers[2] "Alert Manager".name'],
     ['YAML that does not parse', 'receivers: [\n  - oops', 'not valid YAML'],
   ])('refuses %s, naming it', (_, text, expected) => {

@@ -82,7 +82,8 @@ export async function deliver(
     }
     onAttempt({ receiver: receiver.name, attempt, outcome, status, answer, seconds: (performance.now() - started) / 1000 });
     if (outcome === 'delivered') return { outcome, refused: false, attempts: attempt, status, answer };
-    if (outcome === 'permanent' || attempt >= policy.attempts) return { outcome: 'undeliverable', refused: outcome === 'permanent', attempts: attempt, status, answer };
+    if (outcome === 'permanent' || attempt >= policy.attempts)
+      return { outcome: 'undeliverable', refused: outcome === 'permanent', attempts: attempt, status, answer };
     try {
       await sleep(backoffMs(attempt, policy, deps.random, waitHint), undefined, { signal });
     } catch (err) {

@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { aChurnAlert, type ChurnAlert, type EpisodeEvent } from '@segmentation/contracts';
 import { closesEpisode, toldToReceivers } from './episode-events.ts';
 
-const anAlert = (episodeEvent: EpisodeEvent | null, previousLevel: ChurnAlert['previousLevel'] = 'warning') => aChurnAlert({
-  customerId: 'C-1', sequence: 2, level: 'warning', previousLevel, eventTime: Date.UTC(2026, 0, 5), episodeId: episodeEvent && 'C-1/episode/1', episodeEvent,
-});
+const anAlert = (episodeEvent: EpisodeEvent | null, previousLevel: ChurnAlert['previousLevel'] = 'warning') =>
+  aChurnAlert({
+    customerId: 'C-1',
+    sequence: 2,
+    level: 'warning',
+    previousLevel,
+    eventTime: Date.UTC(2026, 0, 5),
+    episodeId: episodeEvent && 'C-1/episode/1',
+    episodeEvent,
+  });
 
 describe('which alerts receivers are told of', () => {
   it('tells the opening, each escalation and the close of an episode', () => {

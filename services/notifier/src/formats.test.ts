@@ -2,20 +2,51 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { aChurnAlert, aSegmentChange } from '@segmentation/contracts';
 import { parseNotifierConfig, type ReceiverConfig } from './config.ts';
-import { alertmanagerAlerts, buildRequest, dingTalkMessage, messageText, slackMessage, webhookRequest, weComMessage, type Notification } from './formats.ts';
+import {
+  alertmanagerAlerts,
+  buildRequest,
+  dingTalkMessage,
+  messageText,
+  slackMessage,
+  webhookRequest,
+  weComMessage,
+  type Notification,
+} from './formats.ts';
 
 const NOW = Date.UTC(2026, 0, 15, 8, 0, 0);
 // An escalation of the customer's open alert episode.
 const alert = aChurnAlert({
-  customerId: 'C-1', sequence: 3, level: 'critical', previousLevel: 'warning', riskScore: 0.8234, valueTier: 'high', episodeId: 'C-1/episode/2', episodeEvent: 'escalated',
-  eventTime: NOW - 60_000, detectedAt: NOW - 1000,
-  reasons: [{ code: 'order_gap', text: 'No order for 45 days (usually every 7)', value: 45 }, { code: 'late_deliveries', text: '3 of the last 10 deliveries late', value: 0.3 }],
+  customerId: 'C-1',
+  sequence: 3,
+  level: 'critical',
+  previousLevel: 'warning',
+  riskScore: 0.8234,
+  valueTier: 'high',
+  episodeId: 'C-1/episode/2',
+  episodeEvent: 'escalated',
+  eventTime: NOW - 60_000,
+  detectedAt: NOW - 1000,
+  reasons: [
+    { code: 'order_gap', text: 'No order for 45 days (usually every 7)', value: 45 },
+    { code: 'late_deliveries', text: '3 of the last 10 deliveries late', value: 0.3 },
+  ],
   action: 'Account manager visit within 48 h',
 });
 const churn: Notification = { kind: 'churn_alert', alert };
-const change: Notification = { kind: 'segment_change', change: aSegmentChange({ customerId: 'C-2', sequence: 4, fromSegment: 'high', toSegment: 'medium', eventTime: NOW - 5000, strategy: 'Regular revisits' }) };
+const change: Notification = {
+  kind: 'segment_change',
+  change: aSegmentChange({
+    customerId: 'C-2',
+    sequence: 4,
+    fromSegment: 'high',
+    toSegment: 'medium',
+    eventTime: NOW - 5000,
+    strategy: 'Regular revisits',
+  }),
+};
 
-const receivers = parseNotifierConfig(`
+const receivers = parseNotifierConfig(
+  `
 receivers:
   - { name: hook, type: webhook, url: "https://ops.example.com/hook", secret: k3y }
   - { name: slack, type: slack, url: "https://hooks.slack.com/services/T/B/X" }
@@ -23,7 +54,9 @@ receivers:
   - { name: ding-plain, type: dingtalk, url: "https://oapi.dingtalk.com/robot/send?access_token=t0k" }
   - { name: wecom, type: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k" }
   - { name: am, type: alertmanager, url: "http://am:9093/", holdHours: 24 }
-`, {}).receivers;
+`,
+  {},
+).receivers;
 const receiver = (name: string): ReceiverConfig => receivers.find((r) => r.name === name)!;
 
 describe('the generic webhook', () => {
@@ -32,14 +65,21 @@ describe('the generic webhook', () => {
     expect(JSON.parse(req.body)).toEqual({ kind: 'churn_alert', ...alert });
     expect(req.headers['X-Segmentation-Id']).toBe('C-1/churn/3');
     expect(req.headers['X-Segmentation-Timestamp']).toBe(String(NOW / 1000));
-    const expected = createHmac('sha256', 'k3y').update(`${NOW / 1000}.${req.body}`).digest('hex');
+    const expected = createHmac('sha256', 'k3y')
+      .update(`${NOW / 1000}.${req.body}`)
+      .digest('hex');
     expect(req.headers['X-Segmentation-Signature']).toBe(`sha256=${expected}`);
     expect(req.url).toBe('https://ops.example.com/hook');
   });
 
   it('carries a segment change as kind segment_change, and goes unsigned without a secret', () => {
     const req = webhookRequest({ url: 'http://h', secret: undefined }, change, NOW);
-    expect(JSON.parse(req.body)).toMatchObject({ kind: 'segment_change', changeId: 'C-2/value_tier/4', fromSegment: 'high', toSegment: 'medium' });
+    expect(JSON.parse(req.body)).toMatchObject({
+      kind: 'segment_change',
+      changeId: 'C-2/value_tier/4',
+      fromSegment: 'high',
+      toSegment: 'medium',
+    });
     expect(req.headers['X-Segmentation-Id']).toBe('C-2/value_tier/4');
     expect(req.headers['X-Segmentation-Signature']).toBeUndefined();
   });
@@ -50,13 +90,21 @@ describe('the message text', () => {
     const m = messageText(churn);
     expect(m.title).toBe('流失预警升级 Churn alert escalated: 严重 critical');
     expect(m.facts).toEqual([
-      ['客户 Customer', 'C-1'], ['风险分 Risk score', '0.82'], ['级别 Level', '预警 warning → 严重 critical'], ['价值层级 Value tier', 'high'],
+      ['客户 Customer', 'C-1'],
+      ['风险分 Risk score', '0.82'],
+      ['级别 Level', '预警 warning → 严重 critical'],
+      ['价值层级 Value tier', 'high'],
       ['预警事件 Alert episode', 'C-1/episode/2 (升级 escalated)'],
     ]);
     expect(m.reasons).toEqual(['No order for 45 days (usually every 7)', '3 of the last 10 deliveries late']);
     expect(m.action).toEqual(['建议行动 Recommended action', 'Account manager visit within 48 h']);
-    expect(messageText({ kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: 'critical' } }).title).toBe('流失预警解除 Churn alert cleared');
-    expect(messageText({ kind: 'churn_alert', alert: { ...alert, level: 'watch', previousLevel: null } }).facts[2]).toEqual(['级别 Level', '关注 watch']);
+    expect(messageText({ kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: 'critical' } }).title).toBe(
+      '流失预警解除 Churn alert cleared',
+    );
+    expect(messageText({ kind: 'churn_alert', alert: { ...alert, level: 'watch', previousLevel: null } }).facts[2]).toEqual([
+      '级别 Level',
+      '关注 watch',
+    ]);
     expect(messageText(change).facts[1]).toEqual(['变化 Change', 'high → medium']);
   });
 
@@ -64,7 +112,10 @@ describe('the message text', () => {
     const opened = messageText({ kind: 'churn_alert', alert: { ...alert, level: 'warning', previousLevel: null, episodeEvent: 'opened' } });
     expect(opened.title).toBe('流失预警 Churn alert: 预警 warning');
     expect(opened.facts.at(-1)).toEqual(['预警事件 Alert episode', 'C-1/episode/2 (开启 opened)']);
-    const closed = messageText({ kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: 'watch', episodeEvent: 'closed' } });
+    const closed = messageText({
+      kind: 'churn_alert',
+      alert: { ...alert, level: 'cleared', previousLevel: 'watch', episodeEvent: 'closed' },
+    });
     expect(closed.title).toBe('流失预警解除 Churn alert cleared');
     expect(closed.facts.at(-1)).toEqual(['预警事件 Alert episode', 'C-1/episode/2 (关闭 closed)']);
   });
@@ -82,7 +133,10 @@ describe('chat robots', () => {
   it('Slack: a text fallback and mrkdwn blocks, with &, < and > escaped', () => {
     const msg = slackMessage({ kind: 'churn_alert', alert: { ...alert, action: 'Call <AM> & visit' } });
     expect(msg.text).toBe('流失预警升级 Churn alert escalated: 严重 critical · C-1');
-    expect(msg.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '流失预警升级 Churn alert escalated: 严重 critical' } });
+    expect(msg.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '流失预警升级 Churn alert escalated: 严重 critical' },
+    });
     const section = (msg.blocks[1] as { text: { text: string } }).text.text;
     expect(section).toContain('*风险分 Risk score*: 0.82');
     expect(section).toContain('• No order for 45 days (usually every 7)');
@@ -93,13 +147,18 @@ describe('chat robots', () => {
     const msg = dingTalkMessage(churn);
     expect(msg.msgtype).toBe('markdown');
     expect(msg.markdown.title).toBe('流失预警升级 Churn alert escalated: 严重 critical');
-    expect(msg.markdown.text).toBe([
-      '### 流失预警升级 Churn alert escalated: 严重 critical',
-      '**客户 Customer**: C-1', '**风险分 Risk score**: 0.82', '**级别 Level**: 预警 warning → 严重 critical', '**价值层级 Value tier**: high',
-      '**预警事件 Alert episode**: C-1/episode/2 (升级 escalated)',
-      '**原因 Reasons**:\n\n- No order for 45 days (usually every 7)\n- 3 of the last 10 deliveries late',
-      '**建议行动 Recommended action**: Account manager visit within 48 h',
-    ].join('\n\n'));
+    expect(msg.markdown.text).toBe(
+      [
+        '### 流失预警升级 Churn alert escalated: 严重 critical',
+        '**客户 Customer**: C-1',
+        '**风险分 Risk score**: 0.82',
+        '**级别 Level**: 预警 warning → 严重 critical',
+        '**价值层级 Value tier**: high',
+        '**预警事件 Alert episode**: C-1/episode/2 (升级 escalated)',
+        '**原因 Reasons**:\n\n- No order for 45 days (usually every 7)\n- 3 of the last 10 deliveries late',
+        '**建议行动 Recommended action**: Account manager visit within 48 h',
+      ].join('\n\n'),
+    );
     const signed = new URL(buildRequest(receiver('ding'), churn, { nowMs: NOW })!.url);
     expect(signed.searchParams.get('access_token')).toBe('t0k');
     expect(signed.searchParams.get('timestamp')).toBe(String(NOW));
@@ -109,8 +168,19 @@ describe('chat robots', () => {
 
   it('WeCom: markdown content, kept within 4096 bytes', () => {
     const msg = weComMessage(churn);
-    expect(msg).toEqual({ msgtype: 'markdown', markdown: { content: expect.stringContaining('### 流失预警升级 Churn alert escalated: 严重 critical\n**客户 Customer**: C-1') as unknown } });
-    const long = weComMessage({ kind: 'churn_alert', alert: { ...alert, reasons: Array.from({ length: 8 }, (_, i) => ({ code: 'x', text: `原因 ${i} ${'很长'.repeat(400)}`, value: null })) } });
+    expect(msg).toEqual({
+      msgtype: 'markdown',
+      markdown: {
+        content: expect.stringContaining('### 流失预警升级 Churn alert escalated: 严重 critical\n**客户 Customer**: C-1') as unknown,
+      },
+    });
+    const long = weComMessage({
+      kind: 'churn_alert',
+      alert: {
+        ...alert,
+        reasons: Array.from({ length: 8 }, (_, i) => ({ code: 'x', text: `原因 ${i} ${'很长'.repeat(400)}`, value: null })),
+      },
+    });
     expect(Buffer.byteLength(long.markdown.content)).toBeLessThanOrEqual(4096);
   });
 });
@@ -126,23 +196,41 @@ describe('Alertmanager', () => {
       {
         labels: { alertname: 'CustomerChurnRisk', customer_id: 'C-1', level: 'critical', severity: 'critical', value_tier: 'high' },
         annotations: {
-          summary: '流失预警升级 Churn alert escalated: 严重 critical: C-1 (风险分 Risk score 0.82)', description: 'No order for 45 days (usually every 7); 3 of the last 10 deliveries late',
-          action: 'Account manager visit within 48 h', episode: 'C-1/episode/2',
+          summary: '流失预警升级 Churn alert escalated: 严重 critical: C-1 (风险分 Risk score 0.82)',
+          description: 'No order for 45 days (usually every 7); 3 of the last 10 deliveries late',
+          action: 'Account manager visit within 48 h',
+          episode: 'C-1/episode/2',
         },
-        startsAt: iso(NOW - 1000), endsAt: iso(NOW + 24 * 3_600_000),
+        startsAt: iso(NOW - 1000),
+        endsAt: iso(NOW + 24 * 3_600_000),
       },
-      expect.objectContaining({ labels: { alertname: 'CustomerChurnRisk', customer_id: 'C-1', level: 'warning', severity: 'warning', value_tier: 'high' }, startsAt: iso(NOW), endsAt: iso(NOW) }),
+      expect.objectContaining({
+        labels: { alertname: 'CustomerChurnRisk', customer_id: 'C-1', level: 'warning', severity: 'warning', value_tier: 'high' },
+        startsAt: iso(NOW),
+        endsAt: iso(NOW),
+      }),
     ]);
   });
 
   it('a cleared alert only resolves: the labels the receiver has firing, else those of the previous level', () => {
-    const cleared: Notification = { kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: 'warning', valueTier: 'medium' } };
+    const cleared: Notification = {
+      kind: 'churn_alert',
+      alert: { ...alert, level: 'cleared', previousLevel: 'warning', valueTier: 'medium' },
+    };
     const firing = { alertname: 'CustomerChurnRisk', customer_id: 'C-1', level: 'warning', severity: 'warning', value_tier: 'high' };
-    expect(alertmanagerAlerts(cleared, { nowMs: NOW, firing }, 24)).toEqual([expect.objectContaining({ labels: firing, endsAt: iso(NOW) })]);
-    expect(alertmanagerAlerts(cleared, { nowMs: NOW }, 24)).toEqual([expect.objectContaining({ labels: { ...firing, value_tier: 'medium' }, endsAt: iso(NOW) })]);
+    expect(alertmanagerAlerts(cleared, { nowMs: NOW, firing }, 24)).toEqual([
+      expect.objectContaining({ labels: firing, endsAt: iso(NOW) }),
+    ]);
+    expect(alertmanagerAlerts(cleared, { nowMs: NOW }, 24)).toEqual([
+      expect.objectContaining({ labels: { ...firing, value_tier: 'medium' }, endsAt: iso(NOW) }),
+    ]);
     // A first alert resolves nothing; a clear of an alert never seen fire sends nothing.
-    expect(alertmanagerAlerts({ kind: 'churn_alert', alert: { ...alert, level: 'watch', previousLevel: null } }, { nowMs: NOW }, 24)).toHaveLength(1);
-    expect(buildRequest(receiver('am'), { kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: null } }, { nowMs: NOW })).toBeUndefined();
+    expect(
+      alertmanagerAlerts({ kind: 'churn_alert', alert: { ...alert, level: 'watch', previousLevel: null } }, { nowMs: NOW }, 24),
+    ).toHaveLength(1);
+    expect(
+      buildRequest(receiver('am'), { kind: 'churn_alert', alert: { ...alert, level: 'cleared', previousLevel: null } }, { nowMs: NOW }),
+    ).toBeUndefined();
   });
 
   it('re-posting the same level does not resolve what it fires', () => {
@@ -152,7 +240,14 @@ describe('Alertmanager', () => {
 
   it('a segment change is an info alert of its own name', () => {
     const [posted] = alertmanagerAlerts(change, { nowMs: NOW }, 24);
-    expect(posted!.labels).toEqual({ alertname: 'CustomerSegmentChange', customer_id: 'C-2', dimension: 'value_tier', from_segment: 'high', to_segment: 'medium', severity: 'info' });
+    expect(posted!.labels).toEqual({
+      alertname: 'CustomerSegmentChange',
+      customer_id: 'C-2',
+      dimension: 'value_tier',
+      from_segment: 'high',
+      to_segment: 'medium',
+      severity: 'info',
+    });
   });
 });
 
@@ -161,9 +256,14 @@ describe('the link to the episode in the console', () => {
   const link = 'https://console.example.com/ops/#/episode/C-1%2Fepisode%2F2';
 
   it('is in every format once the console address is set, with the episode id encoded', () => {
-    expect(JSON.parse(webhookRequest(receiver('hook'), churn, NOW, consoleUrl).body)).toEqual({ kind: 'churn_alert', ...alert, episodeUrl: link });
+    expect(JSON.parse(webhookRequest(receiver('hook'), churn, NOW, consoleUrl).body)).toEqual({
+      kind: 'churn_alert',
+      ...alert,
+      episodeUrl: link,
+    });
     expect(messageText(churn, consoleUrl).facts.at(-1)).toEqual(['预警处理 Work it in the console', link]);
-    for (const name of ['slack', 'ding', 'wecom']) expect(buildRequest(receiver(name), churn, { nowMs: NOW, consoleUrl })!.body, name).toContain(link);
+    for (const name of ['slack', 'ding', 'wecom'])
+      expect(buildRequest(receiver(name), churn, { nowMs: NOW, consoleUrl })!.body, name).toContain(link);
     expect(alertmanagerAlerts(churn, { nowMs: NOW, consoleUrl }, 24)[0]!.annotations.episode_url).toBe(link);
   });
 

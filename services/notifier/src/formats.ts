@@ -6,9 +6,7 @@ import { dingTalkSignedUrl, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webho
 // every format is unit tested byte for byte; delivery.ts only moves the requests.
 
 /** One thing to tell receivers about: a churn alert, or a segment change the config selected. */
-export type Notification =
-  | { kind: 'churn_alert'; alert: ChurnAlert }
-  | { kind: 'segment_change'; change: SegmentChange };
+export type Notification = { kind: 'churn_alert'; alert: ChurnAlert } | { kind: 'segment_change'; change: SegmentChange };
 
 export const notificationId = (n: Notification): string => (n.kind === 'churn_alert' ? n.alert.alertId : n.change.changeId);
 export const notificationCustomer = (n: Notification): string => (n.kind === 'churn_alert' ? n.alert.customerId : n.change.customerId);
@@ -38,24 +36,31 @@ export function episodeUrl(consoleUrl: string | undefined, episodeId: string | n
   return `${consoleUrl.replace(/\/+$/, '')}/#/episode/${encodeURIComponent(episodeId)}`;
 }
 
-const linkOf = (n: Notification, consoleUrl: string | undefined) => (n.kind === 'churn_alert' ? episodeUrl(consoleUrl, n.alert.episodeId) : undefined);
+const linkOf = (n: Notification, consoleUrl: string | undefined) =>
+  n.kind === 'churn_alert' ? episodeUrl(consoleUrl, n.alert.episodeId) : undefined;
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 
 /** The request for a receiver, or undefined when there is nothing to tell it (a clear of an alert it never saw fire). */
 export function buildRequest(receiver: ReceiverConfig, n: Notification, ctx: FormatContext): OutgoingRequest | undefined {
   switch (receiver.type) {
-    case 'webhook': return webhookRequest(receiver, n, ctx.nowMs, ctx.consoleUrl);
-    case 'slack': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(slackMessage(n, ctx.consoleUrl)) };
-    case 'dingtalk': return {
-      url: receiver.secret === undefined ? receiver.url : dingTalkSignedUrl(receiver.url, receiver.secret, ctx.nowMs),
-      headers: JSON_TYPE,
-      body: JSON.stringify(dingTalkMessage(n, ctx.consoleUrl)),
-    };
-    case 'wecom': return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(weComMessage(n, ctx.consoleUrl)) };
+    case 'webhook':
+      return webhookRequest(receiver, n, ctx.nowMs, ctx.consoleUrl);
+    case 'slack':
+      return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(slackMessage(n, ctx.consoleUrl)) };
+    case 'dingtalk':
+      return {
+        url: receiver.secret === undefined ? receiver.url : dingTalkSignedUrl(receiver.url, receiver.secret, ctx.nowMs),
+        headers: JSON_TYPE,
+        body: JSON.stringify(dingTalkMessage(n, ctx.consoleUrl)),
+      };
+    case 'wecom':
+      return { url: receiver.url, headers: JSON_TYPE, body: JSON.stringify(weComMessage(n, ctx.consoleUrl)) };
     case 'alertmanager': {
       const alerts = alertmanagerAlerts(n, ctx, receiver.holdHours);
-      return alerts.length === 0 ? undefined : { url: alertmanagerEndpoint(receiver.url), headers: JSON_TYPE, body: JSON.stringify(alerts) };
+      return alerts.length === 0
+        ? undefined
+        : { url: alertmanagerEndpoint(receiver.url), headers: JSON_TYPE, body: JSON.stringify(alerts) };
     }
   }
 }
@@ -63,9 +68,18 @@ export function buildRequest(receiver: ReceiverConfig, n: Notification, ctx: For
 // --- generic JSON webhook ---------------------------------------------------------------------
 
 /** The record as the topic carries it, plus `kind` (and `episodeUrl` with a console address); signed when the receiver has a secret. */
-export function webhookRequest(receiver: Pick<ReceiverConfig, 'url' | 'secret'>, n: Notification, nowMs: number, consoleUrl?: string): OutgoingRequest {
+export function webhookRequest(
+  receiver: Pick<ReceiverConfig, 'url' | 'secret'>,
+  n: Notification,
+  nowMs: number,
+  consoleUrl?: string,
+): OutgoingRequest {
   const link = linkOf(n, consoleUrl);
-  const body = JSON.stringify(n.kind === 'churn_alert' ? { kind: n.kind, ...n.alert, ...(link === undefined ? {} : { episodeUrl: link }) } : { kind: n.kind, ...n.change });
+  const body = JSON.stringify(
+    n.kind === 'churn_alert'
+      ? { kind: n.kind, ...n.alert, ...(link === undefined ? {} : { episodeUrl: link }) }
+      : { kind: n.kind, ...n.change },
+  );
   const timestamp = Math.floor(nowMs / 1000);
   const headers: Record<string, string> = { ...JSON_TYPE, [ID_HEADER]: notificationId(n), [TIMESTAMP_HEADER]: String(timestamp) };
   if (receiver.secret !== undefined) headers[SIGNATURE_HEADER] = webhookSignature(receiver.secret, timestamp, body);
@@ -74,8 +88,13 @@ export function webhookRequest(receiver: Pick<ReceiverConfig, 'url' | 'secret'>,
 
 // --- the words of a message, in both languages --------------------------------------------------
 
-export const LEVEL_WORDS: Record<string, string> = { watch: '关注 watch', warning: '预警 warning', critical: '严重 critical', cleared: '解除 cleared' };
-const levelWord = (level: string | null) => (level === null ? '无 none' : LEVEL_WORDS[level] ?? level);
+export const LEVEL_WORDS: Record<string, string> = {
+  watch: '关注 watch',
+  warning: '预警 warning',
+  critical: '严重 critical',
+  cleared: '解除 cleared',
+};
+const levelWord = (level: string | null) => (level === null ? '无 none' : (LEVEL_WORDS[level] ?? level));
 
 /** What a message did to its alert episode (预警事件), in both languages. */
 export const EPISODE_EVENT_WORDS: Record<EpisodeEvent, string> = {
@@ -96,7 +115,11 @@ function churnAlertTitle(a: ChurnAlert): string {
 /** Facts beyond the alert's own: its episode, and a rules change behind it (which may have moved many customers at once). */
 function churnAlertContext(a: ChurnAlert): MessageText['facts'] {
   const facts: MessageText['facts'] = [];
-  if (a.episodeId !== null) facts.push(['预警事件 Alert episode', a.episodeEvent === null ? a.episodeId : `${a.episodeId} (${EPISODE_EVENT_WORDS[a.episodeEvent]})`]);
+  if (a.episodeId !== null)
+    facts.push([
+      '预警事件 Alert episode',
+      a.episodeEvent === null ? a.episodeId : `${a.episodeId} (${EPISODE_EVENT_WORDS[a.episodeEvent]})`,
+    ]);
   if (a.cause === 'rules_changed') facts.push(['触发 Cause', '规则变更 rules change']);
   return facts;
 }
@@ -204,7 +227,13 @@ const SEVERITY: Record<string, string> = { watch: 'info', warning: 'warning', cr
 
 /** The labels of a firing churn alert: Alertmanager identifies an alert by all of them. */
 export function churnAlertLabels(a: Pick<ChurnAlert, 'customerId' | 'level' | 'valueTier'>): AlertLabels {
-  return { alertname: 'CustomerChurnRisk', customer_id: a.customerId, level: a.level, severity: SEVERITY[a.level] ?? 'info', value_tier: a.valueTier ?? 'unknown' };
+  return {
+    alertname: 'CustomerChurnRisk',
+    customer_id: a.customerId,
+    level: a.level,
+    severity: SEVERITY[a.level] ?? 'info',
+    value_tier: a.valueTier ?? 'unknown',
+  };
 }
 
 const sameLabels = (a: AlertLabels, b: AlertLabels) => {
@@ -225,12 +254,25 @@ export function alertmanagerAlerts(n: Notification, ctx: FormatContext, holdHour
   if (n.kind === 'segment_change') {
     const c = n.change;
     const m = messageText(n);
-    return [{
-      labels: { alertname: 'CustomerSegmentChange', customer_id: c.customerId, dimension: c.dimension, from_segment: c.fromSegment ?? 'none', to_segment: c.toSegment, severity: 'info' },
-      annotations: { summary: `${m.title}: ${c.customerId} ${c.fromSegment ?? 'none'} → ${c.toSegment}`, description: m.reasons.join('; '), action: c.strategy },
-      startsAt: iso(Math.min(c.detectedAt, now)),
-      endsAt: holdUntil,
-    }];
+    return [
+      {
+        labels: {
+          alertname: 'CustomerSegmentChange',
+          customer_id: c.customerId,
+          dimension: c.dimension,
+          from_segment: c.fromSegment ?? 'none',
+          to_segment: c.toSegment,
+          severity: 'info',
+        },
+        annotations: {
+          summary: `${m.title}: ${c.customerId} ${c.fromSegment ?? 'none'} → ${c.toSegment}`,
+          description: m.reasons.join('; '),
+          action: c.strategy,
+        },
+        startsAt: iso(Math.min(c.detectedAt, now)),
+        endsAt: holdUntil,
+      },
+    ];
   }
   const a = n.alert;
   const m = messageText(n);
@@ -247,7 +289,11 @@ export function alertmanagerAlerts(n: Notification, ctx: FormatContext, holdHour
   const alerts: PostableAlert[] = [];
   const current = a.level === 'cleared' ? undefined : churnAlertLabels(a);
   if (current) alerts.push({ labels: current, annotations, startsAt: iso(Math.min(a.detectedAt, now)), endsAt: holdUntil });
-  const previous = ctx.firing ?? (a.previousLevel !== null && a.previousLevel !== 'cleared' ? churnAlertLabels({ ...a, level: a.previousLevel as ChurnAlert['level'] }) : undefined);
+  const previous =
+    ctx.firing ??
+    (a.previousLevel !== null && a.previousLevel !== 'cleared'
+      ? churnAlertLabels({ ...a, level: a.previousLevel as ChurnAlert['level'] })
+      : undefined);
   if (previous && !(current && sameLabels(previous, current))) {
     // Resolved now: startsAt may not be after endsAt; Alertmanager keeps the earlier start it has.
     alerts.push({ labels: previous, annotations, startsAt: iso(now), endsAt: iso(now) });

@@ -37,7 +37,14 @@ export function createDeliveryLedger(redis: RedisClient, prefix: string, ttlSeco
      * changes, whose ids begin with the customer id (`<customer>/churn/<n>`, `<customer>/<dimension>/<n>`).
      */
     async forget(customerIds: readonly string[]): Promise<void> {
-      await runByNode(redis, customerIds, (id) => firingKey(prefix, id), (p, id) => { p.del(firingKey(prefix, id)); });
+      await runByNode(
+        redis,
+        customerIds,
+        (id) => firingKey(prefix, id),
+        (p, id) => {
+          p.del(firingKey(prefix, id));
+        },
+      );
       const erased = new Set(customerIds);
       const head = notifiedKey(prefix, '').slice(0, -1); // up to and including the tag's '{'
       await deleteKeysWithPrefix(redis, head, (key) => erased.has(key.slice(head.length, -1).split('/').slice(0, -2).join('/')));

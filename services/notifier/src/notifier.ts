@@ -1,6 +1,21 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import { BatchConsumer, describeFailure, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type BatchContext, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import {
+  BatchConsumer,
+  describeFailure,
+  InFlight,
+  sendToDeadLetter,
+  UndecodableError,
+  withRetry,
+  type AvroCodec,
+  type ErasureList,
+  type BatchContext,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type DeadLetterCause,
+  type Kafka,
+  type ReliableProducer,
+} from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createCustomerReader } from '@segmentation/readers';
 import type { RedisClient } from '@segmentation/state';
@@ -66,42 +81,69 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
     await ledger.forget(customerIds);
   });
 
-  const sources = new Map<string, Source>([[topics.churnAlerts, { kind: 'churn_alert', schema: avroSchemas.churnAlert, deadLetterTopic: topics.churnAlertsDeadLetter }]]);
+  const sources = new Map<string, Source>([
+    [topics.churnAlerts, { kind: 'churn_alert', schema: avroSchemas.churnAlert, deadLetterTopic: topics.churnAlertsDeadLetter }],
+  ]);
   // Without segment-change routes the notifier does not read that topic at all.
-  if (config.segmentChanges.length > 0) sources.set(topics.segmentChanges, { kind: 'segment_change', schema: avroSchemas.segmentChange, deadLetterTopic: topics.segmentChangesDeadLetter });
+  if (config.segmentChanges.length > 0)
+    sources.set(topics.segmentChanges, {
+      kind: 'segment_change',
+      schema: avroSchemas.segmentChange,
+      deadLetterTopic: topics.segmentChangesDeadLetter,
+    });
 
-  const deliveries = new Counter({ name: 'notifier_deliveries_total', help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send, close_not_wanted: a close to a receiver set to closes: false; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer; within_episode, receiver "": a churn alert that re-escalates or de-escalates an open episode)', labelNames: ['receiver', 'outcome'], registers: [deps.metrics] });
-  const attemptSeconds = new Histogram({
-    name: 'notifier_delivery_seconds', help: 'Duration of one delivery attempt, by receiver and answer (delivered, retry, permanent)',
-    labelNames: ['receiver', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [deps.metrics],
+  const deliveries = new Counter({
+    name: 'notifier_deliveries_total',
+    help: 'Notifications per receiver by final outcome (delivered, already_delivered, undeliverable, nothing_to_send, close_not_wanted: a close to a receiver set to closes: false; stale, receiver "": older than maxAgeHours; erased, receiver "": about an erased customer; within_episode, receiver "": a churn alert that re-escalates or de-escalates an open episode)',
+    labelNames: ['receiver', 'outcome'],
+    registers: [deps.metrics],
   });
-  const deadLettered = new Counter({ name: 'notifier_dead_lettered_total', help: 'Messages the notifier dead-lettered, by receiver ("" for undecodable ones) and reason', labelNames: ['receiver', 'reason'], registers: [deps.metrics] });
+  const attemptSeconds = new Histogram({
+    name: 'notifier_delivery_seconds',
+    help: 'Duration of one delivery attempt, by receiver and answer (delivered, retry, permanent)',
+    labelNames: ['receiver', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [deps.metrics],
+  });
+  const deadLettered = new Counter({
+    name: 'notifier_dead_lettered_total',
+    help: 'Messages the notifier dead-lettered, by receiver ("" for undecodable ones) and reason',
+    labelNames: ['receiver', 'reason'],
+    registers: [deps.metrics],
+  });
 
   let stopping = new AbortController();
 
-  const consumer = new BatchConsumer(deps.kafka, {
-    groupId: settings.groupId,
-    metrics: deps.metrics,
-    topics: [...sources.keys()],
-    sessionTimeoutMs: settings.sessionTimeoutMs,
-    // A receiver backing off (30 s per wait by default) keeps a batch busy for minutes; the
-    // handler heartbeats meanwhile, and the loop counts as stalled only well after that.
-    stallTimeoutMs: 10 * 60_000,
-    // Each partition is one ordered stream of customers' alerts; a few at once keeps one slow
-    // receiver from holding everything, without flooding rate-limited chat robots.
-    partitionsConcurrently: 4,
-    // A message that breaks the notifier itself (a bug, a value no format expected) must not hold
-    // its partition's later alerts for ever: found, dead-lettered and skipped (poison-records.ts).
-    // The ledger's marks keep the deliveries of the parts re-run meanwhile from going out twice.
-    poison: settings.processingAttempts === undefined ? undefined : {
-      attempts: settings.processingAttempts,
-      deadLetter: async (message, err) => {
-        const cause = { reason: 'processing_failed', stage: 'notifier', step: 'notify', message: describeFailure(err) } as const;
-        await sendToDeadLetter(deps.producer, sources.get(message.topic)!.deadLetterTopic, [{ message, cause }]);
-        deadLettered.inc({ receiver: '', reason: cause.reason });
-      },
+  const consumer = new BatchConsumer(
+    deps.kafka,
+    {
+      groupId: settings.groupId,
+      metrics: deps.metrics,
+      topics: [...sources.keys()],
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      // A receiver backing off (30 s per wait by default) keeps a batch busy for minutes; the
+      // handler heartbeats meanwhile, and the loop counts as stalled only well after that.
+      stallTimeoutMs: 10 * 60_000,
+      // Each partition is one ordered stream of customers' alerts; a few at once keeps one slow
+      // receiver from holding everything, without flooding rate-limited chat robots.
+      partitionsConcurrently: 4,
+      // A message that breaks the notifier itself (a bug, a value no format expected) must not hold
+      // its partition's later alerts for ever: found, dead-lettered and skipped (poison-records.ts).
+      // The ledger's marks keep the deliveries of the parts re-run meanwhile from going out twice.
+      poison:
+        settings.processingAttempts === undefined
+          ? undefined
+          : {
+              attempts: settings.processingAttempts,
+              deadLetter: async (message, err) => {
+                const cause = { reason: 'processing_failed', stage: 'notifier', step: 'notify', message: describeFailure(err) } as const;
+                await sendToDeadLetter(deps.producer, sources.get(message.topic)!.deadLetterTopic, [{ message, cause }]);
+                deadLettered.inc({ receiver: '', reason: cause.reason });
+              },
+            },
     },
-  }, logger);
+    logger,
+  );
 
   async function customerFacts(customerId: string): Promise<CustomerFacts> {
     if (!readProfile) return {};
@@ -110,16 +152,25 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
   }
 
   async function receiversOf(n: Notification): Promise<ReceiverConfig[]> {
-    const names = n.kind === 'churn_alert'
-      ? alertReceivers(config.routes, n.alert, await customerFacts(n.alert.customerId))
-      : changeReceivers(config.segmentChanges, n.change);
+    const names =
+      n.kind === 'churn_alert'
+        ? alertReceivers(config.routes, n.alert, await customerFacts(n.alert.customerId))
+        : changeReceivers(config.segmentChanges, n.change);
     return names.map((name) => receivers.get(name)!); // config.ts refused unknown names
   }
 
   function reportAttempt(id: string) {
     return (r: AttemptReport) => {
       attemptSeconds.observe({ receiver: r.receiver, outcome: r.outcome }, r.seconds);
-      if (r.outcome !== 'delivered') logger.warn('alert_delivery_failed', { receiver: r.receiver, id, status: r.status, attempt: r.attempt, retry: r.outcome === 'retry', answer: r.answer });
+      if (r.outcome !== 'delivered')
+        logger.warn('alert_delivery_failed', {
+          receiver: r.receiver,
+          id,
+          status: r.status,
+          attempt: r.attempt,
+          retry: r.outcome === 'retry',
+          answer: r.answer,
+        });
     };
   }
 
@@ -145,7 +196,13 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
       return undefined;
     }
     deliveries.inc({ receiver: receiver.name, outcome: 'undeliverable' });
-    logger.error('alert_undeliverable', { receiver: receiver.name, id, status: result.status, attempt: result.attempts, answer: result.answer });
+    logger.error('alert_undeliverable', {
+      receiver: receiver.name,
+      id,
+      status: result.status,
+      attempt: result.attempts,
+      answer: result.answer,
+    });
     return {
       reason: 'undeliverable',
       message: `receiver "${receiver.name}" (${receiver.type}) ${result.refused ? 'refused' : 'kept failing on'} ${id} after ${result.attempts} attempt(s): ${result.answer}`,
@@ -180,10 +237,15 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
       targets = targets.filter((t) => t.closes);
     }
     const id = notificationId(n);
-    const done = await ledger.deliveredTo(id, targets.map((r) => r.name));
+    const done = await ledger.deliveredTo(
+      id,
+      targets.map((r) => r.name),
+    );
     for (const name of done) deliveries.inc({ receiver: name, outcome: 'already_delivered' });
     // Receivers are independent: one slow or failing receiver must not delay the others.
-    const causes = await Promise.all(targets.filter((r) => !done.has(r.name)).map(async (r) => ({ receiver: r.name, cause: await deliverTo(r, n, signal) })));
+    const causes = await Promise.all(
+      targets.filter((r) => !done.has(r.name)).map(async (r) => ({ receiver: r.name, cause: await deliverTo(r, n, signal) })),
+    );
     return causes.flatMap(({ receiver, cause }) => (cause ? [{ message, cause, receiver }] : []));
   }
 
@@ -209,16 +271,28 @@ export function createNotifier(settings: NotifierSettings, deps: NotifierDeps) {
           dead.push({ message, receiver: '', cause: { reason: err.reason, message: err.message, step: 'decode', stage: 'notifier' } });
           continue;
         }
-        const n: Notification = source.kind === 'churn_alert' ? { kind: 'churn_alert', alert: record as ChurnAlert } : { kind: 'segment_change', change: record as SegmentChange };
-        dead.push(...await notify(n, message, signal));
+        const n: Notification =
+          source.kind === 'churn_alert'
+            ? { kind: 'churn_alert', alert: record as ChurnAlert }
+            : { kind: 'segment_change', change: record as SegmentChange };
+        dead.push(...(await notify(n, message, signal)));
       }
       if (dead.length > 0) {
         await sendToDeadLetter(deps.producer, source.deadLetterTopic, dead);
         for (const d of dead) deadLettered.inc({ receiver: d.receiver, reason: d.cause.reason });
-        logger.warn('messages_dead_lettered', { topic: batch.topic, count: dead.length, receivers: [...new Set(dead.map((d) => d.receiver))] });
+        logger.warn('messages_dead_lettered', {
+          topic: batch.topic,
+          count: dead.length,
+          receivers: [...new Set(dead.map((d) => d.receiver))],
+        });
       }
     } catch (err) {
-      if (err instanceof DeliveryAbandoned) logger.info('batch_abandoned', { topic: batch.topic, partition: batch.partition, detail: 'stopping or rebalanced; the batch is redelivered' });
+      if (err instanceof DeliveryAbandoned)
+        logger.info('batch_abandoned', {
+          topic: batch.topic,
+          partition: batch.partition,
+          detail: 'stopping or rebalanced; the batch is redelivered',
+        });
       throw err;
     } finally {
       clearInterval(beat);

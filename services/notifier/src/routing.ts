@@ -21,8 +21,13 @@ export type RoutedAlert = Pick<ChurnAlert, 'level' | 'valueTier' | 'cause'>;
 
 export function alertMatches(route: AlertRoute, alert: RoutedAlert, customer: CustomerFacts): boolean {
   const m = route.match;
-  return within(m.levels, alert.level) && within(m.valueTiers, alert.valueTier) && within(m.causes, alert.cause)
-    && within(m.regions, customer.region) && within(m.accountManagers, customer.accountManager);
+  return (
+    within(m.levels, alert.level) &&
+    within(m.valueTiers, alert.valueTier) &&
+    within(m.causes, alert.cause) &&
+    within(m.regions, customer.region) &&
+    within(m.accountManagers, customer.accountManager)
+  );
 }
 
 /** The receivers of a churn alert, in the order the routes first name them. */
@@ -35,7 +40,10 @@ export function changeMatches(route: SegmentChangeRoute, change: Pick<SegmentCha
   return route.dimension === change.dimension && within(route.from, change.fromSegment ?? 'none') && within(route.to, change.toSegment);
 }
 
-export function changeReceivers(routes: readonly SegmentChangeRoute[], change: Pick<SegmentChange, 'dimension' | 'fromSegment' | 'toSegment'>): string[] {
+export function changeReceivers(
+  routes: readonly SegmentChangeRoute[],
+  change: Pick<SegmentChange, 'dimension' | 'fromSegment' | 'toSegment'>,
+): string[] {
   return union(routes.filter((r) => changeMatches(r, change)));
 }
 

@@ -22,9 +22,18 @@ describe('the webhook signature', () => {
     expect(verifyWebhookSignature('other', headers, WEBHOOK.body, WEBHOOK.timestamp)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK.secret, headers, WEBHOOK.body.replace('3', '4'), WEBHOOK.timestamp)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK.secret, headers, WEBHOOK.body, WEBHOOK.timestamp + 301)).toBe(false);
-    expect(verifyWebhookSignature(WEBHOOK.secret, { timestamp: headers.timestamp, signature: undefined }, WEBHOOK.body, WEBHOOK.timestamp)).toBe(false);
+    expect(
+      verifyWebhookSignature(WEBHOOK.secret, { timestamp: headers.timestamp, signature: undefined }, WEBHOOK.body, WEBHOOK.timestamp),
+    ).toBe(false);
     // The timestamp is signed: moving it (to replay the request later) breaks the signature.
-    expect(verifyWebhookSignature(WEBHOOK.secret, { ...headers, timestamp: String(WEBHOOK.timestamp + 60) }, WEBHOOK.body, WEBHOOK.timestamp + 60)).toBe(false);
+    expect(
+      verifyWebhookSignature(
+        WEBHOOK.secret,
+        { ...headers, timestamp: String(WEBHOOK.timestamp + 60) },
+        WEBHOOK.body,
+        WEBHOOK.timestamp + 60,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -35,7 +44,9 @@ describe('DingTalk 加签', () => {
 
   it('adds timestamp and the URL-encoded sign to the robot URL, keeping its access_token', () => {
     const url = dingTalkSignedUrl('https://oapi.dingtalk.com/robot/send?access_token=abc123', DINGTALK.secret, DINGTALK.timestampMs);
-    expect(url).toBe(`https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=${DINGTALK.timestampMs}&sign=B0RWzLp5DJ68eWPlqN2is7j%2FCJw7WP3nV1RkTFHU%2BF4%3D`);
+    expect(url).toBe(
+      `https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=${DINGTALK.timestampMs}&sign=B0RWzLp5DJ68eWPlqN2is7j%2FCJw7WP3nV1RkTFHU%2BF4%3D`,
+    );
     expect(new URL(url).searchParams.get('sign')).toBe(DINGTALK.sign);
   });
 });

@@ -20,7 +20,13 @@ export function webhookSignature(secret: string, timestampSeconds: number, body:
  * What a receiver does with a request: recompute the signature over the raw body, compare in
  * constant time, and refuse timestamps further than `toleranceSeconds` from its clock.
  */
-export function verifyWebhookSignature(secret: string, headers: { timestamp: string | undefined; signature: string | undefined }, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   if (headers.timestamp === undefined || headers.signature === undefined || !/^\d+$/.test(headers.timestamp)) return false;
   const timestamp = Number(headers.timestamp);
   if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return false;

@@ -37,12 +37,21 @@ export interface BatchApplier extends FoldSettings {
  * with its new outputs in one atomic compare-and-set. Throws when another writer committed one of
  * the customers meanwhile: the batch is then redone.
  */
-export async function applyBatch(applier: BatchApplier, partition: number, entries: readonly LogEntry[], watermarkBefore: number | null, version: string): Promise<AppliedBatch> {
+export async function applyBatch(
+  applier: BatchApplier,
+  partition: number,
+  entries: readonly LogEntry[],
+  watermarkBefore: number | null,
+  version: string,
+): Promise<AppliedBatch> {
   const erased = applier.erased ?? (() => false);
-  const inBatch = entries.flatMap((e) => (e.kind === 'event' && e.event.customerId !== '' && !erased(e.event.customerId) ? [e.event.customerId] : []));
+  const inBatch = entries.flatMap((e) =>
+    e.kind === 'event' && e.event.customerId !== '' && !erased(e.event.customerId) ? [e.event.customerId] : [],
+  );
   let horizon = watermarkBefore;
   for (const e of entries) if (e.kind === 'event') horizon = advance(horizon, e.event.eventTime);
-  const due = horizon === null ? [] : (await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER)).filter((d) => !erased(d.customerId));
+  const due =
+    horizon === null ? [] : (await applier.timers.due(partition, horizon, Number.MAX_SAFE_INTEGER)).filter((d) => !erased(d.customerId));
   const stored = await applier.store.load([...new Set([...inBatch, ...due.map((d) => d.customerId)])]);
   return commitFolded(applier, stored, foldEntries(applier, entries, stored, watermarkBefore), version);
 }
@@ -54,7 +63,14 @@ export async function applyBatch(applier: BatchApplier, partition: number, entri
  * Each customer's timers depend on nothing but their own record, so the pages decide what one fold
  * of them all would.
  */
-export async function applyTimerPage(applier: BatchApplier, partition: number, customers: readonly string[], clock: number, watermarkBefore: number | null, version: string): Promise<AppliedBatch> {
+export async function applyTimerPage(
+  applier: BatchApplier,
+  partition: number,
+  customers: readonly string[],
+  clock: number,
+  watermarkBefore: number | null,
+  version: string,
+): Promise<AppliedBatch> {
   const erased = applier.erased ?? (() => false);
   const stored = await applier.store.load(customers.filter((id) => !erased(id)));
   const message: ConsumedMessage = { topic: '', partition, offset: '-1', key: null, value: null, headers: {}, timestamp: 0 };
@@ -63,10 +79,22 @@ export async function applyTimerPage(applier: BatchApplier, partition: number, c
 }
 
 /** Writes what a fold decided, each changed customer with its new outputs, in one compare-and-set. */
-async function commitFolded(applier: BatchApplier, stored: Map<string, StoredCustomer<CustomerRecord>>, folded: ReturnType<typeof foldEntries>, version: string): Promise<AppliedBatch> {
+async function commitFolded(
+  applier: BatchApplier,
+  stored: Map<string, StoredCustomer<CustomerRecord>>,
+  folded: ReturnType<typeof foldEntries>,
+  version: string,
+): Promise<AppliedBatch> {
   const kept = keptOutputs(applier.encode, stored, folded.commits);
   const conflicts = await applier.store.commit(kept.commits, version);
-  if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);
-  return { outgoing: kept.outgoing, rejected: folded.rejected, counts: folded.counts, failures: folded.failures, watermark: folded.watermark, timers: folded.timers };
+  if (conflicts.length > 0)
+    throw new Error(`state of ${conflicts.length} customer(s) changed under this batch (another owner?); retrying the batch`);
+  return {
+    outgoing: kept.outgoing,
+    rejected: folded.rejected,
+    counts: folded.counts,
+    failures: folded.failures,
+    watermark: folded.watermark,
+    timers: folded.timers,
+  };
 }
-

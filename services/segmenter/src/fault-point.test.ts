@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { faultPoints, parseFault } from './fault-point.ts';
 
-describe('the crash test\'s fault points', () => {
+describe("the crash test's fault points", () => {
   it('kill at the n-th time the named point is reached, and never without the setting', () => {
     const kills: string[] = [];
     const reach = faultPoints(parseFault('produced:2'), () => kills.push('killed'));

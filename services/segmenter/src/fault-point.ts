@@ -16,12 +16,16 @@ export interface FaultSetting {
 export function parseFault(spec: string | undefined): FaultSetting | undefined {
   if (spec === undefined || spec === '') return undefined;
   const [point, after] = spec.split(':');
-  if (!FAULT_POINTS.includes(point as FaultPoint) || !/^[1-9]\d*$/.test(after ?? '')) throw new RangeError(`not a fault point: ${spec} (give ${FAULT_POINTS.join(' or ')}:<n>)`);
+  if (!FAULT_POINTS.includes(point as FaultPoint) || !/^[1-9]\d*$/.test(after ?? ''))
+    throw new RangeError(`not a fault point: ${spec} (give ${FAULT_POINTS.join(' or ')}:<n>)`);
   return { point: point as FaultPoint, after: Number(after) };
 }
 
 /** Called at each point; kills the process (SIGKILL: no cleanup, as a power cut) when the setting says so. */
-export function faultPoints(setting: FaultSetting | undefined, kill: () => void = () => process.kill(process.pid, 'SIGKILL')): (point: FaultPoint) => void {
+export function faultPoints(
+  setting: FaultSetting | undefined,
+  kill: () => void = () => process.kill(process.pid, 'SIGKILL'),
+): (point: FaultPoint) => void {
   let reached = 0;
   return (point) => {
     if (setting === undefined || point !== setting.point) return;

@@ -7,11 +7,14 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..', '..');
 const eslint = new ESLint({ cwd: root });
 const ruleErrors = async (file: string, code: string) =>
-  (await eslint.lintText(code, { filePath: join(root, file) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.line);
+  (await eslint.lintText(code, { filePath: join(root, file) }))[0]!.messages
+    .filter((m) => m.ruleId === 'no-restricted-syntax')
+    .map((m) => m.line);
 
 describe('no wall clock in the fold', () => {
   it('refuses Date.now(), new Date() and performance.now() in the segmentation package and the fold', async () => {
-    const code = 'export const a = Date.now();\nexport const b = new Date();\nexport const c = performance.now();\nexport const d = new Date(0);\n';
+    const code =
+      'export const a = Date.now();\nexport const b = new Date();\nexport const c = performance.now();\nexport const d = new Date(0);\n';
     expect(await ruleErrors('packages/segmentation/src/churn/cadence.ts', code)).toEqual([1, 2, 3]);
     expect(await ruleErrors('services/segmenter/src/fold.ts', code)).toEqual([1, 2, 3]);
   }, 60_000);

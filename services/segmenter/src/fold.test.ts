@@ -13,40 +13,78 @@ const RULES_FILE = join(import.meta.dirname, '..', '..', '..', 'config', 'rules.
 const repository = compileRules(readFileSync(RULES_FILE, 'utf8'));
 const rules: CompiledRules = {
   ...repository,
-  file: { ...repository.file, parameters: { ...repository.file.parameters, high_value: 1000, high_value_exit: 800, medium_value: 200, medium_value_exit: 150 } },
+  file: {
+    ...repository.file,
+    parameters: { ...repository.file.parameters, high_value: 1000, high_value_exit: 800, medium_value: 200, medium_value_exit: 150 },
+  },
   dimensions: repository.dimensions.map((d) => ('minDwellDays' in d ? { ...d, minDwellDays: 0 } : d)),
 };
-const valueTierChanges = (outputs: readonly Output[]) => outputs.flatMap((o) => (o.kind === 'change' && o.value.dimension === 'value_tier' ? [o.value] : []));
+const valueTierChanges = (outputs: readonly Output[]) =>
+  outputs.flatMap((o) => (o.kind === 'change' && o.value.dimension === 'value_tier' ? [o.value] : []));
 const applier = { rules, options: { calendar: calendarFor('Asia/Shanghai') }, now: () => 42 };
 /** Stands in for the Avro encoder: distinct bytes per output. */
 const encode = (o: Output): Buffer => Buffer.from(`\0${o.kind}:${outputId(o)}`);
 const T0 = Date.UTC(2026, 0, 5, 2, 0, 0);
 const HOUR = 3_600_000;
 
-const message = (offset: number): ConsumedMessage => ({ topic: 'customer-events', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 });
+const message = (offset: number): ConsumedMessage => ({
+  topic: 'customer-events',
+  partition: 0,
+  offset: String(offset),
+  key: null,
+  value: null,
+  headers: {},
+  timestamp: 0,
+});
 const log = (...events: CustomerEvent[]): LogEntry[] => events.map((event, i) => ({ kind: 'event', event, message: message(i) }));
-const order = (customerId: string, eventId: string, eventTime: number, amountBase = 100, sourceOffset = 0): CustomerEvent =>
-  ({ ...anOrderEvent({ customerId, eventId, eventTime, amountBase }), source: { topic: 'orders', partition: 0, offset: sourceOffset } });
+const order = (customerId: string, eventId: string, eventTime: number, amountBase = 100, sourceOffset = 0): CustomerEvent => ({
+  ...anOrderEvent({ customerId, eventId, eventTime, amountBase }),
+  source: { topic: 'orders', partition: 0, offset: sourceOffset },
+});
 const nothingStored = new Map<string, StoredCustomer<CustomerRecord>>();
 
 /** The rules with a bug that shows only for customers of one industry: their evaluation throws. */
 const brokenFor = (industry: string): CompiledRules => ({
   ...rules,
-  churn: { ...rules.churn, cadenceFor: (i) => { if (i === industry) throw new TypeError(`no cadence for ${i}`); return rules.churn.cadenceFor(i); } },
+  churn: {
+    ...rules.churn,
+    cadenceFor: (i) => {
+      if (i === industry) throw new TypeError(`no cadence for ${i}`);
+      return rules.churn.cadenceFor(i);
+    },
+  },
 });
 
 describe('a customer the fold fails on', () => {
-  const profile = (customerId: string, eventId: string, eventTime: number, industry: 'OTHER') => aProfileEvent({ customerId, eventId, eventTime, industry });
+  const profile = (customerId: string, eventId: string, eventTime: number, industry: 'OTHER') =>
+    aProfileEvent({ customerId, eventId, eventTime, industry });
 
   it('has the event it fails on dead-lettered (processing_failed); it moves the clock, and the rest is as without it', () => {
     const broken = { ...applier, rules: brokenFor('OTHER') };
-    const events = log(order('A', 'a1', T0 + HOUR), profile('P', 'p1', T0 + 4 * HOUR, 'OTHER'), order('P', 'p2', T0 + 2 * HOUR, 100, 1), order('A', 'a2', T0 + 3 * HOUR, 100, 2));
+    const events = log(
+      order('A', 'a1', T0 + HOUR),
+      profile('P', 'p1', T0 + 4 * HOUR, 'OTHER'),
+      order('P', 'p2', T0 + 2 * HOUR, 100, 1),
+      order('A', 'a2', T0 + 3 * HOUR, 100, 2),
+    );
     const folded = foldEntries(broken, events, nothingStored, T0);
-    expect(folded.rejected.map((r) => [r.message.offset, r.cause.reason, r.cause.stage])).toEqual([['1', 'processing_failed', 'segmenter']]);
+    expect(folded.rejected.map((r) => [r.message.offset, r.cause.reason, r.cause.stage])).toEqual([
+      ['1', 'processing_failed', 'segmenter'],
+    ]);
     expect(folded.rejected[0]!.cause.message).toBe('TypeError: no cadence for OTHER');
     expect(folded.failures.map((f) => [f.customerId, f.eventId])).toEqual([['P', 'p1']]);
     expect(folded.watermark).toBe(T0 + 4 * HOUR);
-    const withoutIt = foldEntries(applier, log(order('A', 'a1', T0 + HOUR), aTick(0, T0 + 4 * HOUR), order('P', 'p2', T0 + 2 * HOUR, 100, 1), order('A', 'a2', T0 + 3 * HOUR, 100, 2)), nothingStored, T0);
+    const withoutIt = foldEntries(
+      applier,
+      log(
+        order('A', 'a1', T0 + HOUR),
+        aTick(0, T0 + 4 * HOUR),
+        order('P', 'p2', T0 + 2 * HOUR, 100, 1),
+        order('A', 'a2', T0 + 3 * HOUR, 100, 2),
+      ),
+      nothingStored,
+      T0,
+    );
     expect(folded.commits).toEqual(withoutIt.commits);
     // Pure: the same batch again (a retry, a replay, a rebuild) fails on the same event the same way.
     expect(foldEntries(broken, events, nothingStored, T0)).toEqual(folded);
@@ -57,7 +95,12 @@ describe('a customer the fold fails on', () => {
     const p = first.commits.find((c) => c.customerId === 'P')!;
     expect(p.state.nextEvaluationAt).not.toBeNull();
     const stored = new Map([['P', { customerId: 'P', version: '1', state: p.state, pending: new Map() }]]);
-    const folded = foldEntries({ ...applier, rules: brokenFor('OTHER') }, log(aTick(0, p.state.nextEvaluationAt! + HOUR), order('A', 'a1', p.state.nextEvaluationAt! + 2 * HOUR)), stored, T0 + HOUR);
+    const folded = foldEntries(
+      { ...applier, rules: brokenFor('OTHER') },
+      log(aTick(0, p.state.nextEvaluationAt! + HOUR), order('A', 'a1', p.state.nextEvaluationAt! + 2 * HOUR)),
+      stored,
+      T0 + HOUR,
+    );
     expect(folded.failures.map((f) => [f.customerId, f.eventId, f.at])).toEqual([['P', null, p.state.nextEvaluationAt]]);
     expect(folded.commits.find((c) => c.customerId === 'P')!.state).toEqual({ ...p.state, nextEvaluationAt: null });
     expect(folded.timers.find((t) => t.customerId === 'P')!.at).toBeNull();
@@ -67,7 +110,12 @@ describe('a customer the fold fails on', () => {
 
 describe('folding a batch', () => {
   it('moves the clock with applied records and ticks, in log order, never backwards', () => {
-    const folded = foldEntries(applier, log(order('A', 'a1', T0 + 2 * HOUR), aTick(0, T0 + 5 * HOUR), order('B', 'b1', T0 + HOUR, 100, 1)), nothingStored, T0);
+    const folded = foldEntries(
+      applier,
+      log(order('A', 'a1', T0 + 2 * HOUR), aTick(0, T0 + 5 * HOUR), order('B', 'b1', T0 + HOUR, 100, 1)),
+      nothingStored,
+      T0,
+    );
     expect(folded.watermark).toBe(T0 + 5 * HOUR);
     expect(folded.counts).toEqual({ applied: 2, already_applied: 0, ignored: 1, erased: 0, timers: 0 });
   });
@@ -95,9 +143,18 @@ describe('folding a batch', () => {
   });
 
   it('writes each customer once with all the changes it decided, evaluated after every event', () => {
-    const folded = foldEntries(applier, log(order('A', 'a1', T0, 100, 0), order('A', 'a2', T0 + HOUR, 150, 1), order('A', 'a3', T0 + 2 * HOUR, 900, 2)), nothingStored, null);
+    const folded = foldEntries(
+      applier,
+      log(order('A', 'a1', T0, 100, 0), order('A', 'a2', T0 + HOUR, 150, 1), order('A', 'a3', T0 + 2 * HOUR, 900, 2)),
+      nothingStored,
+      null,
+    );
     expect(folded.commits).toHaveLength(1);
-    expect(valueTierChanges(folded.decided).map((c) => [c.changeId, c.toSegment, c.detectedAt])).toEqual([['A/value_tier/1', 'low', 42], ['A/value_tier/2', 'medium', 42], ['A/value_tier/3', 'high', 42]]);
+    expect(valueTierChanges(folded.decided).map((c) => [c.changeId, c.toSegment, c.detectedAt])).toEqual([
+      ['A/value_tier/1', 'low', 42],
+      ['A/value_tier/2', 'medium', 42],
+      ['A/value_tier/3', 'high', 42],
+    ]);
     expect(folded.commits[0]!.outputs).toEqual(folded.decided);
   });
 
@@ -106,7 +163,12 @@ describe('folding a batch', () => {
     const kept = keptOutputs(encode, nothingStored, first.commits);
     const left = kept.commits[0]!;
     expect(left.outputs.map(([id]) => id)).toEqual(first.decided.map(outputId));
-    const stored = new Map([['A', { customerId: 'A', version: '0:0', state: left.state, pending: new Map(left.outputs) } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([
+      [
+        'A',
+        { customerId: 'A', version: '0:0', state: left.state, pending: new Map(left.outputs) } satisfies StoredCustomer<CustomerRecord>,
+      ],
+    ]);
     const again = foldEntries(applier, log(order('A', 'a1', T0)), stored, first.watermark);
     expect(again.counts).toEqual({ applied: 0, already_applied: 1, ignored: 0, erased: 0, timers: 0 });
     expect(again.commits).toEqual([]);
@@ -119,7 +181,9 @@ describe('folding a batch', () => {
     const change = foldEntries(applier, log(order('A', 'a1', T0)), nothingStored, null).decided.find((o) => o.kind === 'change')!;
     const legacy = fromOutbox('A', outputId(change), Buffer.from(JSON.stringify(change)), encode);
     expect(legacy).toEqual({ kind: 'change', id: outputId(change), customerId: 'A', value: encode(change), decided: change });
-    expect(() => fromOutbox('A', 'A/x/1', Buffer.of(9, 0), encode)).toThrow('outbox entry A/x/1 of customer A starts with 9, not an output kind (1-3)');
+    expect(() => fromOutbox('A', 'A/x/1', Buffer.of(9, 0), encode)).toThrow(
+      'outbox entry A/x/1 of customer A starts with 9, not an output kind (1-3)',
+    );
   });
 
   it('keeps no outputs without an encoder (the state rebuild: all were acknowledged long ago)', () => {
@@ -142,7 +206,9 @@ describe('timers', () => {
     const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
     const due = state.nextEvaluationAt!;
-    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([
+      ['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>],
+    ]);
     const before = foldEntries(applier, log(aTick(0, due - 1)), stored, T0);
     expect(before.counts.timers).toBe(0);
     expect(before.commits).toEqual([]);
@@ -158,7 +224,9 @@ describe('timers', () => {
     // A crash after the commit and before the index write: the batch comes again, already applied.
     const first = foldEntries(applier, log(order('N', 'n1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
-    const stored = new Map([['N', { customerId: 'N', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([
+      ['N', { customerId: 'N', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>],
+    ]);
     const again = foldEntries(applier, log(order('N', 'n1', T0)), stored, T0);
     expect(again.counts.already_applied).toBe(1);
     expect(again.commits).toEqual([]);
@@ -169,7 +237,9 @@ describe('timers', () => {
     const first = foldEntries(applier, log(order('S', 's1', T0)), nothingStored, null);
     const state = first.commits[0]!.state;
     const due = state.nextEvaluationAt!;
-    const stored = new Map([['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>]]);
+    const stored = new Map([
+      ['S', { customerId: 'S', version: '0:0', state, pending: new Map<string, Buffer>() } satisfies StoredCustomer<CustomerRecord>],
+    ]);
     const folded = foldEntries(applier, [{ kind: 'event', event: order('S', 's2', due + 1, 100, 1), message: message(1) }], stored, T0);
     expect(folded.counts).toMatchObject({ timers: 1, applied: 1 });
     const snapshots = folded.decided.flatMap((o) => (o.kind === 'snapshot' ? [o.value.eventTime] : []));
@@ -179,7 +249,12 @@ describe('timers', () => {
 
 describe('outbox entries', () => {
   it('groups acknowledged change ids by customer', () => {
-    const folded = foldEntries(applier, log(order('A', 'a1', T0, 100, 0), order('B', 'b1', T0, 300, 1), order('A', 'a2', T0, 150, 2)), nothingStored, null);
+    const folded = foldEntries(
+      applier,
+      log(order('A', 'a1', T0, 100, 0), order('B', 'b1', T0, 300, 1), order('A', 'a2', T0, 150, 2)),
+      nothingStored,
+      null,
+    );
     const entries = outboxEntries(keptOutputs(encode, nothingStored, folded.commits).outgoing);
     expect(entries.map((e) => e.customerId)).toEqual(['A', 'B']);
     expect(entries.flatMap((e) => e.ids).sort()).toEqual(folded.decided.map(outputId).sort());

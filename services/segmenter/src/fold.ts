@@ -5,7 +5,16 @@
 // fit run it as the segmenter does.
 import type { CustomerEvent } from '@segmentation/contracts';
 import { describeFailure, type ConsumedMessage, type DeadLetterCause } from '@segmentation/kafka';
-import { applyEvent, applyTimer, classifyRecord, emptyRecord, type ApplyOptions, type CompiledRules, type CustomerOutputs, type CustomerRecord } from '@segmentation/segmentation';
+import {
+  applyEvent,
+  applyTimer,
+  classifyRecord,
+  emptyRecord,
+  type ApplyOptions,
+  type CompiledRules,
+  type CustomerOutputs,
+  type CustomerRecord,
+} from '@segmentation/segmentation';
 import type { CustomerCommit, EvaluationTimer, StoredCustomer } from '@segmentation/state';
 import { decidedOutputs, type Output } from './outbox.ts';
 import { TimerQueue } from './timer-queue.ts';
@@ -61,7 +70,12 @@ interface Working {
  * a timer whose evaluation throws leaves the customer as they were, without a next evaluation time
  * (their next event evaluates them again). Everyone else's results are those of a run without it.
  */
-export function foldEntries(applier: FoldSettings, entries: readonly LogEntry[], stored: Map<string, StoredCustomer<CustomerRecord>>, watermarkBefore: number | null) {
+export function foldEntries(
+  applier: FoldSettings,
+  entries: readonly LogEntry[],
+  stored: Map<string, StoredCustomer<CustomerRecord>>,
+  watermarkBefore: number | null,
+) {
   const working = new Map<string, Working>();
   const rejected: Rejected[] = [];
   const counts = { applied: 0, already_applied: 0, ignored: 0, erased: 0, timers: 0 };
@@ -107,9 +121,13 @@ export function foldEntries(applier: FoldSettings, entries: readonly LogEntry[],
   };
 
   for (const entry of entries) {
-    if (entry.kind === 'rejected') { rejected.push(entry); continue; }
+    if (entry.kind === 'rejected') {
+      rejected.push(entry);
+      continue;
+    }
     const { event, message } = entry;
-    if (event.customerId === '') { // a tick: time passes in this partition, no customer is touched
+    if (event.customerId === '') {
+      // a tick: time passes in this partition, no customer is touched
       counts.ignored++;
       moveClock(event.eventTime);
       continue;
@@ -125,11 +143,22 @@ export function foldEntries(applier: FoldSettings, entries: readonly LogEntry[],
     const offset = Number(message.offset);
     const kind = classifyRecord(c.record, event, offset);
     if (kind === 'duplicate') {
-      rejected.push({ message, cause: { reason: 'duplicate', message: `event ${event.eventId} was already applied to customer ${event.customerId}; seen again at offset ${message.offset}`, step: 'apply', stage: 'segmenter' } });
+      rejected.push({
+        message,
+        cause: {
+          reason: 'duplicate',
+          message: `event ${event.eventId} was already applied to customer ${event.customerId}; seen again at offset ${message.offset}`,
+          step: 'apply',
+          stage: 'segmenter',
+        },
+      });
       continue; // only applied records move the clock
     }
     moveClock(event.eventTime);
-    if (kind === 'already_applied') { counts.already_applied++; continue; }
+    if (kind === 'already_applied') {
+      counts.already_applied++;
+      continue;
+    }
     let outcome: ReturnType<typeof applyEvent>;
     try {
       outcome = applyEvent(c.record, event, offset, watermark ?? event.eventTime, applier.rules, applier.options);
@@ -159,4 +188,3 @@ export function foldEntries(applier: FoldSettings, entries: readonly LogEntry[],
   const nextTimers: EvaluationTimer[] = [...next].map(([customerId, at]) => ({ customerId, at }));
   return { commits, decided, rejected, counts, failures, watermark, timers: nextTimers };
 }
-

@@ -8,11 +8,10 @@ import type { FoldedCommit } from './fold.ts';
 
 /** What the segmenter decides. */
 export type Output =
-  | { kind: 'change'; value: SegmentChange }
-  | { kind: 'alert'; value: ChurnAlert }
-  | { kind: 'snapshot'; value: FeatureSnapshot };
+  { kind: 'change'; value: SegmentChange } | { kind: 'alert'; value: ChurnAlert } | { kind: 'snapshot'; value: FeatureSnapshot };
 
-export const outputId = (o: Output): string => (o.kind === 'change' ? o.value.changeId : o.kind === 'alert' ? o.value.alertId : o.value.snapshotId);
+export const outputId = (o: Output): string =>
+  o.kind === 'change' ? o.value.changeId : o.kind === 'alert' ? o.value.alertId : o.value.snapshotId;
 
 /** An evaluation's outputs, stamped with the wall-clock time they were decided. */
 export function decidedOutputs(outputs: CustomerOutputs, detectedAt: number): Output[] {
@@ -40,8 +39,13 @@ export interface Outgoing {
   decided?: Output;
 }
 
-export const outgoingOf = (o: Output, encode: OutputEncoder): Outgoing =>
-  ({ kind: o.kind, id: outputId(o), customerId: o.value.customerId, value: encode(o), decided: o });
+export const outgoingOf = (o: Output, encode: OutputEncoder): Outgoing => ({
+  kind: o.kind,
+  id: outputId(o),
+  customerId: o.value.customerId,
+  value: encode(o),
+  decided: o,
+});
 
 const KINDS: ReadonlyArray<Output['kind']> = ['change', 'alert', 'snapshot'];
 
@@ -52,7 +56,8 @@ export const outboxPayload = (o: Outgoing): Buffer => Buffer.concat([Buffer.of(K
 export function fromOutbox(customerId: string, id: string, payload: Buffer, encode: OutputEncoder): Outgoing {
   if (payload[0] === 0x7b) return outgoingOf(JSON.parse(payload.toString('utf8')) as Output, encode); // '{'
   const kind = KINDS[payload[0]! - 1];
-  if (kind === undefined) throw new Error(`outbox entry ${id} of customer ${customerId} starts with ${payload[0]}, not an output kind (1-3)`);
+  if (kind === undefined)
+    throw new Error(`outbox entry ${id} of customer ${customerId} starts with ${payload[0]}, not an output kind (1-3)`);
   return { kind, id, customerId, value: payload.subarray(1) };
 }
 
@@ -62,7 +67,11 @@ export function fromOutbox(customerId: string, id: string, payload: Buffer, enco
  * was still due, which is exactly the customer whose timer fired before the crash and whose outbox
  * nothing else would resend; then the new ones, each encoded once. Without an encoder nothing is kept.
  */
-export function keptOutputs(encode: OutputEncoder | undefined, stored: ReadonlyMap<string, StoredCustomer<CustomerRecord>>, commits: readonly FoldedCommit[]) {
+export function keptOutputs(
+  encode: OutputEncoder | undefined,
+  stored: ReadonlyMap<string, StoredCustomer<CustomerRecord>>,
+  commits: readonly FoldedCommit[],
+) {
   if (encode === undefined) return { outgoing: [], commits: commits.map((c) => ({ ...c, outputs: [] })) };
   const outgoing: Outgoing[] = [];
   for (const s of stored.values()) for (const [id, payload] of s.pending) outgoing.push(fromOutbox(s.customerId, id, payload, encode));

@@ -5,7 +5,11 @@ describe('the partition mark in offset-commit metadata', () => {
   const t = Date.UTC(2026, 10, 23, 7, 0, 0);
 
   it('round-trips a watermark and a rules version, together or alone', () => {
-    for (const mark of [{ watermark: t, rulesVersion: '98985a317c63' }, { watermark: t, rulesVersion: null }, { watermark: null, rulesVersion: 'abc' }]) {
+    for (const mark of [
+      { watermark: t, rulesVersion: '98985a317c63' },
+      { watermark: t, rulesVersion: null },
+      { watermark: null, rulesVersion: 'abc' },
+    ]) {
       expect(markFromMetadata(metadataForMark(mark)!)).toEqual(mark);
     }
     expect(metadataForMark({ watermark: t, rulesVersion: 'abc' })).toBe(`watermark=${t};rules=abc`);
@@ -29,7 +33,7 @@ describe('the partition mark in offset-commit metadata', () => {
   });
 });
 
-describe('a partition\'s clock in the segmenter', () => {
+describe("a partition's clock in the segmenter", () => {
   const mark = (watermark: number | null) => ({ watermark, rulesVersion: null });
 
   it('refuses a batch further on in the log handed a clock behind the one already reached', () => {

@@ -28,12 +28,15 @@ export function metadataForMark(mark: PartitionMark): string | undefined {
 }
 
 /** A record's event time moves the watermark forward only: late events never turn the clock back. */
-export const advance = (watermark: number | null, eventTime: number): number => (watermark === null ? eventTime : Math.max(watermark, eventTime));
+export const advance = (watermark: number | null, eventTime: number): number =>
+  watermark === null ? eventTime : Math.max(watermark, eventTime);
 
 /** A partition's clock handed to a batch behind the one it already reached, the log not rolled back. */
 export class ClockRollbackError extends Error {
   constructor(partition: number, from: number, to: number) {
-    super(`partition ${partition}: the committed watermark ${new Date(to).toISOString()} is behind ${new Date(from).toISOString()}, which this segmenter already reached at an earlier offset; refusing to turn the clock back`);
+    super(
+      `partition ${partition}: the committed watermark ${new Date(to).toISOString()} is behind ${new Date(from).toISOString()}, which this segmenter already reached at an earlier offset; refusing to turn the clock back`,
+    );
     this.name = 'ClockRollbackError';
   }
 }
@@ -51,7 +54,8 @@ export class PartitionClocks {
   check(partition: number, firstOffset: string, mark: PartitionMark): void {
     const last = this.reached.get(partition);
     if (last === undefined || BigInt(firstOffset) < last.nextOffset) return;
-    if (mark.watermark === null || mark.watermark < last.watermark) throw new ClockRollbackError(partition, last.watermark, mark.watermark ?? 0);
+    if (mark.watermark === null || mark.watermark < last.watermark)
+      throw new ClockRollbackError(partition, last.watermark, mark.watermark ?? 0);
   }
 
   completed(partition: number, lastOffset: string, mark: PartitionMark): void {

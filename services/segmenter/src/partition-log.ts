@@ -64,7 +64,13 @@ const controlOf = (e: LogEntry): RulesApplied | undefined => {
  * (rules-reevaluation.ts; DESIGN.md invariant 9), then the rest. The segmenter and the state
  * rebuild both go through here, so they decide the same at the same place of the log.
  */
-export async function runPartitionLog(r: PartitionRunner, partition: number, entries: readonly LogEntry[], start: PartitionMark, heartbeat: () => Promise<void>): Promise<PartitionMark> {
+export async function runPartitionLog(
+  r: PartitionRunner,
+  partition: number,
+  entries: readonly LogEntry[],
+  start: PartitionMark,
+  heartbeat: () => Promise<void>,
+): Promise<PartitionMark> {
   const mark = { ...start };
   let inForce = await r.book.inForce(mark.rulesVersion);
   let from = 0;
@@ -85,12 +91,24 @@ export async function runPartitionLog(r: PartitionRunner, partition: number, ent
       rules = r.book.learn(control);
     } catch (err) {
       if (!(err instanceof RulesError)) throw err;
-      await r.emit(partition, [], [], [{ message: entry.message, cause: { reason: 'invalid_rules', message: err.message, step: 'apply', stage: 'segmenter' } }]);
+      await r.emit(
+        partition,
+        [],
+        [],
+        [{ message: entry.message, cause: { reason: 'invalid_rules', message: err.message, step: 'apply', stage: 'segmenter' } }],
+      );
       continue; // the rules in force stay in force
     }
     inForce = { version: control.version, rules };
     mark.rulesVersion = control.version;
-    await reevaluate(r, partition, rules, mark.watermark, { eventId: entry.event.eventId, offset: Number(entry.message.offset) }, heartbeat);
+    await reevaluate(
+      r,
+      partition,
+      rules,
+      mark.watermark,
+      { eventId: entry.event.eventId, offset: Number(entry.message.offset) },
+      heartbeat,
+    );
   }
   return mark;
 }
@@ -103,7 +121,13 @@ export async function runPartitionLog(r: PartitionRunner, partition: number, ent
 export const TIMER_PAGE = 5000;
 
 /** Steps 1–5 of the segmenter for records under one rules version; returns the new watermark. */
-async function applyRun(r: PartitionRunner, partition: number, entries: LogEntry[], watermarkBefore: number | null, rules: CompiledRules): Promise<number | null> {
+async function applyRun(
+  r: PartitionRunner,
+  partition: number,
+  entries: LogEntry[],
+  watermarkBefore: number | null,
+  rules: CompiledRules,
+): Promise<number | null> {
   const version = `${partition}:${entries.at(-1)?.message.offset ?? ''}`;
   const first = entries.find((e) => e.kind === 'event');
   if (first?.kind === 'event') await fireDueTimersInPages(r, partition, first.event.eventTime, watermarkBefore, rules, version);
@@ -114,19 +138,40 @@ async function applyRun(r: PartitionRunner, partition: number, entries: LogEntry
 }
 
 /** Fires, page by page, the timers due by `upTo` while more are due than one page holds. */
-async function fireDueTimersInPages(r: PartitionRunner, partition: number, upTo: number, watermarkBefore: number | null, rules: CompiledRules, version: string): Promise<void> {
+async function fireDueTimersInPages(
+  r: PartitionRunner,
+  partition: number,
+  upTo: number,
+  watermarkBefore: number | null,
+  rules: CompiledRules,
+  version: string,
+): Promise<void> {
   for (let page = 1; ; page++) {
     const due = await r.timers.due(partition, upTo, TIMER_PAGE + 1);
     if (due.length <= TIMER_PAGE) return;
     const customers = due.slice(0, TIMER_PAGE);
-    const applied = await applyTimerPage({ ...r, rules }, partition, customers.map((d) => d.customerId), customers.at(-1)!.at, watermarkBefore, `${version}:timers:${page}`);
+    const applied = await applyTimerPage(
+      { ...r, rules },
+      partition,
+      customers.map((d) => d.customerId),
+      customers.at(-1)!.at,
+      watermarkBefore,
+      `${version}:timers:${page}`,
+    );
     await r.emit(partition, applied.outgoing, applied.timers, applied.rejected);
     r.observe?.applied?.(partition, applied);
     if (applied.counts.timers === 0) return; // only erased customers' timers left: the erasure removes them
   }
 }
 
-async function reevaluate(r: PartitionRunner, partition: number, rules: CompiledRules, watermark: number | null, control: { eventId: string; offset: number }, heartbeat: () => Promise<void>): Promise<void> {
+async function reevaluate(
+  r: PartitionRunner,
+  partition: number,
+  rules: CompiledRules,
+  watermark: number | null,
+  control: { eventId: string; offset: number },
+  heartbeat: () => Promise<void>,
+): Promise<void> {
   const started = performance.now(); // eslint-disable-line no-restricted-syntax -- the duration for the log line below; decides nothing
   r.logger.info('rules_reevaluation_started', { partition, version: rules.version });
   const report = await reevaluatePartition(r, partition, rules, watermark, control, {

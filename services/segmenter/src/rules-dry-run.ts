@@ -21,10 +21,17 @@ export interface DryRunReport {
  * anything: every stored customer evaluated under it at their partition's clock, exactly as the
  * re-evaluation at the control record would, and the resulting moves counted.
  */
-export async function dryRunRules(kafka: Kafka, redis: RedisClient, settings: StoredCustomersSettings & { timeZone: string }, candidate: CompiledRules): Promise<DryRunReport> {
+export async function dryRunRules(
+  kafka: Kafka,
+  redis: RedisClient,
+  settings: StoredCustomersSettings & { timeZone: string },
+  candidate: CompiledRules,
+): Promise<DryRunReport> {
   const calendar = calendarFor(settings.timeZone);
   const report: DryRunReport = { rulesVersion: candidate.version, customers: 0, moving: 0, changes: {}, alerts: {}, episodes: {} };
-  const bump = (counts: Record<string, number>, step: string) => { counts[step] = (counts[step] ?? 0) + 1; };
+  const bump = (counts: Record<string, number>, step: string) => {
+    counts[step] = (counts[step] ?? 0) + 1;
+  };
   const step = (from: string | null, to: string) => `${from ?? '(none)'} → ${to}`;
   for await (const { customerId, record, at } of storedCustomers(kafka, redis, settings)) {
     report.customers++;

@@ -1,7 +1,22 @@
 import type { Kafka } from '@segmentation/kafka';
 import {
-  calendarFor, compileRules, customerValues, RulesError, featureValues, fitOrderValues, orderValueHistory, populationThresholds, profileAttributes, withOrderValueFit,
-  withPopulationThresholds, type CompiledRules, type CustomerRecord, type MonetaryHistory, type OrderValueFitResult, type PopulationCustomer, type PopulationThresholds,
+  calendarFor,
+  compileRules,
+  customerValues,
+  RulesError,
+  featureValues,
+  fitOrderValues,
+  orderValueHistory,
+  populationThresholds,
+  profileAttributes,
+  withOrderValueFit,
+  withPopulationThresholds,
+  type CompiledRules,
+  type CustomerRecord,
+  type MonetaryHistory,
+  type OrderValueFitResult,
+  type PopulationCustomer,
+  type PopulationThresholds,
 } from '@segmentation/segmentation';
 import type { RedisClient } from '@segmentation/state';
 import { storedCustomers, type StoredCustomersSettings } from './stored-customers.ts';
@@ -14,7 +29,12 @@ import { storedCustomers, type StoredCustomersSettings } from './stored-customer
  * (comments kept), ready to dry-run and publish as a new version. Two passes over the stored
  * customers: the quantiles of clv_12m must be those of the fitted model.
  */
-export async function populationRules(kafka: Kafka, redis: RedisClient, settings: StoredCustomersSettings & { timeZone: string }, base: CompiledRules): Promise<PopulationRules> {
+export async function populationRules(
+  kafka: Kafka,
+  redis: RedisClient,
+  settings: StoredCustomersSettings & { timeZone: string },
+  base: CompiledRules,
+): Promise<PopulationRules> {
   return populationRulesOf(() => storedCustomers(kafka, redis, settings), settings.timeZone, base);
 }
 
@@ -35,7 +55,11 @@ export interface PopulationMember {
  * The same computation from any source of customers, read twice (`members` is called once per
  * pass): Redis for the command and the calibration, a replay's final states for `pnpm quality`.
  */
-export async function populationRulesOf(members: () => AsyncIterable<PopulationMember> | Iterable<PopulationMember>, timeZone: string, base: CompiledRules): Promise<PopulationRules> {
+export async function populationRulesOf(
+  members: () => AsyncIterable<PopulationMember> | Iterable<PopulationMember>,
+  timeZone: string,
+  base: CompiledRules,
+): Promise<PopulationRules> {
   const calendar = calendarFor(timeZone);
   let fitted = { text: base.source, rules: base };
   let orderValueFit: OrderValueFitResult | undefined;
@@ -57,12 +81,20 @@ export async function populationRulesOf(members: () => AsyncIterable<PopulationM
         // customer) keeps the prior, as a fit that did not converge does: the quantiles still come.
         if (!(err instanceof RulesError)) throw err;
         const { params } = orderValueFit.fit;
-        orderValueFit = { skipped: `the fit (p = ${params.p}, q = ${params.q}, γ = ${params.gamma}) is not valid rules: ${err.message.split('\n').at(-1)?.trim() ?? err.message}; gamma_gamma kept`, customers: orderValueFit.fit.customers };
+        orderValueFit = {
+          skipped: `the fit (p = ${params.p}, q = ${params.q}, γ = ${params.gamma}) is not valid rules: ${err.message.split('\n').at(-1)?.trim() ?? err.message}; gamma_gamma kept`,
+          customers: orderValueFit.fit.customers,
+        };
       }
     }
   }
   // Only the features the quantiles read are kept: a few numbers per customer, not sixty.
-  const read = new Set(['days_since_last_order', 'orders_365d', 'order_value_365d', ...Object.values(base.file.population?.parameters ?? {}).map((p) => p.feature)]);
+  const read = new Set([
+    'days_since_last_order',
+    'orders_365d',
+    'order_value_365d',
+    ...Object.values(base.file.population?.parameters ?? {}).map((p) => p.feature),
+  ]);
   const customers: PopulationCustomer[] = [];
   for await (const { record, at } of members()) {
     // The derived values too (churn risk, predicted value): a parameter may be a quantile of one.

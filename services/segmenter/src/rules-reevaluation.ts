@@ -31,7 +31,14 @@ const PAGE = 500;
  * move). Redone after a crash, it skips the customers already past the control record and re-sends
  * what their outboxes still hold, so no change is decided twice.
  */
-export async function reevaluatePartition(r: Reevaluator, partition: number, rules: CompiledRules, watermark: number | null, control: RulesControl, steps: ReevaluationSteps) {
+export async function reevaluatePartition(
+  r: Reevaluator,
+  partition: number,
+  rules: CompiledRules,
+  watermark: number | null,
+  control: RulesControl,
+  steps: ReevaluationSteps,
+) {
   const report = { customers: 0, reevaluated: 0, changes: 0 };
   if (watermark === null) return report; // nothing applied in this partition yet: no customers
   const ids = (await r.timers.customers(partition)).filter((id) => !r.erased?.(id));
@@ -53,7 +60,10 @@ export async function reevaluatePartition(r: Reevaluator, partition: number, rul
     }
     const kept = keptOutputs(r.encode, stored, commits);
     const conflicts = await r.store.commit(kept.commits, `${partition}:${control.offset}:rules`);
-    if (conflicts.length > 0) throw new Error(`state of ${conflicts.length} customer(s) changed during the rules re-evaluation (another owner?); retrying the batch`);
+    if (conflicts.length > 0)
+      throw new Error(
+        `state of ${conflicts.length} customer(s) changed during the rules re-evaluation (another owner?); retrying the batch`,
+      );
     await steps.emit(kept.outgoing, next);
     await steps.progress(Math.min(start + PAGE, ids.length), ids.length);
   }

@@ -26,7 +26,9 @@ export interface RegistryDeps {
 /** A publisher computed its rules from a version that is no longer in force. */
 export class RulesInForceChanged extends ConfigError {
   constructor(readFrom: string, inForce: string | undefined) {
-    super(`not published: these rules were computed from version ${readFrom}, but ${inForce ?? 'no version'} is in force now (someone published meanwhile); run the command again on the version in force`);
+    super(
+      `not published: these rules were computed from version ${readFrom}, but ${inForce ?? 'no version'} is in force now (someone published meanwhile); run the command again on the version in force`,
+    );
   }
 }
 
@@ -38,15 +40,29 @@ export class RulesInForceChanged extends ConfigError {
  * in force (population thresholds, the churn fit) names that version in `basedOn`, and is refused
  * when another has been published since, so two publishers never undo each other (DESIGN.md invariant 9).
  */
-export async function applyRulesVersion(deps: RegistryDeps, topics: RulesTopics, rules: CompiledRules, by: { appliedBy: string; note: string; appliedAt: number; basedOn?: string }, controlRecords = true): Promise<RulesVersionRecord> {
-  const record: RulesVersionRecord = { version: rules.version, content: rules.source, appliedAt: by.appliedAt, appliedBy: by.appliedBy, note: by.note };
+export async function applyRulesVersion(
+  deps: RegistryDeps,
+  topics: RulesTopics,
+  rules: CompiledRules,
+  by: { appliedBy: string; note: string; appliedAt: number; basedOn?: string },
+  controlRecords = true,
+): Promise<RulesVersionRecord> {
+  const record: RulesVersionRecord = {
+    version: rules.version,
+    content: rules.source,
+    appliedAt: by.appliedAt,
+    appliedBy: by.appliedBy,
+    note: by.note,
+  };
   if (by.basedOn !== undefined) {
     const inForce = (await readRulesHistory(deps, topics.rulesVersions)).at(-1)?.version;
     if (inForce !== by.basedOn) throw new RulesInForceChanged(by.basedOn, inForce);
   }
   await ensureRegistryTopic(deps.kafka, topics.rulesVersions);
   const registryId = await deps.codec.register(valueSubject(topics.rulesVersions), avroSchemas.rulesVersion);
-  await deps.producer.send(topics.rulesVersions, [{ key: record.version, value: deps.codec.encode(registryId, avroSchemas.rulesVersion, record) }]);
+  await deps.producer.send(topics.rulesVersions, [
+    { key: record.version, value: deps.codec.encode(registryId, avroSchemas.rulesVersion, record) },
+  ]);
   if (!controlRecords) return record;
 
   const eventsId = await deps.codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
@@ -55,11 +71,21 @@ export async function applyRulesVersion(deps: RegistryDeps, topics: RulesTopics,
     customerId: '',
     eventTime: record.appliedAt,
     source: null,
-    body: { 'segmentation.log.RulesApplied': { version: record.version, content: record.content, appliedAt: record.appliedAt, appliedBy: record.appliedBy } },
+    body: {
+      'segmentation.log.RulesApplied': {
+        version: record.version,
+        content: record.content,
+        appliedAt: record.appliedAt,
+        appliedBy: record.appliedBy,
+      },
+    },
   };
   const value = deps.codec.encode(eventsId, avroSchemas.customerEvent, control);
   const partitions = await partitionCount(deps.kafka, topics.customerEvents);
-  await deps.producer.send(topics.customerEvents, Array.from({ length: partitions }, (_, partition) => ({ key: null, partition, value })));
+  await deps.producer.send(
+    topics.customerEvents,
+    Array.from({ length: partitions }, (_, partition) => ({ key: null, partition, value })),
+  );
   return record;
 }
 
@@ -103,7 +129,8 @@ export class RulesBook {
     if (wanted === null) throw new Error('no rules version has been applied yet (the rules-versions registry is empty)');
     if (!this.contents.has(wanted)) await this.refresh();
     const content = this.contents.get(wanted);
-    if (content === undefined) throw new Error(`rules version ${wanted} is in force on a customer-events partition but is not in the rules-versions registry`);
+    if (content === undefined)
+      throw new Error(`rules version ${wanted} is in force on a customer-events partition but is not in the rules-versions registry`);
     return { version: wanted, rules: this.compile(wanted, content) };
   }
 
@@ -122,7 +149,6 @@ export class RulesBook {
     return rules;
   }
 }
-
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
   const count = (await partitionCounts(kafka, [topic])).get(topic) ?? 0;

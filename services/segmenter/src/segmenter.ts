@@ -1,8 +1,18 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { avroSchemas, valueSubject } from '@segmentation/contracts';
 import {
-  BatchConsumer, fetchClusterId, InFlight, partitionCounts, sendToDeadLetter,
-  type AvroCodec, type ErasureList, type BatchContext, type BatchDone, type ConsumedBatch, type Kafka, type ReliableProducer,
+  BatchConsumer,
+  fetchClusterId,
+  InFlight,
+  partitionCounts,
+  sendToDeadLetter,
+  type AvroCodec,
+  type ErasureList,
+  type BatchContext,
+  type BatchDone,
+  type ConsumedBatch,
+  type Kafka,
+  type ReliableProducer,
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { customerRecordCodec, readRulesHistory } from '@segmentation/readers';
@@ -16,7 +26,14 @@ import { applyRulesVersion, RulesBook } from './rules-registry.ts';
 
 export interface SegmenterSettings {
   groupId: string;
-  topics: { customerEvents: string; customerEventsDeadLetter: string; segmentChanges: string; churnAlerts: string; featureSnapshots: string; rulesVersions: string };
+  topics: {
+    customerEvents: string;
+    customerEventsDeadLetter: string;
+    segmentChanges: string;
+    churnAlerts: string;
+    featureSnapshots: string;
+    rulesVersions: string;
+  };
   redisKeyPrefix: string;
   /** The rules file (RULES_FILE): applied as the first version when none has been (see rules-registry.ts). */
   rules: CompiledRules;
@@ -47,8 +64,10 @@ export interface SegmenterDeps {
 const OUTPUT_SCHEMAS = { change: avroSchemas.segmentChange, alert: avroSchemas.churnAlert, snapshot: avroSchemas.featureSnapshot };
 
 /** Outputs as their Kafka values, under the schema ids their topics' subjects were registered with. */
-export const outputEncoder = (codec: AvroCodec, schemaIds: Readonly<Record<Output['kind'], number>>): OutputEncoder =>
-  (o) => codec.encode(schemaIds[o.kind], OUTPUT_SCHEMAS[o.kind], o.value);
+export const outputEncoder =
+  (codec: AvroCodec, schemaIds: Readonly<Record<Output['kind'], number>>): OutputEncoder =>
+  (o) =>
+    codec.encode(schemaIds[o.kind], OUTPUT_SCHEMAS[o.kind], o.value);
 
 /**
  * The segmenter role: reads `customer-events` in log order, folds each customer's events into
@@ -75,30 +94,73 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   const timers = new EvaluationTimers(deps.redis, settings.redisKeyPrefix);
   const options = { calendar: calendarFor(settings.timeZone) };
   const book = new RulesBook(() => readRulesHistory(deps, settings.topics.rulesVersions));
-  const records = new Counter({ name: 'segmenter_records_total', help: 'customer-events records consumed, by outcome', labelNames: ['result'], registers: [deps.metrics] });
-  const changesEmitted = new Counter({ name: 'segmenter_segment_changes_total', help: 'Segment changes acknowledged by Kafka', labelNames: ['dimension'], registers: [deps.metrics] });
-  const alertsEmitted = new Counter({ name: 'segmenter_churn_alerts_total', help: 'Churn alerts acknowledged by Kafka', labelNames: ['level'], registers: [deps.metrics] });
-  const evaluationsFailed = new Counter({ name: 'segmenter_evaluations_failed_total', help: 'Customer evaluations the fold failed on (a bug or a value no code path expected) and skipped: an event dead-lettered (processing_failed), or a timer', labelNames: ['kind'], registers: [deps.metrics] });
-  const timersFired = new Counter({ name: 'segmenter_timers_fired_total', help: 'Silent customers evaluated because the partition clock reached their next evaluation time', registers: [deps.metrics] });
-  const watermarks = new Gauge({ name: 'segmenter_partition_watermark_seconds', help: 'Event-time watermark of each customer-events partition (latest event time applied), epoch seconds', labelNames: ['partition'], registers: [deps.metrics] });
-  const reevaluated = new Counter({ name: 'segmenter_rules_reevaluated_customers_total', help: 'Customers re-evaluated because a rules control record put new rules in force', registers: [deps.metrics] });
-  const reevaluationsLeft = new Gauge({ name: 'segmenter_rules_reevaluation_remaining', help: 'Customers of the partition still to re-evaluate under the rules just put in force', labelNames: ['partition'], registers: [deps.metrics] });
-  const consumer = new BatchConsumer(deps.kafka, {
-    groupId: settings.groupId,
-    metrics: deps.metrics,
-    topics: [settings.topics.customerEvents],
-    sessionTimeoutMs: settings.sessionTimeoutMs,
-    stallTimeoutMs: 60_000,
-    // Every partition at once: their outputs go in one produce request, and their offsets in one
-    // commit, per round (coalescing.ts), instead of a round trip each behind one another.
-    partitionsConcurrently: 'every',
-    maxBytesPerPartition: settings.maxBatchBytes,
-  }, logger);
+  const records = new Counter({
+    name: 'segmenter_records_total',
+    help: 'customer-events records consumed, by outcome',
+    labelNames: ['result'],
+    registers: [deps.metrics],
+  });
+  const changesEmitted = new Counter({
+    name: 'segmenter_segment_changes_total',
+    help: 'Segment changes acknowledged by Kafka',
+    labelNames: ['dimension'],
+    registers: [deps.metrics],
+  });
+  const alertsEmitted = new Counter({
+    name: 'segmenter_churn_alerts_total',
+    help: 'Churn alerts acknowledged by Kafka',
+    labelNames: ['level'],
+    registers: [deps.metrics],
+  });
+  const evaluationsFailed = new Counter({
+    name: 'segmenter_evaluations_failed_total',
+    help: 'Customer evaluations the fold failed on (a bug or a value no code path expected) and skipped: an event dead-lettered (processing_failed), or a timer',
+    labelNames: ['kind'],
+    registers: [deps.metrics],
+  });
+  const timersFired = new Counter({
+    name: 'segmenter_timers_fired_total',
+    help: 'Silent customers evaluated because the partition clock reached their next evaluation time',
+    registers: [deps.metrics],
+  });
+  const watermarks = new Gauge({
+    name: 'segmenter_partition_watermark_seconds',
+    help: 'Event-time watermark of each customer-events partition (latest event time applied), epoch seconds',
+    labelNames: ['partition'],
+    registers: [deps.metrics],
+  });
+  const reevaluated = new Counter({
+    name: 'segmenter_rules_reevaluated_customers_total',
+    help: 'Customers re-evaluated because a rules control record put new rules in force',
+    registers: [deps.metrics],
+  });
+  const reevaluationsLeft = new Gauge({
+    name: 'segmenter_rules_reevaluation_remaining',
+    help: 'Customers of the partition still to re-evaluate under the rules just put in force',
+    labelNames: ['partition'],
+    registers: [deps.metrics],
+  });
+  const consumer = new BatchConsumer(
+    deps.kafka,
+    {
+      groupId: settings.groupId,
+      metrics: deps.metrics,
+      topics: [settings.topics.customerEvents],
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      stallTimeoutMs: 60_000,
+      // Every partition at once: their outputs go in one produce request, and their offsets in one
+      // commit, per round (coalescing.ts), instead of a round trip each behind one another.
+      partitionsConcurrently: 'every',
+      maxBytesPerPartition: settings.maxBatchBytes,
+    },
+    logger,
+  );
 
   const schemaIds = { change: 0, alert: 0, snapshot: 0 }; // registered in start()
   // The log's partition count, as the brokers report it (start-up verified it is what the design needs).
   let partitionCount: number | undefined;
-  const logPartitions = async () => (partitionCount ??= (await partitionCounts(deps.kafka, [settings.topics.customerEvents])).get(settings.topics.customerEvents)!);
+  const logPartitions = async () =>
+    (partitionCount ??= (await partitionCounts(deps.kafka, [settings.topics.customerEvents])).get(settings.topics.customerEvents)!);
   const erasures = deps.erasures;
   const inFlight = new InFlight();
   const clocks = new PartitionClocks();
@@ -110,7 +172,13 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   });
 
   const runner: PartitionRunner = {
-    store, timers, options, now, book, logger, emit,
+    store,
+    timers,
+    options,
+    now,
+    book,
+    logger,
+    emit,
     encode: outputEncoder(deps.codec, schemaIds),
     erased: (customerId) => erasures?.has(customerId) ?? false,
     observe: {
@@ -134,19 +202,26 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
   };
 
   function handle(batch: ConsumedBatch, ctx: BatchContext): Promise<BatchDone> {
-    return inFlight.track((async () => {
-      const entries = await decodeLogEntries(deps.codec, batch.messages);
-      const committed = markFromMetadata(ctx.committedMetadata);
-      clocks.check(batch.partition, batch.messages[0]!.offset, committed);
-      const mark = await runPartitionLog(runner, batch.partition, entries, committed, () => ctx.heartbeat());
-      reached('produced'); // outputs acknowledged, outboxes cleared, timers moved; the offset not yet committed
-      clocks.completed(batch.partition, batch.messages.at(-1)!.offset, mark);
-      return { metadata: metadataForMark(mark) };
-    })());
+    return inFlight.track(
+      (async () => {
+        const entries = await decodeLogEntries(deps.codec, batch.messages);
+        const committed = markFromMetadata(ctx.committedMetadata);
+        clocks.check(batch.partition, batch.messages[0]!.offset, committed);
+        const mark = await runPartitionLog(runner, batch.partition, entries, committed, () => ctx.heartbeat());
+        reached('produced'); // outputs acknowledged, outboxes cleared, timers moved; the offset not yet committed
+        clocks.completed(batch.partition, batch.messages.at(-1)!.offset, mark);
+        return { metadata: metadataForMark(mark) };
+      })(),
+    );
   }
 
   /** Produces outputs and dead letters, waits for Kafka, then clears the outboxes and moves the timers. */
-  async function emit(partition: number, outgoing: Outgoing[], next: EvaluationTimer[], rejected: Parameters<typeof sendToDeadLetter>[2]): Promise<void> {
+  async function emit(
+    partition: number,
+    outgoing: Outgoing[],
+    next: EvaluationTimer[],
+    rejected: Parameters<typeof sendToDeadLetter>[2],
+  ): Promise<void> {
     reached('state_written'); // the customers' state and outboxes are in Redis; nothing produced yet
     await Promise.all([
       produce(settings.topics.segmentChanges, 'change', outgoing),
@@ -160,10 +235,16 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     await timers.schedule(partition, next);
     for (const o of outgoing) {
       if (o.kind === 'snapshot') continue;
-      const decided = o.decided ?? { kind: o.kind, value: await deps.codec.decode(o.value, OUTPUT_SCHEMAS[o.kind]) } as Output; // re-sent after a crash
+      const decided = o.decided ?? ({ kind: o.kind, value: await deps.codec.decode(o.value, OUTPUT_SCHEMAS[o.kind]) } as Output); // re-sent after a crash
       if (decided.kind === 'change') {
         changesEmitted.inc({ dimension: decided.value.dimension });
-        logger.info('segment_changed', { changeId: decided.value.changeId, dimension: decided.value.dimension, from: decided.value.fromSegment, to: decided.value.toSegment, rule: decided.value.rule });
+        logger.info('segment_changed', {
+          changeId: decided.value.changeId,
+          dimension: decided.value.dimension,
+          from: decided.value.fromSegment,
+          to: decided.value.toSegment,
+          rule: decided.value.rule,
+        });
       } else if (decided.kind === 'alert') {
         alertsEmitted.inc({ level: decided.value.level });
         logger.info('churn_alert', { alertId: decided.value.alertId, level: decided.value.level, risk: decided.value.riskScore });
@@ -171,11 +252,13 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     }
   }
 
-
   async function produce(topic: string, kind: Output['kind'], outputs: readonly Outgoing[]): Promise<void> {
     const mine = outputs.filter((o) => o.kind === kind);
     if (mine.length === 0) return;
-    await deps.producer.send(topic, mine.map((o) => ({ key: o.customerId, value: o.value })));
+    await deps.producer.send(
+      topic,
+      mine.map((o) => ({ key: o.customerId, value: o.value })),
+    );
   }
 
   /** The first start applies RULES_FILE as the first version; later, a different file is only reported. */
@@ -183,14 +266,27 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
     await book.refresh();
     const file = settings.rules;
     if (book.first === null) {
-      await applyRulesVersion(deps, settings.topics, file, { appliedBy: 'segmenter start-up (RULES_FILE)', note: 'first rules version', appliedAt: now() }, false);
+      await applyRulesVersion(
+        deps,
+        settings.topics,
+        file,
+        { appliedBy: 'segmenter start-up (RULES_FILE)', note: 'first rules version', appliedAt: now() },
+        false,
+      );
       await book.refresh();
     } else if (book.latest !== file.version) {
-      logger.warn('rules_file_not_in_force', { rulesFileVersion: file.version, inForce: book.latest, hint: 'rules change only through the log: `pnpm rules publish <file>` (see docs/rules.md)' });
+      logger.warn('rules_file_not_in_force', {
+        rulesFileVersion: file.version,
+        inForce: book.latest,
+        hint: 'rules change only through the log: `pnpm rules publish <file>` (see docs/rules.md)',
+      });
     }
     const inForce = await book.inForce(book.latest);
     if (!inForce.rules.churn.fitted) {
-      logger.warn('churn_model_not_fitted', { rulesVersion: inForce.version, hint: 'churn risks use the documented prior of the rules file until `pnpm churn fit --publish` fits them on this company\'s history (docs/churn.md)' });
+      logger.warn('churn_model_not_fitted', {
+        rulesVersion: inForce.version,
+        hint: "churn risks use the documented prior of the rules file until `pnpm churn fit --publish` fits them on this company's history (docs/churn.md)",
+      });
     }
   }
 

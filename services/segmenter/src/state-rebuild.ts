@@ -1,4 +1,12 @@
-import { committedPositions, groupMemberCount, readErasedCustomers, readPartitionsUntil, topicOffsets, type AvroCodec, type Kafka } from '@segmentation/kafka';
+import {
+  committedPositions,
+  groupMemberCount,
+  readErasedCustomers,
+  readPartitionsUntil,
+  topicOffsets,
+  type AvroCodec,
+  type Kafka,
+} from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
@@ -32,7 +40,10 @@ export interface RebuildReport {
  * Refuses while a segmenter is running; checks at the end that every partition's clock came out as
  * the group committed it.
  */
-export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis: RedisClient; logger: Logger }, settings: RebuildSettings): Promise<RebuildReport> {
+export async function rebuildState(
+  deps: { kafka: Kafka; codec: AvroCodec; redis: RedisClient; logger: Logger },
+  settings: RebuildSettings,
+): Promise<RebuildReport> {
   const started = performance.now();
   const targets = await groupPositions(deps.kafka, settings.groupId, settings.topics.customerEvents);
   const erased = await readErasedCustomers(deps.kafka, deps.codec, settings.topics.customerErasures);
@@ -42,7 +53,11 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
   const store = new CustomerStateStore(deps.redis, settings.redisKeyPrefix, customerRecordCodec);
   const timers = new EvaluationTimers(deps.redis, settings.redisKeyPrefix);
   const runner: PartitionRunner = {
-    store, timers, options: { calendar: calendarFor(settings.timeZone) }, now: Date.now, logger: deps.logger,
+    store,
+    timers,
+    options: { calendar: calendarFor(settings.timeZone) },
+    now: Date.now,
+    logger: deps.logger,
     erased: (customerId) => erased.has(customerId),
     book: new RulesBook(() => readRulesHistory(deps, settings.topics.rulesVersions)),
     // No encoder: outputs are neither kept nor sent (everything before a committed offset was acknowledged).
@@ -55,16 +70,25 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
   const marks = new Map<number, PartitionMark>();
   let records = 0;
   const ends = new Map([...targets].map(([p, t]) => [p, t.offset]));
-  await readPartitionsUntil(deps.kafka, settings.topics.customerEvents, ends, async (messages, partition, heartbeat) => {
-    const mark = marks.get(partition) ?? { watermark: null, rulesVersion: null };
-    marks.set(partition, await runPartitionLog(runner, partition, await decodeLogEntries(deps.codec, messages), mark, heartbeat));
-    records += messages.length;
-    if (Number(messages.at(-1)!.offset) + 1 >= ends.get(partition)!) deps.logger.info('rebuild_partition_done', { partition, records: ends.get(partition) });
-  }, { logger: deps.logger, partitionsConcurrently: 4 });
+  await readPartitionsUntil(
+    deps.kafka,
+    settings.topics.customerEvents,
+    ends,
+    async (messages, partition, heartbeat) => {
+      const mark = marks.get(partition) ?? { watermark: null, rulesVersion: null };
+      marks.set(partition, await runPartitionLog(runner, partition, await decodeLogEntries(deps.codec, messages), mark, heartbeat));
+      records += messages.length;
+      if (Number(messages.at(-1)!.offset) + 1 >= ends.get(partition)!)
+        deps.logger.info('rebuild_partition_done', { partition, records: ends.get(partition) });
+    },
+    { logger: deps.logger, partitionsConcurrently: 4 },
+  );
 
   const drift = [...targets].filter(([p, t]) => t.mark.watermark !== null && marks.get(p)?.watermark !== t.mark.watermark);
   if (drift.length > 0) {
-    throw new Error(`rebuilt state does not end where the segmenter group did: partition(s) ${drift.map(([p, t]) => `${p} (committed watermark ${t.mark.watermark}, rebuilt ${marks.get(p)?.watermark ?? 'none'})`).join(', ')}`);
+    throw new Error(
+      `rebuilt state does not end where the segmenter group did: partition(s) ${drift.map(([p, t]) => `${p} (committed watermark ${t.mark.watermark}, rebuilt ${marks.get(p)?.watermark ?? 'none'})`).join(', ')}`,
+    );
   }
   let customers = 0;
   for await (const ids of store.customerIds()) customers += ids.length;
@@ -74,10 +98,13 @@ export async function rebuildState(deps: { kafka: Kafka; codec: AvroCodec; redis
 /** Where the group stands on each partition; refuses while it has members (a running segmenter). */
 async function groupPositions(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, { offset: number; mark: PartitionMark }>> {
   const members = await groupMemberCount(kafka, groupId);
-  if (members > 0) throw new Error(`the segmenter group ${groupId} has ${members} running member(s): stop every segmenter before rebuilding its state`);
+  if (members > 0)
+    throw new Error(`the segmenter group ${groupId} has ${members} running member(s): stop every segmenter before rebuilding its state`);
   const [partitions, committed] = await Promise.all([topicOffsets(kafka, topic), committedPositions(kafka, groupId, topic)]);
-  return new Map([...partitions.keys()].map((p) => {
-    const c = committed.get(p);
-    return [p, { offset: c?.offset ?? 0, mark: markFromMetadata(c?.metadata ?? null) }];
-  }));
+  return new Map(
+    [...partitions.keys()].map((p) => {
+      const c = committed.get(p);
+      return [p, { offset: c?.offset ?? 0, mark: markFromMetadata(c?.metadata ?? null) }];
+    }),
+  );
 }

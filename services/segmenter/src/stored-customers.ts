@@ -16,7 +16,11 @@ export interface StoredCustomersSettings {
  * change would evaluate them at. For the batch commands (dry run, population thresholds); reads
  * only, a page of customers at a time.
  */
-export async function* storedCustomers(kafka: Kafka, redis: RedisClient, settings: StoredCustomersSettings): AsyncGenerator<{ customerId: string; record: CustomerRecord; at: number }> {
+export async function* storedCustomers(
+  kafka: Kafka,
+  redis: RedisClient,
+  settings: StoredCustomersSettings,
+): AsyncGenerator<{ customerId: string; record: CustomerRecord; at: number }> {
   const store = new CustomerStateStore(redis, settings.redisKeyPrefix, customerRecordCodec);
   const timers = new EvaluationTimers(redis, settings.redisKeyPrefix);
   for (const [partition, watermark] of await partitionClocks(kafka, settings.groupId, settings.customerEventsTopic)) {

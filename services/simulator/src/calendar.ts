@@ -22,9 +22,24 @@ export function businessDate(epochMs: number): string {
 // Spring Festival moves with the lunar calendar; a table is simpler and exact for the years a
 // simulation plausibly covers. Outside it, early February is a fair stand-in.
 const SPRING_FESTIVAL: Record<number, string> = {
-  2018: '02-16', 2019: '02-05', 2020: '01-25', 2021: '02-12', 2022: '02-01', 2023: '01-22', 2024: '02-10',
-  2025: '01-29', 2026: '02-17', 2027: '02-06', 2028: '01-26', 2029: '02-13', 2030: '02-03', 2031: '01-23',
-  2032: '02-11', 2033: '01-31', 2034: '02-19', 2035: '02-08',
+  2018: '02-16',
+  2019: '02-05',
+  2020: '01-25',
+  2021: '02-12',
+  2022: '02-01',
+  2023: '01-22',
+  2024: '02-10',
+  2025: '01-29',
+  2026: '02-17',
+  2027: '02-06',
+  2028: '01-26',
+  2029: '02-13',
+  2030: '02-03',
+  2031: '01-23',
+  2032: '02-11',
+  2033: '01-31',
+  2034: '02-19',
+  2035: '02-08',
 };
 
 /** What ordering on a calendar day looks like, for the seasonal profiles below. */
@@ -45,7 +60,9 @@ export function dayFacts(dayStart: number): DayFacts {
   const local = new Date(dayStart + BUSINESS_UTC_OFFSET_MS);
   const year = local.getUTCFullYear();
   const midnightUtc = Date.UTC(year, local.getUTCMonth(), local.getUTCDate());
-  const candidates = [springFestival(year - 1), springFestival(year), springFestival(year + 1)].map((t) => Math.round((midnightUtc - t) / DAY_MS));
+  const candidates = [springFestival(year - 1), springFestival(year), springFestival(year + 1)].map((t) =>
+    Math.round((midnightUtc - t) / DAY_MS),
+  );
   const fromSpringFestival = candidates.reduce((best, d) => (Math.abs(d) < Math.abs(best) ? d : best));
   const weekday = local.getUTCDay();
   return { month: local.getUTCMonth() + 1, dayOfMonth: local.getUTCDate(), weekend: weekday === 0 || weekday === 6, fromSpringFestival };
@@ -74,9 +91,12 @@ export function seasonality(profile: SeasonProfile, f: DayFacts): number {
       if (f.month === 10 && f.dayOfMonth <= 7) m *= 0.45; // Golden Week
       break;
     case 'e_commerce':
-      if (sf >= -10 && sf <= 10) m = 0.4; // couriers stop, warehouses close
-      else if (f.month === 6 && f.dayOfMonth <= 18) m = 1.7; // 618 festival
-      else if ((f.month === 10 && f.dayOfMonth >= 20) || (f.month === 11 && f.dayOfMonth <= 11)) m = 2.2; // Double 11
+      if (sf >= -10 && sf <= 10)
+        m = 0.4; // couriers stop, warehouses close
+      else if (f.month === 6 && f.dayOfMonth <= 18)
+        m = 1.7; // 618 festival
+      else if ((f.month === 10 && f.dayOfMonth >= 20) || (f.month === 11 && f.dayOfMonth <= 11))
+        m = 2.2; // Double 11
       else if ((f.month === 11 && f.dayOfMonth > 11) || (f.month === 12 && f.dayOfMonth <= 15)) m = 1.6; // Black Friday, Christmas
       break;
     case 'retail_import':
@@ -87,7 +107,8 @@ export function seasonality(profile: SeasonProfile, f: DayFacts): number {
       if (sf >= -3 && sf <= 10) m *= 0.5; // their Chinese suppliers are closed
       break;
     case 'domestic_retail':
-      if (sf >= -25 && sf < -3) m = 1.5; // New Year goods
+      if (sf >= -25 && sf < -3)
+        m = 1.5; // New Year goods
       else if (sf >= -3 && sf <= 7) m = 0.3;
       else if (f.month === 12) m = 1.2;
       if (f.month === 10 && f.dayOfMonth <= 7) m *= 1.3; // Golden Week shopping

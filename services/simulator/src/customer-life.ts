@@ -121,9 +121,10 @@ export class CustomerLife implements Planner {
           this.declineStartDay = day.day;
           this.declineDays = r.int(20, 75);
           this.story.decliningFrom = day.start;
-          this.story.churnCause = unhappiness < SERVICE_CAUSE_THRESHOLD
-            ? 'price_or_competitor'
-            : (Object.entries(d) as Array<[Impact['cause'], number]>).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+          this.story.churnCause =
+            unhappiness < SERVICE_CAUSE_THRESHOLD
+              ? 'price_or_competitor'
+              : (Object.entries(d) as Array<[Impact['cause'], number]>).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
         }
         break;
       case 'declining':
@@ -160,7 +161,11 @@ export class CustomerLife implements Planner {
     const rare = r.next();
     const complaintChance = this.phase === 'churned' ? 0 : (this.traits.complaintPropensity * 0.6) / 365;
     if (rare < complaintChance) {
-      const category = r.weighted([['BILLING', 5], ['SERVICE_ATTITUDE', 3], ['OTHER', 2]] as const);
+      const category = r.weighted([
+        ['BILLING', 5],
+        ['SERVICE_ATTITUDE', 3],
+        ['OTHER', 2],
+      ] as const);
       planComplaint(this, day.start + this.businessHour(), category, r.chance(0.6) ? 'LOW' : 'MEDIUM', null);
     } else if (rare < complaintChance + PROFILE_CHANGE_PER_DAY) {
       // A new account manager, now and then a move to another region.
@@ -180,8 +185,15 @@ export class CustomerLife implements Planner {
   private scheduleProfile(time: number): void {
     const t = this.traits;
     const value: CustomerProfile = {
-      eventId: this.nextEventId(), customerId: t.id, eventTime: time, industry: t.archetype.industry, customerType: t.customerType,
-      country: t.home.country, region: this.region, accountManager: this.accountManager, signedUpAt: Math.min(t.signedUpAt, time),
+      eventId: this.nextEventId(),
+      customerId: t.id,
+      eventTime: time,
+      industry: t.archetype.industry,
+      customerType: t.customerType,
+      country: t.home.country,
+      region: this.region,
+      accountManager: this.accountManager,
+      signedUpAt: Math.min(t.signedUpAt, time),
     };
     this.schedule(time, { kind: 'profile', value });
   }
@@ -196,7 +208,8 @@ export class CustomerLife implements Planner {
     let mode: TransportMode = r.weighted(t.archetype.modes);
     if (mode === 'RAIL' && !railLane(lane.origin.country, lane.destination.country)) mode = 'SEA';
     if (!international && mode === 'SEA') mode = 'ROAD';
-    const valueCny = r.logNormal(t.medianOrderCny, ORDER_VALUE_SPREAD) * (serviceLevel === 'EXPRESS' ? 1.6 : serviceLevel === 'ECONOMY' ? 0.75 : 1);
+    const valueCny =
+      r.logNormal(t.medianOrderCny, ORDER_VALUE_SPREAD) * (serviceLevel === 'EXPRESS' ? 1.6 : serviceLevel === 'ECONOMY' ? 0.75 : 1);
     const perUnit = cnyPerUnit[t.currency] ?? 1;
     const amount = wholeUnitCurrencies.has(t.currency) ? Math.round(valueCny / perUnit) : Math.round((valueCny / perUnit) * 100) / 100;
     const weightKg = Math.round(r.logNormal(mode === 'SEA' ? 6000 : mode === 'RAIL' ? 5000 : mode === 'AIR' ? 120 : 800, 0.8) * 10) / 10;
@@ -227,7 +240,10 @@ export class CustomerLife implements Planner {
     this.lastPlacedAt = Math.max(this.lastPlacedAt ?? time, time);
     if (r.chance(t.cancelRate)) {
       const cancelledAt = Math.round(time + r.between(1, 20) * HOUR_MS);
-      this.schedule(cancelledAt, { kind: 'order', value: { ...order, eventId: this.nextEventId(), kind: 'CANCELLED', eventTime: cancelledAt } });
+      this.schedule(cancelledAt, {
+        kind: 'order',
+        value: { ...order, eventId: this.nextEventId(), kind: 'CANCELLED', eventTime: cancelledAt },
+      });
       return time;
     }
     const port = mode === 'SEA' || mode === 'RAIL';

@@ -4,7 +4,11 @@ import { runFast, type EventLogWriter } from './fast-mode.ts';
 import { Simulation } from './simulation.ts';
 
 const contracts = sourceContracts(topicNames(''));
-const allCurrencies: ValidationContext = { currencies: parseRates('CNY', 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'), now: Date.UTC(2100, 0, 1), maxFutureSkewMs: 0 };
+const allCurrencies: ValidationContext = {
+  currencies: parseRates('CNY', 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'),
+  now: Date.UTC(2100, 0, 1),
+  maxFutureSkewMs: 0,
+};
 const simulation = () => new Simulation({ seed: 3, customers: 80, days: 60, start: '2025-03-01' });
 
 /** Keeps what it is given, and fails the test if a write starts while another is unacknowledged. */
@@ -54,7 +58,11 @@ describe('fast mode', () => {
     expect(report.invalidSamples.length).toBeGreaterThan(0);
     expect(report.total + report.invalid).toBe(complete.total);
     expect(writer.events.length).toBe(report.total);
-    expect(writer.events.filter((e) => 'segmentation.log.OrderRecorded' in e.body && e.body['segmentation.log.OrderRecorded'].currency !== 'CNY')).toEqual([]);
+    expect(
+      writer.events.filter(
+        (e) => 'segmentation.log.OrderRecorded' in e.body && e.body['segmentation.log.OrderRecorded'].currency !== 'CNY',
+      ),
+    ).toEqual([]);
   });
 
   it('stops after the limit', async () => {

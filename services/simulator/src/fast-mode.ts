@@ -45,13 +45,25 @@ export interface RunSettings {
 export function emptyReport(): RunReport {
   return {
     written: Object.fromEntries(recordKinds.map((k) => [k, 0])) as Record<RecordKind, number>,
-    total: 0, invalid: 0, invalidByReason: {}, invalidSamples: [], daysSimulated: 0, firstEventTime: null, lastEventTime: null,
+    total: 0,
+    invalid: 0,
+    invalidByReason: {},
+    invalidSamples: [],
+    daysSimulated: 0,
+    firstEventTime: null,
+    lastEventTime: null,
   };
 }
 
 const MAX_INVALID_SAMPLES = 5;
 
-export async function runFast(simulation: Simulation, writer: EventLogWriter, contracts: readonly SourceContract[], validation: ValidationContext, settings: RunSettings): Promise<RunReport> {
+export async function runFast(
+  simulation: Simulation,
+  writer: EventLogWriter,
+  contracts: readonly SourceContract[],
+  validation: ValidationContext,
+  settings: RunSettings,
+): Promise<RunReport> {
   const byKind = new Map(contracts.map((c) => [c.kind, c]));
   const report = emptyReport();
   const limit = settings.limit ?? Number.POSITIVE_INFINITY;
@@ -78,12 +90,15 @@ export async function runFast(simulation: Simulation, writer: EventLogWriter, co
         report.invalid++;
         const key = `${record.kind}/${result.reason}`;
         report.invalidByReason[key] = (report.invalidByReason[key] ?? 0) + 1;
-        if (report.invalidSamples.length < MAX_INVALID_SAMPLES) report.invalidSamples.push(`${record.kind} ${record.value.eventId}: ${result.reason}: ${result.message}`);
+        if (report.invalidSamples.length < MAX_INVALID_SAMPLES)
+          report.invalidSamples.push(`${record.kind} ${record.value.eventId}: ${result.reason}: ${result.message}`);
         continue;
       }
       const eventTime = result.value.eventTime;
       if (report.lastEventTime !== null && eventTime < report.lastEventTime) {
-        throw new Error(`simulator bug: event ${result.value.eventId} at ${eventTime} comes after one at ${report.lastEventTime}; the log must be in event-time order`);
+        throw new Error(
+          `simulator bug: event ${result.value.eventId} at ${eventTime} comes after one at ${report.lastEventTime}; the log must be in event-time order`,
+        );
       }
       report.firstEventTime ??= eventTime;
       report.lastEventTime = eventTime;

@@ -2,7 +2,15 @@
 // delivered, damaged, lost), returns, and the complaints that bad journeys cause. Everything is
 // planned at placement with its future times; the customer releases each record when its
 // simulated day comes, and only then does the customer feel it (see `Impact`).
-import type { ComplaintCategory, ComplaintSeverity, Order, ServiceLevel, Shipment, ShipmentStatus, TransportMode } from '@segmentation/contracts';
+import type {
+  ComplaintCategory,
+  ComplaintSeverity,
+  Order,
+  ServiceLevel,
+  Shipment,
+  ShipmentStatus,
+  TransportMode,
+} from '@segmentation/contracts';
 import { DAY_MS, HOUR_MS } from './calendar.ts';
 import { damageRate, lateRate, lossRate, meanDelayDays, seaDays } from './catalogue.ts';
 import type { CustomerTraits } from './population.ts';
@@ -39,9 +47,19 @@ export function promisedDays(mode: TransportMode, level: ServiceLevel, from: str
 const pickupHours: Record<ServiceLevel, readonly [number, number]> = { EXPRESS: [2, 12], STANDARD: [6, 36], ECONOMY: [12, 72] };
 const departureHours: Record<TransportMode, readonly [number, number]> = { ROAD: [1, 4], AIR: [6, 30], RAIL: [24, 72], SEA: [24, 120] };
 
-function shipmentRecord(p: Planner, order: Order, shipmentId: string, journey: Journey, fields: {
-  status: ShipmentStatus; eventTime: number; promised: number; actual: number | null; port: string | null;
-}): SourceRecord {
+function shipmentRecord(
+  p: Planner,
+  order: Order,
+  shipmentId: string,
+  journey: Journey,
+  fields: {
+    status: ShipmentStatus;
+    eventTime: number;
+    promised: number;
+    actual: number | null;
+    port: string | null;
+  },
+): SourceRecord {
   const value: Shipment = {
     eventId: p.nextEventId(),
     customerId: order.customerId,
@@ -93,8 +111,11 @@ export function planFulfilment(p: Planner, order: Order, journey: Journey): void
     const noticed = Math.max(departed + HOUR_MS, Math.round(promised - r.between(2, 24) * HOUR_MS));
     p.schedule(noticed, ship('DELAYED', noticed, null, journey.destinationPort));
   }
-  p.schedule(delivered, ship('DELIVERED', delivered, delivered, journey.destinationPort),
-    late ? { cause: 'late_deliveries', amount: delayDays > 3 ? 2 : 1 } : undefined);
+  p.schedule(
+    delivered,
+    ship('DELIVERED', delivered, delivered, journey.destinationPort),
+    late ? { cause: 'late_deliveries', amount: delayDays > 3 ? 2 : 1 } : undefined,
+  );
 
   let returnChance = p.traits.returnRate;
   if (r.chance(damageRate[journey.mode] * (order.valueAddedServices.includes('cold_chain') ? 2 : 1))) {
@@ -119,12 +140,34 @@ export function planFulfilment(p: Planner, order: Order, journey: Journey): void
 }
 
 /** Opened → (escalated) → resolved, with satisfaction and sometimes an NPS answer. */
-export function planComplaint(p: Planner, openedAt: number, category: ComplaintCategory, severity: ComplaintSeverity, shipmentId: string | null): void {
+export function planComplaint(
+  p: Planner,
+  openedAt: number,
+  category: ComplaintCategory,
+  severity: ComplaintSeverity,
+  shipmentId: string | null,
+): void {
   const r = p.random;
   const complaintId = p.nextId('K');
-  const record = (action: 'OPENED' | 'ESCALATED' | 'RESOLVED', eventTime: number, satisfactionScore: number | null, npsScore: number | null): SourceRecord => ({
+  const record = (
+    action: 'OPENED' | 'ESCALATED' | 'RESOLVED',
+    eventTime: number,
+    satisfactionScore: number | null,
+    npsScore: number | null,
+  ): SourceRecord => ({
     kind: 'complaint',
-    value: { eventId: p.nextEventId(), customerId: p.traits.id, complaintId, action, category, severity, eventTime, shipmentId, satisfactionScore, npsScore },
+    value: {
+      eventId: p.nextEventId(),
+      customerId: p.traits.id,
+      complaintId,
+      action,
+      category,
+      severity,
+      eventTime,
+      shipmentId,
+      satisfactionScore,
+      npsScore,
+    },
   });
   p.schedule(openedAt, record('OPENED', openedAt, null, null), { cause: 'complaints', amount: 1 });
 

@@ -17,14 +17,28 @@ describe('the ground-truth file', () => {
     writeGroundTruth(path, simulatedTruth(9));
     const text = readFileSync(path, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(150);
     expect(new Set(lines.map((l) => l.customerId)).size).toBe(150);
     const time = (v: unknown) => v === null || (typeof v === 'number' && Number.isInteger(v));
     for (const line of lines) {
       expect(Object.keys(line)).toEqual([
-        'customerId', 'archetype', 'industry', 'customerType', 'country', 'region', 'valueTier', 'signedUpAt',
-        'acquiredDuringSpan', 'decliningFrom', 'churnedAt', 'churnCause', 'wonBackAt',
+        'customerId',
+        'archetype',
+        'industry',
+        'customerType',
+        'country',
+        'region',
+        'valueTier',
+        'signedUpAt',
+        'acquiredDuringSpan',
+        'decliningFrom',
+        'churnedAt',
+        'churnCause',
+        'wonBackAt',
       ]);
       expect(line.customerId).toMatch(/^C9-\d{6}$/);
       expect(['MANUFACTURING', 'RETAIL', 'E_COMMERCE', 'OTHER']).toContain(line.industry);

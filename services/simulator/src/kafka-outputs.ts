@@ -14,7 +14,12 @@ const schemaOf: Record<RecordKind, string> = {
 
 /** Publishes source records, Avro-encoded with their registered schemas, keyed by customer id. */
 export async function createSourcePublisher(producer: ReliableProducer, codec: AvroCodec, topics: TopicNames): Promise<SourcePublisher> {
-  const topicOf: Record<RecordKind, string> = { order: topics.orders, shipment: topics.shipments, complaint: topics.complaints, profile: topics.customerProfiles };
+  const topicOf: Record<RecordKind, string> = {
+    order: topics.orders,
+    shipment: topics.shipments,
+    complaint: topics.complaints,
+    profile: topics.customerProfiles,
+  };
   const schemaIds = new Map<RecordKind, number>();
   for (const kind of recordKinds) schemaIds.set(kind, await codec.register(valueSubject(topicOf[kind]), schemaOf[kind]));
   return {

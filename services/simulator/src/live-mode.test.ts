@@ -64,7 +64,11 @@ describe('paced live mode', () => {
     const contracts = new Map(sourceContracts(topicNames('')).map((c) => [c.kind, c]));
     const refused: string[] = [];
     for (const { at, records } of publisher.sends) {
-      const ctx: ValidationContext = { currencies: parseRates('CNY', 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'), now: at, maxFutureSkewMs: 0 };
+      const ctx: ValidationContext = {
+        currencies: parseRates('CNY', 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'),
+        now: at,
+        maxFutureSkewMs: 0,
+      };
       for (const r of records) {
         const result = contracts.get(r.kind)!.normalise(r.value, r.value.customerId, null, ctx);
         if (!result.ok) refused.push(`${r.kind} ${result.reason}: ${result.message}`);
@@ -92,7 +96,8 @@ describe('paced live mode', () => {
     await runLive(simulation(), all, new FakeClock(), 1_000_000, { batchSize: 5000 });
     const later = new RecordingPublisher(new FakeClock());
     await runLive(simulation(), later, new FakeClock(), 1_000_000, { batchSize: 5000, fromDay: 30 });
-    const sent = (p: RecordingPublisher) => p.sends.flatMap((s) => s.records.map((r) => `${r.kind}:${'eventId' in r.value ? r.value.eventId : ''}`));
+    const sent = (p: RecordingPublisher) =>
+      p.sends.flatMap((s) => s.records.map((r) => `${r.kind}:${'eventId' in r.value ? r.value.eventId : ''}`));
     let early = 0;
     for (const day of simulation().days()) if (day.day < 30) early += day.records.length;
     expect(sent(later)).toEqual(sent(all).slice(early));
@@ -103,7 +108,12 @@ describe('paced live mode', () => {
 describe('restamping a record to the wall clock', () => {
   it('moves every time inside it by the same amount', () => {
     const delivered = Date.UTC(2025, 2, 3);
-    const shipment = aShipment({ status: 'DELIVERED', eventTime: delivered, actualDeliveryTime: delivered, promisedDeliveryTime: delivered - 3_600_000 });
+    const shipment = aShipment({
+      status: 'DELIVERED',
+      eventTime: delivered,
+      actualDeliveryTime: delivered,
+      promisedDeliveryTime: delivered - 3_600_000,
+    });
     const now = Date.UTC(2026, 0, 1);
     const moved = restamp({ kind: 'shipment', value: shipment }, now);
     expect(moved.value).toMatchObject({ eventTime: now, actualDeliveryTime: now, promisedDeliveryTime: now - 3_600_000 });

@@ -37,7 +37,12 @@ export function restamp(record: SourceRecord, now: number): SourceRecord {
     case 'shipment':
       return {
         kind: 'shipment',
-        value: { ...record.value, eventTime: now, promisedDeliveryTime: moved(record.value.promisedDeliveryTime), actualDeliveryTime: moved(record.value.actualDeliveryTime) },
+        value: {
+          ...record.value,
+          eventTime: now,
+          promisedDeliveryTime: moved(record.value.promisedDeliveryTime),
+          actualDeliveryTime: moved(record.value.actualDeliveryTime),
+        },
       };
     case 'profile':
       // Sign-up stays before the profile that reports it, never in the future.
@@ -56,7 +61,13 @@ function* records(simulation: Simulation, report: RunReport, fromDay: number): G
  * Publishes at `rate` events/s: at any moment at most rate × elapsed records have left, sent in
  * batches of up to `batchSize` (at high rates one send per tick carries many records).
  */
-export async function runLive(simulation: Simulation, publisher: SourcePublisher, clock: Clock, rate: number, settings: RunSettings): Promise<RunReport> {
+export async function runLive(
+  simulation: Simulation,
+  publisher: SourcePublisher,
+  clock: Clock,
+  rate: number,
+  settings: RunSettings,
+): Promise<RunReport> {
   const report = emptyReport();
   const limit = settings.limit ?? Number.POSITIVE_INFINITY;
   const source = records(simulation, report, settings.fromDay ?? 0);

@@ -7,7 +7,16 @@ const now = Date.parse('2026-11-23T05:00:00Z'); // 13:00 in Shanghai
 describe('simulator options', () => {
   it('has defaults that end a fast run today and point at the local stack', () => {
     const o = parseOptions({}, {}, now);
-    expect(o).toMatchObject({ seed: 1, customers: 1000, days: 365, start: '2025-11-23', mode: 'fast', batchSize: 5000, topicPrefix: '', kafkaBrokers: ['127.0.0.1:9092'] });
+    expect(o).toMatchObject({
+      seed: 1,
+      customers: 1000,
+      days: 365,
+      start: '2025-11-23',
+      mode: 'fast',
+      batchSize: 5000,
+      topicPrefix: '',
+      kafkaBrokers: ['127.0.0.1:9092'],
+    });
     expect(o.currencies.rates).toMatchObject({ CNY: 1, USD: 7.1 });
     expect(o.groundTruthPath).toMatch(/\.local\/simulator\/ground-truth-seed1-1000x365-2025-11-23\.jsonl$/);
   });

@@ -9,8 +9,13 @@ import { businessDate, businessMidnight, DAY_MS } from './calendar.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-01-01')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-01-01')
+  .refine(
+    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    'is not a calendar date',
+  );
 
 /** Flags, by the name they have on the command line. */
 export const optionsSchema = z.object({
@@ -79,8 +84,13 @@ function fail(kind: 'option' | 'setting', issues: ReadonlyArray<{ path: Property
  * Validates flags (strings as parsed from the command line; empty counts as unset) and environment.
  * Throws ConfigError naming each bad option. `now` decides the default start and what is "future".
  */
-export function parseOptions(flags: Record<string, string | boolean | undefined>, env: Record<string, string | undefined>, now = Date.now()): SimulatorOptions {
-  const clean = <T>(o: Record<string, T | undefined>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
+export function parseOptions(
+  flags: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+  now = Date.now(),
+): SimulatorOptions {
+  const clean = <T>(o: Record<string, T | undefined>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = optionsSchema.safeParse(clean(flags));
   if (!parsed.success) fail('option', parsed.error.issues);
   const settings = envSchema.safeParse(clean(env));
@@ -94,9 +104,12 @@ export function parseOptions(flags: Record<string, string | boolean | undefined>
   // Fast mode writes history: a span reaching past today would put events in the future, which
   // the pipeline rightly refuses. Live mode stamps events with the wall clock instead.
   if (o.mode === 'fast' && businessMidnight(start) + o.days * DAY_MS > today + DAY_MS) {
-    fail('option', [{ path: ['start'], message: `${start} plus ${o.days} days reaches past today (${businessDate(now)}); fast mode writes history only` }]);
+    fail('option', [
+      { path: ['start'], message: `${start} plus ${o.days} days reaches past today (${businessDate(now)}); fast mode writes history only` },
+    ]);
   }
-  if (o['from-day'] > 0 && (o.mode !== 'live' || o['from-day'] >= o.days)) fail('option', [{ path: ['from-day'], message: `is for live mode and must be below --days (${o.days})` }]);
+  if (o['from-day'] > 0 && (o.mode !== 'live' || o['from-day'] >= o.days))
+    fail('option', [{ path: ['from-day'], message: `is for live mode and must be below --days (${o.days})` }]);
   if (o['if-empty'] && o.mode !== 'fast') fail('option', [{ path: ['if-empty'], message: 'is for fast mode' }]);
   if (o['resume-file'] !== undefined && o.mode !== 'live') fail('option', [{ path: ['resume-file'], message: 'is for live mode' }]);
   let currencies: CurrencyTable;
@@ -119,7 +132,9 @@ export function parseOptions(flags: Record<string, string | boolean | undefined>
     resumeFile: o['resume-file'],
     ifEmpty: o['if-empty'],
     topicPrefix,
-    groundTruthPath: o['ground-truth'] ?? join(repoRoot, '.local', 'simulator', `${topicPrefix}ground-truth-seed${o.seed}-${o.customers}x${o.days}-${start}.jsonl`),
+    groundTruthPath:
+      o['ground-truth'] ??
+      join(repoRoot, '.local', 'simulator', `${topicPrefix}ground-truth-seed${o.seed}-${o.customers}x${o.days}-${start}.jsonl`),
     json: o.json,
     kafkaBrokers: s.KAFKA_BROKERS,
     kafkaSecurity: kafkaSecurity(s),

@@ -3,8 +3,18 @@
 import type { CustomerType, ServiceLevel } from '@segmentation/contracts';
 import { DAY_MS } from './calendar.ts';
 import {
-  accountManagers, archetypes, chineseHomes, chineseOrigins, exportLanes, homes, servicePrice, tierEconomics,
-  type Archetype, type Home, type HomeName, type ValueTier,
+  accountManagers,
+  archetypes,
+  chineseHomes,
+  chineseOrigins,
+  exportLanes,
+  homes,
+  servicePrice,
+  tierEconomics,
+  type Archetype,
+  type Home,
+  type HomeName,
+  type ValueTier,
 } from './catalogue.ts';
 import type { Random } from './random.ts';
 
@@ -75,7 +85,10 @@ function drawLanes(random: Random, archetype: Archetype, homeName: HomeName): La
         break;
       case 'port':
         // Port services: the call is at the customer's home port, the vessel bound for a trade partner.
-        lanes.push({ origin: home, destination: homes[random.weighted(exportLanes.filter(([name]) => homes[name].country !== home.country))] });
+        lanes.push({
+          origin: home,
+          destination: homes[random.weighted(exportLanes.filter(([name]) => homes[name].country !== home.country))],
+        });
         break;
     }
   }

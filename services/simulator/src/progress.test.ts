@@ -8,7 +8,9 @@ const target = (isTTY: boolean) => {
 
 describe('the progress bar', () => {
   it('shows the share of simulated days, events and rate', () => {
-    expect(progressLine({ day: 73, days: 365, events: 1_234_567 }, 10_000)).toBe(`[######........................]  20%  day 73/365  1,234,567 events  123,457/s`);
+    expect(progressLine({ day: 73, days: 365, events: 1_234_567 }, 10_000)).toBe(
+      `[######........................]  20%  day 73/365  1,234,567 events  123,457/s`,
+    );
   });
 
   it('redraws one line on a terminal, at most ten times a second, and ends it when done', () => {

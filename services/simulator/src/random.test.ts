@@ -29,7 +29,12 @@ describe('the seeded random source', () => {
     expect(mean(() => r.poisson(60))).toBeCloseTo(60, 0);
     expect(mean(() => r.exponential(4))).toBeCloseTo(4, 0);
     expect(mean(() => r.normal())).toBeCloseTo(0, 1);
-    const picks = Array.from({ length: n }, () => r.weighted([['a', 1], ['b', 3]] as const));
+    const picks = Array.from({ length: n }, () =>
+      r.weighted([
+        ['a', 1],
+        ['b', 3],
+      ] as const),
+    );
     expect(picks.filter((p) => p === 'b').length / n).toBeCloseTo(0.75, 1);
   });
 

@@ -3,7 +3,6 @@
 // cannot be seeded, and a library's algorithm could change under us with an upgrade.
 import { hash32 } from '@segmentation/runtime';
 
-
 /** The random draws the simulator needs, all from one deterministic stream. */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -26,7 +25,6 @@ export interface Random {
   /** Poisson count with the given mean (Knuth's method; the means here are small). */
   poisson(mean: number): number;
 }
-
 
 function splitmix32(seed: number): () => number {
   let state = seed >>> 0;

@@ -3,7 +3,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sourceContracts, topicNames } from '@segmentation/contracts';
-import { AvroCodec, createKafka, CustomerEventLogWriter, topicOffsets, probeKafka, probeSchemaRegistry, provisionPipeline, ReliableProducer, type Kafka } from '@segmentation/kafka';
+import {
+  AvroCodec,
+  createKafka,
+  CustomerEventLogWriter,
+  topicOffsets,
+  probeKafka,
+  probeSchemaRegistry,
+  provisionPipeline,
+  ReliableProducer,
+  type Kafka,
+} from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { emptyReport, runFast, type Progress, type RunReport } from './fast-mode.ts';
 import { writeGroundTruth } from './ground-truth.ts';
@@ -43,7 +53,15 @@ export async function runSimulation(options: SimulatorOptions, deps: RunDeps): P
     if (held > 0) {
       const skipped = `${topics.customerEvents} already holds ${held} records: history not written again`;
       deps.logger.info('simulation_skipped', { topic: topics.customerEvents, records: held });
-      return { report: emptyReport(), skipped, mode: options.mode, start: options.start, elapsedMs: 0, groundTruthPath: options.groundTruthPath, customerEventsTopic: topics.customerEvents };
+      return {
+        report: emptyReport(),
+        skipped,
+        mode: options.mode,
+        start: options.start,
+        elapsedMs: 0,
+        groundTruthPath: options.groundTruthPath,
+        customerEventsTopic: topics.customerEvents,
+      };
     }
   }
   const producer = new ReliableProducer(kafka);
@@ -52,8 +70,12 @@ export async function runSimulation(options: SimulatorOptions, deps: RunDeps): P
     const simulation = new Simulation({ seed: options.seed, customers: options.customers, days: options.days, start: options.start });
     const resume = options.resumeFile === undefined ? undefined : resumeFrom(options.resumeFile);
     const settings = {
-      batchSize: options.batchSize, limit: options.limit, signal: deps.signal, onProgress: deps.onProgress,
-      fromDay: Math.max(options.fromDay, resume?.nextDay ?? 0), onPublished: resume?.published,
+      batchSize: options.batchSize,
+      limit: options.limit,
+      signal: deps.signal,
+      onProgress: deps.onProgress,
+      fromDay: Math.max(options.fromDay, resume?.nextDay ?? 0),
+      onPublished: resume?.published,
     };
     const began = performance.now();
     let report: RunReport;
@@ -67,8 +89,20 @@ export async function runSimulation(options: SimulatorOptions, deps: RunDeps): P
     }
     const elapsedMs = performance.now() - began;
     writeGroundTruth(options.groundTruthPath, simulation.groundTruth());
-    deps.logger.info('simulation_finished', { mode: options.mode, events: report.total, invalid: report.invalid, elapsedMs: Math.round(elapsedMs) });
-    return { report, mode: options.mode, start: options.start, elapsedMs, groundTruthPath: options.groundTruthPath, customerEventsTopic: topics.customerEvents };
+    deps.logger.info('simulation_finished', {
+      mode: options.mode,
+      events: report.total,
+      invalid: report.invalid,
+      elapsedMs: Math.round(elapsedMs),
+    });
+    return {
+      report,
+      mode: options.mode,
+      start: options.start,
+      elapsedMs,
+      groundTruthPath: options.groundTruthPath,
+      customerEventsTopic: topics.customerEvents,
+    };
   } finally {
     await producer.disconnect();
   }

@@ -7,7 +7,13 @@ import { groundTruthLines } from './ground-truth.ts';
 import type { SimulatedRecord, SourceRecord } from './records.ts';
 import { Simulation, type SimulationOptions } from './simulation.ts';
 
-const options = (overrides: Partial<SimulationOptions> = {}): SimulationOptions => ({ seed: 42, customers: 120, days: 90, start: '2025-01-01', ...overrides });
+const options = (overrides: Partial<SimulationOptions> = {}): SimulationOptions => ({
+  seed: 42,
+  customers: 120,
+  days: 90,
+  start: '2025-01-01',
+  ...overrides,
+});
 
 function run(o: SimulationOptions): { records: SimulatedRecord[]; simulation: Simulation } {
   const simulation = new Simulation(o);
@@ -18,13 +24,21 @@ function run(o: SimulationOptions): { records: SimulatedRecord[]; simulation: Si
 
 const digest = (o: SimulationOptions) => {
   const { records, simulation } = run(o);
-  return createHash('sha256').update(JSON.stringify(records.map((r) => r.record))).update(groundTruthLines(simulation.groundTruth())).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(records.map((r) => r.record)))
+    .update(groundTruthLines(simulation.groundTruth()))
+    .digest('hex');
 };
 
 // A year of a few hundred customers: enough churners, win-backs and every kind of event.
 const year = run(options({ seed: 7, customers: 400, days: 365 }));
 const placedOrders = (records: SimulatedRecord[], customerId: string) =>
-  records.map((r) => r.record).filter((r): r is Extract<SourceRecord, { kind: 'order' }> => r.kind === 'order' && r.value.kind === 'PLACED' && r.value.customerId === customerId);
+  records
+    .map((r) => r.record)
+    .filter(
+      (r): r is Extract<SourceRecord, { kind: 'order' }> =>
+        r.kind === 'order' && r.value.kind === 'PLACED' && r.value.customerId === customerId,
+    );
 
 describe('the simulation', () => {
   it('gives byte-identical records and ground truth for the same seed and options', () => {
@@ -37,7 +51,9 @@ describe('the simulation', () => {
 
   it('lets each customer live the same life whatever the size of the population around it', () => {
     const few = run(options({ customers: 20 })).records.map((r) => r.record);
-    const more = run(options({ customers: 60 })).records.map((r) => r.record).filter((r) => Number(r.value.customerId.split('-')[1]) <= 20);
+    const more = run(options({ customers: 60 }))
+      .records.map((r) => r.record)
+      .filter((r) => Number(r.value.customerId.split('-')[1]) <= 20);
     expect(few.length).toBeGreaterThan(0);
     expect(more).toEqual(few);
   });
@@ -60,7 +76,11 @@ describe('the simulation', () => {
 
   it('generates only records that pass their kind’s validation, of every kind and status', () => {
     const contracts = new Map(sourceContracts(topicNames('')).map((c) => [c.kind, c]));
-    const ctx: ValidationContext = { currencies: parseRates('CNY', 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'), now: Date.UTC(2100, 0, 1), maxFutureSkewMs: 0 };
+    const ctx: ValidationContext = {
+      currencies: parseRates('CNY', 'USD=7.1,EUR=7.7,HKD=0.91,JPY=0.047,GBP=9.0,SGD=5.3,KRW=0.0052'),
+      now: Date.UTC(2100, 0, 1),
+      maxFutureSkewMs: 0,
+    };
     const failures: string[] = [];
     const seen = new Set<string>();
     for (const { record } of year.records) {
@@ -71,9 +91,20 @@ describe('the simulation', () => {
     }
     expect(failures).toEqual([]);
     expect([...seen].sort()).toEqual([
-      'complaint:ESCALATED', 'complaint:OPENED', 'complaint:RESOLVED',
-      'order:CANCELLED', 'order:PLACED', 'order:RETURNED', 'profile:',
-      'shipment:DAMAGED', 'shipment:DELAYED', 'shipment:DELIVERED', 'shipment:IN_TRANSIT', 'shipment:LOST', 'shipment:PICKED_UP', 'shipment:RETURNED',
+      'complaint:ESCALATED',
+      'complaint:OPENED',
+      'complaint:RESOLVED',
+      'order:CANCELLED',
+      'order:PLACED',
+      'order:RETURNED',
+      'profile:',
+      'shipment:DAMAGED',
+      'shipment:DELAYED',
+      'shipment:DELIVERED',
+      'shipment:IN_TRANSIT',
+      'shipment:LOST',
+      'shipment:PICKED_UP',
+      'shipment:RETURNED',
     ]);
   });
 
@@ -93,7 +124,10 @@ describe('the simulation', () => {
     for (const t of churned) {
       const orders = placedOrders(year.records, t.customerId).map((o) => o.value.eventTime);
       const silentUntil = t.wonBackAt ?? Number.POSITIVE_INFINITY;
-      expect(orders.filter((time) => time > t.churnedAt! && time < silentUntil), t.customerId).toEqual([]);
+      expect(
+        orders.filter((time) => time > t.churnedAt! && time < silentUntil),
+        t.customerId,
+      ).toEqual([]);
       expect(orders, t.customerId).toContain(t.churnedAt);
       // The last order falls before the slowdown ends (it may come before it began, if none came during it).
       expect(t.decliningFrom).not.toBeNull();
@@ -123,10 +157,17 @@ describe('the simulation', () => {
 
   it('has factories all but stop over Spring Festival and e-commerce peak at Double 11', () => {
     const perDay = (archetype: string, from: string, days: number) => {
-      const ids = new Set(year.simulation.groundTruth().filter((t) => t.archetype === archetype).map((t) => t.customerId));
+      const ids = new Set(
+        year.simulation
+          .groundTruth()
+          .filter((t) => t.archetype === archetype)
+          .map((t) => t.customerId),
+      );
       const start = businessMidnight(from);
-      const placed = year.records.filter(({ record: r, time }) =>
-        r.kind === 'order' && r.value.kind === 'PLACED' && ids.has(r.value.customerId) && time >= start && time < start + days * DAY_MS);
+      const placed = year.records.filter(
+        ({ record: r, time }) =>
+          r.kind === 'order' && r.value.kind === 'PLACED' && ids.has(r.value.customerId) && time >= start && time < start + days * DAY_MS,
+      );
       return placed.length / days;
     };
     const factoriesAllYear = perDay('export_manufacturer', '2025-01-01', 365);

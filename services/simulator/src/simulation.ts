@@ -60,11 +60,13 @@ export class Simulation {
     this.options = options;
     this.start = businessMidnight(options.start);
     this.end = this.start + options.days * DAY_MS;
-    this.seasonMeans = new Map(seasonProfiles.map((profile) => {
-      let sum = 0;
-      for (let d = 0; d < 365; d++) sum += seasonality(profile, dayFacts(this.start + d * DAY_MS));
-      return [profile, sum / 365];
-    }));
+    this.seasonMeans = new Map(
+      seasonProfiles.map((profile) => {
+        let sum = 0;
+        for (let d = 0; d < 365; d++) sum += seasonality(profile, dayFacts(this.start + d * DAY_MS));
+        return [profile, sum / 365];
+      }),
+    );
     const span = { seed: options.seed, start: this.start, days: options.days };
     this.lives = [];
     for (let i = 0; i < options.customers; i++) {

@@ -15,7 +15,9 @@ export function formatSummary(run: SimulatorRun): string {
     `  ground truth: ${run.groundTruthPath}`,
   ];
   if (r.invalid > 0) {
-    lines.push(`  ${count(r.invalid)} generated records failed validation and were NOT written (a simulator bug): ${JSON.stringify(r.invalidByReason)}`);
+    lines.push(
+      `  ${count(r.invalid)} generated records failed validation and were NOT written (a simulator bug): ${JSON.stringify(r.invalidByReason)}`,
+    );
     for (const sample of r.invalidSamples) lines.push(`    ${sample}`);
   }
   return lines.join('\n');

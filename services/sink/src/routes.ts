@@ -1,5 +1,22 @@
-import { rowsForAlertWorkflowEvent, rowsForChurnAlert, rowsForCustomerEvent, rowsForFeatureSnapshot, rowsForRulesVersion, rowsForSegmentChange, type TableRow } from '@segmentation/clickhouse';
-import { avroSchemas, type AlertWorkflowEvent, type ChurnAlert, type CustomerEvent, type FeatureSnapshot, type RulesVersionRecord, type SegmentChange, type TopicNames } from '@segmentation/contracts';
+import {
+  rowsForAlertWorkflowEvent,
+  rowsForChurnAlert,
+  rowsForCustomerEvent,
+  rowsForFeatureSnapshot,
+  rowsForRulesVersion,
+  rowsForSegmentChange,
+  type TableRow,
+} from '@segmentation/clickhouse';
+import {
+  avroSchemas,
+  type AlertWorkflowEvent,
+  type ChurnAlert,
+  type CustomerEvent,
+  type FeatureSnapshot,
+  type RulesVersionRecord,
+  type SegmentChange,
+  type TopicNames,
+} from '@segmentation/contracts';
 import type { ConsumedMessage } from '@segmentation/kafka';
 
 /** One topic the sink reads: its contract, where its refusals go, and the rows a record becomes. */
@@ -23,10 +40,35 @@ export function sinkRoutes(t: TopicNames): SinkRoute[] {
       schema: avroSchemas.customerEvent,
       toRows: (record, m) => rowsForCustomerEvent(record as CustomerEvent, { partition: m.partition, offset: Number(m.offset) }),
     },
-    { topic: t.segmentChanges, deadLetterTopic: t.segmentChangesDeadLetter, schema: avroSchemas.segmentChange, toRows: (r) => rowsForSegmentChange(r as SegmentChange) },
-    { topic: t.churnAlerts, deadLetterTopic: t.churnAlertsDeadLetter, schema: avroSchemas.churnAlert, toRows: (r) => rowsForChurnAlert(r as ChurnAlert) },
-    { topic: t.featureSnapshots, deadLetterTopic: t.featureSnapshotsDeadLetter, schema: avroSchemas.featureSnapshot, toRows: (r) => rowsForFeatureSnapshot(r as FeatureSnapshot) },
-    { topic: t.rulesVersions, deadLetterTopic: t.rulesVersionsDeadLetter, schema: avroSchemas.rulesVersion, toRows: (r) => rowsForRulesVersion(r as RulesVersionRecord) },
-    { topic: t.alertWorkflow, deadLetterTopic: t.alertWorkflowDeadLetter, schema: avroSchemas.alertWorkflow, toRows: (r) => rowsForAlertWorkflowEvent(r as AlertWorkflowEvent) },
+    {
+      topic: t.segmentChanges,
+      deadLetterTopic: t.segmentChangesDeadLetter,
+      schema: avroSchemas.segmentChange,
+      toRows: (r) => rowsForSegmentChange(r as SegmentChange),
+    },
+    {
+      topic: t.churnAlerts,
+      deadLetterTopic: t.churnAlertsDeadLetter,
+      schema: avroSchemas.churnAlert,
+      toRows: (r) => rowsForChurnAlert(r as ChurnAlert),
+    },
+    {
+      topic: t.featureSnapshots,
+      deadLetterTopic: t.featureSnapshotsDeadLetter,
+      schema: avroSchemas.featureSnapshot,
+      toRows: (r) => rowsForFeatureSnapshot(r as FeatureSnapshot),
+    },
+    {
+      topic: t.rulesVersions,
+      deadLetterTopic: t.rulesVersionsDeadLetter,
+      schema: avroSchemas.rulesVersion,
+      toRows: (r) => rowsForRulesVersion(r as RulesVersionRecord),
+    },
+    {
+      topic: t.alertWorkflow,
+      deadLetterTopic: t.alertWorkflowDeadLetter,
+      schema: avroSchemas.alertWorkflow,
+      toRows: (r) => rowsForAlertWorkflowEvent(r as AlertWorkflowEvent),
+    },
   ];
 }

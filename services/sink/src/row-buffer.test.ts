@@ -25,8 +25,13 @@ function harness(insert: (table: string, rows: Array<Record<string, unknown>>) =
     },
     classify: (err) => (err instanceof FailingWith ? err.kind : 'fail'),
     errorCode: (err) => (err instanceof FailingWith && err.kind === 'reject' ? 53 : undefined),
-    reject: (r) => { refused.push(...r.map(({ source, table, code, kind }) => ({ source, table, code, kind }))); return Promise.resolve(); },
-    onDegraded: (d) => { degraded.push(d); },
+    reject: (r) => {
+      refused.push(...r.map(({ source, table, code, kind }) => ({ source, table, code, kind })));
+      return Promise.resolve();
+    },
+    onDegraded: (d) => {
+      degraded.push(d);
+    },
     logger: createLogger({}, 'silent'),
   };
   return { buffer: new RowBuffer<Source>({ ...settings, processingAttempts }, deps), inserted, refused, degraded };
@@ -38,7 +43,10 @@ describe('RowBuffer', () => {
     const first = buffer.add(rowsOf('orders', 'a', 'b'));
     const second = buffer.add([...rowsOf('shipments', 'c'), ...rowsOf('orders', 'd')]);
     await Promise.all([first, second]);
-    expect(inserted).toEqual([{ table: 'orders', ids: ['a', 'b', 'd'] }, { table: 'shipments', ids: ['c'] }]);
+    expect(inserted).toEqual([
+      { table: 'orders', ids: ['a', 'b', 'd'] },
+      { table: 'shipments', ids: ['c'] },
+    ]);
   });
 
   it('flushes a small batch when the time limit passes', async () => {
@@ -46,7 +54,9 @@ describe('RowBuffer', () => {
     try {
       const { buffer, inserted } = harness(() => Promise.resolve());
       let done = false;
-      const added = buffer.add(rowsOf('orders', 'a')).then(() => { done = true; });
+      const added = buffer.add(rowsOf('orders', 'a')).then(() => {
+        done = true;
+      });
       await vi.advanceTimersByTimeAsync(settings.maxDelayMs - 1);
       expect(done).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
@@ -66,7 +76,9 @@ describe('RowBuffer', () => {
   });
 
   it('dead-letters only the rows ClickHouse refuses for good, and inserts the rest', async () => {
-    const { buffer, inserted, refused } = harness((_table, rows) => (rows.some((r) => r.id === 'bad') ? Promise.reject(new FailingWith('reject')) : Promise.resolve()));
+    const { buffer, inserted, refused } = harness((_table, rows) =>
+      rows.some((r) => r.id === 'bad') ? Promise.reject(new FailingWith('reject')) : Promise.resolve(),
+    );
     await buffer.add(rowsOf('orders', 'a', 'bad', 'c', 'd'));
     expect(refused).toEqual([{ source: 'm-bad', table: 'orders', code: 53, kind: 'bad_data' }]);
     expect(inserted.flatMap((i) => i.ids).sort()).toEqual(['a', 'c', 'd']);
@@ -101,7 +113,7 @@ describe('RowBuffer', () => {
     expect(inserted).toEqual([{ table: 'orders', ids: ['a', 'b', 'c', 'd'] }]);
   });
 
-  it('with processing attempts, fails the batches when no row goes in at all: the fault is not a row\'s', async () => {
+  it("with processing attempts, fails the batches when no row goes in at all: the fault is not a row's", async () => {
     const { buffer, refused } = harness(() => Promise.reject(new FailingWith('fail')), 2);
     await expect(buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'))).rejects.toThrow('fails on every row');
     expect(refused).toEqual([]);

@@ -95,7 +95,10 @@ export class RowBuffer<M> {
   private open(): Pending<M> {
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
-    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     this.current = { rows: [], done, resolve, reject };
     this.timer = setTimeout(() => this.flushNow(), this.settings.maxDelayMs);
     return this.current;
@@ -107,7 +110,12 @@ export class RowBuffer<M> {
     this.current = undefined;
     clearTimeout(this.timer);
     // One flush at a time, in order: a later generation never overtakes an earlier one.
-    this.flushing = this.flushing.then(() => this.write(pending.rows)).then(() => pending.resolve(), (err: unknown) => pending.reject(err));
+    this.flushing = this.flushing
+      .then(() => this.write(pending.rows))
+      .then(
+        () => pending.resolve(),
+        (err: unknown) => pending.reject(err),
+      );
   }
 
   private async write(rows: Array<BufferedRow<M>>): Promise<void> {
@@ -131,11 +139,17 @@ export class RowBuffer<M> {
    * Inserts the rows; returns the ones ClickHouse refuses for good (bad data) or keeps failing on
    * alone, found by halving the insert, and how many went in.
    */
-  private async insertOrFindRefused(table: string, rows: Array<BufferedRow<M>>): Promise<{ refused: Array<RefusedRow<M>>; inserted: number }> {
+  private async insertOrFindRefused(
+    table: string,
+    rows: Array<BufferedRow<M>>,
+  ): Promise<{ refused: Array<RefusedRow<M>>; inserted: number }> {
     const limit = this.settings.processingAttempts;
     for (let failures = 1; ; failures++) {
       try {
-        await this.insertWithRetry(table, rows.map((r) => r.row));
+        await this.insertWithRetry(
+          table,
+          rows.map((r) => r.row),
+        );
         return { refused: [], inserted: rows.length };
       } catch (err) {
         const kind = this.deps.classify(err) === 'reject' ? 'bad_data' : 'failing';
@@ -179,7 +193,13 @@ export class RowBuffer<M> {
           throw err;
         }
         if (attempt === 0) this.deps.onDegraded(true);
-        this.deps.logger.warn('clickhouse_insert_retry', { table, rows: rows.length, attempt: attempt + 1, code: this.deps.errorCode(err), err });
+        this.deps.logger.warn('clickhouse_insert_retry', {
+          table,
+          rows: rows.length,
+          attempt: attempt + 1,
+          code: this.deps.errorCode(err),
+          err,
+        });
         await this.pause(attempt);
       }
     }

@@ -1,6 +1,19 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { eraseCustomers, type ClickHouseClient } from '@segmentation/clickhouse';
-import { BatchConsumer, InFlight, sendToDeadLetter, UndecodableError, withRetry, type AvroCodec, type ErasureList, type ConsumedBatch, type ConsumedMessage, type DeadLetterCause, type Kafka, type ReliableProducer } from '@segmentation/kafka';
+import {
+  BatchConsumer,
+  InFlight,
+  sendToDeadLetter,
+  UndecodableError,
+  withRetry,
+  type AvroCodec,
+  type ErasureList,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type DeadLetterCause,
+  type Kafka,
+  type ReliableProducer,
+} from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { RowBuffer, type BufferedRow, type RowBufferSettings } from './row-buffer.ts';
 import type { SinkRoute } from './routes.ts';
@@ -40,10 +53,29 @@ type Rejected = { message: ConsumedMessage; cause: DeadLetterCause };
 export function createSink(settings: SinkSettings, deps: SinkDeps) {
   const logger = deps.logger.child({ role: 'sink' });
   const routes = new Map(settings.routes.map((r) => [r.topic, r]));
-  const rowsWritten = new Counter({ name: 'sink_rows_written_total', help: 'Rows made durable in ClickHouse', labelNames: ['table'], registers: [deps.metrics] });
-  const deadLettered = new Counter({ name: 'sink_messages_dead_lettered_total', help: 'Messages the sink could not turn into rows or ClickHouse refused', labelNames: ['topic', 'reason'], registers: [deps.metrics] });
-  const degradedGauge = new Gauge({ name: 'sink_clickhouse_degraded', help: '1 while inserts into ClickHouse fail and are being retried', registers: [deps.metrics] });
-  const skippedErased = new Counter({ name: 'sink_messages_erased_total', help: 'Messages about customers on the erasure list, not written', labelNames: ['topic'], registers: [deps.metrics] });
+  const rowsWritten = new Counter({
+    name: 'sink_rows_written_total',
+    help: 'Rows made durable in ClickHouse',
+    labelNames: ['table'],
+    registers: [deps.metrics],
+  });
+  const deadLettered = new Counter({
+    name: 'sink_messages_dead_lettered_total',
+    help: 'Messages the sink could not turn into rows or ClickHouse refused',
+    labelNames: ['topic', 'reason'],
+    registers: [deps.metrics],
+  });
+  const degradedGauge = new Gauge({
+    name: 'sink_clickhouse_degraded',
+    help: '1 while inserts into ClickHouse fail and are being retried',
+    registers: [deps.metrics],
+  });
+  const skippedErased = new Counter({
+    name: 'sink_messages_erased_total',
+    help: 'Messages about customers on the erasure list, not written',
+    labelNames: ['topic'],
+    registers: [deps.metrics],
+  });
   let degraded = false;
   const inFlight = new InFlight();
   const erasures = deps.erasures;
@@ -53,17 +85,21 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
     if (erased.length > 0) logger.info('customers_erased_from_clickhouse', { customers: erased.length });
   });
 
-  const consumer = new BatchConsumer(deps.kafka, {
-    groupId: settings.groupId,
-    metrics: deps.metrics,
-    topics: [...routes.keys()],
-    sessionTimeoutMs: settings.sessionTimeoutMs,
-    stallTimeoutMs: 60_000,
-    // Every partition's batch joins the same insert: the more that wait together, the fewer and
-    // larger the inserts ClickHouse sees.
-    partitionsConcurrently: 12,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-  }, logger);
+  const consumer = new BatchConsumer(
+    deps.kafka,
+    {
+      groupId: settings.groupId,
+      metrics: deps.metrics,
+      topics: [...routes.keys()],
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      stallTimeoutMs: 60_000,
+      // Every partition's batch joins the same insert: the more that wait together, the fewer and
+      // larger the inserts ClickHouse sees.
+      partitionsConcurrently: 12,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    },
+    logger,
+  );
 
   async function deadLetter(rejected: Rejected[]): Promise<void> {
     const byTopic = new Map<string, Rejected[]>();
@@ -85,17 +121,20 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
     },
     classify: deps.classify,
     errorCode: deps.errorCode,
-    reject: (refused) => deadLetter(refused.map((r) => ({
-      message: r.source,
-      cause: {
-        // ClickHouse's own verdict on bad data, or an error that only ever happens on this row (poison).
-        reason: r.kind === 'bad_data' ? 'clickhouse_rejected' : 'processing_failed',
-        message: `ClickHouse error ${r.code ?? 'unknown'} inserting into ${r.table}: ${r.message}`,
-        step: 'insert',
-        stage: 'sink',
-        headers: { 'segmentation.errors.clickhouse.code': String(r.code ?? '') },
-      },
-    }))),
+    reject: (refused) =>
+      deadLetter(
+        refused.map((r) => ({
+          message: r.source,
+          cause: {
+            // ClickHouse's own verdict on bad data, or an error that only ever happens on this row (poison).
+            reason: r.kind === 'bad_data' ? 'clickhouse_rejected' : 'processing_failed',
+            message: `ClickHouse error ${r.code ?? 'unknown'} inserting into ${r.table}: ${r.message}`,
+            step: 'insert',
+            stage: 'sink',
+            headers: { 'segmentation.errors.clickhouse.code': String(r.code ?? '') },
+          },
+        })),
+      ),
     onDegraded: (isDegraded) => {
       degraded = isDegraded;
       degradedGauge.set(isDegraded ? 1 : 0);
@@ -133,7 +172,9 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
     }
     if (rejected.length > 0) await deadLetter(rejected);
     // Keep the group membership alive while waiting for ClickHouse (an outage can last minutes).
-    const beat = setInterval(() => { ctx.heartbeat().catch(() => undefined); }, 1000);
+    const beat = setInterval(() => {
+      ctx.heartbeat().catch(() => undefined);
+    }, 1000);
     try {
       await buffer.add(rows);
     } finally {

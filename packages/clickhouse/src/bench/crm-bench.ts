@@ -18,9 +18,14 @@ import { connectClickHouse, type ClickHouseClient } from '../client.ts';
 import { crmMeasures } from '../crm-queries.ts';
 import { migrate } from '../migrations.ts';
 
-const { values } = parseArgs({ options: {
-  customers: { type: 'string', default: '100000' }, days: { type: 'string', default: '365' }, 'snapshot-features': { type: 'string', default: '60' }, 'warm-runs': { type: 'string', default: '3' },
-} });
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '100000' },
+    days: { type: 'string', default: '365' },
+    'snapshot-features': { type: 'string', default: '60' },
+    'warm-runs': { type: 'string', default: '3' },
+  },
+});
 const customers = Number(values.customers);
 const days = Number(values.days);
 const snapshotFeatures = Number(values['snapshot-features']);
@@ -28,7 +33,8 @@ const warmRuns = Number(values['warm-runs']);
 if (!Number.isInteger(warmRuns) || warmRuns < 1 || warmRuns > 9) throw new Error('--warm-runs must be a whole number from 1 to 9');
 if (!Number.isInteger(customers) || customers < 100) throw new Error('--customers must be a whole number of at least 100');
 if (!Number.isInteger(days) || days < 28 || days > 366) throw new Error('--days must be a whole number from 28 to 366');
-if (!Number.isInteger(snapshotFeatures) || snapshotFeatures < 1 || snapshotFeatures > 200) throw new Error('--snapshot-features must be a whole number from 1 to 200');
+if (!Number.isInteger(snapshotFeatures) || snapshotFeatures < 1 || snapshotFeatures > 200)
+  throw new Error('--snapshot-features must be a whole number from 1 to 200');
 
 const START = Date.UTC(2026, 0, 1) - 8 * 3_600_000; // 2026-01-01 00:00 Asia/Shanghai
 const DAY = 86_400_000;
@@ -42,8 +48,25 @@ const at = (ms: string) => `fromUnixTimestamp64Milli(toInt64(${ms}), 'UTC')`;
 const DIMENSIONS: Array<{ name: string; segments: string[]; moves: number }> = [
   { name: 'value_tier', segments: ['low', 'medium', 'high'], moves: 1 },
   { name: 'lifecycle', segments: ['active', 'at_risk', 'churned', 'won_back', 'new'], moves: 2 },
-  { name: 'rfm', segments: ['champions', 'loyal', 'potential_loyalist', 'new_customers', 'at_risk', 'needs_attention', 'lost', 'hibernating'], moves: 4 },
-  { name: 'rfm_group', segments: ['important_value', 'important_development', 'important_retention', 'important_win_back', 'general_value', 'general_development', 'general_retention', 'general_win_back'], moves: 2 },
+  {
+    name: 'rfm',
+    segments: ['champions', 'loyal', 'potential_loyalist', 'new_customers', 'at_risk', 'needs_attention', 'lost', 'hibernating'],
+    moves: 4,
+  },
+  {
+    name: 'rfm_group',
+    segments: [
+      'important_value',
+      'important_development',
+      'important_retention',
+      'important_win_back',
+      'general_value',
+      'general_development',
+      'general_retention',
+      'general_win_back',
+    ],
+    moves: 2,
+  },
   { name: 'behaviour', segments: ['regular', 'high_frequency', 'high_volume', 'high_return', 'high_complaint'], moves: 1 },
   { name: 'needs', segments: ['standard', 'time_sensitive', 'value_added_seeker', 'cost_sensitive'], moves: 1 },
   { name: 'loyalty', segments: ['none', 'bronze', 'silver', 'gold'], moves: 1 },
@@ -94,10 +117,11 @@ async function fill(client: ClickHouseClient): Promise<Record<string, number>> {
   // Segment changes: per dimension a first segment before the year, then its moves spread over it.
   for (const d of DIMENSIONS) {
     const steps = d.moves + 1;
-    const segment = d.name === 'lifecycle'
-      // active, at risk, then churned for one in five (and won back for half of those) or active again.
-      ? `multiIf(seq = 1, 'active', seq = 2, 'at_risk', ${rnd(11, 'c')} < 0.2, 'churned', 'active')`
-      : `[${d.segments.map((s) => `'${s}'`).join(', ')}][(cityHash64(c, seq, 12) % ${d.segments.length}) + 1]`;
+    const segment =
+      d.name === 'lifecycle'
+        ? // active, at risk, then churned for one in five (and won back for half of those) or active again.
+          `multiIf(seq = 1, 'active', seq = 2, 'at_risk', ${rnd(11, 'c')} < 0.2, 'churned', 'active')`
+        : `[${d.segments.map((s) => `'${s}'`).join(', ')}][(cityHash64(c, seq, 12) % ${d.segments.length}) + 1]`;
     await run(`INSERT INTO segment_changes (change_id, customer_id, dimension, from_segment, to_segment, sequence, cause, rule_version, rule, features, event_time, detected_at)
       SELECT concat('C-', toString(c), '/${d.name}/', toString(seq)), concat('C-', toString(c)), '${d.name}',
         if(seq = 1, NULL, lagInFrame(toNullable(segment)) OVER (PARTITION BY c ORDER BY seq ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)), segment, seq, 'event', 'bench', '${d.name}.rule',
@@ -122,7 +146,16 @@ async function fill(client: ClickHouseClient): Promise<Record<string, number>> {
     FROM (SELECT number * 10 AS c, arrayJoin([1, 2, 3]) AS k FROM numbers(intDiv(${n}, 10)))`);
 
   const counts: Record<string, number> = {};
-  for (const table of ['customer_profiles', 'orders', 'shipments', 'complaints', 'feature_snapshots', 'segment_changes', 'churn_alerts', 'alert_workflow_events']) {
+  for (const table of [
+    'customer_profiles',
+    'orders',
+    'shipments',
+    'complaints',
+    'feature_snapshots',
+    'segment_changes',
+    'churn_alerts',
+    'alert_workflow_events',
+  ]) {
     const result = await client.query({ query: `SELECT count() AS rows FROM ${table}`, format: 'JSONEachRow' });
     counts[table] = Number((await result.json<{ rows: string }>())[0]?.rows ?? 0);
   }
@@ -132,7 +165,15 @@ async function fill(client: ClickHouseClient): Promise<Record<string, number>> {
 /** The engine's caches a cold run starts without (those this engine knows; the page cache stays). */
 async function dropCaches(client: ClickHouseClient): Promise<string[]> {
   const dropped: string[] = [];
-  for (const cache of ['MARK CACHE', 'UNCOMPRESSED CACHE', 'QUERY CACHE', 'INDEX MARK CACHE', 'INDEX UNCOMPRESSED CACHE', 'MMAP CACHE', 'PRIMARY INDEX CACHE']) {
+  for (const cache of [
+    'MARK CACHE',
+    'UNCOMPRESSED CACHE',
+    'QUERY CACHE',
+    'INDEX MARK CACHE',
+    'INDEX UNCOMPRESSED CACHE',
+    'MMAP CACHE',
+    'PRIMARY INDEX CACHE',
+  ]) {
     try {
       await client.command({ query: `SYSTEM DROP ${cache}` });
       dropped.push(cache.toLowerCase());
@@ -146,11 +187,26 @@ async function dropCaches(client: ClickHouseClient): Promise<string[]> {
 const month = (m: number) => `2026-${String(m).padStart(2, '0')}-01`;
 const lastMonth = Math.min(12, Math.ceil(days / 30.5));
 const QUERIES: Array<{ name: string; run: (c: ClickHouseClient) => Promise<unknown[]> }> = [
-  { name: '§10 crm_measures_monthly value_tier, one month', run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(Math.min(6, lastMonth)), to: month(Math.min(6, lastMonth)) }) },
-  { name: '§10 crm_measures_monthly value_tier, a quarter', run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(1), to: month(Math.min(3, lastMonth)) }) },
-  { name: '§10 crm_measures_monthly value_tier, the year', run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(1), to: month(lastMonth) }) },
-  { name: '§10 crm_measures_monthly lifecycle, the year', run: (c) => crmMeasures(c, { dimension: 'lifecycle', from: month(1), to: month(lastMonth) }) },
-  { name: '§10 crm_measures_monthly industry, the year', run: (c) => crmMeasures(c, { dimension: 'industry', from: month(1), to: month(lastMonth) }) },
+  {
+    name: '§10 crm_measures_monthly value_tier, one month',
+    run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(Math.min(6, lastMonth)), to: month(Math.min(6, lastMonth)) }),
+  },
+  {
+    name: '§10 crm_measures_monthly value_tier, a quarter',
+    run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(1), to: month(Math.min(3, lastMonth)) }),
+  },
+  {
+    name: '§10 crm_measures_monthly value_tier, the year',
+    run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(1), to: month(lastMonth) }),
+  },
+  {
+    name: '§10 crm_measures_monthly lifecycle, the year',
+    run: (c) => crmMeasures(c, { dimension: 'lifecycle', from: month(1), to: month(lastMonth) }),
+  },
+  {
+    name: '§10 crm_measures_monthly industry, the year',
+    run: (c) => crmMeasures(c, { dimension: 'industry', from: month(1), to: month(lastMonth) }),
+  },
   { name: '§9 alert_episode_facts, one month', run: (c) => alertEpisodeFacts(c, { from: month(3), to: '2026-03-31' }) },
   { name: '§9 alert_episode_facts, the year', run: (c) => alertEpisodeFacts(c, { from: month(1), to: '2026-12-31' }) },
   { name: '§9 alert action outcomes, the year', run: (c) => alertActionOutcomes(c, { from: month(1), to: '2026-12-31' }) },
@@ -167,10 +223,16 @@ const client = await connectClickHouse({ kind: 'embedded', path: join(dir, 'data
 try {
   await migrate(client);
   const filled = await timed(() => fill(client));
-  console.log(`${customers.toLocaleString('en')} customers × ${days} days, made in ${(filled.ms / 1000).toFixed(1)} s: ${Object.entries(filled.result).map(([t, n]) => `${t} ${n.toLocaleString('en')}`).join(', ')}`);
+  console.log(
+    `${customers.toLocaleString('en')} customers × ${days} days, made in ${(filled.ms / 1000).toFixed(1)} s: ${Object.entries(filled.result)
+      .map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
+      .join(', ')}`,
+  );
   const results = [];
   const dropped = await dropCaches(client);
-  console.log(`cold: first run after dropping the engine's ${dropped.join(', ')} caches (the OS page cache stays warm); warm: median of the next ${warmRuns} run(s)`);
+  console.log(
+    `cold: first run after dropping the engine's ${dropped.join(', ')} caches (the OS page cache stays warm); warm: median of the next ${warmRuns} run(s)`,
+  );
   console.log(`${'query'.padEnd(52)}${'rows'.padStart(7)}${'cold ms'.padStart(10)}${'warm ms'.padStart(10)}`);
   for (const q of QUERIES) {
     await dropCaches(client);
@@ -183,7 +245,19 @@ try {
     // Each line as soon as it is measured: a year's query at this scale takes a while.
     console.log(`${r.query.padEnd(52)}${String(r.rows).padStart(7)}${String(r.coldMs).padStart(10)}${String(r.warmMs).padStart(10)}`);
   }
-  console.log(JSON.stringify({ benchmark: 'clickhouse-crm-queries', engine: 'embedded (chdb)', customers, days, snapshotFeatures, fillSeconds: Number((filled.ms / 1000).toFixed(1)), rows: filled.result, cachesDropped: dropped, results }));
+  console.log(
+    JSON.stringify({
+      benchmark: 'clickhouse-crm-queries',
+      engine: 'embedded (chdb)',
+      customers,
+      days,
+      snapshotFeatures,
+      fillSeconds: Number((filled.ms / 1000).toFixed(1)),
+      rows: filled.result,
+      cachesDropped: dropped,
+      results,
+    }),
+  );
 } finally {
   await client.close();
   rmSync(dir, { recursive: true, force: true });

@@ -32,10 +32,19 @@ function changeRows(from: number, to: number) {
   const rows = [];
   for (let i = from; i < to; i++) {
     const sequence = Math.floor(i / 50_000) + 1;
-    rows.push(rowsForSegmentChange(aSegmentChange({
-      customerId: `C-${i % 50_000}`, sequence, fromSegment: sequence === 1 ? null : segments[(sequence - 2) % 3]!, toSegment: segments[(sequence - 1) % 3]!,
-      eventTime: timeOf(i), causeEventId: `e-${i}`, features: { lifetimeValue: i * 1.5, orders365d: i % 40 },
-    }))[0]!.row);
+    rows.push(
+      rowsForSegmentChange(
+        aSegmentChange({
+          customerId: `C-${i % 50_000}`,
+          sequence,
+          fromSegment: sequence === 1 ? null : segments[(sequence - 2) % 3]!,
+          toSegment: segments[(sequence - 1) % 3]!,
+          eventTime: timeOf(i),
+          causeEventId: `e-${i}`,
+          features: { lifetimeValue: i * 1.5, orders365d: i % 40 },
+        }),
+      )[0]!.row,
+    );
   }
   return rows;
 }
@@ -43,8 +52,12 @@ function changeRows(from: number, to: number) {
 function orderRows(from: number, to: number) {
   const rows = [];
   for (let i = from; i < to; i++) {
-    rows.push(rowsForCustomerEvent(anOrderEvent({ customerId: `C-${i % 50_000}`, eventId: `o-${i}`, eventTime: timeOf(i), amountBase: 1000 + (i % 997) * 3.25 }),
-      { partition: i % 12, offset: i })[0]!.row);
+    rows.push(
+      rowsForCustomerEvent(
+        anOrderEvent({ customerId: `C-${i % 50_000}`, eventId: `o-${i}`, eventTime: timeOf(i), amountBase: 1000 + (i % 997) * 3.25 }),
+        { partition: i % 12, offset: i },
+      )[0]!.row,
+    );
   }
   return rows;
 }
@@ -53,12 +66,15 @@ async function measure(label: string, insertBatch: (from: number, to: number) =>
   let busyMs = 0;
   for (let from = 0; from < total; from += batchSize) busyMs += await insertBatch(from, Math.min(total, from + batchSize));
   const rowsPerSecond = Math.round(total / (busyMs / 1000));
-  console.log(`${label}: ${total} rows in batches of ${batchSize}: ${(busyMs / 1000).toFixed(2)} s, ${rowsPerSecond.toLocaleString('en')} rows/s`);
+  console.log(
+    `${label}: ${total} rows in batches of ${batchSize}: ${(busyMs / 1000).toFixed(2)} s, ${rowsPerSecond.toLocaleString('en')} rows/s`,
+  );
   return { measure: label, rows: total, batch: batchSize, seconds: Number((busyMs / 1000).toFixed(3)), rowsPerSecond };
 }
 
 /** Validation and insert of rows built beforehand: what the sink's flush pays. */
-const viaInsertRows = (client: ClickHouseClient, table: string, build: (from: number, to: number) => Array<Record<string, unknown>>) =>
+const viaInsertRows =
+  (client: ClickHouseClient, table: string, build: (from: number, to: number) => Array<Record<string, unknown>>) =>
   async (from: number, to: number) => {
     const rows = build(from, to);
     const t0 = performance.now();
@@ -100,7 +116,9 @@ try {
   const ceiling = await measure('segment_changes made inside the engine (ceiling)', insideEngine(client));
   const ofCeiling = Number((changes.rowsPerSecond / ceiling.rowsPerSecond).toFixed(2));
   console.log(`segment_changes through the sink's path / inside the engine: ${ofCeiling}`);
-  console.log(JSON.stringify({ benchmark: 'clickhouse-insert', engine: 'embedded (chdb)', results: [changes, orders, parsing, ceiling], ofCeiling }));
+  console.log(
+    JSON.stringify({ benchmark: 'clickhouse-insert', engine: 'embedded (chdb)', results: [changes, orders, parsing, ceiling], ofCeiling }),
+  );
 } finally {
   await client.close();
   rmSync(dir, { recursive: true, force: true });

@@ -46,14 +46,38 @@ const MAX_QUERY_BYTES = 1024 * 1024;
 
 /** URL parameters the HTTP layer reads itself; every other one is a setting, as on a server. */
 const HTTP_PARAMETERS = new Set([
-  'query', 'database', 'default_format', 'user', 'password', 'quota_key', 'query_id', 'session_id', 'session_timeout', 'session_check',
-  'compress', 'decompress', 'buffer_size', 'wait_end_of_query', 'role', 'client_protocol_version', 'enable_http_compression',
-  'http_zlib_compression_level', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'add_http_cors_header',
-  'http_response_buffer_size', 'cancel_http_readonly_queries_on_client_close', 'http_wait_end_of_query', 'extremes_mode',
+  'query',
+  'database',
+  'default_format',
+  'user',
+  'password',
+  'quota_key',
+  'query_id',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'compress',
+  'decompress',
+  'buffer_size',
+  'wait_end_of_query',
+  'role',
+  'client_protocol_version',
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'send_progress_in_http_headers',
+  'http_headers_progress_interval_ms',
+  'add_http_cors_header',
+  'http_response_buffer_size',
+  'cancel_http_readonly_queries_on_client_close',
+  'http_wait_end_of_query',
+  'extremes_mode',
 ]);
 
 const compressors: Record<string, (b: Uint8Array) => Promise<Buffer>> = {
-  gzip: promisify(gzip), deflate: promisify(deflate), br: promisify(brotliCompress), zstd: promisify(zstdCompress),
+  gzip: promisify(gzip),
+  deflate: promisify(deflate),
+  br: promisify(brotliCompress),
+  zstd: promisify(zstdCompress),
 };
 // A compressed body may not unpack beyond the query size limit (a small gzip can hold gigabytes).
 const unpackLimit = { maxOutputLength: MAX_QUERY_BYTES };
@@ -69,7 +93,15 @@ function contentType(format: string): string {
   if (f.startsWith('json') || f === 'ndjson' || f === 'jsonl') return 'application/json; charset=UTF-8';
   if (f.startsWith('tabseparated') || f.startsWith('tsv')) return 'text/tab-separated-values; charset=UTF-8';
   if (f.startsWith('csv')) return 'text/csv; charset=UTF-8';
-  if (f.startsWith('rowbinary') || f === 'native' || f.startsWith('arrow') || f === 'parquet' || f === 'orc' || f === 'avro' || f === 'msgpack') {
+  if (
+    f.startsWith('rowbinary') ||
+    f === 'native' ||
+    f.startsWith('arrow') ||
+    f === 'parquet' ||
+    f === 'orc' ||
+    f === 'avro' ||
+    f === 'msgpack'
+  ) {
     return 'application/octet-stream';
   }
   return 'text/plain; charset=UTF-8';
@@ -78,7 +110,10 @@ function contentType(format: string): string {
 /** Name and secret from basic auth or the X-ClickHouse-User/-Key headers (never from the URL: URLs end up in logs). */
 function credentials(req: IncomingMessage, url: URL): { name: string; secret: string } {
   if (url.searchParams.has('password')) {
-    throw new ClickHouseException('AUTHENTICATION_FAILED', 'a password in the URL is not accepted (URLs end up in logs): send it with basic auth or the X-ClickHouse-Key header');
+    throw new ClickHouseException(
+      'AUTHENTICATION_FAILED',
+      'a password in the URL is not accepted (URLs end up in logs): send it with basic auth or the X-ClickHouse-Key header',
+    );
   }
   const header = req.headers.authorization;
   const basic = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
@@ -101,7 +136,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_QUERY_BYTES) throw new ClickHouseException('QUERY_IS_TOO_LARGE', `Query is too large (more than ${MAX_QUERY_BYTES} bytes)`);
+    if (size > MAX_QUERY_BYTES)
+      throw new ClickHouseException('QUERY_IS_TOO_LARGE', `Query is too large (more than ${MAX_QUERY_BYTES} bytes)`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -116,23 +152,35 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
   async function answerQuery(req: IncomingMessage, res: ServerResponse, url: URL, queryId: string): Promise<void> {
     const { name, secret } = credentials(req, url);
     if (secret === '' || !(await settings.authenticate(name, secret))) {
-      throw new ClickHouseException('AUTHENTICATION_FAILED', `${name}: Authentication failed: password is incorrect, or there is no user with such name (the BI endpoint takes the users of role bi: pnpm console-user add NAME --role bi)`);
+      throw new ClickHouseException(
+        'AUTHENTICATION_FAILED',
+        `${name}: Authentication failed: password is incorrect, or there is no user with such name (the BI endpoint takes the users of role bi: pnpm console-user add NAME --role bi)`,
+      );
     }
     let body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
     const encoding = headerValue(req, 'content-encoding')?.toLowerCase();
     if (body.length > 0 && encoding !== undefined && encoding !== 'identity') {
       const decompress = decompressors[encoding];
-      if (decompress === undefined) throw new ClickHouseException('UNKNOWN_COMPRESSION_METHOD', `Unknown Content-Encoding ${encoding}: use gzip, deflate, br or zstd`);
+      if (decompress === undefined)
+        throw new ClickHouseException('UNKNOWN_COMPRESSION_METHOD', `Unknown Content-Encoding ${encoding}: use gzip, deflate, br or zstd`);
       body = await decompress(body).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ERR_BUFFER_TOO_LARGE') throw new ClickHouseException('QUERY_IS_TOO_LARGE', `Query is too large (more than ${MAX_QUERY_BYTES} bytes unpacked)`);
-        throw new ClickHouseException({ code: 271, name: 'CANNOT_DECOMPRESS' }, `Cannot decompress the ${encoding} request body: ${err.message}`);
+        if (err.code === 'ERR_BUFFER_TOO_LARGE')
+          throw new ClickHouseException('QUERY_IS_TOO_LARGE', `Query is too large (more than ${MAX_QUERY_BYTES} bytes unpacked)`);
+        throw new ClickHouseException(
+          { code: 271, name: 'CANNOT_DECOMPRESS' },
+          `Cannot decompress the ${encoding} request body: ${err.message}`,
+        );
       });
     }
     if (url.searchParams.get('decompress') === '1' && body.length > 0) {
-      throw new ClickHouseException('NOT_IMPLEMENTED', 'decompress=1 (ClickHouse-compressed request bodies) is not supported by the BI endpoint: send the query uncompressed or with Content-Encoding');
+      throw new ClickHouseException(
+        'NOT_IMPLEMENTED',
+        'decompress=1 (ClickHouse-compressed request bodies) is not supported by the BI endpoint: send the query uncompressed or with Content-Encoding',
+      );
     }
     const sql = [url.searchParams.get('query') ?? '', body.toString('utf8')].filter((s) => s.length > 0).join('\n');
-    if (Buffer.byteLength(sql) > MAX_QUERY_BYTES) throw new ClickHouseException('QUERY_IS_TOO_LARGE', `Query is too large (more than ${MAX_QUERY_BYTES} bytes)`);
+    if (Buffer.byteLength(sql) > MAX_QUERY_BYTES)
+      throw new ClickHouseException('QUERY_IS_TOO_LARGE', `Query is too large (more than ${MAX_QUERY_BYTES} bytes)`);
     const statement = checkReadOnlyStatement(sql, engine.refusedFunctions);
     const defaultFormat = url.searchParams.get('default_format') ?? headerValue(req, 'x-clickhouse-format') ?? 'TabSeparated';
     const format = statement.format ?? defaultFormat;
@@ -140,11 +188,15 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
     const requestSettings: Array<[string, string]> = [];
     for (const [key, value] of url.searchParams) {
       if (key.startsWith('param_')) params.push([key.slice('param_'.length), value]);
-      else if (key === 'readonly' && (value === '1' || value === '2')) continue; // asks for no more than it has
+      else if (key === 'readonly' && (value === '1' || value === '2'))
+        continue; // asks for no more than it has
       else if (!HTTP_PARAMETERS.has(key)) requestSettings.push([key, value]);
     }
     if (running >= settings.maxConcurrentQueries) {
-      throw new ClickHouseException('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${settings.maxConcurrentQueries} (BI_MAX_CONCURRENT_QUERIES)`);
+      throw new ClickHouseException(
+        'TOO_MANY_SIMULTANEOUS_QUERIES',
+        `Too many simultaneous queries. Maximum: ${settings.maxConcurrentQueries} (BI_MAX_CONCURRENT_QUERIES)`,
+      );
     }
     running++;
     let result;
@@ -166,8 +218,13 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
       'X-ClickHouse-Format': format,
       // The engine reports rows and bytes read, not rows sent: the summary gives what it knows.
       'X-ClickHouse-Summary': JSON.stringify({
-        read_rows: String(result.rowsRead), read_bytes: String(result.bytesRead), written_rows: '0', written_bytes: '0',
-        total_rows_to_read: String(result.rowsRead), result_rows: String(result.rowsRead), result_bytes: String(result.body.byteLength),
+        read_rows: String(result.rowsRead),
+        read_bytes: String(result.bytesRead),
+        written_rows: '0',
+        written_bytes: '0',
+        total_rows_to_read: String(result.rowsRead),
+        result_rows: String(result.rowsRead),
+        result_bytes: String(result.body.byteLength),
         elapsed_ns: String(Math.round(result.elapsedSeconds * 1e9)),
       }),
     };
@@ -187,7 +244,15 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
     }
     res.writeHead(200, { ...headers, 'Content-Length': String(out.byteLength) });
     res.end(out);
-    settings.logger?.info('bi_query', { user: name, queryId, format, compression, rows: result.rowsRead, bytes: result.body.byteLength, ms: Math.round(result.elapsedSeconds * 1000) });
+    settings.logger?.info('bi_query', {
+      user: name,
+      queryId,
+      format,
+      compression,
+      rows: result.rowsRead,
+      bytes: result.body.byteLength,
+      ms: Math.round(result.elapsedSeconds * 1000),
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -197,8 +262,11 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
     res.setHeader('X-ClickHouse-Query-Id', queryId);
     res.setHeader('X-ClickHouse-Timezone', engine.timezone);
     try {
-      const hasQuery = url.searchParams.has('query') || (req.method === 'POST' && (req.headers['content-length'] !== '0'));
-      if ((url.pathname === '/ping' || url.pathname === '/replicas_status' || (url.pathname === '/' && !hasQuery)) && (req.method === 'GET' || req.method === 'HEAD')) {
+      const hasQuery = url.searchParams.has('query') || (req.method === 'POST' && req.headers['content-length'] !== '0');
+      if (
+        (url.pathname === '/ping' || url.pathname === '/replicas_status' || (url.pathname === '/' && !hasQuery)) &&
+        (req.method === 'GET' || req.method === 'HEAD')
+      ) {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': '4' });
         res.end(req.method === 'HEAD' ? undefined : 'Ok.\n');
         return;
@@ -209,13 +277,19 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
         return;
       }
       if (req.method !== 'GET' && req.method !== 'POST') {
-        throw new ClickHouseException({ code: 1, name: 'UNSUPPORTED_METHOD' }, `HTTP method ${req.method} is not supported: use GET or POST`);
+        throw new ClickHouseException(
+          { code: 1, name: 'UNSUPPORTED_METHOD' },
+          `HTTP method ${req.method} is not supported: use GET or POST`,
+        );
       }
       await answerQuery(req, res, url, queryId);
     } catch (err) {
       const e = describeError(err);
       if (e.code === 1001) settings.logger?.error('bi_query_failed', { queryId, error: e.message });
-      if (res.headersSent) { res.destroy(); return; }
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       const text = exceptionText(e, engine.version);
       res.writeHead(httpStatusOf(e.code), {
         'Content-Type': 'text/plain; charset=UTF-8',
@@ -226,10 +300,15 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
     }
   }
 
-  const server = createServer((req, res) => { void handle(req, res); });
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(settings.port, settings.host, () => { server.off('error', reject); resolve(); });
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   settings.logger?.info('bi_endpoint_listening', { host: settings.host, port });
@@ -237,9 +316,10 @@ export async function startBiEndpoint(settings: BiEndpointSettings): Promise<BiE
     port,
     url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`,
     isListening: () => server.listening,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
   };
 }

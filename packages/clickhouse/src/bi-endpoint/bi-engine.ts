@@ -54,7 +54,10 @@ export async function openBiEngine(dataPath: string, limits: BiLimits): Promise<
   const probe = new Session(dataPath);
   let info: { version: string; timezone: string; functions: string[] };
   try {
-    const r = await probe.queryAsync('SELECT version() AS version, timezone() AS timezone, (SELECT groupArray(name) FROM system.table_functions) AS functions', { format: 'JSONEachRow' });
+    const r = await probe.queryAsync(
+      'SELECT version() AS version, timezone() AS timezone, (SELECT groupArray(name) FROM system.table_functions) AS functions',
+      { format: 'JSONEachRow' },
+    );
     info = r.json<{ version: string; timezone: string; functions: string[] }>();
   } finally {
     probe.close();
@@ -73,7 +76,10 @@ export async function openBiEngine(dataPath: string, limits: BiLimits): Promise<
     for (const [name, value] of q.settings) {
       if (!NAME.test(name)) throw new ClickHouseException('BAD_ARGUMENTS', `Invalid setting name '${name}'`);
       if (PROTECTED_SETTINGS.has(name.toLowerCase())) {
-        throw new ClickHouseException('READONLY', `Cannot modify '${name}' setting in readonly mode: the BI endpoint's read-only mode and limits are set by its configuration (BI_* settings)`);
+        throw new ClickHouseException(
+          'READONLY',
+          `Cannot modify '${name}' setting in readonly mode: the BI endpoint's read-only mode and limits are set by its configuration (BI_* settings)`,
+        );
       }
       setup.push(`SET ${name} = ${literal(value)}`);
     }
@@ -94,7 +100,10 @@ export async function openBiEngine(dataPath: string, limits: BiLimits): Promise<
       // The engine counts max_result_bytes in memory; the answer as sent is capped too, since it is
       // held whole in memory before it goes out.
       if (body.byteLength > limits.maxResultBytes) {
-        throw new ClickHouseException('TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded, max bytes: ${limits.maxResultBytes}, current bytes: ${body.byteLength} (BI_MAX_RESULT_BYTES)`);
+        throw new ClickHouseException(
+          'TOO_MANY_ROWS_OR_BYTES',
+          `Limit for result exceeded, max bytes: ${limits.maxResultBytes}, current bytes: ${body.byteLength} (BI_MAX_RESULT_BYTES)`,
+        );
       }
       return { body, rowsRead: r.rowsRead, bytesRead: r.bytesRead, elapsedSeconds: r.elapsed };
     } catch (err) {

@@ -26,8 +26,12 @@ const sub = (a: U64, b: U64): U64 => {
 };
 const xor = (a: U64, b: U64): U64 => [(a[0] ^ b[0]) >>> 0, (a[1] ^ b[1]) >>> 0];
 const mul = (a: U64, b: U64): U64 => {
-  const al = a[1], bl = b[1];
-  const a0 = al & 0xffff, a1 = al >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
+  const al = a[1],
+    bl = b[1];
+  const a0 = al & 0xffff,
+    a1 = al >>> 16,
+    b0 = bl & 0xffff,
+    b1 = bl >>> 16;
   const mid = a1 * b0 + a0 * b1;
   const low = a0 * b0 + (mid % 65536) * 65536;
   const hi = a1 * b1 + Math.floor(mid / 65536) + Math.floor(low / TWO32) + Math.imul(a[0], bl) + Math.imul(al, b[0]);
@@ -65,7 +69,9 @@ function hashLen0to16(d: DataView, s: number, len: number): U64 {
     return hashLen16(add(num(len), [a[1] >>> 29, (a[1] << 3) >>> 0]), fetch32(d, s + len - 4));
   }
   if (len > 0) {
-    const a = d.getUint8(s), b = d.getUint8(s + (len >> 1)), c = d.getUint8(s + len - 1);
+    const a = d.getUint8(s),
+      b = d.getUint8(s + (len >> 1)),
+      c = d.getUint8(s + len - 1);
     const y = num(a + (b << 8));
     const z = num(len + (c << 2));
     return mul(shiftMix(xor(mul(y, k2), mul(z, k3))), k2);
@@ -74,7 +80,10 @@ function hashLen0to16(d: DataView, s: number, len: number): U64 {
 }
 
 function weak(d: DataView, i: number, a: U64, b: U64): [U64, U64] {
-  const w = fetch64(d, i), x = fetch64(d, i + 8), y = fetch64(d, i + 16), z = fetch64(d, i + 24);
+  const w = fetch64(d, i),
+    x = fetch64(d, i + 8),
+    y = fetch64(d, i + 16),
+    z = fetch64(d, i + 24);
   a = add(a, w);
   b = rotate(add(add(b, a), z), 21);
   const c = a;
@@ -84,7 +93,10 @@ function weak(d: DataView, i: number, a: U64, b: U64): [U64, U64] {
 }
 
 function cityMurmur(d: DataView, s: number, len: number, seedLow: U64, seedHigh: U64): [U64, U64] {
-  let a = seedLow, b = seedHigh, c: U64, dd: U64;
+  let a = seedLow,
+    b = seedHigh,
+    c: U64,
+    dd: U64;
   let l = len - 16;
   if (l <= 0) {
     a = mul(shiftMix(mul(a, k1)), k1);
@@ -113,7 +125,9 @@ function cityMurmur(d: DataView, s: number, len: number, seedLow: U64, seedHigh:
 
 function withSeed(d: DataView, s: number, len: number, seedLow: U64, seedHigh: U64): [U64, U64] {
   if (len < 128) return cityMurmur(d, s, len, seedLow, seedHigh);
-  let x = seedLow, y = seedHigh, z = mul(num(len), k1);
+  let x = seedLow,
+    y = seedHigh,
+    z = mul(num(len), k1);
   let v0 = add(mul(rotate(xor(y, k1), 49), k1), fetch64(d, s));
   let v1 = add(mul(rotate(v0, 42), k1), fetch64(d, s + 8));
   let w0 = add(mul(rotate(add(y, z), 35), k1), x);
@@ -169,7 +183,10 @@ function lz4Literals(data: Uint8Array): Uint8Array {
   const extra: number[] = [];
   if (data.byteLength >= 15) {
     let rest = data.byteLength - 15;
-    while (rest >= 255) { extra.push(255); rest -= 255; }
+    while (rest >= 255) {
+      extra.push(255);
+      rest -= 255;
+    }
     extra.push(rest);
   }
   const out = new Uint8Array(1 + extra.length + data.byteLength);

@@ -66,7 +66,7 @@ describe('the BI endpoint statement check', () => {
     ["SELECT 1 INTO OUTFILE '/tmp/out.tsv'", '358 INTO_OUTFILE_NOT_ALLOWED'],
     ['SELECT 1 SETTINGS readonly = 0', '164 READONLY'],
     ['SELECT 1 SETTINGS max_execution_time = 0', '164 READONLY'],
-    ['SELECT 1 SETTINGS max_result_rows = 0, result_overflow_mode = \'break\'', '164 READONLY'],
+    ["SELECT 1 SETTINGS max_result_rows = 0, result_overflow_mode = 'break'", '164 READONLY'],
     ['SELECT 1 SETTINGS `max_result_bytes` = 0', '164 READONLY'],
     ['', '62 SYNTAX_ERROR'],
     ['-- only a comment', '62 SYNTAX_ERROR'],
@@ -77,13 +77,15 @@ describe('the BI endpoint statement check', () => {
 
   it('names the output format of a trailing FORMAT clause, with or without SETTINGS after it', () => {
     expect(checkReadOnlyStatement('SELECT 1 FORMAT JSONEachRow', refused).format).toBe('JSONEachRow');
-    expect(checkReadOnlyStatement('SELECT 1 FORMAT RowBinaryWithNamesAndTypes SETTINGS max_threads = 1', refused).format).toBe('RowBinaryWithNamesAndTypes');
+    expect(checkReadOnlyStatement('SELECT 1 FORMAT RowBinaryWithNamesAndTypes SETTINGS max_threads = 1', refused).format).toBe(
+      'RowBinaryWithNamesAndTypes',
+    );
     expect(checkReadOnlyStatement('SELECT 1 FORMAT CSV;', refused).format).toBe('CSV');
     expect(checkReadOnlyStatement('SELECT format FROM t', refused).format).toBeUndefined();
     expect(checkReadOnlyStatement("SELECT format('{}', 'x')", refused).format).toBeUndefined();
   });
 
-  it('keeps the internal table functions, refuses the engine\'s others and the known outside ones', () => {
+  it("keeps the internal table functions, refuses the engine's others and the known outside ones", () => {
     expect(refused.has('numbers')).toBe(false);
     expect(refused.has('view')).toBe(false);
     expect(refused.has('icebergs3')).toBe(true);
@@ -91,9 +93,21 @@ describe('the BI endpoint statement check', () => {
   });
 
   it('reads strings, quoted names, heredocs and nested comments as single tokens', () => {
-    expect(tokenize("SELECT 'a;b', \"c;d\", `e;f`, $x$g;h$x$ /* /* ; */ ; */ ; -- ;").map((t) => t.text)).toEqual([
-      'SELECT', 'a;b', ',', 'c;d', ',', 'e;f', ',', 'g;h', ';',
+    expect(tokenize('SELECT \'a;b\', "c;d", `e;f`, $x$g;h$x$ /* /* ; */ ; */ ; -- ;').map((t) => t.text)).toEqual([
+      'SELECT',
+      'a;b',
+      ',',
+      'c;d',
+      ',',
+      'e;f',
+      ',',
+      'g;h',
+      ';',
     ]);
-    expect(tokenize("SELECT 'it''s', 'back\\\\slash\\''").filter((t) => t.kind === 'string').map((t) => t.text)).toEqual(["it's", "back\\slash'"]);
+    expect(
+      tokenize("SELECT 'it''s', 'back\\\\slash\\''")
+        .filter((t) => t.kind === 'string')
+        .map((t) => t.text),
+    ).toEqual(["it's", "back\\slash'"]);
   });
 });

@@ -21,9 +21,12 @@ export function parseConnectorFile(text: string, file: string): ConnectorFile {
     throw new Error(`${file}: not JSON (${(err as Error).message})`, { cause: err });
   }
   const { name, config } = (doc ?? {}) as { name?: unknown; config?: unknown };
-  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`${file}: "name" must be a connector name (letters, digits, '.', '_', '-')`);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${file}: "config" must be an object of settings`);
-  for (const [key, value] of Object.entries(config)) if (typeof value !== 'string') throw new Error(`${file}: config "${key}" must be a string (Kafka Connect's settings are strings)`);
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name))
+    throw new Error(`${file}: "name" must be a connector name (letters, digits, '.', '_', '-')`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new Error(`${file}: "config" must be an object of settings`);
+  for (const [key, value] of Object.entries(config))
+    if (typeof value !== 'string') throw new Error(`${file}: config "${key}" must be a string (Kafka Connect's settings are strings)`);
   return { name, config: config as Record<string, string> };
 }
 
@@ -48,11 +51,20 @@ async function call(url: string, init?: RequestInit): Promise<unknown> {
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    throw new Error(`Kafka Connect does not answer at ${new URL(url).origin} (${(err as Error).message}): start it with ./dev stack up connect`, { cause: err });
+    throw new Error(
+      `Kafka Connect does not answer at ${new URL(url).origin} (${(err as Error).message}): start it with ./dev stack up connect`,
+      { cause: err },
+    );
   }
   const body = await res.text();
   if (!res.ok) {
-    const message = (() => { try { return (JSON.parse(body) as { message?: string }).message ?? body; } catch { return body; } })();
+    const message = (() => {
+      try {
+        return (JSON.parse(body) as { message?: string }).message ?? body;
+      } catch {
+        return body;
+      }
+    })();
     throw new Error(`Kafka Connect answered ${res.status} to ${init?.method ?? 'GET'} ${new URL(url).pathname}: ${message}`);
   }
   return body === '' ? undefined : JSON.parse(body);
@@ -62,7 +74,9 @@ async function call(url: string, init?: RequestInit): Promise<unknown> {
 export async function putConnector(connectUrl: string, name: string, config: Record<string, string>): Promise<'created' | 'updated'> {
   const existed = ((await call(`${connectUrl}/connectors`)) as string[]).includes(name);
   await call(`${connectUrl}/connectors/${encodeURIComponent(name)}/config`, {
-    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, ...config }),
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, ...config }),
   });
   return existed ? 'updated' : 'created';
 }
@@ -75,8 +89,12 @@ export interface ConnectorStatus {
 }
 
 export async function connectorStatuses(connectUrl: string): Promise<ConnectorStatus[]> {
-  const expanded = (await call(`${connectUrl}/connectors?expand=status`)) as Record<string, { status: { name: string; connector: { state: string }; tasks: Array<{ id: number; state: string; trace?: string }> } }>;
-  return Object.values(expanded).map(({ status }) => ({ name: status.name, state: status.connector.state, tasks: status.tasks }))
+  const expanded = (await call(`${connectUrl}/connectors?expand=status`)) as Record<
+    string,
+    { status: { name: string; connector: { state: string }; tasks: Array<{ id: number; state: string; trace?: string }> } }
+  >;
+  return Object.values(expanded)
+    .map(({ status }) => ({ name: status.name, state: status.connector.state, tasks: status.tasks }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 

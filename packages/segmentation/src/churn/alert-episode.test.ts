@@ -4,7 +4,9 @@ import { stepEpisode, type EpisodeSettings, type EpisodeState } from './alert-ep
 const DAY = 86_400_000;
 const SETTINGS: EpisodeSettings = {
   bands: { watch: { enter: 0.5, exit: 0.35 }, warning: { enter: 0.7, exit: 0.55 }, critical: { enter: 0.85, exit: 0.75 } },
-  cooldownDays: 14, closeAfterDays: 30, reopenDays: 30,
+  cooldownDays: 14,
+  closeAfterDays: 30,
+  reopenDays: 30,
 };
 
 /** Runs risks at one evaluation a day; returns the events and the final state. */
@@ -22,19 +24,34 @@ function run(risks: readonly number[], s = SETTINGS, start?: EpisodeState) {
 /** A small seeded generator: the property tests are reproducible. */
 function random(seed: number) {
   let a = seed >>> 0;
-  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 describe('alert episodes', () => {
   it('opens at watch, escalates through the levels and keeps one id', () => {
     const { events } = run([0.1, 0.52, 0.72, 0.9]);
-    expect(events.map((e) => [e.event, e.level, e.number])).toEqual([['opened', 'watch', 1], ['escalated', 'warning', 1], ['escalated', 'critical', 1]]);
+    expect(events.map((e) => [e.event, e.level, e.number])).toEqual([
+      ['opened', 'watch', 1],
+      ['escalated', 'warning', 1],
+      ['escalated', 'critical', 1],
+    ]);
   });
 
   it('falls a level only after the cool-down, never below watch while open, and closes after a sustained recovery', () => {
     const risks = [0.9, ...Array<number>(20).fill(0.6), ...Array<number>(40).fill(0.1)];
     const { events } = run(risks);
-    expect(events.map((e) => [e.event, e.level])).toEqual([['opened', 'critical'], ['de_escalated', 'warning'], ['de_escalated', 'watch'], ['closed', null]]);
+    expect(events.map((e) => [e.event, e.level])).toEqual([
+      ['opened', 'critical'],
+      ['de_escalated', 'warning'],
+      ['de_escalated', 'watch'],
+      ['closed', null],
+    ]);
     expect(events[1]!.day).toBe(14);
     // The recovery began on day 21; 30 days under watch's exit close the episode.
     expect(events[3]!.day).toBe(21 + 30);
@@ -62,7 +79,13 @@ describe('alert episodes', () => {
       const next = random(seed);
       // Each band between its exit and the next enter: the level must hold, whatever the order.
       const band = Math.floor(next() * 3);
-      const [lo, hi] = ([[0.35, 0.7], [0.55, 0.85], [0.75, 1]] as const)[band]!;
+      const [lo, hi] = (
+        [
+          [0.35, 0.7],
+          [0.55, 0.85],
+          [0.75, 1],
+        ] as const
+      )[band]!;
       const enter = [0.5, 0.7, 0.85][band]!;
       const risks = [enter, ...Array.from({ length: 200 }, () => lo + (hi - lo) * next() * 0.999)];
       const { events } = run(risks);

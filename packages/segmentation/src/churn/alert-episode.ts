@@ -48,20 +48,32 @@ const rankOf = (level: AlertLevel | null): number => (level === null ? -1 : ALER
 /** The highest level whose enter the risk reaches, or -1. */
 function raisedRank(risk: number, bands: AlertBands): number {
   let raised = -1;
-  ALERT_LEVELS.forEach((level, i) => { if (risk >= bands[level].enter) raised = i; });
+  ALERT_LEVELS.forEach((level, i) => {
+    if (risk >= bands[level].enter) raised = i;
+  });
   return raised;
 }
 
 export function stepEpisode(previous: EpisodeState | undefined, risk: number, at: number, s: EpisodeSettings): EpisodeStep {
   const raised = raisedRank(risk, s.bands);
   if (previous === undefined || !previous.open) {
-    if (raised < 0) return { state: previous ?? { number: 0, open: false, level: null, peak: null, levelSince: at, calmSince: null, closedAt: null }, event: null, wakeAt: null };
+    if (raised < 0)
+      return {
+        state: previous ?? { number: 0, open: false, level: null, peak: null, levelSince: at, calmSince: null, closedAt: null },
+        event: null,
+        wakeAt: null,
+      };
     const continues = previous !== undefined && previous.closedAt !== null && at - previous.closedAt < s.reopenDays * DAY_MS;
     const peak = continues ? Math.max(rankOf(previous.peak), raised) : raised;
     const event: EpisodeEvent = !continues ? 'opened' : raised > rankOf(previous.peak) ? 'escalated' : 're_escalated';
     const state: EpisodeState = {
       number: continues ? previous.number : (previous?.number ?? 0) + 1,
-      open: true, level: ALERT_LEVELS[raised]!, peak: ALERT_LEVELS[peak]!, levelSince: at, calmSince: null, closedAt: null,
+      open: true,
+      level: ALERT_LEVELS[raised]!,
+      peak: ALERT_LEVELS[peak]!,
+      levelSince: at,
+      calmSince: null,
+      closedAt: null,
     };
     return { state, event, wakeAt: null };
   }
@@ -70,13 +82,21 @@ export function stepEpisode(previous: EpisodeState | undefined, risk: number, at
   if (raised > rank) {
     const peak = Math.max(rankOf(previous.peak), raised);
     const event: EpisodeEvent = raised > rankOf(previous.peak) ? 'escalated' : 're_escalated';
-    return { state: { ...previous, level: ALERT_LEVELS[raised]!, peak: ALERT_LEVELS[peak]!, levelSince: at, calmSince: null }, event, wakeAt: null };
+    return {
+      state: { ...previous, level: ALERT_LEVELS[raised]!, peak: ALERT_LEVELS[peak]!, levelSince: at, calmSince: null },
+      event,
+      wakeAt: null,
+    };
   }
 
   const calm = risk < s.bands.watch.exit;
-  const calmSince = calm ? previous.calmSince ?? at : null;
+  const calmSince = calm ? (previous.calmSince ?? at) : null;
   if (calmSince !== null && at - calmSince >= s.closeAfterDays * DAY_MS) {
-    return { state: { ...previous, open: false, level: null, levelSince: at, calmSince: null, closedAt: at }, event: 'closed', wakeAt: null };
+    return {
+      state: { ...previous, open: false, level: null, levelSince: at, calmSince: null, closedAt: at },
+      event: 'closed',
+      wakeAt: null,
+    };
   }
   let wakeAt = calmSince === null ? null : calmSince + s.closeAfterDays * DAY_MS;
   let state: EpisodeState = { ...previous, calmSince };

@@ -58,7 +58,12 @@ describe('fitting a simulated customer base', () => {
 describe('fit input', () => {
   it('refuses an empty customer base, a bad history and an impossible start', () => {
     expect(() => fitBgNbd([])).toThrow(RangeError);
-    expect(() => fitBgNbd([{ x: 1, tx: 2, T: 10 }, { x: -1, tx: 0, T: 10 }])).toThrow(/customer history 1/);
+    expect(() =>
+      fitBgNbd([
+        { x: 1, tx: 2, T: 10 },
+        { x: -1, tx: 0, T: 10 },
+      ]),
+    ).toThrow(/customer history 1/);
     expect(() => fitBgNbd(cdnow, { r: 1, alpha: -1, a: 1, b: 1 })).toThrow(RangeError);
   });
 });

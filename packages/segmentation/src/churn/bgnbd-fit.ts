@@ -26,11 +26,13 @@ export const NEUTRAL_START: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 };
 const SEARCH = { step: 0.5, pointTolerance: 1e-7, valueTolerance: 1e-8, maxIterations: 5_000, maxRestarts: 10 };
 
 const fromLogs = (theta: readonly number[]): BgNbdParams => ({
-  r: Math.exp(theta[0] ?? Number.NaN), alpha: Math.exp(theta[1] ?? Number.NaN), a: Math.exp(theta[2] ?? Number.NaN), b: Math.exp(theta[3] ?? Number.NaN),
+  r: Math.exp(theta[0] ?? Number.NaN),
+  alpha: Math.exp(theta[1] ?? Number.NaN),
+  a: Math.exp(theta[2] ?? Number.NaN),
+  b: Math.exp(theta[3] ?? Number.NaN),
 });
 
-const isValid = (p: BgNbdParams): boolean =>
-  [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v));
+const isValid = (p: BgNbdParams): boolean => [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v));
 
 export function fitBgNbd(histories: readonly RepeatHistory[], start: BgNbdParams = NEUTRAL_START): BgNbdFit {
   if (histories.length === 0) throw new RangeError('cannot fit the BG/NBD model to no customers');
@@ -49,7 +51,9 @@ export function fitBgNbd(histories: readonly RepeatHistory[], start: BgNbdParams
     return isValid(params) ? -totalLogLikelihood(params, histories) : Number.POSITIVE_INFINITY;
   };
   const minimum = minimiseNelderMead(
-    negativeLogLikelihood, [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], SEARCH,
+    negativeLogLikelihood,
+    [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)],
+    SEARCH,
   );
   return { params: fromLogs(minimum.point), logLikelihood: -minimum.value, iterations: minimum.iterations, converged: minimum.converged };
 }

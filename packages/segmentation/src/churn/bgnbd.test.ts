@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  expectedPurchases, expectedRepeatPurchases, logLikelihood, probabilityAlive, totalLogLikelihood,
-  type BgNbdParams, type RepeatHistory,
+  expectedPurchases,
+  expectedRepeatPurchases,
+  logLikelihood,
+  probabilityAlive,
+  totalLogLikelihood,
+  type BgNbdParams,
+  type RepeatHistory,
 } from './bgnbd.ts';
 import { CDNOW_PUBLISHED, readCdnowCustomers } from './churn-fixtures.ts';
 import { hypergeometric2F1 } from './special-functions.ts';
@@ -18,7 +23,8 @@ function expectRelative(actual: number, expected: number, tolerance: number): vo
 /** Eq. 10 exactly as printed (no Euler transformation, no logs), for parameters where that is safe. */
 function expectedPurchasesAsPrinted({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: RepeatHistory, t: number): number {
   const z = t / (alpha + T + t);
-  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hypergeometric2F1(r + x, b + x, a + b + x - 1, z));
+  const numerator =
+    ((a + b + x - 1) / (a - 1)) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hypergeometric2F1(r + x, b + x, a + b + x - 1, z));
   const denominator = 1 + (x > 0 ? 1 : 0) * (a / (b + x - 1)) * ((alpha + T) / (alpha + tx)) ** (r + x);
   return numerator / denominator;
 }
@@ -36,7 +42,7 @@ describe('log-likelihood (eq. 6)', () => {
     expectRelative(logLikelihood(published, { x: 1, tx: 1.71, T: 38.86 }), Math.log(byHand), 1e-13);
   });
 
-  it('sums the customers\' own log-likelihoods', () => {
+  it("sums the customers' own log-likelihoods", () => {
     const sum = cdnow.reduce((total, customer) => total + logLikelihood(published, customer), 0);
     expectRelative(totalLogLikelihood(published, cdnow), sum, 1e-12);
   });
@@ -67,8 +73,11 @@ describe('expected purchases (eq. 10)', () => {
 
   it('agrees with eq. 10 as printed, for light and heavy buyers and long horizons', () => {
     const cases: Array<[RepeatHistory, number]> = [
-      [{ x: 0, tx: 0, T: 38.86 }, 39], [{ x: 2, tx: 30.43, T: 38.86 }, 39], [{ x: 29, tx: 38.5, T: 38.86 }, 39],
-      [{ x: 20, tx: 10, T: 52 }, 520], [{ x: 5, tx: 3, T: 27 }, 2],
+      [{ x: 0, tx: 0, T: 38.86 }, 39],
+      [{ x: 2, tx: 30.43, T: 38.86 }, 39],
+      [{ x: 29, tx: 38.5, T: 38.86 }, 39],
+      [{ x: 20, tx: 10, T: 52 }, 520],
+      [{ x: 5, tx: 3, T: 27 }, 2],
     ];
     for (const [history, t] of cases) {
       expectRelative(expectedPurchases(published, history, t), expectedPurchasesAsPrinted(published, history, t), 1e-10);

@@ -35,7 +35,12 @@ export interface RepeatHistory {
 
 function checkParams(params: BgNbdParams): void {
   const { r, alpha, a, b } = params;
-  for (const [name, value] of [['r', r], ['alpha', alpha], ['a', a], ['b', b]] as const) {
+  for (const [name, value] of [
+    ['r', r],
+    ['alpha', alpha],
+    ['a', a],
+    ['b', b],
+  ] as const) {
     if (!(value > 0 && Number.isFinite(value))) throw new RangeError(`BG/NBD parameter ${name} must be positive and finite, got ${value}`);
   }
 }
@@ -54,12 +59,15 @@ export function checkRepeatHistory(history: RepeatHistory): void {
  * and ln(a / (b + x − 1)), the weight of "dropped out right after the last purchase". Customers
  * share x often (CDNOW: 2,357 customers, 23 distinct x), so the total computes these once per x.
  */
-interface CountTerms { countPart: number; dropoutWeight: number }
+interface CountTerms {
+  countPart: number;
+  dropoutWeight: number;
+}
 
 function countTerms(params: BgNbdParams, x: number): CountTerms {
   const { r, alpha, a, b } = params;
-  const countPart = logGamma(r + x) - logGamma(r) + r * Math.log(alpha)
-    + logGamma(a + b) + logGamma(b + x) - logGamma(b) - logGamma(a + b + x);
+  const countPart =
+    logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + logGamma(a + b) + logGamma(b + x) - logGamma(b) - logGamma(a + b + x);
   return { countPart, dropoutWeight: x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY };
 }
 

@@ -35,8 +35,21 @@ export function fitCadencePrior(samples: readonly ExposureSample[]): PriorFit {
   if (usable.length === 0) throw new RangeError('cannot fit the cadence prior to no customers');
   const f = (theta: readonly number[]): number => {
     const p = { r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!) };
-    return Number.isFinite(p.r) && Number.isFinite(p.alpha) && p.r > 0 && p.alpha > 0 ? -nbdLogLikelihood(p, usable) : Number.POSITIVE_INFINITY;
+    return Number.isFinite(p.r) && Number.isFinite(p.alpha) && p.r > 0 && p.alpha > 0
+      ? -nbdLogLikelihood(p, usable)
+      : Number.POSITIVE_INFINITY;
   };
-  const m = minimiseNelderMead(f, [0, Math.log(20)], { step: 0.5, pointTolerance: 1e-7, valueTolerance: 1e-8, maxIterations: 5_000, maxRestarts: 5 });
-  return { prior: { r: Math.exp(m.point[0]!), alpha: Math.exp(m.point[1]!) }, logLikelihood: -m.value, customers: usable.length, converged: m.converged };
+  const m = minimiseNelderMead(f, [0, Math.log(20)], {
+    step: 0.5,
+    pointTolerance: 1e-7,
+    valueTolerance: 1e-8,
+    maxIterations: 5_000,
+    maxRestarts: 5,
+  });
+  return {
+    prior: { r: Math.exp(m.point[0]!), alpha: Math.exp(m.point[1]!) },
+    logLikelihood: -m.value,
+    customers: usable.length,
+    converged: m.converged,
+  };
 }

@@ -9,10 +9,15 @@ const T0 = 20_000 * DAY;
 
 /** Ordering days every `gap` days for `count` orders from T0. */
 const everyGap = (gap: number, count: number) => Array.from({ length: count }, (_, i) => dayOf(T0) + i * gap);
-const history = (days: number[], weeks: number[] = []) => ({ orderDays: days, orderWeeks: weeks, firstOrderAt: days[0]! * DAY, lastOrderAt: days[days.length - 1]! * DAY });
+const history = (days: number[], weeks: number[] = []) => ({
+  orderDays: days,
+  orderWeeks: weeks,
+  firstOrderAt: days[0]! * DAY,
+  lastOrderAt: days[days.length - 1]! * DAY,
+});
 
 describe('the cadence model', () => {
-  it('judges a silence by the customer\'s own rhythm', () => {
+  it("judges a silence by the customer's own rhythm", () => {
     const daily = history(everyGap(1, 200));
     const monthly = history(everyGap(30, 7));
     const silence = (h: ReturnType<typeof history>, days: number) => {
@@ -34,7 +39,7 @@ describe('the cadence model', () => {
     expect(trendOf(fading)).toBeLessThan(trendOf(steady) - 0.3);
   });
 
-  it('counts lull days by their activity, and a repeat of last year\'s pause hardly at all', () => {
+  it("counts lull days by their activity, and a repeat of last year's pause hardly at all", () => {
     const h = history(everyGap(3, 100));
     const at = h.lastOrderAt + 20 * DAY;
     const lastDay = dayOf(h.lastOrderAt);
@@ -50,21 +55,36 @@ describe('the cadence model', () => {
     const paused = silenceAt(cadenceBase(seasonal, at, dayOf, SETTINGS), at, dayOf, SETTINGS);
     expect(paused.effectiveDays).toBeCloseTo(plain.effectiveDays * 0.1, 5);
     // A pause tied to the lunar calendar began three weeks earlier last year: still this customer's pause.
-    const shifted = history(everyGap(3, 100), lastYear.map((w) => w - 3));
-    expect(silenceAt(cadenceBase(shifted, at, dayOf, SETTINGS), at, dayOf, SETTINGS).effectiveDays).toBeCloseTo(plain.effectiveDays * 0.1, 5);
+    const shifted = history(
+      everyGap(3, 100),
+      lastYear.map((w) => w - 3),
+    );
+    expect(silenceAt(cadenceBase(shifted, at, dayOf, SETTINGS), at, dayOf, SETTINGS).effectiveDays).toBeCloseTo(
+      plain.effectiveDays * 0.1,
+      5,
+    );
     // An ordinary gap a year ago (two silent weeks) excuses nothing...
     const gapLastYear = history(everyGap(3, 100), [week - 53, week - 52, week - 49, week - 48]);
     expect(silenceAt(cadenceBase(gapLastYear, at, dayOf, SETTINGS), at, dayOf, SETTINGS).effectiveDays).toBeCloseTo(plain.effectiveDays, 5);
     // ...nor does last year's festival: a lull covering the eight silent weeks a year ago explains them.
     const lastYearFestival = { ...SETTINGS, lulls: [{ fromDay: (week - 51) * 7 - 3, toDay: (week - 44) * 7 - 4, activity: 0.1 }] };
-    expect(silenceAt(cadenceBase(seasonal, at, dayOf, lastYearFestival), at, dayOf, lastYearFestival).effectiveDays).toBeCloseTo(plain.effectiveDays, 5);
+    expect(silenceAt(cadenceBase(seasonal, at, dayOf, lastYearFestival), at, dayOf, lastYearFestival).effectiveDays).toBeCloseTo(
+      plain.effectiveDays,
+      5,
+    );
   });
 });
 
 describe('the cadence prior fit', () => {
   it('recovers a known gamma prior from simulated customers', () => {
     let a = 7 >>> 0;
-    const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32; };
+    const next = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
+    };
     // Gamma(r = 2, α = 40) rates by the sum of two exponentials; Poisson counts by inversion.
     const samples = Array.from({ length: 4000 }, () => {
       const rate = (-Math.log(1 - next()) - Math.log(1 - next())) / 40;
@@ -73,7 +93,11 @@ describe('the cadence prior fit', () => {
       let p = Math.exp(-rate * T);
       let cumulative = p;
       const u = next();
-      while (u > cumulative) { x += 1; p *= (rate * T) / x; cumulative += p; }
+      while (u > cumulative) {
+        x += 1;
+        p *= (rate * T) / x;
+        cumulative += p;
+      }
       return { x, T };
     });
     const fit = fitCadencePrior(samples);

@@ -98,7 +98,8 @@ function firstLullNear(lulls: readonly Lull[], day: number): number {
   let hi = lulls.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (lulls[mid]!.fromDay < day - LONGEST_LULL_DAYS) lo = mid + 1; else hi = mid;
+    if (lulls[mid]!.fromDay < day - LONGEST_LULL_DAYS) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -148,7 +149,12 @@ const PAUSE_SHIFT_WEEKS = 4;
  * the customer's 90th-percentile gap; an ordinary gap a year ago is no reason to excuse a silence
  * now. 0 when there was no such pause (or no history that old).
  */
-function lastYearPause(orderWeeks: readonly number[], lastOrderWeek: number, p90GapDays: number | undefined, lulls: readonly Lull[]): number {
+function lastYearPause(
+  orderWeeks: readonly number[],
+  lastOrderWeek: number,
+  p90GapDays: number | undefined,
+  lulls: readonly Lull[],
+): number {
   const then = lastOrderWeek - YEAR_WEEKS;
   let longest = 0;
   for (let i = 0; i + 1 < orderWeeks.length; i += 1) {

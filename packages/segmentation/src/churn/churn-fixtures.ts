@@ -6,7 +6,9 @@ import type { RepeatHistory } from './bgnbd.ts';
 // written once, so tests compare against the paper rather than against numbers this code produced;
 // and a seeded PRNG for simulated customer bases that are the same on every run.
 
-export interface CdnowCustomer extends RepeatHistory { customerId: string }
+export interface CdnowCustomer extends RepeatHistory {
+  customerId: string;
+}
 
 /** The BG/NBD results Fader, Hardie & Lee (2005) report for CDNOW (time unit: weeks). */
 export const CDNOW_PUBLISHED = {
@@ -25,7 +27,12 @@ export function readCdnowCustomers(): CdnowCustomer[] {
   return lines.map((line, i) => {
     const [customerId, x, tx, T, ...rest] = line.split(',');
     const numbers = [x, tx, T].map(Number);
-    if (customerId === undefined || rest.length > 0 || numbers.some((n) => !Number.isFinite(n)) || [x, tx, T].some((v) => v === undefined || v === '')) {
+    if (
+      customerId === undefined ||
+      rest.length > 0 ||
+      numbers.some((n) => !Number.isFinite(n)) ||
+      [x, tx, T].some((v) => v === undefined || v === '')
+    ) {
       throw new Error(`malformed CDNOW line ${i + 2}: ${line}`);
     }
     return { customerId, x: numbers[0] as number, tx: numbers[1] as number, T: numbers[2] as number };

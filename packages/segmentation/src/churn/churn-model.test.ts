@@ -30,7 +30,10 @@ const T = 20_000 * DAY + 3_600_000;
 describe('the churn risk', () => {
   it('rises with the silence, names it as inactivity once, and is 1 when the silence lasted the churn horizon', () => {
     const state = weekly(T);
-    const at = (days: number) => assessChurn(churnInputs({ days_since_last_order: days }, state, T + days * DAY, dayOf, SETTINGS), MODEL, { days_since_last_order: days });
+    const at = (days: number) =>
+      assessChurn(churnInputs({ days_since_last_order: days }, state, T + days * DAY, dayOf, SETTINGS), MODEL, {
+        days_since_last_order: days,
+      });
     expect(at(3).risk).toBeLessThan(at(20).risk);
     expect(at(20).risk).toBeLessThan(at(40).risk);
     expect(at(40).drivers.filter((d) => d.code === 'inactivity')).toHaveLength(1);
@@ -38,10 +41,15 @@ describe('the churn risk', () => {
     expect(at(90).risk).toBe(1); // 90 days ≥ max(90, 3 × 7)
   });
 
-  it('counts service trouble relative to the customer\'s own volume', () => {
+  it("counts service trouble relative to the customer's own volume", () => {
     const state = weekly(T);
-    const f = (damaged: number, delivered: number) => ({ days_since_last_order: 1, shipments_damaged_90d: damaged, shipments_delivered_90d: delivered });
-    const risk = (damaged: number, delivered: number) => assessChurn(churnInputs(f(damaged, delivered), state, T + DAY, dayOf, SETTINGS), MODEL, f(damaged, delivered)).risk;
+    const f = (damaged: number, delivered: number) => ({
+      days_since_last_order: 1,
+      shipments_damaged_90d: damaged,
+      shipments_delivered_90d: delivered,
+    });
+    const risk = (damaged: number, delivered: number) =>
+      assessChurn(churnInputs(f(damaged, delivered), state, T + DAY, dayOf, SETTINGS), MODEL, f(damaged, delivered)).risk;
     // Two damaged shipments are much for a customer shipping 10 times a quarter, little for one shipping 200 times.
     expect(risk(2, 10)).toBeGreaterThan(risk(2, 200) * 1.3);
   });
@@ -54,6 +62,15 @@ describe('the churn risk', () => {
     const riskAt = (t: number) => assessChurn(churnInputs({}, state, t, dayOf, SETTINGS), MODEL, {}).risk;
     expect(riskAt(when)).toBeGreaterThanOrEqual(0.7);
     expect(riskAt(when - 3_600_000)).toBeLessThan(0.7);
-    expect(timeRiskReaches(0.7, inputs, { ...MODEL, coefficients: zero, intercept: -9, horizon: { min_days: 800, gaps: 3, max_days: 800 } }, T, dayOf, SETTINGS)).toBeNull();
+    expect(
+      timeRiskReaches(
+        0.7,
+        inputs,
+        { ...MODEL, coefficients: zero, intercept: -9, horizon: { min_days: 800, gaps: 3, max_days: 800 } },
+        T,
+        dayOf,
+        SETTINGS,
+      ),
+    ).toBeNull();
   });
 });

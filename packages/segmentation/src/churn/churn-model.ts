@@ -27,8 +27,18 @@ import { DAY_MS } from '../features/buckets.ts';
 import { cadenceBase, rateOf, silenceAt, type CadenceBase, type CadenceSettings, type Silence } from './cadence.ts';
 
 export const MODEL_SIGNALS = [
-  'silence_surprise', 'silence_gaps', 'silence_typical_gaps', 'order_trend', 'value_trend', 'history', 'late_share', 'damage_loss_share', 'complaint_rate',
-  'open_complaint_age', 'dissatisfaction', 'detractor',
+  'silence_surprise',
+  'silence_gaps',
+  'silence_typical_gaps',
+  'order_trend',
+  'value_trend',
+  'history',
+  'late_share',
+  'damage_loss_share',
+  'complaint_rate',
+  'open_complaint_age',
+  'dissatisfaction',
+  'detractor',
 ] as const;
 export type ModelSignal = (typeof MODEL_SIGNALS)[number];
 export type SignalValues = Record<ModelSignal, number>;
@@ -55,13 +65,29 @@ function riskOf(model: ChurnModel, signals: SignalValues, cadence: ChurnInputs['
   return sigmoid(linearScore(model, signals));
 }
 
-export type ChurnReasonCode = 'inactivity' | 'declining_orders' | 'declining_value' | 'late_deliveries' | 'damage_or_loss' | 'complaints'
-  | 'open_complaints' | 'low_satisfaction' | 'detractor';
+export type ChurnReasonCode =
+  | 'inactivity'
+  | 'declining_orders'
+  | 'declining_value'
+  | 'late_deliveries'
+  | 'damage_or_loss'
+  | 'complaints'
+  | 'open_complaints'
+  | 'low_satisfaction'
+  | 'detractor';
 
 const REASON_OF: Partial<Record<ModelSignal, ChurnReasonCode>> = {
-  silence_surprise: 'inactivity', silence_gaps: 'inactivity', silence_typical_gaps: 'inactivity', order_trend: 'declining_orders', value_trend: 'declining_value', late_share: 'late_deliveries',
-  damage_loss_share: 'damage_or_loss', complaint_rate: 'complaints', open_complaint_age: 'open_complaints',
-  dissatisfaction: 'low_satisfaction', detractor: 'detractor',
+  silence_surprise: 'inactivity',
+  silence_gaps: 'inactivity',
+  silence_typical_gaps: 'inactivity',
+  order_trend: 'declining_orders',
+  value_trend: 'declining_value',
+  late_share: 'late_deliveries',
+  damage_loss_share: 'damage_or_loss',
+  complaint_rate: 'complaints',
+  open_complaint_age: 'open_complaints',
+  dissatisfaction: 'low_satisfaction',
+  detractor: 'detractor',
 };
 /** Causes that are about ordering (the inactivity action) rather than service (the service action). */
 export const ORDERING_CAUSES: ReadonlySet<ChurnReasonCode> = new Set(['inactivity', 'declining_orders', 'declining_value']);
@@ -91,7 +117,12 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 const RECENCY_DAYS = 90;
 
 /** The service and satisfaction signals, from the features and the day buckets. */
-export function serviceSignals(f: Readonly<Record<string, number | undefined>>, state: CustomerFeatures, at: number, today: number): Omit<SignalValues, CadenceSignal | 'history'> {
+export function serviceSignals(
+  f: Readonly<Record<string, number | undefined>>,
+  state: CustomerFeatures,
+  at: number,
+  today: number,
+): Omit<SignalValues, CadenceSignal | 'history'> {
   const delivered = f.shipments_delivered_90d ?? 0;
   const damagedOrLost = (f.shipments_damaged_90d ?? 0) + (f.shipments_lost_90d ?? 0);
   let satisfactionWeight = 0;
@@ -108,7 +139,8 @@ export function serviceSignals(f: Readonly<Record<string, number | undefined>>, 
     detractors += w * b.counts.npsDetractors;
   }
   let oldestOpenMinute: number | undefined;
-  for (const c of state.complaints) if (c.openedAt !== null && (oldestOpenMinute === undefined || c.openedAt < oldestOpenMinute)) oldestOpenMinute = c.openedAt;
+  for (const c of state.complaints)
+    if (c.openedAt !== null && (oldestOpenMinute === undefined || c.openedAt < oldestOpenMinute)) oldestOpenMinute = c.openedAt;
   return {
     value_trend: f.value_trend_30d ?? 0,
     late_share: f.on_time_rate_90d === undefined ? 0 : 1 - f.on_time_rate_90d,
@@ -126,13 +158,25 @@ export interface ChurnInputs {
   cadence?: { base: CadenceBase; silence: Silence };
 }
 
-export function churnInputs(f: Readonly<Record<string, number | undefined>>, state: CustomerFeatures, at: number, dayOf: (ms: number) => number, settings: CadenceSettings): ChurnInputs {
+export function churnInputs(
+  f: Readonly<Record<string, number | undefined>>,
+  state: CustomerFeatures,
+  at: number,
+  dayOf: (ms: number) => number,
+  settings: CadenceSettings,
+): ChurnInputs {
   const service = serviceSignals(f, state, at, dayOf(at));
   const first = state.lifetime.firstOrderAt;
   const last = state.lifetime.lastOrderAt;
   const orders = state.lifetime.orders;
-  if (first === null || last === null) return { signals: { ...service, silence_surprise: 0, silence_gaps: 0, silence_typical_gaps: 0, order_trend: 0, history: 0 } };
-  const base = cadenceBase({ orderDays: state.orderDays, orderWeeks: state.orderWeeks, firstOrderAt: first, lastOrderAt: last }, at, dayOf, settings);
+  if (first === null || last === null)
+    return { signals: { ...service, silence_surprise: 0, silence_gaps: 0, silence_typical_gaps: 0, order_trend: 0, history: 0 } };
+  const base = cadenceBase(
+    { orderDays: state.orderDays, orderWeeks: state.orderWeeks, firstOrderAt: first, lastOrderAt: last },
+    at,
+    dayOf,
+    settings,
+  );
   const silence = silenceAt(base, at, dayOf, settings);
   return { signals: { ...service, ...cadenceSignals(base, silence), history: Math.log1p(orders) }, cadence: { base, silence } };
 }
@@ -174,15 +218,24 @@ export function assessChurn(inputs: ChurnInputs, model: ChurnModel, f: Readonly<
 function reasonValue(code: ChurnReasonCode, inputs: ChurnInputs, f: Readonly<Record<string, number | undefined>>): number {
   const s = inputs.signals;
   switch (code) {
-    case 'inactivity': return f.days_since_last_order ?? 0;
-    case 'declining_orders': return round(Math.exp(s.order_trend), 2);
-    case 'declining_value': return s.value_trend;
-    case 'late_deliveries': return round(s.late_share);
-    case 'damage_or_loss': return (f.shipments_damaged_90d ?? 0) + (f.shipments_lost_90d ?? 0);
-    case 'complaints': return f.complaints_opened_90d ?? 0;
-    case 'open_complaints': return Math.round(s.open_complaint_age * 30);
-    case 'low_satisfaction': return round(5 - 4 * s.dissatisfaction, 2);
-    case 'detractor': return round(s.detractor, 2);
+    case 'inactivity':
+      return f.days_since_last_order ?? 0;
+    case 'declining_orders':
+      return round(Math.exp(s.order_trend), 2);
+    case 'declining_value':
+      return s.value_trend;
+    case 'late_deliveries':
+      return round(s.late_share);
+    case 'damage_or_loss':
+      return (f.shipments_damaged_90d ?? 0) + (f.shipments_lost_90d ?? 0);
+    case 'complaints':
+      return f.complaints_opened_90d ?? 0;
+    case 'open_complaints':
+      return Math.round(s.open_complaint_age * 30);
+    case 'low_satisfaction':
+      return round(5 - 4 * s.dissatisfaction, 2);
+    case 'detractor':
+      return round(s.detractor, 2);
   }
 }
 
@@ -197,7 +250,15 @@ export const usualGapDays = (base: CadenceBase): number => 1 / rateOf(base);
  * risk as it lasts; at the churn horizon it is 1 in any case). Runs at every evaluation, so the
  * signals that do not move are summed once.
  */
-export function timeRiskReaches(level: number, inputs: ChurnInputs, model: ChurnModel, at: number, dayOf: (ms: number) => number, settings: CadenceSettings, horizonDays = 730): number | null {
+export function timeRiskReaches(
+  level: number,
+  inputs: ChurnInputs,
+  model: ChurnModel,
+  at: number,
+  dayOf: (ms: number) => number,
+  settings: CadenceSettings,
+  horizonDays = 730,
+): number | null {
   const cadence = inputs.cadence;
   if (cadence === undefined) return null;
   const { base } = cadence;
@@ -209,7 +270,13 @@ export function timeRiskReaches(level: number, inputs: ChurnInputs, model: Churn
     const silence = silenceAt(base, t, dayOf, settings);
     if (silence.effectiveDays >= horizon) return 1;
     const m = cadenceSignals(base, silence);
-    return sigmoid(fixed + c.silence_surprise * m.silence_surprise + c.silence_gaps * m.silence_gaps + c.silence_typical_gaps * m.silence_typical_gaps + c.order_trend * m.order_trend);
+    return sigmoid(
+      fixed +
+        c.silence_surprise * m.silence_surprise +
+        c.silence_gaps * m.silence_gaps +
+        c.silence_typical_gaps * m.silence_typical_gaps +
+        c.order_trend * m.order_trend,
+    );
   };
   const HOUR = 3_600_000;
   let lo = at;
@@ -217,7 +284,8 @@ export function timeRiskReaches(level: number, inputs: ChurnInputs, model: Churn
   if (riskAt(hi) < level) return null;
   while (hi - lo > HOUR) {
     const mid = lo + Math.max(1, Math.floor((hi - lo) / 2 / HOUR)) * HOUR;
-    if (riskAt(mid) >= level) hi = mid; else lo = mid;
+    if (riskAt(mid) >= level) hi = mid;
+    else lo = mid;
   }
   return hi;
 }

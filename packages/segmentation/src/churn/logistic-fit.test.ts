@@ -3,7 +3,13 @@ import { areaUnderCurve, calibrationByDecile, fitLogistic, logLoss } from './log
 
 function random(seed: number) {
   let a = seed >>> 0;
-  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 describe('logistic regression', () => {
@@ -25,11 +31,21 @@ describe('logistic regression', () => {
     // Calibrated on its own data: each decile's mean prediction is near what happened.
     const p = rows.map((x) => 1 / (1 + Math.exp(-(fit.intercept + x.reduce((s, v, j) => s + v * fit.coefficients[j]!, 0)))));
     for (const bin of calibrationByDecile(p, outcomes)) expect(Math.abs(bin.meanPredicted - bin.observed)).toBeLessThan(0.04);
-    expect(logLoss(p, outcomes)).toBeLessThan(logLoss(p.map(() => 0.5), outcomes));
+    expect(logLoss(p, outcomes)).toBeLessThan(
+      logLoss(
+        p.map(() => 0.5),
+        outcomes,
+      ),
+    );
   });
 
   it('keeps a signal that never varies at zero instead of diverging', () => {
-    const rows = [[0, 1], [0, 2], [0, 3], [0, 4]];
+    const rows = [
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [0, 4],
+    ];
     const fit = fitLogistic(rows, [0, 0, 1, 1], 1);
     expect(fit.coefficients[0]).toBe(0);
   });

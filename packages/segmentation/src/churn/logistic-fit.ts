@@ -67,11 +67,15 @@ export function fitLogistic(rows: readonly (readonly number[])[], outcomes: read
         for (let j = 0; j <= i; j += 1) hessian[i]![j]! += w * xi * (j === 0 ? 1 : row[j - 1]!);
       }
     });
-    for (let i = 1; i < k; i += 1) { gradient[i]! -= ridge * beta[i]!; hessian[i]![i]! += ridge; }
+    for (let i = 1; i < k; i += 1) {
+      gradient[i]! -= ridge * beta[i]!;
+      hessian[i]![i]! += ridge;
+    }
     for (let i = 0; i < k; i += 1) for (let j = i + 1; j < k; j += 1) hessian[i]![j] = hessian[j]![i]!;
     const step = solve(hessian, gradient);
     beta = beta.map((b, i) => b + step[i]!);
-    if (Math.max(...step.map(Math.abs)) < 1e-8) return { intercept: beta[0]!, coefficients: beta.slice(1), iterations: iteration, converged: true };
+    if (Math.max(...step.map(Math.abs)) < 1e-8)
+      return { intercept: beta[0]!, coefficients: beta.slice(1), iterations: iteration, converged: true };
   }
   return { intercept: beta[0]!, coefficients: beta.slice(1), iterations: 100, converged: false };
 }
@@ -119,7 +123,11 @@ export function areaUnderCurve(probabilities: readonly number[], outcomes: reado
     let j = i;
     while (j < order.length && order[j]![0] === order[i]![0]) j += 1;
     const midRank = (i + 1 + j) / 2;
-    for (let t = i; t < j; t += 1) if (order[t]![1] === 1) { positives += 1; rankSum += midRank; }
+    for (let t = i; t < j; t += 1)
+      if (order[t]![1] === 1) {
+        positives += 1;
+        rankSum += midRank;
+      }
     i = j;
   }
   const negatives = order.length - positives;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { minimiseNelderMead } from './nelder-mead.ts';
 
 describe('Nelder–Mead', () => {
-  it('finds the minimum of Rosenbrock\'s banana valley from its classic start', () => {
+  it("finds the minimum of Rosenbrock's banana valley from its classic start", () => {
     const rosenbrock = ([x = 0, y = 0]: readonly number[]): number => 100 * (y - x * x) ** 2 + (1 - x) ** 2;
     const min = minimiseNelderMead(rosenbrock, [-1.2, 1]);
     expect(min.converged).toBe(true);

@@ -22,7 +22,11 @@ export interface NelderMeadOptions {
 }
 
 export const DEFAULT_NELDER_MEAD: NelderMeadOptions = {
-  step: 0.5, pointTolerance: 1e-8, valueTolerance: 1e-9, maxIterations: 10_000, maxRestarts: 10,
+  step: 0.5,
+  pointTolerance: 1e-8,
+  valueTolerance: 1e-9,
+  maxIterations: 10_000,
+  maxRestarts: 10,
 };
 
 export interface Minimum {
@@ -34,7 +38,10 @@ export interface Minimum {
   converged: boolean;
 }
 
-interface Vertex { point: number[]; value: number }
+interface Vertex {
+  point: number[];
+  value: number;
+}
 
 const byValue = (u: Vertex, v: Vertex): number => (u.value < v.value ? -1 : u.value > v.value ? 1 : 0);
 
@@ -43,7 +50,9 @@ const byValue = (u: Vertex, v: Vertex): number => (u.value < v.value ? -1 : u.va
  * Infinity) for points outside its domain and the simplex simply moves away from them.
  */
 export function minimiseNelderMead(
-  objective: (point: readonly number[]) => number, start: readonly number[], options: Partial<NelderMeadOptions> = {},
+  objective: (point: readonly number[]) => number,
+  start: readonly number[],
+  options: Partial<NelderMeadOptions> = {},
 ): Minimum {
   const settings = { ...DEFAULT_NELDER_MEAD, ...options };
   const evaluate = (point: number[]): Vertex => {
@@ -67,7 +76,10 @@ export function minimiseNelderMead(
 
 /** One simplex run from `start` until it settles or `budget` steps are used. */
 function descend(
-  evaluate: (point: number[]) => Vertex, start: number[], settings: NelderMeadOptions, budget: number,
+  evaluate: (point: number[]) => Vertex,
+  start: number[],
+  settings: NelderMeadOptions,
+  budget: number,
 ): { best: Vertex; iterations: number; settled: boolean } {
   const n = start.length;
   const simplex: Vertex[] = [evaluate(start.slice())];
@@ -93,8 +105,7 @@ function descend(
     }
     // Points on the line from the worst vertex through the centroid of the others: 1 reflects,
     // 2 expands, ½ contracts outside, −½ contracts inside.
-    const along = (t: number): Vertex =>
-      evaluate(centroid.map((c, i) => c + t * (c - (worst.point[i] as number))));
+    const along = (t: number): Vertex => evaluate(centroid.map((c, i) => c + t * (c - (worst.point[i] as number))));
 
     const reflected = along(1);
     if (reflected.value < best.value) {

@@ -57,7 +57,11 @@ describe('hypergeometric2F1', () => {
   });
 
   it('gives (1 − z)^−a for 2F1(a, b; b; z)', () => {
-    for (const [a, b, z] of [[0.243, 2.7, 0.3], [2.5, 0.8, 0.6], [7.25, 3.1, -0.4]] as const) {
+    for (const [a, b, z] of [
+      [0.243, 2.7, 0.3],
+      [2.5, 0.8, 0.6],
+      [7.25, 3.1, -0.4],
+    ] as const) {
       expectRelative(hypergeometric2F1(a, b, b, z), (1 - z) ** -a, 1e-13);
     }
   });
@@ -74,9 +78,13 @@ describe('hypergeometric2F1', () => {
     expectRelative(hypergeometric2F1(-2, b, c, z), 1 - (2 * b * z) / c + (b * (b + 1) * z * z) / (c * (c + 1)), 1e-15);
   });
 
-  it('is unchanged by Euler\'s transformation (1 − z)^(c−a−b) 2F1(c − a, c − b; c; z), as the expectation relies on', () => {
+  it("is unchanged by Euler's transformation (1 − z)^(c−a−b) 2F1(c − a, c − b; c; z), as the expectation relies on", () => {
     // Parameters of the BG/NBD conditional expectation: (r + x, b + x; a + b + x − 1; z) for a heavy buyer.
-    for (const [a, b, c, z] of [[2.243, 4.426, 5.219, 0.474], [20.243, 22.426, 22.219, 0.9], [0.6, 3.2, 2.9, 0.97]] as const) {
+    for (const [a, b, c, z] of [
+      [2.243, 4.426, 5.219, 0.474],
+      [20.243, 22.426, 22.219, 0.9],
+      [0.6, 3.2, 2.9, 0.97],
+    ] as const) {
       expectRelative(hypergeometric2F1(a, b, c, z), (1 - z) ** (c - a - b) * hypergeometric2F1(c - a, c - b, c, z), 1e-12);
     }
   });

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { shanghai } from '@segmentation/contracts';
 import {
-  addToSeries, createBusinessCalendar, emptySeries, expireSeries, weekFirstDay, weekLastDay, weekOfDay, windowSum,
-  type BucketSeries, type SeriesShape,
+  addToSeries,
+  createBusinessCalendar,
+  emptySeries,
+  expireSeries,
+  weekFirstDay,
+  weekLastDay,
+  weekOfDay,
+  windowSum,
+  type BucketSeries,
+  type SeriesShape,
 } from './buckets.ts';
 
 type F = 'orders' | 'value' | 'complaints';
@@ -69,9 +77,12 @@ describe('window sums at their edges', () => {
   const w = 20_000; // watermark day
 
   it.each([
-    [7, w - 6, 1], [7, w - 7, 0],
-    [30, w - 29, 1], [30, w - 30, 0],
-    [90, w - 89, 1], [90, w - 90, 0],
+    [7, w - 6, 1],
+    [7, w - 7, 0],
+    [30, w - 29, 1],
+    [30, w - 30, 0],
+    [90, w - 89, 1],
+    [90, w - 90, 0],
   ])('an order on day W-%#: in the %i-day window is %i', (days, day, expected) => {
     expect(windowSum(ordersOn([day], w), 'orders', w, days)).toBe(expected);
   });
@@ -104,7 +115,11 @@ describe('placing events by the watermark', () => {
 
   it('puts an out-of-order event in its own day, keeping days sorted', () => {
     const s = ordersOn([w, w - 10, w - 3, w - 10], w);
-    expect(s.days.map((b) => [b.day, b.counts.orders])).toEqual([[w - 10, 2], [w - 3, 1], [w, 1]]);
+    expect(s.days.map((b) => [b.day, b.counts.orders])).toEqual([
+      [w - 10, 2],
+      [w - 3, 1],
+      [w, 1],
+    ]);
   });
 
   it('keeps only the week fields of an event older than the day buckets', () => {

@@ -37,7 +37,14 @@ const CACHE_LIMIT = 50_000;
 export function createBusinessCalendar(timeZone: string = DEFAULT_TIME_ZONE): BusinessCalendar {
   // Throws a RangeError for an unknown zone: a misconfiguration must stop start-up, not skew buckets.
   const format = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   });
   const offsets = new Map<number, number>();
   const starts = new Map<number, number>();
@@ -70,7 +77,8 @@ export function createBusinessCalendar(timeZone: string = DEFAULT_TIME_ZONE): Bu
       let hi = day * DAY_MS + 13 * 3_600_000;
       while (hi - lo > 1) {
         const mid = Math.floor((lo + hi) / 2);
-        if (dayOf(mid) >= day) hi = mid; else lo = mid;
+        if (dayOf(mid) >= day) hi = mid;
+        else lo = mid;
       }
       t = hi;
     }
@@ -89,8 +97,14 @@ export const weekLastDay = (week: number): number => week * 7 + 3;
 /** Oldest day still inside an N-day window ending on (and including) the watermark's day. */
 export const windowStartDay = (watermarkDay: number, windowDays: number): number => watermarkDay - windowDays + 1;
 
-export interface DayBucket<F extends string> { day: number; counts: Record<F, number> }
-export interface WeekBucket<G extends string> { week: number; counts: Record<G, number> }
+export interface DayBucket<F extends string> {
+  day: number;
+  counts: Record<F, number>;
+}
+export interface WeekBucket<G extends string> {
+  week: number;
+  counts: Record<G, number>;
+}
 
 /**
  * Buckets of one customer, sorted by day and week, holding only non-empty buckets. Day buckets carry
@@ -116,7 +130,12 @@ const zeros = <K extends string>(fields: readonly K[]): Record<K, number> => {
 
 /** Inserts or updates the bucket with `key` in a sorted array, returning a new array. */
 function upsert<B extends { counts: Record<K, number> }, K extends string>(
-  list: B[], keyOf: (b: B) => number, key: number, make: () => B, add: Partial<Record<K, number>>, fields: readonly K[],
+  list: B[],
+  keyOf: (b: B) => number,
+  key: number,
+  make: () => B,
+  add: Partial<Record<K, number>>,
+  fields: readonly K[],
 ): B[] {
   let i = 0;
   while (i < list.length && keyOf(list[i] as B) < key) i += 1;
@@ -124,7 +143,8 @@ function upsert<B extends { counts: Record<K, number> }, K extends string>(
   const bucket = existing !== undefined && keyOf(existing) === key ? { ...existing, counts: { ...existing.counts } } : make();
   for (const f of fields) bucket.counts[f] += add[f] ?? 0;
   const next = list.slice();
-  if (existing !== undefined && keyOf(existing) === key) next[i] = bucket; else next.splice(i, 0, bucket);
+  if (existing !== undefined && keyOf(existing) === key) next[i] = bucket;
+  else next.splice(i, 0, bucket);
   return next;
 }
 
@@ -134,7 +154,9 @@ function upsert<B extends { counts: Record<K, number> }, K extends string>(
  * the events and the latest watermark, never on the order in which either arrived.
  */
 export function expireSeries<F extends string, G extends F>(
-  series: BucketSeries<F, G>, watermarkDay: number, shape: SeriesShape<F, G>,
+  series: BucketSeries<F, G>,
+  watermarkDay: number,
+  shape: SeriesShape<F, G>,
 ): BucketSeries<F, G> {
   const oldestDay = windowStartDay(watermarkDay, DAY_BUCKET_DAYS);
   const oldestWindowDay = windowStartDay(watermarkDay, LONGEST_WINDOW_DAYS);
@@ -147,7 +169,14 @@ export function expireSeries<F extends string, G extends F>(
     const week = weekOfDay(b.day);
     if (weekLastDay(week) < oldestWindowDay) continue;
     // Week fields are a subset of day fields (G extends F), so a day's counts carry every week field.
-    weeks = upsert<WeekBucket<G>, G>(weeks, (w) => w.week, week, () => ({ week, counts: zeros(shape.weekFields) }), b.counts, shape.weekFields);
+    weeks = upsert<WeekBucket<G>, G>(
+      weeks,
+      (w) => w.week,
+      week,
+      () => ({ week, counts: zeros(shape.weekFields) }),
+      b.counts,
+      shape.weekFields,
+    );
   }
   return {
     days: firstKept === -1 ? [] : series.days.slice(firstKept),
@@ -161,16 +190,40 @@ export function expireSeries<F extends string, G extends F>(
  * aggregates are all that remember it. Out-of-order events therefore land where in-order ones would.
  */
 export function addToSeries<F extends string, G extends F>(
-  series: BucketSeries<F, G>, day: number, add: Partial<Record<F, number>>, watermarkDay: number, shape: SeriesShape<F, G>,
+  series: BucketSeries<F, G>,
+  day: number,
+  add: Partial<Record<F, number>>,
+  watermarkDay: number,
+  shape: SeriesShape<F, G>,
 ): BucketSeries<F, G> {
   const current = expireSeries(series, watermarkDay, shape);
   if (day > watermarkDay) throw new RangeError(`event day ${day} is after the watermark day ${watermarkDay}`);
   if (day >= windowStartDay(watermarkDay, DAY_BUCKET_DAYS)) {
-    return { ...current, days: upsert(current.days, (b) => b.day, day, () => ({ day, counts: zeros(shape.dayFields) }), add, shape.dayFields) };
+    return {
+      ...current,
+      days: upsert(
+        current.days,
+        (b) => b.day,
+        day,
+        () => ({ day, counts: zeros(shape.dayFields) }),
+        add,
+        shape.dayFields,
+      ),
+    };
   }
   const week = weekOfDay(day);
   if (weekLastDay(week) < windowStartDay(watermarkDay, LONGEST_WINDOW_DAYS)) return current;
-  return { ...current, weeks: upsert<WeekBucket<G>, G>(current.weeks, (w) => w.week, week, () => ({ week, counts: zeros(shape.weekFields) }), add, shape.weekFields) };
+  return {
+    ...current,
+    weeks: upsert<WeekBucket<G>, G>(
+      current.weeks,
+      (w) => w.week,
+      week,
+      () => ({ week, counts: zeros(shape.weekFields) }),
+      add,
+      shape.weekFields,
+    ),
+  };
 }
 
 /** Sum of a field over business days `fromDay..toDay` (inclusive) from day buckets only. */
@@ -184,7 +237,12 @@ export function daySum<F extends string>(days: ReadonlyArray<DayBucket<F>>, fiel
  * Sum of a field over the N-day window ending on the watermark's day, on an expired series. Windows
  * of up to 90 days are exact; the 365-day window adds every week bucket that touches it (see above).
  */
-export function windowSum<F extends string, G extends F>(series: BucketSeries<F, G>, field: F, watermarkDay: number, windowDays: number): number {
+export function windowSum<F extends string, G extends F>(
+  series: BucketSeries<F, G>,
+  field: F,
+  watermarkDay: number,
+  windowDays: number,
+): number {
   const start = windowStartDay(watermarkDay, windowDays);
   let sum = daySum(series.days, field, start, watermarkDay);
   if (windowDays > DAY_BUCKET_DAYS) {

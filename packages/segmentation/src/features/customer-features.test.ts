@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { aComplaintEvent, anOrderEvent, aProfileEvent, aShipmentEvent, shanghai, type CustomerEvent } from '@segmentation/contracts';
 import {
-  applyToFeatures, calendarFor, COMPLAINT_MEMORY, emptyFeatures, expireFeatures, FEATURE_NAMES, featureValues, profileAttributes, type CustomerFeatures, type DayField, type WeekField,
+  applyToFeatures,
+  calendarFor,
+  COMPLAINT_MEMORY,
+  emptyFeatures,
+  expireFeatures,
+  FEATURE_NAMES,
+  featureValues,
+  profileAttributes,
+  type CustomerFeatures,
+  type DayField,
+  type WeekField,
 } from './customer-features.ts';
 import { windowSum } from './buckets.ts';
 import { CUSTOMER, DAY, heavyHistory, seededRandom, shuffled } from './feature-fixtures.ts';
@@ -20,7 +30,14 @@ function fold(events: readonly CustomerEvent[], state: CustomerFeatures = emptyF
 
 describe('value features', () => {
   it('counts orders and value in the 7/30/90/365-day windows by event time', () => {
-    const s = fold([order(T - 400 * DAY), order(T - 200 * DAY), order(T - 60 * DAY), order(T - 20 * DAY), order(T - 3 * DAY, { amountBase: 250.5 }), order(T)]);
+    const s = fold([
+      order(T - 400 * DAY),
+      order(T - 200 * DAY),
+      order(T - 60 * DAY),
+      order(T - 20 * DAY),
+      order(T - 3 * DAY, { amountBase: 250.5 }),
+      order(T),
+    ]);
     const f = featureValues(s, T);
     expect([f.orders_7d, f.orders_30d, f.orders_90d, f.orders_365d]).toEqual([2, 3, 4, 5]);
     expect(f.order_value_7d).toBe(1250.5);
@@ -53,7 +70,11 @@ describe('value features', () => {
   });
 
   it('compares the last 30 days with the 60 before, per 30 days, in [-1, 1]', () => {
-    const growing = fold([order(T - 70 * DAY, { amountBase: 100 }), order(T - 40 * DAY, { amountBase: 100 }), order(T, { amountBase: 300 })]);
+    const growing = fold([
+      order(T - 70 * DAY, { amountBase: 100 }),
+      order(T - 40 * DAY, { amountBase: 100 }),
+      order(T, { amountBase: 300 }),
+    ]);
     expect(featureValues(growing, T).value_trend_30d).toBe(0.6667);
     const stopped = fold([order(T - 70 * DAY)]);
     expect(featureValues(stopped, T).value_trend_30d).toBe(-1);
@@ -76,8 +97,11 @@ describe('behaviour features', () => {
       order(T - 100 * DAY, { serviceLevel: 'EXPRESS' }),
       order(T - 5 * DAY, { serviceLevel: 'EXPRESS', valueAddedServices: ['INSURANCE'] }),
       order(T - 4 * DAY, { serviceLevel: 'ECONOMY' }),
-      order(T - 3 * DAY), order(T - 2 * DAY),
-      order(T - DAY, { kind: 'RETURNED' }), order(T, { kind: 'CANCELLED' }), order(T, { kind: 'CANCELLED' }),
+      order(T - 3 * DAY),
+      order(T - 2 * DAY),
+      order(T - DAY, { kind: 'RETURNED' }),
+      order(T, { kind: 'CANCELLED' }),
+      order(T, { kind: 'CANCELLED' }),
     ]);
     const f = featureValues(s, T);
     expect(f.return_rate_90d).toBe(0.25);
@@ -87,7 +111,11 @@ describe('behaviour features', () => {
   });
 
   it('counts distinct routes exactly while few, and boundedly when many', () => {
-    const few = fold([order(T, { destinationCountry: 'DE' }), order(T, { destinationCountry: 'US' }), order(T, { destinationCountry: 'DE' })]);
+    const few = fold([
+      order(T, { destinationCountry: 'DE' }),
+      order(T, { destinationCountry: 'US' }),
+      order(T, { destinationCountry: 'DE' }),
+    ]);
     expect(featureValues(few, T).distinct_routes).toBe(2);
     expect(featureValues(few, T).distinct_destination_countries).toBe(2);
     const many = fold(Array.from({ length: 400 }, (_, i) => order(T, { destinationRegion: `R${i}` })));
@@ -104,7 +132,14 @@ describe('service quality and satisfaction', () => {
     aComplaintEvent({ customerId: CUSTOMER, eventId: eid(), eventTime, complaintId, ...c });
 
   it('counts deliveries, on-time rate and incidents over 30 and 90 days', () => {
-    const s = fold([ship(T - 60 * DAY, 'DELIVERED', false), ship(T - DAY, 'DELIVERED', true), ship(T, 'DELIVERED', null), ship(T - 40 * DAY, 'LOST'), ship(T, 'DELAYED'), ship(T, 'DAMAGED')]);
+    const s = fold([
+      ship(T - 60 * DAY, 'DELIVERED', false),
+      ship(T - DAY, 'DELIVERED', true),
+      ship(T, 'DELIVERED', null),
+      ship(T - 40 * DAY, 'LOST'),
+      ship(T, 'DELAYED'),
+      ship(T, 'DAMAGED'),
+    ]);
     const f = featureValues(s, T);
     expect([f.shipments_delivered_30d, f.shipments_delivered_90d]).toEqual([2, 3]);
     expect([f.on_time_rate_30d, f.on_time_rate_90d]).toEqual([1, 0.5]);
@@ -120,8 +155,11 @@ describe('service quality and satisfaction', () => {
 
   it('pairs openings and resolutions in either order', () => {
     const events = [
-      complaint(T - 40 * DAY, 'K1'), complaint(T - 38 * DAY, 'K1', { action: 'RESOLVED', satisfactionScore: 4 }),
-      complaint(T - 2 * DAY, 'K2'), complaint(T - DAY, 'K2', { action: 'ESCALATED' }), complaint(T, 'K3', { action: 'RESOLVED', satisfactionScore: 2, npsScore: 6 }),
+      complaint(T - 40 * DAY, 'K1'),
+      complaint(T - 38 * DAY, 'K1', { action: 'RESOLVED', satisfactionScore: 4 }),
+      complaint(T - 2 * DAY, 'K2'),
+      complaint(T - DAY, 'K2', { action: 'ESCALATED' }),
+      complaint(T, 'K3', { action: 'RESOLVED', satisfactionScore: 2, npsScore: 6 }),
     ];
     const inOrder = fold(events);
     const reversed = fold([...events].reverse());
@@ -142,15 +180,31 @@ describe('service quality and satisfaction', () => {
   });
 
   it('keeps the latest NPS answer by event time, not by arrival', () => {
-    const s = fold([complaint(T, 'K1', { action: 'RESOLVED', npsScore: 9 }), complaint(T - DAY, 'K2', { action: 'RESOLVED', npsScore: 3 })]);
+    const s = fold([
+      complaint(T, 'K1', { action: 'RESOLVED', npsScore: 9 }),
+      complaint(T - DAY, 'K2', { action: 'RESOLVED', npsScore: 3 }),
+    ]);
     expect(featureValues(s, T).nps_latest).toBe(9);
   });
 });
 
 describe('profile', () => {
   it('keeps the latest profile by event time and exposes it as attributes', () => {
-    const newer = aProfileEvent({ customerId: CUSTOMER, eventId: eid(), eventTime: T, industry: 'E_COMMERCE', accountManager: 'AM-Li', region: null });
-    const older = aProfileEvent({ customerId: CUSTOMER, eventId: eid(), eventTime: T - DAY, industry: 'RETAIL', signedUpAt: T - 100 * DAY });
+    const newer = aProfileEvent({
+      customerId: CUSTOMER,
+      eventId: eid(),
+      eventTime: T,
+      industry: 'E_COMMERCE',
+      accountManager: 'AM-Li',
+      region: null,
+    });
+    const older = aProfileEvent({
+      customerId: CUSTOMER,
+      eventId: eid(),
+      eventTime: T - DAY,
+      industry: 'RETAIL',
+      signedUpAt: T - 100 * DAY,
+    });
     const s = fold([newer, older]);
     expect(profileAttributes(s)).toEqual({ industry: 'E_COMMERCE', customer_type: 'CARGO_OWNER', country: 'CN', account_manager: 'AM-Li' });
     expect(profileAttributes(emptyFeatures())).toEqual({});
@@ -168,7 +222,9 @@ describe('order of arrival', () => {
     // memory: exact under the log's real disorder (next test), not under a year of it.
     expect({ ...actual, complaints: [], resolutions: null }).toEqual({ ...expected, complaints: [], resolutions: null });
     const at = end(sorted) + 3 * DAY;
-    const windows = Object.fromEntries(Object.entries(featureValues(expected, at)).filter(([k]) => k !== 'open_complaints' && k !== 'complaint_resolution_mean_hours'));
+    const windows = Object.fromEntries(
+      Object.entries(featureValues(expected, at)).filter(([k]) => k !== 'open_complaints' && k !== 'complaint_resolution_mean_hours'),
+    );
     expect(featureValues(actual, at)).toMatchObject(windows);
     expect(windows.orders_365d).toBeGreaterThan(300);
   });
@@ -177,7 +233,10 @@ describe('order of arrival', () => {
     const sorted = heavyHistory(500, seed);
     const random = seededRandom(seed * 7);
     // Each event is delayed by a random amount of up to two days: bounded disorder, as in live traffic with lagging sources.
-    const late = sorted.map((e) => ({ e, arrival: e.eventTime + random() * 2 * DAY })).sort((a, b) => a.arrival - b.arrival).map((x) => x.e);
+    const late = sorted
+      .map((e) => ({ e, arrival: e.eventTime + random() * 2 * DAY }))
+      .sort((a, b) => a.arrival - b.arrival)
+      .map((x) => x.e);
     expect(late).not.toEqual(sorted);
     expect(fold(late)).toEqual(fold(sorted));
   });

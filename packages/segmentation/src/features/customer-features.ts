@@ -1,7 +1,28 @@
-import { bodyOf, type ComplaintRecorded, type CustomerEvent, type OrderRecorded, type ProfileRecorded, type ShipmentRecorded } from '@segmentation/contracts';
 import {
-  addToSeries, createBusinessCalendar, DAY_BUCKET_DAYS, DAY_MS, daySum, DEFAULT_TIME_ZONE, emptySeries, expireSeries,
-  LONGEST_WINDOW_DAYS, weekFirstDay, weekLastDay, weekOfDay, windowStartDay, type BucketSeries, type BusinessCalendar, type SeriesShape,
+  bodyOf,
+  type ComplaintRecorded,
+  type CustomerEvent,
+  type OrderRecorded,
+  type ProfileRecorded,
+  type ShipmentRecorded,
+} from '@segmentation/contracts';
+import {
+  addToSeries,
+  createBusinessCalendar,
+  DAY_BUCKET_DAYS,
+  DAY_MS,
+  daySum,
+  DEFAULT_TIME_ZONE,
+  emptySeries,
+  expireSeries,
+  LONGEST_WINDOW_DAYS,
+  weekFirstDay,
+  weekLastDay,
+  weekOfDay,
+  windowStartDay,
+  type BucketSeries,
+  type BusinessCalendar,
+  type SeriesShape,
 } from './buckets.ts';
 import { hash32 } from '@segmentation/runtime';
 import { addToSketch, hash53, sketchEstimate } from './distinct-sketch.ts';
@@ -15,11 +36,26 @@ import { addToSketch, hash53, sketchEstimate } from './distinct-sketch.ts';
  *  Late and unknown deliveries are kept rather than on-time and known ones because they are usually 0,
  *  which the codec does not store. */
 export const DAY_FIELDS = [
-  'ordersPlaced', 'orderValueCents', 'delivered', 'express', 'economy', 'valueAdded', 'deliveredLate',
-  'onTimeUnknown', 'cancelled', 'returned', 'delayed', 'damaged', 'lost', 'complaintsOpened',
+  'ordersPlaced',
+  'orderValueCents',
+  'delivered',
+  'express',
+  'economy',
+  'valueAdded',
+  'deliveredLate',
+  'onTimeUnknown',
+  'cancelled',
+  'returned',
+  'delayed',
+  'damaged',
+  'lost',
+  'complaintsOpened',
   // Survey answers by day, so the churn model can weight them by recency (an old complaint fades):
   // satisfaction scores given on resolution and their shortfall from 5; NPS answers and detractors (0–6).
-  'satisfactionAnswers', 'satisfactionShortfall', 'npsAnswers', 'npsDetractors',
+  'satisfactionAnswers',
+  'satisfactionShortfall',
+  'npsAnswers',
+  'npsDetractors',
 ] as const;
 export type DayField = (typeof DAY_FIELDS)[number];
 /** Only what the 365-day window needs survives into week buckets. */
@@ -113,8 +149,14 @@ export function expireFeatures(state: CustomerFeatures, watermark: number, calen
     ...state,
     asOf,
     series: expireSeries(state.series, wDay, SERIES_SHAPE),
-    orderDays: state.orderDays.length > 0 && (state.orderDays[0] as number) < oldestOrderDay ? state.orderDays.filter((d) => d >= oldestOrderDay) : state.orderDays,
-    orderWeeks: state.orderWeeks.length > 0 && (state.orderWeeks[0] as number) <= weekOfDay(wDay) - ORDER_WEEKS_KEPT ? state.orderWeeks.filter((w) => w > weekOfDay(wDay) - ORDER_WEEKS_KEPT) : state.orderWeeks,
+    orderDays:
+      state.orderDays.length > 0 && (state.orderDays[0] as number) < oldestOrderDay
+        ? state.orderDays.filter((d) => d >= oldestOrderDay)
+        : state.orderDays,
+    orderWeeks:
+      state.orderWeeks.length > 0 && (state.orderWeeks[0] as number) <= weekOfDay(wDay) - ORDER_WEEKS_KEPT
+        ? state.orderWeeks.filter((w) => w > weekOfDay(wDay) - ORDER_WEEKS_KEPT)
+        : state.orderWeeks,
     // A resolution whose opening never arrived is forgotten after 90 days: it can no longer pair.
     complaints: state.complaints.filter((c) => c.openedAt !== null || calendar.dayOf((c.resolvedAt ?? 0) * 60_000) >= oldestResolution),
   };
@@ -125,25 +167,36 @@ export function expireFeatures(state: CustomerFeatures, watermark: number, calen
  * watermark including this event (the fold takes the maximum of it, the event time and the state's
  * own, so a caller's lagging watermark cannot move time backwards).
  */
-export function applyToFeatures(state: CustomerFeatures, event: CustomerEvent, watermark: number, calendar: BusinessCalendar = calendarFor()): CustomerFeatures {
+export function applyToFeatures(
+  state: CustomerFeatures,
+  event: CustomerEvent,
+  watermark: number,
+  calendar: BusinessCalendar = calendarFor(),
+): CustomerFeatures {
   const next = expireFeatures(state, Math.max(watermark, event.eventTime), calendar);
   const wDay = calendar.dayOf(next.asOf as number);
   const day = calendar.dayOf(event.eventTime);
   const body = bodyOf(event);
   switch (body.kind) {
-    case 'order': return applyOrder(next, body.order, event.eventTime, day, wDay);
-    case 'shipment': return applyShipment(next, body.shipment, day, wDay);
-    case 'complaint': return applyComplaint(next, body.complaint, event.eventTime, day, wDay);
-    case 'profile': return applyProfile(next, body.profile, event.eventTime);
+    case 'order':
+      return applyOrder(next, body.order, event.eventTime, day, wDay);
+    case 'shipment':
+      return applyShipment(next, body.shipment, day, wDay);
+    case 'complaint':
+      return applyComplaint(next, body.complaint, event.eventTime, day, wDay);
+    case 'profile':
+      return applyProfile(next, body.profile, event.eventTime);
     case 'tick':
-    case 'rules': return next;
+    case 'rules':
+      return next;
   }
 }
 
 const bump = (s: CustomerFeatures, day: number, wDay: number, add: Partial<Record<DayField, number>>): CustomerFeatures['series'] =>
   addToSeries(s.series, day, add, wDay, SERIES_SHAPE);
 
-const routeOf = (o: OrderRecorded): string => `${o.originCountry}/${o.originRegion ?? ''}>${o.destinationCountry}/${o.destinationRegion ?? ''}`;
+const routeOf = (o: OrderRecorded): string =>
+  `${o.originCountry}/${o.originRegion ?? ''}>${o.destinationCountry}/${o.destinationRegion ?? ''}`;
 
 function applyOrder(s: CustomerFeatures, o: OrderRecorded, at: number, day: number, wDay: number): CustomerFeatures {
   if (o.kind === 'CANCELLED') return { ...s, series: bump(s, day, wDay, { cancelled: 1 }) };
@@ -181,11 +234,18 @@ function applyOrder(s: CustomerFeatures, o: OrderRecorded, at: number, day: numb
 function applyShipment(s: CustomerFeatures, sh: ShipmentRecorded, day: number, wDay: number): CustomerFeatures {
   switch (sh.status) {
     case 'DELIVERED':
-      return { ...s, series: bump(s, day, wDay, { delivered: 1, onTimeUnknown: sh.onTime === null ? 1 : 0, deliveredLate: sh.onTime === false ? 1 : 0 }) };
-    case 'DELAYED': return { ...s, series: bump(s, day, wDay, { delayed: 1 }) };
-    case 'DAMAGED': return { ...s, series: bump(s, day, wDay, { damaged: 1 }) };
-    case 'LOST': return { ...s, series: bump(s, day, wDay, { lost: 1 }) };
-    default: return s;
+      return {
+        ...s,
+        series: bump(s, day, wDay, { delivered: 1, onTimeUnknown: sh.onTime === null ? 1 : 0, deliveredLate: sh.onTime === false ? 1 : 0 }),
+      };
+    case 'DELAYED':
+      return { ...s, series: bump(s, day, wDay, { delayed: 1 }) };
+    case 'DAMAGED':
+      return { ...s, series: bump(s, day, wDay, { damaged: 1 }) };
+    case 'LOST':
+      return { ...s, series: bump(s, day, wDay, { lost: 1 }) };
+    default:
+      return s;
   }
 }
 
@@ -220,13 +280,17 @@ function trackComplaint(s: CustomerFeatures, key: number, seen: { openedAt?: num
   const existing = s.complaints.find((c) => c.key === key);
   const entry: ComplaintEntry = {
     key,
-    openedAt: seen.openedAt === undefined ? existing?.openedAt ?? null : minOf(existing?.openedAt ?? null, seen.openedAt),
-    resolvedAt: seen.resolvedAt === undefined ? existing?.resolvedAt ?? null : maxOf(existing?.resolvedAt ?? null, seen.resolvedAt),
+    openedAt: seen.openedAt === undefined ? (existing?.openedAt ?? null) : minOf(existing?.openedAt ?? null, seen.openedAt),
+    resolvedAt: seen.resolvedAt === undefined ? (existing?.resolvedAt ?? null) : maxOf(existing?.resolvedAt ?? null, seen.resolvedAt),
   };
   const others = s.complaints.filter((c) => c.key !== key);
   if (entry.openedAt !== null && entry.resolvedAt !== null) {
     const minutes = Math.max(0, entry.resolvedAt - entry.openedAt);
-    return { ...s, complaints: others, resolutions: { count: s.resolutions.count + 1, totalMinutes: s.resolutions.totalMinutes + minutes } };
+    return {
+      ...s,
+      complaints: others,
+      resolutions: { count: s.resolutions.count + 1, totalMinutes: s.resolutions.totalMinutes + minutes },
+    };
   }
   let complaints = [...others, entry];
   // Bounded: open complaints and early resolutions are capped separately (an early resolution must
@@ -234,7 +298,9 @@ function trackComplaint(s: CustomerFeatures, key: number, seen: { openedAt?: num
   // therefore saturates at the cap.
   const sameKind = complaints.filter((c) => (c.openedAt === null) === (entry.openedAt === null));
   if (sameKind.length > COMPLAINT_MEMORY) {
-    const oldest = sameKind.reduce((a, b) => (complaintTime(b) < complaintTime(a) || (complaintTime(b) === complaintTime(a) && b.key < a.key) ? b : a));
+    const oldest = sameKind.reduce((a, b) =>
+      complaintTime(b) < complaintTime(a) || (complaintTime(b) === complaintTime(a) && b.key < a.key) ? b : a,
+    );
     complaints = complaints.filter((c) => c !== oldest);
   }
   return { ...s, complaints: complaints.sort((a, b) => a.key - b.key) };
@@ -242,10 +308,17 @@ function trackComplaint(s: CustomerFeatures, key: number, seen: { openedAt?: num
 
 function applyProfile(s: CustomerFeatures, p: ProfileRecorded, at: number): CustomerFeatures {
   const candidate: ProfileSnapshot = {
-    at, industry: p.industry, customerType: p.customerType, country: p.country, region: p.region, accountManager: p.accountManager, signedUpAt: p.signedUpAt,
+    at,
+    industry: p.industry,
+    customerType: p.customerType,
+    country: p.country,
+    region: p.region,
+    accountManager: p.accountManager,
+    signedUpAt: p.signedUpAt,
   };
   // Latest by event time; two profiles at the same instant are ordered by content, not by arrival.
-  if (s.profile !== null && (at < s.profile.at || (at === s.profile.at && JSON.stringify(candidate) <= JSON.stringify(s.profile)))) return s;
+  if (s.profile !== null && (at < s.profile.at || (at === s.profile.at && JSON.stringify(candidate) <= JSON.stringify(s.profile))))
+    return s;
   return { ...s, profile: candidate };
 }
 
@@ -257,16 +330,44 @@ type Totals = Record<DayField, number>;
 // plain property load, which keyed loops over DAY_FIELDS are not (measured: they were slower than
 // scanning the buckets once per feature).
 const zeroTotals = (): Totals => ({
-  ordersPlaced: 0, orderValueCents: 0, delivered: 0, express: 0, economy: 0, valueAdded: 0, deliveredLate: 0,
-  onTimeUnknown: 0, cancelled: 0, returned: 0, delayed: 0, damaged: 0, lost: 0, complaintsOpened: 0,
-  satisfactionAnswers: 0, satisfactionShortfall: 0, npsAnswers: 0, npsDetractors: 0,
+  ordersPlaced: 0,
+  orderValueCents: 0,
+  delivered: 0,
+  express: 0,
+  economy: 0,
+  valueAdded: 0,
+  deliveredLate: 0,
+  onTimeUnknown: 0,
+  cancelled: 0,
+  returned: 0,
+  delayed: 0,
+  damaged: 0,
+  lost: 0,
+  complaintsOpened: 0,
+  satisfactionAnswers: 0,
+  satisfactionShortfall: 0,
+  npsAnswers: 0,
+  npsDetractors: 0,
 });
 function addInto(t: Totals, c: Readonly<Totals>): void {
-  t.ordersPlaced += c.ordersPlaced; t.orderValueCents += c.orderValueCents; t.delivered += c.delivered; t.express += c.express;
-  t.economy += c.economy; t.valueAdded += c.valueAdded; t.deliveredLate += c.deliveredLate; t.onTimeUnknown += c.onTimeUnknown;
-  t.cancelled += c.cancelled; t.returned += c.returned; t.delayed += c.delayed; t.damaged += c.damaged; t.lost += c.lost;
-  t.complaintsOpened += c.complaintsOpened; t.satisfactionAnswers += c.satisfactionAnswers; t.satisfactionShortfall += c.satisfactionShortfall;
-  t.npsAnswers += c.npsAnswers; t.npsDetractors += c.npsDetractors;
+  t.ordersPlaced += c.ordersPlaced;
+  t.orderValueCents += c.orderValueCents;
+  t.delivered += c.delivered;
+  t.express += c.express;
+  t.economy += c.economy;
+  t.valueAdded += c.valueAdded;
+  t.deliveredLate += c.deliveredLate;
+  t.onTimeUnknown += c.onTimeUnknown;
+  t.cancelled += c.cancelled;
+  t.returned += c.returned;
+  t.delayed += c.delayed;
+  t.damaged += c.damaged;
+  t.lost += c.lost;
+  t.complaintsOpened += c.complaintsOpened;
+  t.satisfactionAnswers += c.satisfactionAnswers;
+  t.satisfactionShortfall += c.satisfactionShortfall;
+  t.npsAnswers += c.npsAnswers;
+  t.npsDetractors += c.npsDetractors;
 }
 
 /**
@@ -291,7 +392,8 @@ function windowTotals(series: BucketSeries<DayField, WeekField>, wDay: number): 
   addInto(t30, t7);
   addInto(t90, t30);
   addInto(t365, t90);
-  for (const w of series.weeks) { // WEEK_FIELDS
+  for (const w of series.weeks) {
+    // WEEK_FIELDS
     if (weekLastDay(w.week) < from365 || weekFirstDay(w.week) > wDay) continue;
     t365.ordersPlaced += w.counts.ordersPlaced;
     t365.orderValueCents += w.counts.orderValueCents;
@@ -311,19 +413,49 @@ function gapStats(days: readonly number[]): { mean: number; stddev: number } | u
 /** Every name `featureValues` can return (some only once there is data behind them). */
 export const FEATURE_NAMES: readonly string[] = [
   ...[7, 30, 90, 365].flatMap((d) => [`orders_${d}d`, `order_value_${d}d`]),
-  'lifetime_orders', 'lifetime_value', 'avg_order_value', 'repeat_orders', 'value_trend_30d', 'tenure_days',
-  'first_order_at', 'last_order_at', 'days_since_last_order', 'order_gap_mean_days', 'order_gap_mean_days_365d', 'order_gap_stddev_days_365d',
-  'return_rate_90d', 'cancellation_rate_90d', 'share_express_90d', 'share_economy_90d', 'share_standard_90d', 'share_value_added_90d',
-  'distinct_routes', 'distinct_destination_countries',
-  ...[30, 90].flatMap((d) => [`shipments_delivered_${d}d`, `on_time_rate_${d}d`, `shipments_delayed_${d}d`, `shipments_damaged_${d}d`, `shipments_lost_${d}d`, `complaints_opened_${d}d`]),
-  'open_complaints', 'complaint_resolution_mean_hours', 'satisfaction_score_mean', 'nps_latest',
+  'lifetime_orders',
+  'lifetime_value',
+  'avg_order_value',
+  'repeat_orders',
+  'value_trend_30d',
+  'tenure_days',
+  'first_order_at',
+  'last_order_at',
+  'days_since_last_order',
+  'order_gap_mean_days',
+  'order_gap_mean_days_365d',
+  'order_gap_stddev_days_365d',
+  'return_rate_90d',
+  'cancellation_rate_90d',
+  'share_express_90d',
+  'share_economy_90d',
+  'share_standard_90d',
+  'share_value_added_90d',
+  'distinct_routes',
+  'distinct_destination_countries',
+  ...[30, 90].flatMap((d) => [
+    `shipments_delivered_${d}d`,
+    `on_time_rate_${d}d`,
+    `shipments_delayed_${d}d`,
+    `shipments_damaged_${d}d`,
+    `shipments_lost_${d}d`,
+    `complaints_opened_${d}d`,
+  ]),
+  'open_complaints',
+  'complaint_resolution_mean_hours',
+  'satisfaction_score_mean',
+  'nps_latest',
 ];
 
 /**
  * The numeric features at a watermark (at least the state's own). Features that need an order
  * (recency, gaps, first and last order) are absent until there is one; rates are 0 on an empty window.
  */
-export function featureValues(state: CustomerFeatures, watermark: number, calendar: BusinessCalendar = calendarFor()): Record<string, number> {
+export function featureValues(
+  state: CustomerFeatures,
+  watermark: number,
+  calendar: BusinessCalendar = calendarFor(),
+): Record<string, number> {
   const s = expireFeatures(state, watermark, calendar);
   const w = s.asOf as number;
   const wDay = calendar.dayOf(w);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_MEMORY, emptyEventMemory, expireEventMemory, isRemembered, rememberEvent, type EventMemory } from './event-memory.ts';
+import {
+  DEFAULT_EVENT_MEMORY,
+  emptyEventMemory,
+  expireEventMemory,
+  isRemembered,
+  rememberEvent,
+  type EventMemory,
+} from './event-memory.ts';
 
 const DAY = 86_400_000;
 const T = Date.UTC(2025, 5, 2);

@@ -47,7 +47,13 @@ export function isRemembered(memory: EventMemory, eventId: string): boolean {
  * event and the watermark. An event already older than the horizon is not remembered (it could not
  * be kept anyway), so replaying old history never fills the memory.
  */
-export function rememberEvent(memory: EventMemory, eventId: string, eventTime: number, watermark: number, options: EventMemoryOptions = DEFAULT_EVENT_MEMORY): EventMemory {
+export function rememberEvent(
+  memory: EventMemory,
+  eventId: string,
+  eventTime: number,
+  watermark: number,
+  options: EventMemoryOptions = DEFAULT_EVENT_MEMORY,
+): EventMemory {
   const current = expireEventMemory(memory, watermark, options);
   const atMinute = Math.floor(eventTime / MINUTE_MS);
   if (atMinute < Math.floor((watermark - options.horizonDays * DAY_MS) / MINUTE_MS)) return current;

@@ -1,4 +1,12 @@
-import { aComplaintEvent, anOrderEvent, aProfileEvent, aShipmentEvent, shanghai, type CustomerEvent, type SourcePosition } from '@segmentation/contracts';
+import {
+  aComplaintEvent,
+  anOrderEvent,
+  aProfileEvent,
+  aShipmentEvent,
+  shanghai,
+  type CustomerEvent,
+  type SourcePosition,
+} from '@segmentation/contracts';
 import { applyToRecord, emptyRecord, type CustomerRecord } from './feature-record.ts';
 
 // Test fixtures for the feature state: a seeded PRNG (so property-style tests are reproducible and
@@ -52,30 +60,73 @@ export function heavyHistory(days: number, seed = 7, start = ORIGIN): CustomerEv
   const statuses = ['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'DELAYED', 'DAMAGED', 'LOST', 'IN_TRANSIT'] as const;
   for (let d = 0; d < days; d += 1) {
     const dayStart = start + d * DAY;
-    if (d % 90 === 0) events.push(at(aProfileEvent({ customerId: CUSTOMER, eventId: id(), eventTime: dayStart, accountManager: `AM-${d % 7}`, signedUpAt: start - 400 * DAY }), from('profiles')));
+    if (d % 90 === 0)
+      events.push(
+        at(
+          aProfileEvent({
+            customerId: CUSTOMER,
+            eventId: id(),
+            eventTime: dayStart,
+            accountManager: `AM-${d % 7}`,
+            signedUpAt: start - 400 * DAY,
+          }),
+          from('profiles'),
+        ),
+      );
     const orders = 1 + Math.floor(random() * 3);
     for (let o = 0; o < orders; o += 1) {
       const t = dayStart + o * 3_600_000;
       const kind = random() < 0.05 ? 'CANCELLED' : random() < 0.05 ? 'RETURNED' : 'PLACED';
-      events.push(at(anOrderEvent({
-        customerId: CUSTOMER, eventId: id(), eventTime: t, kind,
-        amountBase: Math.round(200_000 + random() * 4_000_000) / 100,
-        serviceLevel: levels[Math.floor(random() * 3)] ?? 'STANDARD',
-        valueAddedServices: random() < 0.3 ? ['INSURANCE'] : [],
-        destinationCountry: ['DE', 'US', 'NL', 'SG', 'JP'][Math.floor(random() * 5)] ?? 'DE',
-        destinationRegion: `R${Math.floor(random() * 8)}`,
-      }), from('orders')));
+      events.push(
+        at(
+          anOrderEvent({
+            customerId: CUSTOMER,
+            eventId: id(),
+            eventTime: t,
+            kind,
+            amountBase: Math.round(200_000 + random() * 4_000_000) / 100,
+            serviceLevel: levels[Math.floor(random() * 3)] ?? 'STANDARD',
+            valueAddedServices: random() < 0.3 ? ['INSURANCE'] : [],
+            destinationCountry: ['DE', 'US', 'NL', 'SG', 'JP'][Math.floor(random() * 5)] ?? 'DE',
+            destinationRegion: `R${Math.floor(random() * 8)}`,
+          }),
+          from('orders'),
+        ),
+      );
       const status = statuses[Math.floor(random() * statuses.length)] ?? 'DELIVERED';
-      events.push(at(aShipmentEvent({ customerId: CUSTOMER, eventId: id(), eventTime: t + 1_800_000, status, onTime: status === 'DELIVERED' ? random() < 0.8 : null }), from('shipments')));
+      events.push(
+        at(
+          aShipmentEvent({
+            customerId: CUSTOMER,
+            eventId: id(),
+            eventTime: t + 1_800_000,
+            status,
+            onTime: status === 'DELIVERED' ? random() < 0.8 : null,
+          }),
+          from('shipments'),
+        ),
+      );
     }
     if (d % 7 === 3) {
       const complaintId = `K-${seed}-${d}`;
-      events.push(at(aComplaintEvent({ customerId: CUSTOMER, eventId: id(), eventTime: dayStart + 5 * 3_600_000, complaintId }), from('complaints')));
+      events.push(
+        at(aComplaintEvent({ customerId: CUSTOMER, eventId: id(), eventTime: dayStart + 5 * 3_600_000, complaintId }), from('complaints')),
+      );
       if (random() < 0.8) {
-        events.push(at(aComplaintEvent({
-          customerId: CUSTOMER, eventId: id(), eventTime: dayStart + 2 * DAY, complaintId, action: 'RESOLVED',
-          satisfactionScore: 1 + Math.floor(random() * 5), npsScore: Math.floor(random() * 11),
-        }), from('complaints')));
+        events.push(
+          at(
+            aComplaintEvent({
+              customerId: CUSTOMER,
+              eventId: id(),
+              eventTime: dayStart + 2 * DAY,
+              complaintId,
+              action: 'RESOLVED',
+              satisfactionScore: 1 + Math.floor(random() * 5),
+              npsScore: Math.floor(random() * 11),
+            }),
+            from('complaints'),
+          ),
+        );
       }
     }
   }

@@ -1,7 +1,14 @@
 import type { CustomerEvent } from '@segmentation/contracts';
 import type { BusinessCalendar } from './buckets.ts';
 import { applyToFeatures, calendarFor, emptyFeatures, type CustomerFeatures } from './customer-features.ts';
-import { DEFAULT_EVENT_MEMORY, emptyEventMemory, isRemembered, rememberEvent, type EventMemory, type EventMemoryOptions } from './event-memory.ts';
+import {
+  DEFAULT_EVENT_MEMORY,
+  emptyEventMemory,
+  isRemembered,
+  rememberEvent,
+  type EventMemory,
+  type EventMemoryOptions,
+} from './event-memory.ts';
 
 // Everything stored for one customer, in one value, so that one atomic write (DESIGN.md invariant 2)
 // moves the features and the offsets that produced them together. This is the unit the codec encodes.
@@ -63,7 +70,13 @@ export function classifyRecord(record: CustomerRecord, event: CustomerEvent, log
 }
 
 /** Applies one log record to a customer's stored record, in log order. */
-export function applyToRecord(record: CustomerRecord, event: CustomerEvent, logOffset: number, watermark: number, options: RecordOptions = {}): RecordOutcome {
+export function applyToRecord(
+  record: CustomerRecord,
+  event: CustomerEvent,
+  logOffset: number,
+  watermark: number,
+  options: RecordOptions = {},
+): RecordOutcome {
   const kind = classifyRecord(record, event, logOffset);
   if (kind !== 'new') return { kind };
   const source = event.source;
@@ -76,7 +89,13 @@ export function applyToRecord(record: CustomerRecord, event: CustomerEvent, logO
       ...record,
       lastLogOffset: logOffset,
       appliedSources: source && sourceKey !== undefined ? { ...record.appliedSources, [sourceKey]: source.offset } : record.appliedSources,
-      recentEvents: rememberEvent(record.recentEvents, event.eventId, event.eventTime, effective, options.eventMemory ?? DEFAULT_EVENT_MEMORY),
+      recentEvents: rememberEvent(
+        record.recentEvents,
+        event.eventId,
+        event.eventTime,
+        effective,
+        options.eventMemory ?? DEFAULT_EVENT_MEMORY,
+      ),
       features: applyToFeatures(record.features, event, effective, calendar),
     },
   };

@@ -9,12 +9,14 @@ const T = shanghai('2025-06-02 10:00'); // a Monday
 const d = calendar.dayOf(T);
 const midnight = (day: number): number => calendar.startOfDay(day);
 
-const oneOrder = (): CustomerFeatures => applyToFeatures(emptyFeatures(), anOrderEvent({ customerId: CUSTOMER, eventId: 'E-1', eventTime: T }), T);
+const oneOrder = (): CustomerFeatures =>
+  applyToFeatures(emptyFeatures(), anOrderEvent({ customerId: CUSTOMER, eventId: 'E-1', eventTime: T }), T);
 
 /** Every timer point from `from` on, following nextEvaluationTime until it says nothing more. */
 function timerPoints(state: CustomerFeatures, from: number): number[] {
   const points: number[] = [];
-  for (let next = nextEvaluationTime(state, from); next !== null && points.length < 50; next = nextEvaluationTime(state, next)) points.push(next);
+  for (let next = nextEvaluationTime(state, from); next !== null && points.length < 50; next = nextEvaluationTime(state, next))
+    points.push(next);
   return points;
 }
 

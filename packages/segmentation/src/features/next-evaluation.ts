@@ -15,8 +15,11 @@ export interface NextEvaluationOptions {
   tenureDays: readonly number[];
 }
 
-export const DEFAULT_NEXT_EVALUATION: NextEvaluationOptions = { windows: [7, 30, 90, 365], inactivityDays: [30, 60, 90], tenureDays: [30, 90, 365] };
-
+export const DEFAULT_NEXT_EVALUATION: NextEvaluationOptions = {
+  windows: [7, 30, 90, 365],
+  inactivityDays: [30, 60, 90],
+  tenureDays: [30, 90, 365],
+};
 
 /**
  * The earliest event time after `watermark` at which a window boundary or a threshold changes a
@@ -24,13 +27,18 @@ export const DEFAULT_NEXT_EVALUATION: NextEvaluationOptions = { windows: [7, 30,
  * Days since the last order and tenure also tick daily; only their thresholds wake the customer.
  */
 export function nextEvaluationTime(
-  state: CustomerFeatures, watermark: number, calendar: BusinessCalendar = calendarFor(), options: NextEvaluationOptions = DEFAULT_NEXT_EVALUATION,
+  state: CustomerFeatures,
+  watermark: number,
+  calendar: BusinessCalendar = calendarFor(),
+  options: NextEvaluationOptions = DEFAULT_NEXT_EVALUATION,
 ): number | null {
   const w = Math.max(watermark, state.asOf ?? watermark);
   const wDay = calendar.dayOf(w);
   // Day-granular boundaries: collect the first business day after the watermark's day on which one happens.
   let day = Number.POSITIVE_INFINITY;
-  const consider = (d: number): void => { if (d > wDay && d < day) day = d; };
+  const consider = (d: number): void => {
+    if (d > wDay && d < day) day = d;
+  };
   // A bucket of day d leaves the N-day window when day d+N starts (N up to 90: day buckets are exact).
   const dayWindows = options.windows.filter((n) => n < LONGEST_WINDOW_DAYS);
   const yearWindow = options.windows.includes(LONGEST_WINDOW_DAYS);

@@ -27,7 +27,10 @@ function heavyRecord(days: number, seed = 7): CustomerRecord {
 function varint(n: number): number[] {
   const out: number[] = [];
   let v = n;
-  while (v >= 0x80) { out.push((v & 0x7f) | 0x80); v >>>= 7; }
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
   out.push(v);
   return out;
 }
@@ -77,7 +80,10 @@ describe('state codec', () => {
       lastLogOffset: 2 ** 45 + 3,
       appliedSources: { 'orders:11': 2 ** 40, 'profiles:0': 0 },
       memberships: { 行业: { segment: '重要价值客户', sequence: 1, rule: 'r', since: 0 } },
-      features: { ...base.features, profile: base.features.profile && { ...base.features.profile, accountManager: '李经理', region: null, signedUpAt: 86_400_000 } },
+      features: {
+        ...base.features,
+        profile: base.features.profile && { ...base.features.profile, accountManager: '李经理', region: null, signedUpAt: 86_400_000 },
+      },
     };
     expect(decodeRecord(encodeRecord(record))).toEqual(record);
   });
@@ -110,7 +116,17 @@ describe('day buckets', () => {
   it('keep every field in its place, however long the strings around them', () => {
     const record = emptyRecord();
     const counts = Object.fromEntries(DAY_FIELDS.map((f, i) => [f, (i + 1) * 1000 + i])) as Record<DayField, number>;
-    record.features = { ...record.features, asOf: DAY * 20_000, series: { days: [{ day: 19_999, counts }, { day: 20_000, counts: { ...counts, lost: 0 } }], weeks: [] } };
+    record.features = {
+      ...record.features,
+      asOf: DAY * 20_000,
+      series: {
+        days: [
+          { day: 19_999, counts },
+          { day: 20_000, counts: { ...counts, lost: 0 } },
+        ],
+        weeks: [],
+      },
+    };
     record.memberships = { value_tier: { segment: 'high', sequence: 1, rule: `value_tier.high.${'x'.repeat(300)}`, since: DAY * 19_000 } };
     expect(decodeRecord(encodeRecord(record))).toEqual(record);
   });

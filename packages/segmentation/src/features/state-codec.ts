@@ -21,7 +21,10 @@ const utf8Decoder = new TextDecoder();
 class Writer {
   private buf = new Uint8Array(4096);
   private pos = 0;
-  reset(): this { this.pos = 0; return this; }
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
@@ -32,20 +35,31 @@ class Writer {
     this.room(8);
     if (n >= 0 && n < 0x80000000 && Number.isInteger(n)) {
       let v = n;
-      while (v >= 0x80) { this.buf[this.pos++] = (v & 0x7f) | 0x80; v >>>= 7; }
+      while (v >= 0x80) {
+        this.buf[this.pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
       this.buf[this.pos++] = v;
       return;
     }
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot encode ${n} as an unsigned varint`);
     let v = n;
-    while (v >= 0x80) { this.buf[this.pos++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); }
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
     this.buf[this.pos++] = v;
   }
-  int(n: number): void { this.uint(zigzag(n)); }
+  int(n: number): void {
+    this.uint(zigzag(n));
+  }
   fixed(n: number, width: number): void {
     this.room(width);
     let v = n;
-    for (let i = 0; i < width; i += 1) { this.buf[this.pos++] = v % 256; v = Math.floor(v / 256); }
+    for (let i = 0; i < width; i += 1) {
+      this.buf[this.pos++] = v % 256;
+      v = Math.floor(v / 256);
+    }
   }
   string(s: string): void {
     // Encode in place behind a one-byte length, the usual case (< 128 bytes); move it if longer.
@@ -62,10 +76,21 @@ class Writer {
     this.buf.set(bytes, this.pos);
     this.pos += written;
   }
-  optString(s: string | null): void { if (s === null) this.uint(0); else { this.uint(1); this.string(s); } }
-  raw(b: number): void { this.room(1); this.buf[this.pos++] = b; }
+  optString(s: string | null): void {
+    if (s === null) this.uint(0);
+    else {
+      this.uint(1);
+      this.string(s);
+    }
+  }
+  raw(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
   /** A copy of the bytes written: the buffer itself is reused for the next record. */
-  done(): Uint8Array { return this.buf.slice(0, this.pos); }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
 }
 
 const writer = new Writer();
@@ -73,7 +98,9 @@ const writer = new Writer();
 class Reader {
   private pos = 0;
   private readonly bytes: Uint8Array;
-  constructor(bytes: Uint8Array) { this.bytes = bytes; }
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
   byte(): number {
     if (this.pos >= this.bytes.length) throw new RangeError('truncated customer record');
     return this.bytes[this.pos++]!;
@@ -91,7 +118,9 @@ class Reader {
       if (scale > 2 ** 56) throw new RangeError('varint too long in customer record');
     }
   }
-  int(): number { return unzigzag(this.uint()); }
+  int(): number {
+    return unzigzag(this.uint());
+  }
   fixed(width: number): number {
     let n = 0;
     for (let i = 0, scale = 1; i < width; i += 1, scale *= 256) n += this.byte() * scale;
@@ -104,8 +133,12 @@ class Reader {
     this.pos += length;
     return s;
   }
-  optString(): string | null { return this.uint() === 0 ? null : this.string(); }
-  end(): void { if (this.pos !== this.bytes.length) throw new RangeError('trailing bytes after customer record'); }
+  optString(): string | null {
+    return this.uint() === 0 ? null : this.string();
+  }
+  end(): void {
+    if (this.pos !== this.bytes.length) throw new RangeError('trailing bytes after customer record');
+  }
 }
 
 const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
@@ -119,10 +152,16 @@ const readOptTime = (r: Reader, base: number): number | null => {
 };
 
 // Presence masks have one bit per field (at most 18): plain bit operations suffice.
-function writeBuckets<K extends string>(w: Writer, keys: readonly number[], counts: ReadonlyArray<Record<K, number>>, fields: readonly K[]): void {
+function writeBuckets<K extends string>(
+  w: Writer,
+  keys: readonly number[],
+  counts: ReadonlyArray<Record<K, number>>,
+  fields: readonly K[],
+): void {
   w.uint(keys.length);
   for (let i = 0; i < keys.length; i += 1) {
-    if (i === 0) w.int(keys[0]!); else w.uint(keys[i]! - keys[i - 1]!);
+    if (i === 0) w.int(keys[0]!);
+    else w.uint(keys[i]! - keys[i - 1]!);
     const c = counts[i]!;
     let mask = 0;
     for (let bit = 0; bit < fields.length; bit += 1) if (c[fields[bit]!] !== 0) mask |= 1 << bit;
@@ -158,10 +197,25 @@ function readDayBuckets(r: Reader): Array<DayBucket<DayField>> {
     out.push({
       day,
       counts: {
-        ordersPlaced: v(0), orderValueCents: v(1), delivered: v(2), express: v(3), economy: v(4), valueAdded: v(5), deliveredLate: v(6),
-        onTimeUnknown: v(7), cancelled: v(8), returned: v(9), delayed: v(10), damaged: v(11), lost: v(12), complaintsOpened: v(13),
+        ordersPlaced: v(0),
+        orderValueCents: v(1),
+        delivered: v(2),
+        express: v(3),
+        economy: v(4),
+        valueAdded: v(5),
+        deliveredLate: v(6),
+        onTimeUnknown: v(7),
+        cancelled: v(8),
+        returned: v(9),
+        delayed: v(10),
+        damaged: v(11),
+        lost: v(12),
+        complaintsOpened: v(13),
         // Added later at the end of the mask: records written before them decode with zeros.
-        satisfactionAnswers: v(14), satisfactionShortfall: v(15), npsAnswers: v(16), npsDetractors: v(17),
+        satisfactionAnswers: v(14),
+        satisfactionShortfall: v(15),
+        npsAnswers: v(16),
+        npsDetractors: v(17),
       },
     });
   }
@@ -179,7 +233,8 @@ function writeAscending(w: Writer, values: readonly number[]): void {
     w.raw(1);
     w.uint(span);
     const bitmap = new Array<number>(Math.ceil(span / 8)).fill(0);
-    for (const v of values) bitmap[Math.floor((v - first) / 8)] = (bitmap[Math.floor((v - first) / 8)] as number) | (1 << ((v - first) % 8));
+    for (const v of values)
+      bitmap[Math.floor((v - first) / 8)] = (bitmap[Math.floor((v - first) / 8)] as number) | (1 << ((v - first) % 8));
     for (const b of bitmap) w.raw(b);
   } else {
     w.raw(0);
@@ -216,13 +271,29 @@ export function encodeRecord(record: CustomerRecord): Uint8Array {
   w.uint(record.lastLogOffset === null ? 0 : record.lastLogOffset + 1);
   const sources = Object.entries(record.appliedSources).sort(([a], [b]) => (a < b ? -1 : 1));
   w.uint(sources.length);
-  for (const [key, offset] of sources) { w.string(key); w.uint(offset); }
+  for (const [key, offset] of sources) {
+    w.string(key);
+    w.uint(offset);
+  }
   writeOptTime(w, record.nextEvaluationAt, base);
   w.uint(record.recentEvents.length);
-  for (const e of record.recentEvents) { w.fixed(e.hash, HASH_BYTES); writeTime(w, e.atMinute, baseMinute); }
+  for (const e of record.recentEvents) {
+    w.fixed(e.hash, HASH_BYTES);
+    writeTime(w, e.atMinute, baseMinute);
+  }
 
-  writeBuckets(w, f.series.days.map((b) => b.day), f.series.days.map((b) => b.counts), DAY_FIELDS);
-  writeBuckets(w, f.series.weeks.map((b) => b.week), f.series.weeks.map((b) => b.counts), WEEK_FIELDS);
+  writeBuckets(
+    w,
+    f.series.days.map((b) => b.day),
+    f.series.days.map((b) => b.counts),
+    DAY_FIELDS,
+  );
+  writeBuckets(
+    w,
+    f.series.weeks.map((b) => b.week),
+    f.series.weeks.map((b) => b.counts),
+    WEEK_FIELDS,
+  );
   writeAscending(w, f.orderDays);
   writeAscending(w, f.orderWeeks);
   w.uint(f.lifetime.orders);
@@ -232,22 +303,37 @@ export function encodeRecord(record: CustomerRecord): Uint8Array {
   writeAscending(w, f.routes);
   writeAscending(w, f.destinations);
   w.uint(f.complaints.length);
-  for (const c of f.complaints) { w.fixed(c.key, HASH_BYTES); writeOptTime(w, c.openedAt, baseMinute); writeOptTime(w, c.resolvedAt, baseMinute); }
-  w.uint(f.resolutions.count); w.uint(f.resolutions.totalMinutes);
-  w.uint(f.satisfaction.count); w.uint(f.satisfaction.total);
+  for (const c of f.complaints) {
+    w.fixed(c.key, HASH_BYTES);
+    writeOptTime(w, c.openedAt, baseMinute);
+    writeOptTime(w, c.resolvedAt, baseMinute);
+  }
+  w.uint(f.resolutions.count);
+  w.uint(f.resolutions.totalMinutes);
+  w.uint(f.satisfaction.count);
+  w.uint(f.satisfaction.total);
   w.uint(f.nps === null ? 0 : f.nps.score + 1);
   if (f.nps !== null) writeTime(w, f.nps.at, base);
   const p = f.profile;
   w.uint(p === null ? 0 : 1);
   if (p !== null) {
     writeTime(w, p.at, base);
-    w.string(p.industry); w.string(p.customerType); w.string(p.country);
-    w.optString(p.region); w.optString(p.accountManager);
+    w.string(p.industry);
+    w.string(p.customerType);
+    w.string(p.country);
+    w.optString(p.region);
+    w.optString(p.accountManager);
     writeTime(w, p.signedUpAt, base);
   }
   const memberships = Object.entries(record.memberships).sort(([a], [b]) => (a < b ? -1 : 1));
   w.uint(memberships.length);
-  for (const [dimension, m] of memberships) { w.string(dimension); w.string(m.segment); w.uint(m.sequence); w.string(m.rule); writeTime(w, m.since, base); }
+  for (const [dimension, m] of memberships) {
+    w.string(dimension);
+    w.string(m.segment);
+    w.uint(m.sequence);
+    w.string(m.rule);
+    writeTime(w, m.since, base);
+  }
   return w.done();
 }
 
@@ -266,10 +352,16 @@ export function decodeRecord(bytes: Uint8Array): CustomerRecord {
   const baseMinute = Math.floor(base / 60_000);
   const logOffset = r.uint();
   const appliedSources: Record<string, number> = {};
-  for (let i = 0, n = r.uint(); i < n; i += 1) { const key = r.string(); appliedSources[key] = r.uint(); }
+  for (let i = 0, n = r.uint(); i < n; i += 1) {
+    const key = r.string();
+    appliedSources[key] = r.uint();
+  }
   const nextEvaluationAt = readOptTime(r, base);
   const recentEvents: Array<{ hash: number; atMinute: number }> = [];
-  for (let i = 0, n = r.uint(); i < n; i += 1) { const hash = r.fixed(HASH_BYTES); recentEvents.push({ hash, atMinute: baseMinute + r.int() }); }
+  for (let i = 0, n = r.uint(); i < n; i += 1) {
+    const hash = r.fixed(HASH_BYTES);
+    recentEvents.push({ hash, atMinute: baseMinute + r.int() });
+  }
 
   const days: Array<DayBucket<DayField>> = readDayBuckets(r);
   const weeks: Array<WeekBucket<WeekField>> = readBuckets(r, WEEK_FIELDS, (week, counts) => ({ week, counts }));
@@ -282,7 +374,8 @@ export function decodeRecord(bytes: Uint8Array): CustomerRecord {
   const routes = readAscending(r);
   const destinations = readAscending(r);
   const complaints: ComplaintEntry[] = [];
-  for (let i = 0, n = r.uint(); i < n; i += 1) complaints.push({ key: r.fixed(HASH_BYTES), openedAt: readOptTime(r, baseMinute), resolvedAt: readOptTime(r, baseMinute) });
+  for (let i = 0, n = r.uint(); i < n; i += 1)
+    complaints.push({ key: r.fixed(HASH_BYTES), openedAt: readOptTime(r, baseMinute), resolvedAt: readOptTime(r, baseMinute) });
   const resolutions = { count: r.uint(), totalMinutes: r.uint() };
   const satisfaction = { count: r.uint(), total: r.uint() };
   const npsTag = r.uint();
@@ -290,21 +383,35 @@ export function decodeRecord(bytes: Uint8Array): CustomerRecord {
   let profile: CustomerFeatures['profile'] = null;
   if (r.uint() === 1) {
     const at = base + r.int();
-    const industry = r.string(); const customerType = r.string(); const country = r.string();
-    const region = r.optString(); const accountManager = r.optString();
+    const industry = r.string();
+    const customerType = r.string();
+    const country = r.string();
+    const region = r.optString();
+    const accountManager = r.optString();
     profile = { at, industry, customerType, country, region, accountManager, signedUpAt: base + r.int() };
   }
   const memberships: Record<string, Membership> = {};
   for (let i = 0, n = r.uint(); i < n; i += 1) {
     const dimension = r.string();
-    const segment = r.string(); const sequence = r.uint(); const rule = r.string();
+    const segment = r.string();
+    const sequence = r.uint();
+    const rule = r.string();
     memberships[dimension] = { segment, sequence, rule, since: base + r.int() };
   }
   r.end();
   const features: CustomerFeatures = {
-    asOf, series: { days, weeks }, orderDays, orderWeeks,
+    asOf,
+    series: { days, weeks },
+    orderDays,
+    orderWeeks,
     lifetime: { orders, valueCents, firstOrderAt, lastOrderAt },
-    routes, destinations, complaints, resolutions, satisfaction, nps, profile,
+    routes,
+    destinations,
+    complaints,
+    resolutions,
+    satisfaction,
+    nps,
+    profile,
   };
   return { lastLogOffset: logOffset === 0 ? null : logOffset - 1, appliedSources, recentEvents, features, memberships, nextEvaluationAt };
 }

@@ -10,7 +10,9 @@ import { MODEL_SIGNALS, type ChurnModel } from '../churn/churn-model.ts';
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
 const strategy = z.string().trim().min(1, 'say what the business does for these customers');
-const band = z.object({ enter: z.number().min(0).max(1), exit: z.number().min(0).max(1) }).strict()
+const band = z
+  .object({ enter: z.number().min(0).max(1), exit: z.number().min(0).max(1) })
+  .strict()
   .refine((b) => b.exit <= b.enter, { message: 'exit must not exceed enter (hysteresis)', path: ['exit'] });
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 const monthDay = z.string().regex(/^\d{2}-\d{2}$/, 'a day of the year as MM-DD');
@@ -18,53 +20,68 @@ const prior = z.object({ r: z.number().positive(), alpha: z.number().positive() 
 const activity = z.number().min(0).max(1);
 
 /** A lull of the business calendar: once (from/to dates) or every year (from/to as MM-DD). */
-const lullSchema = z.object({
-  name,
-  from: z.union([date, monthDay]),
-  to: z.union([date, monthDay]),
-  /** Share of the usual ordering in the lull (0.2: a fifth). */
-  activity,
-  /** Only these industries (the profile's industry); all when absent. */
-  industries: z.array(z.string().min(1)).min(1).optional(),
-}).strict()
+const lullSchema = z
+  .object({
+    name,
+    from: z.union([date, monthDay]),
+    to: z.union([date, monthDay]),
+    /** Share of the usual ordering in the lull (0.2: a fifth). */
+    activity,
+    /** Only these industries (the profile's industry); all when absent. */
+    industries: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict()
   .refine((l) => (l.from.length === 10) === (l.to.length === 10), { message: 'give both ends as dates, or both as MM-DD', path: ['to'] })
   .refine((l) => lullDays(l.from, l.to) <= LONGEST_LULL_DAYS, { message: `a lull lasts at most ${LONGEST_LULL_DAYS} days`, path: ['to'] });
 
-const coefficients = z.object(Object.fromEntries(MODEL_SIGNALS.map((s) => [s, z.number()])) as Record<(typeof MODEL_SIGNALS)[number], z.ZodNumber>).strict();
+const coefficients = z
+  .object(Object.fromEntries(MODEL_SIGNALS.map((s) => [s, z.number()])) as Record<(typeof MODEL_SIGNALS)[number], z.ZodNumber>)
+  .strict();
 
-export const churnSchema = z.object({
-  /** Churn: a silence of the longer of min_days and `gaps` × the customer's 90th-percentile gap (at most max_days). */
-  horizon: z.object({ min_days: z.number().positive(), gaps: z.number().positive(), max_days: z.number().positive() }).strict(),
-  cadence: z.object({
-    /** Half-life of an order's weight in the customer's rate, in days. */
-    half_life_days: z.number().positive(),
-    /** Half-life of the recent rate the trend compares with the baseline, in days. */
-    trend_half_life_days: z.number().positive(),
-    /** How much a day that repeats last year's pause counts as silence. */
-    pause_activity: activity,
-    /** Gamma prior of ordering days per day, for industries without a fitted one. */
-    prior,
-    /** Fitted per industry by `pnpm churn fit`. */
-    industry_priors: z.record(z.string(), prior).default({}),
-  }).strict(),
-  calendar: z.array(lullSchema).default([]),
-  model: z.object({
-    /** Where the coefficients come from: absent = the documented prior (not fitted). */
-    fitted: z.object({ at: z.string(), samples: z.number().int(), customers: z.number().int(), from: z.string(), to: z.string() }).strict().optional(),
-    intercept: z.number(),
-    coefficients,
-  }).strict(),
-  levels: z.object({ watch: band, warning: band, critical: band }).strict()
-    .refine((l) => l.watch.enter < l.warning.enter && l.warning.enter < l.critical.enter, 'levels must rise: watch < warning < critical'),
-  /** Days at a level before it may fall inside an episode (rises are never held back). */
-  cooldown_days: z.number().min(0),
-  /** Days the risk must stay under watch's exit before the episode closes. */
-  close_after_days: z.number().min(0),
-  /** A raise within these days of a close continues the same episode. */
-  reopen_days: z.number().min(0),
-  /** Recommended action by value tier segment and main cause. */
-  actions: z.record(name, z.object({ inactivity: strategy, service: strategy }).strict()),
-}).strict();
+export const churnSchema = z
+  .object({
+    /** Churn: a silence of the longer of min_days and `gaps` × the customer's 90th-percentile gap (at most max_days). */
+    horizon: z.object({ min_days: z.number().positive(), gaps: z.number().positive(), max_days: z.number().positive() }).strict(),
+    cadence: z
+      .object({
+        /** Half-life of an order's weight in the customer's rate, in days. */
+        half_life_days: z.number().positive(),
+        /** Half-life of the recent rate the trend compares with the baseline, in days. */
+        trend_half_life_days: z.number().positive(),
+        /** How much a day that repeats last year's pause counts as silence. */
+        pause_activity: activity,
+        /** Gamma prior of ordering days per day, for industries without a fitted one. */
+        prior,
+        /** Fitted per industry by `pnpm churn fit`. */
+        industry_priors: z.record(z.string(), prior).default({}),
+      })
+      .strict(),
+    calendar: z.array(lullSchema).default([]),
+    model: z
+      .object({
+        /** Where the coefficients come from: absent = the documented prior (not fitted). */
+        fitted: z
+          .object({ at: z.string(), samples: z.number().int(), customers: z.number().int(), from: z.string(), to: z.string() })
+          .strict()
+          .optional(),
+        intercept: z.number(),
+        coefficients,
+      })
+      .strict(),
+    levels: z
+      .object({ watch: band, warning: band, critical: band })
+      .strict()
+      .refine((l) => l.watch.enter < l.warning.enter && l.warning.enter < l.critical.enter, 'levels must rise: watch < warning < critical'),
+    /** Days at a level before it may fall inside an episode (rises are never held back). */
+    cooldown_days: z.number().min(0),
+    /** Days the risk must stay under watch's exit before the episode closes. */
+    close_after_days: z.number().min(0),
+    /** A raise within these days of a close continues the same episode. */
+    reopen_days: z.number().min(0),
+    /** Recommended action by value tier segment and main cause. */
+    actions: z.record(name, z.object({ inactivity: strategy, service: strategy }).strict()),
+  })
+  .strict();
 
 export type ChurnRules = z.output<typeof churnSchema>;
 
@@ -90,13 +107,17 @@ function lullDays(from: string, to: string): number {
   return days > 0 ? days : days + 365;
 }
 
-const dayNumber = (isoDate: string): number => Date.UTC(Number(isoDate.slice(0, 4)), Number(isoDate.slice(5, 7)) - 1, Number(isoDate.slice(8, 10))) / DAY_MS;
+const dayNumber = (isoDate: string): number =>
+  Date.UTC(Number(isoDate.slice(0, 4)), Number(isoDate.slice(5, 7)) - 1, Number(isoDate.slice(8, 10))) / DAY_MS;
 
 function lullsOf(calendar: ChurnRules['calendar'], industry: string | undefined): Lull[] {
   const lulls: Lull[] = [];
   for (const l of calendar) {
     if (l.industries !== undefined && (industry === undefined || !l.industries.includes(industry))) continue;
-    if (l.from.length === 10) { lulls.push({ fromDay: dayNumber(l.from), toDay: dayNumber(l.to), activity: l.activity }); continue; }
+    if (l.from.length === 10) {
+      lulls.push({ fromDay: dayNumber(l.from), toDay: dayNumber(l.to), activity: l.activity });
+      continue;
+    }
     for (let y = FIRST_YEAR; y <= LAST_YEAR; y += 1) {
       const from = dayNumber(`${y}-${l.from}`);
       let to = dayNumber(`${y}-${l.to}`);
@@ -139,7 +160,12 @@ export function compileChurn(churn: ChurnRules, riskThresholds: readonly number[
 /** The rules text with the fitted churn priors and model written into its `churn` section (only there). */
 export function rulesWithChurnFit(
   text: string,
-  fit: { pooledPrior: CadencePrior; industryPriors: Record<string, CadencePrior>; model?: Pick<ChurnModel, 'intercept' | 'coefficients'>; fitted?: { at: string; samples: number; customers: number; from: string; to: string } },
+  fit: {
+    pooledPrior: CadencePrior;
+    industryPriors: Record<string, CadencePrior>;
+    model?: Pick<ChurnModel, 'intercept' | 'coefficients'>;
+    fitted?: { at: string; samples: number; customers: number; from: string; to: string };
+  },
 ): string {
   const doc = parseDocument(text);
   doc.setIn(['churn', 'cadence', 'prior'], doc.createNode(fit.pooledPrior, { flow: true }));

@@ -7,7 +7,13 @@ import { parseExpression, type Values } from './expression.ts';
 const T0 = Date.UTC(2025, 0, 6, 2); // an arbitrary event time; only differences matter
 
 function aSegment(name: string, enter: string, o: { exit?: string; from?: string[] } = {}): SegmentRule {
-  return { name, strategy: `serve ${name}`, enter: parseExpression(enter), exit: o.exit === undefined ? undefined : parseExpression(o.exit), from: o.from };
+  return {
+    name,
+    strategy: `serve ${name}`,
+    enter: parseExpression(enter),
+    exit: o.exit === undefined ? undefined : parseExpression(o.exit),
+    from: o.from,
+  };
 }
 
 /** A value tier with the hysteresis of the real rules, thresholds small enough to aim at. */
@@ -30,7 +36,8 @@ const withValue = (value: number | undefined): Values => ({ features: { value },
 
 describe('thresholds and hysteresis', () => {
   const tier = aValueTier();
-  const segmentOf = (value: number, current?: string): string => evaluateDimension(tier, withValue(value), current === undefined ? undefined : member(current), T0).segment;
+  const segmentOf = (value: number, current?: string): string =>
+    evaluateDimension(tier, withValue(value), current === undefined ? undefined : member(current), T0).segment;
 
   it('enters exactly at the enter value, not just below it', () => {
     const at = evaluateDimension(tier, withValue(PARAMETERS.high), member('medium'), T0);
@@ -44,7 +51,9 @@ describe('thresholds and hysteresis', () => {
   it('leaves exactly when the exit condition holds: stays at the exit value, leaves just below it', () => {
     const stays = evaluateDimension(tier, withValue(PARAMETERS.high_exit), member('high'), T0);
     expect(stays).toMatchObject({ segment: 'high', rule: 'value_tier.high.stay', heldUntil: null });
-    expect(stays.reasons).toEqual([{ condition: 'value < $high_exit', feature: 'value', value: PARAMETERS.high_exit, threshold: PARAMETERS.high_exit }]);
+    expect(stays.reasons).toEqual([
+      { condition: 'value < $high_exit', feature: 'value', value: PARAMETERS.high_exit, threshold: PARAMETERS.high_exit },
+    ]);
     const leaves = evaluateDimension(tier, withValue(PARAMETERS.high_exit - 0.01), member('high'), T0);
     expect(leaves).toMatchObject({ segment: 'medium', rule: 'value_tier.medium.enter' });
     expect(segmentOf(PARAMETERS.medium_exit, 'medium')).toBe('medium');
@@ -58,7 +67,10 @@ describe('thresholds and hysteresis', () => {
       { condition: 'value >= $high', feature: 'value', value: 10, threshold: PARAMETERS.high },
       { condition: 'value < $medium_exit', feature: 'value', value: 10, threshold: PARAMETERS.medium_exit },
     ]);
-    expect(evaluateDimension(tier, withValue(10), undefined, T0).reasons.map((r) => r.condition)).toEqual(['value >= $high', 'value >= $medium']);
+    expect(evaluateDimension(tier, withValue(10), undefined, T0).reasons.map((r) => r.condition)).toEqual([
+      'value >= $high',
+      'value >= $medium',
+    ]);
   });
 
   it('keeps whoever is in inside the band and lets nobody in', () => {
@@ -77,13 +89,21 @@ describe('thresholds and hysteresis', () => {
 
   it('leaves a segment without exit as soon as its enter no longer holds', () => {
     const noExit = aValueTier({ segments: [aSegment('high', 'value >= $high'), aSegment('medium', 'value >= $medium')] });
-    expect(evaluateDimension(noExit, withValue(PARAMETERS.high), member('high'), T0)).toMatchObject({ segment: 'high', rule: 'value_tier.high.stay' });
+    expect(evaluateDimension(noExit, withValue(PARAMETERS.high), member('high'), T0)).toMatchObject({
+      segment: 'high',
+      rule: 'value_tier.high.stay',
+    });
     expect(evaluateDimension(noExit, withValue(PARAMETERS.high - 0.01), member('high'), T0).segment).toBe('medium');
   });
 
   it('takes a customer whose values are absent to the fallback, with no reasons and no flags', () => {
     expect(evaluateDimension(tier, withValue(undefined), undefined, T0)).toEqual({
-      segment: 'low', strategy: 'standard service', rule: 'value_tier.low.fallback', reasons: [], flags: [], heldUntil: null,
+      segment: 'low',
+      strategy: 'standard service',
+      rule: 'value_tier.low.fallback',
+      reasons: [],
+      flags: [],
+      heldUntil: null,
     });
     expect(evaluateDimension(tier, withValue(PARAMETERS.medium_exit - 1), member('low'), T0).rule).toBe('value_tier.low.fallback');
   });
@@ -92,7 +112,12 @@ describe('thresholds and hysteresis', () => {
 describe('priority between overlapping traits', () => {
   const highReturn = aSegment('high_return', 'return_rate_90d >= 0.15', { exit: 'return_rate_90d < 0.1' });
   const highComplaint = aSegment('high_complaint', 'complaints_opened_90d >= 3', { exit: 'complaints_opened_90d < 2' });
-  const behaviour = (segments: SegmentRule[]): DimensionRules => ({ name: 'behaviour', segments, fallback: { name: 'regular', strategy: 'standard' }, minDwellDays: 0 });
+  const behaviour = (segments: SegmentRule[]): DimensionRules => ({
+    name: 'behaviour',
+    segments,
+    fallback: { name: 'regular', strategy: 'standard' },
+    minDwellDays: 0,
+  });
   const both: Values = { features: { return_rate_90d: 0.2, complaints_opened_90d: 4 }, parameters: {} };
 
   it('puts the customer in the first segment written and flags every trait that holds', () => {
@@ -105,7 +130,10 @@ describe('priority between overlapping traits', () => {
   });
 
   it('moves a customer up to a higher-priority segment as soon as it holds', () => {
-    expect(evaluateDimension(behaviour([highReturn, highComplaint]), both, member('high_complaint'), T0)).toMatchObject({ segment: 'high_return', rule: 'behaviour.high_return.enter' });
+    expect(evaluateDimension(behaviour([highReturn, highComplaint]), both, member('high_complaint'), T0)).toMatchObject({
+      segment: 'high_return',
+      rule: 'behaviour.high_return.enter',
+    });
   });
 
   it('keeps a customer in a higher-priority segment while its exit does not hold, whatever holds below', () => {
@@ -134,7 +162,10 @@ describe('from: segments reachable only from others', () => {
   const recent: Values = { features: { days_since_last_order: 3 }, parameters: {} };
 
   it('lets a customer in from a listed segment', () => {
-    expect(evaluateDimension(lifecycle, recent, member('churned'), T0)).toMatchObject({ segment: 'won_back', rule: 'lifecycle.won_back.enter' });
+    expect(evaluateDimension(lifecycle, recent, member('churned'), T0)).toMatchObject({
+      segment: 'won_back',
+      rule: 'lifecycle.won_back.enter',
+    });
   });
 
   it('keeps out a customer in any other segment, or in none yet, though the condition holds', () => {
@@ -169,17 +200,33 @@ describe('minimum dwell', () => {
 
   it('lets the change happen at the first evaluation from the dwell end on', () => {
     for (const at of [T0 + 30 * DAY, T0 + 31 * DAY]) {
-      expect(evaluateDimension(tier, withValue(PARAMETERS.high), member('medium', T0), at)).toMatchObject({ segment: 'high', rule: 'value_tier.high.enter', heldUntil: null });
+      expect(evaluateDimension(tier, withValue(PARAMETERS.high), member('medium', T0), at)).toMatchObject({
+        segment: 'high',
+        rule: 'value_tier.high.enter',
+        heldUntil: null,
+      });
     }
   });
 
   it('holds falls as well as rises, and a fall to the fallback', () => {
-    expect(evaluateDimension(tier, withValue(0), member('high', T0), T0 + DAY)).toMatchObject({ segment: 'high', rule: 'value_tier.high.dwell', heldUntil: T0 + 30 * DAY });
-    expect(evaluateDimension(tier, withValue(PARAMETERS.high), member('low', T0), T0 + DAY)).toMatchObject({ segment: 'low', strategy: 'standard service', rule: 'value_tier.low.dwell' });
+    expect(evaluateDimension(tier, withValue(0), member('high', T0), T0 + DAY)).toMatchObject({
+      segment: 'high',
+      rule: 'value_tier.high.dwell',
+      heldUntil: T0 + 30 * DAY,
+    });
+    expect(evaluateDimension(tier, withValue(PARAMETERS.high), member('low', T0), T0 + DAY)).toMatchObject({
+      segment: 'low',
+      strategy: 'standard service',
+      rule: 'value_tier.low.dwell',
+    });
   });
 
   it('does not touch a stay', () => {
-    expect(evaluateDimension(tier, withValue(PARAMETERS.medium), member('medium', T0), T0 + DAY)).toMatchObject({ segment: 'medium', rule: 'value_tier.medium.stay', heldUntil: null });
+    expect(evaluateDimension(tier, withValue(PARAMETERS.medium), member('medium', T0), T0 + DAY)).toMatchObject({
+      segment: 'medium',
+      rule: 'value_tier.medium.stay',
+      heldUntil: null,
+    });
   });
 
   it('never holds a first membership', () => {
@@ -207,7 +254,12 @@ describe('no flapping (property, seeded)', () => {
   });
 
   /** Runs a sequence from a starting membership; returns every verdict and the number of changes. */
-  function run(rules: DimensionRules, thresholds: { enter: number; exit: number }, start: Membership | undefined, steps: Array<{ at: number; spend: number }>) {
+  function run(
+    rules: DimensionRules,
+    thresholds: { enter: number; exit: number },
+    start: Membership | undefined,
+    steps: Array<{ at: number; spend: number }>,
+  ) {
     let current = start;
     let changes = 0;
     const verdicts: DimensionVerdict[] = [];

@@ -49,17 +49,22 @@ function explain(expression: Expression, values: Values): Reason[] {
   if (expression.kind === 'compare') {
     const side = expression.left.kind === 'feature' ? expression.left : expression.right;
     const other = side === expression.left ? expression.right : expression.left;
-    const read = (o: typeof side) => (o.kind === 'number' ? o.value : o.kind === 'feature' ? values.features[o.name] : values.parameters[o.name]);
+    const read = (o: typeof side) =>
+      o.kind === 'number' ? o.value : o.kind === 'feature' ? values.features[o.name] : values.parameters[o.name];
     const value = read(side);
     const threshold = read(other);
-    return value === undefined || threshold === undefined || side.kind !== 'feature' ? [] : [{ condition: expression.text, feature: side.name, value, threshold }];
+    return value === undefined || threshold === undefined || side.kind !== 'feature'
+      ? []
+      : [{ condition: expression.text, feature: side.name, value, threshold }];
   }
   return expression.kind === 'not' ? explain(expression.term, values) : expression.terms.flatMap((t) => explain(t, values));
 }
 
 export function evaluateDimension(rules: DimensionRules, values: Values, current: Membership | undefined, at: number): DimensionVerdict {
   // A segment reachable only from others (won back) is a state, not a trait: flagged only where it could be entered.
-  const flags = rules.segments.filter((s) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && evaluate(s.enter, values).holds).map((s) => s.name);
+  const flags = rules.segments
+    .filter((s) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && evaluate(s.enter, values).holds)
+    .map((s) => s.name);
   const target = chooseSegment(rules, values, current?.segment);
   const dwellEnds = current ? current.since + rules.minDwellDays * DAY_MS : Number.NEGATIVE_INFINITY;
   const heldRule = rules.segments.find((s) => s.name === current?.segment);
@@ -68,7 +73,14 @@ export function evaluateDimension(rules: DimensionRules, values: Values, current
   if (current && held && target.segment !== current.segment && at < dwellEnds) {
     // Explained by the conditions of the segment it stays in, with today's values (DESIGN.md invariant 8).
     const reasons = heldRule ? explain(heldRule.exit ?? heldRule.enter, values) : [];
-    return { segment: current.segment, strategy: held.strategy, rule: `${rules.name}.${current.segment}.dwell`, reasons, flags, heldUntil: dwellEnds };
+    return {
+      segment: current.segment,
+      strategy: held.strategy,
+      rule: `${rules.name}.${current.segment}.dwell`,
+      reasons,
+      flags,
+      heldUntil: dwellEnds,
+    };
   }
   return { ...target, flags, heldUntil: null };
 }
@@ -80,7 +92,8 @@ function chooseSegment(rules: DimensionRules, values: Values, current: string | 
   for (const s of rules.segments) {
     if (s.name === current) {
       if (s.exit) {
-        if (!evaluate(s.exit, values).holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: explain(s.exit, values) };
+        if (!evaluate(s.exit, values).holds)
+          return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: explain(s.exit, values) };
         notTaken.push(s.exit);
         continue;
       }
@@ -96,5 +109,10 @@ function chooseSegment(rules: DimensionRules, values: Values, current: string | 
   }
   // Staying in the fallback changes nothing and reports nothing: skip the explanation (most evaluations).
   const reasons = current === rules.fallback.name ? [] : notTaken.flatMap((e) => explain(e, values));
-  return { segment: rules.fallback.name, strategy: rules.fallback.strategy, rule: `${rules.name}.${rules.fallback.name}.fallback`, reasons };
+  return {
+    segment: rules.fallback.name,
+    strategy: rules.fallback.strategy,
+    rule: `${rules.name}.${rules.fallback.name}.fallback`,
+    reasons,
+  };
 }

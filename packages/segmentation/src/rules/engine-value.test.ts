@@ -58,7 +58,11 @@ describe('the predicted customer value in the engine', () => {
 
   it('gives readers the same values as the snapshot (the console shows what the rules read)', () => {
     const { features } = customerValues(rules, record, last, calendar);
-    expect(features).toMatchObject({ churn_risk: snapshots.at(-1)!.churn_risk, clv_12m: snapshots.at(-1)!.clv_12m, expected_orders_12m: snapshots.at(-1)!.expected_orders_12m });
+    expect(features).toMatchObject({
+      churn_risk: snapshots.at(-1)!.churn_risk,
+      clv_12m: snapshots.at(-1)!.clv_12m,
+      expected_orders_12m: snapshots.at(-1)!.expected_orders_12m,
+    });
   });
 
   it('lets the prediction fall as the silence grows, to nothing once the churn has started', () => {
@@ -85,7 +89,12 @@ describe('the predicted customer value in the engine', () => {
 
 describe('the value tier by potential (潜力)', () => {
   // Realised value far below the high tier; predicted value above a lowered potential threshold.
-  const potential = withParameters(rules, { high_value: 10_000_000, high_value_exit: 9_000_000, high_value_clv: 50_000, high_value_clv_exit: 40_000 });
+  const potential = withParameters(rules, {
+    high_value: 10_000_000,
+    high_value_exit: 9_000_000,
+    high_value_clv: 50_000,
+    high_value_clv_exit: 40_000,
+  });
 
   it('makes a customer high by clv_12m, reporting the predicted value it read', () => {
     const { changes } = fold(orders(16, 7, 2000), potential);
@@ -103,13 +112,24 @@ describe('the value tier by potential (潜力)', () => {
     expect(young.changes.filter((c) => c.dimension === 'value_tier').map((c) => c.toSegment)).toEqual(['low']);
     // Two orders on one day, medium by their 40,000 CNY: no rhythm at all to predict from.
     const twice = [...orders(1, 7, 20_000), { ...orders(2, 0, 20_000)[1]!, eventTime: T0 + 3_600_000 }];
-    expect(fold(twice, potential).changes.filter((c) => c.dimension === 'value_tier').map((c) => c.toSegment)).toEqual(['medium']);
+    expect(
+      fold(twice, potential)
+        .changes.filter((c) => c.dimension === 'value_tier')
+        .map((c) => c.toSegment),
+    ).toEqual(['medium']);
   });
 
   it('keeps a customer whose prediction stays above the exit threshold', () => {
     const { record } = fold(orders(16, 7, 2000), potential);
     const raisedEntry = withParameters(potential, { high_value_clv: 10_000_000 });
-    const after = evaluateCustomer(raisedEntry, 'C-value', record, record.features.asOf!, { kind: 'rules_changed', eventId: 'r' }, calendar);
+    const after = evaluateCustomer(
+      raisedEntry,
+      'C-value',
+      record,
+      record.features.asOf!,
+      { kind: 'rules_changed', eventId: 'r' },
+      calendar,
+    );
     expect(after.outputs.changes.filter((c) => c.dimension === 'value_tier')).toEqual([]);
     const raisedExit = withParameters(raisedEntry, { high_value_clv_exit: 9_000_000 });
     const left = evaluateCustomer(raisedExit, 'C-value', record, record.features.asOf!, { kind: 'rules_changed', eventId: 'r' }, calendar);

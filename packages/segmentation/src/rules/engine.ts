@@ -2,7 +2,15 @@ import type { ChurnAlert, ChurnReason, FeatureSnapshot, OutputCause, SegmentChan
 import { stepEpisode, type EpisodeState } from '../churn/alert-episode.ts';
 import { rateOf, type CadenceBase, type CadenceSettings } from '../churn/cadence.ts';
 import {
-  assessChurn, churnHorizonDays, churnInputs, ORDERING_CAUSES, timeRiskReaches, usualGapDays, type ChurnAssessment, type ChurnDriver, type ChurnInputs,
+  assessChurn,
+  churnHorizonDays,
+  churnInputs,
+  ORDERING_CAUSES,
+  timeRiskReaches,
+  usualGapDays,
+  type ChurnAssessment,
+  type ChurnDriver,
+  type ChurnInputs,
 } from '../churn/churn-model.ts';
 import type { BusinessCalendar } from '../features/buckets.ts';
 import { featureValues, profileAttributes } from '../features/customer-features.ts';
@@ -49,7 +57,8 @@ function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, cale
   const attributes = profileAttributes(record.features);
   const file = rules.file;
   const parameters = { ...file.parameters, ...(attributes.industry ? file.industry_parameters[attributes.industry] : undefined) };
-  if (features.days_since_last_order !== undefined) features.r_score = 5 - countBelowOrAt(file.rfm.recency_days, features.days_since_last_order);
+  if (features.days_since_last_order !== undefined)
+    features.r_score = 5 - countBelowOrAt(file.rfm.recency_days, features.days_since_last_order);
   features.f_score = 1 + countBelowOrAt(file.rfm.frequency_orders_365d, features.orders_365d ?? 0);
   features.m_score = 1 + countBelowOrAt(file.rfm.monetary_value_365d, features.order_value_365d ?? 0);
   const cadence = rules.churn.cadenceFor(attributes.industry);
@@ -64,7 +73,13 @@ function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, cale
 }
 
 /** Expected orders, order value and CLTV (value/customer-value.ts) from the churn model's own cadence and risk. */
-function predictedValue(settings: ValueSettings, rules: CompiledRules, record: CustomerRecord, features: Record<string, number>, base: CadenceBase): PredictedValue {
+function predictedValue(
+  settings: ValueSettings,
+  rules: CompiledRules,
+  record: CustomerRecord,
+  features: Record<string, number>,
+  base: CadenceBase,
+): PredictedValue {
   const orders = features.orders_365d ?? 0;
   const orderingDays = record.features.orderDays.length;
   return predictValue(settings, {
@@ -81,7 +96,12 @@ function predictedValue(settings: ValueSettings, rules: CompiledRules, record: C
  * A customer's features with the derived scores the rules read (RFM scores, churn risk, predicted
  * value), as the engine computes them at `at`: for readers that show a customer (the console).
  */
-export function customerValues(rules: CompiledRules, record: CustomerRecord, at: number, calendar: BusinessCalendar): { features: Record<string, number>; attributes: Record<string, string> } {
+export function customerValues(
+  rules: CompiledRules,
+  record: CustomerRecord,
+  at: number,
+  calendar: BusinessCalendar,
+): { features: Record<string, number>; attributes: Record<string, string> } {
   const { features, attributes } = valuesAt(rules, record, at, calendar);
   return { features, attributes };
 }
@@ -89,7 +109,14 @@ export function customerValues(rules: CompiledRules, record: CustomerRecord, at:
 /** How many cut points are at or below the value (0–4). */
 const countBelowOrAt = (cuts: readonly number[], value: number): number => cuts.filter((c) => c <= value).length;
 
-export function evaluateCustomer(rules: CompiledRules, customerId: string, record: CustomerRecord, at: number, cause: EvaluationCause, calendar: BusinessCalendar): Evaluated {
+export function evaluateCustomer(
+  rules: CompiledRules,
+  customerId: string,
+  record: CustomerRecord,
+  at: number,
+  cause: EvaluationCause,
+  calendar: BusinessCalendar,
+): Evaluated {
   const { features, attributes, parameters, churn, inputs, cadence } = valuesAt(rules, record, at, calendar);
   const memberships: Record<string, Membership> = { ...record.memberships };
   const outputs: CustomerOutputs = { changes: [], alerts: [], snapshots: [] };
@@ -102,9 +129,7 @@ export function evaluateCustomer(rules: CompiledRules, customerId: string, recor
     // One shared object, the time in segment set per dimension: copying ~60 features nine times per
     // evaluation was the largest cost of the segmenter.
     values.features.days_in_segment = current ? Math.floor((at - current.since) / DAY_MS) : 0;
-    const verdict = 'attribute' in dimension
-      ? attributeVerdict(dimension, attributes)
-      : evaluateDimension(dimension, values, current, at);
+    const verdict = 'attribute' in dimension ? attributeVerdict(dimension, attributes) : evaluateDimension(dimension, values, current, at);
     if ('heldUntil' in verdict && verdict.heldUntil !== null) wakeUps.push(verdict.heldUntil);
     if (current) for (const days of rules.timers.segmentDays) wakeUps.push(current.since + days * DAY_MS);
     if (verdict.segment === current?.segment) continue;
@@ -157,7 +182,10 @@ export function evaluateCustomer(rules: CompiledRules, customerId: string, recor
 /** The named values that exist (a change reports what its dimension's rules read). */
 function pick(features: Record<string, number>, names: readonly string[]): Record<string, number> {
   const picked: Record<string, number> = {};
-  for (const n of names) { const v = features[n]; if (v !== undefined) picked[n] = v; }
+  for (const n of names) {
+    const v = features[n];
+    if (v !== undefined) picked[n] = v;
+  }
   return picked;
 }
 
@@ -168,7 +196,14 @@ function attributeVerdict(d: AttributeDimensionRules, attributes: Record<string,
 }
 
 /** The episode's step at this evaluation, kept in the record, and the alert message it sends, if any. */
-function decideAlert(rules: CompiledRules, customerId: string, memberships: Record<string, Membership>, churn: ChurnAssessment, features: Record<string, number>, at: number) {
+function decideAlert(
+  rules: CompiledRules,
+  customerId: string,
+  memberships: Record<string, Membership>,
+  churn: ChurnAssessment,
+  features: Record<string, number>,
+  at: number,
+) {
   const alertState = memberships[CHURN_ALERT_KEY];
   const previous = episodeOf(memberships);
   const step = stepEpisode(previous, churn.risk, at, rules.churn.episode);
@@ -185,13 +220,18 @@ function decideAlert(rules: CompiledRules, customerId: string, memberships: Reco
   const actions = valueTier === null ? undefined : rules.file.churn.actions[valueTier];
   const message = {
     alertId: `${customerId}/churn/${sequence}`,
-    level: level ?? 'cleared' as const,
+    level: level ?? ('cleared' as const),
     previousLevel: previous?.open ? previous.level : null,
     riskScore: churn.risk,
     sequence,
     reasons: churn.drivers.map((d) => churnReason(d, features, churn)),
     valueTier,
-    action: level === null || actions === undefined ? '' : mainCause !== undefined && ORDERING_CAUSES.has(mainCause) ? actions.inactivity : actions.service,
+    action:
+      level === null || actions === undefined
+        ? ''
+        : mainCause !== undefined && ORDERING_CAUSES.has(mainCause)
+          ? actions.inactivity
+          : actions.service,
     episodeId: `${customerId}/episode/${step.state.number}`,
     episodeEvent: step.event,
   };
@@ -206,12 +246,19 @@ function episodeOf(memberships: Record<string, Membership>): EpisodeState | unde
   const level = alert && alert.segment !== NO_ALERT ? (alert.segment as EpisodeState['level']) : null;
   if (episode === undefined) {
     // Kept before episodes existed: an alert level still up is an open episode, the first.
-    return level === null ? undefined : { number: 1, open: true, level, peak: level, levelSince: alert!.since, calmSince: null, closedAt: null };
+    return level === null
+      ? undefined
+      : { number: 1, open: true, level, peak: level, levelSince: alert!.since, calmSince: null, closedAt: null };
   }
   const open = episode.segment !== 'closed';
   return {
-    number: episode.sequence, open, level, peak: (episode.rule || null) as EpisodeState['peak'], levelSince: alert?.since ?? episode.since,
-    calmSince: episode.segment === 'calm' ? episode.since : null, closedAt: open ? null : episode.since,
+    number: episode.sequence,
+    open,
+    level,
+    peak: (episode.rule || null) as EpisodeState['peak'],
+    levelSince: alert?.since ?? episode.since,
+    calmSince: episode.segment === 'calm' ? episode.since : null,
+    closedAt: open ? null : episode.since,
   };
 }
 
@@ -221,7 +268,14 @@ function episodeMembership(e: EpisodeState): Membership {
 }
 
 /** When the silence alone next takes the risk to a level some decision switches at. */
-function nextRiskLevelTime(rules: CompiledRules, inputs: ChurnInputs, cadence: CadenceSettings, risk: number, at: number, calendar: BusinessCalendar): number | null {
+function nextRiskLevelTime(
+  rules: CompiledRules,
+  inputs: ChurnInputs,
+  cadence: CadenceSettings,
+  risk: number,
+  at: number,
+  calendar: BusinessCalendar,
+): number | null {
   const level = rules.churn.riskLevels.find((l) => l > risk);
   if (level === undefined) return null;
   return timeRiskReaches(level, inputs, rules.churn.model, at, calendar.dayOf, cadence);
@@ -235,24 +289,39 @@ function churnReason(d: ChurnDriver, f: Record<string, number>, churn: ChurnAsse
   switch (d.code) {
     case 'inactivity': {
       const usual = base === undefined ? '' : `, usually every ${Math.max(1, Math.round(usualGapDays(base)))} days (平常间隔)`;
-      return { code: d.code, value: d.value, text: `No order for ${d.value} days (${d.value}天未下单)${usual}; a silence this long while ordering as usual: ${percent(f.silence_probability ?? 1)}` };
+      return {
+        code: d.code,
+        value: d.value,
+        text: `No order for ${d.value} days (${d.value}天未下单)${usual}; a silence this long while ordering as usual: ${percent(f.silence_probability ?? 1)}`,
+      };
     }
     case 'declining_orders':
       return { code: d.code, value: d.value, text: `Ordering at ${percent(d.value)} of the customer's usual rate (下单频率下降)` };
     case 'declining_value':
-      return { code: d.code, value: d.value, text: `Order value of the last 30 days ${percent(-d.value)} below the 60 days before (下单金额下降)` };
+      return {
+        code: d.code,
+        value: d.value,
+        text: `Order value of the last 30 days ${percent(-d.value)} below the 60 days before (下单金额下降)`,
+      };
     case 'detractor':
       return { code: d.code, value: d.value, text: `Recent NPS answers are detractors (${percent(d.value)}, 贬损者)` };
     case 'late_deliveries':
       return { code: d.code, value: d.value, text: `${percent(d.value)} of deliveries late in the last 90 days (延误)` };
     case 'damage_or_loss':
-      return { code: d.code, value: d.value, text: `${d.value} shipment(s) damaged or lost in the last 90 days, ${percent(churn.signals.damage_loss_share)} of its shipments (货物损坏或丢失)` };
+      return {
+        code: d.code,
+        value: d.value,
+        text: `${d.value} shipment(s) damaged or lost in the last 90 days, ${percent(churn.signals.damage_loss_share)} of its shipments (货物损坏或丢失)`,
+      };
     case 'complaints':
-      return { code: d.code, value: d.value, text: `${d.value} complaint(s) in the last 90 days, ${Math.round(churn.signals.complaint_rate * 100)} per 100 orders (投诉)` };
+      return {
+        code: d.code,
+        value: d.value,
+        text: `${d.value} complaint(s) in the last 90 days, ${Math.round(churn.signals.complaint_rate * 100)} per 100 orders (投诉)`,
+      };
     case 'open_complaints':
       return { code: d.code, value: d.value, text: `A complaint unresolved for ${d.value} days (未解决投诉)` };
     case 'low_satisfaction':
       return { code: d.code, value: d.value, text: `Low satisfaction recently: ${d.value} of 5, recent answers weighing more (满意度低)` };
   }
 }
-

@@ -8,7 +8,8 @@ const holds = (source: string, v: Values): boolean => evaluate(parseExpression(s
 function truthTable(names: readonly string[]): Array<Record<string, boolean>> {
   return Array.from({ length: 2 ** names.length }, (_, row) => Object.fromEntries(names.map((n, i) => [n, ((row >> i) & 1) === 1])));
 }
-const asFeatures = (row: Record<string, boolean>): Values => values(Object.fromEntries(Object.entries(row).map(([k, b]) => [k, b ? 1 : 0])));
+const asFeatures = (row: Record<string, boolean>): Values =>
+  values(Object.fromEntries(Object.entries(row).map(([k, b]) => [k, b ? 1 : 0])));
 
 /** The message a parse of `source` fails with. */
 function parseError(source: string): string {
@@ -129,7 +130,7 @@ describe('comparison operators', () => {
     }
   });
 
-  it('lets not turn an absent feature\'s false comparison into true', () => {
+  it("lets not turn an absent feature's false comparison into true", () => {
     // Documented consequence of "absent makes comparisons false": `not` is not a comparison.
     expect(holds('not nps_latest >= 9', values({}))).toBe(true);
     expect(holds('not nps_latest >= 9', values({ nps_latest: 9 }))).toBe(false);
@@ -143,7 +144,9 @@ describe('comparison operators', () => {
 
 describe('namesIn', () => {
   it('lists every feature and parameter, on either side, under not and in nested groups, once each', () => {
-    const e = parseExpression('tenure_days >= 365 and (nps_latest >= $promoter or not $floor > satisfaction_score_mean) or tenure_days < $floor and 1 < 2');
+    const e = parseExpression(
+      'tenure_days >= 365 and (nps_latest >= $promoter or not $floor > satisfaction_score_mean) or tenure_days < $floor and 1 < 2',
+    );
     const { features, parameters } = namesIn(e);
     expect([...features].sort()).toEqual(['nps_latest', 'satisfaction_score_mean', 'tenure_days']);
     expect([...parameters].sort()).toEqual(['floor', 'promoter']);
@@ -157,8 +160,14 @@ describe('namesIn', () => {
 
 describe('reasons', () => {
   it('gives the comparison, the feature value and the threshold of a single comparison', () => {
-    const r = evaluate(parseExpression('  order_value_365d   >=   $high_value  '), values({ order_value_365d: 120_000 }, { high_value: 100_000 }));
-    expect(r).toEqual({ holds: true, reasons: [{ condition: 'order_value_365d   >=   $high_value', feature: 'order_value_365d', value: 120_000, threshold: 100_000 }] });
+    const r = evaluate(
+      parseExpression('  order_value_365d   >=   $high_value  '),
+      values({ order_value_365d: 120_000 }, { high_value: 100_000 }),
+    );
+    expect(r).toEqual({
+      holds: true,
+      reasons: [{ condition: 'order_value_365d   >=   $high_value', feature: 'order_value_365d', value: 120_000, threshold: 100_000 }],
+    });
   });
 
   it('names the feature when it stands on the right', () => {
@@ -167,9 +176,16 @@ describe('reasons', () => {
   });
 
   it('lists every comparison of an and that holds, in written order', () => {
-    const r = evaluate(parseExpression('r_score >= 4 and f_score >= 4 and m_score >= $m'), values({ r_score: 5, f_score: 4, m_score: 3 }, { m: 2 }));
+    const r = evaluate(
+      parseExpression('r_score >= 4 and f_score >= 4 and m_score >= $m'),
+      values({ r_score: 5, f_score: 4, m_score: 3 }, { m: 2 }),
+    );
     expect(r.holds).toBe(true);
-    expect(r.reasons.map((x) => [x.feature, x.value, x.threshold])).toEqual([['r_score', 5, 4], ['f_score', 4, 4], ['m_score', 3, 2]]);
+    expect(r.reasons.map((x) => [x.feature, x.value, x.threshold])).toEqual([
+      ['r_score', 5, 4],
+      ['f_score', 4, 4],
+      ['m_score', 3, 2],
+    ]);
     expect(r.reasons.map((x) => x.condition)).toEqual(['r_score >= 4', 'f_score >= 4', 'm_score >= $m']);
   });
 

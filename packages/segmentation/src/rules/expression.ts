@@ -36,7 +36,12 @@ function tokenize(source: string): Token[] {
     if (num !== undefined) tokens.push({ type: 'number', text: num, at });
     else if (param !== undefined) tokens.push({ type: 'parameter', text: param.slice(1), at });
     else if (op !== undefined) tokens.push({ type: 'op', text: op, at });
-    else if (name !== undefined) tokens.push({ type: WORDS.has(name.toLowerCase()) ? 'word' : 'name', text: WORDS.has(name.toLowerCase()) ? name.toLowerCase() : name, at });
+    else if (name !== undefined)
+      tokens.push({
+        type: WORDS.has(name.toLowerCase()) ? 'word' : 'name',
+        text: WORDS.has(name.toLowerCase()) ? name.toLowerCase() : name,
+        at,
+      });
     else tokens.push({ type: paren as '(' | ')', text: paren!, at });
   }
   return tokens;
@@ -65,7 +70,10 @@ export function parseExpression(source: string): Expression {
       i++;
       return inner;
     }
-    if (peek()?.type === 'word' && peek()!.text === 'not') { i++; return { kind: 'not', term: primary() }; }
+    if (peek()?.type === 'word' && peek()!.text === 'not') {
+      i++;
+      return { kind: 'not', term: primary() };
+    }
     const start = peek()?.at ?? source.length;
     const left = operand();
     const op = tokens[i];
@@ -77,7 +85,10 @@ export function parseExpression(source: string): Expression {
   };
   const chain = (word: 'and' | 'or', next: () => Expression) => (): Expression => {
     const terms = [next()];
-    while (peek()?.type === 'word' && peek()!.text === word) { i++; terms.push(next()); }
+    while (peek()?.type === 'word' && peek()!.text === word) {
+      i++;
+      terms.push(next());
+    }
     return terms.length === 1 ? terms[0]! : { kind: word, terms };
   };
   const and = chain('and', primary);
@@ -124,12 +135,18 @@ const resolve = (o: Operand, v: Values): number | undefined =>
 
 export function compare(a: number, op: Comparison, b: number): boolean {
   switch (op) {
-    case '>=': return a >= b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '<': return a < b;
-    case '==': return a === b;
-    case '!=': return a !== b;
+    case '>=':
+      return a >= b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '<':
+      return a < b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
   }
 }
 
@@ -146,12 +163,14 @@ export function evaluate(expression: Expression, values: Values): { holds: boole
       const featureSide = expression.left.kind === 'feature' ? expression.left : expression.right;
       return {
         holds: true,
-        reasons: [{
-          condition: expression.text,
-          feature: featureSide.kind === 'feature' ? featureSide.name : '',
-          value: featureSide === expression.left ? a : b,
-          threshold: featureSide === expression.left ? b : a,
-        }],
+        reasons: [
+          {
+            condition: expression.text,
+            feature: featureSide.kind === 'feature' ? featureSide.name : '',
+            value: featureSide === expression.left ? a : b,
+            threshold: featureSide === expression.left ? b : a,
+          },
+        ],
       };
     }
     case 'and': {

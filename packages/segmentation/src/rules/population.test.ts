@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { populationThresholds, quantile, withPopulationThresholds, type PopulationCustomer, type PopulationThresholds, type RfmCutPoints } from './population.ts';
+import {
+  populationThresholds,
+  quantile,
+  withPopulationThresholds,
+  type PopulationCustomer,
+  type PopulationThresholds,
+  type RfmCutPoints,
+} from './population.ts';
 import { compileRules, RulesError, type CompiledRules, type PopulationSettings } from './rules-file.ts';
 import { REPOSITORY_RULES_FILE } from './rules-fixtures.ts';
 
@@ -9,7 +16,9 @@ const RULES = readFileSync(REPOSITORY_RULES_FILE, 'utf8');
 const repository = compileRules(RULES, 'rules.yaml');
 
 /** A customer of the population: ordered `days` ago, with `orders` and `value` in 365 days. */
-function aCustomer(o: { industry?: string; days?: number; orders?: number; value?: number; features?: Record<string, number> } = {}): PopulationCustomer {
+function aCustomer(
+  o: { industry?: string; days?: number; orders?: number; value?: number; features?: Record<string, number> } = {},
+): PopulationCustomer {
   const features: Record<string, number> = { orders_365d: o.orders ?? 5, order_value_365d: o.value ?? 10_000, ...o.features };
   if (o.days !== undefined) features.days_since_last_order = o.days;
   return { industry: o.industry, features };
@@ -33,7 +42,7 @@ const tally = (scores: number[]): number[] => [1, 2, 3, 4, 5].map((s) => scores.
 const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
 describe('quantile (linear interpolation between order statistics, type 7)', () => {
-  it('gives the known values of R\'s and NumPy\'s default', () => {
+  it("gives the known values of R's and NumPy's default", () => {
     const five = [1, 2, 3, 4, 5];
     expect([0, 0.1, 0.25, 0.5, 0.9, 1].map((p) => quantile(five, p))).toEqual([1, 1.4, 2, 3, 4.6, 5]);
     expect(quantile([10, 20], 0.25)).toBe(12.5);
@@ -104,7 +113,11 @@ describe('populationThresholds', () => {
     const manufacturing = range(10, (i) => aCustomer({ industry: 'MANUFACTURING', days: 1, value: (i + 1) * 10_000 }));
     // Cents, as stored: money parameters are whole units.
     const retail = range(5, (i) => aCustomer({ industry: 'RETAIL', days: 1, value: (i + 1) * 1_000 + 0.3 }));
-    const parameters = { ...HIGH_VALUE, medium_value: { feature: 'order_value_365d', quantile: 0.55 }, medium_value_exit: { feature: 'order_value_365d', quantile: 0.48 } };
+    const parameters = {
+      ...HIGH_VALUE,
+      medium_value: { feature: 'order_value_365d', quantile: 0.55 },
+      medium_value_exit: { feature: 'order_value_365d', quantile: 0.48 },
+    };
     const { industryParameters } = populationThresholds(withPopulation({ min_customers: 5, parameters }), [...manufacturing, ...retail]);
     expect(industryParameters).toEqual({
       MANUFACTURING: { high_value: 89_200, high_value_exit: 85_600, medium_value: 59_500, medium_value_exit: 53_200 },
@@ -113,10 +126,13 @@ describe('populationThresholds', () => {
   });
 
   it('keeps the defaults for an industry with fewer than min_customers, and hand-written overrides of other parameters', () => {
-    const rules = withPopulation({ min_customers: 5, parameters: HIGH_VALUE }, {
-      ...repository,
-      file: { ...repository.file, industry_parameters: { RETAIL: { high_value: 1, rising_value: 70_000 }, OTHER: { high_value: 2 } } },
-    });
+    const rules = withPopulation(
+      { min_customers: 5, parameters: HIGH_VALUE },
+      {
+        ...repository,
+        file: { ...repository.file, industry_parameters: { RETAIL: { high_value: 1, rising_value: 70_000 }, OTHER: { high_value: 2 } } },
+      },
+    );
     const customers = [
       ...range(5, (i) => aCustomer({ industry: 'MANUFACTURING', days: 3, value: 1000 * i })),
       ...range(4, (i) => aCustomer({ industry: 'RETAIL', days: 3, value: 1000 * i })),
@@ -129,8 +145,12 @@ describe('populationThresholds', () => {
 
   it('leaves a parameter at its default where too few members have its feature', () => {
     const parameters = { ...HIGH_VALUE, rising_value: { feature: 'on_time_rate_90d', quantile: 0.25 } };
-    const customers = range(8, (i) => aCustomer({ industry: 'RETAIL', days: 1, value: 100 * i, features: i < 4 ? { on_time_rate_90d: 0.5 + i / 9 } : {} }));
-    expect(Object.keys(populationThresholds(withPopulation({ min_customers: 5, parameters }), customers).industryParameters.RETAIL ?? {})).toEqual(['high_value', 'high_value_exit']);
+    const customers = range(8, (i) =>
+      aCustomer({ industry: 'RETAIL', days: 1, value: 100 * i, features: i < 4 ? { on_time_rate_90d: 0.5 + i / 9 } : {} }),
+    );
+    expect(
+      Object.keys(populationThresholds(withPopulation({ min_customers: 5, parameters }), customers).industryParameters.RETAIL ?? {}),
+    ).toEqual(['high_value', 'high_value_exit']);
     const rated = populationThresholds(withPopulation({ min_customers: 4, parameters }), customers).industryParameters.RETAIL;
     // Not money: four decimals. The four ratings are 0.5, 0.6111, 0.7222, 0.8333; a quarter of the way: 0.5 + 0.75 · 0.1111.
     expect(rated?.rising_value).toBe(0.5833);
@@ -141,11 +161,20 @@ describe('populationThresholds', () => {
     const next = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
     for (let round = 0; round < 20; round += 1) {
       // Heavy ties: values from a handful of amounts, some with cents.
-      const customers = range(40, () => aCustomer({ industry: 'E_COMMERCE', days: 2, value: [0, 999.5, 1000, 1000.49, 25_000][Math.floor(next() * 5)] ?? 0 }));
+      const customers = range(40, () =>
+        aCustomer({ industry: 'E_COMMERCE', days: 2, value: [0, 999.5, 1000, 1000.49, 25_000][Math.floor(next() * 5)] ?? 0 }),
+      );
       const enter = 0.5 + next() * 0.45;
       const exit = enter - next() * 0.2;
-      const p = populationThresholds(withPopulation({ parameters: { high_value: { feature: 'order_value_365d', quantile: enter }, high_value_exit: { feature: 'order_value_365d', quantile: exit } } }), customers)
-        .industryParameters.E_COMMERCE;
+      const p = populationThresholds(
+        withPopulation({
+          parameters: {
+            high_value: { feature: 'order_value_365d', quantile: enter },
+            high_value_exit: { feature: 'order_value_365d', quantile: exit },
+          },
+        }),
+        customers,
+      ).industryParameters.E_COMMERCE;
       expect(p?.high_value_exit).toBeLessThanOrEqual(p?.high_value ?? Number.NEGATIVE_INFINITY);
     }
   });
@@ -165,22 +194,33 @@ describe('populationThresholds', () => {
   });
 
   it('sets parameters of the predicted value (clv_12m) in whole units, like money', () => {
-    const rules = withPopulation({ parameters: { high_value_clv: { feature: 'clv_12m', quantile: 0.5 }, high_value_clv_exit: { feature: 'clv_12m', quantile: 0.4 } } });
+    const rules = withPopulation({
+      parameters: { high_value_clv: { feature: 'clv_12m', quantile: 0.5 }, high_value_clv_exit: { feature: 'clv_12m', quantile: 0.4 } },
+    });
     const customers = range(10, (i) => aCustomer({ industry: 'RETAIL', days: 1, features: { clv_12m: 1000.37 * (i + 1) } }));
     // Q(0.5) = 5001.85 + 0.5 × 1000.37 = 5502.035; Q(0.4) = 4001.48 + 0.6 × 1000.37 = 4601.702.
     expect(populationThresholds(rules, customers).industryParameters.RETAIL).toEqual({ high_value_clv: 5502, high_value_clv_exit: 4602 });
   });
 
   it('with scope all, sets the defaults at their quantiles across every industry (and none), dropping industry overrides of them', () => {
-    const rules = withPopulation({ scope: 'all', min_customers: 5, parameters: HIGH_VALUE }, {
-      ...repository,
-      file: { ...repository.file, industry_parameters: { RETAIL: { high_value: 1, rising_value: 70_000 } } },
-    });
+    const rules = withPopulation(
+      { scope: 'all', min_customers: 5, parameters: HIGH_VALUE },
+      {
+        ...repository,
+        file: { ...repository.file, industry_parameters: { RETAIL: { high_value: 1, rising_value: 70_000 } } },
+      },
+    );
     // 10 customers of two industries and none, values 10,000 … 100,000: one population.
-    const customers = range(10, (i) => aCustomer({ industry: ['RETAIL', 'MANUFACTURING', undefined][i % 3], days: 1, value: (i + 1) * 10_000 }));
+    const customers = range(10, (i) =>
+      aCustomer({ industry: ['RETAIL', 'MANUFACTURING', undefined][i % 3], days: 1, value: (i + 1) * 10_000 }),
+    );
     const thresholds = populationThresholds(rules, customers);
     // Q(0.88) of 10 … 100 thousand: 80,000 + 0.92 × 10,000; Q(0.84): 80,000 + 0.56 × 10,000.
-    expect(thresholds).toMatchObject({ scope: 'all', parameters: { high_value: 89_200, high_value_exit: 85_600 }, industryParameters: { RETAIL: { rising_value: 70_000 } } });
+    expect(thresholds).toMatchObject({
+      scope: 'all',
+      parameters: { high_value: 89_200, high_value_exit: 85_600 },
+      industryParameters: { RETAIL: { rising_value: 70_000 } },
+    });
     expect(thresholds.counts).toMatchObject({ byIndustry: { MANUFACTURING: 3, RETAIL: 4 }, withoutIndustry: 3 });
     // Within industries none of the defaults move.
     expect(populationThresholds(withPopulation({ min_customers: 3, parameters: HIGH_VALUE }), customers).parameters).toEqual({});
@@ -188,7 +228,9 @@ describe('populationThresholds', () => {
 
   it('with scope all, keeps the defaults of a base smaller than min_customers', () => {
     const customers = range(4, (i) => aCustomer({ industry: 'RETAIL', days: 1, value: i * 1000 }));
-    expect(populationThresholds(withPopulation({ scope: 'all', min_customers: 5, parameters: HIGH_VALUE }), customers).parameters).toEqual({});
+    expect(populationThresholds(withPopulation({ scope: 'all', min_customers: 5, parameters: HIGH_VALUE }), customers).parameters).toEqual(
+      {},
+    );
   });
 
   it('needs a population section', () => {
@@ -196,7 +238,7 @@ describe('populationThresholds', () => {
     expect(() => populationThresholds(without, [])).toThrow(RulesError);
   });
 
-  it('uses the repository\'s settings: value tiers from order value, exits below enters', () => {
+  it("uses the repository's settings: value tiers from order value, exits below enters", () => {
     const settings = repository.file.population;
     expect(settings?.rfm_quintiles).toBe(true);
     const tiers = settings?.parameters ?? {};
@@ -214,8 +256,15 @@ describe('populationThresholds', () => {
 });
 
 describe('withPopulationThresholds', () => {
-  const rfm: RfmCutPoints = { recency_days: [3, 9, 21, 60], frequency_orders_365d: [2, 5, 11, 25], monetary_value_365d: [8000, 21_000, 47_500, 120_000] };
-  const industryParameters = { MANUFACTURING: { high_value: 180_000, high_value_exit: 150_000 }, RETAIL: { high_value: 60_000, high_value_exit: 52_000 } };
+  const rfm: RfmCutPoints = {
+    recency_days: [3, 9, 21, 60],
+    frequency_orders_365d: [2, 5, 11, 25],
+    monetary_value_365d: [8000, 21_000, 47_500, 120_000],
+  };
+  const industryParameters = {
+    MANUFACTURING: { high_value: 180_000, high_value_exit: 150_000 },
+    RETAIL: { high_value: 60_000, high_value_exit: 52_000 },
+  };
   const thresholds: Pick<PopulationThresholds, 'rfm' | 'industryParameters'> = { rfm, industryParameters };
   const changedLines = (before: string, after: string): string[] => after.split('\n').filter((l) => !before.split('\n').includes(l));
 
@@ -231,10 +280,14 @@ describe('withPopulationThresholds', () => {
     const edited = withPopulationThresholds(RULES, thresholds);
     const comments = (text: string) => text.split('\n').flatMap((l) => (/\s#\s/.test(l) ? [l.slice(l.search(/\s#\s/))] : []));
     expect(comments(edited)).toEqual(comments(RULES));
-    const columns = (text: string) => text.split('\n').filter((l) => l.includes(' # ')).map((l) => l.indexOf(' # '));
+    const columns = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.includes(' # '))
+        .map((l) => l.indexOf(' # '));
     expect(columns(edited)).toEqual(columns(RULES));
     expect(changedLines(RULES, edited)).toEqual([
-      'industry_parameters:          # e.g. MANUFACTURING: { high_value: 150000 } (keys as the profile\'s industry; published by the population command)',
+      "industry_parameters:          # e.g. MANUFACTURING: { high_value: 150000 } (keys as the profile's industry; published by the population command)",
       '  MANUFACTURING: { high_value: 180000, high_value_exit: 150000 }',
       '  RETAIL: { high_value: 60000, high_value_exit: 52000 }',
       '  recency_days: [3, 9, 21, 60]                # R: days since the last order below the first cut = 5 … at or above the last = 1',
@@ -255,7 +308,10 @@ describe('withPopulationThresholds', () => {
 
   it('replaces published industries, and writes {} back when none is left', () => {
     const first = withPopulationThresholds(RULES, thresholds);
-    const second = withPopulationThresholds(first, { rfm: undefined, industryParameters: { E_COMMERCE: { high_value: 90_000, high_value_exit: 70_000 } } });
+    const second = withPopulationThresholds(first, {
+      rfm: undefined,
+      industryParameters: { E_COMMERCE: { high_value: 90_000, high_value_exit: 70_000 } },
+    });
     expect(compileRules(second).file.industry_parameters).toEqual({ E_COMMERCE: { high_value: 90_000, high_value_exit: 70_000 } });
     expect(compileRules(second).file.rfm).toEqual(rfm);
     expect(changedLines(first, second)).toEqual(['  E_COMMERCE: { high_value: 90000, high_value_exit: 70000 }']);
@@ -276,17 +332,27 @@ describe('withPopulationThresholds', () => {
   });
 
   it('sets the defaults under parameters (scope all), each comment kept in its column', () => {
-    const edited = withPopulationThresholds(RULES, { rfm: undefined, industryParameters: {}, parameters: { high_value: 250_000, high_value_exit: 9_000 } });
+    const edited = withPopulationThresholds(RULES, {
+      rfm: undefined,
+      industryParameters: {},
+      parameters: { high_value: 250_000, high_value_exit: 9_000 },
+    });
     expect(compileRules(edited).file.parameters).toEqual({ ...repository.file.parameters, high_value: 250_000, high_value_exit: 9_000 });
     expect(changedLines(RULES, edited)).toEqual([
       '  high_value: 250000          # CNY of orders in 365 days to become a high-value customer (高价值客户)',
       '  high_value_exit: 9000',
     ]);
-    expect(withPopulationThresholds(RULES, { rfm: undefined, industryParameters: {}, parameters: { ...repository.file.parameters } })).toBe(RULES);
+    expect(withPopulationThresholds(RULES, { rfm: undefined, industryParameters: {}, parameters: { ...repository.file.parameters } })).toBe(
+      RULES,
+    );
   });
 
   it('refuses values that are not valid rules', () => {
-    expect(() => withPopulationThresholds(RULES, { rfm: { ...rfm, recency_days: [3, 3, 21, 60] }, industryParameters: {} })).toThrow(/rfm\.recency_days: cut points must increase/);
-    expect(() => withPopulationThresholds(RULES, { rfm: undefined, industryParameters: { RETAIL: { low_value: 1 } } })).toThrow(/"low_value" is not in parameters/);
+    expect(() => withPopulationThresholds(RULES, { rfm: { ...rfm, recency_days: [3, 3, 21, 60] }, industryParameters: {} })).toThrow(
+      /rfm\.recency_days: cut points must increase/,
+    );
+    expect(() => withPopulationThresholds(RULES, { rfm: undefined, industryParameters: { RETAIL: { low_value: 1 } } })).toThrow(
+      /"low_value" is not in parameters/,
+    );
   });
 });

@@ -111,24 +111,32 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
   for (const customer of customers) {
     read += 1;
     const days = customer.features.days_since_last_order;
-    if (days === undefined || !(days < settings.active_days)) { skipped += 1; continue; }
+    if (days === undefined || !(days < settings.active_days)) {
+      skipped += 1;
+      continue;
+    }
     if (settings.rfm_quintiles) for (const key of RFM_KEYS) pushValue(rfmValues[key], customer.features[RFM_FEATURES[key]]);
     if (scope === 'all') for (const [feature, values] of everyone) pushValue(values, customer.features[feature]);
     // An empty industry is none, as in the engine: no industry parameters apply to it.
-    if (!customer.industry) { withoutIndustry += 1; continue; }
+    if (!customer.industry) {
+      withoutIndustry += 1;
+      continue;
+    }
     let industry = industries.get(customer.industry);
-    if (industry === undefined) industries.set(customer.industry, (industry = { members: 0, values: new Map(features.map((f) => [f, []])) }));
+    if (industry === undefined)
+      industries.set(customer.industry, (industry = { members: 0, values: new Map(features.map((f) => [f, []])) }));
     industry.members += 1;
     for (const [feature, values] of industry.values) pushValue(values, customer.features[feature]);
   }
 
-  const rfm = settings.rfm_quintiles && RFM_KEYS.every((k) => rfmValues[k].length >= settings.min_customers)
-    ? {
-      recency_days: quintileCuts(ascending(rfmValues.recency_days), Math.ceil),
-      frequency_orders_365d: quintileCuts(ascending(rfmValues.frequency_orders_365d), Math.ceil),
-      monetary_value_365d: quintileCuts(ascending(rfmValues.monetary_value_365d), Math.round),
-    }
-    : undefined;
+  const rfm =
+    settings.rfm_quintiles && RFM_KEYS.every((k) => rfmValues[k].length >= settings.min_customers)
+      ? {
+          recency_days: quintileCuts(ascending(rfmValues.recency_days), Math.ceil),
+          frequency_orders_365d: quintileCuts(ascending(rfmValues.frequency_orders_365d), Math.ceil),
+          monetary_value_365d: quintileCuts(ascending(rfmValues.monetary_value_365d), Math.round),
+        }
+      : undefined;
 
   // Overrides written by hand, of parameters the population does not set, are kept; the ones it
   // sets are replaced, or dropped where the industry is now too small (it keeps the defaults).
@@ -173,7 +181,11 @@ export function populationThresholds(rules: CompiledRules, customers: Iterable<P
 }
 
 /** A replacement of [start, end) of the rules text: edits keep everything else, comments included. */
-export interface Edit { start: number; end: number; text: string }
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
 
 /**
  * The rules file text with the rfm cut points and `industry_parameters` replaced by `thresholds`.
@@ -181,12 +193,18 @@ export interface Edit { start: number; end: number; text: string }
  * the whole document would move every end-of-line comment and restyle every flow mapping. Throws
  * a RulesError when the input or the result is not valid rules.
  */
-export function withPopulationThresholds(text: string, thresholds: Pick<PopulationThresholds, 'rfm' | 'industryParameters'> & Partial<Pick<PopulationThresholds, 'parameters'>>, where = 'rules'): string {
+export function withPopulationThresholds(
+  text: string,
+  thresholds: Pick<PopulationThresholds, 'rfm' | 'industryParameters'> & Partial<Pick<PopulationThresholds, 'parameters'>>,
+  where = 'rules',
+): string {
   compileRules(text, where);
   const doc = parseDocument(text);
   const edits: Edit[] = [];
-  for (const [parameter, value] of Object.entries(thresholds.parameters ?? {})) edits.push(parameterEdit(text, doc.getIn(['parameters', parameter], true), value, `parameters.${parameter}`));
-  if (thresholds.rfm) for (const key of RFM_KEYS) edits.push(...cutPointEdits(text, doc.getIn(['rfm', key], true), thresholds.rfm[key], `rfm.${key}`));
+  for (const [parameter, value] of Object.entries(thresholds.parameters ?? {}))
+    edits.push(parameterEdit(text, doc.getIn(['parameters', parameter], true), value, `parameters.${parameter}`));
+  if (thresholds.rfm)
+    for (const key of RFM_KEYS) edits.push(...cutPointEdits(text, doc.getIn(['rfm', key], true), thresholds.rfm[key], `rfm.${key}`));
   edits.push(...industryParameterEdits(text, doc, thresholds.industryParameters));
   let edited = text;
   let before = Number.POSITIVE_INFINITY;
@@ -201,7 +219,8 @@ export function withPopulationThresholds(text: string, thresholds: Pick<Populati
 
 /** A default under `parameters` set to a value of the whole population (scope all), its comment kept in its column. */
 function parameterEdit(source: string, node: unknown, value: number, field: string): Edit {
-  if (!isScalar(node) || typeof node.value !== 'number') throw new RulesError(`${field} is not written as a number: write it so, or edit it by hand`);
+  if (!isScalar(node) || typeof node.value !== 'number')
+    throw new RulesError(`${field} is not written as a number: write it so, or edit it by hand`);
   const [start, end] = rangeOf(node, field);
   return replaceAligned(source, start, end, String(value));
 }
@@ -251,7 +270,10 @@ function industryParameterEdits(source: string, doc: Document, values: Record<st
   const next = eol < 0 ? source.length : eol + 1;
   const block = `${eol < 0 ? '\n' : ''}${indented(lines, ' '.repeat(key[0] - lineStart(source, key[0]) + 2))}`;
   const rest = source.slice(end, eol < 0 ? source.length : eol);
-  const removal = rest.trim() === '' ? { start: source.lastIndexOf(':', start) + 1, end: end + rest.length, text: '' } : replaceAligned(source, start, end, '');
+  const removal =
+    rest.trim() === ''
+      ? { start: source.lastIndexOf(':', start) + 1, end: end + rest.length, text: '' }
+      : replaceAligned(source, start, end, '');
   return [removal, { start: next, end: next, text: block }];
 }
 

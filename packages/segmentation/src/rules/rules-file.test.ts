@@ -11,7 +11,9 @@ const RULES_PATH = join(import.meta.dirname, '../../../../config/rules.yaml');
 const RULES = readFileSync(RULES_PATH, 'utf8');
 const WHERE = 'rules.yaml';
 
-interface RawSegment { name: string }
+interface RawSegment {
+  name: string;
+}
 const raw = parse(RULES) as { dimensions: Record<string, { segments?: RawSegment[]; attribute?: string }> };
 
 /** The index of a segment in the real file, so paths follow the file if segments are reordered. */
@@ -51,7 +53,7 @@ function problems(text: string): string[] {
 
 const isRuleDimension = (d: DimensionRules | AttributeDimensionRules): d is DimensionRules => 'segments' in d;
 
-describe('the repository\'s rules file', () => {
+describe("the repository's rules file", () => {
   const compiled = compileRules(RULES, WHERE);
 
   it('compiles, with every dimension in the defined order', () => {
@@ -65,7 +67,10 @@ describe('the repository\'s rules file', () => {
     for (const d of compiled.dimensions) {
       const written = raw.dimensions[d.name];
       if (isRuleDimension(d)) {
-        expect(d.segments.map((s) => s.name), d.name).toEqual(written?.segments?.map((s) => s.name));
+        expect(
+          d.segments.map((s) => s.name),
+          d.name,
+        ).toEqual(written?.segments?.map((s) => s.name));
       } else {
         expect(d.attribute, d.name).toBe(written?.attribute);
       }
@@ -85,7 +90,8 @@ describe('the repository\'s rules file', () => {
     const parameters = compiled.file.parameters;
     const high = parameters.high_value;
     if (high === undefined) throw new Error('high_value is not a parameter');
-    const verdict = (value: number) => evaluateDimension(tier, { features: { order_value_365d: value, value_trend_30d: 0 }, parameters }, undefined, 0).segment;
+    const verdict = (value: number) =>
+      evaluateDimension(tier, { features: { order_value_365d: value, value_trend_30d: 0 }, parameters }, undefined, 0).segment;
     expect(verdict(high)).toBe('high');
     expect(verdict(high - 1)).not.toBe('high');
   });
@@ -104,7 +110,15 @@ describe('version', () => {
     const reformatted = stringify(parse(RULES), { collectionStyle: 'block', indent: 4 });
     expect(compileRules(reformatted, WHERE).version).toBe(version);
     const reversed = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+      Array.isArray(v)
+        ? v.map(reversed)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reversed(x)]),
+            )
+          : v;
     const json = JSON.stringify(reversed(parse(RULES)), null, 1);
     expect(json.indexOf('"snapshots"')).toBeLessThan(json.indexOf('"description"'));
     expect(compileRules(json, WHERE).version).toBe(version);
@@ -134,7 +148,11 @@ describe('problems name the line and the field', () => {
   it('an unknown feature in a condition', () => {
     const text = edited('enter: orders_30d >= 12', 'enter: orders_31d >= 12');
     expect(problems(text)).toEqual([
-      expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'orders_31d')}: dimensions\\.behaviour\\.segments\\.${segmentIndex('behaviour', 'high_frequency')}\\.enter: unknown feature "orders_31d"`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${WHERE}:${lineOf(text, 'orders_31d')}: dimensions\\.behaviour\\.segments\\.${segmentIndex('behaviour', 'high_frequency')}\\.enter: unknown feature "orders_31d"`,
+        ),
+      ),
     ]);
   });
 
@@ -157,20 +175,35 @@ describe('problems name the line and the field', () => {
   it('a missing required field, at the line of the object it is missing from', () => {
     const text = edited('        strategy: quality basic service and regular revisits (定期回访)\n', '');
     expect(problems(text)).toEqual([
-      expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, '- name: medium')}: dimensions\\.value_tier\\.segments\\.${segmentIndex('value_tier', 'medium')}\\.strategy: .*expected string`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${WHERE}:${lineOf(text, '- name: medium')}: dimensions\\.value_tier\\.segments\\.${segmentIndex('value_tier', 'medium')}\\.strategy: .*expected string`,
+        ),
+      ),
     ]);
   });
 
   it('a wrong type, at the top level and inside a dimension', () => {
     const churn = edited('cooldown_days: 14', 'cooldown_days: a week');
-    expect(problems(churn)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(churn, 'cooldown_days: a week')}: churn\\.cooldown_days: .*expected number`))]);
-    const dwell = edited('min_dwell_days: 14\n    segments:\n      - name: high_return', 'min_dwell_days: two weeks\n    segments:\n      - name: high_return');
-    expect(problems(dwell)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(dwell, 'two weeks')}: dimensions\\.behaviour\\.min_dwell_days: .*expected number`))]);
+    expect(problems(churn)).toEqual([
+      expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(churn, 'cooldown_days: a week')}: churn\\.cooldown_days: .*expected number`)),
+    ]);
+    const dwell = edited(
+      'min_dwell_days: 14\n    segments:\n      - name: high_return',
+      'min_dwell_days: two weeks\n    segments:\n      - name: high_return',
+    );
+    expect(problems(dwell)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${WHERE}:${lineOf(dwell, 'two weeks')}: dimensions\\.behaviour\\.min_dwell_days: .*expected number`),
+      ),
+    ]);
   });
 
   it('a bad attribute dimension, as an attribute dimension', () => {
     const text = edited('region: { attribute: region }', 'region: { attribute: province }');
-    expect(problems(text)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'province')}: dimensions\\.region\\.attribute: .*"region"`))]);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'province')}: dimensions\\.region\\.attribute: .*"region"`)),
+    ]);
   });
 
   it('an industry parameter that overrides no parameter', () => {
@@ -193,7 +226,11 @@ describe('problems name the line and the field', () => {
     it('an unknown feature', () => {
       const text = edited(lastParameter, `${lastParameter}\n    rising_value: { feature: order_value_356d, quantile: 0.95 }`);
       expect(problems(text)).toEqual([
-        expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'order_value_356d')}: population\\.parameters\\.rising_value\\.feature: unknown feature "order_value_356d"`)),
+        expect.stringMatching(
+          new RegExp(
+            `^${WHERE}:${lineOf(text, 'order_value_356d')}: population\\.parameters\\.rising_value\\.feature: unknown feature "order_value_356d"`,
+          ),
+        ),
       ]);
     });
 
@@ -233,14 +270,18 @@ describe('problems name the line and the field', () => {
 
     it('an auto that is not true or false, or an unknown scope', () => {
       const auto = edited('auto: true', 'auto: "yes"');
-      expect(problems(auto)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(auto, 'auto:')}: population\\.auto: .*expected boolean`))]);
+      expect(problems(auto)).toEqual([
+        expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(auto, 'auto:')}: population\\.auto: .*expected boolean`)),
+      ]);
       const scope = edited('scope: industry', 'scope: region');
       expect(problems(scope)).toEqual([`${WHERE}:${lineOf(scope, 'scope:')}: population.scope: write industry or all`]);
     });
 
     it('a wrong type or an unknown setting', () => {
       const days = edited('active_days: 365', 'active_days: a year');
-      expect(problems(days)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(days, 'a year')}: population\\.active_days: .*expected number`))]);
+      expect(problems(days)).toEqual([
+        expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(days, 'a year')}: population\\.active_days: .*expected number`)),
+      ]);
       const count = edited('min_customers: 30', 'min_customers: 2.5');
       expect(problems(count)).toEqual([`${WHERE}:${lineOf(count, '2.5')}: population.min_customers: a whole number of customers`]);
       const typo = edited('rfm_quintiles: true', 'rfm_quintile: true');
@@ -260,7 +301,7 @@ describe('problems name the line and the field', () => {
     expect(() => compileRules(edited('from: [churned]', 'from: [churned, prospect]'), WHERE)).not.toThrow();
   });
 
-  it('duplicate segment names, including the fallback\'s', () => {
+  it("duplicate segment names, including the fallback's", () => {
     const twice = edited('      - name: silver', '      - name: gold');
     expect(problems(twice)).toEqual([
       `${WHERE}:${lineOf(twice, '- name: gold', 1)}: dimensions.loyalty.segments.${segmentIndex('loyalty', 'silver')}.name: segment "gold" appears twice`,
@@ -286,7 +327,9 @@ describe('problems name the line and the field', () => {
     const found = problems(text);
     expect(found).toHaveLength(4);
     const numerically = (a: number, b: number): number => a - b;
-    expect(found.map((p) => Number(p.split(':')[1])).sort(numerically)).toEqual(['orders_31d', '$volume', 'from: [lost]', 'repeat_orders >=\n'].map((m) => lineOf(text, m)).sort(numerically));
+    expect(found.map((p) => Number(p.split(':')[1])).sort(numerically)).toEqual(
+      ['orders_31d', '$volume', 'from: [lost]', 'repeat_orders >=\n'].map((m) => lineOf(text, m)).sort(numerically),
+    );
 
     let shape = edited('        strategy: quality basic service and regular revisits (定期回访)\n', '');
     shape = edited('cooldown_days: 14', 'cooldown_days: a week', shape);
@@ -294,7 +337,11 @@ describe('problems name the line and the field', () => {
     const shapeProblems = problems(shape);
     expect(shapeProblems).toHaveLength(3);
     expect(shapeProblems.map((p) => p.split(': ')[1])).toEqual(
-      expect.arrayContaining([`dimensions.value_tier.segments.${segmentIndex('value_tier', 'medium')}.strategy`, 'churn.cooldown_days', 'snapshots']),
+      expect.arrayContaining([
+        `dimensions.value_tier.segments.${segmentIndex('value_tier', 'medium')}.strategy`,
+        'churn.cooldown_days',
+        'snapshots',
+      ]),
     );
   });
 

@@ -12,8 +12,18 @@ const AT = Date.UTC(2026, 11, 1);
 /** Customers drawn from a known Gamma-Gamma population (seeded): x orders of value ~ Gamma(p, ν), ν ~ Gamma(q, γ). */
 function customerBase(truth: { p: number; q: number; gamma: number }, count: number): MonetaryHistory[] {
   let a = 2026 >>> 0;
-  const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32; };
-  const gammaInt = (k: number) => { let s = 0; for (let i = 0; i < k; i++) s -= Math.log(next()); return s; };
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
+  };
+  const gammaInt = (k: number) => {
+    let s = 0;
+    for (let i = 0; i < k; i++) s -= Math.log(next());
+    return s;
+  };
   return Array.from({ length: count }, () => {
     const nu = gammaInt(truth.q) / truth.gamma;
     const x = 2 + Math.floor(next() * 10);
@@ -24,7 +34,7 @@ function customerBase(truth: { p: number; q: number; gamma: number }, count: num
 }
 
 describe('the Gamma-Gamma fit of `pnpm rules population`', () => {
-  it('reads a customer\'s orders of the last 365 days and their mean value, from 2 orders on', () => {
+  it("reads a customer's orders of the last 365 days and their mean value, from 2 orders on", () => {
     expect(orderValueHistory({ orders_365d: 4, order_value_365d: 10_000 })).toEqual({ x: 4, zbar: 2500 });
     expect(orderValueHistory({ orders_365d: 1, order_value_365d: 10_000 })).toBeUndefined();
     expect(orderValueHistory({ orders_365d: 3, order_value_365d: 0 })).toBeUndefined();
@@ -47,7 +57,10 @@ describe('the Gamma-Gamma fit of `pnpm rules population`', () => {
   it('keeps the parameters when too few customers ordered twice, or when the rules have no value section', () => {
     const few = fitOrderValues(rules, customerBase({ p: 3, q: 4, gamma: 3000 }, 99));
     expect(few).toEqual({ skipped: expect.stringContaining('fewer than value.fit_min_customers (100)') as unknown, customers: 99 });
-    expect(fitOrderValues({ ...rules, file: { ...rules.file, value: undefined } }, [])).toEqual({ skipped: 'the rules have no value section', customers: 0 });
+    expect(fitOrderValues({ ...rules, file: { ...rules.file, value: undefined } }, [])).toEqual({
+      skipped: 'the rules have no value section',
+      customers: 0,
+    });
   });
 });
 
@@ -58,14 +71,24 @@ describe('the fit written into the rules', () => {
     const text = withOrderValueFit(RULES, fit, AT);
     const compiled = compileRules(text);
     expect(compiled.value?.gammaGamma).toEqual(fit.params);
-    expect(compiled.file.value?.gamma_gamma.fitted).toEqual({ at: '2026-12-01T00:00:00.000Z', customers: 812, log_likelihood: -7012.31, orders: '365d' });
+    expect(compiled.file.value?.gamma_gamma.fitted).toEqual({
+      at: '2026-12-01T00:00:00.000Z',
+      customers: 812,
+      log_likelihood: -7012.31,
+      orders: '365d',
+    });
     const changed = (a: string, b: string) => a.split('\n').filter((line, i) => line !== b.split('\n')[i]);
-    expect(changed(text, RULES)).toEqual([expect.stringMatching(/^ {2}gamma_gamma: \{ p: 3\.1234, q: 2\.5, gamma: 812\.5, fitted: \{ .* \} \} +# documented prior/)]);
+    expect(changed(text, RULES)).toEqual([
+      expect.stringMatching(/^ {2}gamma_gamma: \{ p: 3\.1234, q: 2\.5, gamma: 812\.5, fitted: \{ .* \} \} +# documented prior/),
+    ]);
     expect(compileRules(text).version).not.toBe(rules.version);
   });
 
   it('rewrites a block mapping as a block, and refits over an earlier fit', () => {
-    const block = RULES.replace(/ {2}gamma_gamma: \{[^}]*\}[^\n]*\n/, '  gamma_gamma:\n    p: 2.52   # shape\n    q: 2.04\n    gamma: 536\n');
+    const block = RULES.replace(
+      / {2}gamma_gamma: \{[^}]*\}[^\n]*\n/,
+      '  gamma_gamma:\n    p: 2.52   # shape\n    q: 2.04\n    gamma: 536\n',
+    );
     const text = withOrderValueFit(block, fit, AT);
     expect(text).toContain('  gamma_gamma:\n    p: 3.1234\n    q: 2.5\n    gamma: 812.5\n    fitted: {');
     const again = withOrderValueFit(text, { ...fit, params: { p: 2, q: 3, gamma: 100 } }, AT);

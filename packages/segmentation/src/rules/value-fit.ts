@@ -40,16 +40,27 @@ export function fitOrderValues(rules: CompiledRules, histories: readonly Monetar
   const value = rules.file.value;
   if (value === undefined) return { skipped: 'the rules have no value section', customers: histories.length };
   if (histories.length < value.fit_min_customers) {
-    return { skipped: `${histories.length} customers with ${FIT_MIN_ORDERS}+ orders in 365 days, fewer than value.fit_min_customers (${value.fit_min_customers}): gamma_gamma kept`, customers: histories.length };
+    return {
+      skipped: `${histories.length} customers with ${FIT_MIN_ORDERS}+ orders in 365 days, fewer than value.fit_min_customers (${value.fit_min_customers}): gamma_gamma kept`,
+      customers: histories.length,
+    };
   }
   // From the parameters in force: the data's scale (the base currency) is far from the neutral start's.
   const fit = fitGammaGamma(histories, rules.value!.gammaGamma);
   if (!fit.converged || !(fit.params.q > 1)) {
-    return { skipped: `the fit did not give a finite mean order value (q = ${fit.params.q.toFixed(4)}${fit.converged ? '' : ', not converged'}): gamma_gamma kept`, customers: fit.customers };
+    return {
+      skipped: `the fit did not give a finite mean order value (q = ${fit.params.q.toFixed(4)}${fit.converged ? '' : ', not converged'}): gamma_gamma kept`,
+      customers: fit.customers,
+    };
   }
   // Rounded so the published file reads well; γ is money, p and q shapes.
   return {
-    fit: { params: { p: round(fit.params.p, 4), q: round(fit.params.q, 4), gamma: round(fit.params.gamma, 2) }, customers: fit.customers, logLikelihood: round(fit.logLikelihood, 2), converged: fit.converged },
+    fit: {
+      params: { p: round(fit.params.p, 4), q: round(fit.params.q, 4), gamma: round(fit.params.gamma, 2) },
+      customers: fit.customers,
+      logLikelihood: round(fit.logLikelihood, 2),
+      converged: fit.converged,
+    },
   };
 }
 
@@ -61,7 +72,10 @@ export function withOrderValueFit(text: string, fit: OrderValueFit, at: number, 
   const doc = parseDocument(text);
   const node = doc.getIn(['value', 'gamma_gamma'], true);
   if (!isMap(node)) throw new RulesError(`${where} has no value.gamma_gamma mapping to write the fit into`);
-  const fields = { ...fit.params, fitted: { at: new Date(at).toISOString(), customers: fit.customers, log_likelihood: fit.logLikelihood, orders: '365d' } };
+  const fields = {
+    ...fit.params,
+    fitted: { at: new Date(at).toISOString(), customers: fit.customers, log_likelihood: fit.logLikelihood, orders: '365d' },
+  };
   const rendered = new Document(fields);
   if (isMap(rendered.contents)) {
     rendered.contents.flow = node.flow ?? false;

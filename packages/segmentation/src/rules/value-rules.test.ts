@@ -23,7 +23,10 @@ function problems(text: string): string[] {
     compileRules(text, WHERE);
   } catch (err) {
     expect(err).toBeInstanceOf(RulesError);
-    return (err as Error).message.split('\n').slice(1).map((l) => l.trim());
+    return (err as Error).message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
   }
   throw new Error('the rules compiled, but they should not');
 }
@@ -33,41 +36,57 @@ const withoutValueSection = (text = RULES): string => edited(/\nvalue:[^\n]*\n(?
 
 describe('the value section of the rules', () => {
   it('compiles from the shipped file: 12 months, 8 % a year, the documented Gamma-Gamma prior', () => {
-    expect(compileRules(RULES, WHERE).value).toEqual({ horizonMonths: 12, discountRate: 0.08, gammaGamma: { p: 2.52, q: 2.04, gamma: 536 } });
+    expect(compileRules(RULES, WHERE).value).toEqual({
+      horizonMonths: 12,
+      discountRate: 0.08,
+      gammaGamma: { p: 2.52, q: 2.04, gamma: 536 },
+    });
   });
 
   it('refuses a discount rate written as a percentage, naming the setting and its line', () => {
     const text = edited('discount_rate: 0.08', 'discount_rate: 8');
-    expect(problems(text)).toEqual([`${WHERE}:${lineOf(text, 'discount_rate: 8')}: value.discount_rate: discount_rate is an annual rate below 1 (0.08 = 8 % a year, not 8)`]);
+    expect(problems(text)).toEqual([
+      `${WHERE}:${lineOf(text, 'discount_rate: 8')}: value.discount_rate: discount_rate is an annual rate below 1 (0.08 = 8 % a year, not 8)`,
+    ]);
   });
 
   it('refuses a q at or below 1 (an infinite population mean order value)', () => {
     const text = edited('q: 2.04', 'q: 0.9');
-    expect(problems(text)).toEqual([expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'q: 0.9')}: value\\.gamma_gamma\\.q: gamma_gamma\\.q must be above 1`))]);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(new RegExp(`^${WHERE}:${lineOf(text, 'q: 0.9')}: value\\.gamma_gamma\\.q: gamma_gamma\\.q must be above 1`)),
+    ]);
   });
 
   it('refuses a missing or non-positive Gamma-Gamma parameter', () => {
-    expect(problems(edited(', gamma: 536', ''))).toEqual([expect.stringMatching(/: value\.gamma_gamma\.gamma: gamma_gamma\.gamma: a number/)]);
+    expect(problems(edited(', gamma: 536', ''))).toEqual([
+      expect.stringMatching(/: value\.gamma_gamma\.gamma: gamma_gamma\.gamma: a number/),
+    ]);
     expect(problems(edited('p: 2.52', 'p: 0'))).toEqual([expect.stringMatching(/: value\.gamma_gamma\.p: gamma_gamma\.p must be above 0/)]);
   });
 
   it('refuses another horizon than the 12 months the features are named for', () => {
     const text = edited('horizon_months: 12', 'horizon_months: 6');
-    expect(problems(text)).toEqual([`${WHERE}:${lineOf(text, 'horizon_months: 6')}: value.horizon_months: horizon_months is 12: the features are named for it (expected_orders_12m, clv_12m)`]);
+    expect(problems(text)).toEqual([
+      `${WHERE}:${lineOf(text, 'horizon_months: 6')}: value.horizon_months: horizon_months is 12: the features are named for it (expected_orders_12m, clv_12m)`,
+    ]);
   });
 
   it('refuses an unknown setting in the section', () => {
-    expect(problems(edited('discount_rate: 0.08', 'discount: 0.08'))).toEqual(expect.arrayContaining([expect.stringMatching(/: value: Unrecognized key: "discount"/)]));
+    expect(problems(edited('discount_rate: 0.08', 'discount: 0.08'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/: value: Unrecognized key: "discount"/)]),
+    );
   });
 
   it('refuses conditions and population parameters that read the value features without the section', () => {
     const found = problems(withoutValueSection());
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((p) => /"clv_12m" is predicted from the value section: add one/.test(p))).toBe(true);
-    expect(found).toEqual(expect.arrayContaining([
-      expect.stringMatching(/: dimensions\.value_tier\.segments\.0\.enter: "clv_12m"/),
-      expect.stringMatching(/: population\.parameters\.high_value_clv\.feature: "clv_12m"/),
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/: dimensions\.value_tier\.segments\.0\.enter: "clv_12m"/),
+        expect.stringMatching(/: population\.parameters\.high_value_clv\.feature: "clv_12m"/),
+      ]),
+    );
   });
 
   it('is optional: rules that do not read the value features compile without it, and their customers have none', () => {

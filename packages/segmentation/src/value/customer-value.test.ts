@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { DAYS_PER_MONTH, predictValue, survivalDecayPerDay, survivingDays, type ValueInputs, type ValueSettings } from './customer-value.ts';
+import {
+  DAYS_PER_MONTH,
+  predictValue,
+  survivalDecayPerDay,
+  survivingDays,
+  type ValueInputs,
+  type ValueSettings,
+} from './customer-value.ts';
 
 /** Fader & Hardie's CDNOW estimates: customer 1 (2 orders, mean 22.35) expects 24.66 an order. */
 const CDNOW = { p: 6.25, q: 3.74, gamma: 15.44 };
 const settings = (discountRate: number): ValueSettings => ({ horizonMonths: 12, discountRate, gammaGamma: CDNOW });
 const aCustomer = (overrides: Partial<ValueInputs> = {}): ValueInputs => ({
-  orderingDaysPerDay: 0.1, ordersPerOrderingDay: 1.5, churnRisk: 0, churnHorizonDays: 90, orders: 2, meanOrderValue: 22.35, ...overrides,
+  orderingDaysPerDay: 0.1,
+  ordersPerOrderingDay: 1.5,
+  churnRisk: 0,
+  churnHorizonDays: 90,
+  orders: 2,
+  meanOrderValue: 22.35,
+  ...overrides,
 });
 
 describe('predicted customer value (客户终身价值)', () => {

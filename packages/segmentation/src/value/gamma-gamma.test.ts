@@ -4,7 +4,9 @@ import { expectedOrderValue, fitGammaGamma, totalMonetaryLogLikelihood, usableFo
 
 /** The CDNOW sample with mean repeat-purchase values (fixtures/README.md). */
 function cdnow(): Array<MonetaryHistory & { id: string }> {
-  const [header, ...lines] = readFileSync(new URL('./fixtures/cdnow_summary_monetary.csv', import.meta.url), 'utf8').trimEnd().split(/\r?\n/);
+  const [header, ...lines] = readFileSync(new URL('./fixtures/cdnow_summary_monetary.csv', import.meta.url), 'utf8')
+    .trimEnd()
+    .split(/\r?\n/);
   expect(header).toBe('ID,x,t_x,T,zbar');
   return lines.map((line) => {
     const [id, x, , , zbar] = line.split(',');
@@ -34,9 +36,19 @@ describe('the Gamma-Gamma model of monetary value', () => {
 
   it('recovers known parameters from a simulated customer base', () => {
     let a = 12345 >>> 0;
-    const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32; };
+    const next = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
+    };
     // Gamma(k, 1) for integer k by summing exponentials; value per order ~ Gamma(p, ν), ν ~ Gamma(q, γ).
-    const gammaInt = (k: number) => { let s = 0; for (let i = 0; i < k; i++) s -= Math.log(next()); return s; };
+    const gammaInt = (k: number) => {
+      let s = 0;
+      for (let i = 0; i < k; i++) s -= Math.log(next());
+      return s;
+    };
     const truth = { p: 4, q: 3, gamma: 20 };
     const customers: MonetaryHistory[] = Array.from({ length: 15_000 }, () => {
       const nu = gammaInt(truth.q) / truth.gamma;

@@ -35,7 +35,15 @@ export const GAMMA_GAMMA_NEUTRAL_START: GammaGammaParams = { p: 1, q: 1, gamma: 
 export function monetaryLogLikelihood(params: GammaGammaParams, h: MonetaryHistory): number {
   const { p, q, gamma } = params;
   const px = p * h.x;
-  return logGamma(px + q) - logGamma(px) - logGamma(q) + q * Math.log(gamma) + (px - 1) * Math.log(h.zbar) + px * Math.log(h.x) - (px + q) * Math.log(gamma + h.x * h.zbar);
+  return (
+    logGamma(px + q) -
+    logGamma(px) -
+    logGamma(q) +
+    q * Math.log(gamma) +
+    (px - 1) * Math.log(h.zbar) +
+    px * Math.log(h.x) -
+    (px + q) * Math.log(gamma + h.x * h.zbar)
+  );
 }
 
 export const totalMonetaryLogLikelihood = (params: GammaGammaParams, histories: readonly MonetaryHistory[]): number =>
@@ -47,10 +55,17 @@ export const usableForGammaGamma = (h: MonetaryHistory): boolean => h.x >= 1 && 
 export function fitGammaGamma(histories: readonly MonetaryHistory[], start: GammaGammaParams = GAMMA_GAMMA_NEUTRAL_START): GammaGammaFit {
   const usable = histories.filter(usableForGammaGamma);
   if (usable.length === 0) throw new RangeError('cannot fit the Gamma-Gamma model without customers who ordered again');
-  const fromLogs = (theta: readonly number[]): GammaGammaParams => ({ p: Math.exp(theta[0]!), q: Math.exp(theta[1]!), gamma: Math.exp(theta[2]!) });
+  const fromLogs = (theta: readonly number[]): GammaGammaParams => ({
+    p: Math.exp(theta[0]!),
+    q: Math.exp(theta[1]!),
+    gamma: Math.exp(theta[2]!),
+  });
   const valid = (g: GammaGammaParams) => [g.p, g.q, g.gamma].every((v) => v > 0 && Number.isFinite(v));
   const m = minimiseNelderMead(
-    (theta) => { const g = fromLogs(theta); return valid(g) ? -totalMonetaryLogLikelihood(g, usable) : Number.POSITIVE_INFINITY; },
+    (theta) => {
+      const g = fromLogs(theta);
+      return valid(g) ? -totalMonetaryLogLikelihood(g, usable) : Number.POSITIVE_INFINITY;
+    },
     [Math.log(start.p), Math.log(start.q), Math.log(start.gamma)],
     { step: 0.5, pointTolerance: 1e-9, valueTolerance: 1e-10, maxIterations: 10_000, maxRestarts: 10 },
   );

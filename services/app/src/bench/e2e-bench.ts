@@ -20,9 +20,39 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { anOrder, aTick, avroSchemas, CUSTOMER_EVENTS_PARTITIONS, topicNames, valueSubject, type CustomerEvent, type SegmentChange } from '@segmentation/contracts';
-import { AvroCodec, BatchConsumer, committedPositions, createKafka, deleteTopics, kafkaSecurity, CustomerEventLogWriter, provisionPipeline, ReliableProducer, tailTopics, topicOffsets, topicsWithPrefix } from '@segmentation/kafka';
-import { ConfigError, createLogger, createMetricsRegistry, parseConfig, runCommand, type Logger, type Registry } from '@segmentation/runtime';
+import {
+  anOrder,
+  aTick,
+  avroSchemas,
+  CUSTOMER_EVENTS_PARTITIONS,
+  topicNames,
+  valueSubject,
+  type CustomerEvent,
+  type SegmentChange,
+} from '@segmentation/contracts';
+import {
+  AvroCodec,
+  BatchConsumer,
+  committedPositions,
+  createKafka,
+  deleteTopics,
+  kafkaSecurity,
+  CustomerEventLogWriter,
+  provisionPipeline,
+  ReliableProducer,
+  tailTopics,
+  topicOffsets,
+  topicsWithPrefix,
+} from '@segmentation/kafka';
+import {
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  parseConfig,
+  runCommand,
+  type Logger,
+  type Registry,
+} from '@segmentation/runtime';
 import { compileRules } from '@segmentation/segmentation';
 import { applyRulesVersion } from '@segmentation/segmenter';
 import { customerRecordCodec } from '@segmentation/readers';
@@ -34,20 +64,42 @@ import { startPipeline, type Pipeline } from '../pipeline.ts';
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 
 await runCommand('bench:e2e', async () => {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '20000' }, days: { type: 'string', default: '120' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '2' }, seed: { type: 'string', default: '1' }, segmenters: { type: 'string', default: '1' }, profile: { type: 'boolean', default: false } } });
-  const opts = parseConfig(z.object({
-    customers: z.coerce.number().int().min(100),
-    days: z.coerce.number().int().min(7).max(3650),
-    rate: z.coerce.number().int().min(1).max(100_000),
-    seconds: z.coerce.number().int().min(1).max(600),
-    warmup: z.coerce.number().int().min(0).max(600),
-    seed: z.coerce.number().int(),
-    segmenters: z.coerce.number().int().min(1).max(CUSTOMER_EVENTS_PARTITIONS),
-  }), { ...values, profile: undefined });
+  const { values } = parseArgs({
+    options: {
+      customers: { type: 'string', default: '20000' },
+      days: { type: 'string', default: '120' },
+      rate: { type: 'string', default: '2000' },
+      seconds: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '2' },
+      seed: { type: 'string', default: '1' },
+      segmenters: { type: 'string', default: '1' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  const opts = parseConfig(
+    z.object({
+      customers: z.coerce.number().int().min(100),
+      days: z.coerce.number().int().min(7).max(3650),
+      rate: z.coerce.number().int().min(1).max(100_000),
+      seconds: z.coerce.number().int().min(1).max(600),
+      warmup: z.coerce.number().int().min(0).max(600),
+      seed: z.coerce.number().int(),
+      segmenters: z.coerce.number().int().min(1).max(CUSTOMER_EVENTS_PARTITIONS),
+    }),
+    { ...values, profile: undefined },
+  );
   const profile = values.profile === true;
   if (profile && opts.segmenters !== 1) throw new ConfigError('--profile runs one segmenter in this process: leave out --segmenters');
   const prefix = `bench-e2e-${Date.now()}`;
-  const config = loadConfig({ ...process.env, TOPIC_PREFIX: `${prefix}.`, GROUP_PREFIX: prefix, REDIS_KEY_PREFIX: `${prefix}:`, TICK_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error', OPS_PORT: '0' });
+  const config = loadConfig({
+    ...process.env,
+    TOPIC_PREFIX: `${prefix}.`,
+    GROUP_PREFIX: prefix,
+    REDIS_KEY_PREFIX: `${prefix}:`,
+    TICK_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'error',
+    OPS_PORT: '0',
+  });
   const topics = topicNames(config.TOPIC_PREFIX);
   const logger = createLogger({ service: 'bench-e2e' }, 'error');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-e2e', security: kafkaSecurity(config) }, logger);
@@ -77,7 +129,17 @@ await runCommand('bench:e2e', async () => {
     // 2. Ceiling: the same consumer, the same settings, nothing done per record.
     let seen = 0;
     let first = 0;
-    const ceilingConsumer = new BatchConsumer(kafka, { groupId: `${prefix}-ceiling`, topics: [topics.customerEvents], sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, stallTimeoutMs: 60_000, partitionsConcurrently: 4 }, logger);
+    const ceilingConsumer = new BatchConsumer(
+      kafka,
+      {
+        groupId: `${prefix}-ceiling`,
+        topics: [topics.customerEvents],
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        stallTimeoutMs: 60_000,
+        partitionsConcurrently: 4,
+      },
+      logger,
+    );
     await ceilingConsumer.connect((batch) => {
       if (first === 0) first = performance.now();
       seen += batch.messages.length;
@@ -106,7 +168,14 @@ await runCommand('bench:e2e', async () => {
     const ticksBefore = await counter('segmenter_records_total', 'ignored');
     const eventSchemaId = await codec.register(valueSubject(topics.customerEvents), avroSchemas.customerEvent);
     const tickAt = Date.now();
-    await producer.send(topics.customerEvents, Array.from({ length: CUSTOMER_EVENTS_PARTITIONS }, (_, partition) => ({ key: null, partition, value: codec.encode(eventSchemaId, avroSchemas.customerEvent, aTick(partition, tickAt)) })));
+    await producer.send(
+      topics.customerEvents,
+      Array.from({ length: CUSTOMER_EVENTS_PARTITIONS }, (_, partition) => ({
+        key: null,
+        partition,
+        value: codec.encode(eventSchemaId, avroSchemas.customerEvent, aTick(partition, tickAt)),
+      })),
+    );
     await until(async () => (await counter('segmenter_records_total', 'ignored')) >= ticksBefore + CUSTOMER_EVENTS_PARTITIONS, 120);
     const latencyProfiler = profile ? await startProfiler() : undefined;
     const latencies = await pacedLatency(kafka, producer, codec, topics, [...customerIds], opts, prefix, logger, counter);
@@ -115,25 +184,50 @@ await runCommand('bench:e2e', async () => {
 
     // 5. Backfill: a rules change that raises the value tiers by half.
     const rulesText = readFileSync(join(repoRoot, 'config', 'rules.yaml'), 'utf8');
-    const raised = compileRules(rulesText.replace(/^( {2}(high|medium)_value(_exit)?: )(\d+)/gm, (_, key: string, _n, _e, v: string) => `${key}${Number(v) * 1.5}`), 'raised rules');
+    const raised = compileRules(
+      rulesText.replace(/^( {2}(high|medium)_value(_exit)?: )(\d+)/gm, (_, key: string, _n, _e, v: string) => `${key}${Number(v) * 1.5}`),
+      'raised rules',
+    );
     const reevaluatedBefore = await counter('segmenter_rules_reevaluated_customers_total');
     const backfillStarted = performance.now();
-    await applyRulesVersion({ kafka, producer, codec }, topics, raised, { appliedBy: 'bench:e2e', note: 'value tiers raised by half', appliedAt: Date.now() });
+    await applyRulesVersion({ kafka, producer, codec }, topics, raised, {
+      appliedBy: 'bench:e2e',
+      note: 'value tiers raised by half',
+      appliedAt: Date.now(),
+    });
     let customersStored = 0;
-    for await (const ids of new CustomerStateStore(redis, config.REDIS_KEY_PREFIX, customerRecordCodec).customerIds()) customersStored += ids.length;
+    for await (const ids of new CustomerStateStore(redis, config.REDIS_KEY_PREFIX, customerRecordCodec).customerIds())
+      customersStored += ids.length;
     await until(async () => (await counter('segmenter_rules_reevaluated_customers_total')) - reevaluatedBefore >= customersStored);
     const backfillSeconds = (performance.now() - backfillStarted) / 1000;
     const reevaluated = (await counter('segmenter_rules_reevaluated_customers_total')) - reevaluatedBefore;
 
     const result = {
       machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-      customers: opts.customers, days: opts.days, events,
+      customers: opts.customers,
+      days: opts.days,
+      events,
       ceilingEventsPerSecond: Math.round(events / ceilingSeconds),
       segmenterProcesses: opts.segmenters,
       pipelineEventsPerSecond: Math.round(pipelineRate),
       pipelineToCeiling: Number((pipelineRate / (events / ceilingSeconds)).toFixed(3)),
-      latency: { rate: opts.rate, seconds: opts.seconds, orders: latencies.orders, changed: latencies.changed, p50Ms: latencies.p50, p95Ms: latencies.p95, p99Ms: latencies.p99, ingestHopMs: latencies.ingestHop, segmenterHopMs: latencies.segmenterHop, warmup: { seconds: opts.warmup, ...latencies.warmup } },
-      backfill: { customers: reevaluated, seconds: Number(backfillSeconds.toFixed(1)), customersPerSecond: Math.round(reevaluated / backfillSeconds) },
+      latency: {
+        rate: opts.rate,
+        seconds: opts.seconds,
+        orders: latencies.orders,
+        changed: latencies.changed,
+        p50Ms: latencies.p50,
+        p95Ms: latencies.p95,
+        p99Ms: latencies.p99,
+        ingestHopMs: latencies.ingestHop,
+        segmenterHopMs: latencies.segmenterHop,
+        warmup: { seconds: opts.warmup, ...latencies.warmup },
+      },
+      backfill: {
+        customers: reevaluated,
+        seconds: Number(backfillSeconds.toFixed(1)),
+        customersPerSecond: Math.round(reevaluated / backfillSeconds),
+      },
       cpuDuringPipeline,
       redisBytesPerCustomer: bytesPerCustomer,
       peakRssMiB: pipeline.peakRssMiB(),
@@ -145,14 +239,20 @@ await runCommand('bench:e2e', async () => {
 | ceiling: consume only, decoding nothing | ${result.ceilingEventsPerSecond} events/s |
 | pipeline: decode, state, evaluation, changes acknowledged (${profile ? 'the segmenter in this process, profiled' : opts.segmenters === 1 ? 'one segmenter process' : `${opts.segmenters} segmenter processes`}) | ${result.pipelineEventsPerSecond} events/s |
 | pipeline / ceiling | ${(result.pipelineToCeiling * 100).toFixed(1)} % |
-| CPU during the pipeline step (cores busy; the machine has ${result.machine.cores}) | ${Object.entries(cpuDuringPipeline).map(([name, cores]) => `${name} ${cores}`).join(', ') || 'not measured (no /proc)'} |
+| CPU during the pipeline step (cores busy; the machine has ${result.machine.cores}) | ${
+      Object.entries(cpuDuringPipeline)
+        .map(([name, cores]) => `${name} ${cores}`)
+        .join(', ') || 'not measured (no /proc)'
+    } |
 | latency at ${opts.rate} orders/s for ${opts.seconds} s after ${opts.warmup} s of warm-up (arrival → change acknowledged; the ${latencies.changed} of ${latencies.orders} orders that changed a segment) | p50 ${latencies.p50} ms, p95 ${latencies.p95} ms, p99 ${latencies.p99} ms |
 | of which ingest: arrival → forwarded into customer-events | p50 ${latencies.ingestHop.p50} ms, p95 ${latencies.ingestHop.p95} ms, p99 ${latencies.ingestHop.p99} ms |
 | of which segmenter: forwarded → change acknowledged | p50 ${latencies.segmenterHop.p50} ms, p95 ${latencies.segmenterHop.p95} ms, p99 ${latencies.segmenterHop.p99} ms |
 | latency during the warm-up (${latencies.warmup.changed} of ${latencies.warmup.orders} orders) | p50 ${latencies.warmup.p50} ms, p95 ${latencies.warmup.p95} ms, p99 ${latencies.warmup.p99} ms |
 | rules-change backfill | ${result.backfill.customersPerSecond} customers/s (${reevaluated} of ${customersStored} customers in ${result.backfill.seconds} s) |
 | Redis memory per customer (MEMORY USAGE of a sample of records, plus the timer index) | ${result.redisBytesPerCustomer} bytes |
-| peak RSS of the pipeline's processes | ${Object.entries(result.peakRssMiB).map(([name, mib]) => `${name} ${mib} MiB`).join(', ')} |`);
+| peak RSS of the pipeline's processes | ${Object.entries(result.peakRssMiB)
+      .map(([name, mib]) => `${name} ${mib} MiB`)
+      .join(', ')} |`);
     const out = join(repoRoot, '.local', 'bench');
     mkdirSync(out, { recursive: true });
     const file = join(out, `e2e-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -171,7 +271,17 @@ await runCommand('bench:e2e', async () => {
  * Orders of the preloaded customers, as live traffic is, published at `rate`/s; the latency of an
  * order that changes a segment is its first change's Kafka timestamp minus its own arrival.
  */
-async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: ReliableProducer, codec: AvroCodec, topics: ReturnType<typeof topicNames>, customers: string[], { rate, seconds, warmup }: { rate: number; seconds: number; warmup: number }, prefix: string, logger: ReturnType<typeof createLogger>, counter: Counter) {
+async function pacedLatency(
+  kafka: ReturnType<typeof createKafka>,
+  producer: ReliableProducer,
+  codec: AvroCodec,
+  topics: ReturnType<typeof topicNames>,
+  customers: string[],
+  { rate, seconds, warmup }: { rate: number; seconds: number; warmup: number },
+  prefix: string,
+  logger: ReturnType<typeof createLogger>,
+  counter: Counter,
+) {
   // Orders of the first `warmup` seconds are measured apart: the ingest process's code is not yet
   // compiled, and each customer's first live order moves more segments than the later ones.
   const arrived = new Map<string, { at: number; warmingUp: boolean }>();
@@ -185,28 +295,33 @@ async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: Rel
   let lastChangeAt = Date.now();
   const appliedBefore = await counter('segmenter_records_total', 'applied');
   // From the topics' ends: reading the preload's records would take this process's time from the pipeline.
-  const tail = await tailTopics(kafka, { topics: [topics.segmentChanges, topics.customerEvents], backlogPerPartition: 0, groupPrefix: `${prefix}-latency` }, async (m) => {
-    if (m.topic === topics.customerEvents) {
-      forwarded.set((await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)).eventId, m.timestamp);
-      return;
-    }
-    const change = await codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange);
-    const order = change.causeEventId === null ? undefined : arrived.get(change.causeEventId);
-    if (order === undefined) return;
-    arrived.delete(change.causeEventId!);
-    const at = order.at;
-    if (order.warmingUp) {
-      warmupLatencies.push(m.timestamp - at);
-      return;
-    }
-    latencies.push(m.timestamp - at);
-    const forwardedAt = forwarded.get(change.causeEventId!);
-    if (forwardedAt !== undefined) {
-      ingestHops.push(forwardedAt - at);
-      segmenterHops.push(m.timestamp - forwardedAt);
-    }
-    lastChangeAt = Date.now();
-  }, logger);
+  const tail = await tailTopics(
+    kafka,
+    { topics: [topics.segmentChanges, topics.customerEvents], backlogPerPartition: 0, groupPrefix: `${prefix}-latency` },
+    async (m) => {
+      if (m.topic === topics.customerEvents) {
+        forwarded.set((await codec.decode<CustomerEvent>(m.value, avroSchemas.customerEvent)).eventId, m.timestamp);
+        return;
+      }
+      const change = await codec.decode<SegmentChange>(m.value, avroSchemas.segmentChange);
+      const order = change.causeEventId === null ? undefined : arrived.get(change.causeEventId);
+      if (order === undefined) return;
+      arrived.delete(change.causeEventId!);
+      const at = order.at;
+      if (order.warmingUp) {
+        warmupLatencies.push(m.timestamp - at);
+        return;
+      }
+      latencies.push(m.timestamp - at);
+      const forwardedAt = forwarded.get(change.causeEventId!);
+      if (forwardedAt !== undefined) {
+        ingestHops.push(forwardedAt - at);
+        segmenterHops.push(m.timestamp - forwardedAt);
+      }
+      lastChangeAt = Date.now();
+    },
+    logger,
+  );
   await until(() => tail.isReady(), 60);
   const schemaId = await codec.register(valueSubject(topics.orders), avroSchemas.order);
   const warmupOrders = rate * warmup;
@@ -219,14 +334,18 @@ async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: Rel
     const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + perTick);
     const batch = [];
     for (; sent < due; sent++) {
-      const order = anOrder({ customerId: customers[(sent * 7919) % customers.length]!, eventId: `${prefix}-live-${sent}`, amount: 500 + (sent % 997) * 40 });
+      const order = anOrder({
+        customerId: customers[(sent * 7919) % customers.length]!,
+        eventId: `${prefix}-live-${sent}`,
+        amount: 500 + (sent % 997) * 40,
+      });
       batch.push({ key: order.customerId, value: codec.encode(schemaId, avroSchemas.order, order) });
     }
     // The producer stamps the records with the time it sends them (CreateTime): their arrival.
     const sentAt = Date.now();
     if (batch.length > 0) await producer.send(topics.orders, batch);
     for (let i = sent - batch.length; i < sent; i++) arrived.set(`${prefix}-live-${i}`, { at: sentAt, warmingUp: i < warmupOrders });
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ((sent / rate) * 1000) - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (sent / rate) * 1000 - Date.now())));
   }
   // Not every order changes a segment: wait until the pipeline has applied them all, then a little for the last changes.
   await until(async () => (await counter('segmenter_records_total', 'applied')) >= appliedBefore + total, 120);
@@ -237,7 +356,14 @@ async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: Rel
     const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
   };
-  return { orders: total - warmupOrders, changed: latencies.length, ...percentiles(latencies), ingestHop: percentiles(ingestHops), segmenterHop: percentiles(segmenterHops), warmup: { orders: warmupOrders, changed: warmupLatencies.length, ...percentiles(warmupLatencies) } };
+  return {
+    orders: total - warmupOrders,
+    changed: latencies.length,
+    ...percentiles(latencies),
+    ingestHop: percentiles(ingestHops),
+    segmenterHop: percentiles(segmenterHops),
+    warmup: { orders: warmupOrders, changed: warmupLatencies.length, ...percentiles(warmupLatencies) },
+  };
 }
 
 /**
@@ -245,7 +371,8 @@ async function pacedLatency(kafka: ReturnType<typeof createKafka>, producer: Rel
  * partition's end (offsets, not the processes' counters: a batch redone after a rebalance counts once).
  */
 async function throughput(kafka: ReturnType<typeof createKafka>, config: Config, topic: string, pids: number[]) {
-  const committed = async () => [...(await committedPositions(kafka, segmenterGroupId(config), topic)).values()].reduce((n, p) => n + p.offset, 0);
+  const committed = async () =>
+    [...(await committedPositions(kafka, segmenterGroupId(config), topic)).values()].reduce((n, p) => n + p.offset, 0);
   await until(async () => (await committed()) > 0, 120);
   const started = performance.now();
   const cpuBefore = cpuSeconds(pids);
@@ -276,13 +403,17 @@ async function inProcessPipeline(config: Config, logger: Logger): Promise<BenchP
     pids: [process.pid],
     addIngest: () => Promise.resolve(), // already running, idle until step 4
     counter: registryCounter(metrics),
-    peakRssMiB: () => ({ 'ingest and segmenter, with the simulator and this benchmark': Math.round(process.resourceUsage().maxRSS / 1024) }),
+    peakRssMiB: () => ({
+      'ingest and segmenter, with the simulator and this benchmark': Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
     stop: () => pipeline.stop(),
   };
 }
 
 async function pipelineProcesses(config: Config, prefix: string, segmenters: number): Promise<BenchPipeline> {
-  const processes = await Promise.all(Array.from({ length: segmenters }, (_, i) => startPipelineProcess(config, prefix, `segmenter-${i + 1}`, 'segmenter')));
+  const processes = await Promise.all(
+    Array.from({ length: segmenters }, (_, i) => startPipelineProcess(config, prefix, `segmenter-${i + 1}`, 'segmenter')),
+  );
   const pids = processes.map((p) => p.pid);
   return {
     pids,
@@ -291,7 +422,9 @@ async function pipelineProcesses(config: Config, prefix: string, segmenters: num
     },
     counter: async (name, result) => (await Promise.all(processes.map((p) => p.counter(name, result)))).reduce((a, b) => a + b, 0),
     peakRssMiB: () => Object.fromEntries(processes.map((p) => [p.name, p.peakRssMiB()])),
-    stop: async () => { await Promise.all(processes.map((p) => p.stop())); },
+    stop: async () => {
+      await Promise.all(processes.map((p) => p.stop()));
+    },
   };
 }
 
@@ -302,8 +435,22 @@ async function startPipelineProcess(config: Config, prefix: string, name: string
   mkdirSync(dir, { recursive: true });
   const log = join(dir, `${prefix}-${name}.log`);
   const out = openSync(log, 'a');
-  const env = { ...process.env, TOPIC_PREFIX: config.TOPIC_PREFIX, GROUP_PREFIX: config.GROUP_PREFIX, REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX, TICK_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error', OPS_HOST: '127.0.0.1', OPS_PORT: String(port), ROLES: roles };
-  const child = spawn(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'main.ts')], { cwd: repoRoot, env, stdio: ['ignore', out, out] });
+  const env = {
+    ...process.env,
+    TOPIC_PREFIX: config.TOPIC_PREFIX,
+    GROUP_PREFIX: config.GROUP_PREFIX,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    TICK_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'error',
+    OPS_HOST: '127.0.0.1',
+    OPS_PORT: String(port),
+    ROLES: roles,
+  };
+  const child = spawn(process.execPath, [join(repoRoot, 'services', 'app', 'src', 'main.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', out, out],
+  });
   closeSync(out);
   const alive = () => {
     if (child.exitCode !== null) throw new Error(`the ${roles} process exited (${child.exitCode}); see ${log}`);
@@ -356,7 +503,11 @@ async function freePort(): Promise<number> {
 function cpuSeconds(segmenters: number[] = []): Map<string, number> {
   const seconds = new Map<string, number>();
   const ticks = 100; // USER_HZ
-  const services: Array<[string, RegExp]> = [['kafka', /kafka\.Kafka/], ['registry', /apicurio/], ['redis', /^redis-server/]];
+  const services: Array<[string, RegExp]> = [
+    ['kafka', /kafka\.Kafka/],
+    ['registry', /apicurio/],
+    ['redis', /^redis-server/],
+  ];
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
@@ -366,7 +517,12 @@ function cpuSeconds(segmenters: number[] = []): Map<string, number> {
   for (const pid of pids) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      const name = Number(pid) === process.pid ? 'bench' : segmenters.includes(Number(pid)) ? 'segmenters' : services.find(([, pattern]) => pattern.test(cmdline))?.[0];
+      const name =
+        Number(pid) === process.pid
+          ? 'bench'
+          : segmenters.includes(Number(pid))
+            ? 'segmenters'
+            : services.find(([, pattern]) => pattern.test(cmdline))?.[0];
       if (name === undefined) continue;
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       seconds.set(name, (seconds.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticks); // utime, stime
@@ -415,9 +571,9 @@ async function bytesPerStoredCustomer(redis: RedisClient, prefix: string): Promi
     if (sample.length < 1000) sample.push(...ids.slice(0, 1000 - sample.length));
   }
   let recordBytes = 0;
-  for (const id of sample) recordBytes += Number(await redis.memory('USAGE', customerKey(prefix, id)) ?? 0);
+  for (const id of sample) recordBytes += Number((await redis.memory('USAGE', customerKey(prefix, id))) ?? 0);
   let timerBytes = 0;
-  for (let p = 0; p < 12; p++) timerBytes += Number(await redis.memory('USAGE', timersKey(prefix, p)) ?? 0);
+  for (let p = 0; p < 12; p++) timerBytes += Number((await redis.memory('USAGE', timersKey(prefix, p))) ?? 0);
   return Math.round(recordBytes / Math.max(1, sample.length) + timerBytes / Math.max(1, customers));
 }
 
@@ -425,7 +581,8 @@ function registryCounter(metrics: Registry): Counter {
   return async (name, result) => {
     const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
     return ((metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>)
-      .filter((v) => result === undefined || v.labels.result === result).reduce((sum, v) => sum + v.value, 0);
+      .filter((v) => result === undefined || v.labels.result === result)
+      .reduce((sum, v) => sum + v.value, 0);
   };
 }
 
@@ -437,4 +594,3 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutSeconds
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-

@@ -31,14 +31,18 @@ export const currentToken = () => readToken() || memoryToken;
 export function saveToken(token) {
   try {
     sessionStorage.setItem(TOKEN_KEY, token);
-  } catch { /* private mode without storage: the token then lives only until reload */ }
+  } catch {
+    /* private mode without storage: the token then lives only until reload */
+  }
   memoryToken = token;
 }
 
 export function forgetToken() {
   try {
     sessionStorage.removeItem(TOKEN_KEY);
-  } catch { /* storage unavailable: nothing to forget */ }
+  } catch {
+    /* storage unavailable: nothing to forget */
+  }
   memoryToken = '';
 }
 
@@ -75,7 +79,9 @@ export async function api(path, { signal } = {}) {
     let message = '';
     try {
       message = (await response.json()).error ?? '';
-    } catch { /* not JSON: the status says enough */ }
+    } catch {
+      /* not JSON: the status says enough */
+    }
     throw new ApiError(response.status, message || (response.status === 503 ? t('error.unavailable') : `HTTP ${response.status}`));
   }
   return response.json();

@@ -70,14 +70,22 @@ export function levelBadge(level) {
 export function riskMeter(score, level) {
   const bar = h('span', { class: `meter-fill level-${level}` });
   bar.style.width = `${Math.round(Math.min(1, Math.max(0, score ?? 0)) * 100)}%`;
-  return h('span', { class: 'risk-meter' }, h('span', { class: 'meter-track' }, bar), h('span', { class: 'meter-value' }, formatPercent(score, 0)));
+  return h(
+    'span',
+    { class: 'risk-meter' },
+    h('span', { class: 'meter-track' }, bar),
+    h('span', { class: 'meter-value' }, formatPercent(score, 0)),
+  );
 }
 
 /** A message inside a card: loading, empty or an error with a retry button. */
 export function cardMessage(text, { error = false, retry } = {}) {
-  return h('div', { class: error ? 'card-message error' : 'card-message', role: error ? 'alert' : undefined },
+  return h(
+    'div',
+    { class: error ? 'card-message error' : 'card-message', role: error ? 'alert' : undefined },
     h('span', {}, text),
-    retry ? h('button', { type: 'button', class: 'link-button', onclick: retry }, t('common.retry')) : null);
+    retry ? h('button', { type: 'button', class: 'link-button', onclick: retry }, t('common.retry')) : null,
+  );
 }
 
 /** A card of the drill-down: a titled section. */

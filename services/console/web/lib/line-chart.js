@@ -3,7 +3,20 @@
 
 import { h, s, fill } from './dom.js';
 
-export const CHART_COLOURS = ['#2563eb', '#16a34a', '#dc2626', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#475569', '#0d9488', '#9333ea'];
+export const CHART_COLOURS = [
+  '#2563eb',
+  '#16a34a',
+  '#dc2626',
+  '#d97706',
+  '#7c3aed',
+  '#0891b2',
+  '#db2777',
+  '#65a30d',
+  '#ea580c',
+  '#475569',
+  '#0d9488',
+  '#9333ea',
+];
 
 /** Round axis steps (1, 2, 2.5, 5 × 10ⁿ) covering [low, high] (low ≤ 0 ≤ high) in about `count` gridlines. */
 export function niceScale(low, high, count = 4) {
@@ -11,7 +24,10 @@ export function niceScale(low, high, count = 4) {
   if (span <= 0) return { bottom: 0, top: 1, step: 1 };
   const raw = span / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max([1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw), Number.EPSILON);
+  const step = Math.max(
+    [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw),
+    Number.EPSILON,
+  );
   return { bottom: Math.floor(low / step) * step, top: Math.ceil(high / step) * step, step };
 }
 
@@ -20,7 +36,18 @@ export function niceScale(low, high, count = 4) {
  * where a null value leaves a gap, `hidden` the keys not drawn, `format` for axis and tooltip values,
  * `right` the room right of the plot (the last x label is centred on the last point).
  */
-export function lineChart({ width: wanted, labels, series, hidden = new Set(), format, tick = (l) => l, ariaLabel, xTitle, yTitle, right = 16 }) {
+export function lineChart({
+  width: wanted,
+  labels,
+  series,
+  hidden = new Set(),
+  format,
+  tick = (l) => l,
+  ariaLabel,
+  xTitle,
+  yTitle,
+  right = 16,
+}) {
   const width = Math.max(320, wanted || 800);
   const height = 260;
   const m = { left: 56, right, top: 12, bottom: 44 };
@@ -43,13 +70,19 @@ export function lineChart({ width: wanted, labels, series, hidden = new Set(), f
   const every = Math.max(1, Math.ceil(labels.length / Math.max(1, Math.floor(plotW / 56))));
   labels.forEach((label, i) => {
     if (i % every !== 0 && i !== labels.length - 1) return;
-    if (i === labels.length - 1 && i % every !== 0 && (i % every) < every / 2) return; // too close to the previous label
+    if (i === labels.length - 1 && i % every !== 0 && i % every < every / 2) return; // too close to the previous label
     svg.append(s('line', { class: 'axis', x1: x(i), x2: x(i), y1: m.top + plotH, y2: m.top + plotH + 4 }));
     svg.append(s('text', { class: 'tick', x: x(i), y: m.top + plotH + 16, 'text-anchor': 'middle' }, tick(label)));
   });
   svg.append(s('line', { class: 'axis', x1: m.left, x2: width - m.right, y1: y(0), y2: y(0) }));
   svg.append(s('text', { class: 'axis-title', x: m.left + plotW / 2, y: height - 6, 'text-anchor': 'middle' }, xTitle));
-  svg.append(s('text', { class: 'axis-title', x: 14, y: m.top + plotH / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${m.top + plotH / 2})` }, yTitle));
+  svg.append(
+    s(
+      'text',
+      { class: 'axis-title', x: 14, y: m.top + plotH / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${m.top + plotH / 2})` },
+      yTitle,
+    ),
+  );
 
   for (const sr of visible) {
     // One polyline per run of known values: a month without a rate is a gap, not a zero.
@@ -61,7 +94,9 @@ export function lineChart({ width: wanted, labels, series, hidden = new Set(), f
     sr.values.forEach((v, i) => (typeof v === 'number' ? run.push(`${x(i).toFixed(1)},${y(v).toFixed(1)}`) : flush()));
     flush();
     if (labels.length <= 45) {
-      sr.values.forEach((v, i) => { if (typeof v === 'number') svg.append(s('circle', { class: 'point', cx: x(i), cy: y(v), r: 2.5, fill: sr.colour })); });
+      sr.values.forEach((v, i) => {
+        if (typeof v === 'number') svg.append(s('circle', { class: 'point', cx: x(i), cy: y(v), r: 2.5, fill: sr.colour }));
+      });
     }
   }
 
@@ -78,11 +113,13 @@ export function lineChart({ width: wanted, labels, series, hidden = new Set(), f
     guide.setAttribute('x1', x(index));
     guide.setAttribute('x2', x(index));
     guide.setAttribute('visibility', 'visible');
-    const rows = [...visible].sort((a, b) => (b.values[index] ?? -Infinity) - (a.values[index] ?? -Infinity)).map((sr) => {
-      const swatch = h('span', { class: 'swatch' });
-      swatch.style.background = sr.colour;
-      return h('div', { class: 'tip-row' }, swatch, h('span', {}, sr.label), h('strong', {}, format(sr.values[index], 'tip')));
-    });
+    const rows = [...visible]
+      .sort((a, b) => (b.values[index] ?? -Infinity) - (a.values[index] ?? -Infinity))
+      .map((sr) => {
+        const swatch = h('span', { class: 'swatch' });
+        swatch.style.background = sr.colour;
+        return h('div', { class: 'tip-row' }, swatch, h('span', {}, sr.label), h('strong', {}, format(sr.values[index], 'tip')));
+      });
     fill(tip, h('div', { class: 'tip-day' }, labels[index]), ...rows);
     tip.hidden = false;
     const left = (x(index) / width) * bounds.width;

@@ -17,7 +17,18 @@ export const state = {
 };
 
 /** Timer handles, so stopping the page clears every one of them. */
-export const timers = { sizes: 0, alerts: 0, trend: 0, dimensions: 0, reconnect: 0, countdown: 0, stale: 0, alertsSoon: 0, detailSoon: 0, render: 0 };
+export const timers = {
+  sizes: 0,
+  alerts: 0,
+  trend: 0,
+  dimensions: 0,
+  reconnect: 0,
+  countdown: 0,
+  stale: 0,
+  alertsSoon: 0,
+  detailSoon: 0,
+  render: 0,
+};
 
 /** Dimensions in the rules' order, then any the data knows that the rules list does not. */
 export function orderedDimensions(extraNames) {
@@ -29,6 +40,8 @@ export function orderedDimensions(extraNames) {
 /** Segments in the rules' order, then the rest by size (attribute dimensions: industries, regions). */
 export function orderedSegments(dimension, counts) {
   const defined = state.dimensions.find((d) => d.name === dimension)?.segments ?? [];
-  const rest = Object.keys(counts).filter((seg) => !defined.includes(seg)).sort((a, b) => counts[b] - counts[a] || a.localeCompare(b));
+  const rest = Object.keys(counts)
+    .filter((seg) => !defined.includes(seg))
+    .sort((a, b) => counts[b] - counts[a] || a.localeCompare(b));
   return [...defined, ...rest];
 }

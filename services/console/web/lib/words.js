@@ -2,7 +2,17 @@
 // time), rule reasons, churn reasons, segment changes and alerts.
 
 import {
-  t, locale, featureName, segmentName, dimensionName, levelName, reasonCodeName, episodeEventName, formatNumber, formatPercent, formatDateTime,
+  t,
+  locale,
+  featureName,
+  segmentName,
+  dimensionName,
+  levelName,
+  reasonCodeName,
+  episodeEventName,
+  formatNumber,
+  formatPercent,
+  formatDateTime,
 } from '../i18n.js';
 import { h } from './dom.js';
 
@@ -10,7 +20,8 @@ import { h } from './dom.js';
 function featureKind(name) {
   if (/_at$/.test(name)) return 'time';
   if (name === 'value_trend_30d') return 'trend';
-  if (/^(return_rate|cancellation_rate|share_|on_time_rate)/.test(name) || ['p_alive', 'churn_risk', 'silence_probability'].includes(name)) return 'share';
+  if (/^(return_rate|cancellation_rate|share_|on_time_rate)/.test(name) || ['p_alive', 'churn_risk', 'silence_probability'].includes(name))
+    return 'share';
   if (/^(order_value_|lifetime_value|avg_order_value|expected_order_value|clv_)/.test(name)) return 'money';
   return 'number';
 }
@@ -18,11 +29,16 @@ function featureKind(name) {
 export function formatFeatureValue(name, value) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return value === undefined || value === null ? '—' : String(value);
   switch (featureKind(name)) {
-    case 'time': return formatDateTime(value, { seconds: false });
-    case 'share': return formatPercent(value);
-    case 'trend': return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' }).format(value);
-    case 'money': return formatNumber(value, 0);
-    default: return formatNumber(value, 2);
+    case 'time':
+      return formatDateTime(value, { seconds: false });
+    case 'share':
+      return formatPercent(value);
+    case 'trend':
+      return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' }).format(value);
+    case 'money':
+      return formatNumber(value, 0);
+    default:
+      return formatNumber(value, 2);
   }
 }
 
@@ -47,17 +63,21 @@ export function reasonInWords(reason) {
 
 /** A churn reason: the server's text (already bilingual) under the cause's name in this language. */
 export function churnReasonNode(reason) {
-  return h('span', { class: 'churn-reason' },
+  return h(
+    'span',
+    { class: 'churn-reason' },
     h('span', { class: 'reason-code' }, reasonCodeName(reason.code)),
-    reason.text ? ` ${reason.text}` : reason.value !== null && reason.value !== undefined ? ` ${formatNumber(reason.value)}` : '');
+    reason.text ? ` ${reason.text}` : reason.value !== null && reason.value !== undefined ? ` ${formatNumber(reason.value)}` : '',
+  );
 }
 
 /** "C-123: 客户价值 中价值客户 → 高价值客户" without the customer: the words after the id. */
 export function changeInWords(change) {
   const to = segmentName(change.dimension, change.toSegment);
-  const what = change.fromSegment === null || change.fromSegment === undefined
-    ? t('feed.firstSegment', { to })
-    : `${segmentName(change.dimension, change.fromSegment)} → ${to}`;
+  const what =
+    change.fromSegment === null || change.fromSegment === undefined
+      ? t('feed.firstSegment', { to })
+      : `${segmentName(change.dimension, change.fromSegment)} → ${to}`;
   return [h('span', { class: 'feed-dimension' }, dimensionName(change.dimension)), ' ', what];
 }
 

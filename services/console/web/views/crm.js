@@ -71,7 +71,8 @@ export function showCrm() {
 
 function loadCrm() {
   // Rules without the default dimension: start with their first one.
-  if (state.dimensions.length > 0 && !state.dimensions.some((d) => d.name === page.filters.dimension)) page.filters.dimension = state.dimensions[0].name;
+  if (state.dimensions.length > 0 && !state.dimensions.some((d) => d.name === page.filters.dimension))
+    page.filters.dimension = state.dimensions[0].name;
   const params = new URLSearchParams();
   for (const key of ['dimension', 'from', 'to', 'segment']) if (page.filters[key]) params.set(key, page.filters[key]);
   return loadPage(page, `/api/crm-measures?${params}`, renderCrm);
@@ -96,67 +97,130 @@ function onFilters(event) {
 
 function filterForm() {
   const { filters } = page;
-  const form = h('form', { class: 'filters', id: 'crm-filters', 'data-testid': 'crm-filters', onchange: onFilters, onsubmit: (e) => e.preventDefault() },
+  const form = h(
+    'form',
+    { class: 'filters', id: 'crm-filters', 'data-testid': 'crm-filters', onchange: onFilters, onsubmit: (e) => e.preventDefault() },
     h('label', {}, h('span', {}, t('crm.dimension')), h('select', { name: 'dimension' })),
     h('label', {}, h('span', {}, t('crm.segment')), h('select', { name: 'segment' })),
     h('label', {}, h('span', {}, t('crm.from')), h('input', { type: 'month', name: 'from', value: filters.from, required: true })),
     h('label', {}, h('span', {}, t('crm.to')), h('input', { type: 'month', name: 'to', value: filters.to, required: true })),
-    h('label', {}, h('span', {}, t('crm.measure')), h('select', { name: 'measure', 'data-testid': 'crm-measure' })));
+    h('label', {}, h('span', {}, t('crm.measure')), h('select', { name: 'measure', 'data-testid': 'crm-measure' })),
+  );
   const dimensions = state.dimensions.length > 0 ? state.dimensions.map((d) => d.name) : [filters.dimension];
-  fillSelect(form.elements.dimension, dimensions.map((d) => [d, dimensionName(d)]), filters.dimension);
+  fillSelect(
+    form.elements.dimension,
+    dimensions.map((d) => [d, dimensionName(d)]),
+    filters.dimension,
+  );
   const segments = page.data?.dimension === filters.dimension ? segmentsInOrder(page.data) : [];
-  fillSelect(form.elements.segment, [['', t('filter.all')], ...segments.map((seg) => [seg, segmentName(filters.dimension, seg)])], filters.segment);
-  fillSelect(form.elements.measure, MEASURES.map((m) => [m.key, t(`crm.${m.key}`)]), page.measure);
+  fillSelect(
+    form.elements.segment,
+    [['', t('filter.all')], ...segments.map((seg) => [seg, segmentName(filters.dimension, seg)])],
+    filters.segment,
+  );
+  fillSelect(
+    form.elements.measure,
+    MEASURES.map((m) => [m.key, t(`crm.${m.key}`)]),
+    page.measure,
+  );
   return form;
 }
 
 /** The rules' order for the segments the rules name; the rest (industries, regions) by name. */
 function segmentsInOrder(data) {
-  return orderedSegments(data.dimension, Object.fromEntries(data.segments.map((seg) => [seg, 0]))).filter((seg) => data.segments.includes(seg));
+  return orderedSegments(data.dimension, Object.fromEntries(data.segments.map((seg) => [seg, 0]))).filter((seg) =>
+    data.segments.includes(seg),
+  );
 }
 
 function chart(data, width) {
   const measure = MEASURES.find((m) => m.key === page.measure) ?? MEASURES[0];
   const months = [...new Set(data.months.map((r) => r.month))].sort();
-  const series = segmentsInOrder(data).filter((seg) => data.months.some((r) => r.segment === seg)).map((segment, i) => ({
-    key: segment,
-    label: segmentName(data.dimension, segment),
-    colour: CHART_COLOURS[i % CHART_COLOURS.length],
-    values: months.map((month) => {
-      const v = data.months.find((r) => r.month === month && r.segment === segment)?.[measure.key];
-      return v === null || v === undefined ? null : (measure.value ?? Number)(v);
-    }),
-  }));
+  const series = segmentsInOrder(data)
+    .filter((seg) => data.months.some((r) => r.segment === seg))
+    .map((segment, i) => ({
+      key: segment,
+      label: segmentName(data.dimension, segment),
+      colour: CHART_COLOURS[i % CHART_COLOURS.length],
+      values: months.map((month) => {
+        const v = data.months.find((r) => r.month === month && r.segment === segment)?.[measure.key];
+        return v === null || v === undefined ? null : (measure.value ?? Number)(v);
+      }),
+    }));
   const label = t(`crm.${measure.key}`);
-  return h('div', { class: 'crm-chart', 'data-testid': 'crm-chart', 'data-measure': measure.key },
+  return h(
+    'div',
+    { class: 'crm-chart', 'data-testid': 'crm-chart', 'data-measure': measure.key },
     h('h3', {}, t('crm.chartTitle', { measure: label })),
-    lineChart({ width, labels: months, series, right: 32, format: (v) => measure.format(v), ariaLabel: t('crm.chartTitle', { measure: label }), xTitle: t('crm.xAxis'), yTitle: label }),
-    h('ul', { class: 'legend' }, series.map((sr) => {
-      const swatch = h('span', { class: 'swatch' });
-      swatch.style.background = sr.colour;
-      return h('li', {}, h('span', { class: 'legend-item' }, swatch, sr.label));
-    })));
+    lineChart({
+      width,
+      labels: months,
+      series,
+      right: 32,
+      format: (v) => measure.format(v),
+      ariaLabel: t('crm.chartTitle', { measure: label }),
+      xTitle: t('crm.xAxis'),
+      yTitle: label,
+    }),
+    h(
+      'ul',
+      { class: 'legend' },
+      series.map((sr) => {
+        const swatch = h('span', { class: 'swatch' });
+        swatch.style.background = sr.colour;
+        return h('li', {}, h('span', { class: 'legend-item' }, swatch, sr.label));
+      }),
+    ),
+  );
 }
 
 function table(data) {
-  return h('div', { class: 'table-scroll' }, h('table', { class: 'measures-table crm-table', 'data-testid': 'crm-table' },
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, t('crm.col.month')), h('th', { scope: 'col' }, t('crm.col.segment')),
-      MEASURES.map((m) => h('th', { scope: 'col', class: 'num' }, t(`crm.${m.key}`))))),
-    h('tbody', {}, data.months.map((r) => h('tr', { 'data-testid': 'crm-row', 'data-month': r.month, 'data-segment': r.segment },
-      h('td', { class: 'nowrap' }, r.month), h('th', { scope: 'row' }, segmentName(data.dimension, r.segment)),
-      MEASURES.map((m) => h('td', { class: 'num', 'data-measure': m.key }, r[m.key] === null ? '—' : m.format(r[m.key]))))))));
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'measures-table crm-table', 'data-testid': 'crm-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, t('crm.col.month')),
+          h('th', { scope: 'col' }, t('crm.col.segment')),
+          MEASURES.map((m) => h('th', { scope: 'col', class: 'num' }, t(`crm.${m.key}`))),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        data.months.map((r) =>
+          h(
+            'tr',
+            { 'data-testid': 'crm-row', 'data-month': r.month, 'data-segment': r.segment },
+            h('td', { class: 'nowrap' }, r.month),
+            h('th', { scope: 'row' }, segmentName(data.dimension, r.segment)),
+            MEASURES.map((m) => h('td', { class: 'num', 'data-measure': m.key }, r[m.key] === null ? '—' : m.format(r[m.key]))),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 export function renderCrm() {
   const view = $('#view-crm');
   if (view.hidden) return;
   const { data, error, loading } = page;
-  const root = h('section', { class: 'card measures-page', 'data-testid': 'crm-page' },
+  const root = h(
+    'section',
+    { class: 'card measures-page', 'data-testid': 'crm-page' },
     h('header', { class: 'card-head' }, h('h2', {}, t('crm.title'))),
     h('p', { class: 'muted' }, t('crm.intro')),
     filterForm(),
-    error && data ? cardMessage(errorText(error), { error: true }) : null);
+    error && data ? cardMessage(errorText(error), { error: true }) : null,
+  );
   fill(view, root);
   if (error && !data) root.append(cardMessage(errorText(error), { error: true, retry: loadCrm }));
   else if (!data) root.append(cardMessage(loading || state.running ? t('common.loading') : ''));

@@ -2,7 +2,17 @@
 // words with its reasons, and its filters (dimension, segment, alert level, value tier), which
 // restart the stream.
 
-import { t, dimensionName, segmentName, levelName, causeName, formatNumber, formatPercent, formatDateTime, formatShortTime } from '../i18n.js';
+import {
+  t,
+  dimensionName,
+  segmentName,
+  levelName,
+  causeName,
+  formatNumber,
+  formatPercent,
+  formatDateTime,
+  formatShortTime,
+} from '../i18n.js';
 import { $, h, fill, fillSelect, labelText, customerLink, levelBadge } from '../lib/dom.js';
 import { state } from '../lib/state.js';
 import { reasonInWords, churnReasonNode, changeInWords, alertInWords } from '../lib/words.js';
@@ -50,34 +60,49 @@ function buildFeedItem(item) {
   });
   item.live = false; // the highlight plays once, not again when the language changes
 
-  const time = h('time', {
-    class: 'feed-time',
-    datetime: Number.isFinite(d.eventTime) ? new Date(d.eventTime).toISOString() : undefined,
-    title: `${t('common.eventTime')} ${formatDateTime(d.eventTime)} · ${t('common.detectedAt')} ${formatDateTime(d.detectedAt)}`,
-  }, formatShortTime(d.eventTime));
+  const time = h(
+    'time',
+    {
+      class: 'feed-time',
+      datetime: Number.isFinite(d.eventTime) ? new Date(d.eventTime).toISOString() : undefined,
+      title: `${t('common.eventTime')} ${formatDateTime(d.eventTime)} · ${t('common.detectedAt')} ${formatDateTime(d.detectedAt)}`,
+    },
+    formatShortTime(d.eventTime),
+  );
 
   const kindBadge = isAlert ? levelBadge(d.level) : h('span', { class: 'badge kind' }, t('feed.kind.segment_change'));
-  const headline = h('div', { class: 'feed-line' },
-    customerLink(d.customerId), ': ',
+  const headline = h(
+    'div',
+    { class: 'feed-line' },
+    customerLink(d.customerId),
+    ': ',
     h('span', { class: 'feed-what' }, isAlert ? alertInWords(d) : changeInWords(d)),
-    isAlert && d.level !== 'cleared' ? h('span', { class: 'risk-chip' }, t('feed.risk', { value: formatPercent(d.riskScore, 0) })) : null);
+    isAlert && d.level !== 'cleared' ? h('span', { class: 'risk-chip' }, t('feed.risk', { value: formatPercent(d.riskScore, 0) })) : null,
+  );
 
   const reasons = isAlert
     ? (d.reasons ?? []).map((r) => h('li', {}, churnReasonNode(r)))
     : (d.reasons ?? []).map((r) => h('li', { title: r.condition ?? '' }, reasonInWords(r)));
 
-  const meta = h('div', { class: 'feed-meta' },
+  const meta = h(
+    'div',
+    { class: 'feed-meta' },
     d.valueTier ? h('span', {}, segmentName('value_tier', d.valueTier)) : null,
-    !isAlert && d.cause ? h('span', {}, `${labelText('common.cause')}${causeName(d.cause)}`) : null);
+    !isAlert && d.cause ? h('span', {}, `${labelText('common.cause')}${causeName(d.cause)}`) : null,
+  );
 
   li.append(
     h('div', { class: 'feed-head' }, time, kindBadge),
-    h('div', { class: 'feed-body' },
+    h(
+      'div',
+      { class: 'feed-body' },
       headline,
       reasons.length ? h('ul', { class: 'reasons' }, reasons) : null,
       isAlert && d.action ? h('div', { class: 'feed-advice' }, h('strong', {}, labelText('common.action')), d.action) : null,
       !isAlert && d.strategy ? h('div', { class: 'feed-advice' }, h('strong', {}, labelText('common.strategy')), d.strategy) : null,
-      meta.childNodes.length ? meta : null));
+      meta.childNodes.length ? meta : null,
+    ),
+  );
   return li;
 }
 
@@ -87,7 +112,9 @@ export function renderFilterOptions() {
   const all = [['', t('filter.all')]];
   fillSelect(form.elements.dimension, [...all, ...state.dimensions.map((d) => [d.name, dimensionName(d.name)])], filters.dimension);
   const dimension = state.dimensions.find((d) => d.name === filters.dimension);
-  const segmentOptions = dimension ? [...all, ...dimension.segments.map((seg) => [seg, segmentName(dimension.name, seg)])] : [['', t('filter.pickDimension')]];
+  const segmentOptions = dimension
+    ? [...all, ...dimension.segments.map((seg) => [seg, segmentName(dimension.name, seg)])]
+    : [['', t('filter.pickDimension')]];
   fillSelect(form.elements.segment, segmentOptions, filters.segment);
   form.elements.segment.disabled = !dimension;
   fillSelect(form.elements.level, [...all, ...FEED_LEVELS.map((l) => [l, levelName(l)])], filters.level);

@@ -69,36 +69,69 @@ function loadOutcomes() {
 function onFilters(event) {
   const form = event.currentTarget;
   page.filters = {
-    from: form.elements.from.value, to: form.elements.to.value, valueTier: form.elements.valueTier.value,
-    industry: form.elements.industry.value, includeRulesChanged: form.elements.includeRulesChanged.checked,
+    from: form.elements.from.value,
+    to: form.elements.to.value,
+    valueTier: form.elements.valueTier.value,
+    industry: form.elements.industry.value,
+    includeRulesChanged: form.elements.includeRulesChanged.checked,
   };
   loadOutcomes();
 }
 
 function filterForm() {
   const all = [['', t('filter.all')]];
-  const form = h('form', { class: 'filters', id: 'outcome-filters', 'data-testid': 'outcome-filters', onchange: onFilters, onsubmit: (e) => e.preventDefault() },
+  const form = h(
+    'form',
+    { class: 'filters', id: 'outcome-filters', 'data-testid': 'outcome-filters', onchange: onFilters, onsubmit: (e) => e.preventDefault() },
     h('label', {}, h('span', {}, t('outcomes.from')), h('input', { type: 'date', name: 'from', value: page.filters.from, required: true })),
     h('label', {}, h('span', {}, t('outcomes.to')), h('input', { type: 'date', name: 'to', value: page.filters.to, required: true })),
     h('label', {}, h('span', {}, t('outcomes.valueTier')), h('select', { name: 'valueTier' })),
     h('label', {}, h('span', {}, t('outcomes.industry')), h('select', { name: 'industry' })),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'includeRulesChanged', checked: page.filters.includeRulesChanged }), h('span', {}, t('outcomes.rulesChanged'))));
+    h(
+      'label',
+      { class: 'check' },
+      h('input', { type: 'checkbox', name: 'includeRulesChanged', checked: page.filters.includeRulesChanged }),
+      h('span', {}, t('outcomes.rulesChanged')),
+    ),
+  );
   fillSelect(form.elements.valueTier, [...all, ...VALUE_TIERS.map((v) => [v, segmentName('value_tier', v)])], page.filters.valueTier);
   fillSelect(form.elements.industry, [...all, ...INDUSTRIES.map((v) => [v, segmentName('industry', v)])], page.filters.industry);
   return form;
 }
 
-const COLUMNS = ['episodes', 'acknowledged', 'hoursToAcknowledge', 'hoursToAct', 'wonBack', 'wonBackRate', 'lost', 'ordered', 'orderedRate', 'revenue'];
+const COLUMNS = [
+  'episodes',
+  'acknowledged',
+  'hoursToAcknowledge',
+  'hoursToAct',
+  'wonBack',
+  'wonBackRate',
+  'lost',
+  'ordered',
+  'orderedRate',
+  'revenue',
+];
 
 /** One row of measures: an action's, or the comparison's (no action). */
 function measuresRow(m, label, className) {
   const cells = [
-    formatNumber(m.episodes), formatNumber(m.acknowledged), formatNumber(m.avgHoursToAcknowledge), formatNumber(m.avgHoursToAct),
-    formatNumber(m.wonBack90d), formatPercent(m.wonBackRate90d, 0), formatNumber(m.lost), formatNumber(m.ordered90d), formatPercent(m.orderedRate90d, 0),
+    formatNumber(m.episodes),
+    formatNumber(m.acknowledged),
+    formatNumber(m.avgHoursToAcknowledge),
+    formatNumber(m.avgHoursToAct),
+    formatNumber(m.wonBack90d),
+    formatPercent(m.wonBackRate90d, 0),
+    formatNumber(m.lost),
+    formatNumber(m.ordered90d),
+    formatPercent(m.orderedRate90d, 0),
     formatNumber(Number(m.revenueRecovered90d), 2),
   ];
-  return h('tr', { class: className, 'data-testid': 'outcome-row', 'data-action': m.action ?? '' },
-    h('th', { scope: 'row' }, label), cells.map((c, i) => h('td', { class: 'num', 'data-column': COLUMNS[i] }, c)));
+  return h(
+    'tr',
+    { class: className, 'data-testid': 'outcome-row', 'data-action': m.action ?? '' },
+    h('th', { scope: 'row' }, label),
+    cells.map((c, i) => h('td', { class: 'num', 'data-column': COLUMNS[i] }, c)),
+  );
 }
 
 function groupRows(group) {
@@ -108,12 +141,25 @@ function groupRows(group) {
     cause: group.mainCause ? reasonCodeName(group.mainCause) : unknown,
     industry: group.industry ? segmentName('industry', group.industry) : unknown,
   });
-  return h('tbody', { 'data-testid': 'outcome-group', 'data-value-tier': group.valueTier ?? '', 'data-industry': group.industry ?? '', 'data-main-cause': group.mainCause ?? '' },
+  return h(
+    'tbody',
+    {
+      'data-testid': 'outcome-group',
+      'data-value-tier': group.valueTier ?? '',
+      'data-industry': group.industry ?? '',
+      'data-main-cause': group.mainCause ?? '',
+    },
     h('tr', { class: 'group-head' }, h('th', { scope: 'rowgroup', colspan: COLUMNS.length + 1 }, title)),
     group.noAction
       ? measuresRow(group.noAction, t('outcomes.noAction'), 'no-action')
-      : h('tr', { class: 'no-action' }, h('th', { scope: 'row' }, t('outcomes.noAction')), h('td', { class: 'muted', colspan: COLUMNS.length }, t('outcomes.noActionNone'))),
-    group.actions.map((m) => measuresRow(m, m.action, 'action')));
+      : h(
+          'tr',
+          { class: 'no-action' },
+          h('th', { scope: 'row' }, t('outcomes.noAction')),
+          h('td', { class: 'muted', colspan: COLUMNS.length }, t('outcomes.noActionNone')),
+        ),
+    group.actions.map((m) => measuresRow(m, m.action, 'action')),
+  );
 }
 
 export function renderOutcomes() {
@@ -125,15 +171,37 @@ export function renderOutcomes() {
   else if (!data) body = cardMessage(loading || state.running ? t('common.loading') : '');
   else if (data.groups.length === 0) body = cardMessage(t('outcomes.empty'));
   else {
-    body = h('div', { class: 'table-scroll' }, h('table', { class: 'measures-table outcome-table', 'data-testid': 'outcome-table' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('outcomes.col.action')), COLUMNS.map((c) => h('th', { scope: 'col', class: 'num' }, t(`outcomes.col.${c}`))))),
-      data.groups.map(groupRows)));
+    body = h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { class: 'measures-table outcome-table', 'data-testid': 'outcome-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, t('outcomes.col.action')),
+            COLUMNS.map((c) => h('th', { scope: 'col', class: 'num' }, t(`outcomes.col.${c}`))),
+          ),
+        ),
+        data.groups.map(groupRows),
+      ),
+    );
   }
-  fill(view, h('section', { class: 'card measures-page', 'data-testid': 'outcomes-page' },
-    h('header', { class: 'card-head' }, h('h2', {}, t('outcomes.title'))),
-    h('p', { class: 'muted' }, t('outcomes.intro')),
-    filterForm(),
-    h('p', { class: 'muted small' }, t('outcomes.running')),
-    error && data ? cardMessage(errorText(error), { error: true }) : null,
-    body));
+  fill(
+    view,
+    h(
+      'section',
+      { class: 'card measures-page', 'data-testid': 'outcomes-page' },
+      h('header', { class: 'card-head' }, h('h2', {}, t('outcomes.title'))),
+      h('p', { class: 'muted' }, t('outcomes.intro')),
+      filterForm(),
+      h('p', { class: 'muted small' }, t('outcomes.running')),
+      error && data ? cardMessage(errorText(error), { error: true }) : null,
+      body,
+    ),
+  );
 }

@@ -34,11 +34,23 @@ function showSearchResults(customers, prefix = '', error = null) {
     input.setAttribute('aria-expanded', 'false');
     return;
   }
-  const items = customers.map((id, i) => h('li', {
-    role: 'option', id: `search-option-${i}`, class: 'search-option', 'data-customer-id': id,
-    // mousedown, not click: it fires before the input's blur hides the list
-    onmousedown: (e) => { e.preventDefault(); chooseCustomer(id); },
-  }, id));
+  const items = customers.map((id, i) =>
+    h(
+      'li',
+      {
+        role: 'option',
+        id: `search-option-${i}`,
+        class: 'search-option',
+        'data-customer-id': id,
+        // mousedown, not click: it fires before the input's blur hides the list
+        onmousedown: (e) => {
+          e.preventDefault();
+          chooseCustomer(id);
+        },
+      },
+      id,
+    ),
+  );
   if (items.length === 0) items.push(h('li', { class: 'search-none' }, error ? errorText(error) : t('search.none')));
   fill(list, ...items);
   list.hidden = false;
@@ -61,7 +73,8 @@ function onSearchKey(event) {
     event.preventDefault();
     const step = event.key === 'ArrowDown' ? 1 : -1;
     state.search.active = (state.search.active + step + results.length) % results.length;
-    for (const [i, el] of [...document.querySelectorAll('.search-option')].entries()) el.classList.toggle('active', i === state.search.active);
+    for (const [i, el] of [...document.querySelectorAll('.search-option')].entries())
+      el.classList.toggle('active', i === state.search.active);
     event.target.setAttribute('aria-activedescendant', `search-option-${state.search.active}`);
   } else if (event.key === 'Enter') {
     event.preventDefault();

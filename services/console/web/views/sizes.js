@@ -53,13 +53,19 @@ function sizeBlock(dimension, counts) {
     const count = counts[seg] ?? 0;
     const bar = h('span', { class: 'bar-fill' });
     bar.style.width = `${(count / max) * 100}%`;
-    return h('div', { class: 'bar-row', title: `${segmentName(dimension, seg)} (${seg}): ${formatNumber(count)}` },
+    return h(
+      'div',
+      { class: 'bar-row', title: `${segmentName(dimension, seg)} (${seg}): ${formatNumber(count)}` },
       h('span', { class: 'bar-label' }, segmentName(dimension, seg)),
       h('span', { class: 'bar-track' }, bar),
       h('span', { class: 'bar-count' }, formatNumber(count)),
-      h('span', { class: 'bar-share' }, total ? formatPercent(count / total, 0) : ''));
+      h('span', { class: 'bar-share' }, total ? formatPercent(count / total, 0) : ''),
+    );
   });
-  return h('section', { class: 'size-block', 'data-dimension': dimension },
+  return h(
+    'section',
+    { class: 'size-block', 'data-dimension': dimension },
     h('h3', {}, h('span', {}, dimensionName(dimension)), h('span', { class: 'muted' }, t('sizes.total', { count: formatNumber(total) }))),
-    rows.length ? rows : h('p', { class: 'empty' }, t('sizes.empty')));
+    rows.length ? rows : h('p', { class: 'empty' }, t('sizes.empty')),
+  );
 }

@@ -59,7 +59,9 @@ export function connectStream() {
   const current = { controller, stale: false };
   stream = current;
   readStream(current)
-    .catch(() => { /* network failure or abort: handled below, no payload logged */ })
+    .catch(() => {
+      /* network failure or abort: handled below, no payload logged */
+    })
     .finally(() => {
       clearTimeout(timers.stale);
       // A deliberate close (filters changed, token cleared) was already replaced by its caller;

@@ -11,8 +11,16 @@ const TREND_RANGES = [30, 90, 180];
 
 export function renderTrendControls() {
   const form = $('#trend-controls');
-  fillSelect(form.elements.dimension, state.dimensions.map((d) => [d.name, dimensionName(d.name)]), state.trend.dimension);
-  fillSelect(form.elements.days, TREND_RANGES.map((n) => [String(n), t('trend.days', { days: n })]), String(state.trend.days));
+  fillSelect(
+    form.elements.dimension,
+    state.dimensions.map((d) => [d.name, dimensionName(d.name)]),
+    state.trend.dimension,
+  );
+  fillSelect(
+    form.elements.days,
+    TREND_RANGES.map((n) => [String(n), t('trend.days', { days: n })]),
+    String(state.trend.days),
+  );
 }
 
 /** YYYY-MM-DD of the browser's calendar, `daysAgo` days back. */
@@ -97,7 +105,12 @@ export function renderTrend() {
   box.dataset.dimension = state.trend.dimension;
   if (!data || data.dimension !== state.trend.dimension) {
     fill(legend);
-    fill(box, error ? cardMessage(errorText(error), { error: true, retry: loadTrend }) : cardMessage(loading || state.running ? t('common.loading') : ''));
+    fill(
+      box,
+      error
+        ? cardMessage(errorText(error), { error: true, retry: loadTrend })
+        : cardMessage(loading || state.running ? t('common.loading') : ''),
+    );
     return;
   }
   const { days, series } = trendSeries(data);
@@ -108,9 +121,15 @@ export function renderTrend() {
   }
   if (box.offsetParent === null) return; // hidden (drill-down open): drawn when shown again
   const chart = lineChart({
-    width: box.clientWidth, labels: days, series, hidden: state.trend.hidden,
-    format: (v, where) => formatNumber(v, where === 'axis' ? 1 : 2), tick: (day) => day.slice(5),
-    ariaLabel: `${t('trend.title')}: ${dimensionName(state.trend.dimension)}`, xTitle: t('trend.xAxis'), yTitle: t('trend.yAxis'),
+    width: box.clientWidth,
+    labels: days,
+    series,
+    hidden: state.trend.hidden,
+    format: (v, where) => formatNumber(v, where === 'axis' ? 1 : 2),
+    tick: (day) => day.slice(5),
+    ariaLabel: `${t('trend.title')}: ${dimensionName(state.trend.dimension)}`,
+    xTitle: t('trend.xAxis'),
+    yTitle: t('trend.yAxis'),
   });
   fill(box, chart, error ? cardMessage(errorText(error), { error: true }) : null);
   renderLegend(legend, series);
@@ -118,17 +137,32 @@ export function renderTrend() {
 
 function renderLegend(legend, series) {
   legend.title = t('trend.legendHint');
-  fill(legend, ...series.map((sr) => {
-    const hidden = state.trend.hidden.has(sr.key);
-    const swatch = h('span', { class: 'swatch' });
-    swatch.style.background = sr.colour;
-    return h('li', {}, h('button', {
-      type: 'button', class: hidden ? 'legend-item off' : 'legend-item', 'aria-pressed': String(!hidden),
-      onclick: () => {
-        if (hidden) state.trend.hidden.delete(sr.key);
-        else state.trend.hidden.add(sr.key);
-        renderTrend();
-      },
-    }, swatch, sr.label, h('span', { class: 'muted' }, formatNumber(sr.values.at(-1) ?? 0))));
-  }));
+  fill(
+    legend,
+    ...series.map((sr) => {
+      const hidden = state.trend.hidden.has(sr.key);
+      const swatch = h('span', { class: 'swatch' });
+      swatch.style.background = sr.colour;
+      return h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: hidden ? 'legend-item off' : 'legend-item',
+            'aria-pressed': String(!hidden),
+            onclick: () => {
+              if (hidden) state.trend.hidden.delete(sr.key);
+              else state.trend.hidden.add(sr.key);
+              renderTrend();
+            },
+          },
+          swatch,
+          sr.label,
+          h('span', { class: 'muted' }, formatNumber(sr.values.at(-1) ?? 0)),
+        ),
+      );
+    }),
+  );
 }

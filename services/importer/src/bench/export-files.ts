@@ -31,9 +31,17 @@ export interface ExportFiles {
 /** Writes `rows` rows (all kinds together) under `dir`. */
 export async function writeExportFiles(dir: string, rows: number, seed: number): Promise<ExportFiles> {
   mkdirSync(dir, { recursive: true });
-  const files = { orders: join(dir, 'orders.csv'), shipments: join(dir, 'shipments.jsonl'), complaints: join(dir, 'complaints.jsonl'), profiles: join(dir, 'profiles.csv') };
+  const files = {
+    orders: join(dir, 'orders.csv'),
+    shipments: join(dir, 'shipments.jsonl'),
+    complaints: join(dir, 'complaints.jsonl'),
+    profiles: join(dir, 'profiles.csv'),
+  };
   const out = {
-    orders: open(files.orders, 'customer_id,order_no,order_status,order_time,amount,currency,service_level,value_added_services,weight_kg,volume_m3,origin_country,origin_region,destination_country,destination_region,channel\n'),
+    orders: open(
+      files.orders,
+      'customer_id,order_no,order_status,order_time,amount,currency,service_level,value_added_services,weight_kg,volume_m3,origin_country,origin_region,destination_country,destination_region,channel\n',
+    ),
     shipments: open(files.shipments),
     complaints: open(files.complaints),
     profiles: open(files.profiles, 'customer_id,industry,customer_type,country,region,account_manager,signed_up_at,updated_at\n'),
@@ -61,7 +69,8 @@ export async function writeExportFiles(dir: string, rows: number, seed: number):
         await write(out.orders, orderRow(record.value, orderSeen));
       } else if (record.kind === 'shipment') {
         const s = openShipments.get(record.value.shipmentId);
-        if (s === undefined) openShipments.set(record.value.shipmentId, { last: record.value.eventTime, lines: [shipmentRow(record.value, true)] });
+        if (s === undefined)
+          openShipments.set(record.value.shipmentId, { last: record.value.eventTime, lines: [shipmentRow(record.value, true)] });
         else {
           s.last = record.value.eventTime;
           s.lines.push(shipmentRow(record.value, false));
@@ -101,42 +110,113 @@ async function write(stream: WriteStream, line: string): Promise<void> {
 
 /** Wall-clock time in Asia/Shanghai (no daylight saving), as Chinese systems export it. */
 const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
-const csv = (cells: Array<string | number | null>) => cells.map((c) => {
-  const text = c === null ? '' : String(c);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}).join(',') + '\n';
+const csv = (cells: Array<string | number | null>) =>
+  cells
+    .map((c) => {
+      const text = c === null ? '' : String(c);
+      return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    })
+    .join(',') + '\n';
 const amount = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** A placed order in full; a cancellation or return repeats only the order number, as ERPs list them. */
 function orderRow(o: Order, seen: Set<string>): string {
   const first = !seen.has(o.orderId);
   seen.add(o.orderId);
-  if (!first && o.kind !== 'PLACED') return csv([o.customerId, o.orderId, o.kind.toLowerCase(), shanghai(o.eventTime), null, null, null, null, null, null, null, null, null, null, null]);
-  return csv([o.customerId, o.orderId, o.kind.toLowerCase(), shanghai(o.eventTime), amount(o.amount), o.currency, o.serviceLevel.toLowerCase(), o.valueAddedServices.join(';'),
-    o.weightKg, o.volumeM3, o.originCountry, o.originRegion, o.destinationCountry, o.destinationRegion, o.channel]);
+  if (!first && o.kind !== 'PLACED')
+    return csv([
+      o.customerId,
+      o.orderId,
+      o.kind.toLowerCase(),
+      shanghai(o.eventTime),
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  return csv([
+    o.customerId,
+    o.orderId,
+    o.kind.toLowerCase(),
+    shanghai(o.eventTime),
+    amount(o.amount),
+    o.currency,
+    o.serviceLevel.toLowerCase(),
+    o.valueAddedServices.join(';'),
+    o.weightKg,
+    o.volumeM3,
+    o.originCountry,
+    o.originRegion,
+    o.destinationCountry,
+    o.destinationRegion,
+    o.channel,
+  ]);
 }
 
 /** The first status of a waybill in full; later ones repeat neither mode, port, promised date, order nor countries. */
 function shipmentRow(s: Shipment, first: boolean): string {
-  return JSON.stringify(first
-    ? { customer_id: s.customerId, waybill_no: s.shipmentId, order_no: s.orderId, status: s.status.toLowerCase(), transport_mode: s.transportMode.toLowerCase(), event_time: s.eventTime,
-        promised_at: s.promisedDeliveryTime, delivered_at: s.actualDeliveryTime, port: s.port, origin_country: s.originCountry, destination_country: s.destinationCountry }
-    : { customer_id: s.customerId, waybill_no: s.shipmentId, status: s.status.toLowerCase(), event_time: s.eventTime, delivered_at: s.actualDeliveryTime }) + '\n';
+  return (
+    JSON.stringify(
+      first
+        ? {
+            customer_id: s.customerId,
+            waybill_no: s.shipmentId,
+            order_no: s.orderId,
+            status: s.status.toLowerCase(),
+            transport_mode: s.transportMode.toLowerCase(),
+            event_time: s.eventTime,
+            promised_at: s.promisedDeliveryTime,
+            delivered_at: s.actualDeliveryTime,
+            port: s.port,
+            origin_country: s.originCountry,
+            destination_country: s.destinationCountry,
+          }
+        : {
+            customer_id: s.customerId,
+            waybill_no: s.shipmentId,
+            status: s.status.toLowerCase(),
+            event_time: s.eventTime,
+            delivered_at: s.actualDeliveryTime,
+          },
+    ) + '\n'
+  );
 }
 
 /** A ticket's first row in full; follow-ups repeat neither category, severity nor waybill. */
 function complaintRow(c: Complaint, seen: Set<string>): string {
   const first = !seen.has(c.complaintId);
   seen.add(c.complaintId);
-  return JSON.stringify({
-    customer_id: c.customerId, ticket_no: c.complaintId, status: c.action.toLowerCase(), event_time: shanghai(c.eventTime),
-    ...(first ? { category: c.category.toLowerCase(), severity: c.severity.toLowerCase(), waybill_no: c.shipmentId } : {}),
-    satisfaction: c.satisfactionScore, nps: c.npsScore,
-  }) + '\n';
+  return (
+    JSON.stringify({
+      customer_id: c.customerId,
+      ticket_no: c.complaintId,
+      status: c.action.toLowerCase(),
+      event_time: shanghai(c.eventTime),
+      ...(first ? { category: c.category.toLowerCase(), severity: c.severity.toLowerCase(), waybill_no: c.shipmentId } : {}),
+      satisfaction: c.satisfactionScore,
+      nps: c.npsScore,
+    }) + '\n'
+  );
 }
 
 function profileRow(p: CustomerProfile): string {
-  return csv([p.customerId, p.industry, p.customerType, p.country, p.region, p.accountManager, shanghai(p.signedUpAt), shanghai(p.eventTime)]);
+  return csv([
+    p.customerId,
+    p.industry,
+    p.customerType,
+    p.country,
+    p.region,
+    p.accountManager,
+    shanghai(p.signedUpAt),
+    shanghai(p.eventTime),
+  ]);
 }
 
 if (import.meta.main) {
@@ -149,5 +229,7 @@ if (import.meta.main) {
   }
   const started = performance.now();
   const result = await writeExportFiles(values.dir, rows, seed);
-  console.log(JSON.stringify({ ...result, seconds: (performance.now() - started) / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({ ...result, seconds: (performance.now() - started) / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024 }),
+  );
 }

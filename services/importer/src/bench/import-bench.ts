@@ -36,15 +36,24 @@ interface Measured {
 }
 
 await runCommand('bench:import', async () => {
-  const { values } = parseArgs({ options: {
-    rows: { type: 'string', default: '200000,1000000' }, seed: { type: 'string', default: '1' }, 'run-rows': { type: 'string', default: '50000' }, 'batch-size': { type: 'string', default: '5000' },
-    dir: { type: 'string', default: tmpdir() }, 'dry-run': { type: 'boolean', default: false }, lock: { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '200000,1000000' },
+      seed: { type: 'string', default: '1' },
+      'run-rows': { type: 'string', default: '50000' },
+      'batch-size': { type: 'string', default: '5000' },
+      dir: { type: 'string', default: tmpdir() },
+      'dry-run': { type: 'boolean', default: false },
+      lock: { type: 'string' },
+    },
+  });
   const sizes = values.rows.split(',').map(Number);
   const seed = Number(values.seed);
   const runRows = Number(values['run-rows']);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--rows: a comma-separated list of positive integers, not ${values.rows}`);
-  if (!Number.isInteger(seed) || !Number.isInteger(runRows) || runRows < 1) throw new ConfigError('--seed and --run-rows must be integers (--run-rows at least 1)');
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new ConfigError(`--rows: a comma-separated list of positive integers, not ${values.rows}`);
+  if (!Number.isInteger(seed) || !Number.isInteger(runRows) || runRows < 1)
+    throw new ConfigError('--seed and --run-rows must be integers (--run-rows at least 1)');
   const env = loadEnv();
   const results: Measured[] = [];
   for (const rows of sizes) {
@@ -52,16 +61,35 @@ await runCommand('bench:import', async () => {
     const prefix = `bench-import-${Date.now()}-${rows}.`;
     try {
       process.stderr.write(`${rows} rows: writing exports under ${dir}\n`);
-      const generated = JSON.parse(await node([join(here, 'export-files.ts'), '--rows', String(rows), '--dir', dir, '--seed', String(seed)], {})) as { rows: number; bytes: number; seconds: number; peakRssMiB: number; files: Record<string, string> };
+      const generated = JSON.parse(
+        await node([join(here, 'export-files.ts'), '--rows', String(rows), '--dir', dir, '--seed', String(seed)], {}),
+      ) as { rows: number; bytes: number; seconds: number; peakRssMiB: number; files: Record<string, string> };
       process.stderr.write(`${rows} rows: importing into ${prefix}customer-events${values['dry-run'] ? ' (dry run)' : ''}\n`);
-      const args = [join(here, 'import-run.ts'), ...Object.entries(generated.files).flatMap(([kind, path]) => [`--${kind}`, path]), '--report', join(dir, 'rejects.jsonl'), '--batch-size', values['batch-size'], '--quiet', ...(values['dry-run'] ? ['--dry-run'] : [])];
-      const imported = JSON.parse(await node(args, { TOPIC_PREFIX: prefix, IMPORT_SORT_RUN_ROWS: String(runRows), IMPORT_TEMP_DIR: dir }, values.lock)) as { summary: { rowsRead: number; imported: number; newEvents: number; rejected: number }; seconds: number; peakRssMiB: number };
+      const args = [
+        join(here, 'import-run.ts'),
+        ...Object.entries(generated.files).flatMap(([kind, path]) => [`--${kind}`, path]),
+        '--report',
+        join(dir, 'rejects.jsonl'),
+        '--batch-size',
+        values['batch-size'],
+        '--quiet',
+        ...(values['dry-run'] ? ['--dry-run'] : []),
+      ];
+      const imported = JSON.parse(
+        await node(args, { TOPIC_PREFIX: prefix, IMPORT_SORT_RUN_ROWS: String(runRows), IMPORT_TEMP_DIR: dir }, values.lock),
+      ) as { summary: { rowsRead: number; imported: number; newEvents: number; rejected: number }; seconds: number; peakRssMiB: number };
       // As the import process timed itself: waiting for the lock is not importing.
       const importSeconds = imported.seconds;
       results.push({
-        rows: generated.rows, bytes: generated.bytes, generateSeconds: generated.seconds, generatePeakRssMiB: generated.peakRssMiB,
-        importSeconds, rowsPerSecond: imported.summary.rowsRead / importSeconds, importPeakRssMiB: imported.peakRssMiB,
-        imported: values['dry-run'] ? imported.summary.newEvents : imported.summary.imported, rejected: imported.summary.rejected,
+        rows: generated.rows,
+        bytes: generated.bytes,
+        generateSeconds: generated.seconds,
+        generatePeakRssMiB: generated.peakRssMiB,
+        importSeconds,
+        rowsPerSecond: imported.summary.rowsRead / importSeconds,
+        importPeakRssMiB: imported.peakRssMiB,
+        imported: values['dry-run'] ? imported.summary.newEvents : imported.summary.imported,
+        rejected: imported.summary.rejected,
       });
       process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
     } finally {
@@ -69,9 +97,24 @@ await runCommand('bench:import', async () => {
       if (!values['dry-run']) await deleteBenchTopics(env, prefix);
     }
   }
-  console.log(['rows', 'export MiB', 'import s', 'rows/s', 'import peak RSS MiB', 'export-writer peak RSS MiB', 'events written', 'rejected'].join(' | '));
+  console.log(
+    ['rows', 'export MiB', 'import s', 'rows/s', 'import peak RSS MiB', 'export-writer peak RSS MiB', 'events written', 'rejected'].join(
+      ' | ',
+    ),
+  );
   for (const r of results) {
-    console.log([r.rows, (r.bytes / 1_048_576).toFixed(0), r.importSeconds.toFixed(1), Math.round(r.rowsPerSecond), r.importPeakRssMiB.toFixed(0), r.generatePeakRssMiB.toFixed(0), r.imported, r.rejected].join(' | '));
+    console.log(
+      [
+        r.rows,
+        (r.bytes / 1_048_576).toFixed(0),
+        r.importSeconds.toFixed(1),
+        Math.round(r.rowsPerSecond),
+        r.importPeakRssMiB.toFixed(0),
+        r.generatePeakRssMiB.toFixed(0),
+        r.imported,
+        r.rejected,
+      ].join(' | '),
+    );
   }
   console.log(JSON.stringify({ seed, runRows, batchSize: Number(values['batch-size']), dryRun: values['dry-run'], results }));
 });
@@ -85,7 +128,9 @@ function node(args: string[], extraEnv: Record<string, string>, lock?: string): 
     const [command, argv] = lock === undefined ? [process.execPath, args] : ['flock', [lock, process.execPath, ...args]];
     const child = spawn(command, argv, { cwd: repoRoot, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       // 3: the import finished with rejected rows, which the table shows.
@@ -100,7 +145,7 @@ async function deleteBenchTopics(env: ReturnType<typeof loadEnv>, prefix: string
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-import' }, createLogger({ service: 'bench-import' }, 'error'));
   await deleteTopics(kafka, await topicsWithPrefix(kafka, prefix));
   const registry = env.SCHEMA_REGISTRY_URL.replace(/\/$/, '');
-  const subjects = await (await fetch(`${registry}/subjects`)).json() as string[];
+  const subjects = (await (await fetch(`${registry}/subjects`)).json()) as string[];
   for (const subject of subjects.filter((s) => s.startsWith(prefix))) {
     await fetch(`${registry}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' });
     await fetch(`${registry}/subjects/${encodeURIComponent(subject)}?permanent=true`, { method: 'DELETE' });

@@ -13,5 +13,7 @@ await runCommand('bench:import', async () => {
   const started = performance.now();
   const summary = await importHistory(env, options, logger, process.stderr);
   const { preflight: _, ...rest } = summary;
-  console.log(JSON.stringify({ summary: rest, seconds: (performance.now() - started) / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({ summary: rest, seconds: (performance.now() - started) / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024 }),
+  );
 });

@@ -21,7 +21,12 @@ export interface PartitionsReplay {
 }
 
 /** Every partition replayed on its own clock, under one rules version; `end` adds a last tick at that time. */
-export async function replayPartitions(partitions: ReadonlyMap<number, readonly CustomerEvent[]>, rules: CompiledRules, calendar: BusinessCalendar, end?: number): Promise<PartitionsReplay> {
+export async function replayPartitions(
+  partitions: ReadonlyMap<number, readonly CustomerEvent[]>,
+  rules: CompiledRules,
+  calendar: BusinessCalendar,
+  end?: number,
+): Promise<PartitionsReplay> {
   const out: PartitionsReplay = { outputs: [], orders: new Map(), valueTier: new Map(), industry: new Map(), events: 0 };
   for (const [, events] of [...partitions].sort(([a], [b]) => a - b)) {
     const replay = await replayLog([events], { rules, options: { calendar }, end, keepOutputs: true });
@@ -54,7 +59,13 @@ export interface BacktestSpan {
   to: number;
 }
 
-export async function backtest(partitions: ReadonlyMap<number, readonly CustomerEvent[]>, rules: CompiledRules, calendar: BusinessCalendar, span: BacktestSpan, definition: ChurnDefinition): Promise<BacktestFigures> {
+export async function backtest(
+  partitions: ReadonlyMap<number, readonly CustomerEvent[]>,
+  rules: CompiledRules,
+  calendar: BusinessCalendar,
+  span: BacktestSpan,
+  definition: ChurnDefinition,
+): Promise<BacktestFigures> {
   const replay = await replayPartitions(partitions, rules, calendar, span.to);
   const customers = [...replay.valueTier.keys()].filter((id) => replay.orders.has(id));
   const truth: ChurnTruth[] = customers.map((id) => churnTruthOf(id, replay.orders.get(id) ?? [], span.to, definition));

@@ -3,7 +3,14 @@
 // replay the whole span and score only the episodes raised after the fit's span, for the model in
 // force (as shipped), the fitted model, and the recency-only baselines.
 import { calendarFor, compileRules, type CompiledRules } from '@segmentation/segmentation';
-import { recencyAlerts, scoreDetector, timelinessCeiling, type DetectionFigures, type DetectionWindow, type TimelinessCeiling } from '../quality/quality-metrics.ts';
+import {
+  recencyAlerts,
+  scoreDetector,
+  timelinessCeiling,
+  type DetectionFigures,
+  type DetectionWindow,
+  type TimelinessCeiling,
+} from '../quality/quality-metrics.ts';
 import { episodeRaises, lifecycleChurned, replayLog } from '../quality/replay.ts';
 import { cutoffsOf, FIT_CUTOFF_DAYS, FIT_WARM_UP_DAYS, fitChurn, fittedRulesText, type ChurnFit, type FitSpan } from './churn-fit.ts';
 import type { ScoredHistory } from './scored-histories.ts';
@@ -30,9 +37,19 @@ export interface Evaluation {
 
 export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRules, fitDays: number): Promise<Evaluation> {
   const split = history.start + fitDays * DAY_MS;
-  const span: FitSpan = { from: history.start + FIT_WARM_UP_DAYS * DAY_MS, split: split - HOLD_OUT_DAYS * DAY_MS, to: split, cutoffDays: FIT_CUTOFF_DAYS };
+  const span: FitSpan = {
+    from: history.start + FIT_WARM_UP_DAYS * DAY_MS,
+    split: split - HOLD_OUT_DAYS * DAY_MS,
+    to: split,
+    cutoffDays: FIT_CUTOFF_DAYS,
+  };
   const options = { calendar };
-  const fitReplay = await replayLog([history.events.filter((e) => e.eventTime < split)], { rules: inForce, options, end: split, cutoffs: cutoffsOf(span) });
+  const fitReplay = await replayLog([history.events.filter((e) => e.eventTime < split)], {
+    rules: inForce,
+    options,
+    end: split,
+    cutoffs: cutoffsOf(span),
+  });
   const fit = fitChurn(fitReplay, inForce, span, calendar);
   const fittedRules = compileRules(fittedRulesText(inForce, fit, span, split), 'fitted rules');
 
@@ -40,7 +57,10 @@ export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRul
   const detectors: Array<[string, DetectionFigures]> = [];
   const nonChurnersChurnedByKind: Record<string, number> = {};
   const nonChurners = new Set(history.truth.filter((t) => t.churnedAt === null).map((t) => t.customerId));
-  for (const [name, rules] of [['shipped', inForce], ['fitted', fittedRules]] as const) {
+  for (const [name, rules] of [
+    ['shipped', inForce],
+    ['fitted', fittedRules],
+  ] as const) {
     const replay = await replayLog([history.events], { rules, options, end: history.end, keepOutputs: true });
     detectors.push([`${name} ≥ warning`, scoreDetector(episodeRaises(replay.outputs, 'warning'), history.truth, window)]);
     detectors.push([`${name} ≥ watch`, scoreDetector(episodeRaises(replay.outputs, 'watch'), history.truth, window)]);
@@ -57,7 +77,8 @@ export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRul
     const order = (e.body as Record<string, { kind?: string } | undefined>)['segmentation.log.OrderRecorded'];
     if (order?.kind !== 'PLACED') continue;
     const list = orders.get(e.customerId);
-    if (list) list.push(e.eventTime); else orders.set(e.customerId, [e.eventTime]);
+    if (list) list.push(e.eventTime);
+    else orders.set(e.customerId, [e.eventTime]);
   }
   for (const days of BASELINE_DAYS) {
     const alerts = new Map([...orders].map(([id, times]) => [id, recencyAlerts(times, days, history.end)]));
@@ -65,4 +86,3 @@ export async function evaluateChurn(history: ScoredHistory, inForce: CompiledRul
   }
   return { fit, fittedRules, detectors, nonChurnersChurnedByKind, ceiling: timelinessCeiling(orders, history.truth, window) };
 }
-

@@ -10,9 +10,27 @@ describe('the outcome the churn risk is fitted to', () => {
     // Fading: orders on days 20 and 50, then nothing to the end (day 400): the gap from day 50 starts within the horizon.
     expect(churnStartsWithin(10 * DAY, 90, [20 * DAY, 50 * DAY], 400 * DAY, days, 0)).toBe(1);
     // Still ordering every 30 days: no churn starts within the horizon.
-    expect(churnStartsWithin(10 * DAY, 90, [30, 60, 90, 120, 150].map((d) => d * DAY), 400 * DAY, days, 0)).toBe(0);
+    expect(
+      churnStartsWithin(
+        10 * DAY,
+        90,
+        [30, 60, 90, 120, 150].map((d) => d * DAY),
+        400 * DAY,
+        days,
+        0,
+      ),
+    ).toBe(0);
     // A churn that starts only after the horizon is not this cut-off's.
-    expect(churnStartsWithin(10 * DAY, 90, [30, 60, 90, 110].map((d) => d * DAY), 400 * DAY, days, 0)).toBe(0);
+    expect(
+      churnStartsWithin(
+        10 * DAY,
+        90,
+        [30, 60, 90, 110].map((d) => d * DAY),
+        400 * DAY,
+        days,
+        0,
+      ),
+    ).toBe(0);
     // The span ends before the last gap is decided.
     expect(churnStartsWithin(10 * DAY, 90, [30 * DAY], 100 * DAY, days, 0)).toBeUndefined();
   });

@@ -8,8 +8,28 @@
 // The candidate is refused when it predicts the held-out outcomes worse (log-loss) than the model
 // in force.
 import {
-  areaUnderCurve, calibrationByDecile, churnInputs, compileRules, featureValues, fitCadencePrior, fitLogistic, linearScore, logLoss, MODEL_SIGNALS,
-  churnHorizonDays, effectiveDays, profileAttributes, rulesWithChurnFit, silenceAt, type BusinessCalendar, type CadencePrior, type CalibrationBin, type CompiledRules, type ChurnModel, type ExposureSample, type SignalValues,
+  areaUnderCurve,
+  calibrationByDecile,
+  churnInputs,
+  compileRules,
+  featureValues,
+  fitCadencePrior,
+  fitLogistic,
+  linearScore,
+  logLoss,
+  MODEL_SIGNALS,
+  churnHorizonDays,
+  effectiveDays,
+  profileAttributes,
+  rulesWithChurnFit,
+  silenceAt,
+  type BusinessCalendar,
+  type CadencePrior,
+  type CalibrationBin,
+  type CompiledRules,
+  type ChurnModel,
+  type ExposureSample,
+  type SignalValues,
 } from '@segmentation/segmentation';
 import type { LogReplay, Snapshot } from '../quality/replay.ts';
 
@@ -71,7 +91,13 @@ export interface ChurnFit {
  * already silent that long are churned by definition (risk 1) and teach nothing; outcomes the span
  * ends before deciding are left out.
  */
-export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<string, readonly number[]>, rules: CompiledRules, end: number, calendar: BusinessCalendar): Sample[] {
+export function samplesOf(
+  snapshots: readonly Snapshot[],
+  orders: ReadonlyMap<string, readonly number[]>,
+  rules: CompiledRules,
+  end: number,
+  calendar: BusinessCalendar,
+): Sample[] {
   const samples: Sample[] = [];
   for (const s of snapshots) {
     const last = s.features.lifetime.lastOrderAt;
@@ -83,8 +109,15 @@ export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<st
     const base = inputs.cadence!.base;
     const horizon = churnHorizonDays(rules.churn.model.horizon, base);
     if (inputs.cadence!.silence.effectiveDays >= horizon) continue;
-    const outcome = churnStartsWithin(s.at, horizon, (orders.get(s.customerId) ?? []).filter((t) => t > s.at), end, (from, to) =>
-      from === last ? silenceAt(base, to, calendar.dayOf, cadence).effectiveDays : effectiveDays(from, to, calendar.dayOf, cadence.lulls), last);
+    const outcome = churnStartsWithin(
+      s.at,
+      horizon,
+      (orders.get(s.customerId) ?? []).filter((t) => t > s.at),
+      end,
+      (from, to) =>
+        from === last ? silenceAt(base, to, calendar.dayOf, cadence).effectiveDays : effectiveDays(from, to, calendar.dayOf, cadence.lulls),
+      last,
+    );
     if (outcome !== undefined) samples.push({ customerId: s.customerId, at: s.at, industry, signals: inputs.signals, outcome });
   }
   return samples;
@@ -95,7 +128,14 @@ export function samplesOf(snapshots: readonly Snapshot[], orders: ReadonlyMap<st
  * later order) within `horizon` days of `at`; 0 when every such gap ended sooner; undefined when
  * the span's `end` comes first.
  */
-export function churnStartsWithin(at: number, horizon: number, laterOrders: readonly number[], end: number, gapDays: (from: number, to: number) => number, lastOrder: number): 0 | 1 | undefined {
+export function churnStartsWithin(
+  at: number,
+  horizon: number,
+  laterOrders: readonly number[],
+  end: number,
+  gapDays: (from: number, to: number) => number,
+  lastOrder: number,
+): 0 | 1 | undefined {
   let from = lastOrder;
   for (let k = 0; ; k += 1) {
     if (from > at + horizon * DAY_MS) return 0;
@@ -132,7 +172,13 @@ export interface FitOptions {
   ridge: number;
 }
 
-export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpan, calendar: BusinessCalendar, options: FitOptions = { minCustomers: 30, ridge: 1 }): ChurnFit {
+export function fitChurn(
+  replay: LogReplay,
+  inForce: CompiledRules,
+  span: FitSpan,
+  calendar: BusinessCalendar,
+  options: FitOptions = { minCustomers: 30, ridge: 1 },
+): ChurnFit {
   // 1. Priors from the last training cut-off.
   const lastTrainCutoff = Math.max(...cutoffsOf(span).filter((t) => t < span.split));
   const byIndustry = new Map<string, ExposureSample[]>();
@@ -159,7 +205,11 @@ export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpa
   const train = candidateSamples.filter((s) => s.at < span.split);
   const test = candidateSamples.filter((s) => s.at >= span.split);
   if (train.length === 0) throw new RangeError('no training samples: the span is too short for the churn horizon');
-  const fit = fitLogistic(train.map(rowOf), train.map((s) => s.outcome), options.ridge);
+  const fit = fitLogistic(
+    train.map(rowOf),
+    train.map((s) => s.outcome),
+    options.ridge,
+  );
   const model: ChurnModel = {
     intercept: round(fit.intercept),
     coefficients: Object.fromEntries(MODEL_SIGNALS.map((k, i) => [k, round(fit.coefficients[i]!)])) as SignalValues,
@@ -169,9 +219,15 @@ export function fitChurn(replay: LogReplay, inForce: CompiledRules, span: FitSpa
   const candidate = figures(model, test);
   const current = figures(inForce.churn.model, inForceTest);
   return {
-    pooledPrior: roundPrior(pooledPrior), industryPriors, priorCustomers, model, converged: fit.converged,
-    trainSamples: train.length, trainCustomers: new Set(train.map((s) => s.customerId)).size,
-    candidate, inForce: current,
+    pooledPrior: roundPrior(pooledPrior),
+    industryPriors,
+    priorCustomers,
+    model,
+    converged: fit.converged,
+    trainSamples: train.length,
+    trainCustomers: new Set(train.map((s) => s.customerId)).size,
+    candidate,
+    inForce: current,
     accepted: fit.converged && test.length > 0 && candidate.logLoss <= current.logLoss,
   };
 }

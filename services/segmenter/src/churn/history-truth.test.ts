@@ -4,8 +4,8 @@ import { churnTruthOf } from './history-truth.ts';
 const DAY = 86_400_000;
 const at = (...days: number[]) => days.map((d) => d * DAY + 3_600_000);
 
-describe('churn in a company\'s own history', () => {
-  it('is the last order before a silence of at least 90 days and 3 × the customer\'s own 90th-percentile gap', () => {
+describe("churn in a company's own history", () => {
+  it("is the last order before a silence of at least 90 days and 3 × the customer's own 90th-percentile gap", () => {
     // Weekly for 20 weeks, then silent to the end.
     const orders = at(...Array.from({ length: 20 }, (_, i) => i * 7));
     expect(churnTruthOf('a', orders, 400 * DAY)).toMatchObject({ churnedAt: 133 * DAY + 3_600_000, wonBackAt: null, p90GapDays: 7 });
@@ -13,7 +13,7 @@ describe('churn in a company\'s own history', () => {
     expect(churnTruthOf('a', orders, 213 * DAY)).toEqual({ customerId: 'a', churnedAt: null });
   });
 
-  it('scales with the customer\'s rhythm: a customer ordering every 50 days churns after 150 silent days, not 90', () => {
+  it("scales with the customer's rhythm: a customer ordering every 50 days churns after 150 silent days, not 90", () => {
     const orders = at(0, 50, 100, 150, 200, 250);
     expect(churnTruthOf('b', orders, 380 * DAY).churnedAt).toBeNull();
     expect(churnTruthOf('b', orders, 401 * DAY).churnedAt).toBe(250 * DAY + 3_600_000);

@@ -17,7 +17,12 @@ function p90(sorted: readonly number[]): number {
 }
 
 /** The truth of one customer from their placed-order times (any order), observed until `end`. */
-export function churnTruthOf(customerId: string, orderTimes: readonly number[], end: number, d: ChurnDefinition = DEFAULT_CHURN_DEFINITION): ChurnTruth {
+export function churnTruthOf(
+  customerId: string,
+  orderTimes: readonly number[],
+  end: number,
+  d: ChurnDefinition = DEFAULT_CHURN_DEFINITION,
+): ChurnTruth {
   const days = [...new Set(orderTimes.map((t) => Math.floor(t / DAY_MS)))].sort((a, b) => a - b);
   const times = [...orderTimes].sort((a, b) => a - b);
   const lastTimeOnDay = new Map<number, number>();

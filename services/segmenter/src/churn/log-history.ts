@@ -14,7 +14,11 @@ export interface LogPartitions {
   undecodable: number;
 }
 
-export async function readLogPartitions(kafka: Kafka, codec: AvroCodec, topics: { customerEvents: string; customerErasures: string }): Promise<LogPartitions> {
+export async function readLogPartitions(
+  kafka: Kafka,
+  codec: AvroCodec,
+  topics: { customerEvents: string; customerErasures: string },
+): Promise<LogPartitions> {
   const erased = await readErasedCustomers(kafka, codec, topics.customerErasures);
   const partitions = new Map<number, CustomerEvent[]>();
   let undecodable = 0;
@@ -40,7 +44,11 @@ export interface LogHistory {
   undecodable: number;
 }
 
-export async function readLogHistory(kafka: Kafka, codec: AvroCodec, topics: { customerEvents: string; customerErasures: string }): Promise<LogHistory> {
+export async function readLogHistory(
+  kafka: Kafka,
+  codec: AvroCodec,
+  topics: { customerEvents: string; customerErasures: string },
+): Promise<LogHistory> {
   const { partitions, read, undecodable } = await readLogPartitions(kafka, codec, topics);
   const events = [...partitions.values()].flat().filter((e) => e.customerId !== '' && bodyOf(e).kind !== 'tick');
   // Stable: records of one time keep their partition's log order.

@@ -9,11 +9,12 @@ import { replayLog } from './replay.ts';
 // The shipped rules across the whole base (scope all) and without the value tier's dwell, so the
 // re-evaluation under the calibrated thresholds moves every customer it would move at once.
 const RULES = readFileSync(join(import.meta.dirname, '../../../../config/rules.yaml'), 'utf8')
-  .replace('scope: industry', 'scope: all').replace('min_dwell_days: 30', 'min_dwell_days: 0');
+  .replace('scope: industry', 'scope: all')
+  .replace('min_dwell_days: 30', 'min_dwell_days: 0');
 const TIME_ZONE = 'Asia/Shanghai';
 
 describe('calibratedTiers (what `pnpm quality --calibrated` reports)', () => {
-  it('puts the thresholds at the population\'s quantiles of the replayed state and re-evaluates every customer under them', async () => {
+  it("puts the thresholds at the population's quantiles of the replayed state and re-evaluates every customer under them", async () => {
     const rules = compileRules(RULES, 'rules.yaml');
     const history = await scoredHistory('simulator', { seed: 5, customers: 120, days: 120, start: '2025-01-01' });
     const replay = await replayLog([history.events], { rules, options: { calendar: calendarFor(TIME_ZONE) }, end: history.end });
@@ -31,7 +32,9 @@ describe('calibratedTiers (what `pnpm quality --calibrated` reports)', () => {
     // Everyone at or above the calibrated threshold is high after the re-evaluation; by contribution
     // alone that is the top 12 % of the population, give or take a customer.
     const high = thresholds.parameters.high_value!;
-    const above = [...replay.finals].filter(([, r]) => (featureValues(r.features, replay.end, calendarFor(TIME_ZONE)).order_value_365d ?? 0) >= high);
+    const above = [...replay.finals].filter(
+      ([, r]) => (featureValues(r.features, replay.end, calendarFor(TIME_ZONE)).order_value_365d ?? 0) >= high,
+    );
     for (const [id] of above) expect(tiers.get(id)).toBe('high');
     expect(Math.abs(above.length - 0.12 * values.length)).toBeLessThanOrEqual(1);
     expect(tiers.size).toBe(replay.finals.size);

@@ -72,7 +72,11 @@ const FREQUENT_GAP_DAYS = 21;
  * before the last order, if earlier) until the customer came back; every other episode is a false
  * alarm. Only episodes raised inside the span count.
  */
-export function scoreDetector(episodes: ReadonlyMap<string, ReadonlyArray<readonly number[]>>, truth: readonly ChurnTruth[], window: DetectionWindow): DetectionFigures {
+export function scoreDetector(
+  episodes: ReadonlyMap<string, ReadonlyArray<readonly number[]>>,
+  truth: readonly ChurnTruth[],
+  window: DetectionWindow,
+): DetectionFigures {
   const start = window.start ?? Number.NEGATIVE_INFINITY;
   const latestDetectable = window.end - window.minObservedDays * DAY_MS;
   const years = Number.isFinite(start) ? (window.end - start) / (365 * DAY_MS) : Number.NaN;
@@ -89,7 +93,9 @@ export function scoreDetector(episodes: ReadonlyMap<string, ReadonlyArray<readon
   let infrequentInTime = 0;
   const serviceLeads: number[] = [];
   for (const t of truth) {
-    const inSpan = (episodes.get(t.customerId) ?? []).map((raises) => raises.filter((at) => at >= start && at < window.end)).filter((raises) => raises.length > 0);
+    const inSpan = (episodes.get(t.customerId) ?? [])
+      .map((raises) => raises.filter((at) => at >= start && at < window.end))
+      .filter((raises) => raises.length > 0);
     total += inSpan.length;
     if (t.churnedAt === null) {
       nonChurners++;
@@ -99,7 +105,10 @@ export function scoreDetector(episodes: ReadonlyMap<string, ReadonlyArray<readon
     }
     const from = Math.min(t.declineStartedAt ?? t.churnedAt, t.churnedAt - window.earlyGraceDays * DAY_MS);
     const until = t.wonBackAt ?? Number.POSITIVE_INFINITY;
-    const rightTimes = inSpan.map((raises) => raises.filter((at) => at >= from && at < until)).filter((raises) => raises.length > 0).map((raises) => raises[0]!);
+    const rightTimes = inSpan
+      .map((raises) => raises.filter((at) => at >= from && at < until))
+      .filter((raises) => raises.length > 0)
+      .map((raises) => raises[0]!);
     right += rightTimes.length;
     if (t.churnedAt > latestDetectable || t.churnedAt < start) continue;
     trulyChurned++;
@@ -108,14 +117,22 @@ export function scoreDetector(episodes: ReadonlyMap<string, ReadonlyArray<readon
     if (Number.isFinite(first)) detected++;
     delays.push(delay);
     if (t.medianGapDays !== undefined && t.medianGapDays < FREQUENT_GAP_DAYS) frequentDelays.push(delay);
-    else if (t.p90GapDays !== undefined) { infrequent++; if (delay <= 1.5 * t.p90GapDays) infrequentInTime++; }
+    else if (t.p90GapDays !== undefined) {
+      infrequent++;
+      if (delay <= 1.5 * t.p90GapDays) infrequentInTime++;
+    }
     if (t.cause === 'service' && Number.isFinite(first)) serviceLeads.push(-delay);
   }
   const precision = ratio(right, total);
   const recall = ratio(detected, trulyChurned);
   const finite = (x: number | null) => (x === null || Number.isFinite(x) ? x : null);
   return {
-    episodes: total, rightEpisodes: right, precision, trulyChurned, detected, recall,
+    episodes: total,
+    rightEpisodes: right,
+    precision,
+    trulyChurned,
+    detected,
+    recall,
     f1: precision === null || recall === null || precision + recall === 0 ? null : (2 * precision * recall) / (precision + recall),
     medianDelayDays: finite(median(delays)),
     medianDelayFrequentDays: finite(median(frequentDelays)),
@@ -146,10 +163,20 @@ export interface TimelinessCeiling {
  * alerts on silence alone at that delay is right at most `churn / all` of the time. Other signals
  * (a fading order rate, service trouble) can do better, but only where they show before the silence.
  */
-export function timelinessCeiling(orders: ReadonlyMap<string, readonly number[]>, truth: readonly ChurnTruth[], window: DetectionWindow): TimelinessCeiling {
+export function timelinessCeiling(
+  orders: ReadonlyMap<string, readonly number[]>,
+  truth: readonly ChurnTruth[],
+  window: DetectionWindow,
+): TimelinessCeiling {
   const start = window.start ?? Number.NEGATIVE_INFINITY;
   const latestDetectable = window.end - window.minObservedDays * DAY_MS;
-  const c: TimelinessCeiling = { frequentSilences: 0, frequentChurnSilences: 0, otherSilences: 0, otherChurnSilences: 0, serviceFirstSignLeadDays: null };
+  const c: TimelinessCeiling = {
+    frequentSilences: 0,
+    frequentChurnSilences: 0,
+    otherSilences: 0,
+    otherChurnSilences: 0,
+    serviceFirstSignLeadDays: null,
+  };
   const serviceLeads: number[] = [];
   for (const t of truth) {
     const frequent = t.medianGapDays !== undefined && t.medianGapDays < FREQUENT_GAP_DAYS;
@@ -160,7 +187,13 @@ export function timelinessCeiling(orders: ReadonlyMap<string, readonly number[]>
       if (reached >= (times[i + 1] ?? window.end) || reached < start || reached >= window.end) continue;
       const churn = times[i] === t.churnedAt;
       if (churn && t.churnedAt! > latestDetectable) continue;
-      if (frequent) { c.frequentSilences++; if (churn) c.frequentChurnSilences++; } else { c.otherSilences++; if (churn) c.otherChurnSilences++; }
+      if (frequent) {
+        c.frequentSilences++;
+        if (churn) c.frequentChurnSilences++;
+      } else {
+        c.otherSilences++;
+        if (churn) c.otherChurnSilences++;
+      }
     }
     if (t.cause === 'service' && t.churnedAt !== null && t.churnedAt >= start && t.churnedAt <= latestDetectable) {
       serviceLeads.push(t.declineStartedAt == null ? Number.NEGATIVE_INFINITY : (t.churnedAt - t.declineStartedAt) / DAY_MS);
@@ -190,8 +223,14 @@ export function recencyAlerts(orderTimes: readonly number[], days: number, end: 
 export function gapsOf(orderTimes: readonly number[], until: number): { medianGapDays?: number; p90GapDays?: number } {
   const days = [...new Set(orderTimes.filter((t) => t <= until).map((t) => Math.floor(t / DAY_MS)))].sort((a, b) => a - b);
   if (days.length < 2) return {};
-  const gaps = days.slice(1).map((d, i) => d - days[i]!).sort((a, b) => a - b);
-  return { medianGapDays: median(gaps) ?? undefined, p90GapDays: gaps[Math.min(gaps.length - 1, Math.floor(0.9 * (gaps.length - 1) + 0.5))] };
+  const gaps = days
+    .slice(1)
+    .map((d, i) => d - days[i]!)
+    .sort((a, b) => a - b);
+  return {
+    medianGapDays: median(gaps) ?? undefined,
+    p90GapDays: gaps[Math.min(gaps.length - 1, Math.floor(0.9 * (gaps.length - 1) + 0.5))],
+  };
 }
 
 export interface TierAgreement {

@@ -49,14 +49,26 @@ export interface ReplaySettings {
 
 const push = <T>(m: Map<string, T[]>, key: string, value: T) => {
   const list = m.get(key);
-  if (list) list.push(value); else m.set(key, [value]);
+  if (list) list.push(value);
+  else m.set(key, [value]);
 };
 
 /** Replays `batches` (customer-events records in log order) through the fold. */
-export async function replayLog(batches: AsyncIterable<readonly CustomerEvent[]> | Iterable<readonly CustomerEvent[]>, settings: ReplaySettings): Promise<LogReplay> {
+export async function replayLog(
+  batches: AsyncIterable<readonly CustomerEvent[]> | Iterable<readonly CustomerEvent[]>,
+  settings: ReplaySettings,
+): Promise<LogReplay> {
   const applier = { rules: settings.rules, options: settings.options, now: () => 0 };
   const states = new Map<string, StoredCustomer<CustomerRecord>>();
-  const replay: LogReplay = { end: settings.end ?? 0, events: 0, timersFired: 0, outputs: [], orders: new Map(), snapshots: [], finals: new Map() };
+  const replay: LogReplay = {
+    end: settings.end ?? 0,
+    events: 0,
+    timersFired: 0,
+    outputs: [],
+    orders: new Map(),
+    snapshots: [],
+    finals: new Map(),
+  };
   const cutoffs = [...(settings.cutoffs ?? [])];
   let watermark: number | null = null;
   let offset = 0;
@@ -81,11 +93,25 @@ export async function replayLog(batches: AsyncIterable<readonly CustomerEvent[]>
     watermark = folded.watermark;
   };
   const enqueue = (event: CustomerEvent) => {
-    const message: ConsumedMessage = { topic: 'customer-events', partition: 0, offset: String(offset++), key: null, value: null, headers: {}, timestamp: 0 };
+    const message: ConsumedMessage = {
+      topic: 'customer-events',
+      partition: 0,
+      offset: String(offset++),
+      key: null,
+      value: null,
+      headers: {},
+      timestamp: 0,
+    };
     pending.push({ kind: 'event', event, message });
-    if (pending.length >= BATCH_SIZE) { applyBatch(pending); pending = []; }
+    if (pending.length >= BATCH_SIZE) {
+      applyBatch(pending);
+      pending = [];
+    }
   };
-  const flush = () => { if (pending.length > 0) applyBatch(pending); pending = []; };
+  const flush = () => {
+    if (pending.length > 0) applyBatch(pending);
+    pending = [];
+  };
   /** Takes every customer's features at the cut-off, after the clock reached it (a tick fires its timers). */
   const snapshotAt = (at: number) => {
     enqueue(aTick(0, at));
@@ -127,7 +153,7 @@ export function episodeRaises(outputs: readonly Output[], level: 'watch' | 'warn
   for (const o of outputs) {
     if (o.kind !== 'alert' || (LEVEL_RANK[o.value.level] ?? -1) < min) continue;
     const rank = LEVEL_RANK[o.value.level]!;
-    const previous = o.value.previousLevel === null ? -1 : LEVEL_RANK[o.value.previousLevel] ?? -1;
+    const previous = o.value.previousLevel === null ? -1 : (LEVEL_RANK[o.value.previousLevel] ?? -1);
     if (previous >= min || rank < min) continue; // already at the level (or a fall inside it): not a raise to it
     const id = o.value.episodeId ?? o.value.alertId;
     let raises = episodes.get(id);
@@ -144,6 +170,8 @@ export function episodeRaises(outputs: readonly Output[], level: 'watch' | 'warn
 /** Per customer, each entry into the lifecycle dimension's `churned` segment (one episode each). */
 export function lifecycleChurned(outputs: readonly Output[]): Map<string, number[][]> {
   const m = new Map<string, number[][]>();
-  for (const o of outputs) if (o.kind === 'change' && o.value.dimension === 'lifecycle' && o.value.toSegment === 'churned') push(m, o.value.customerId, [o.value.eventTime]);
+  for (const o of outputs)
+    if (o.kind === 'change' && o.value.dimension === 'lifecycle' && o.value.toSegment === 'churned')
+      push(m, o.value.customerId, [o.value.eventTime]);
   return m;
 }

@@ -21,12 +21,21 @@ const START = '2025-01-01'; // fixed, so a seed always gives the same figures
 const DAY_MS = 86_400_000;
 
 await runCommand('value-backtest', async () => {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '101' }, customers: { type: 'string', default: '3000' }, 'history-days': { type: 'string', default: '180' } } });
-  const opts = parseConfig(z.object({
-    seed: z.coerce.number().int().min(0),
-    customers: z.coerce.number().int().min(1).max(1_000_000),
-    historyDays: z.coerce.number().int().min(30).max(3650),
-  }), { seed: values.seed, customers: values.customers, historyDays: values['history-days'] });
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string', default: '101' },
+      customers: { type: 'string', default: '3000' },
+      'history-days': { type: 'string', default: '180' },
+    },
+  });
+  const opts = parseConfig(
+    z.object({
+      seed: z.coerce.number().int().min(0),
+      customers: z.coerce.number().int().min(1).max(1_000_000),
+      historyDays: z.coerce.number().int().min(30).max(3650),
+    }),
+    { seed: values.seed, customers: values.customers, historyDays: values['history-days'] },
+  );
   const rules = compileRules(readFileSync(RULES_FILE, 'utf8'), RULES_FILE);
   if (rules.value === undefined) throw new Error(`${RULES_FILE} has no value section: nothing to predict`);
   const calendar = calendarFor('Asia/Shanghai');
@@ -48,14 +57,31 @@ await runCommand('value-backtest', async () => {
     const f = customerValues(rules, { ...emptyRecord(), features: s.features }, cut, calendar).features;
     if (f.expected_orders_12m === undefined || f.expected_order_value === undefined) continue;
     const actual = after.get(s.customerId) ?? { orders: 0, value: 0 };
-    outcomes.push({ expectedOrders: f.expected_orders_12m, expectedValue: f.expected_orders_12m * f.expected_order_value, actualOrders: actual.orders, actualValue: actual.value });
+    outcomes.push({
+      expectedOrders: f.expected_orders_12m,
+      expectedValue: f.expected_orders_12m * f.expected_order_value,
+      actualOrders: actual.orders,
+      actualValue: actual.value,
+    });
   }
   const score = scoreValuePredictions(outcomes);
-  console.log(`seed ${opts.seed}, ${opts.customers} customers, ${opts.historyDays} days of history from ${START}, the next 365 days scored; rules ${rules.version}`);
+  console.log(
+    `seed ${opts.seed}, ${opts.customers} customers, ${opts.historyDays} days of history from ${START}, the next 365 days scored; rules ${rules.version}`,
+  );
   console.log(`customers with an order at the cut-off   ${score.customers}`);
   console.log(`orders predicted / actual                ${score.ordersRatio.toFixed(3)}`);
   console.log(`value predicted / actual                 ${score.valueRatio.toFixed(3)}`);
   console.log(`rank correlation of value (Spearman)     ${score.rankCorrelation.toFixed(3)}`);
-  console.log(`by fifth of predicted value (mean CNY)   ${score.quintiles.map((q) => `${Math.round(q.predicted)} → ${Math.round(q.actual)}`).join(', ')}`);
-  console.log(JSON.stringify({ seed: opts.seed, simulatedCustomers: opts.customers, historyDays: opts.historyDays, rulesVersion: rules.version, ...score }));
+  console.log(
+    `by fifth of predicted value (mean CNY)   ${score.quintiles.map((q) => `${Math.round(q.predicted)} → ${Math.round(q.actual)}`).join(', ')}`,
+  );
+  console.log(
+    JSON.stringify({
+      seed: opts.seed,
+      simulatedCustomers: opts.customers,
+      historyDays: opts.historyDays,
+      rulesVersion: rules.version,
+      ...score,
+    }),
+  );
 });

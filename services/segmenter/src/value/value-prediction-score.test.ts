@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { averageRanks, scoreValuePredictions, type ValueOutcome } from './value-prediction-score.ts';
 
-const anOutcome = (expectedValue: number, actualValue: number, orders = { expected: 1, actual: 1 }): ValueOutcome =>
-  ({ expectedOrders: orders.expected, expectedValue, actualOrders: orders.actual, actualValue });
+const anOutcome = (expectedValue: number, actualValue: number, orders = { expected: 1, actual: 1 }): ValueOutcome => ({
+  expectedOrders: orders.expected,
+  expectedValue,
+  actualOrders: orders.actual,
+  actualValue,
+});
 
 describe('scoring predicted customer value against what followed', () => {
   it('ranks ties by their mean rank (many customers order nothing after the cut-off)', () => {
@@ -19,6 +23,12 @@ describe('scoring predicted customer value against what followed', () => {
     const outcomes = [1, 2, 3, 4, 5].map((v) => anOutcome(v, 6 - v));
     const score = scoreValuePredictions(outcomes);
     expect(score.rankCorrelation).toBeCloseTo(-1, 12);
-    expect(score.quintiles).toEqual([{ predicted: 1, actual: 5 }, { predicted: 2, actual: 4 }, { predicted: 3, actual: 3 }, { predicted: 4, actual: 2 }, { predicted: 5, actual: 1 }]);
+    expect(score.quintiles).toEqual([
+      { predicted: 1, actual: 5 },
+      { predicted: 2, actual: 4 },
+      { predicted: 3, actual: 3 },
+      { predicted: 4, actual: 2 },
+      { predicted: 5, actual: 1 },
+    ]);
   });
 });

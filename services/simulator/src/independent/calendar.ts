@@ -6,7 +6,11 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 const SHANGHAI_OFFSET_MS = 8 * HOUR_MS;
 
-export interface YMD { year: number; month: number; day: number }
+export interface YMD {
+  year: number;
+  month: number;
+  day: number;
+}
 
 export function parseDate(date: string): YMD {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CURRENCY_RATES, normaliseComplaint, normaliseOrder, normaliseProfile, normaliseShipment, parseRates, type ValidationContext } from '@segmentation/contracts';
+import {
+  DEFAULT_CURRENCY_RATES,
+  normaliseComplaint,
+  normaliseOrder,
+  normaliseProfile,
+  normaliseShipment,
+  parseRates,
+  type ValidationContext,
+} from '@segmentation/contracts';
 import { DEFAULT_INDEPENDENT_OPTIONS, generateIndependentHistory, type IndependentHistory, type IndependentRecord } from './index.ts';
 import { defaultRun, testOptions } from './test-support.ts';
 
@@ -12,10 +20,14 @@ const digest = (records: readonly IndependentRecord[]): string => {
 
 function normalise(r: IndependentRecord, ctx: ValidationContext) {
   switch (r.kind) {
-    case 'order': return normaliseOrder(r.value, r.value.customerId, null, ctx);
-    case 'shipment': return normaliseShipment(r.value, r.value.customerId, null, ctx);
-    case 'complaint': return normaliseComplaint(r.value, r.value.customerId, null, ctx);
-    case 'profile': return normaliseProfile(r.value, r.value.customerId, null, ctx);
+    case 'order':
+      return normaliseOrder(r.value, r.value.customerId, null, ctx);
+    case 'shipment':
+      return normaliseShipment(r.value, r.value.customerId, null, ctx);
+    case 'complaint':
+      return normaliseComplaint(r.value, r.value.customerId, null, ctx);
+    case 'profile':
+      return normaliseProfile(r.value, r.value.customerId, null, ctx);
   }
 }
 
@@ -88,7 +100,8 @@ describe('generateIndependentHistory: the records', () => {
       events.add(r.value.eventId);
       if (r.kind === 'order') claim(`order:${r.value.orderId}`, `${r.value.customerId}/${r.value.amount}/${r.value.serviceLevel}`);
       if (r.kind === 'shipment') claim(`shipment:${r.value.shipmentId}`, `${r.value.orderId}`);
-      if (r.kind === 'complaint') claim(`complaint:${r.value.complaintId}`, `${r.value.customerId}/${r.value.category}/${r.value.shipmentId}`);
+      if (r.kind === 'complaint')
+        claim(`complaint:${r.value.complaintId}`, `${r.value.customerId}/${r.value.category}/${r.value.shipmentId}`);
     }
     expect(events.size).toBe(history.records.length);
     expect(clashes).toBe(0);
@@ -100,7 +113,9 @@ describe('generateIndependentHistory: the records', () => {
     const profiles = history.records.filter((r) => r.kind === 'profile');
     expect(profiles).toHaveLength(history.truth.length);
     const profileAt = new Map(profiles.map((p) => [p.value.customerId, p.value.eventTime]));
-    const early = history.records.filter((r) => r.kind !== 'profile' && r.value.eventTime < (profileAt.get(r.value.customerId) ?? Infinity));
+    const early = history.records.filter(
+      (r) => r.kind !== 'profile' && r.value.eventTime < (profileAt.get(r.value.customerId) ?? Infinity),
+    );
     expect(early).toEqual([]);
     const inSpan = profiles.filter((p) => p.value.eventTime > history.start).length;
     expect(inSpan).toBeGreaterThan(10);
@@ -113,8 +128,26 @@ describe('generateIndependentHistory: the records', () => {
     for (const o of orders) currencies.set(o.currency, (currencies.get(o.currency) ?? 0) + 1);
     expect((currencies.get('CNY') ?? 0) / orders.length).toBeGreaterThan(0.7);
     for (const c of ['USD', 'EUR', 'HKD']) expect(currencies.get(c) ?? 0).toBeGreaterThan(100);
-    const kinds = new Set(history.records.map((r) => (r.kind === 'order' ? r.value.kind : r.kind === 'shipment' ? r.value.status : r.kind === 'complaint' ? r.value.action : 'PROFILE')));
-    for (const k of ['PLACED', 'CANCELLED', 'RETURNED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED', 'DELAYED', 'DAMAGED', 'LOST', 'OPENED', 'ESCALATED', 'RESOLVED']) expect(kinds).toContain(k);
+    const kinds = new Set(
+      history.records.map((r) =>
+        r.kind === 'order' ? r.value.kind : r.kind === 'shipment' ? r.value.status : r.kind === 'complaint' ? r.value.action : 'PROFILE',
+      ),
+    );
+    for (const k of [
+      'PLACED',
+      'CANCELLED',
+      'RETURNED',
+      'PICKED_UP',
+      'IN_TRANSIT',
+      'DELIVERED',
+      'DELAYED',
+      'DAMAGED',
+      'LOST',
+      'OPENED',
+      'ESCALATED',
+      'RESOLVED',
+    ])
+      expect(kinds).toContain(k);
     const resolved = history.records.flatMap((r) => (r.kind === 'complaint' && r.value.action === 'RESOLVED' ? [r.value] : []));
     expect(resolved.every((c) => c.satisfactionScore !== null)).toBe(true);
     expect(resolved.some((c) => c.npsScore !== null && c.npsScore <= 6)).toBe(true);

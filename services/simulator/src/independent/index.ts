@@ -46,13 +46,25 @@ export function generateIndependentHistory(options: IndependentOptions): Indepen
   for (let index = 0; index < customers; index++) {
     const plan = planCustomer(seed, index, startDate, start, days);
     const w = weightsOf(plan.industry);
-    const orders = buildOrders(plan, simulateOrderDays(plan, w, Rng.stream(seed, index, 'process')), start, Rng.stream(seed, index, 'orders'));
+    const orders = buildOrders(
+      plan,
+      simulateOrderDays(plan, w, Rng.stream(seed, index, 'process')),
+      start,
+      Rng.stream(seed, index, 'orders'),
+    );
     const badWeek = (o: PlannedOrder): boolean => {
       const day = Math.floor((o.time - start) / DAY_MS);
       return plan.badWeeks.some((b) => day >= b.fromDay && day < b.toDay);
     };
     const fulfilOne = (o: PlannedOrder, forced: Forced | undefined) => fulfil(o, { seed, plan, end, rates, badWeek: badWeek(o), forced });
-    const life = applyLifecycle(plan, orders, start, end, Rng.stream(seed, index, 'lifecycle'), (o, forced) => fulfilOne(o, forced).failureAt);
+    const life = applyLifecycle(
+      plan,
+      orders,
+      start,
+      end,
+      Rng.stream(seed, index, 'lifecycle'),
+      (o, forced) => fulfilOne(o, forced).failureAt,
+    );
 
     records.push({ kind: 'profile', value: profileOf(plan, start) });
     for (const o of life.kept) records.push(...fulfilOne(o, life.forced.get(o.seq)).records);
@@ -97,17 +109,34 @@ function standaloneComplaints(plan: CustomerPlan, life: Lifecycle, start: number
   if (life.wonBackAt !== null) windows.push([life.wonBackAt, end]);
   const active = windows.reduce((s, [a, b]) => s + Math.max(0, b - a), 0);
   const out: IndependentRecord[] = [];
-  for (let n = 1, count = rng.poisson(STANDALONE_COMPLAINTS_PER_YEAR * active / (365 * DAY_MS)); n <= count; n++) {
+  for (let n = 1, count = rng.poisson((STANDALONE_COMPLAINTS_PER_YEAR * active) / (365 * DAY_MS)); n <= count; n++) {
     let at = rng.next() * active;
     let openedAt = end;
     for (const [a, b] of windows) {
-      if (at < b - a) { openedAt = a + at; break; }
+      if (at < b - a) {
+        openedAt = a + at;
+        break;
+      }
       at -= Math.max(0, b - a);
     }
-    out.push(...complaintRecords({
-      customerId: plan.customerId, complaintId: `${plan.customerId}-CMP-G${String(n).padStart(3, '0')}`, shipmentId: null, mood: 'normal',
-      category: rng.weighted(STANDALONE_CATEGORIES), severity: rng.weighted([['LOW', 0.6], ['MEDIUM', 0.4]]), openedAt,
-    }, rng, end));
+    out.push(
+      ...complaintRecords(
+        {
+          customerId: plan.customerId,
+          complaintId: `${plan.customerId}-CMP-G${String(n).padStart(3, '0')}`,
+          shipmentId: null,
+          mood: 'normal',
+          category: rng.weighted(STANDALONE_CATEGORIES),
+          severity: rng.weighted([
+            ['LOW', 0.6],
+            ['MEDIUM', 0.4],
+          ]),
+          openedAt,
+        },
+        rng,
+        end,
+      ),
+    );
   }
   return out;
 }
@@ -117,12 +146,18 @@ function assignValueTiers(truth: IndependentTruth[]): void {
   const ranked = [...truth].sort((a, b) => b.expectedAnnualValue - a.expectedAnnualValue || (a.customerId < b.customerId ? -1 : 1));
   const high = Math.round(ranked.length * 0.2);
   const medium = Math.round(ranked.length * 0.7);
-  ranked.forEach((t, i) => { t.valueTier = i < high ? 'high' : i < medium ? 'medium' : 'low'; });
+  ranked.forEach((t, i) => {
+    t.valueTier = i < high ? 'high' : i < medium ? 'medium' : 'low';
+  });
 }
 
 const KIND_ORDER: Readonly<Record<IndependentRecord['kind'], number>> = { profile: 0, order: 1, shipment: 2, complaint: 3 };
 
 /** By event time; ties by kind (a profile before the orders it explains) then event id, so the order never depends on the sort. */
 function byTime(a: IndependentRecord, b: IndependentRecord): number {
-  return a.value.eventTime - b.value.eventTime || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.value.eventId < b.value.eventId ? -1 : a.value.eventId > b.value.eventId ? 1 : 0);
+  return (
+    a.value.eventTime - b.value.eventTime ||
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    (a.value.eventId < b.value.eventId ? -1 : a.value.eventId > b.value.eventId ? 1 : 0)
+  );
 }

@@ -26,9 +26,24 @@ export type FailureOf = (order: PlannedOrder, forced: Forced) => number | null;
 /** Incidents whose failure would show only in the last week of the span are moved to an earlier order. */
 const INCIDENT_VISIBLE_BEFORE_END_MS = 7 * DAY_MS;
 
-export function applyLifecycle(plan: CustomerPlan, base: readonly PlannedOrder[], startMs: number, end: number, rng: Rng, failureOf: FailureOf): Lifecycle {
+export function applyLifecycle(
+  plan: CustomerPlan,
+  base: readonly PlannedOrder[],
+  startMs: number,
+  end: number,
+  rng: Rng,
+  failureOf: FailureOf,
+): Lifecycle {
   const orders = base.map((o) => ({ ...o })); // amounts may change: leave the caller's orders alone
-  const undisturbed: Lifecycle = { kept: orders, forced: new Map(), declineStartedAt: null, churnedAt: null, churnCause: null, wonBackAt: null, exitDropped: false };
+  const undisturbed: Lifecycle = {
+    kept: orders,
+    forced: new Map(),
+    declineStartedAt: null,
+    churnedAt: null,
+    churnCause: null,
+    wonBackAt: null,
+    exitDropped: false,
+  };
   if (plan.exit === null) return undisturbed;
   const dayStart = (day: number): number => startMs + day * DAY_MS;
   // A leaver first has some history: the exit moves later until MIN_HISTORY_ORDERS orders came before it.

@@ -48,8 +48,11 @@ export function buildOrders(plan: CustomerPlan, orderDays: readonly OrderDay[], 
         seq: orders.length + 1,
         orderId: '',
         time,
-        amountCny: plan.medianAmountCny * Math.exp(plan.amountSigma * rng.normal()) * (international ? S.INTERNATIONAL_FACTOR : 1)
-          * S.SERVICE_LEVEL_FACTOR[serviceLevel],
+        amountCny:
+          plan.medianAmountCny *
+          Math.exp(plan.amountSigma * rng.normal()) *
+          (international ? S.INTERNATIONAL_FACTOR : 1) *
+          S.SERVICE_LEVEL_FACTOR[serviceLevel],
         lane,
         serviceLevel,
         mode: rng.weighted(S.MODE_MIX[lane.reach][serviceLevel]),
@@ -69,7 +72,13 @@ export function buildOrders(plan: CustomerPlan, orderDays: readonly OrderDay[], 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** The order-system record of an order (placed, cancelled or returned: same order id and amount). */
-export function orderRecord(plan: CustomerPlan, o: PlannedOrder, kind: OrderKind, eventTime: number, rates: Readonly<Record<string, number>>): Order {
+export function orderRecord(
+  plan: CustomerPlan,
+  o: PlannedOrder,
+  kind: OrderKind,
+  eventTime: number,
+  rates: Readonly<Record<string, number>>,
+): Order {
   const rate = rates[plan.currency];
   if (rate === undefined) throw new Error(`no rate for ${plan.currency}`);
   const weightKg = Math.max(0.1, round((o.amountCny / S.PRICE_PER_KG[o.mode]) * o.weightNoise, 1));

@@ -7,9 +7,19 @@ import * as S from './settings.ts';
 import type { Behaviour } from './settings.ts';
 
 export type Reach = 'domestic' | 'near' | 'rail' | 'far';
-export interface Lane { originCountry: string; originRegion: string | null; destinationCountry: string; destinationRegion: string | null; reach: Reach; weight: number }
+export interface Lane {
+  originCountry: string;
+  originRegion: string | null;
+  destinationCountry: string;
+  destinationRegion: string | null;
+  reach: Reach;
+  weight: number;
+}
 /** Days of the span, `toDay` excluded. */
-export interface DayRange { fromDay: number; toDay: number }
+export interface DayRange {
+  fromDay: number;
+  toDay: number;
+}
 export type IncidentKind = 'lost' | 'damaged' | 'late_streak' | 'bad_handling';
 export type ExitPlan =
   | { cause: 'gradual_shift'; fadeStartDay: number; fadeEndDay: number; shape: number; shrink: number }
@@ -87,31 +97,49 @@ export function planCustomer(seed: number, index: number, start: YMD, startMs: n
 
   const designedGap = rng.weighted(S.GAP_CHOICES[behaviour]);
   const medianGapDays = designedGap >= 2 ? Math.round(designedGap * between(rng, S.GAP_JITTER) * 10) / 10 : designedGap;
-  const sigmaRange = behaviour === 'large_steady' ? S.GAP_SIGMA.large_steady : behaviour === 'infrequent' ? S.GAP_SIGMA.infrequent : S.GAP_SIGMA.other;
-  const extraPerDay = behaviour === 'large_steady'
-    ? clamp(rng.lognormal(S.EXTRA_ORDERS.large.median, S.EXTRA_ORDERS.large.sigma), S.EXTRA_ORDERS.large.min, S.EXTRA_ORDERS.large.max)
-    : medianGapDays < 2 ? Math.min(S.EXTRA_ORDERS.daily.max, rng.lognormal(S.EXTRA_ORDERS.daily.median, S.EXTRA_ORDERS.daily.sigma)) : S.EXTRA_ORDERS.other;
-  const size = behaviour === 'large_steady' ? S.ORDER_SIZE.large_steady : behaviour === 'infrequent' ? S.ORDER_SIZE.infrequent : S.ORDER_SIZE.regular;
+  const sigmaRange =
+    behaviour === 'large_steady' ? S.GAP_SIGMA.large_steady : behaviour === 'infrequent' ? S.GAP_SIGMA.infrequent : S.GAP_SIGMA.other;
+  const extraPerDay =
+    behaviour === 'large_steady'
+      ? clamp(rng.lognormal(S.EXTRA_ORDERS.large.median, S.EXTRA_ORDERS.large.sigma), S.EXTRA_ORDERS.large.min, S.EXTRA_ORDERS.large.max)
+      : medianGapDays < 2
+        ? Math.min(S.EXTRA_ORDERS.daily.max, rng.lognormal(S.EXTRA_ORDERS.daily.median, S.EXTRA_ORDERS.daily.sigma))
+        : S.EXTRA_ORDERS.other;
+  const size =
+    behaviour === 'large_steady' ? S.ORDER_SIZE.large_steady : behaviour === 'infrequent' ? S.ORDER_SIZE.infrequent : S.ORDER_SIZE.regular;
   const medianAmountCny = clamp(rng.lognormal(size.median * medianGapDays ** size.gapExponent, size.sigma), size.min, size.max);
   const mix = S.SERVICE_MIX[industry];
 
   const plan: CustomerPlan = {
-    index, customerId: customerIdOf(index), behaviour, industry, country, region,
+    index,
+    customerId: customerIdOf(index),
+    behaviour,
+    industry,
+    country,
+    region,
     customerType: rng.weighted(S.CUSTOMER_TYPES),
     accountManager: rng.chance(S.NO_ACCOUNT_MANAGER) ? null : rng.pick(S.ACCOUNT_MANAGERS),
     currency: rng.weighted(currencies),
     channel: rng.pick(S.CHANNELS),
-    signedUpAt, firstDay: inSpan ? signupDay + 1 : 0, signedUpInSpan: inSpan,
-    medianGapDays, gapSigma: between(rng, sigmaRange), extraPerDay,
-    demandSd: behaviour === 'large_steady' ? S.DEMAND_SD.large_steady : behaviour === 'infrequent' ? S.DEMAND_SD.infrequent : S.DEMAND_SD.other,
+    signedUpAt,
+    firstDay: inSpan ? signupDay + 1 : 0,
+    signedUpInSpan: inSpan,
+    medianGapDays,
+    gapSigma: between(rng, sigmaRange),
+    extraPerDay,
+    demandSd:
+      behaviour === 'large_steady' ? S.DEMAND_SD.large_steady : behaviour === 'infrequent' ? S.DEMAND_SD.infrequent : S.DEMAND_SD.other,
     trendPerYear: between(rng, S.TREND_PER_YEAR),
-    medianAmountCny, amountSigma: between(rng, S.ORDER_AMOUNT_SIGMA),
+    medianAmountCny,
+    amountSigma: between(rng, S.ORDER_AMOUNT_SIGMA),
     serviceMix: [mix[0] * rng.lognormal(1, 0.5), mix[1] * rng.lognormal(1, 0.5), mix[2] * rng.lognormal(1, 0.5)],
     lanes: planLanes(rng, country, region, behaviour),
     valueAddedServices: planServices(rng),
     pauses: behaviour === 'seasonal_pauser' ? planPauses(rng, start, days) : [],
     badWeeks: planBadWeeks(rng, behaviour, days),
-    exit: null, returnAfterDays: null, keepAfterReturn: 1,
+    exit: null,
+    returnAfterDays: null,
+    keepAfterReturn: 1,
   };
   planExit(rng, plan, days);
   return plan;
@@ -126,16 +154,25 @@ function planLanes(rng: Rng, country: string, region: string | null, behaviour: 
     const home = region !== null && rng.chance(0.7) ? region : rng.pick(S.CN_REGIONS);
     const weight = rng.lognormal(1, 0.8);
     if (kind === 'domestic') {
-      lanes.push({ originCountry: 'CN', originRegion: home, destinationCountry: 'CN', destinationRegion: rng.pick(S.CN_REGIONS), reach: 'domestic', weight });
+      lanes.push({
+        originCountry: 'CN',
+        originRegion: home,
+        destinationCountry: 'CN',
+        destinationRegion: rng.pick(S.CN_REGIONS),
+        reach: 'domestic',
+        weight,
+      });
       continue;
     }
     const reach = rng.weighted(S.PARTNER_REACH);
     // Foreign customers mostly trade with their own country.
     const partner = country !== 'CN' && rng.chance(0.6) ? country : rng.pick(S.PARTNERS[reach]);
     const laneReach: Reach = partner === country && country !== 'CN' ? reachOf(partner) : reach;
-    lanes.push(kind === 'export'
-      ? { originCountry: 'CN', originRegion: home, destinationCountry: partner, destinationRegion: null, reach: laneReach, weight }
-      : { originCountry: partner, originRegion: null, destinationCountry: 'CN', destinationRegion: home, reach: laneReach, weight });
+    lanes.push(
+      kind === 'export'
+        ? { originCountry: 'CN', originRegion: home, destinationCountry: partner, destinationRegion: null, reach: laneReach, weight }
+        : { originCountry: partner, originRegion: null, destinationCountry: 'CN', destinationRegion: home, reach: laneReach, weight },
+    );
   }
   return lanes;
 }
@@ -163,9 +200,10 @@ function planPauses(rng: Rng, start: YMD, days: number): DayRange[] {
   const lastYear = dateOfDay(start, days).year;
   const pauses: DayRange[] = [];
   for (let year = start.year - 1; year <= lastYear; year++) {
-    const anchor = 'springFestivalOffset' in archetype
-      ? springFestivalDay(start, year) + archetype.springFestivalOffset
-      : dayIndexOf(start, { year, month: archetype.month, day: archetype.day });
+    const anchor =
+      'springFestivalOffset' in archetype
+        ? springFestivalDay(start, year) + archetype.springFestivalOffset
+        : dayIndexOf(start, { year, month: archetype.month, day: archetype.day });
     const from = anchor + ownShift + rng.int(-S.PAUSE_YEARLY_JITTER.startDays, S.PAUSE_YEARLY_JITTER.startDays);
     const length = Math.round(ownLength * rng.uniform(1 - S.PAUSE_YEARLY_JITTER.length, 1 + S.PAUSE_YEARLY_JITTER.length));
     const clipped = { fromDay: Math.max(0, from), toDay: Math.min(days, from + length) };
@@ -177,7 +215,7 @@ function planPauses(rng: Rng, start: YMD, days: number): DayRange[] {
 function planBadWeeks(rng: Rng, behaviour: Behaviour, days: number): DayRange[] {
   const perYear = S.BAD_WEEKS_PER_YEAR[behaviour] ?? S.BAD_WEEKS_OTHERS_PER_YEAR;
   const weeks: DayRange[] = [];
-  for (let n = rng.poisson(perYear * days / 365); n > 0; n--) {
+  for (let n = rng.poisson((perYear * days) / 365); n > 0; n--) {
     const from = rng.int(0, Math.max(0, days - 7));
     weeks.push({ fromDay: from, toDay: from + 7 });
   }
@@ -190,7 +228,8 @@ const dayIn = (rng: Rng, lo: number, hi: number, days: number): number => Math.m
 function planExit(rng: Rng, plan: CustomerPlan, days: number): void {
   const b = plan.behaviour;
   if (b === 'infrequent') {
-    if (rng.chance(S.INFREQUENT_QUIET_EXIT_SHARE)) plan.exit = { cause: 'quiet_exit', stopDay: dayIn(rng, S.STOP_WINDOW.firstDay, days - S.STOP_WINDOW.lastBeforeEnd, days) };
+    if (rng.chance(S.INFREQUENT_QUIET_EXIT_SHARE))
+      plan.exit = { cause: 'quiet_exit', stopDay: dayIn(rng, S.STOP_WINDOW.firstDay, days - S.STOP_WINDOW.lastBeforeEnd, days) };
     return;
   }
   if (b === 'gradual_shift') {
@@ -208,9 +247,12 @@ function planExit(rng: Rng, plan: CustomerPlan, days: number): void {
   // Leave room for the silence and a month of orders after the return; an incident's last orders come up to 45 days later.
   const slack = cause === 'service_incident' ? S.INCIDENT_EXTRA_WITHIN_DAYS : 0;
   const stopDay = dayIn(rng, S.INCIDENT_WINDOW.firstDay, days - S.WON_BACK_RETURN_BEFORE_END - silence - slack, days);
-  plan.exit = cause === 'gradual_shift' ? gradual(rng, stopDay, S.WON_BACK_FADE_DAYS)
-    : cause === 'service_incident' ? incident(rng, stopDay)
-    : { cause: 'quiet_exit', stopDay };
+  plan.exit =
+    cause === 'gradual_shift'
+      ? gradual(rng, stopDay, S.WON_BACK_FADE_DAYS)
+      : cause === 'service_incident'
+        ? incident(rng, stopDay)
+        : { cause: 'quiet_exit', stopDay };
   plan.returnAfterDays = silence;
   plan.keepAfterReturn = between(rng, S.WON_BACK_KEEP_RATE);
 }
@@ -218,13 +260,21 @@ function planExit(rng: Rng, plan: CustomerPlan, days: number): void {
 function gradual(rng: Rng, fadeEndDay: number, fadeDays: readonly [number, number]): ExitPlan {
   const fadeStartDay = Math.max(14, fadeEndDay - rng.int(fadeDays[0], fadeDays[1]));
   const shrink = rng.chance(S.GRADUAL_SHRINK.share) ? between(rng, S.GRADUAL_SHRINK.amount) : 0;
-  return { cause: 'gradual_shift', fadeStartDay: Math.min(fadeStartDay, fadeEndDay - 1), fadeEndDay, shape: between(rng, S.GRADUAL_FADE_SHAPE), shrink };
+  return {
+    cause: 'gradual_shift',
+    fadeStartDay: Math.min(fadeStartDay, fadeEndDay - 1),
+    fadeEndDay,
+    shape: between(rng, S.GRADUAL_FADE_SHAPE),
+    shrink,
+  };
 }
 
 function incident(rng: Rng, incidentDay: number): ExitPlan {
   const kind = rng.weighted(S.INCIDENT_KINDS);
   return {
-    cause: 'service_incident', incidentDay, kind,
+    cause: 'service_incident',
+    incidentDay,
+    kind,
     streak: kind === 'late_streak' ? rng.int(S.INCIDENT_STREAK[0], S.INCIDENT_STREAK[1]) : 1,
     extraOrders: rng.weighted(S.INCIDENT_EXTRA_ORDERS),
   };

@@ -5,7 +5,10 @@ import { Rng } from './rng.ts';
 import type { CustomerPlan, DayRange } from './plan.ts';
 import { DEMAND_PERSISTENCE, INTERNATIONAL_FACTOR, SERVICE_LEVEL_FACTOR } from './settings.ts';
 
-export interface OrderDay { day: number; orders: number }
+export interface OrderDay {
+  day: number;
+  orders: number;
+}
 
 const inRanges = (day: number, ranges: readonly DayRange[]): boolean => ranges.some((r) => day >= r.fromDay && day < r.toDay);
 
@@ -24,7 +27,7 @@ export function simulateOrderDays(plan: CustomerPlan, weights: Float64Array, rng
   for (let day = fromDay; day < days; day++) {
     if (day > fromDay && (day - fromDay) % 7 === 0) level = DEMAND_PERSISTENCE * level + plan.demandSd * rng.normal();
     if (inRanges(day, plan.pauses)) continue; // activity time stands still: the gap resumes after the pause
-    const a = (weights[day] ?? 0) * Math.exp(level - correction + plan.trendPerYear * (day - days / 2) / 365);
+    const a = (weights[day] ?? 0) * Math.exp(level - correction + (plan.trendPerYear * (day - days / 2)) / 365);
     activity += a;
     let moments = 0;
     while (target < activity) {
@@ -41,8 +44,9 @@ export function meanOrderAmountCny(plan: CustomerPlan): number {
   const laneWeight = plan.lanes.reduce((s, l) => s + l.weight, 0);
   const laneFactor = plan.lanes.reduce((s, l) => s + l.weight * (l.reach === 'domestic' ? 1 : INTERNATIONAL_FACTOR), 0) / laneWeight;
   const [express, standard, economy] = plan.serviceMix;
-  const serviceFactor = (express * SERVICE_LEVEL_FACTOR.EXPRESS + standard * SERVICE_LEVEL_FACTOR.STANDARD + economy * SERVICE_LEVEL_FACTOR.ECONOMY)
-    / (express + standard + economy);
+  const serviceFactor =
+    (express * SERVICE_LEVEL_FACTOR.EXPRESS + standard * SERVICE_LEVEL_FACTOR.STANDARD + economy * SERVICE_LEVEL_FACTOR.ECONOMY) /
+    (express + standard + economy);
   return plan.medianAmountCny * Math.exp(plan.amountSigma ** 2 / 2) * laneFactor * serviceFactor;
 }
 

@@ -48,9 +48,18 @@ export function fulfil(o: PlannedOrder, ctx: FulfilContext): Fulfilment {
   const [originPort, destinationPort] = [ports(o.lane.originCountry), ports(o.lane.destinationCountry)];
   const ship = (status: ShipmentStatus, eventTime: number, promised: number | null, actual: number | null, port: string | null): void => {
     const value: Shipment = {
-      eventId: `${shipmentId}:${status.toLowerCase()}`, customerId: plan.customerId, shipmentId, orderId: o.orderId, status,
-      transportMode: o.mode, eventTime, promisedDeliveryTime: promised, actualDeliveryTime: actual, port,
-      originCountry: o.lane.originCountry, destinationCountry: o.lane.destinationCountry,
+      eventId: `${shipmentId}:${status.toLowerCase()}`,
+      customerId: plan.customerId,
+      shipmentId,
+      orderId: o.orderId,
+      status,
+      transportMode: o.mode,
+      eventTime,
+      promisedDeliveryTime: promised,
+      actualDeliveryTime: actual,
+      port,
+      originCountry: o.lane.originCountry,
+      destinationCountry: o.lane.destinationCountry,
     };
     records.push({ kind: 'shipment', value });
   };
@@ -74,10 +83,15 @@ export function fulfil(o: PlannedOrder, ctx: FulfilContext): Fulfilment {
     const transit = promised - departed;
     const late = outcome === 'late';
     const actual = late
-      ? promised + hours(rng.uniform(2, 12)) + Math.round(transit * rng.uniform(0, 0.35)) + (forced !== undefined ? hours(rng.uniform(48, 144)) : 0)
+      ? promised +
+        hours(rng.uniform(2, 12)) +
+        Math.round(transit * rng.uniform(0, 0.35)) +
+        (forced !== undefined ? hours(rng.uniform(48, 144)) : 0)
       : Math.max(departed + hours(1), promised - Math.round(transit * rng.uniform(0, 0.3)));
-    const delayedAt = late && (forced !== undefined || rng.chance(S.DELAYED_EVENT_PROBABILITY))
-      ? departed + Math.round((actual - departed) * rng.uniform(0.3, 0.95)) : null;
+    const delayedAt =
+      late && (forced !== undefined || rng.chance(S.DELAYED_EVENT_PROBABILITY))
+        ? departed + Math.round((actual - departed) * rng.uniform(0.3, 0.95))
+        : null;
     if (delayedAt !== null) ship('DELAYED', delayedAt, promised, null, null);
     const deliveredAt = actual + hours(rng.uniform(0.1, 4));
     ship('DELIVERED', deliveredAt, promised, actual, destinationPort);
@@ -95,8 +109,15 @@ export function fulfil(o: PlannedOrder, ctx: FulfilContext): Fulfilment {
 
   const mood = moodOf(rng, outcome, ctx);
   if (mood !== null && failureAt !== null && outcome !== 'on_time') {
-    const spec = { customerId: plan.customerId, complaintId: `${plan.customerId}-CMP-O${String(o.seq).padStart(5, '0')}`, shipmentId, mood,
-      category: CATEGORY[outcome], severity: severityOf(rng, outcome, mood), openedAt: failureAt + hours(rng.uniform(1, 72)) };
+    const spec = {
+      customerId: plan.customerId,
+      complaintId: `${plan.customerId}-CMP-O${String(o.seq).padStart(5, '0')}`,
+      shipmentId,
+      mood,
+      category: CATEGORY[outcome],
+      severity: severityOf(rng, outcome, mood),
+      openedAt: failureAt + hours(rng.uniform(1, 72)),
+    };
     records.push(...complaintRecords(spec, rng, end));
   }
   return { records: records.filter((r) => r.value.eventTime < end), failureAt };
@@ -124,8 +145,27 @@ const CATEGORY: Readonly<Record<Exclude<Outcome, 'on_time'>, ComplaintCategory>>
 
 function severityOf(rng: Rng, outcome: Exclude<Outcome, 'on_time'>, mood: Mood): ComplaintSeverity {
   if (mood === 'mishandled') return 'HIGH';
-  if (mood === 'angry') return outcome === 'lost' ? 'CRITICAL' : outcome === 'damaged' ? rng.weighted([['HIGH', 0.5], ['CRITICAL', 0.5]]) : 'HIGH';
-  if (outcome === 'late') return rng.weighted([['LOW', 0.5], ['MEDIUM', 0.5]]);
-  if (outcome === 'damaged') return rng.weighted([['MEDIUM', 0.5], ['HIGH', 0.5]]);
-  return rng.weighted([['HIGH', 0.6], ['CRITICAL', 0.4]]);
+  if (mood === 'angry')
+    return outcome === 'lost'
+      ? 'CRITICAL'
+      : outcome === 'damaged'
+        ? rng.weighted([
+            ['HIGH', 0.5],
+            ['CRITICAL', 0.5],
+          ])
+        : 'HIGH';
+  if (outcome === 'late')
+    return rng.weighted([
+      ['LOW', 0.5],
+      ['MEDIUM', 0.5],
+    ]);
+  if (outcome === 'damaged')
+    return rng.weighted([
+      ['MEDIUM', 0.5],
+      ['HIGH', 0.5],
+    ]);
+  return rng.weighted([
+    ['HIGH', 0.6],
+    ['CRITICAL', 0.4],
+  ]);
 }

@@ -30,12 +30,15 @@ describe('generateIndependentHistory: the truth', () => {
     expect(quiet / infrequent).toBeLessThan(0.45);
   });
 
-  it("puts churnedAt on a placed order, and no placed order between it and the return (or the end)", () => {
+  it('puts churnedAt on a placed order, and no placed order between it and the return (or the end)', () => {
     for (const t of churners) {
       const times = ordersOf(t);
       expect(times, t.customerId).toContain(t.churnedAt);
       const until = t.wonBackAt ?? history.end;
-      expect(times.filter((x) => x > (t.churnedAt ?? 0) && x < until), t.customerId).toEqual([]);
+      expect(
+        times.filter((x) => x > (t.churnedAt ?? 0) && x < until),
+        t.customerId,
+      ).toEqual([]);
       if (t.wonBackAt !== null) {
         expect(times).toContain(t.wonBackAt);
         expect(t.wonBackAt - (t.churnedAt ?? 0)).toBeGreaterThanOrEqual(90 * DAY);
@@ -55,7 +58,9 @@ describe('generateIndependentHistory: the truth', () => {
     const gradual = churners.filter((t) => t.churnCause === 'gradual_shift');
     const fadeFirst = gradual.filter((t) => (t.declineStartedAt ?? Infinity) <= (t.churnedAt ?? 0));
     expect(fadeFirst.length / gradual.length).toBeGreaterThan(0.9);
-    expect(history.truth.filter((t) => t.behaviour === 'won_back' && t.wonBackAt !== null).length).toBeGreaterThan(0.9 * BEHAVIOUR_MIX.won_back * history.truth.length);
+    expect(history.truth.filter((t) => t.behaviour === 'won_back' && t.wonBackAt !== null).length).toBeGreaterThan(
+      0.9 * BEHAVIOUR_MIX.won_back * history.truth.length,
+    );
   });
 
   it('times an incident on a visible failure, followed by at most two more orders', () => {
@@ -91,7 +96,9 @@ describe('generateIndependentHistory: the truth', () => {
     const gone = churners.filter((t) => t.wonBackAt === null);
     const quarter = (history.end - history.start) / 4;
     for (let q = 0; q < 4; q++) {
-      const n = churners.filter((t) => (t.churnedAt ?? 0) >= history.start + q * quarter && (t.churnedAt ?? 0) < history.start + (q + 1) * quarter).length;
+      const n = churners.filter(
+        (t) => (t.churnedAt ?? 0) >= history.start + q * quarter && (t.churnedAt ?? 0) < history.start + (q + 1) * quarter,
+      ).length;
       expect(n / churners.length, `quarter ${q + 1}`).toBeGreaterThan(0.08);
     }
     const silent60 = gone.filter((t) => (t.churnedAt ?? Infinity) <= history.end - 60 * DAY).length;
@@ -111,7 +118,10 @@ describe('generateIndependentHistory: the truth', () => {
     const ratios: number[] = [];
     for (const t of history.truth.filter((x) => x.behaviour === 'steady' || x.behaviour === 'large_steady')) {
       const days = [...new Set(ordersOf(t).map((x) => Math.floor((x - history.start) / DAY)))];
-      const gaps = days.slice(1).map((d, i) => d - (days[i] ?? d)).sort((a, b) => a - b);
+      const gaps = days
+        .slice(1)
+        .map((d, i) => d - (days[i] ?? d))
+        .sort((a, b) => a - b);
       if (gaps.length >= 10) ratios.push((gaps[Math.floor(gaps.length / 2)] ?? 0) / t.medianGapDays);
     }
     ratios.sort((a, b) => a - b);

@@ -18,7 +18,10 @@ import { createSink } from '../sink.ts';
 await runCommand('bench:sink', async () => {
   const rows = Number(process.argv[2] ?? 200_000);
   if (!Number.isInteger(rows) || rows < 1000) throw new Error('rows must be an integer >= 1000');
-  const env = parseConfig(z.object({ KAFKA_BROKERS: sharedSettings.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: sharedSettings.SCHEMA_REGISTRY_URL }), process.env);
+  const env = parseConfig(
+    z.object({ KAFKA_BROKERS: sharedSettings.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: sharedSettings.SCHEMA_REGISTRY_URL }),
+    process.env,
+  );
   const logger = createLogger({ service: 'bench-sink' }, 'warn');
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-sink' }, logger);
   const codec = new AvroCodec(env.SCHEMA_REGISTRY_URL);
@@ -31,29 +34,52 @@ await runCommand('bench:sink', async () => {
     await producer.connect();
     const schemaId = await codec.register(valueSubject(topics.segmentChanges), avroSchemas.segmentChange);
     const changes: SegmentChange[] = Array.from({ length: rows }, (_, i) => ({
-      changeId: `C-${i % 50_000}/value_tier/${Math.floor(i / 50_000) + 1}`, customerId: `C-${i % 50_000}`, dimension: 'value_tier',
-      fromSegment: i < 50_000 ? null : 'low', toSegment: i < 50_000 ? 'low' : 'medium', sequence: Math.floor(i / 50_000) + 1,
-      cause: 'event', causeEventId: `e-${i}`, ruleVersion: 'bench', rule: 'value_tier.low', features: { lifetimeValue: i },
-      eventTime: Date.UTC(2026, 0, 1) + i * 1000, detectedAt: Date.UTC(2026, 0, 1) + i * 1000 + 5, strategy: '', reasons: [], flags: [],
+      changeId: `C-${i % 50_000}/value_tier/${Math.floor(i / 50_000) + 1}`,
+      customerId: `C-${i % 50_000}`,
+      dimension: 'value_tier',
+      fromSegment: i < 50_000 ? null : 'low',
+      toSegment: i < 50_000 ? 'low' : 'medium',
+      sequence: Math.floor(i / 50_000) + 1,
+      cause: 'event',
+      causeEventId: `e-${i}`,
+      ruleVersion: 'bench',
+      rule: 'value_tier.low',
+      features: { lifetimeValue: i },
+      eventTime: Date.UTC(2026, 0, 1) + i * 1000,
+      detectedAt: Date.UTC(2026, 0, 1) + i * 1000 + 5,
+      strategy: '',
+      reasons: [],
+      flags: [],
     }));
     for (let i = 0; i < changes.length; i += 5000) {
-      await producer.send(topics.segmentChanges, changes.slice(i, i + 5000).map((c) => ({ key: c.customerId, value: codec.encode(schemaId, avroSchemas.segmentChange, c) })));
+      await producer.send(
+        topics.segmentChanges,
+        changes.slice(i, i + 5000).map((c) => ({ key: c.customerId, value: codec.encode(schemaId, avroSchemas.segmentChange, c) })),
+      );
     }
 
     const clickhouse = await connectClickHouse({ kind: 'embedded', path: join(folder, 'ch') });
     await migrate(clickhouse);
     const metrics = createMetricsRegistry(false);
-    const sink = createSink({
-      groupId: `${prefix}sink`,
-      routes: sinkRoutes(topics),
-      buffer: { maxRows: 50_000, maxDelayMs: 1000, retryInitialMs: 200, retryMaxMs: 5000 },
-      sessionTimeoutMs: 10_000,
-    }, {
-      kafka, producer, codec, clickhouse, logger, metrics,
-      insert: (table, r) => insertRows(clickhouse, table, r),
-      classify: classifyInsertFailure,
-      errorCode: clickHouseErrorCode,
-    });
+    const sink = createSink(
+      {
+        groupId: `${prefix}sink`,
+        routes: sinkRoutes(topics),
+        buffer: { maxRows: 50_000, maxDelayMs: 1000, retryInitialMs: 200, retryMaxMs: 5000 },
+        sessionTimeoutMs: 10_000,
+      },
+      {
+        kafka,
+        producer,
+        codec,
+        clickhouse,
+        logger,
+        metrics,
+        insert: (table, r) => insertRows(clickhouse, table, r),
+        classify: classifyInsertFailure,
+        errorCode: clickHouseErrorCode,
+      },
+    );
     const started = performance.now();
     await sink.start();
     for (;;) {
@@ -68,7 +94,11 @@ await runCommand('bench:sink', async () => {
     const insertStarted = performance.now();
     for (let i = 0; i < tableRows.length; i += 50_000) {
       const chunk = tableRows.slice(i, i + 50_000);
-      await insertRows(clickhouse, chunk[0]!.table, chunk.map((r) => r.row));
+      await insertRows(
+        clickhouse,
+        chunk[0]!.table,
+        chunk.map((r) => r.row),
+      );
     }
     const insertSeconds = (performance.now() - insertStarted) / 1000;
     await clickhouse.close();
@@ -77,7 +107,7 @@ await runCommand('bench:sink', async () => {
       rows,
       sinkRowsPerSecond: Math.round(rows / sinkSeconds),
       insertRowsPerSecond: Math.round(tableRows.length / insertSeconds),
-      sinkToInsertRatio: Number(((rows / sinkSeconds) / (tableRows.length / insertSeconds)).toFixed(3)),
+      sinkToInsertRatio: Number((rows / sinkSeconds / (tableRows.length / insertSeconds)).toFixed(3)),
     };
     console.log(`rows                      ${result.rows}`);
     console.log(`sink, Kafka → ClickHouse  ${result.sinkRowsPerSecond} rows/s (decode, map, validate, insert, commit)`);
