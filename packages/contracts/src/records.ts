@@ -1,77 +1,31 @@
 // TypeScript shapes of the Avro records (schemas/avro). Times are epoch milliseconds.
 // Unions of several records are wrapped by their full name, as avsc decodes them.
 
-export type OrderKind = 'PLACED' | 'CANCELLED' | 'RETURNED';
-export type ServiceLevel = 'EXPRESS' | 'STANDARD' | 'ECONOMY';
+import type { z } from 'zod';
+import type { complaintSchema } from './complaint-validation.ts';
+import type { orderSchema } from './order-validation.ts';
+import type { profileSchema } from './profile-validation.ts';
+import type { shipmentSchema } from './shipment-validation.ts';
 
-export interface Order {
-  eventId: string;
-  customerId: string;
-  orderId: string;
-  kind: OrderKind;
-  eventTime: number;
-  amount: number;
-  currency: string;
-  serviceLevel: ServiceLevel;
-  valueAddedServices: string[];
-  weightKg: number | null;
-  volumeM3: number | null;
-  originCountry: string;
-  originRegion: string | null;
-  destinationCountry: string;
-  destinationRegion: string | null;
-  channel: string | null;
-}
+// The four source records are what their zod schema accepts (z.infer), so the type and the
+// validation cannot differ; contract-layers.test.ts holds both to the Avro schema.
 
-export type ShipmentStatus = 'PICKED_UP' | 'IN_TRANSIT' | 'DELIVERED' | 'DELAYED' | 'DAMAGED' | 'LOST' | 'RETURNED';
-export type TransportMode = 'ROAD' | 'SEA' | 'AIR' | 'RAIL';
+export type Order = z.infer<typeof orderSchema>;
+export type OrderKind = Order['kind'];
+export type ServiceLevel = Order['serviceLevel'];
 
-export interface Shipment {
-  eventId: string;
-  customerId: string;
-  shipmentId: string;
-  orderId: string | null;
-  status: ShipmentStatus;
-  transportMode: TransportMode;
-  eventTime: number;
-  promisedDeliveryTime: number | null;
-  actualDeliveryTime: number | null;
-  port: string | null;
-  originCountry: string | null;
-  destinationCountry: string | null;
-}
+export type Shipment = z.infer<typeof shipmentSchema>;
+export type ShipmentStatus = Shipment['status'];
+export type TransportMode = Shipment['transportMode'];
 
-export type ComplaintAction = 'OPENED' | 'ESCALATED' | 'RESOLVED';
-export type ComplaintCategory = 'DELAY' | 'DAMAGE' | 'LOSS' | 'BILLING' | 'SERVICE_ATTITUDE' | 'OTHER';
-export type ComplaintSeverity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+export type Complaint = z.infer<typeof complaintSchema>;
+export type ComplaintAction = Complaint['action'];
+export type ComplaintCategory = Complaint['category'];
+export type ComplaintSeverity = Complaint['severity'];
 
-export interface Complaint {
-  eventId: string;
-  customerId: string;
-  complaintId: string;
-  action: ComplaintAction;
-  category: ComplaintCategory;
-  severity: ComplaintSeverity;
-  eventTime: number;
-  shipmentId: string | null;
-  satisfactionScore: number | null;
-  npsScore: number | null;
-}
-
-export type Industry = 'MANUFACTURING' | 'RETAIL' | 'E_COMMERCE' | 'OTHER';
-export type CustomerType = 'SHIPPER' | 'CARGO_OWNER' | 'SHIPPING_LINE' | 'FORWARDER' | 'AGENT';
-
-export interface CustomerProfile {
-  eventId: string;
-  customerId: string;
-  eventTime: number;
-  industry: Industry;
-  customerType: CustomerType;
-  country: string;
-  region: string | null;
-  accountManager: string | null;
-  signedUpAt: number;
-}
+export type CustomerProfile = z.infer<typeof profileSchema>;
+export type Industry = CustomerProfile['industry'];
+export type CustomerType = CustomerProfile['customerType'];
 
 export interface SourcePosition {
   topic: string;
