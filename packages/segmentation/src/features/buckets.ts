@@ -49,10 +49,18 @@ export function createBusinessCalendar(timeZone: string = DEFAULT_TIME_ZONE): Bu
   const offsets = new Map<number, number>();
   const starts = new Map<number, number>();
 
+  // The last slot looked up, before the map: an evaluation asks about the same few instants many times.
+  let lastSlot = Number.NaN;
+  let lastOffset = 0;
   const offsetAt = (epochMs: number): number => {
     const slot = Math.floor(epochMs / SLOT_MS);
+    if (slot === lastSlot) return lastOffset;
     const cached = offsets.get(slot);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      lastSlot = slot;
+      lastOffset = cached;
+      return cached;
+    }
     const at = slot * SLOT_MS;
     const part: Record<string, number> = {};
     for (const p of format.formatToParts(at)) if (p.type !== 'literal') part[p.type] = Number(p.value);
@@ -60,6 +68,8 @@ export function createBusinessCalendar(timeZone: string = DEFAULT_TIME_ZONE): Bu
     const offset = local - at;
     if (offsets.size >= CACHE_LIMIT) offsets.clear();
     offsets.set(slot, offset);
+    lastSlot = slot;
+    lastOffset = offset;
     return offset;
   };
   const dayOf = (epochMs: number): number => Math.floor((epochMs + offsetAt(epochMs)) / DAY_MS);

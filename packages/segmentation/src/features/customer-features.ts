@@ -461,11 +461,18 @@ export function featureValues(
   const wDay = calendar.dayOf(w);
   const totals = windowTotals(s.series, wDay);
   const win = (field: DayField, days: 7 | 30 | 90 | 365): number => totals[days][field];
-  const f: Record<string, number> = {};
-  for (const days of [7, 30, 90, 365] as const) {
-    f[`orders_${days}d`] = win('ordersPlaced', days);
-    f[`order_value_${days}d`] = win('orderValueCents', days) / 100;
-  }
+  // Names spelled out, not built from the window lengths: a string made per feature per evaluation,
+  // and the keyed stores it needs, showed in the segmenter's profile. The order is the snapshot's.
+  const f: Record<string, number> = {
+    orders_7d: totals[7].ordersPlaced,
+    order_value_7d: totals[7].orderValueCents / 100,
+    orders_30d: totals[30].ordersPlaced,
+    order_value_30d: totals[30].orderValueCents / 100,
+    orders_90d: totals[90].ordersPlaced,
+    order_value_90d: totals[90].orderValueCents / 100,
+    orders_365d: totals[365].ordersPlaced,
+    order_value_365d: totals[365].orderValueCents / 100,
+  };
   const lt = s.lifetime;
   f.lifetime_orders = lt.orders;
   f.lifetime_value = lt.valueCents / 100;
@@ -498,16 +505,27 @@ export function featureValues(
   f.share_value_added_90d = round(ratio(win('valueAdded', 90), placed90));
   f.distinct_routes = sketchEstimate(s.routes, ROUTE_SKETCH_K);
   f.distinct_destination_countries = sketchEstimate(s.destinations, DESTINATION_SKETCH_K);
-  for (const days of [30, 90] as const) {
-    f[`shipments_delivered_${days}d`] = win('delivered', days);
-    const known = win('delivered', days) - win('onTimeUnknown', days);
-    // Absent when no delivery reported its punctuality: 0 would read as "always late".
-    if (known > 0) f[`on_time_rate_${days}d`] = round(ratio(known - win('deliveredLate', days), known));
-    f[`shipments_delayed_${days}d`] = win('delayed', days);
-    f[`shipments_damaged_${days}d`] = win('damaged', days);
-    f[`shipments_lost_${days}d`] = win('lost', days);
-    f[`complaints_opened_${days}d`] = win('complaintsOpened', days);
-  }
+  // Absent when no delivery reported its punctuality: 0 would read as "always late".
+  const onTime = (t: Totals): number | undefined => {
+    const known = t.delivered - t.onTimeUnknown;
+    return known > 0 ? round(ratio(known - t.deliveredLate, known)) : undefined;
+  };
+  const t30 = totals[30];
+  f.shipments_delivered_30d = t30.delivered;
+  const onTime30 = onTime(t30);
+  if (onTime30 !== undefined) f.on_time_rate_30d = onTime30;
+  f.shipments_delayed_30d = t30.delayed;
+  f.shipments_damaged_30d = t30.damaged;
+  f.shipments_lost_30d = t30.lost;
+  f.complaints_opened_30d = t30.complaintsOpened;
+  const t90 = totals[90];
+  f.shipments_delivered_90d = t90.delivered;
+  const onTime90 = onTime(t90);
+  if (onTime90 !== undefined) f.on_time_rate_90d = onTime90;
+  f.shipments_delayed_90d = t90.delayed;
+  f.shipments_damaged_90d = t90.damaged;
+  f.shipments_lost_90d = t90.lost;
+  f.complaints_opened_90d = t90.complaintsOpened;
   f.open_complaints = s.complaints.filter((c) => c.openedAt !== null).length;
   if (s.resolutions.count > 0) f.complaint_resolution_mean_hours = round(s.resolutions.totalMinutes / s.resolutions.count / 60, 2);
   if (s.satisfaction.count > 0) f.satisfaction_score_mean = round(s.satisfaction.total / s.satisfaction.count, 2);

@@ -1,5 +1,5 @@
 import type { Membership } from '../features/feature-record.ts';
-import { evaluate, type Expression, type Reason, type Values } from './expression.ts';
+import { evaluate, holds, type Expression, type Reason, type Values } from './expression.ts';
 
 // One dimension (value tier, lifecycle, behaviour…) is a list of segments in priority order and a
 // fallback; a customer is in exactly one. Hysteresis: a segment is entered when its `enter`
@@ -62,10 +62,12 @@ function explain(expression: Expression, values: Values): Reason[] {
 
 export function evaluateDimension(rules: DimensionRules, values: Values, current: Membership | undefined, at: number): DimensionVerdict {
   // A segment reachable only from others (won back) is a state, not a trait: flagged only where it could be entered.
+  // Each `enter` is decided once (flags and the choice both need it); reasons only for the segment chosen.
+  const enters = rules.segments.map((s) => holds(s.enter, values));
   const flags = rules.segments
-    .filter((s) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && evaluate(s.enter, values).holds)
+    .filter((s, i) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && enters[i])
     .map((s) => s.name);
-  const target = chooseSegment(rules, values, current?.segment);
+  const target = chooseSegment(rules, values, current?.segment, enters);
   const dwellEnds = current ? current.since + rules.minDwellDays * DAY_MS : Number.NEGATIVE_INFINITY;
   const heldRule = rules.segments.find((s) => s.name === current?.segment);
   const held = heldRule ?? (current?.segment === rules.fallback.name ? rules.fallback : undefined);
@@ -85,26 +87,31 @@ export function evaluateDimension(rules: DimensionRules, values: Values, current
   return { ...target, flags, heldUntil: null };
 }
 
-function chooseSegment(rules: DimensionRules, values: Values, current: string | undefined): Omit<DimensionVerdict, 'flags' | 'heldUntil'> {
+function chooseSegment(
+  rules: DimensionRules,
+  values: Values,
+  current: string | undefined,
+  enters: readonly boolean[],
+): Omit<DimensionVerdict, 'flags' | 'heldUntil'> {
   // The fallback is explained by what kept the customer out of every other segment: the entry
   // conditions that failed, and the exit condition that held for the segment they were in.
   const notTaken: Expression[] = [];
-  for (const s of rules.segments) {
+  for (const [i, s] of rules.segments.entries()) {
     if (s.name === current) {
       if (s.exit) {
-        if (!evaluate(s.exit, values).holds)
+        if (!holds(s.exit, values))
           return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: explain(s.exit, values) };
         notTaken.push(s.exit);
         continue;
       }
-      const stay = evaluate(s.enter, values);
-      if (stay.holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: stay.reasons };
+      if (enters[i])
+        return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: evaluate(s.enter, values).reasons };
       notTaken.push(s.enter);
       continue;
     }
     if (s.from && (current === undefined || !s.from.includes(current))) continue;
-    const enter = evaluate(s.enter, values);
-    if (enter.holds) return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.enter`, reasons: enter.reasons };
+    if (enters[i])
+      return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.enter`, reasons: evaluate(s.enter, values).reasons };
     notTaken.push(s.enter);
   }
   // Staying in the fallback changes nothing and reports nothing: skip the explanation (most evaluations).

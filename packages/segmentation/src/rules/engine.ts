@@ -56,7 +56,7 @@ function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, cale
   const features: Record<string, number> = featureValues(record.features, at, calendar);
   const attributes = profileAttributes(record.features);
   const file = rules.file;
-  const parameters = { ...file.parameters, ...(attributes.industry ? file.industry_parameters[attributes.industry] : undefined) };
+  const parameters = parametersFor(rules, attributes.industry);
   if (features.days_since_last_order !== undefined)
     features.r_score = 5 - countBelowOrAt(file.rfm.recency_days, features.days_since_last_order);
   features.f_score = 1 + countBelowOrAt(file.rfm.frequency_orders_365d, features.orders_365d ?? 0);
@@ -70,6 +70,21 @@ function valuesAt(rules: CompiledRules, record: CustomerRecord, at: number, cale
     if (rules.value) Object.assign(features, predictedValue(rules.value, rules, record, features, inputs.cadence.base));
   }
   return { features, attributes, parameters, churn, inputs, cadence };
+}
+
+// The rules' parameters with an industry's overrides, merged once per rules version and industry
+// (read only by the conditions): merging them at every evaluation showed in the segmenter's profile.
+const mergedParameters = new WeakMap<CompiledRules, Map<string, Readonly<Record<string, number>>>>();
+function parametersFor(rules: CompiledRules, industry: string | undefined): Readonly<Record<string, number>> {
+  let byIndustry = mergedParameters.get(rules);
+  if (byIndustry === undefined) mergedParameters.set(rules, (byIndustry = new Map<string, Readonly<Record<string, number>>>()));
+  const key = industry ?? '';
+  let merged = byIndustry.get(key);
+  if (merged === undefined) {
+    merged = Object.freeze({ ...rules.file.parameters, ...(industry ? rules.file.industry_parameters[industry] : undefined) });
+    byIndustry.set(key, merged);
+  }
+  return merged;
 }
 
 /** Expected orders, order value and CLTV (value/customer-value.ts) from the churn model's own cadence and risk. */
@@ -107,7 +122,11 @@ export function customerValues(
 }
 
 /** How many cut points are at or below the value (0–4). */
-const countBelowOrAt = (cuts: readonly number[], value: number): number => cuts.filter((c) => c <= value).length;
+function countBelowOrAt(cuts: readonly number[], value: number): number {
+  let n = 0;
+  for (const c of cuts) if (c <= value) n += 1;
+  return n;
+}
 
 export function evaluateCustomer(
   rules: CompiledRules,

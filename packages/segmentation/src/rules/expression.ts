@@ -150,6 +150,23 @@ export function compare(a: number, op: Comparison, b: number): boolean {
   }
 }
 
+/** Whether a condition holds, without its reasons: what flags and failed branches need (allocates nothing). */
+export function holds(expression: Expression, values: Values): boolean {
+  switch (expression.kind) {
+    case 'compare': {
+      const a = resolve(expression.left, values);
+      const b = resolve(expression.right, values);
+      return a !== undefined && b !== undefined && compare(a, expression.op, b);
+    }
+    case 'and':
+      return expression.terms.every((t) => holds(t, values));
+    case 'or':
+      return expression.terms.some((t) => holds(t, values));
+    case 'not':
+      return !holds(expression.term, values);
+  }
+}
+
 /**
  * Evaluates a condition. When it holds, `reasons` lists the comparisons that made it hold (for
  * `or`, those of the first true branch), each with its feature value and threshold.
