@@ -1,6 +1,6 @@
 import type { Admin, Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { HealthCheck, Logger } from '@segmentation/runtime';
+import { backoffDelay, sleep, type HealthCheck, type Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
 import {
   describeFailure,
@@ -96,7 +96,7 @@ export function lostGroupMembership(err: unknown): boolean {
 
 /** The wait (ms) before restart attempt `attempt` (0 first): doubling from `initialMs`, capped at `maxMs`. */
 export function restartDelayMs(attempt: number, initialMs = 1000, maxMs = 10_000): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return backoffDelay(attempt, { initialMs, maxMs });
 }
 
 export interface ConsumerRestartsOptions {
@@ -129,7 +129,8 @@ export class ConsumerRestarts {
   /** A crash nobody has restarted the consumer from yet. */
   private pending = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Cuts the wait before the next attempt short (settle). */
+  private wake: AbortController | undefined;
 
   constructor(options: ConsumerRestartsOptions) {
     this.options = options;
@@ -153,19 +154,14 @@ export class ConsumerRestarts {
 
   /** Ends a waiting loop at once (call after the owner's isStopping turned true) and waits for an attempt under way. */
   async settle(): Promise<void> {
-    this.wake?.();
+    this.wake?.abort();
     await this.loop;
   }
 
   private async run(): Promise<void> {
     for (let attempt = 0; this.pending && !this.options.isStopping(); attempt++) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, restartDelayMs(attempt, this.options.initialDelayMs, this.options.maxDelayMs));
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      this.wake = new AbortController();
+      await sleep(restartDelayMs(attempt, this.options.initialDelayMs, this.options.maxDelayMs), this.wake.signal);
       this.wake = undefined;
       if (this.options.isStopping()) break;
       this.pending = false;
@@ -416,7 +412,7 @@ export class BatchConsumer implements HealthCheck {
         if (attempt % 10 === 0)
           this.logger.warn('batch_failed_retrying', { groupId: this.settings.groupId, partition: batch.partition, attempt, err });
         // Capped well inside the session timeout, so the heartbeat after it keeps this member in the group.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, this.settings.sessionTimeoutMs / 4, 200 * 2 ** attempt)));
+        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: Math.min(5000, this.settings.sessionTimeoutMs / 4) }));
         await ctx.heartbeat().catch(() => undefined); // a rebalance shows as stale on the next turn
         this.lastActivity = Date.now();
       }

@@ -1,4 +1,4 @@
-import { ServiceUnavailableError } from '@segmentation/runtime';
+import { backoffDelay, ServiceUnavailableError, sleep } from '@segmentation/runtime';
 
 /** A failure worth retrying: a service that did not answer, or a Kafka error kafkajs marks retriable. */
 export function isRetriable(err: unknown): boolean {
@@ -23,8 +23,7 @@ export async function withRetry<T>(step: () => Promise<T>, policy: RetryPolicy =
       return await step();
     } catch (err) {
       if (!isRetriable(err) || attempt >= policy.retries) throw err;
-      const backoff = Math.min(policy.maxMs, policy.initialMs * 2 ** attempt);
-      await new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * (backoff / 2)));
+      await sleep(backoffDelay(attempt, { ...policy, jitter: 'equal' }));
     }
   }
 }

@@ -1,4 +1,5 @@
 export * from './logger.ts';
+export * from './backoff.ts';
 export * from './errors.ts';
 export * from './config.ts';
 export * from './metrics.ts';

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@segmentation/runtime';
 import type { RetrySettings } from './config.ts';
 
 /**
@@ -11,8 +12,7 @@ export function backoffMs(
   random: () => number = Math.random,
   retryAfterMs?: number,
 ): number {
-  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, failedAttempts - 1));
-  const jittered = ceiling / 2 + random() * (ceiling / 2);
+  const jittered = backoffDelay(failedAttempts - 1, { initialMs: policy.initialMs, maxMs: policy.maxMs, jitter: 'equal' }, random);
   return Math.round(retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, policy.maxMs)));
 }
 

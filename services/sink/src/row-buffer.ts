@@ -1,4 +1,4 @@
-import type { Logger } from '@segmentation/runtime';
+import { backoffDelay, sleep, type Logger } from '@segmentation/runtime';
 
 /** A row for a ClickHouse table, with the Kafka message it came from (to dead-letter it if need be). */
 export interface BufferedRow<M> {
@@ -174,8 +174,7 @@ export class RowBuffer<M> {
   }
 
   private pause(attempt: number): Promise<void> {
-    const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryInitialMs * 2 ** Math.min(attempt, 20));
-    return new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * (backoff / 2)));
+    return sleep(backoffDelay(attempt, { initialMs: this.settings.retryInitialMs, maxMs: this.settings.retryMaxMs, jitter: 'equal' }));
   }
 
   private async insertWithRetry(table: string, rows: Array<Record<string, unknown>>): Promise<void> {
