@@ -23,9 +23,7 @@ import {
   createKafka,
   customerErasuresTopic,
   ensureTopics,
-  ErasureList,
   ReliableProducer,
-  requestErasure,
   rewindGroup,
   type Kafka,
 } from '@segmentation/kafka';
@@ -33,6 +31,7 @@ import { createNotifier, firingKey, notifiedKey, parseNotifierConfig, verifyWebh
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
 import { applyEvent, emptyRecord } from '@segmentation/segmentation';
 import { customerRecordCodec } from '@segmentation/readers';
+import { ErasureList, requestErasure } from '@segmentation/erasure';
 import { connectRedis, customerKey, CustomerStateStore, deleteKeysWithPrefix, type RedisClient } from '@segmentation/state';
 import { startAlertmanager, type AlertmanagerHandle } from './harness/alertmanager.ts';
 import { committedOffsets, deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';

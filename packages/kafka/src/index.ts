@@ -11,7 +11,6 @@ export * from './retry.ts';
 export * from './read-topic.ts';
 export * from './topic-tail.ts';
 export * from './consumer-lag.ts';
-export * from './erasure-list.ts';
 export * from './poison-records.ts';
 export * from './committed-metadata.ts';
 export * from './connect/kafka-connect.ts';

@@ -11,15 +11,8 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectClickHouse } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
-import {
-  AvroCodec,
-  createKafka,
-  customerErasuresTopic,
-  ensureTopics,
-  kafkaSecurity,
-  ReliableProducer,
-  requestErasure,
-} from '@segmentation/kafka';
+import { AvroCodec, createKafka, customerErasuresTopic, ensureTopics, kafkaSecurity, ReliableProducer } from '@segmentation/kafka';
+import { requestErasure } from '@segmentation/erasure';
 import { ConfigError, createLogger, runCommand } from '@segmentation/runtime';
 import { customerKey } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig } from './config.ts';

@@ -14,13 +14,13 @@ import { createIngest } from '@segmentation/ingest';
 import {
   AvroCodec,
   createKafka,
-  ErasureList,
   kafkaSecurity,
   probeKafka,
   probeSchemaRegistry,
   provisionPipeline,
   ReliableProducer,
 } from '@segmentation/kafka';
+import { ErasureList } from '@segmentation/erasure';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createBiAuthenticator, createConsole } from '@segmentation/console';
 import { createNotifier, loadNotifierConfig } from '@segmentation/notifier';

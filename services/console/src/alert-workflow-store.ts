@@ -1,6 +1,7 @@
 import { ALERT_WORKFLOW_COLUMNS, alertWorkflowEventOf, type AlertWorkflowReadRow, type ClickHouseClient } from '@segmentation/clickhouse';
 import { avroSchemas, valueSubject, type AlertWorkflowEvent } from '@segmentation/contracts';
-import type { AvroCodec, ErasureList, ReliableProducer } from '@segmentation/kafka';
+import type { AvroCodec, ReliableProducer } from '@segmentation/kafka';
+import type { ErasureList } from '@segmentation/erasure';
 import {
   customerOfEpisode,
   decideWorkflow,

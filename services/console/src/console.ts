@@ -2,19 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClickHouseClient } from '@segmentation/clickhouse';
 import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } from '@segmentation/contracts';
-import {
-  requestErasure,
-  tailTopics,
-  type AvroCodec,
-  type ConsumedMessage,
-  type ErasureList,
-  type Kafka,
-  type ReliableProducer,
-  type TopicTail,
-} from '@segmentation/kafka';
+import { tailTopics, type AvroCodec, type ConsumedMessage, type Kafka, type ReliableProducer, type TopicTail } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { compileRules, type CompiledRules } from '@segmentation/segmentation';
 import { createCustomerReader, readRulesHistory } from '@segmentation/readers';
+import { requestErasure, type ErasureList } from '@segmentation/erasure';
 import type { RedisClient } from '@segmentation/state';
 import { episodeQueries } from './alert-episodes.ts';
 import { alertInbox } from './alert-inbox.ts';

@@ -8,9 +8,9 @@ import {
   probeKafka,
   probeSchemaRegistry,
   provisionPipeline,
-  readErasedCustomers,
   ReliableProducer,
 } from '@segmentation/kafka';
+import { readErasedCustomers } from '@segmentation/erasure';
 import type { Logger } from '@segmentation/runtime';
 import { withSpillFolder } from './external-sort.ts';
 import { runImport, type ImportDeps, type ImportSettings } from './importer.ts';

@@ -15,7 +15,6 @@ import {
   UndecodableError,
   withRetry,
   type AvroCodec,
-  type ErasureList,
   type ConsumedBatch,
   type ConsumedMessage,
   type DeadLetterCause,
@@ -23,6 +22,7 @@ import {
   type OutgoingMessage,
   type ReliableProducer,
 } from '@segmentation/kafka';
+import type { ErasureList } from '@segmentation/erasure';
 import type { Logger } from '@segmentation/runtime';
 import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
 import { createTicker } from './ticker.ts';

@@ -3,12 +3,10 @@ import { avroSchemas, type ChurnAlert, type SegmentChange, type TopicNames } fro
 import {
   BatchConsumer,
   describeFailure,
-  InFlight,
   sendToDeadLetter,
   UndecodableError,
   withRetry,
   type AvroCodec,
-  type ErasureList,
   type BatchContext,
   type ConsumedBatch,
   type ConsumedMessage,
@@ -18,6 +16,7 @@ import {
 } from '@segmentation/kafka';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { createCustomerReader } from '@segmentation/readers';
+import { InFlight, type ErasureList } from '@segmentation/erasure';
 import type { RedisClient } from '@segmentation/state';
 import type { NotifierConfig, ReceiverConfig } from './config.ts';
 import { deliver, DeliveryAbandoned, type AttemptReport } from './delivery.ts';

@@ -3,11 +3,9 @@ import { avroSchemas, valueSubject } from '@segmentation/contracts';
 import {
   BatchConsumer,
   fetchClusterId,
-  InFlight,
   partitionCounts,
   sendToDeadLetter,
   type AvroCodec,
-  type ErasureList,
   type BatchContext,
   type BatchDone,
   type ConsumedBatch,
@@ -16,6 +14,7 @@ import {
 } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { customerRecordCodec, readRulesHistory } from '@segmentation/readers';
+import { InFlight, type ErasureList } from '@segmentation/erasure';
 import { calendarFor, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
 import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './outbox.ts';
@@ -247,7 +246,7 @@ export function createSegmenter(settings: SegmenterSettings, deps: SegmenterDeps
         });
       } else if (decided.kind === 'alert') {
         alertsEmitted.inc({ level: decided.value.level });
-        logger.info('churn_alert', { alertId: decided.value.alertId, level: decided.value.level, risk: decided.value.riskScore });
+        logger.info('churn_alert', { alertId: decided.value.alertId, alertLevel: decided.value.level, risk: decided.value.riskScore });
       }
     }
   }

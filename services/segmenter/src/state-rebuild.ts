@@ -1,18 +1,11 @@
-import {
-  committedPositions,
-  groupMemberCount,
-  readErasedCustomers,
-  readPartitionsUntil,
-  topicOffsets,
-  type AvroCodec,
-  type Kafka,
-} from '@segmentation/kafka';
+import { committedPositions, groupMemberCount, readPartitionsUntil, topicOffsets, type AvroCodec, type Kafka } from '@segmentation/kafka';
 import type { Logger } from '@segmentation/runtime';
 import { calendarFor } from '@segmentation/segmentation';
 import { CustomerStateStore, deleteKeysWithPrefix, EvaluationTimers, type RedisClient } from '@segmentation/state';
 import { markFromMetadata, type PartitionMark } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
 import { customerRecordCodec, readRulesHistory } from '@segmentation/readers';
+import { readErasedCustomers } from '@segmentation/erasure';
 import { RulesBook } from './rules-registry.ts';
 
 export interface RebuildSettings {

@@ -2,18 +2,17 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { eraseCustomers, type ClickHouseClient } from '@segmentation/clickhouse';
 import {
   BatchConsumer,
-  InFlight,
   sendToDeadLetter,
   UndecodableError,
   withRetry,
   type AvroCodec,
-  type ErasureList,
   type ConsumedBatch,
   type ConsumedMessage,
   type DeadLetterCause,
   type Kafka,
   type ReliableProducer,
 } from '@segmentation/kafka';
+import { InFlight, type ErasureList } from '@segmentation/erasure';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
 import { RowBuffer, type BufferedRow, type RowBufferSettings } from './row-buffer.ts';
 import type { SinkRoute } from './routes.ts';

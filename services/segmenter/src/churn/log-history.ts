@@ -5,7 +5,8 @@
 // records only move the clock, as in the segmenter. The whole log is held in memory: about 1 GB per
 // two million records.
 import { avroSchemas, aTick, bodyOf, type CustomerEvent } from '@segmentation/contracts';
-import { readErasedCustomers, readTopicToEnd, UndecodableError, type AvroCodec, type Kafka } from '@segmentation/kafka';
+import { readTopicToEnd, UndecodableError, type AvroCodec, type Kafka } from '@segmentation/kafka';
+import { readErasedCustomers } from '@segmentation/erasure';
 
 export interface LogPartitions {
   partitions: Map<number, CustomerEvent[]>;

@@ -1,12 +1,17 @@
 import { Gauge, type Registry } from 'prom-client';
 import { avroSchemas, valueSubject, type CustomerErasure } from '@segmentation/contracts';
-import { ServiceUnavailableError, type HealthCheck, type Logger } from '@segmentation/runtime';
-import { UndecodableError, type AvroCodec } from './avro-codec.ts';
-import type { ConsumedMessage } from './batch-consumer.ts';
-import type { ReliableProducer } from './producer.ts';
-import { fetchTopicEnds, readTopicToEnd } from './read-topic.ts';
-import { tailTopics, type TopicTail } from './topic-tail.ts';
-import { clientOf, type Kafka } from './kafka-client.ts';
+import { backoffDelay, ServiceUnavailableError, sleep, type HealthCheck, type Logger } from '@segmentation/runtime';
+import {
+  readTopicToEnd,
+  tailTopics,
+  topicOffsets,
+  UndecodableError,
+  type AvroCodec,
+  type ConsumedMessage,
+  type Kafka,
+  type ReliableProducer,
+  type TopicTail,
+} from '@segmentation/kafka';
 
 /** What a role does about erased customers: remove what it holds of them. Must be idempotent. */
 export type ErasureHandler = (customerIds: string[]) => Promise<void>;
@@ -35,6 +40,8 @@ export class ErasureList implements HealthCheck {
   private tail: TopicTail | undefined;
   private loaded = false;
   private stopping = false;
+  /** Cuts a handler's wait before its next attempt short on stop(). */
+  private readonly stopped = new AbortController();
   /** An entry is waiting for the registry: erasures behind it are not known yet, so not ready. */
   private waiting = false;
   private readonly kafka: Kafka;
@@ -68,15 +75,10 @@ export class ErasureList implements HealthCheck {
 
   /** Reads the whole list, runs every handler with it, then follows the list. */
   async start(): Promise<void> {
-    const admin = clientOf(this.kafka).admin();
-    await admin.connect();
+    // The partitions that hold entries, and the end each must be read to.
     const ends = new Map<number, bigint>();
-    try {
-      for (const p of await fetchTopicEnds(admin, this.settings.topic))
-        if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
-    } finally {
-      await admin.disconnect();
-    }
+    for (const [partition, { low, high }] of await topicOffsets(this.kafka, this.settings.topic))
+      if (high > low) ends.set(partition, BigInt(high));
     let caughtUp!: () => void;
     const loaded = new Promise<void>((resolve) => {
       caughtUp = resolve;
@@ -162,7 +164,7 @@ export class ErasureList implements HealthCheck {
           break;
         } catch (err) {
           this.logger.warn('customer_erasure_failed_retrying', { role, customers: ids.length, attempt, err });
-          await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
+          await sleep(backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 }), this.stopped.signal);
         }
       }
     }
@@ -178,6 +180,7 @@ export class ErasureList implements HealthCheck {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.tail?.stop();
   }
 }
@@ -249,7 +252,7 @@ export async function readErasure(
   decode: (value: Buffer) => Promise<CustomerErasure>,
   reading: ErasureReading,
 ): Promise<string | undefined> {
-  const sleep = reading.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = reading.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
     try {
       return (await decode(m.value!)).customerId;
@@ -260,7 +263,7 @@ export async function readErasure(
       }
       if (reading.isStopping()) throw err;
       reading.waiting(attempt, err);
-      await sleep(Math.min(5_000, 200 * 2 ** attempt));
+      await wait(backoffDelay(attempt, { initialMs: 200, maxMs: 5_000 }));
     }
   }
 }

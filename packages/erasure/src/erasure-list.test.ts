@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerErasure } from '@segmentation/contracts';
 import { ServiceUnavailableError } from '@segmentation/runtime';
-import { UndecodableError } from './avro-codec.ts';
-import type { ConsumedMessage } from './batch-consumer.ts';
+import { UndecodableError, type ConsumedMessage } from '@segmentation/kafka';
 import { readErasure } from './erasure-list.ts';
 
 const message: ConsumedMessage = {
@@ -20,11 +19,12 @@ describe('reading an entry of the erasure list', () => {
   it('waits for a registry that is away, as long as it takes, and never skips the entry', async () => {
     let calls = 0;
     const waits: number[] = [];
+    const slept: number[] = [];
     const id = await readErasure(
       message,
       () => {
         calls++;
-        if (calls <= 3) return Promise.reject(new ServiceUnavailableError('Schema Registry', 'http://registry', new Error('ECONNREFUSED')));
+        if (calls <= 7) return Promise.reject(new ServiceUnavailableError('Schema Registry', 'http://registry', new Error('ECONNREFUSED')));
         return Promise.resolve(erasure);
       },
       {
@@ -33,11 +33,16 @@ describe('reading an entry of the erasure list', () => {
         unreadable: () => {
           throw new Error('not unreadable');
         },
-        sleep: () => Promise.resolve(),
+        sleep: (ms) => {
+          slept.push(ms);
+          return Promise.resolve();
+        },
       },
     );
     expect(id).toBe('C-1');
-    expect(waits).toEqual([0, 1, 2]);
+    expect(waits).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // Doubling from 200 ms, capped at 5 s: a registry back within seconds is noticed within seconds.
+    expect(slept).toEqual([200, 400, 800, 1600, 3200, 5000, 5000]);
   });
 
   it('skips, and reports, only bytes the erase command cannot have written', async () => {
