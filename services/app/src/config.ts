@@ -64,6 +64,8 @@ export const configSchema = z
     TICK_INTERVAL_SECONDS: intSetting(0).default(60),
     /** The segmentation and churn rules (YAML, see config/rules.yaml); thresholds are in BASE_CURRENCY. */
     RULES_FILE: z.string().default(join(repoRoot, 'config', 'rules.yaml')),
+    /** The topics ingest reads and their formats (JSON, see docs/sources.md and infra/sources.example.json); unset: the four contract topics in Avro. */
+    SOURCES_FILE: z.string().optional(),
     /** The sink inserts into ClickHouse once this many rows wait... */
     SINK_FLUSH_ROWS: intSetting(1, 1_000_000).default(20_000),
     /** ...or this many milliseconds after the first one arrived, whichever comes first. */

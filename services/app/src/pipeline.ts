@@ -10,7 +10,7 @@ import {
   type ClickHouseTarget,
 } from '@segmentation/clickhouse';
 import { topicNames } from '@segmentation/contracts';
-import { createIngest } from '@segmentation/ingest';
+import { createIngest, loadSourcesFile } from '@segmentation/ingest';
 import {
   AvroCodec,
   createKafka,
@@ -87,11 +87,16 @@ export async function startPipeline(
   const rules = roles.has('segmenter') || roles.has('console') ? loadRules(config) : undefined;
   const notifierConfig = roles.has('notifier') ? loadNotifierConfig(config.NOTIFIER_FILE, env) : undefined;
   const access = roles.has('console') ? consoleAccess(config) : undefined;
+  const sources = roles.has('ingest') ? loadSourcesFile(config.SOURCES_FILE, config.TOPIC_PREFIX) : undefined;
+  // JSON sources keep the carry-forward fields of each order, shipment and complaint in Redis.
+  const ingestNeedsRedis = sources?.some((s) => s.format !== 'avro') ?? false;
   const bi = biEndpointSettings(config);
   await probeKafka(config.KAFKA_BROKERS, 5000, kafkaSecurity(config));
   await probeSchemaRegistry(config.SCHEMA_REGISTRY_URL);
   const redis: RedisClient | undefined =
-    roles.has('segmenter') || roles.has('console') || roles.has('notifier') ? await connectConfiguredRedis(config) : undefined;
+    roles.has('segmenter') || roles.has('console') || roles.has('notifier') || ingestNeedsRedis
+      ? await connectConfiguredRedis(config)
+      : undefined;
   let clickhouse: ClickHouseClient | undefined;
   if (roles.has('sink') || roles.has('console')) {
     clickhouse = await connectClickHouse(clickHouseTarget(config));
@@ -153,8 +158,11 @@ export async function startPipeline(
           tickIntervalMs: config.TICK_INTERVAL_SECONDS * 1000,
           sessionTimeoutMs,
           processingAttempts: config.PROCESSING_ATTEMPTS,
+          sources,
+          timeZone: config.BUSINESS_TIME_ZONE,
+          redisKeyPrefix: config.REDIS_KEY_PREFIX,
         },
-        common,
+        { ...common, redis },
       ),
     );
   }

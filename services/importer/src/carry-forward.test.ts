@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bodyOf, parseRates, type CustomerEvent } from '@segmentation/contracts';
-import { CarryMemory, entityKey } from './carry-forward.ts';
+import { entityKey, type MappingFile } from '@segmentation/mapping';
 import { runImport, type EventLog, type ImportFile } from './importer.ts';
 import { MemoryImportLedger } from './ledger.ts';
-import type { MappingFile } from './mapping.ts';
 import { silentProgress } from './progress.ts';
 import { PreflightRefusedError } from './preflight.ts';
 import { formatSummary, memoryReport } from './report.ts';
@@ -319,17 +318,5 @@ describe('carry-forward', () => {
     expect(rejections[0]!.message).toMatch(
       /^kind: "swapped" is not one of PLACED, CANCELLED, RETURNED \(column type\).*; eventTime: "last week" is not a time.*; amount: must not be negative; originCountry: must be an ISO 3166-1 alpha-2 code such as CN$/,
     );
-  });
-});
-
-describe('CarryMemory', () => {
-  it('keeps the latest value of each field per order, shipment or complaint, whatever the order it learns them in', () => {
-    const memory = new CarryMemory();
-    memory.remember('S-1', 2, { transportMode: 'SEA' });
-    memory.remember('S-1', 1, { transportMode: 'ROAD', port: 'CNSHA' });
-    memory.remember('S-1', 3, { port: 'DEHAM' });
-    expect(memory.get('S-1')).toEqual({ transportMode: 'SEA', port: 'DEHAM' });
-    expect(memory.size).toBe(1);
-    expect(memory.get('S-2')).toBeUndefined();
   });
 });

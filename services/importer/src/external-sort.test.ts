@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '@segmentation/contracts';
 import { createRandom } from '@segmentation/simulator';
-import type { ImportKind } from './columns.ts';
+import type { ImportKind } from '@segmentation/mapping';
 import { ExternalSort, withSpillFolder } from './external-sort.ts';
 import { compareForLog, type PendingEvent } from './merge.ts';
 

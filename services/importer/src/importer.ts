@@ -9,18 +9,34 @@ import {
   type SourceContract,
   type ValidationContext,
 } from '@segmentation/contracts';
-import { CarryAlong, carryFields, entityKey, entityOf, HAS_EARLIER } from './carry-forward.ts';
-import { entityField, IMPORT_KINDS, meaningField, type ImportKind, type KindSpec } from './columns.ts';
+import {
+  CarryAlong,
+  carryFields,
+  createRowMapper,
+  entityField,
+  entityKey,
+  entityOf,
+  HAS_EARLIER,
+  IMPORT_KINDS,
+  meaningField,
+  NOTHING_EARLIER,
+  validateRecord,
+  type Carried,
+  type ImportKind,
+  type KindSpec,
+  type MappingFile,
+  type RejectReason,
+  type RowDraft,
+  type RowProblem,
+} from '@segmentation/mapping';
 import { ExternalSort, withSpillFolder } from './external-sort.ts';
 import type { ImportLedger, LedgerEntry } from './ledger.ts';
 import { SqliteSeenEvents } from './ledger-index.ts';
-import { createRowMapper, NOTHING_EARLIER, type Carried, type MappingFile, type RowDraft, type RowProblem } from './mapping.ts';
 import { compareForLog, type PendingEvent } from './merge.ts';
 import { refuseIf, type Preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
 import { readRows, type FileFormat, type SourceRow } from './read-rows.ts';
-import { totalsByKind, type ImportSummary, type RejectionReport, type RejectReason } from './report.ts';
-import { validateRecord } from './row-validation.ts';
+import { totalsByKind, type ImportSummary, type RejectionReport } from './report.ts';
 
 export interface ImportFile {
   kind: ImportKind;

@@ -1,7 +1,3 @@
-export * from './columns.ts';
-export * from './mapping.ts';
-export * from './event-id.ts';
-export * from './time.ts';
 export * from './csv.ts';
 export * from './read-rows.ts';
 export * from './merge.ts';
@@ -10,8 +6,6 @@ export * from './kafka-ledger.ts';
 export * from './kafka-import.ts';
 export * from './report.ts';
 export * from './importer.ts';
-export * from './carry-forward.ts';
-export * from './row-validation.ts';
 export * from './preflight.ts';
 export * from './options.ts';
 export * from './command.ts';

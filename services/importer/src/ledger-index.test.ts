@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CarryMemory } from './carry-forward.ts';
+import { CarryMemory } from '@segmentation/mapping';
 import { withSpillFolder } from './external-sort.ts';
 import { SqliteKnownStore, SqliteSeenEvents } from './ledger-index.ts';
 import { KnownImports, type LedgerEntry } from './ledger.ts';

@@ -1,5 +1,4 @@
-import { CarryMemory } from './carry-forward.ts';
-import type { ImportKind } from './columns.ts';
+import { CarryMemory, type ImportKind } from '@segmentation/mapping';
 
 // The import's own memory of what it already wrote into `customer-events`. The segmenter's
 // duplicate check remembers a bounded number of recent event ids per customer, so it cannot

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '@segmentation/contracts';
-import type { ImportKind } from './columns.ts';
+import type { ImportKind } from '@segmentation/mapping';
 import { sortForLog, type PendingEvent } from './merge.ts';
 
 const pending = (id: string, eventTime: number, kind: ImportKind = 'orders', fileIndex = 0, line = 2): PendingEvent => ({

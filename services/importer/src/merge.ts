@@ -1,5 +1,5 @@
 import type { CustomerEvent } from '@segmentation/contracts';
-import type { ImportKind } from './columns.ts';
+import type { ImportKind } from '@segmentation/mapping';
 
 // The order imported events enter `customer-events` in: event time, so that a replayed year is
 // seen in the order it happened (DESIGN.md invariant 1), whatever the order of the files and of

@@ -3,11 +3,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCurrencySettings, sharedSettings } from '@segmentation/contracts';
 import { ConfigError, intSetting, parseConfig } from '@segmentation/runtime';
-import { IMPORT_KINDS, type ImportKind } from './columns.ts';
+import { IMPORT_KINDS, isTimeZone, mappingFileSchema, type ImportKind, type MappingFile } from '@segmentation/mapping';
 import { DEFAULT_SORT_RUN_ROWS, type ImportFile } from './importer.ts';
-import { mappingFileSchema, type MappingFile } from './mapping.ts';
 import { FILE_FORMATS, formatOf, knownEncoding } from './read-rows.ts';
-import { isTimeZone } from './time.ts';
 
 // The import command's settings: where the pipeline is, from the same environment variables as
 // the pipeline process (so an import goes to the log the pipeline reads), and what to import,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@segmentation/runtime';
 import { importHistory } from './command.ts';
 import type { ImportFile } from './importer.ts';
-import type { MappingFile } from './mapping.ts';
+import type { MappingFile } from '@segmentation/mapping';
 import { loadEnv, type ImportOptions } from './options.ts';
 import { formatPreflight, preflight, PreflightRefusedError, type FilePreflight } from './preflight.ts';
 

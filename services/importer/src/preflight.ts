@@ -1,7 +1,5 @@
-import type { ImportKind } from './columns.ts';
-import { carryForward, type CarryRow } from './carry-forward.ts';
+import { carryForward, createRowMapper, type CarryRow, type ImportKind, type RowMapper } from '@segmentation/mapping';
 import type { ImportFile, ImportSettings } from './importer.ts';
-import { createRowMapper, type RowMapper } from './mapping.ts';
 import { ImportInputError, readRows } from './read-rows.ts';
 
 // Before anything is written, a sample of each file shows how the export will be read: which

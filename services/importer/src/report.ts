@@ -1,22 +1,10 @@
 import { appendFile, writeFile } from 'node:fs/promises';
-import type { DeadLetterReason } from '@segmentation/contracts';
-import type { ImportKind } from './columns.ts';
-import type { RowProblem } from './mapping.ts';
+import type { ImportKind, RejectReason, RowProblem } from '@segmentation/mapping';
 import type { Preflight } from './preflight.ts';
 
 // The rejection report: one JSON line per refused row, with what an operator needs to fix it in
 // the export and re-run (file, line, reason code, message, and the row as read). It is a local
 // file for the operator, not a log: rows hold customer data and never go to the logs.
-
-/**
- * Why a row was refused: the fixed list ingest dead-letters with (packages/contracts/src/dead-letter.ts),
- * plus one only an import can have.
- */
-export type RejectReason = DeadLetterReason | 'no_earlier_row';
-export const importOnlyReasons = {
-  no_earlier_row:
-    'an update row leaves out a field of its order, shipment or complaint, and no earlier row of it (in this run or an earlier import) gives it',
-} as const;
 
 export interface Rejection {
   file: string;

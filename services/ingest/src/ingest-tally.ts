@@ -5,7 +5,8 @@
 import { Counter, type Registry } from 'prom-client';
 import type { ConsumedBatch, DeadLetterCause } from '@segmentation/kafka';
 
-export type MessageOutcome = 'forwarded' | 'erased' | { deadLettered: DeadLetterCause['reason'] };
+/** `ignored`: deliberately not forwarded (a delete, a change that changes nothing read): applied, as DESIGN.md invariant 5 counts it. */
+export type MessageOutcome = 'forwarded' | 'ignored' | 'erased' | { deadLettered: DeadLetterCause['reason'] };
 
 export class IngestTally {
   private readonly countedUpTo = new Map<string, bigint>();
@@ -24,7 +25,7 @@ export class IngestTally {
     });
     this.applied = new Counter({
       name: 'ingest_messages_applied_total',
-      help: 'Source messages forwarded into customer-events',
+      help: 'Source messages forwarded into customer-events, or deliberately not (a change event that changes nothing read)',
       labelNames,
       registers: [metrics],
     });
@@ -51,7 +52,7 @@ export class IngestTally {
       if (BigInt(m.offset) <= before) return;
       const outcome = outcomes[i]!;
       this.consumed.inc({ topic });
-      if (outcome === 'forwarded') this.applied.inc({ topic });
+      if (outcome === 'forwarded' || outcome === 'ignored') this.applied.inc({ topic });
       else if (outcome === 'erased') this.erased.inc({ topic });
       else this.deadLettered.inc({ topic, reason: outcome.deadLettered });
     });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { v5 } from 'uuid';
 import type { ImportKind } from './columns.ts';
 
 // Exports rarely carry an event id, yet the ledger and the segmenter's duplicate check both need
@@ -8,7 +8,7 @@ import type { ImportKind } from './columns.ts';
 // ids. Name-based UUIDs (RFC 9562 version 5) keep the shape of the ids live events carry.
 
 /** A fixed namespace: changing it would give every imported event a new id. */
-const NAMESPACE = Buffer.from('e16795b44a784713b047e66155acb93e', 'hex');
+export const EVENT_ID_NAMESPACE = 'e16795b4-4a78-4713-b047-e66155acb93e';
 
 /** Fields that identify one event of each kind, besides the customer and the event time. */
 const naturalKey: Record<ImportKind, string[]> = {
@@ -24,10 +24,7 @@ export function deriveEventId(kind: ImportKind, record: Record<string, unknown>)
   return uuidV5(JSON.stringify(parts));
 }
 
-export function uuidV5(name: string, namespace: Buffer = NAMESPACE): string {
-  const hash = createHash('sha1').update(namespace).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** A name-based UUID of `name` (UTF-8) in `namespace` (a UUID in its text form). */
+export function uuidV5(name: string, namespace: string = EVENT_ID_NAMESPACE): string {
+  return v5(name, namespace);
 }

@@ -10,7 +10,7 @@ import {
   type ImportKind,
   type KindSpec,
 } from './columns.ts';
-import type { RejectReason } from './report.ts';
+import type { RejectReason } from './reject-reason.ts';
 import { parseEventTime } from './time.ts';
 
 // Turns one exported row (column → cell) into the shape of a source record (Order, Shipment,
@@ -22,7 +22,8 @@ import { parseEventTime } from './time.ts';
 
 const columnList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-function kindOverrideSchema(kind: ImportKind) {
+/** The mapping of one kind: columns, defaults and value maps (a section of the mapping file, or a live source's mapping). */
+export function kindOverrideSchema(kind: ImportKind) {
   const fields = Object.keys(defaultColumns[kind]);
   const byField = <T extends z.ZodType>(value: T) =>
     z.record(z.string(), value).superRefine((record, ctx) => {

@@ -3,7 +3,7 @@ import type { ImportKind } from './columns.ts';
 import { contractSchemas } from './contract-schemas.ts';
 import { deriveEventId } from './event-id.ts';
 import { describeProblems, type RowProblem } from './mapping.ts';
-import type { RejectReason } from './report.ts';
+import type { RejectReason } from './reject-reason.ts';
 
 // A converted row through the same `normalise` as ingest. Ingest stops at a record's first
 // problem (one reason per dead letter is enough there); an operator fixing an export needs every
