@@ -166,9 +166,12 @@ describe('output records', () => {
       table: 'feature_snapshots',
       row: { snapshot_id: `C1/${at}`, features: { lifetimeValue: 5 }, segments: { value_tier: 'low' } },
     });
-    const rules = rowsForRulesVersion({ version: 'abc', content: '{}', appliedAt: at, appliedBy: 'ops@example' });
+    const rules = rowsForRulesVersion({ version: 'abc', content: '{}', appliedAt: at, appliedBy: 'ops@example', note: 'tiers calibrated' });
     expect(rules).toEqual([
-      { table: 'rules_versions', row: { version: 'abc', content: '{}', applied_at: '2026-03-01 02:00:00.123', applied_by: 'ops@example' } },
+      {
+        table: 'rules_versions',
+        row: { version: 'abc', content: '{}', applied_at: '2026-03-01 02:00:00.123', applied_by: 'ops@example', note: 'tiers calibrated' },
+      },
     ]);
     expect(valid([...snapshot, ...rules])).toBe(true);
   });

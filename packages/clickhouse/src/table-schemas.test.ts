@@ -355,9 +355,6 @@ const feeds: Array<{ table: string; topic: string; record: AvroRecord; fromKafka
     table: 'rules_versions',
     topic: 'rules-versions',
     record: avroRecord(avroSchemas.rulesVersion),
-    // The table was made before the registry record had a note; it keeps one row per version
-    // (the latest application), and the note lives on the rules-versions topic.
-    notStored: { note: 'not kept by rules_versions (005_rules_versions.sql); the topic keeps it' },
   },
   ...(
     [
