@@ -1,7 +1,7 @@
 // The CRM measures of docs/bi.md ("CRM measures") on five customers over two business months,
 // loaded through the sink's mappers and insertRows with every batch delivered twice (as after a
 // crash before the offset commit), checked against answers worked out by hand below. Embedded engine.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,10 +10,14 @@ import {
   connectClickHouse,
   crmMeasures,
   migrate,
+  MIGRATIONS_DIR,
   readMigrations,
+  rowsForFeatureSnapshot,
+  rowsForSegmentChange,
   type ClickHouseClient,
   type CrmMeasuresRow,
 } from '@segmentation/clickhouse';
+import { aFeatureSnapshot, aSegmentChange, shanghai } from '@segmentation/contracts';
 import { changes, crmMeasuresBatch } from './fixtures/crm-measures-fixture.ts';
 import { insertBatch } from './harness/clickhouse-fixture.ts';
 
@@ -257,5 +261,76 @@ describe('CRM measures per segment and month in ClickHouse (embedded engine)', (
     const view = readMigrations().find((m) => m.name === '013_crm_measures')?.statements[0];
     expect(view).toMatch(/^CREATE VIEW IF NOT EXISTS crm_measures_monthly AS/);
     for (const sql of [view ?? '', CRM_MEASURES_SQL]) expect(doc.includes(flat(sql)), sql.slice(0, 60)).toBe(true);
+  });
+});
+
+// Migration 014 reads the same view faster: memberships from one aggregation instead of a window over
+// the whole history, and of a month's latest snapshot only its clv_12m instead of the whole map of
+// features. Here the fixture is stored under the migrations up to 013, twice, with a customer F whose
+// latest January snapshot carries no clv_12m after one that does; then 014 is applied to those rows.
+describe('CRM measures on rows stored before migration 014 (embedded engine)', () => {
+  let client: ClickHouseClient;
+  const periods = [
+    { dimension: 'value_tier', from: '2026-01-10', to: '2026-02-28' },
+    { dimension: 'lifecycle', from: '2026-01-01', to: '2026-02-28' },
+    { dimension: 'value_tier', from: '2025-11-01', to: '2026-03-31' },
+    { dimension: 'lifecycle', from: '2026-02-01', to: '2026-02-01' },
+  ];
+  const before: CrmMeasuresRow[][] = [];
+  const highSinceDecember = aSegmentChange({
+    customerId: 'F',
+    dimension: 'value_tier',
+    sequence: 1,
+    fromSegment: null,
+    toSegment: 'high',
+    eventTime: shanghai('2025-12-01 09:00'),
+  });
+  const latestWithoutClv = [
+    aFeatureSnapshot({ customerId: 'F', eventTime: shanghai('2026-01-05 10:00'), features: { clv_12m: 5000, churn_risk: 0.1 } }),
+    aFeatureSnapshot({ customerId: 'F', eventTime: shanghai('2026-01-20 10:00'), features: { churn_risk: 0.3 } }),
+  ];
+  beforeAll(async () => {
+    const upTo013 = mkdtempSync(join(tmpdir(), 'segmentation-crm-013-'));
+    for (const m of readMigrations().filter((x) => x.version <= 13))
+      copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(upTo013, `${m.name}.sql`));
+    client = await connectClickHouse({ kind: 'embedded', path: join(mkdtempSync(join(tmpdir(), 'segmentation-crm-before-014-')), 'data') });
+    expect((await migrate(client, upTo013)).map((m) => m.version).at(-1)).toBe(13);
+    const batch = [...crmMeasuresBatch(), ...rowsForSegmentChange(highSinceDecember), ...latestWithoutClv.flatMap(rowsForFeatureSnapshot)];
+    await insertBatch(client, batch);
+    await insertBatch(client, batch); // redelivered
+    for (const p of periods) before.push(await crmMeasures(client, p));
+    expect((await migrate(client)).map((m) => m.name)).toContain('014_crm_measures_fast');
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('answers as the view of 013 did, for both dimensions and for periods with empty months around them', async () => {
+    for (const [i, p] of periods.entries()) expect(await crmMeasures(client, p), JSON.stringify(p)).toEqual(before[i]);
+    expect(before[0]).toHaveLength(6);
+  });
+
+  it("counts a customer's predicted CLTV only when the month's latest snapshot carries one", async () => {
+    const [january] = await crmMeasures(client, { dimension: 'value_tier', from: '2026-01-01', to: '2026-01-01' });
+    // High in January: A (12000), B (8000) and F, whose 5000 of the 5th is not its latest snapshot.
+    expect(january).toMatchObject({
+      month: '2026-01-01',
+      segment: 'high',
+      customers: 3,
+      cltv_customers: 2,
+      cltv_sum: 20000,
+      cltv_mean: 10000,
+    });
+  });
+
+  it('runs the SQL docs/bi.md shows: the view as the latest migration that makes it creates it', () => {
+    const flat = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+    const doc = flat(readFileSync(join(import.meta.dirname, '..', 'docs', 'bi.md'), 'utf8'));
+    const view = readMigrations()
+      .flatMap((m) => m.statements)
+      .filter((x) => /^CREATE (OR REPLACE )?VIEW (IF NOT EXISTS )?crm_measures_monthly AS/.test(x))
+      .at(-1);
+    expect(view).toMatch(/^CREATE OR REPLACE VIEW crm_measures_monthly AS/);
+    expect(doc.includes(flat(view ?? ''))).toBe(true);
   });
 });

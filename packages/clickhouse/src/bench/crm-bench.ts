@@ -9,14 +9,21 @@
 // operating system's page cache is not) and warm (median of the next --warm-runs runs). Prints a table and
 // a JSON summary.
 //   node packages/clickhouse/src/bench/crm-bench.ts [--customers 100000] [--days 365] [--snapshot-features 60] [--warm-runs 3]
-import { mkdtempSync, rmSync } from 'node:fs';
+//                                                  [--baseline] [--data FOLDER]
+// --baseline also times the view as migration 013 first made it (memberships rebuilt from the whole
+// history on every call) on the one-month and the quarter query, so the ratio comes from one run
+// on one load. --data keeps the year in FOLDER instead of a temporary folder: filled when it has no
+// rows yet, reused as it is otherwise (made with the same --customers, --days and
+// --snapshot-features), after the pending migrations, whose time is printed. A year made before a
+// migration is how that migration's backfill on existing rows gets measured.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { alertActionOutcomes, alertEpisodeFacts } from '../alert-outcome-queries.ts';
 import { connectClickHouse, type ClickHouseClient } from '../client.ts';
-import { crmMeasures } from '../crm-queries.ts';
-import { migrate } from '../migrations.ts';
+import { CRM_MEASURES_SQL, crmMeasures } from '../crm-queries.ts';
+import { migrate, readMigrations } from '../migrations.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +31,8 @@ const { values } = parseArgs({
     days: { type: 'string', default: '365' },
     'snapshot-features': { type: 'string', default: '60' },
     'warm-runs': { type: 'string', default: '3' },
+    baseline: { type: 'boolean', default: false },
+    data: { type: 'string' },
   },
 });
 const customers = Number(values.customers);
@@ -74,7 +83,7 @@ const DIMENSIONS: Array<{ name: string; segments: string[]; moves: number }> = [
   { name: 'region', segments: ['east', 'south', 'north', 'west'], moves: 0 },
 ];
 
-async function fill(client: ClickHouseClient): Promise<Record<string, number>> {
+async function fill(client: ClickHouseClient): Promise<void> {
   const run = (query: string) => client.command({ query, query_params: params, clickhouse_settings: { max_insert_threads: '2' } });
   const n = '{n:UInt64}';
   const orderTime = `{start:Int64} + cityHash64(number, 1) % {span:UInt64}`;
@@ -144,7 +153,9 @@ async function fill(client: ClickHouseClient): Promise<Record<string, number>> {
       ${at(`{start:Int64} + cityHash64(c, 15) % intDiv({span:UInt64}, 2) + k * 86400000`)}, NULL, if(k = 2, 'call', NULL), if(k = 2, true, NULL), NULL,
       if(k = 3, ['retained', 'won_back', 'lost'][cityHash64(c, 16) % 3 + 1], NULL), ''
     FROM (SELECT number * 10 AS c, arrayJoin([1, 2, 3]) AS k FROM numbers(intDiv(${n}, 10)))`);
+}
 
+async function countRows(client: ClickHouseClient): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of [
     'customer_profiles',
@@ -186,7 +197,7 @@ async function dropCaches(client: ClickHouseClient): Promise<string[]> {
 
 const month = (m: number) => `2026-${String(m).padStart(2, '0')}-01`;
 const lastMonth = Math.min(12, Math.ceil(days / 30.5));
-const QUERIES: Array<{ name: string; run: (c: ClickHouseClient) => Promise<unknown[]> }> = [
+const QUERIES: Array<{ name: string; run: (c: ClickHouseClient) => Promise<unknown[]>; sameAs?: number }> = [
   {
     name: '§10 crm_measures_monthly value_tier, one month',
     run: (c) => crmMeasures(c, { dimension: 'value_tier', from: month(Math.min(6, lastMonth)), to: month(Math.min(6, lastMonth)) }),
@@ -218,17 +229,53 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
   return { ms: performance.now() - t0, result };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'clickhouse-crm-bench-'));
+// The view as 013_crm_measures.sql made it, under a name of its own, for --baseline.
+const BASELINE_VIEW = 'crm_measures_monthly_013';
+async function createBaselineView(client: ClickHouseClient): Promise<void> {
+  const view = readMigrations().find((m) => m.name === '013_crm_measures')?.statements[0];
+  if (view === undefined) throw new Error('migration 013_crm_measures not found');
+  await client.command({
+    query: view.replace('CREATE VIEW IF NOT EXISTS crm_measures_monthly AS', `CREATE OR REPLACE VIEW ${BASELINE_VIEW} AS`),
+  });
+}
+const baselineRun = (dimension: string, from: string, to: string) => async (c: ClickHouseClient) => {
+  const result = await c.query({
+    query: CRM_MEASURES_SQL.replace('crm_measures_monthly(', `${BASELINE_VIEW}(`),
+    query_params: { dimension, from, to, timeZone: 'Asia/Shanghai' },
+    format: 'JSONEachRow',
+  });
+  return result.json<Record<string, unknown>>();
+};
+if (values.baseline) {
+  const june = month(Math.min(6, lastMonth));
+  QUERIES.splice(1, 0, { name: '§10 as 013 made it: value_tier, one month', run: baselineRun('value_tier', june, june), sameAs: 0 });
+  QUERIES.splice(3, 0, {
+    name: '§10 as 013 made it: value_tier, a quarter',
+    run: baselineRun('value_tier', month(1), month(Math.min(3, lastMonth))),
+    sameAs: 2,
+  });
+}
+
+const dir = values.data ?? mkdtempSync(join(tmpdir(), 'clickhouse-crm-bench-'));
+mkdirSync(dir, { recursive: true });
 const client = await connectClickHouse({ kind: 'embedded', path: join(dir, 'data') });
 try {
-  await migrate(client);
-  const filled = await timed(() => fill(client));
+  const migrated = await timed(() => migrate(client));
+  if (migrated.result.length > 0)
+    console.log(`migrations ${migrated.result.map((m) => m.name).join(', ')} applied in ${(migrated.ms / 1000).toFixed(1)} s`);
+  const reused = ((await countRows(client)).orders ?? 0) > 0;
+  const filled = await timed(() => (reused ? Promise.resolve() : fill(client)));
+  const rows = await countRows(client);
   console.log(
-    `${customers.toLocaleString('en')} customers × ${days} days, made in ${(filled.ms / 1000).toFixed(1)} s: ${Object.entries(filled.result)
+    `${customers.toLocaleString('en')} customers × ${days} days, ${reused ? `reused from ${dir}` : `made in ${(filled.ms / 1000).toFixed(1)} s`}: ${Object.entries(
+      rows,
+    )
       .map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
       .join(', ')}`,
   );
+  if (values.baseline) await createBaselineView(client);
   const results = [];
+  const answers: string[] = [];
   const dropped = await dropCaches(client);
   console.log(
     `cold: first run after dropping the engine's ${dropped.join(', ')} caches (the OS page cache stays warm); warm: median of the next ${warmRuns} run(s)`,
@@ -240,10 +287,23 @@ try {
     const warm = [];
     for (let i = 0; i < warmRuns; i++) warm.push((await timed(() => q.run(client))).ms);
     const median = warm.sort((a, b) => a - b)[Math.floor((warmRuns - 1) / 2)]!;
-    const r = { query: q.name, rows: cold.result.length, coldMs: Math.round(cold.ms), warmMs: Math.round(median) };
+    // Whole numbers as numbers on both sides: crmMeasures turns the 64-bit counts the engine may send
+    // as strings into numbers, and the baseline's rows come raw.
+    answers.push(JSON.stringify(cold.result, (_key, v: unknown) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v)));
+    // A baseline's answer against the view's: the point of the comparison is the same rows faster.
+    const same = q.sameAs === undefined ? undefined : answers[q.sameAs] === answers.at(-1);
+    const r = {
+      query: q.name,
+      rows: cold.result.length,
+      coldMs: Math.round(cold.ms),
+      warmMs: Math.round(median),
+      ...(same === undefined ? {} : { same }),
+    };
     results.push(r);
     // Each line as soon as it is measured: a year's query at this scale takes a while.
-    console.log(`${r.query.padEnd(52)}${String(r.rows).padStart(7)}${String(r.coldMs).padStart(10)}${String(r.warmMs).padStart(10)}`);
+    console.log(
+      `${r.query.padEnd(52)}${String(r.rows).padStart(7)}${String(r.coldMs).padStart(10)}${String(r.warmMs).padStart(10)}${same === undefined ? '' : same ? '  same rows as the view' : '  DIFFERENT ROWS FROM THE VIEW'}`,
+    );
   }
   console.log(
     JSON.stringify({
@@ -252,13 +312,14 @@ try {
       customers,
       days,
       snapshotFeatures,
-      fillSeconds: Number((filled.ms / 1000).toFixed(1)),
-      rows: filled.result,
+      fillSeconds: reused ? null : Number((filled.ms / 1000).toFixed(1)),
+      migrationSeconds: Number((migrated.ms / 1000).toFixed(1)),
+      rows,
       cachesDropped: dropped,
       results,
     }),
   );
 } finally {
   await client.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (values.data === undefined) rmSync(dir, { recursive: true, force: true });
 }
