@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  connectorStatuses,
   createKafka,
   deleteConnector,
   ensureTopics,
@@ -23,6 +22,7 @@ import {
   type Kafka,
 } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
+import { connectorRunning } from './harness/connector-state.ts';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { repoRoot, testServices } from './harness/services.ts';
 import { TopicReader } from './harness/topic-reader.ts';
@@ -101,10 +101,7 @@ describe.skipIf(!mysqlUrl)(
       await waitFor(
         'the connector streaming',
         async () => {
-          const status = (await connectorStatuses(services.connectUrl)).find((c) => c.name === run);
-          const failed = status?.tasks.find((t) => t.state === 'FAILED');
-          if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-          if (status?.state !== 'RUNNING' || status.tasks[0]?.state !== 'RUNNING') return undefined;
+          if (!(await connectorRunning(services.connectUrl, run))) return undefined;
           if (orders.messages.map(changeOf).some((c) => String(c.after?.order_id).startsWith('probe-'))) return true;
           probe += 1;
           await db.query(

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  connectorStatuses,
   createKafka,
   deleteConnector,
   ensureTopics,
@@ -20,6 +19,7 @@ import {
   type Kafka,
 } from '@segmentation/kafka';
 import { createLogger } from '@segmentation/runtime';
+import { postgresConnectorStreaming } from './harness/connector-state.ts';
 import { deleteTopicsWithPrefix } from './harness/kafka-state.ts';
 import { startPostgresServer, type PostgresServerHandle } from './harness/postgres-server.ts';
 import { repoRoot, testServices } from './harness/services.ts';
@@ -102,13 +102,7 @@ afterAll(async () => {
 async function streaming(): Promise<void> {
   await waitFor(
     'the connector streaming',
-    async () => {
-      const status = (await connectorStatuses(services.connectUrl)).find((c) => c.name === run);
-      const failed = status?.tasks.find((t) => t.state === 'FAILED');
-      if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-      if (status?.state !== 'RUNNING' || status.tasks[0]?.state !== 'RUNNING') return undefined;
-      return (await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = '${run}'`)) === 't' || undefined;
-    },
+    async () => (await postgresConnectorStreaming(services.connectUrl, run, db, run)) || undefined,
     180_000,
   );
 }

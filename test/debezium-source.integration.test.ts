@@ -14,7 +14,6 @@ import { avroSchemas, bodyOf, topicNames, type CustomerEvent } from '@segmentati
 import {
   AvroCodec,
   committedPositions,
-  connectorStatuses,
   createKafka,
   deleteConnector,
   ensureTopics,
@@ -27,6 +26,7 @@ import {
   type Kafka,
 } from '@segmentation/kafka';
 import { createLogger, createMetricsRegistry, type Registry } from '@segmentation/runtime';
+import { postgresConnectorStreaming } from './harness/connector-state.ts';
 import { deleteTopicsWithPrefix, metricTotal } from './harness/kafka-state.ts';
 import { startPostgresServer, type PostgresServerHandle } from './harness/postgres-server.ts';
 import { deleteRunKeys, runEnv } from './harness/segmenter-run.ts';
@@ -106,13 +106,7 @@ afterAll(async () => {
 async function streaming(): Promise<void> {
   await waitFor(
     'the connector streaming',
-    async () => {
-      const status = (await connectorStatuses(services.connectUrl)).find((c) => c.name === run);
-      const failed = status?.tasks.find((t) => t.state === 'FAILED');
-      if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-      if (status?.state !== 'RUNNING' || status.tasks[0]?.state !== 'RUNNING') return undefined;
-      return (await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = '${run}'`)) === 't' || undefined;
-    },
+    async () => (await postgresConnectorStreaming(services.connectUrl, run, db, run)) || undefined,
     180_000,
   );
 }

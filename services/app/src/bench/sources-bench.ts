@@ -31,7 +31,6 @@ import { changeEventId, parseChange } from '@segmentation/ingest';
 import {
   AvroCodec,
   committedPositions,
-  connectorStatuses,
   createKafka,
   deleteConnector,
   deleteTopics,
@@ -50,6 +49,7 @@ import {
 } from '@segmentation/kafka';
 import { createLogger, parseConfig, runCommand, type Logger } from '@segmentation/runtime';
 import { deleteKeysWithPrefix } from '@segmentation/state';
+import { postgresConnectorStreaming } from '../../../../test/harness/connector-state.ts';
 import { startPostgresServer, type PostgresServerHandle } from '../../../../test/harness/postgres-server.ts';
 import { connectConfiguredRedis, loadConfig, type Config } from '../config.ts';
 
@@ -299,13 +299,7 @@ async function commitToChange(
   if ('missing' in filled) throw new Error(`infra/connect/postgres.json needs ${filled.missing.join(', ')}`);
   s.cleanups.push(['the connector', () => deleteConnector(s.connectUrl, prefix)]);
   await putConnector(s.connectUrl, prefix, filled.config);
-  await until(async () => {
-    const status = (await connectorStatuses(s.connectUrl)).find((c) => c.name === prefix);
-    const failed = status?.tasks.find((t) => t.state === 'FAILED');
-    if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-    if (status?.state !== 'RUNNING' || status.tasks[0]?.state !== 'RUNNING') return false;
-    return (await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = '${slot}'`)) === 't';
-  }, 180);
+  await until(() => postgresConnectorStreaming(s.connectUrl, prefix, db, slot), 180);
 
   // The shipped example's entries for these two tables.
   const example = JSON.parse(readFileSync(join(repoRoot, 'infra', 'sources.example.json'), 'utf8')) as {
