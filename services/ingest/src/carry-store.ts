@@ -1,5 +1,6 @@
 import type { ImportKind } from '@segmentation/mapping';
 import { ServiceUnavailableError } from '@segmentation/runtime';
+import { groupByNode, runByNode, type RedisClient } from '@segmentation/state';
 
 // What ingest remembers of each order, shipment and complaint of a JSON or Debezium source: the
 // latest value of each carry-forward field a row gave, so that a later status row that leaves one
@@ -43,20 +44,7 @@ export function mergeCarry(known: CarryEntry | undefined, eventTime: number, fie
     : { eventTime: known.eventTime, fields: { ...fields, ...known.fields } };
 }
 
-/** The commands of ioredis (one server or a cluster) the store uses. */
-export interface CarryRedis {
-  get(key: string): Promise<string | null>;
-  smembers(key: string): Promise<string[]>;
-  multi(): CarryTransaction;
-}
-interface CarryTransaction {
-  set(key: string, value: string): CarryTransaction;
-  sadd(key: string, member: string): CarryTransaction;
-  del(...keys: string[]): CarryTransaction;
-  exec(): Promise<unknown>;
-}
-
-export function createRedisCarryStore(redis: CarryRedis, keyPrefix: string): CarryStore {
+export function createRedisCarryStore(redis: RedisClient, keyPrefix: string): CarryStore {
   const customerKey = (customerId: string) => `${keyPrefix}ingest:carry:{${customerId}}`;
   const entityKey = (e: EntityRef) => `${customerKey(e.customerId)}:${e.kind}:${e.id}`;
   // Redis away is a dependency's failure, not the message's: the batch is retried, never dead-lettered.
@@ -65,12 +53,13 @@ export function createRedisCarryStore(redis: CarryRedis, keyPrefix: string): Car
     async load(entities) {
       const found = new Map<string, CarryEntry>();
       try {
-        await Promise.all(
-          entities.map(async (e) => {
-            const text = await redis.get(entityKey(e));
-            if (text !== null) found.set(entityId(e), JSON.parse(text) as CarryEntry);
-          }),
-        );
+        // One pipeline per Redis node for the whole batch: a round trip per entity made JSON sources
+        // a third as fast as Avro ones.
+        const replies = await runByNode(redis, entities, entityKey, (pipeline, e) => pipeline.get(entityKey(e)));
+        entities.forEach((e, i) => {
+          const text = replies[i];
+          if (typeof text === 'string') found.set(entityId(e), JSON.parse(text) as CarryEntry);
+        });
       } catch (err) {
         throw unavailable(err);
       }
@@ -78,10 +67,18 @@ export function createRedisCarryStore(redis: CarryRedis, keyPrefix: string): Car
     },
     async save(entries) {
       try {
+        const keys = entries.map(({ entity }) => entityKey(entity));
         await Promise.all(
-          entries.map(async ({ entity, entry }) => {
-            const key = entityKey(entity);
-            await redis.multi().set(key, JSON.stringify(entry)).sadd(customerKey(entity.customerId), key).exec();
+          groupByNode(redis, keys).map(async (indexes) => {
+            const pipeline = redis.pipeline();
+            // The customer's index first, then the entry, in that order on one connection: a crash
+            // between them leaves an index naming a key that does not exist (harmless to erasure),
+            // never an entry erasure cannot find.
+            for (const i of indexes) {
+              const { entity, entry } = entries[i]!;
+              pipeline.sadd(customerKey(entity.customerId), keys[i]!).set(keys[i]!, JSON.stringify(entry));
+            }
+            for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
           }),
         );
       } catch (err) {

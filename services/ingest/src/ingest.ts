@@ -24,7 +24,8 @@ import {
 } from '@segmentation/kafka';
 import type { ErasureList } from '@segmentation/erasure';
 import type { Logger } from '@segmentation/runtime';
-import { createRedisCarryStore, entityId, type CarryEntry, type CarryRedis, type EntityRef } from './carry-store.ts';
+import type { RedisClient } from '@segmentation/state';
+import { createRedisCarryStore, entityId, type CarryEntry, type EntityRef } from './carry-store.ts';
 import { IngestTally, type MessageOutcome } from './ingest-tally.ts';
 import { createMappedSource, type MappedOutcome } from './mapped-source.ts';
 import { DEFAULT_SOURCES, topicOf, type SourceEntry } from './sources-file.ts';
@@ -59,7 +60,7 @@ export interface IngestDeps {
   metrics: Registry;
   now?: () => number;
   /** Where JSON sources keep the carry-forward fields of each order, shipment and complaint; needed when there are any. */
-  redis?: CarryRedis;
+  redis?: RedisClient;
   /** The erasure list, read whole before start(): messages about erased customers are dropped. */
   erasures?: ErasureList;
 }
