@@ -11,6 +11,21 @@ export type ClickHouseTarget =
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
+/** Rows already in JSONCompactEachRow, one per line, for `columns` of `table`. */
+export type RawInsert = (table: string, columns: readonly string[], body: Buffer) => Promise<void>;
+
+/**
+ * The embedded engine's own insert, by client. The client's insert turns the rows into a stream
+ * of JSON objects, which the embedded connection gathers into one string and appends to the SQL
+ * text: every row is copied three times and the engine parses every key. The raw insert takes
+ * the bytes as they are, and positional rows spare the parser the keys (table-row.ts).
+ */
+const embeddedInserts = new WeakMap<ClickHouseClient, RawInsert>();
+
+export function embeddedInsert(client: ClickHouseClient): RawInsert | undefined {
+  return embeddedInserts.get(client);
+}
+
 /** One client API and one SQL dialect for both targets. */
 export async function connectClickHouse(target: ClickHouseTarget): Promise<ClickHouseClient> {
   if (target.kind === 'server') {
@@ -29,6 +44,9 @@ export async function connectClickHouse(target: ClickHouseTarget): Promise<Click
     const connection = createChdbConnection({ path: target.path });
     const client = createClient({ connection } as Parameters<typeof createClient>[0]);
     await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
+    embeddedInserts.set(client, async (table, columns, body) => {
+      await connection.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow' });
+    });
     return client;
   } catch (err) {
     throw new Error(

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { embeddedInsert } from './client.ts';
 import type { SegmentChange } from '@segmentation/contracts';
 import { complaintRowSchema, customerProfileRowSchema, orderRowSchema, shipmentRowSchema } from './business-event-tables.ts';
 import { alertWorkflowRowSchema } from './alert-workflow-table.ts';
@@ -49,8 +50,9 @@ export class InvalidRowError extends Error {
 }
 
 /**
- * Validates every row against its table's schema, then inserts them in one JSONEachRow insert.
- * Validation first, so a bad row fails the batch with a message naming the table and field
+ * Validates every row against its table's schema, then inserts them in one insert: JSONEachRow
+ * into a server, positional JSONCompactEachRow bytes through the embedded engine's raw insert
+ * (client.ts says why). Validation first, so a bad row fails the batch with a message naming the table and field
  * (and nothing is written) instead of a parse error from deep inside the engine.
  */
 export async function insertRows(client: ClickHouseClient, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
@@ -66,5 +68,27 @@ export async function insertRows(client: ClickHouseClient, table: string, rows: 
       throw new InvalidRowError(table, i, field, issue?.message ?? 'invalid');
     }
   }
-  await client.insert({ table, values: rows, format: 'JSONEachRow' });
+  const raw = embeddedInsert(client);
+  if (!raw) {
+    await client.insert({ table, values: rows, format: 'JSONEachRow' });
+    return;
+  }
+  // Strict schemas: a validated row has no key outside its table's columns, so positions are exact.
+  const columns = tableColumns(table, schema);
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    lines[i] = JSON.stringify(columns.map((c) => row[c]));
+  }
+  await raw(table, columns, Buffer.from(lines.join('\n')));
+}
+
+const columnsByTable = new Map<string, readonly string[]>();
+function tableColumns(table: string, schema: z.ZodType): readonly string[] {
+  let columns = columnsByTable.get(table);
+  if (!columns) {
+    columns = Object.keys((schema as z.ZodObject).shape);
+    columnsByTable.set(table, columns);
+  }
+  return columns;
 }

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { backoffDelay, sleep, type HealthCheck, type Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
@@ -50,6 +50,15 @@ export interface BatchContext {
 export interface BatchDone {
   /** Committed with the batch's offset, and handed to the next batch of the partition. */
   metadata?: string;
+  /**
+   * Set when the batch's effects become durable only after the handler returns (the sink: its
+   * rows wait for an insert shared with later batches). The consumer fetches and hands over the
+   * next batches meanwhile, and commits this batch's offset once `durable` resolves, in batch order
+   * per partition. The owner keeps retrying until the effects are durable; a rejection means they
+   * never will be: nothing after the batch is committed, and the consumer restarts from the
+   * committed offsets so the batch comes again.
+   */
+  durable?: Promise<void>;
 }
 
 /**
@@ -197,6 +206,14 @@ export class BatchConsumer implements HealthCheck {
   });
   /** Offsets of batches that finished while a commit was in flight go in one request (coalescing.ts). */
   private readonly commits = new Coalescing<TopicPartitionOffsetAndMetadata, void>((offsets) => this.consumer.commitOffsets(offsets));
+  /** Per partition, the commit of its latest batch whose effects were on their way (BatchDone.durable); later ones chain on it. */
+  private readonly deferred = new Map<string, Promise<void>>();
+  /** Eachbatch calls under way, awaited before leaving the group so their deferred commits are made. */
+  private readonly handling = new Set<Promise<void>>();
+  /** Moves on every assignment: a deferred commit from an earlier one is dropped, its partition may have moved. */
+  private assignment = 0;
+  /** The assignment whose deferred effects failed (its restart is under way). */
+  private brokenAssignment = -1;
   private lastActivity = Date.now();
   private joined = false;
   private crashed = false;
@@ -264,6 +281,8 @@ export class BatchConsumer implements HealthCheck {
     this.consumer.on(events.GROUP_JOIN, (e) => {
       touch();
       this.metadata.reassigned();
+      this.assignment += 1;
+      this.deferred.clear();
       this.joined = true;
       this.crashed = false;
       this.logger.info('consumer_joined', { groupId: settings.groupId, assignment: e.payload.memberAssignment });
@@ -310,37 +329,92 @@ export class BatchConsumer implements HealthCheck {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: await this.concurrency(),
       eachBatch: async (payload) => {
-        const { batch } = payload;
-        this.lastActivity = Date.now();
-        const stale = () => !payload.isRunning() || payload.isStale();
-        if (batch.messages.length === 0 || stale()) return;
-        const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key,
-          value: m.value,
-          headers: m.headers ?? {},
-          timestamp: Number(m.timestamp),
-        }));
-        const committedMetadata = await this.metadata.get(batch.topic, batch.partition);
-        const done = await this.untilDone(
-          handler,
-          { topic: batch.topic, partition: batch.partition, messages },
-          { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata },
-        );
-        // A stale batch must not be committed: its partition may already belong to another member.
-        if (stale()) return;
-        // resolveOffset moves this consumer's fetch position; commitOffsets makes it durable.
-        payload.resolveOffset(batch.lastOffset());
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        const metadata = done?.metadata ?? null;
-        await this.commits.submit({ topic: batch.topic, partition: batch.partition, offset: next, metadata });
-        this.metadata.committed(batch.topic, batch.partition, metadata);
-        this.lastCommit?.set({ group: this.settings.groupId, topic: batch.topic, partition: String(batch.partition) }, Date.now() / 1000);
-        this.lastActivity = Date.now();
+        const handling = this.handleBatch(handler, payload);
+        this.handling.add(handling);
+        try {
+          await handling;
+        } finally {
+          this.handling.delete(handling);
+        }
       },
     });
+  }
+
+  private async handleBatch(handler: BatchHandler, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    this.lastActivity = Date.now();
+    const stale = () => !payload.isRunning() || payload.isStale();
+    if (batch.messages.length === 0 || stale() || this.stopping) return;
+    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers: m.headers ?? {},
+      timestamp: Number(m.timestamp),
+    }));
+    const committedMetadata = await this.metadata.get(batch.topic, batch.partition);
+    const done = await this.untilDone(
+      handler,
+      { topic: batch.topic, partition: batch.partition, messages },
+      { heartbeat: () => payload.heartbeat(), isStale: stale, committedMetadata },
+    );
+    // A stale batch must not be committed: its partition may already belong to another member.
+    if (stale()) return;
+    // resolveOffset moves this consumer's fetch position; commitOffsets makes it durable.
+    payload.resolveOffset(batch.lastOffset());
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    const metadata = done?.metadata ?? null;
+    const offset = { topic: batch.topic, partition: batch.partition, offset: next, metadata };
+    const key = `${batch.topic}:${batch.partition}`;
+    const earlier = this.deferred.get(key);
+    if (done?.durable || earlier) {
+      // Handed to the partition's next batch now, committed once durable.
+      this.metadata.committed(batch.topic, batch.partition, metadata);
+      this.deferCommit(key, Promise.all([earlier, done?.durable]), offset);
+      return;
+    }
+    await this.commit(offset);
+    this.metadata.committed(batch.topic, batch.partition, metadata);
+    this.lastActivity = Date.now();
+  }
+
+  private async commit(offset: TopicPartitionOffsetAndMetadata): Promise<void> {
+    await this.commits.submit(offset);
+    this.lastCommit?.set({ group: this.settings.groupId, topic: offset.topic, partition: String(offset.partition) }, Date.now() / 1000);
+  }
+
+  /** Commits `offset` once `durable` (this batch's effects and the partition's earlier deferred commit) resolves. */
+  private deferCommit(key: string, durable: Promise<unknown>, offset: TopicPartitionOffsetAndMetadata): void {
+    const assignment = this.assignment;
+    const { groupId } = this.settings;
+    const commit = durable.then(async () => {
+      // After a rebalance the partition may be another member's: its batches come again from the committed offset.
+      if (assignment !== this.assignment) return;
+      try {
+        await this.commit(offset);
+        this.lastActivity = Date.now();
+      } catch (err) {
+        // A rebalance or a broker away: a later batch's commit covers this one, or the batches come again.
+        this.logger.warn('deferred_commit_failed', { groupId, topic: offset.topic, partition: offset.partition, err });
+      }
+    });
+    this.deferred.set(key, commit);
+    const settled = (err?: unknown) => {
+      if (this.deferred.get(key) === commit) this.deferred.delete(key);
+      if (err === undefined || assignment !== this.assignment || this.brokenAssignment === assignment || this.stopping) return;
+      // The effects will never be durable: later batches must not be committed past this one. The
+      // chain stays rejected for them; a restart rejoins from the committed offsets.
+      this.brokenAssignment = assignment;
+      this.failing = true;
+      this.logger.error('batch_effects_failed', { groupId, topic: offset.topic, partition: offset.partition, err });
+      this.restarts.crashed(false);
+    };
+    commit.then(
+      () => settled(),
+      (err: unknown) => settled(err ?? new Error('deferred effects rejected')),
+    );
   }
 
   /** Runs the handler until the batch is done, its poison records (if any) isolated and dead-lettered. */
@@ -430,6 +504,14 @@ export class BatchConsumer implements HealthCheck {
   async disconnect(): Promise<void> {
     this.stopping = true;
     await this.restarts.settle(); // a restart under way must not start the consumer again after this
+    // Batches handed over but not yet committed (deferred) are committed while still in the group;
+    // nothing more is fetched meanwhile.
+    try {
+      this.consumer.pause(this.settings.topics.map((topic) => ({ topic })));
+    } catch {
+      // not running: nothing is fetched anyway
+    }
+    while (this.handling.size > 0 || this.deferred.size > 0) await Promise.allSettled([...this.handling, ...this.deferred.values()]);
     await this.consumer.disconnect();
     await this.admin?.disconnect();
     await this.untrackLag?.();

@@ -126,4 +126,30 @@ describe('RowBuffer', () => {
     await added;
     expect(inserted).toEqual([{ table: 'orders', ids: ['a'] }]);
   });
+
+  it('has room while one insert runs, and none while a second waits behind it, until the first ends', async () => {
+    const releases: Array<() => void> = [];
+    const { buffer, inserted } = harness(() => new Promise<void>((resolve) => releases.push(resolve)));
+    const first = buffer.add(rowsOf('orders', 'a', 'b', 'c', 'd'));
+    await vi.waitFor(() => expect(releases).toHaveLength(1));
+    await buffer.room(); // the first insert runs: the next one may fill meanwhile
+    const second = buffer.add(rowsOf('orders', 'e', 'f', 'g', 'h'));
+    let roomAgain = false;
+    const room = buffer.room().then(() => {
+      roomAgain = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(roomAgain).toBe(false);
+    releases[0]!();
+    await first;
+    await room;
+    expect(roomAgain).toBe(true);
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
+    releases[1]!();
+    await second;
+    expect(inserted.map((i) => i.ids)).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['e', 'f', 'g', 'h'],
+    ]);
+  });
 });

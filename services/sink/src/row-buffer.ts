@@ -70,6 +70,9 @@ export class RowBuffer<M> {
   private current: Pending<M> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Generations handed to a flush and not finished yet (the one being inserted, those waiting behind it). */
+  private flushes = 0;
+  private readonly roomWaiters: Array<() => void> = [];
   private readonly settings: RowBufferSettings;
   private readonly deps: RowBufferDeps<M>;
 
@@ -84,6 +87,15 @@ export class RowBuffer<M> {
     pending.rows.push(...rows);
     if (pending.rows.length >= this.settings.maxRows) this.flushNow();
     return pending.done;
+  }
+
+  /**
+   * Resolves once at most one flush is under way: a caller that waits for it before adding more
+   * fills the next insert while the last one runs, and holds no more than two inserts' rows.
+   */
+  room(): Promise<void> {
+    if (this.flushes <= 1) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   /** Flushes what is waiting and resolves when every earlier flush has finished (shutdown). */
@@ -109,13 +121,18 @@ export class RowBuffer<M> {
     if (!pending) return;
     this.current = undefined;
     clearTimeout(this.timer);
+    this.flushes += 1;
     // One flush at a time, in order: a later generation never overtakes an earlier one.
     this.flushing = this.flushing
       .then(() => this.write(pending.rows))
       .then(
         () => pending.resolve(),
         (err: unknown) => pending.reject(err),
-      );
+      )
+      .finally(() => {
+        this.flushes -= 1;
+        if (this.flushes <= 1) for (const wake of this.roomWaiters.splice(0)) wake();
+      });
   }
 
   private async write(rows: Array<BufferedRow<M>>): Promise<void> {

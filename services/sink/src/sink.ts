@@ -6,6 +6,7 @@ import {
   UndecodableError,
   withRetry,
   type AvroCodec,
+  type BatchDone,
   type ConsumedBatch,
   type ConsumedMessage,
   type DeadLetterCause,
@@ -142,9 +143,18 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
     logger,
   });
 
-  const handle = (batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<void> => inFlight.track(write(batch, ctx));
+  // The tracked promise ends when the batch's rows are durable: erasure waits for it.
+  const handle = (batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<BatchDone> => {
+    const written = write(batch, ctx);
+    void inFlight.track(written.then(({ durable }) => durable));
+    return written;
+  };
 
-  async function write(batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<void> {
+  /**
+   * Decodes and maps the batch into the buffer and returns once there is room for the next one:
+   * the consumer fetches on while the insert runs and commits the batch once `durable` resolves.
+   */
+  async function write(batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }): Promise<{ durable: Promise<void> }> {
     const route = routes.get(batch.topic);
     if (!route) throw new Error(`the sink is subscribed to ${batch.topic} but has no route for it`);
     const rows: Array<BufferedRow<ConsumedMessage>> = [];
@@ -170,15 +180,19 @@ export function createSink(settings: SinkSettings, deps: SinkDeps) {
       }
     }
     if (rejected.length > 0) await deadLetter(rejected);
+    const durable = buffer.add(rows);
+    // The consumer drops a batch that went stale meanwhile without looking at `durable`.
+    durable.catch(() => undefined);
     // Keep the group membership alive while waiting for ClickHouse (an outage can last minutes).
     const beat = setInterval(() => {
       ctx.heartbeat().catch(() => undefined);
     }, 1000);
     try {
-      await buffer.add(rows);
+      await buffer.room();
     } finally {
       clearInterval(beat);
     }
+    return { durable };
   }
 
   const clickhouseCheck: HealthCheck = { name: 'clickhouse', isHealthy: () => true, isReady: () => !degraded };
