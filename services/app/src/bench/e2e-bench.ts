@@ -61,6 +61,7 @@ import { simulateHistory } from '@segmentation/simulator';
 import { CustomerStateStore, customerKey, deleteKeysWithPrefix, timersKey, type RedisClient } from '@segmentation/state';
 import { connectConfiguredRedis, loadConfig, segmenterGroupId, type Config } from '../config.ts';
 import { startPipeline, type Pipeline } from '../pipeline.ts';
+import { until } from './bench-wait.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 
@@ -599,13 +600,4 @@ function registryCounter(metrics: Registry): Counter {
       .filter((v) => result === undefined || v.labels.result === result)
       .reduce((sum, v) => sum + v.value, 0);
   };
-}
-
-/** Polls a condition (a benchmark may wait; it asserts nothing), failing after `timeoutSeconds`. */
-async function until(condition: () => boolean | Promise<boolean>, timeoutSeconds = 3600): Promise<void> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`benchmark step did not finish within ${timeoutSeconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
