@@ -1,4 +1,4 @@
-// Insert throughput of the sink's ClickHouse path alone (mappers, row validation, JSONEachRow
+// Insert throughput of the sink's ClickHouse path alone (mappers, row validation, the embedded raw
 // insert, materialized views firing) into a fresh embedded data folder: N segment changes and N
 // orders in batches, their event times spread over a year in log order. Then the engine's own
 // ceiling in the same run: the same number of segment changes made inside the engine by
