@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import { ServiceUnavailableError } from '@segmentation/runtime';
 
 export type ClickHouseTarget =
@@ -40,6 +39,9 @@ export async function connectClickHouse(target: ClickHouseTarget): Promise<Click
     return client;
   }
   mkdirSync(target.path, { recursive: true });
+  // Loaded only when the embedded engine is opened: its library adds about 170 MiB to the resident
+  // memory of every process that imports it, and most roles (segmenter, ingest, notifier) never open it.
+  const { createChdbConnection } = await import('chdb/connection');
   try {
     const connection = createChdbConnection({ path: target.path });
     const client = createClient({ connection } as Parameters<typeof createClient>[0]);

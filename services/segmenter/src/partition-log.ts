@@ -43,7 +43,7 @@ export async function decodeLogEntries(codec: AvroCodec, messages: readonly Cons
 }
 
 /**
- * Records applied, committed and emitted together at most: a fetched batch (up to 1 MiB of a
+ * Records applied, committed and emitted together at most: a fetched batch (SEGMENTER_BATCH_BYTES of a
  * partition, every partition at once) can take longer than the group's session timeout on a busy
  * machine, and kafkajs heartbeats only between batches; slices with a heartbeat after each keep
  * this member in the group. Where a run is cut changes nothing that is decided (the fold does not

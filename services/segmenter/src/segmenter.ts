@@ -39,7 +39,10 @@ export interface SegmenterSettings {
   /** IANA zone in which business days begin (window edges). */
   timeZone: string;
   sessionTimeoutMs: number;
-  /** Bytes fetched per partition at most: the size of a batch, and so of what a crash redoes. */
+  /**
+   * Bytes fetched per partition at most: the size of a batch, and so of what a crash redoes. Every
+   * partition is handled at once, so this times the partitions bounds the records held in memory.
+   */
   maxBatchBytes?: number;
   /** Test-only (the crash test): kill the process at a point of the step (fault-point.ts). */
   fault?: FaultSetting;

@@ -1,4 +1,3 @@
-import { Session } from 'chdb';
 import { ClickHouseException, describeError } from './clickhouse-exceptions.ts';
 import { PROTECTED_SETTINGS, refusedFunctionsOf } from './read-only-statement.ts';
 
@@ -51,6 +50,8 @@ const literal = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
 
 /** Opens the engine's side for the endpoint: reads the version, time zone and table functions once. */
 export async function openBiEngine(dataPath: string, limits: BiLimits): Promise<BiEngine> {
+  // Loaded here, not on import: the engine's library adds ~170 MiB to a process (client.ts says more).
+  const { Session } = await import('chdb');
   const probe = new Session(dataPath);
   let info: { version: string; timezone: string; functions: string[] };
   try {

@@ -141,6 +141,7 @@ await runCommand('bench:e2e', async () => {
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         stallTimeoutMs: 60_000,
         partitionsConcurrently: 4,
+        maxBytesPerPartition: config.SEGMENTER_BATCH_BYTES,
       },
       logger,
     );
