@@ -208,7 +208,7 @@ export class BatchConsumer implements HealthCheck {
   private readonly commits = new Coalescing<TopicPartitionOffsetAndMetadata, void>((offsets) => this.consumer.commitOffsets(offsets));
   /** Per partition, the commit of its latest batch whose effects were on their way (BatchDone.durable); later ones chain on it. */
   private readonly deferred = new Map<string, Promise<void>>();
-  /** Eachbatch calls under way, awaited before leaving the group so their deferred commits are made. */
+  /** eachBatch calls under way, awaited before leaving the group so their deferred commits are made. */
   private readonly handling = new Set<Promise<void>>();
   /** Moves on every assignment: a deferred commit from an earlier one is dropped, its partition may have moved. */
   private assignment = 0;
