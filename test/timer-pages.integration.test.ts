@@ -1,7 +1,9 @@
 // Bounded batches: after a month without records, one tick passes the timers of every customer of
 // the partition at once. Through real Redis, the segmenter's partition log fires the ones due before
 // the tick in pages (never more than TIMER_PAGE customers loaded by one fold) and decides exactly
-// what daily ticks over the same month decide.
+// what daily ticks over the same month decide. And when a day of history passes thousands of
+// timers inside one batch, runs are cut so that no fold passes more than a page of them, deciding
+// what the same records decide one by one.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,5 +103,35 @@ describe('a month of silence, then one tick', () => {
     expect(once.mostLoaded()).toBeLessThanOrEqual(TIMER_PAGE);
     expect(once.decided.size).toBeGreaterThan(CUSTOMERS); // every customer decided something after the orders
     expect(new Map([...once.decided].sort())).toEqual(new Map([...daily.decided].sort()));
+  }, 600_000);
+});
+
+describe('a history whose days pass many timers inside one batch', () => {
+  it('cuts its runs so no fold passes more than a page of timers, and decides what it decides record by record', async () => {
+    redis ??= await connectRedis(services.redisUrl);
+    const customers = 6000;
+    const id = (i: number) => `H${String(i).padStart(5, '0')}`;
+    // Everyone orders on the first day, so their timers fall due together; then a tenth of them a day
+    // for three weeks: a batch of those records spans the day on which thousands of timers are due.
+    const times: Array<{ customer: number; at: number }> = [];
+    for (let i = 0; i < customers; i++) times.push({ customer: i, at: T0 + Math.floor((i * DAY) / customers) });
+    for (let day = 1; day <= 21; day++)
+      for (let k = 0; k < customers / 10; k++)
+        times.push({ customer: (day * 7919 + k * 31) % customers, at: T0 + day * DAY + Math.floor((k * DAY) / (customers / 10)) });
+    const events: CustomerEvent[] = times.map(({ customer, at }, i) => ({
+      ...anOrderEvent({ customerId: id(customer), eventId: `h-${i}`, eventTime: at, amountBase: 100 + (i % 500) * 40 }),
+      source: { topic: 'orders', partition: 0, offset: i },
+    }));
+    const batched = await partitionRun(redis, `${run}:batched:`);
+    const oneByOne = await partitionRun(redis, `${run}:one-by-one:`);
+    await batched.feed(events);
+    for (const e of events) await oneByOne.feed([e]);
+    // A fold loads its records' customers (a slice has as many records as a page) and at most a page
+    // of passed timers: 1,440 here; uncut, the slice spanning the day the first orders' timers fall
+    // due loaded 2,374.
+    expect(TIMER_PAGE).toBe(1000);
+    expect(batched.mostLoaded()).toBeLessThanOrEqual(2 * TIMER_PAGE);
+    expect(batched.decided.size).toBeGreaterThan(customers);
+    expect(new Map([...batched.decided].sort())).toEqual(new Map([...oneByOne.decided].sort()));
   }, 600_000);
 });

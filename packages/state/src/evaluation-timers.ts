@@ -58,6 +58,16 @@ export class EvaluationTimers {
     }
   }
 
+  /**
+   * When the `n`-th (from 1) of the partition's customers due at or before `upTo` is due, or null
+   * when fewer are: where a run must stop to keep its due customers within `n`, read without
+   * fetching the ones before.
+   */
+  async nthDue(partition: number, upTo: number, n: number): Promise<number | null> {
+    const reply = await this.redis.zrangebyscore(timersKey(this.keyPrefix, partition), '-inf', upTo, 'WITHSCORES', 'LIMIT', n - 1, 1);
+    return reply.length === 2 ? Number(reply[1]) : null;
+  }
+
   /** The partition's customers due at or before `upTo` (event time), earliest first, at most `limit`. */
   async due(partition: number, upTo: number, limit = 1000): Promise<Array<{ customerId: string; at: number }>> {
     const reply = await this.redis.zrangebyscore(timersKey(this.keyPrefix, partition), '-inf', upTo, 'WITHSCORES', 'LIMIT', 0, limit);

@@ -6,7 +6,7 @@ import type { EvaluationTimer } from '@segmentation/state';
 import { applyBatch, applyTimerPage, type AppliedBatch, type BatchApplier } from './apply-batch.ts';
 import type { LogEntry } from './fold.ts';
 import type { Outgoing } from './outbox.ts';
-import type { PartitionMark } from './partition-clock.ts';
+import { advance, type PartitionMark } from './partition-clock.ts';
 import { reevaluatePartition } from './rules-reevaluation.ts';
 import type { RulesBook } from './rules-registry.ts';
 
@@ -77,8 +77,10 @@ export async function runPartitionLog(
   for (let i = 0; i <= entries.length; i++) {
     const control = i < entries.length ? controlOf(entries[i]!) : undefined;
     if (i < entries.length && control === undefined) continue;
-    for (let start = from; start < i; start += SLICE) {
-      mark.watermark = await applyRun(r, partition, entries.slice(start, Math.min(i, start + SLICE)), mark.watermark, inForce.rules);
+    for (let start = from; start < i;) {
+      const run = await applyRun(r, partition, entries.slice(start, Math.min(i, start + SLICE)), mark.watermark, inForce.rules);
+      mark.watermark = run.watermark;
+      start += run.entries;
       await heartbeat();
     }
     from = i + 1;
@@ -116,25 +118,52 @@ export async function runPartitionLog(
 /**
  * Customers whose timers one fold fires at most: after a long pause (a month without records, then
  * one tick) the whole partition can be due at once; the ones due before the batch's first record
- * are fired first, in pages of this many (applyTimerPage), so memory stays bounded.
+ * are fired first, in pages of this many (applyTimerPage), and a run stops before the record that
+ * would pass more (timersWithinPage), so memory stays bounded. As many as a slice has records:
+ * every partition folds at once, each with its loaded customers' records and outputs in memory.
  */
-export const TIMER_PAGE = 5000;
+export const TIMER_PAGE = SLICE;
 
-/** Steps 1–5 of the segmenter for records under one rules version; returns the new watermark. */
+/**
+ * Steps 1–5 of the segmenter for the first records of `slice` under one rules version: as many as
+ * keep the customers whose timers they pass within a page (timersWithinPage); returns the new
+ * watermark and how many records were applied.
+ */
 async function applyRun(
   r: PartitionRunner,
   partition: number,
-  entries: LogEntry[],
+  slice: LogEntry[],
   watermarkBefore: number | null,
   rules: CompiledRules,
-): Promise<number | null> {
+): Promise<{ watermark: number | null; entries: number }> {
+  const first = slice.find((e) => e.kind === 'event');
+  const timersVersion = `${partition}:${slice.at(-1)?.message.offset ?? ''}`;
+  if (first?.kind === 'event') await fireDueTimersInPages(r, partition, first.event.eventTime, watermarkBefore, rules, timersVersion);
+  const entries = slice.slice(0, await timersWithinPage(r, partition, slice, watermarkBefore));
   const version = `${partition}:${entries.at(-1)?.message.offset ?? ''}`;
-  const first = entries.find((e) => e.kind === 'event');
-  if (first?.kind === 'event') await fireDueTimersInPages(r, partition, first.event.eventTime, watermarkBefore, rules, version);
   const applied = await applyBatch({ ...r, rules }, partition, entries, watermarkBefore, version);
   await r.emit(partition, applied.outgoing, applied.timers, applied.rejected);
   r.observe?.applied?.(partition, applied);
-  return applied.watermark;
+  return { watermark: applied.watermark, entries: entries.length };
+}
+
+/**
+ * How many records of `slice` (at least one) move the clock past no more than a page of timers. A
+ * fold loads every customer whose timer its records pass, with their outputs: when a day of history
+ * passes in a slice, that is most of the partition's customers (every one who ordered that day), in
+ * every partition at once, and memory grew with the number of customers. The records after the cut
+ * go in the next run, whose first record's timers are fired in pages (fireDueTimersInPages); the
+ * same timers fire before the same records either way.
+ */
+async function timersWithinPage(r: PartitionRunner, partition: number, slice: LogEntry[], watermarkBefore: number | null): Promise<number> {
+  let horizon = watermarkBefore;
+  for (const e of slice) if (e.kind === 'event') horizon = advance(horizon, e.event.eventTime);
+  if (horizon === null) return slice.length;
+  // Stop before the first record that would take the clock to the time of the page's last timer.
+  const limit = await r.timers.nthDue(partition, horizon, TIMER_PAGE);
+  if (limit === null) return slice.length;
+  const cut = slice.findIndex((e, i) => i > 0 && e.kind === 'event' && e.event.eventTime >= limit);
+  return cut === -1 ? slice.length : cut;
 }
 
 /** Fires, page by page, the timers due by `upTo` while more are due than one page holds. */
