@@ -60,66 +60,102 @@ function explain(expression: Expression, values: Values): Reason[] {
   return expression.kind === 'not' ? explain(expression.term, values) : expression.terms.flatMap((t) => explain(t, values));
 }
 
-export function evaluateDimension(rules: DimensionRules, values: Values, current: Membership | undefined, at: number): DimensionVerdict {
-  // A segment reachable only from others (won back) is a state, not a trait: flagged only where it could be entered.
-  // Each `enter` is decided once (flags and the choice both need it); reasons only for the segment chosen.
-  const enters = rules.segments.map((s) => holds(s.enter, values));
-  const flags = rules.segments
-    .filter((s, i) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && enters[i])
-    .map((s) => s.name);
-  const target = chooseSegment(rules, values, current?.segment, enters);
-  const dwellEnds = current ? current.since + rules.minDwellDays * DAY_MS : Number.NEGATIVE_INFINITY;
-  const heldRule = rules.segments.find((s) => s.name === current?.segment);
-  const held = heldRule ?? (current?.segment === rules.fallback.name ? rules.fallback : undefined);
-  // A segment the rules no longer define (renamed in a new version) is not held: nothing to keep the customer in.
-  if (current && held && target.segment !== current.segment && at < dwellEnds) {
-    // Explained by the conditions of the segment it stays in, with today's values (DESIGN.md invariant 8).
-    const reasons = heldRule ? explain(heldRule.exit ?? heldRule.enter, values) : [];
-    return {
-      segment: current.segment,
-      strategy: held.strategy,
-      rule: `${rules.name}.${current.segment}.dwell`,
-      reasons,
-      flags,
-      heldUntil: dwellEnds,
-    };
-  }
-  return { ...target, flags, heldUntil: null };
+/**
+ * The segment a customer is in now, and how: the part of a verdict every evaluation needs. The
+ * explanation (rule, reasons, flags) is only read when the segment changes, so the engine asks for
+ * it only then (evaluateDimension): explaining every dimension at every evaluation was most of what
+ * the segmenter allocated.
+ */
+export interface SegmentDecision {
+  segment: string;
+  /** The segment chosen (an index of `segments`, -1 for the fallback), or the one held by the dwell. */
+  how: 'enter' | 'stay' | 'fallback' | 'dwell';
+  index: number;
+  heldUntil: number | null;
 }
 
-function chooseSegment(
-  rules: DimensionRules,
-  values: Values,
-  current: string | undefined,
-  enters: readonly boolean[],
-): Omit<DimensionVerdict, 'flags' | 'heldUntil'> {
-  // The fallback is explained by what kept the customer out of every other segment: the entry
-  // conditions that failed, and the exit condition that held for the segment they were in.
-  const notTaken: Expression[] = [];
-  for (const [i, s] of rules.segments.entries()) {
-    if (s.name === current) {
-      if (s.exit) {
-        if (!holds(s.exit, values))
-          return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: explain(s.exit, values) };
-        notTaken.push(s.exit);
-        continue;
+export function decideSegment(rules: DimensionRules, values: Values, current: Membership | undefined, at: number): SegmentDecision {
+  // A segment's `enter` is decided only until one is chosen: the conditions have no side effects.
+  let index = -1;
+  let how: SegmentDecision['how'] = 'fallback';
+  for (let i = 0; i < rules.segments.length; i++) {
+    const s = rules.segments[i]!;
+    if (s.name === current?.segment) {
+      if (s.exit ? !holds(s.exit, values) : holds(s.enter, values)) {
+        index = i;
+        how = 'stay';
+        break;
       }
-      if (enters[i])
-        return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.stay`, reasons: evaluate(s.enter, values).reasons };
-      notTaken.push(s.enter);
       continue;
     }
-    if (s.from && (current === undefined || !s.from.includes(current))) continue;
-    if (enters[i])
-      return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.enter`, reasons: evaluate(s.enter, values).reasons };
-    notTaken.push(s.enter);
+    if (s.from && (current === undefined || !s.from.includes(current.segment))) continue;
+    if (holds(s.enter, values)) {
+      index = i;
+      how = 'enter';
+      break;
+    }
   }
-  // Staying in the fallback changes nothing and reports nothing: skip the explanation (most evaluations).
-  const reasons = current === rules.fallback.name ? [] : notTaken.flatMap((e) => explain(e, values));
-  return {
-    segment: rules.fallback.name,
-    strategy: rules.fallback.strategy,
-    rule: `${rules.name}.${rules.fallback.name}.fallback`,
-    reasons,
-  };
+  const segment = index === -1 ? rules.fallback.name : rules.segments[index]!.name;
+  if (current && segment !== current.segment) {
+    const dwellEnds = current.since + rules.minDwellDays * DAY_MS;
+    // A segment the rules no longer define (renamed in a new version) is not held: nothing to keep the customer in.
+    const defined = current.segment === rules.fallback.name || rules.segments.some((s) => s.name === current.segment);
+    if (defined && at < dwellEnds) return { segment: current.segment, how: 'dwell', index, heldUntil: dwellEnds };
+  }
+  return { segment, how, index, heldUntil: null };
+}
+
+export function evaluateDimension(rules: DimensionRules, values: Values, current: Membership | undefined, at: number): DimensionVerdict {
+  return explainDecision(rules, values, current, decideSegment(rules, values, current, at));
+}
+
+/** A decision with its explanation, from the same values it was decided on. */
+function explainDecision(
+  rules: DimensionRules,
+  values: Values,
+  current: Membership | undefined,
+  decision: SegmentDecision,
+): DimensionVerdict {
+  // A segment reachable only from others (won back) is a state, not a trait: flagged only where it could be entered.
+  const flags = rules.segments
+    .filter((s) => (s.from === undefined || (current !== undefined && s.from.includes(current.segment))) && holds(s.enter, values))
+    .map((s) => s.name);
+  if (decision.how === 'dwell') {
+    // Explained by the conditions of the segment it stays in, with today's values (DESIGN.md invariant 8).
+    const heldRule = rules.segments.find((s) => s.name === decision.segment);
+    return {
+      segment: decision.segment,
+      strategy: (heldRule ?? rules.fallback).strategy,
+      rule: `${rules.name}.${decision.segment}.dwell`,
+      reasons: heldRule ? explain(heldRule.exit ?? heldRule.enter, values) : [],
+      flags,
+      heldUntil: decision.heldUntil,
+    };
+  }
+  if (decision.how === 'fallback') {
+    // The fallback is explained by what kept the customer out of every other segment: the entry
+    // conditions that failed, and the exit condition that held for the segment they were in.
+    // Staying in the fallback changes nothing and reports nothing: no explanation.
+    const notTaken =
+      current?.segment === rules.fallback.name
+        ? []
+        : rules.segments.flatMap((s) =>
+            s.name === current?.segment
+              ? [s.exit ?? s.enter]
+              : s.from && (current === undefined || !s.from.includes(current.segment))
+                ? []
+                : [s.enter],
+          );
+    return {
+      segment: rules.fallback.name,
+      strategy: rules.fallback.strategy,
+      rule: `${rules.name}.${rules.fallback.name}.fallback`,
+      reasons: notTaken.flatMap((e) => explain(e, values)),
+      flags,
+      heldUntil: null,
+    };
+  }
+  const s = rules.segments[decision.index]!;
+  const reasons = decision.how === 'stay' && s.exit ? explain(s.exit, values) : evaluate(s.enter, values).reasons;
+  return { segment: s.name, strategy: s.strategy, rule: `${rules.name}.${s.name}.${decision.how}`, reasons, flags, heldUntil: null };
 }

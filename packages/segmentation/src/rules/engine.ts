@@ -16,7 +16,7 @@ import type { BusinessCalendar } from '../features/buckets.ts';
 import { featureValues, profileAttributes } from '../features/customer-features.ts';
 import type { CustomerRecord, Membership } from '../features/feature-record.ts';
 import { nextEvaluationTime } from '../features/next-evaluation.ts';
-import { evaluateDimension } from './dimension.ts';
+import { decideSegment, evaluateDimension } from './dimension.ts';
 import type { AttributeDimensionRules, CompiledRules } from './rules-file.ts';
 import { predictValue, type PredictedValue, type ValueSettings } from '../value/customer-value.ts';
 
@@ -148,10 +148,15 @@ export function evaluateCustomer(
     // One shared object, the time in segment set per dimension: copying ~60 features nine times per
     // evaluation was the largest cost of the segmenter.
     values.features.days_in_segment = current ? Math.floor((at - current.since) / DAY_MS) : 0;
-    const verdict = 'attribute' in dimension ? attributeVerdict(dimension, attributes) : evaluateDimension(dimension, values, current, at);
-    if ('heldUntil' in verdict && verdict.heldUntil !== null) wakeUps.push(verdict.heldUntil);
+    const decided =
+      'attribute' in dimension
+        ? { segment: attributeSegment(dimension, attributes), heldUntil: null }
+        : decideSegment(dimension, values, current, at);
+    if (decided.heldUntil !== null) wakeUps.push(decided.heldUntil);
     if (current) for (const days of rules.timers.segmentDays) wakeUps.push(current.since + days * DAY_MS);
-    if (verdict.segment === current?.segment) continue;
+    if (decided.segment === current?.segment) continue;
+    // Explained only when it changes (dimension.ts, decideSegment, says why); deciding again is cheap.
+    const verdict = 'attribute' in dimension ? attributeVerdict(dimension, attributes) : evaluateDimension(dimension, values, current, at);
     const sequence = (current?.sequence ?? 0) + 1;
     memberships[dimension.name] = { segment: verdict.segment, sequence, rule: verdict.rule, since: at };
     outputs.changes.push({
@@ -208,10 +213,13 @@ function pick(features: Record<string, number>, names: readonly string[]): Recor
   return picked;
 }
 
-function attributeVerdict(d: AttributeDimensionRules, attributes: Record<string, string>) {
+function attributeSegment(d: AttributeDimensionRules, attributes: Record<string, string>): string {
   const value = attributes[d.attribute];
-  const segment = value === undefined || value === '' ? d.unknown : value;
-  return { segment, strategy: d.strategy, rule: `${d.name}.${d.attribute}`, reasons: [], flags: [] };
+  return value === undefined || value === '' ? d.unknown : value;
+}
+
+function attributeVerdict(d: AttributeDimensionRules, attributes: Record<string, string>) {
+  return { segment: attributeSegment(d, attributes), strategy: d.strategy, rule: `${d.name}.${d.attribute}`, reasons: [], flags: [] };
 }
 
 /** The episode's step at this evaluation, kept in the record, and the alert message it sends, if any. */

@@ -159,9 +159,11 @@ export function holds(expression: Expression, values: Values): boolean {
       return a !== undefined && b !== undefined && compare(a, expression.op, b);
     }
     case 'and':
-      return expression.terms.every((t) => holds(t, values));
+      for (const t of expression.terms) if (!holds(t, values)) return false;
+      return true;
     case 'or':
-      return expression.terms.some((t) => holds(t, values));
+      for (const t of expression.terms) if (holds(t, values)) return true;
+      return false;
     case 'not':
       return !holds(expression.term, values);
   }
