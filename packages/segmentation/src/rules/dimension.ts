@@ -1,5 +1,5 @@
 import type { Membership } from '../features/feature-record.ts';
-import { evaluate, holds, type Expression, type Reason, type Values } from './expression.ts';
+import { evaluate, featureOf, holds, type Expression, type Reason, type Values } from './expression.ts';
 
 // One dimension (value tier, lifecycle, behaviour…) is a list of segments in priority order and a
 // fallback; a customer is in exactly one. Hysteresis: a segment is entered when its `enter`
@@ -50,7 +50,7 @@ function explain(expression: Expression, values: Values): Reason[] {
     const side = expression.left.kind === 'feature' ? expression.left : expression.right;
     const other = side === expression.left ? expression.right : expression.left;
     const read = (o: typeof side) =>
-      o.kind === 'number' ? o.value : o.kind === 'feature' ? values.features[o.name] : values.parameters[o.name];
+      o.kind === 'number' ? o.value : o.kind === 'feature' ? featureOf(values, o.name) : values.parameters[o.name];
     const value = read(side);
     const threshold = read(other);
     return value === undefined || threshold === undefined || side.kind !== 'feature'

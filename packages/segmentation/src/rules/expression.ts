@@ -128,10 +128,21 @@ export interface Reason {
 export interface Values {
   features: Readonly<Record<string, number | undefined>>;
   parameters: Readonly<Record<string, number | undefined>>;
+  /**
+   * The feature `days_in_segment`, which differs per dimension within one evaluation: kept apart
+   * from `features`, which then stays one object, the snapshot's, never added to and deleted from
+   * per evaluation (a deleted key made the shared object slow for every later read).
+   */
+  daysInSegment?: number;
 }
 
+export const DAYS_IN_SEGMENT = 'days_in_segment';
+
+/** A feature's value as the conditions read it. */
+export const featureOf = (v: Values, name: string): number | undefined => (name === DAYS_IN_SEGMENT ? v.daysInSegment : v.features[name]);
+
 const resolve = (o: Operand, v: Values): number | undefined =>
-  o.kind === 'number' ? o.value : o.kind === 'feature' ? v.features[o.name] : v.parameters[o.name];
+  o.kind === 'number' ? o.value : o.kind === 'feature' ? featureOf(v, o.name) : v.parameters[o.name];
 
 export function compare(a: number, op: Comparison, b: number): boolean {
   switch (op) {
