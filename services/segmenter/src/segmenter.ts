@@ -18,6 +18,7 @@ import { InFlight, type ErasureList } from '@segmentation/erasure';
 import { calendarFor, type CompiledRules } from '@segmentation/segmentation';
 import { claimLogIdentity, CustomerStateStore, EvaluationTimers, type EvaluationTimer, type RedisClient } from '@segmentation/state';
 import { outboxEntries, type Outgoing, type Output, type OutputEncoder } from './outbox.ts';
+import { SnapshotWriter } from './snapshot-writer.ts';
 import { faultPoints, type FaultSetting } from './fault-point.ts';
 import { markFromMetadata, metadataForMark, PartitionClocks } from './partition-clock.ts';
 import { decodeLogEntries, runPartitionLog, type PartitionRunner } from './partition-log.ts';
@@ -61,15 +62,17 @@ export interface SegmenterDeps {
   erasures?: ErasureList;
 }
 
-/** How customer records are stored: the binary codec of the feature state. */
-
 const OUTPUT_SCHEMAS = { change: avroSchemas.segmentChange, alert: avroSchemas.churnAlert, snapshot: avroSchemas.featureSnapshot };
 
-/** Outputs as their Kafka values, under the schema ids their topics' subjects were registered with. */
-export const outputEncoder =
-  (codec: AvroCodec, schemaIds: Readonly<Record<Output['kind'], number>>): OutputEncoder =>
-  (o) =>
-    codec.encode(schemaIds[o.kind], OUTPUT_SCHEMAS[o.kind], o.value);
+/**
+ * Outputs as their Kafka values, under the schema ids their topics' subjects were registered with.
+ * Snapshots, the largest, by their own writer (snapshot-writer.ts), the same bytes as the codec's.
+ */
+export function outputEncoder(codec: AvroCodec, schemaIds: Readonly<Record<Output['kind'], number>>): OutputEncoder {
+  const snapshots = new SnapshotWriter();
+  return (o) =>
+    o.kind === 'snapshot' ? snapshots.write(schemaIds.snapshot, o.value) : codec.encode(schemaIds[o.kind], OUTPUT_SCHEMAS[o.kind], o.value);
+}
 
 /**
  * The segmenter role: reads `customer-events` in log order, folds each customer's events into
