@@ -62,6 +62,9 @@ describe('the churn risk', () => {
     const riskAt = (t: number) => assessChurn(churnInputs({}, state, t, dayOf, SETTINGS), MODEL, {}).risk;
     expect(riskAt(when)).toBeGreaterThanOrEqual(0.7);
     expect(riskAt(when - 3_600_000)).toBeLessThan(0.7);
+    // Told the caller's next wake-up: the same time when it comes first, none when it comes after.
+    expect(timeRiskReaches(0.7, inputs, MODEL, T, dayOf, SETTINGS, when + 1)).toBe(when);
+    expect(timeRiskReaches(0.7, inputs, MODEL, T, dayOf, SETTINGS, when - 3_600_000)).toBeNull();
     expect(
       timeRiskReaches(
         0.7,
@@ -70,6 +73,7 @@ describe('the churn risk', () => {
         T,
         dayOf,
         SETTINGS,
+        Number.POSITIVE_INFINITY,
       ),
     ).toBeNull();
   });

@@ -248,7 +248,9 @@ export const usualGapDays = (base: CadenceBase): number => 1 / rateOf(base);
  * when it never does within `horizonDays`. Bisection on whole hours from `at` (deterministic), the
  * risk assumed to rise with the silence (it does when the fitted silence signals add up to more
  * risk as it lasts; at the churn horizon it is 1 in any case). Runs at every evaluation, so the
- * signals that do not move are summed once.
+ * signals that do not move are summed once. Also null as soon as the search knows the time is
+ * after `before` (the caller's earliest other wake-up): the steps it takes until then are those of
+ * the whole search, so a time before `before` is the one the whole search finds.
  */
 export function timeRiskReaches(
   level: number,
@@ -257,6 +259,7 @@ export function timeRiskReaches(
   at: number,
   dayOf: (ms: number) => number,
   settings: CadenceSettings,
+  before = Number.POSITIVE_INFINITY,
   horizonDays = 730,
 ): number | null {
   const cadence = inputs.cadence;
@@ -286,6 +289,7 @@ export function timeRiskReaches(
     const mid = lo + Math.max(1, Math.floor((hi - lo) / 2 / HOUR)) * HOUR;
     if (riskAt(mid) >= level) hi = mid;
     else lo = mid;
+    if (lo >= before) return null; // the search ends above lo
   }
   return hi;
 }

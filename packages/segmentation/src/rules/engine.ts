@@ -184,8 +184,6 @@ export function evaluateCustomer(
   const alert = decideAlert(rules, customerId, memberships, churn, features, at);
   if (alert.message) outputs.alerts.push({ ...common, ...alert.message });
   if (alert.wakeAt !== null) wakeUps.push(alert.wakeAt);
-  const riskChange = nextRiskLevelTime(rules, inputs, cadence, churn.risk, at, calendar);
-  if (riskChange !== null) wakeUps.push(riskChange);
 
   const snapshotState = memberships[SNAPSHOT_KEY];
   const due = snapshotState === undefined || at - snapshotState.since >= rules.file.snapshots.interval_days * DAY_MS;
@@ -204,7 +202,11 @@ export function evaluateCustomer(
   }
 
   const windows = nextEvaluationTime(record.features, at, calendar, rules.timers);
-  const next = Math.min(windows ?? Number.POSITIVE_INFINITY, ...wakeUps.filter((t) => t > at));
+  const earliest = Math.min(windows ?? Number.POSITIVE_INFINITY, ...wakeUps.filter((t) => t > at));
+  // The time the risk reaches its next level matters only if it comes first; its search stops as
+  // soon as it knows it does not (it ran to the end at every evaluation, the most costly step).
+  const riskChange = nextRiskLevelTime(rules, inputs, cadence, churn.risk, at, calendar, earliest);
+  const next = riskChange !== null && riskChange < earliest ? riskChange : earliest;
   return { record: { ...record, memberships, nextEvaluationAt: Number.isFinite(next) ? next : null }, outputs };
 }
 
@@ -307,10 +309,11 @@ function nextRiskLevelTime(
   risk: number,
   at: number,
   calendar: BusinessCalendar,
+  before: number,
 ): number | null {
   const level = rules.churn.riskLevels.find((l) => l > risk);
   if (level === undefined) return null;
-  return timeRiskReaches(level, inputs, rules.churn.model, at, calendar.dayOf, cadence);
+  return timeRiskReaches(level, inputs, rules.churn.model, at, calendar.dayOf, cadence, before);
 }
 
 const percent = (v: number): string => `${Math.round(v * 100)}%`;
