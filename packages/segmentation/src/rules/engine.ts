@@ -195,19 +195,27 @@ export function evaluateCustomer(
       customerId,
       features,
       attributes,
-      segments: Object.fromEntries(rules.dimensions.map((d) => [d.name, memberships[d.name]?.segment ?? ''])),
+      segments: segmentsOf(rules, memberships),
       ruleVersion: rules.version,
       eventTime: at,
     });
   }
 
   const windows = nextEvaluationTime(record.features, at, calendar, rules.timers);
-  const earliest = Math.min(windows ?? Number.POSITIVE_INFINITY, ...wakeUps.filter((t) => t > at));
+  let earliest = windows ?? Number.POSITIVE_INFINITY;
+  for (const t of wakeUps) if (t > at && t < earliest) earliest = t;
   // The time the risk reaches its next level matters only if it comes first; its search stops as
   // soon as it knows it does not (it ran to the end at every evaluation, the most costly step).
   const riskChange = nextRiskLevelTime(rules, inputs, cadence, churn.risk, at, calendar, earliest);
   const next = riskChange !== null && riskChange < earliest ? riskChange : earliest;
   return { record: { ...record, memberships, nextEvaluationAt: Number.isFinite(next) ? next : null }, outputs };
+}
+
+/** The segment of every dimension, '' where there is none yet, in the rules' order. */
+function segmentsOf(rules: CompiledRules, memberships: Readonly<Record<string, Membership>>): Record<string, string> {
+  const segments: Record<string, string> = {};
+  for (const d of rules.dimensions) segments[d.name] = memberships[d.name]?.segment ?? '';
+  return segments;
 }
 
 /** The named values that exist (a change reports what its dimension's rules read). */
