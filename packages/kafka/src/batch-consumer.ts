@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { backoffDelay, sleep, type HealthCheck, type Logger } from '@segmentation/runtime';
 import { CommittedMetadata } from './committed-metadata.ts';
@@ -27,6 +27,17 @@ export interface ConsumedMessage {
   /** Record timestamp (produce time, ms); event time lives in the payload. */
   timestamp: number;
 }
+
+/** A record as kafkajs hands it over in a batch, as this project's consumers pass it on. */
+export const consumedMessage = (batch: { topic: string; partition: number }, m: KafkaMessage): ConsumedMessage => ({
+  topic: batch.topic,
+  partition: batch.partition,
+  offset: m.offset,
+  key: m.key,
+  value: m.value,
+  headers: m.headers ?? {},
+  timestamp: Number(m.timestamp),
+});
 
 export interface ConsumedBatch {
   topic: string;
@@ -345,15 +356,7 @@ export class BatchConsumer implements HealthCheck {
     this.lastActivity = Date.now();
     const stale = () => !payload.isRunning() || payload.isStale();
     if (batch.messages.length === 0 || stale() || this.stopping) return;
-    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      key: m.key,
-      value: m.value,
-      headers: m.headers ?? {},
-      timestamp: Number(m.timestamp),
-    }));
+    const messages = batch.messages.map((m) => consumedMessage(batch, m));
     const committedMetadata = await this.metadata.get(batch.topic, batch.partition);
     const done = await this.untilDone(
       handler,

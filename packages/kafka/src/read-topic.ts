@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, EachBatchHandler } from 'kafkajs';
 import type { Logger } from '@segmentation/runtime';
-import { ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
+import { consumedMessage, ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
 import { withRetry } from './retry.ts';
 import { clientOf, type Kafka } from './kafka-client.ts';
 
@@ -90,17 +90,7 @@ export async function readPartitionsUntil(
     if (!pending.has(batch.partition)) return;
     const end = ends.get(batch.partition) ?? 0;
     const from = next.get(batch.partition) ?? 0;
-    const messages = batch.messages
-      .filter((m) => Number(m.offset) < end && Number(m.offset) >= from)
-      .map((m) => ({
-        topic,
-        partition: batch.partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
-        headers: m.headers ?? {},
-        timestamp: Number(m.timestamp),
-      }));
+    const messages = batch.messages.filter((m) => Number(m.offset) < end && Number(m.offset) >= from).map((m) => consumedMessage(batch, m));
     if (messages.length > 0) {
       await onBatch(messages, batch.partition, () => payload.heartbeat());
       next.set(batch.partition, Number(messages.at(-1)!.offset) + 1);

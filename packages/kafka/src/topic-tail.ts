@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EachBatchHandler } from 'kafkajs';
 import type { HealthCheck, Logger } from '@segmentation/runtime';
-import { ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
+import { consumedMessage, ConsumerRestarts, type ConsumedMessage } from './batch-consumer.ts';
 import { fetchTopicEnds } from './read-topic.ts';
 import { clientOf, type Kafka } from './kafka-client.ts';
 
@@ -79,15 +79,7 @@ export async function tailTopics(
     for (const m of batch.messages) {
       next.set(`${batch.topic}:${batch.partition}`, BigInt(m.offset) + 1n);
       try {
-        await onMessage({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key,
-          value: m.value,
-          headers: m.headers ?? {},
-          timestamp: Number(m.timestamp),
-        });
+        await onMessage(consumedMessage(batch, m));
       } catch (err) {
         // A viewer's bad record must not stop the tail (nothing is lost: the log still has it).
         logger.warn('topic_tail_record_skipped', { topic: batch.topic, partition: batch.partition, offset: m.offset, err });
