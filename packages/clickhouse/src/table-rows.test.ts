@@ -212,6 +212,21 @@ describe('insertRows', () => {
     await expect(insertRows(client, 'segment_changes', [change])).rejects.toMatchObject({ table: 'segment_changes', field: 'sequence' });
   });
 
+  it('refuses a snapshot whose maps hold what their columns cannot, naming the map and the key', async () => {
+    const { client } = aRecordingClient();
+    const snapshot = (s: Partial<Parameters<typeof aFeatureSnapshot>[0]>) =>
+      rowsForFeatureSnapshot(aFeatureSnapshot({ customerId: 'C1', eventTime: at, ...s }))[0]!.row;
+    await insertRows(client, 'feature_snapshots', [snapshot({ features: { a: 1.5, b: -2 }, attributes: { industry: '制造业' } })]);
+    for (const [field, bad] of [
+      ['features.b', snapshot({ features: { a: 1, b: Number.NaN } })],
+      ['features.a', snapshot({ features: { a: Infinity } })],
+      ['features.a', snapshot({ features: { a: '1' as unknown as number } })],
+      ['attributes.industry', snapshot({ attributes: { industry: null as unknown as string } })],
+      ['segments', snapshot({ segments: [] as unknown as Record<string, string> })],
+    ] as const)
+      await expect(insertRows(client, 'feature_snapshots', [bad])).rejects.toMatchObject({ table: 'feature_snapshots', field });
+  });
+
   it('refuses a table it has no schema for, and does nothing for no rows', async () => {
     const { client, inserts } = aRecordingClient();
     await expect(insertRows(client, 'ordres', [orderRow()])).rejects.toThrow(/no row schema for ClickHouse table ordres/);
