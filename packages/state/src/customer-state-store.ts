@@ -24,6 +24,7 @@ return 1
 
 /** How a customer's state is stored: the domain owns the format, the store only moves bytes. */
 export interface StateCodec<S> {
+  /** Bytes of the caller's own, never reused by the codec: the store sends them without a copy. */
   encode(state: S): Uint8Array;
   decode(bytes: Uint8Array): S;
 }
@@ -51,6 +52,9 @@ type WithCommit = ChainableCommander & { commitCustomer(key: string, ...args: Ar
  * The per-customer state in Redis. Each call is one pipelined round trip per node (one on a single
  * Redis), whatever the number of customers.
  */
+/** The encoded state as a Buffer over the same bytes (the codec's result is the caller's own): no copy. */
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 export class CustomerStateStore<S> {
   private readonly redis: RedisClient;
   private readonly keyPrefix: string;
@@ -94,7 +98,7 @@ export class CustomerStateStore<S> {
           customerKey(this.keyPrefix, c.customerId),
           c.expectedVersion,
           newVersion,
-          Buffer.from(this.codec.encode(c.state)),
+          asBuffer(this.codec.encode(c.state)),
           ...c.outputs.flat(),
         );
       },
