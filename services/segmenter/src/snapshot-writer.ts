@@ -1,7 +1,7 @@
 // Feature snapshots as Kafka values, written by hand: byte for byte what avsc writes for
 // schemas/avro/feature-snapshot.avsc in the Confluent wire format (snapshot-writer.test.ts compares
 // the two on a simulated history and on edge cases). A snapshot carries ~70 named features; through
-// avsc, enumerating and writing that map was a tenth of the segmenter's CPU. Here each map key is
+// avsc, enumerating and writing that map took a tenth of the fold's CPU. Here each map key is
 // encoded once per process and copied after that. A change to the schema must change this file too:
 // the test fails until it does.
 import type { FeatureSnapshot } from '@segmentation/contracts';

@@ -136,7 +136,7 @@ export interface Values {
   daysInSegment?: number;
 }
 
-export const DAYS_IN_SEGMENT = 'days_in_segment';
+const DAYS_IN_SEGMENT = 'days_in_segment';
 
 /** A feature's value as the conditions read it. */
 export const featureOf = (v: Values, name: string): number | undefined => (name === DAYS_IN_SEGMENT ? v.daysInSegment : v.features[name]);
